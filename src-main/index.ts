@@ -1,0 +1,45 @@
+import { app } from 'electron';
+import { join } from 'node:path';
+import { APP_ORIGIN } from '../src-shared/csp';
+import { denyPermissions, registerAppScheme, serveRenderer } from './app-protocol';
+import { createDispatch, originOf } from './ipc/dispatch';
+import { registerIpc } from './ipc/register';
+import { createMainWindow } from './window';
+import { openDemoWorkspace, type Workspace } from './workspace';
+
+// electron-vite sets this only under `electron-vite dev`.
+const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+const isDevelopment = !app.isPackaged && devServerUrl !== undefined;
+
+app.enableSandbox();
+registerAppScheme();
+
+let workspace: Workspace | undefined;
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  denyPermissions();
+  serveRenderer(join(__dirname, '../renderer'));
+  workspace = await openDemoWorkspace(app.getVersion());
+  const devOrigin = devServerUrl ? originOf(devServerUrl) : null;
+  const dispatch = createDispatch(workspace.handlers, {
+    trustedOrigins: devOrigin ? [APP_ORIGIN, devOrigin] : [APP_ORIGIN],
+    onInternalError: (channel, error) => console.error(`[ipc] ${channel} failed:`, error),
+  });
+  registerIpc(dispatch);
+  createMainWindow({
+    preloadPath: join(__dirname, '../preload/index.cjs'),
+    rendererUrl: devServerUrl ?? `${APP_ORIGIN}/index.html`,
+    isDevelopment,
+  });
+}
+
+app.on('window-all-closed', () => app.quit());
+app.on('will-quit', () => {
+  void workspace?.close();
+});
+
+start().catch((error: unknown) => {
+  console.error('Session Warden could not start:', error);
+  app.exit(1);
+});

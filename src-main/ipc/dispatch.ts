@@ -1,0 +1,90 @@
+import type { z } from 'zod';
+import { contract, isChannel, type Channel, type ParsedRequestOf, type ResponseOf } from '../../src-shared/contract';
+import type { IpcError, IpcResult } from '../../src-shared/result';
+import { WardenError } from '../errors';
+
+/** Who sent an IPC message, as far as main can tell (Electron's `event.senderFrame`). */
+export interface SenderInfo {
+  /** URL of the sending frame; null when the frame is gone or unknown. */
+  readonly url: string | null;
+  /** True only for the top-level frame of our window. */
+  readonly isMainFrame: boolean;
+}
+
+/** The implementation of every channel, given an already-validated request. */
+export type HandlerTable = {
+  [C in Channel]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>;
+};
+
+export type Dispatch = (channel: unknown, payload: unknown, sender: SenderInfo) => Promise<IpcResult<unknown>>;
+
+export interface DispatchOptions {
+  /** Origins (`scheme://host`) whose main frame may call us. */
+  trustedOrigins: readonly string[];
+  /** Told of unexpected failures; must not receive request payloads (they may hold secrets). */
+  onInternalError?: (channel: Channel, error: unknown) => void;
+}
+
+const MAX_MESSAGE = 300;
+
+/**
+ * The one `handle()` every channel goes through: checks that the sender is our own main frame,
+ * validates the payload with the contract, runs the handler, and answers `{ok, value}` or
+ * `{ok: false, error}`. It never throws and never lets a malformed payload reach a handler.
+ */
+export function createDispatch(handlers: HandlerTable, options: DispatchOptions): Dispatch {
+  const trusted = new Set(options.trustedOrigins);
+  return async (channel, payload, sender) => {
+    if (!isTrustedSender(sender, trusted)) {
+      return failure({ code: 'FORBIDDEN', message: 'This request did not come from the Session Warden window.' });
+    }
+    if (!isChannel(channel)) {
+      return failure({ code: 'UNKNOWN_CHANNEL', message: 'Unknown request.' });
+    }
+    const definition = contract[channel];
+    const parsed = definition.request.safeParse(payload);
+    if (!parsed.success) return failure(validationError(parsed.error));
+    try {
+      const handler = handlers[channel] as (request: unknown) => Promise<unknown>;
+      const value: unknown = await handler(parsed.data);
+      const checked = (definition.response as z.ZodType).safeParse(value);
+      if (!checked.success) throw new Error(`response of ${channel} does not match the contract`);
+      return { ok: true, value: checked.data };
+    } catch (error) {
+      if (error instanceof WardenError) return failure({ code: error.code, message: clip(error.message) });
+      options.onInternalError?.(channel, error);
+      return failure({ code: 'INTERNAL', message: 'Something went wrong in Session Warden. The details are in the application log.' });
+    }
+  };
+}
+
+/** `scheme://host` of a URL; Node gives non-special schemes (our `app:`) the origin "null". */
+export function originOf(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return null;
+  }
+}
+
+function isTrustedSender(sender: SenderInfo, trusted: ReadonlySet<string>): boolean {
+  if (!sender.isMainFrame || sender.url === null) return false;
+  const origin = originOf(sender.url);
+  return origin !== null && trusted.has(origin);
+}
+
+function validationError(error: z.ZodError): IpcError {
+  const issue = error.issues[0];
+  const path = (issue?.path ?? []).map(String).map((p) => clip(p, 60));
+  const where = path.length > 0 ? `${path.join('.')}: ` : '';
+  return { code: 'VALIDATION', message: clip(`Invalid request. ${where}${issue?.message ?? 'malformed'}`), path };
+}
+
+function failure(error: IpcError): IpcResult<never> {
+  return { ok: false, error };
+}
+
+function clip(text: string, max = MAX_MESSAGE): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,10 @@
+import type { SessionsPage, SessionsQueryRequest } from '../src-shared/contract';
+
+/**
+ * What every store adapter (Sentinel on DynamoDB, web sessions on Redis) offers the handlers.
+ * Adapters throw WardenError with an operator-readable message when the store fails.
+ */
+export interface SessionStore {
+  /** One page of sessions, newest first; `request.cursor` continues a previous page. */
+  query(request: SessionsQueryRequest): Promise<SessionsPage>;
+}

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import type { AppInfo } from '../src-shared/contract';
+import { startDemoStore } from './demo/demo-store';
+import { createHandlers } from './handlers';
+import type { HandlerTable } from './ipc/dispatch';
+import { CursorCodec } from './sentinel/cursor';
+import { SentinelStore } from './sentinel/sentinel-store';
+
+export interface Workspace {
+  readonly handlers: HandlerTable;
+  close(): Promise<void>;
+}
+
+/** `local:<os user>`: the operator identity for local endpoints and the demo store. */
+export function localOperator(): string {
+  try {
+    return `local:${userInfo().username}`;
+  } catch {
+    return 'local:unknown';
+  }
+}
+
+/**
+ * Everything the window talks to, wired together. With no connection configured (the only case
+ * so far) that is the embedded demo store. Plain Node: the e2e harness builds the same thing.
+ */
+export async function openDemoWorkspace(version: string): Promise<Workspace> {
+  const demo = await startDemoStore();
+  const store = new SentinelStore({
+    client: demo.client,
+    tableName: demo.tableName,
+    cursors: new CursorCodec(randomBytes(32)),
+  });
+  const info: AppInfo = {
+    version,
+    connection: { name: 'Demo store', kind: 'demo', environment: 'demo', table: demo.tableName },
+    operator: localOperator(),
+  };
+  return { handlers: createHandlers({ store, info: () => info }), close: () => demo.close() };
+}

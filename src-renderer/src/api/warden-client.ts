@@ -1,0 +1,41 @@
+import type { AppInfo, SessionsPage, SessionsQueryRequest } from '../../../src-shared/contract';
+import type { ErrorCode, IpcResult } from '../../../src-shared/result';
+import type { WardenApi } from '../../../src-shared/warden-api';
+
+declare global {
+  interface Window {
+    /** Installed by the preload (or the e2e bridge); use `wardenClient`, never this directly. */
+    readonly warden?: WardenApi;
+  }
+}
+
+/** An error answered by main, with the contract's code and an operator-readable message. */
+export class WardenRequestError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'NO_BRIDGE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WardenRequestError';
+  }
+}
+
+function api(): WardenApi {
+  if (!window.warden) {
+    throw new WardenRequestError('NO_BRIDGE', 'Session Warden must be opened as the desktop app: the connection to its main process is missing.');
+  }
+  return window.warden;
+}
+
+async function unwrap<T>(call: Promise<IpcResult<T>>): Promise<T> {
+  const result = await call;
+  if (result.ok) return result.value;
+  throw new WardenRequestError(result.error.code, result.error.message);
+}
+
+/** The one place the renderer talks to main. Feature hooks call these; components never do. */
+export const wardenClient = {
+  appInfo: (): Promise<AppInfo> => unwrap(api().app.info()),
+  querySessions: (request: Partial<SessionsQueryRequest>): Promise<SessionsPage> =>
+    unwrap(api().sessions.query(request)),
+};

@@ -1,0 +1,45 @@
+import { useAppInfo } from '../api/use-app-info';
+
+/** Which store, which environment, and whose name revocations will carry: always in view. */
+export function TopBar() {
+  const info = useAppInfo();
+  const connection = info.data?.connection;
+  const isDemo = connection?.kind === 'demo';
+  return (
+    <>
+      {isDemo ? (
+        <div className="env-band env-demo" role="note" data-testid="env-band">
+          <strong>DEMO</strong> — embedded store with generated sessions. Nothing here touches a real system.
+        </div>
+      ) : null}
+      <header className="top-bar">
+        <span className="brand">Session Warden</span>
+        {info.isError ? (
+          <span className="top-error" role="alert">Connection details unavailable: {info.error.message}</span>
+        ) : null}
+        {connection ? (
+          <dl className="top-facts">
+            <div>
+              <dt>Connection</dt>
+              <dd data-testid="connection-name">{connection.name}</dd>
+            </div>
+            <div>
+              <dt>Environment</dt>
+              <dd>
+                <span className={`env-label env-${isDemo ? 'demo' : 'other'}`}>{connection.environment.toUpperCase()}</span>
+              </dd>
+            </div>
+            <div>
+              <dt>Table</dt>
+              <dd className="mono">{connection.table}</dd>
+            </div>
+            <div>
+              <dt>Recorded as</dt>
+              <dd className="mono" data-testid="operator">{info.data?.operator}</dd>
+            </div>
+          </dl>
+        ) : null}
+      </header>
+    </>
+  );
+}

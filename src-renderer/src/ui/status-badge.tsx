@@ -1,0 +1,17 @@
+import type { SessionStatus } from '../../../src-shared/session-status';
+
+const GLYPH: Record<SessionStatus, string> = { active: '●', revoked: '⨯', expired: '○' };
+
+/** Status in colour and in words, so colour is never the only signal. */
+export function StatusBadge({ status, storedStatus }: { status: SessionStatus; storedStatus: string }) {
+  const stale = status === 'expired' && storedStatus === 'active';
+  return (
+    <span
+      className={`status status-${status}`}
+      title={stale ? 'Past its expiry; the store still says active (Sentinel did not stop gracefully)' : undefined}
+    >
+      <span aria-hidden="true">{GLYPH[status]}</span> {status}
+      {stale ? <span className="status-note"> (stale)</span> : null}
+    </span>
+  );
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+import { SESSION_STATUSES } from './session-status';
+
+/**
+ * Status as operators see it. Equal to the stored status, except that a session that still says
+ * `active` after its `expires_at` is shown (and filtered) as `expired`: Sentinel only writes
+ * `expired` on a graceful stop.
+ */
+export const SessionStatusSchema = z.enum(SESSION_STATUSES);
+export type { SessionStatus } from './session-status';
+
+/** Sentinel session id: 16 lowercase hex chars. */
+export const SessionIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'a session id is 16 lowercase hex characters');
+
+/**
+ * A time from the store, normalised to UTC with exactly nine fraction digits
+ * (`2026-11-22T08:00:00.123456789Z`), so that it sorts chronologically as a string and keeps
+ * every nanosecond Sentinel wrote. `null` when the store held something that is not an RFC 3339
+ * time (shown as such, never guessed).
+ */
+export const ExactTimeSchema = z.string().nullable();
+
+/** One session in the shape every store adapter returns. Every string came from a store: untrusted. */
+export const SessionSchema = z.strictObject({
+  id: z.string(),
+  user: z.string(),
+  profile: z.string(),
+  serverInstanceId: z.string(),
+  /** Derived status (see SessionStatusSchema). */
+  status: SessionStatusSchema,
+  /** What the store says, which may differ from `status` for sessions past expiry. */
+  storedStatus: z.string(),
+  createdAt: ExactTimeSchema,
+  startedAt: ExactTimeSchema,
+  lastAccessAt: ExactTimeSchema,
+  expiresAt: ExactTimeSchema,
+  updatedAt: ExactTimeSchema,
+  requestCount: z.number().int().nonnegative(),
+  sourceIdentity: z.string(),
+  deviceId: z.string(),
+  revokedBy: z.string().nullable(),
+  revokedReason: z.string().nullable(),
+});
+export type Session = z.infer<typeof SessionSchema>;
