@@ -14,6 +14,8 @@ export interface SentinelStoreOptions {
   cursors: CursorCodec;
   /** Milliseconds since the epoch; injected so tests can pin "now". */
   clock?: () => number;
+  /** Items per DynamoDB request; by default a little more than the page asked for. */
+  readPageSize?: number;
 }
 
 /**
@@ -43,12 +45,14 @@ export class SentinelStore implements SessionStore {
   readonly #table: string;
   readonly #cursors: CursorCodec;
   readonly #clock: () => number;
+  readonly #readPageSize: number | undefined;
 
   constructor(options: SentinelStoreOptions) {
     this.#client = options.client;
     this.#table = options.tableName;
     this.#cursors = options.cursors;
     this.#clock = options.clock ?? Date.now;
+    this.#readPageSize = options.readPageSize;
   }
 
   async query(request: SessionsQueryRequest): Promise<SessionsPage> {
@@ -137,7 +141,7 @@ export class SentinelStore implements SessionStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ScanIndexForward: false,
-          Limit: Math.min(1000, limit + 50),
+          Limit: this.#readPageSize ?? Math.min(1000, limit + 50),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );

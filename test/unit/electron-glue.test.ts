@@ -1,0 +1,157 @@
+import { EventEmitter } from 'node:events';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+// A stand-in for the parts of `electron` our glue touches; Electron itself never runs in tests.
+const electron = vi.hoisted(() => {
+  const state = {
+    windows: [] as { options: Record<string, unknown>; loaded: string | null; contents: unknown }[],
+    handlers: new Map<string, (event: unknown, payload: unknown) => unknown>(),
+    permissionRequest: undefined as undefined | ((...args: unknown[]) => void),
+    permissionCheck: undefined as undefined | ((...args: unknown[]) => boolean),
+    schemes: [] as unknown[],
+  };
+  return { state };
+});
+
+vi.mock('electron', async () => {
+  const { EventEmitter: Emitter } = await import('node:events');
+  class FakeContents extends Emitter {
+    windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined;
+    mainFrame = { url: 'app://warden/index.html' };
+    setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
+      this.windowOpenHandler = handler;
+    }
+  }
+  class BrowserWindow extends Emitter {
+    webContents = new FakeContents();
+    record: { options: Record<string, unknown>; loaded: string | null; contents: unknown };
+    constructor(options: Record<string, unknown>) {
+      super();
+      this.record = { options, loaded: null, contents: this.webContents };
+      electron.state.windows.push(this.record);
+    }
+    loadURL(url: string) {
+      this.record.loaded = url;
+      return Promise.resolve();
+    }
+    show() {}
+  }
+  return {
+    BrowserWindow,
+    ipcMain: {
+      handle: (channel: string, fn: (event: unknown, payload: unknown) => unknown) => electron.state.handlers.set(channel, fn),
+      removeHandler: (channel: string) => electron.state.handlers.delete(channel),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (fn: (...args: unknown[]) => void) => (electron.state.permissionRequest = fn),
+        setPermissionCheckHandler: (fn: (...args: unknown[]) => boolean) => (electron.state.permissionCheck = fn),
+      },
+    },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => electron.state.schemes.push(...schemes),
+      handle: vi.fn(),
+    },
+    net: { fetch: vi.fn() },
+  };
+});
+
+const { createMainWindow } = await import('../../src-main/window');
+const { registerIpc, senderOf } = await import('../../src-main/ipc/register');
+const { denyPermissions, registerAppScheme } = await import('../../src-main/app-protocol');
+const { CHANNELS } = await import('../../src-shared/contract');
+
+interface FakeContents extends EventEmitter {
+  windowOpenHandler: (details: { url: string }) => { action: string };
+}
+
+beforeEach(() => {
+  electron.state.windows.length = 0;
+  electron.state.handlers.clear();
+});
+
+describe('the main window', () => {
+  const open = (isDevelopment = false) => {
+    createMainWindow({ preloadPath: '/app/out/preload/index.cjs', rendererUrl: 'app://warden/index.html', isDevelopment });
+    const record = electron.state.windows[0];
+    if (!record) throw new Error('no window was created');
+    return record;
+  };
+
+  it('isolates the renderer: context isolation, sandbox, no Node, no webviews', () => {
+    const prefs = open().options.webPreferences as Record<string, unknown>;
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      preload: '/app/out/preload/index.cjs',
+    });
+  });
+
+  it('offers DevTools only in development', () => {
+    expect((open(false).options.webPreferences as Record<string, unknown>).devTools).toBe(false);
+    electron.state.windows.length = 0;
+    expect((open(true).options.webPreferences as Record<string, unknown>).devTools).toBe(true);
+  });
+
+  it('loads the renderer from app://', () => {
+    expect(open().loaded).toBe('app://warden/index.html');
+  });
+
+  it.each(['https://evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'app://warden/index.html'])(
+    'denies window.open(%s) and navigation to it',
+    (url) => {
+      const contents = open().contents as FakeContents;
+      expect(contents.windowOpenHandler({ url })).toEqual({ action: 'deny' });
+      for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+        const event = { preventDefault: vi.fn() };
+        contents.emit(name, event, url);
+        expect(event.preventDefault, name).toHaveBeenCalled();
+      }
+    },
+  );
+});
+
+describe('IPC wiring', () => {
+  it('registers exactly the contract channels, all through the one dispatcher', async () => {
+    const dispatch = vi.fn(async () => ({ ok: true as const, value: 1 }));
+    const unregister = registerIpc(dispatch);
+    expect([...electron.state.handlers.keys()].sort()).toEqual([...CHANNELS].sort());
+    const mainFrame = { url: 'app://warden/index.html' };
+    const handler = electron.state.handlers.get('sessions:query');
+    await handler?.({ senderFrame: mainFrame, sender: { mainFrame } }, { status: 'active' });
+    expect(dispatch).toHaveBeenCalledWith('sessions:query', { status: 'active' }, { url: 'app://warden/index.html', isMainFrame: true });
+    unregister();
+    expect(electron.state.handlers.size).toBe(0);
+  });
+
+  it('reports a sub-frame as not the main frame, and a vanished frame as nobody', () => {
+    const mainFrame = { url: 'app://warden/index.html' };
+    const child = { url: 'app://warden/index.html' };
+    expect(senderOf({ senderFrame: child, sender: { mainFrame } } as never)).toEqual({ url: 'app://warden/index.html', isMainFrame: false });
+    expect(senderOf({ senderFrame: null, sender: { mainFrame } } as never)).toEqual({ url: null, isMainFrame: false });
+  });
+});
+
+describe('session and protocol', () => {
+  it('denies every permission request and check', () => {
+    denyPermissions();
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
+      const callback = vi.fn();
+      electron.state.permissionRequest?.({}, permission, callback);
+      expect(callback).toHaveBeenCalledWith(false);
+      expect(electron.state.permissionCheck?.({}, permission)).toBe(false);
+    }
+  });
+
+  it('registers app:// as a secure standard scheme', () => {
+    registerAppScheme();
+    expect(electron.state.schemes).toContainEqual({ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } });
+  });
+});
