@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
+import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
+import { launchChromium, openApp, serveBuiltRenderer, type RendererServer } from './harness';
+
+describe('the Content-Security-Policy, in Chromium', () => {
+  let browser: Browser;
+  let server: RendererServer;
+  let workspace: Workspace;
+
+  beforeAll(async () => {
+    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0')]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await workspace?.close();
+  });
+
+  it('is written into the built index.html from the one policy in src-shared', () => {
+    const html = readFileSync(resolve(__dirname, '../../out/renderer/index.html'), 'utf8').replaceAll('&#39;', "'");
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script in our own page
+  });
+
+  it('blocks an injected inline script and eval, and the violations are observed', async () => {
+    const app = await openApp(browser, server, workspace.handlers);
+    const { page } = app;
+    await page.locator('[data-testid="sessions"][data-state="ready"]').waitFor();
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __violations: string[] }).__violations = seen;
+      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__injected = true';
+      document.body.append(script);
+    });
+    // String code compiled by the page itself (DevTools' own evaluation is exempt from CSP).
+    await page.evaluate(() => {
+      const later = setTimeout as unknown as (code: string, ms: number) => number;
+      later('window.__evaluated = true', 0);
+    });
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^script-src(-elem)? inline$/), expect.stringMatching(/^script-src eval$/)]),
+    );
+    const flags = await page.evaluate(() => {
+      const w = window as unknown as { __injected?: boolean; __evaluated?: boolean };
+      return [w.__injected, w.__evaluated];
+    });
+    expect(flags).toEqual([undefined, undefined]);
+    await app.close();
+  });
+});

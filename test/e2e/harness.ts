@@ -1,0 +1,124 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { APP_HOST, CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
+import { createDispatch, type HandlerTable } from '../../src-main/ipc/dispatch';
+import { resolveRendererFile } from '../../src-main/renderer-files';
+
+const OUT = resolve(__dirname, '../../out');
+export const SCREENSHOTS = resolve(__dirname, '../../test-results/screenshots');
+
+/** The flags this machine's closed network needs (see the project guide). */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+function built(path: string): string {
+  const full = join(OUT, path);
+  if (!existsSync(full)) throw new Error(`${full} is missing: run \`npm run build\` before the e2e tests (npm test does).`);
+  return full;
+}
+
+export interface RendererServer {
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/** Serves out/renderer on 127.0.0.1 exactly as main's app:// handler does (same files, same CSP). */
+export async function serveBuiltRenderer(): Promise<RendererServer> {
+  const root = built('renderer');
+  const server: Server = createServer((request, response) => {
+    const file = resolveRendererFile(root, `app://${APP_HOST}${request.url ?? '/'}`);
+    if (!file || !existsSync(file.path)) {
+      response.writeHead(404).end('Not found');
+      return;
+    }
+    response.writeHead(200, {
+      'content-type': file.type,
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+    });
+    response.end(readFileSync(file.path));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Runs the real built preload (out/preload/index.cjs) in the page, with `require('electron')`
+ * answered by a shim whose ipcRenderer.invoke goes to the exposed binding. The preload may
+ * require nothing else: that is also what Electron's sandbox allows.
+ */
+function preloadShim(): string {
+  const preload = readFileSync(built('preload/index.cjs'), 'utf8');
+  return `(() => {
+    const shim = {
+      contextBridge: { exposeInMainWorld: (key, api) => Object.defineProperty(window, key, { value: api }) },
+      ipcRenderer: { invoke: (channel, request) => window.__wardenInvoke(channel, request) },
+    };
+    const requireShim = (name) => {
+      if (name !== 'electron') throw new Error('a sandboxed preload cannot require ' + name);
+      return shim;
+    };
+    (function (require) {
+      ${preload}
+    })(requireShim);
+  })();`;
+}
+
+export interface AppPage {
+  readonly page: Page;
+  /** Console errors and uncaught page errors seen so far (CSP violations land here too). */
+  readonly problems: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the built renderer with the preload API bridged to a real handler table: every call goes
+ * through the same dispatcher (sender check, validation) as in the app.
+ */
+export async function openApp(
+  browser: Browser,
+  server: RendererServer,
+  handlers: HandlerTable,
+  options: { colorScheme?: 'light' | 'dark'; withPreload?: boolean } = {},
+): Promise<AppPage> {
+  const context = await browser.newContext({
+    colorScheme: options.colorScheme ?? 'light',
+    viewport: { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  if (options.withPreload !== false) {
+    const dispatch = createDispatch(handlers, { trustedOrigins: [server.origin] });
+    await page.exposeBinding('__wardenInvoke', (source, channel: unknown, request: unknown) =>
+      dispatch(channel, request, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() }),
+    );
+    await page.addInitScript(preloadShim());
+  }
+  await page.goto(`${server.origin}/index.html`);
+  return { page, problems, close: () => context.close() };
+}

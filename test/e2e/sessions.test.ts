@@ -1,0 +1,172 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AppInfo } from '../../src-shared/contract';
+import { createHandlers } from '../../src-main/handlers';
+import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
+import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { launchChromium, openApp, SCREENSHOTS, serveBuiltRenderer, type RendererServer } from './harness';
+
+const INFO: AppInfo = {
+  version: '0.1.0',
+  connection: { name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 'sentinel-sessions' },
+  operator: 'local:e2e',
+};
+
+async function ready(page: Page, state = 'ready'): Promise<void> {
+  await page.locator(`[data-testid="sessions"][data-state="${state}"]`).waitFor();
+}
+
+async function visibleIds(page: Page): Promise<string[]> {
+  return page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-session-id') ?? ''));
+}
+
+describe('sessions screen, built renderer in Chromium over the real handler table', () => {
+  let browser: Browser;
+  let server: RendererServer;
+  let table: TestTable;
+  let newestFirst: string[];
+  let revokedId: string;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
+    const now = Math.floor(Date.now() / 1000);
+    // 130 active sessions (two pages of 100), three in one second with fractions that sort
+    // wrongly as raw strings; one revoked; one stale (active past expiry).
+    const users = ['alice', 'bob', 'carol.nguyen', 'dmitri.k', 'erin.walsh'];
+    const active = Array.from({ length: 127 }, (_, i) =>
+      sentinelItem(
+        { seconds: now - 30 - i * 45, nanos: (i * 7919 * 1000) % 1e9 },
+        {
+          user: users[i % users.length] as string,
+          profile: ['prod-admin', 'prod-readonly', 'staging-deploy'][i % 3] as string,
+          request_count: (i * 37) % 1000,
+          last_access_at: formatRfc3339Nano(now - (i % 50) * 20, 0),
+          expires_at: formatRfc3339Nano(now + 3600 * 4 - i * 45, 0),
+          ttl: now + 3600 * 4 - i * 45,
+        },
+      ),
+    );
+    const sameSecond = [500_000_000, 0, 120_000_000].map((nanos) => sentinelItem({ seconds: now - 10, nanos }, { user: 'mallory.x', last_access_at: formatRfc3339Nano(now - 2, nanos) }));
+    const revoked = sentinelItem({ seconds: now - 500 }, { status: 'revoked', revoked_by: 'secops.jane', revoked_reason: 'credential_compromise: INC-4471' });
+    const stale = sentinelItem({ seconds: now - 9 * 3600 }, { expires_at: formatRfc3339Nano(now - 3600, 0), ttl: now - 3600 });
+    await table.put([...active, ...sameSecond, revoked, stale]);
+    revokedId = revoked.id;
+    // Within that second `.5Z` is newest, then `.12Z`, then `Z` (raw strings sort `.12Z`, `.5Z`, `Z`).
+    newestFirst = [sameSecond[0], sameSecond[2], sameSecond[1], ...active].map((s) => (s as { id: string }).id);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await table?.drop();
+  });
+
+  const handlers = () => createHandlers({ store: table.store(), info: () => INFO });
+
+  it('lists active sessions newest first, loads further pages on scroll, and reads well', async () => {
+    const app = await openApp(browser, server, handlers());
+    const { page } = app;
+    await ready(page);
+    expect((await visibleIds(page)).slice(0, 20)).toEqual(newestFirst.slice(0, 20));
+    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('100+ active sessions, newest first');
+    const first = page.locator('[data-testid="session-row"]').first();
+    const cells = await first.locator('td').allTextContents();
+    expect(cells[0]).toBe(newestFirst[0]);
+    expect(cells[1]).toBe('mallory.x');
+    expect(cells[3]).toContain('active');
+    expect(await first.locator('time').first().getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.500000000 UTC$/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-light.png') });
+
+    await page.locator('.table-scroll').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('130 active sessions, newest first');
+    await page.locator('.table-scroll').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await expect.poll(async () => (await visibleIds(page)).at(-1)).toBe(newestFirst.at(-1));
+    // Virtualised: far fewer rows in the DOM than loaded.
+    expect(await page.locator('[data-testid="session-row"]').count()).toBeLessThan(80);
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+
+  it('switches status: revoked shows who revoked, expired includes sessions past expiry', async () => {
+    const app = await openApp(browser, server, handlers());
+    const { page } = app;
+    await ready(page);
+    await page.getByRole('radio', { name: 'Revoked' }).click();
+    await expect.poll(() => visibleIds(page)).toEqual([revokedId]);
+    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('1 revoked sessions, newest first');
+    await page.getByRole('radio', { name: 'Expired' }).click();
+    await expect.poll(async () => (await visibleIds(page)).length).toBe(1);
+    await expect(page.locator('[data-testid="session-row"] .status').textContent()).resolves.toContain('expired (stale)');
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+
+  it('renders dark mode from the OS setting', async () => {
+    const app = await openApp(browser, server, handlers(), { colorScheme: 'dark' });
+    await ready(app.page);
+    const background = await app.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    expect(background).toBe('rgb(15, 18, 22)');
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'sessions-dark.png') });
+    await app.close();
+  });
+
+  it('shows a store error as a readable message with a way to retry', async () => {
+    const missing = await createSentinelTable(inject('dynamoEndpoint'));
+    await missing.drop();
+    const broken = createHandlers({ store: missing.store(), info: () => INFO });
+    const app = await openApp(browser, server, broken);
+    await ready(app.page, 'error');
+    const alert = app.page.getByRole('alert');
+    await expect(alert.textContent()).resolves.toContain('Sessions could not be loaded');
+    await expect(alert.textContent()).resolves.toContain(`Table "${missing.name}" (or its gsi-status index) was not found`);
+    expect(await app.page.getByRole('button', { name: 'Try again' }).isVisible()).toBe(true);
+    await app.page.screenshot({ path: join(SCREENSHOTS, 'sessions-error.png') });
+    await app.close();
+  });
+
+  it('says what to do when a status has no sessions', async () => {
+    const empty = await createSentinelTable(inject('dynamoEndpoint'));
+    const app = await openApp(browser, server, createHandlers({ store: empty.store(), info: () => INFO }));
+    await ready(app.page, 'empty');
+    await expect(app.page.getByTestId('sessions').textContent()).resolves.toContain('No live sessions right now');
+    await app.close();
+    await empty.drop();
+  });
+
+  it('explains a missing bridge instead of showing a blank window', async () => {
+    const app = await openApp(browser, server, handlers(), { withPreload: false });
+    await ready(app.page, 'error');
+    await expect(app.page.getByRole('alert').first().textContent()).resolves.toContain('must be opened as the desktop app');
+    await app.close();
+  });
+});
+
+describe('the demo store in Chromium', () => {
+  let browser: Browser;
+  let server: RendererServer;
+  let workspace: Workspace;
+
+  beforeAll(async () => {
+    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0')]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await workspace?.close();
+  });
+
+  it.each(['light', 'dark'] as const)('is marked DEMO on screen (%s)', async (colorScheme) => {
+    const app = await openApp(browser, server, workspace.handlers, { colorScheme });
+    await ready(app.page);
+    await expect(app.page.getByTestId('env-band').textContent()).resolves.toContain('DEMO');
+    await expect(app.page.getByTestId('operator').textContent()).resolves.toMatch(/^local:/);
+    expect(await app.page.locator('[data-testid="session-row"]').count()).toBeGreaterThan(10);
+    await app.page.screenshot({ path: join(SCREENSHOTS, `demo-${colorScheme}.png`) });
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+});

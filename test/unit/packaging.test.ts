@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+
+describe('packaging (electron-builder config in package.json)', () => {
+  it('is valid for electron-builder itself', async () => {
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config');
+    const { DebugLogger } = require('builder-util');
+    await expect(validateConfiguration(pkg.build, new DebugLogger(false))).resolves.toBeUndefined();
+  });
+
+  it('builds AppImage and deb, dmg, and nsis, with our icon', () => {
+    expect(pkg.build.linux.target).toEqual(['AppImage', 'deb']);
+    expect(pkg.build.mac.target).toEqual(['dmg']);
+    expect(pkg.build.win.target).toEqual(['nsis']);
+    expect(pkg.build.icon).toBe('resources/icon.png');
+    const png = readFileSync(new URL('../../resources/icon.png', import.meta.url));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(512); // width; mac and Windows need 512+
+  });
+
+  it('sets the Electron fuses that close the usual backdoors', () => {
+    expect(pkg.build.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
+  it('ships only the build output, and the runtime dependencies main needs', () => {
+    expect(pkg.build.files).toEqual(['out/**/*', 'package.json']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', 'dynalite', 'zod']);
+  });
+
+  it('pins an Electron whose package runs no install script', () => {
+    const electron = require('electron/package.json');
+    expect(electron.scripts?.postinstall).toBeUndefined();
+    expect(pkg.devDependencies.electron).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
