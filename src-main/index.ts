@@ -7,9 +7,10 @@ import { registerIpc } from './ipc/register';
 import { createMainWindow } from './window';
 import { openDemoWorkspace, type Workspace } from './workspace';
 
-// electron-vite sets this only under `electron-vite dev`.
-const devServerUrl = process.env.ELECTRON_RENDERER_URL;
-const isDevelopment = !app.isPackaged && devServerUrl !== undefined;
+// electron-vite sets this under `electron-vite dev`. A packaged app ignores it: an environment
+// variable must never be able to point the window (and its preload API) at another page.
+const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL || undefined;
+const isDevelopment = devServerUrl !== undefined;
 
 app.enableSandbox();
 registerAppScheme();
