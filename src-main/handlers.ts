@@ -1,9 +1,13 @@
 import type { AppInfo } from '../src-shared/contract';
 import type { HandlerTable } from './ipc/dispatch';
-import type { SessionStore } from './session-store';
+import type { Ledger } from './ledger/ledger';
+import type { SentinelRevoker } from './revocation/sentinel-revoker';
+import type { SentinelStore } from './sentinel/sentinel-store';
 
 export interface HandlerDependencies {
-  store: SessionStore;
+  store: SentinelStore;
+  revoker: SentinelRevoker;
+  ledger: Ledger;
   /** The active connection and operator, decided in main. */
   info: () => AppInfo;
 }
@@ -13,5 +17,9 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
   return {
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),
+    'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
+    'sessions:revoke': (request) => deps.revoker.revokeSessions(request),
+    'users:revoke': (request) => deps.revoker.revokeUsers(request),
+    'ledger:verify': () => deps.ledger.verify(),
   };
 }

@@ -21,7 +21,7 @@ async function start(): Promise<void> {
   await app.whenReady();
   denyPermissions();
   serveRenderer(join(__dirname, '../renderer'));
-  workspace = await openDemoWorkspace(app.getVersion());
+  workspace = await openDemoWorkspace(app.getVersion(), app.getPath('userData'));
   const devOrigin = devServerUrl ? originOf(devServerUrl) : null;
   const dispatch = createDispatch(workspace.handlers, {
     trustedOrigins: devOrigin ? [APP_ORIGIN, devOrigin] : [APP_ORIGIN],

@@ -1,14 +1,31 @@
 import { z } from 'zod';
-import { SessionSchema, SessionStatusSchema } from './session';
+import {
+  RevokeReportSchema,
+  RevokeSessionsRequestSchema,
+  RevokeUsersRequestSchema,
+} from './revocation';
+import { SessionIdSchema, SessionSchema } from './session';
+import { SESSION_STATUSES } from './session-status';
 
 /** Largest page a renderer may ask for. */
 export const MAX_PAGE_SIZE = 500;
 /** Cursors are short signed tokens; anything longer is not one of ours. */
 export const MAX_CURSOR_LENGTH = 1024;
 
+/** An RFC 3339 time with a zone (`Z` or an offset), up to nanoseconds. */
+const TimeBoundSchema = z.iso.datetime({ offset: true });
+const FilterTextSchema = z.string().trim().min(1).max(256);
+
 export const SessionsQueryRequestSchema = z.strictObject({
-  /** Which sessions to list, by derived status. */
-  status: SessionStatusSchema.default('active'),
+  /** Which sessions to list, by derived status; `any` for every status. */
+  status: z.enum([...SESSION_STATUSES, 'any']).default('active'),
+  user: FilterTextSchema.optional(),
+  profile: FilterTextSchema.optional(),
+  serverInstance: FilterTextSchema.optional(),
+  /** Created at or after this time. */
+  since: TimeBoundSchema.optional(),
+  /** Created at or before this time. */
+  until: TimeBoundSchema.optional(),
   /** Page size. */
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
   /** The `nextCursor` of the previous page, exactly as received. */
@@ -37,6 +54,16 @@ export const AppInfoSchema = z.strictObject({
   operator: z.string(),
 });
 
+export const SessionsGetRequestSchema = z.strictObject({ id: SessionIdSchema });
+export const SessionsGetResponseSchema = z.strictObject({ session: SessionSchema.nullable() });
+
+export const LedgerVerifyResponseSchema = z.strictObject({
+  ok: z.boolean(),
+  verifiedEntries: z.number().int().nonnegative(),
+  brokenAt: z.number().int().positive().optional(),
+  reason: z.string().optional(),
+});
+
 const NoArguments = z.strictObject({}).optional();
 
 /**
@@ -48,6 +75,14 @@ export const contract = {
   'app:info': { request: NoArguments, response: AppInfoSchema },
   /** One page of sessions, newest first. */
   'sessions:query': { request: SessionsQueryRequestSchema, response: SessionsPageSchema },
+  /** One session by id (`session: null` when the store has no such item). */
+  'sessions:get': { request: SessionsGetRequestSchema, response: SessionsGetResponseSchema },
+  /** Revoke sessions by id, with a reason code; one outcome per id. */
+  'sessions:revoke': { request: RevokeSessionsRequestSchema, response: RevokeReportSchema },
+  /** Revoke every active session of each user; one outcome per session. */
+  'users:revoke': { request: RevokeUsersRequestSchema, response: RevokeReportSchema },
+  /** Check the hash chain of the revocation ledger. */
+  'ledger:verify': { request: NoArguments, response: LedgerVerifyResponseSchema },
 } as const;
 
 export type Contract = typeof contract;

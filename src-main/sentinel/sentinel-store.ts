@@ -1,12 +1,12 @@
-import type { DynamoDBDocumentClient, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
-import type { Session, SessionStatus } from '../../src-shared/session';
+import type { Session } from '../../src-shared/session';
 import { WardenError } from '../errors';
 import type { SessionStore } from '../session-store';
 import { CursorCodec, InvalidCursorError, type CursorPosition } from './cursor';
+import { filterOf, planQuery, type ReadPlan, type SessionFilter } from './query-plan';
 import { toSession } from './sentinel-item';
-import { SENTINEL_INDEXES } from './table-schema';
 
 export interface SentinelStoreOptions {
   client: DynamoDBDocumentClient;
@@ -16,22 +16,9 @@ export interface SentinelStoreOptions {
   clock?: () => number;
   /** Items per DynamoDB request; by default a little more than the page asked for. */
   readPageSize?: number;
+  /** Told of every DynamoDB read (index or scan); for tests and the benchmark. */
+  onRead?: (read: { index: string | null; operation: 'Query' | 'Scan' }) => void;
 }
-
-/**
- * One partition of `gsi-status` to read, and which side of expiry we want from it. Deriving status
- * on read means `expired` is two partitions: stored `expired`, and stored `active` past expiry.
- */
-interface Stream {
-  storedStatus: SessionStatus;
-  ttl?: 'live' | 'past';
-}
-
-const STREAMS: Record<SessionStatus, Stream[]> = {
-  active: [{ storedStatus: 'active', ttl: 'live' }],
-  revoked: [{ storedStatus: 'revoked' }],
-  expired: [{ storedStatus: 'expired' }, { storedStatus: 'active', ttl: 'past' }],
-};
 
 interface Row {
   session: Session;
@@ -46,6 +33,7 @@ export class SentinelStore implements SessionStore {
   readonly #cursors: CursorCodec;
   readonly #clock: () => number;
   readonly #readPageSize: number | undefined;
+  readonly #onRead: SentinelStoreOptions['onRead'];
 
   constructor(options: SentinelStoreOptions) {
     this.#client = options.client;
@@ -53,14 +41,25 @@ export class SentinelStore implements SessionStore {
     this.#cursors = options.cursors;
     this.#clock = options.clock ?? Date.now;
     this.#readPageSize = options.readPageSize;
+    this.#onRead = options.onRead;
+  }
+
+  get tableName(): string {
+    return this.#table;
   }
 
   async query(request: SessionsQueryRequest): Promise<SessionsPage> {
-    const queryKey = `status=${request.status}`;
+    let filter: SessionFilter;
+    try {
+      filter = filterOf(request);
+    } catch (error) {
+      throw new WardenError('VALIDATION', (error as Error).message);
+    }
+    const plan = planQuery(filter);
     let position: CursorPosition | null = null;
     if (request.cursor !== undefined) {
       try {
-        position = this.#cursors.decode(request.cursor, queryKey);
+        position = this.#cursors.decode(request.cursor, plan.key);
       } catch (error) {
         if (error instanceof InvalidCursorError) throw new WardenError('INVALID_CURSOR', error.message);
         throw error;
@@ -68,87 +67,140 @@ export class SentinelStore implements SessionStore {
     }
     const now = this.#clock();
     const rows: Row[] = [];
-    const pending = STREAMS[request.status].map((stream) => ({
-      stream,
-      startKey: undefined as Record<string, unknown> | undefined,
-      done: false,
-    }));
+    const reads = plan.reads.map((read) => ({ read, startKey: undefined as Record<string, unknown> | undefined, done: false }));
 
     // created_at strings sort chronologically only to the second (`00.5Z` < `00Z`), so each page
-    // is cut at an exact position, and a stream is read until it has passed the whole second of
-    // the page's last row: nothing later in that second can still be unread.
-    while (pending.some((p) => !p.done)) {
-      for (const p of pending.filter((q) => !q.done)) {
-        const out = await this.#readPage(p.stream, position, p.startKey, request.limit, now);
+    // is cut at an exact position, and an ordered read goes on until it has passed the whole
+    // second of the page's last row: nothing later in that second can still be unread. Reads
+    // that are not in time order (server-instance index, scan) are read to the end.
+    while (reads.some((r) => !r.done)) {
+      for (const r of reads.filter((q) => !q.done)) {
+        const out = await this.#readPage(r.read, filter, position, r.startKey, request.limit, now);
         for (const item of out.Items ?? []) {
           const session = toSession(item, now);
-          if (!session || session.status !== request.status) continue;
+          if (!session || !matches(session, filter)) continue;
           const row = { session, at: session.createdAt ?? String(item.created_at) };
           if (position && !isAfter(row, position)) continue;
           rows.push(row);
         }
-        p.startKey = out.LastEvaluatedKey;
-        rows.sort(compareNewestFirst);
+        r.startKey = out.LastEvaluatedKey;
+        if (r.read.ordered) rows.sort(compareNewestFirst);
         const cut = rows[request.limit - 1];
-        p.done =
-          p.startKey === undefined ||
-          (cut !== undefined && secondOf(String(p.startKey.created_at)) < secondOf(cut.at));
+        r.done =
+          r.startKey === undefined ||
+          (r.read.ordered && cut !== undefined && secondOf(String(r.startKey.created_at)) < secondOf(cut.at));
       }
     }
+    rows.sort(compareNewestFirst);
 
     const page = rows.slice(0, request.limit);
     const last = page[page.length - 1];
     const more = rows.length > request.limit;
     return {
       sessions: page.map((r) => r.session),
-      ...(more && last ? { nextCursor: this.#cursors.encode({ query: queryKey, at: last.at, id: last.session.id }) } : {}),
+      ...(more && last ? { nextCursor: this.#cursors.encode({ query: plan.key, at: last.at, id: last.session.id }) } : {}),
     };
   }
 
-  async #readPage(
-    stream: Stream,
-    position: CursorPosition | null,
-    startKey: Record<string, unknown> | undefined,
-    limit: number,
-    nowMs: number,
-  ): Promise<QueryCommandOutput> {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':status': stream.storedStatus };
-    let keyCondition = '#status = :status';
-    if (position) {
-      // Everything up to the end of the cursor's second; rows already delivered are skipped.
-      names['#created'] = 'created_at';
-      values[':through'] = `${secondOf(position.at)}\uffff`;
-      keyCondition += ' AND #created <= :through';
-    }
-    let filter: string | undefined;
-    if (stream.ttl) {
-      // `ttl` is whole seconds; it only pre-filters, the exact `expires_at` decides in toSession.
-      names['#ttl'] = 'ttl';
-      values[':nowSeconds'] = Math.floor(nowMs / 1000) + (stream.ttl === 'past' ? 1 : 0);
-      filter =
-        stream.ttl === 'live'
-          ? 'attribute_not_exists(#ttl) OR #ttl >= :nowSeconds'
-          : 'attribute_not_exists(#ttl) OR #ttl <= :nowSeconds';
-    }
+  /** One session by id, read consistently; null when the table has no such item. */
+  async get(id: string): Promise<Session | null> {
     try {
-      return await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          IndexName: SENTINEL_INDEXES.status.name,
-          KeyConditionExpression: keyCondition,
-          ...(filter ? { FilterExpression: filter } : {}),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: this.#readPageSize ?? Math.min(1000, limit + 50),
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
+      const out = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { id }, ConsistentRead: true }));
+      return out.Item ? toSession(out.Item, this.#clock()) : null;
     } catch (error) {
       throw storeError(error, this.#table);
     }
   }
+
+  async #readPage(
+    read: ReadPlan,
+    filter: SessionFilter,
+    position: CursorPosition | null,
+    startKey: Record<string, unknown> | undefined,
+    limit: number,
+    nowMs: number,
+  ) {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const conditions: string[] = [];
+    let keyCondition: string | undefined;
+
+    if (read.partition) {
+      names['#pk'] = read.partition.attribute;
+      values[':pk'] = read.partition.value;
+      keyCondition = '#pk = :pk';
+      if (read.ordered) {
+        // Whole seconds only: exact bounds are checked in code.
+        const lower = filter.since ? secondOf(filter.since) : undefined;
+        const uppers = [position ? `${secondOf(position.at)}\uffff` : undefined, filter.until ? `${secondOf(filter.until)}\uffff` : undefined].filter(
+          (u): u is string => u !== undefined,
+        );
+        const upper = uppers.sort()[0];
+        if (lower !== undefined || upper !== undefined) names['#created'] = 'created_at';
+        if (lower !== undefined && upper !== undefined) {
+          Object.assign(values, { ':lower': lower, ':upper': upper });
+          keyCondition += ' AND #created BETWEEN :lower AND :upper';
+        } else if (lower !== undefined) {
+          values[':lower'] = lower;
+          keyCondition += ' AND #created >= :lower';
+        } else if (upper !== undefined) {
+          values[':upper'] = upper;
+          keyCondition += ' AND #created <= :upper';
+        }
+      }
+    }
+    if (read.storedStatuses && read.partition?.attribute !== 'status') {
+      names['#status'] = 'status';
+      const placeholders = read.storedStatuses.map((status, i) => {
+        values[`:status${i}`] = status;
+        return `:status${i}`;
+      });
+      conditions.push(`#status IN (${placeholders.join(', ')})`);
+    }
+    if (read.ttl) {
+      // `ttl` is whole seconds; it only pre-filters, the exact `expires_at` decides in code.
+      names['#ttl'] = 'ttl';
+      values[':nowSeconds'] = Math.floor(nowMs / 1000) + (read.ttl === 'past' ? 1 : 0);
+      conditions.push(read.ttl === 'live' ? '(attribute_not_exists(#ttl) OR #ttl >= :nowSeconds)' : '(attribute_not_exists(#ttl) OR #ttl <= :nowSeconds)');
+    }
+    for (const [i, [attribute, value]] of Object.entries(read.equals).entries()) {
+      names[`#eq${i}`] = attribute;
+      values[`:eq${i}`] = value;
+      conditions.push(`#eq${i} = :eq${i}`);
+    }
+
+    const common = {
+      TableName: this.#table,
+      ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+      ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+      Limit: this.#readPageSize ?? (read.ordered ? Math.min(1000, limit + 50) : 1000),
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    };
+    try {
+      if (read.index && keyCondition) {
+        this.#onRead?.({ index: read.index, operation: 'Query' });
+        const input: QueryCommandInput = { ...common, IndexName: read.index, KeyConditionExpression: keyCondition, ScanIndexForward: false };
+        return await this.#client.send(new QueryCommand(input));
+      }
+      this.#onRead?.({ index: null, operation: 'Scan' });
+      const input: ScanCommandInput = common;
+      return await this.#client.send(new ScanCommand(input));
+    } catch (error) {
+      throw storeError(error, this.#table);
+    }
+  }
+}
+
+/** Every filter, checked exactly on the mapped session (status derived, times to the nanosecond). */
+export function matches(session: Session, filter: SessionFilter): boolean {
+  if (filter.status !== 'any' && session.status !== filter.status) return false;
+  if (filter.user !== undefined && session.user !== filter.user) return false;
+  if (filter.profile !== undefined && session.profile !== filter.profile) return false;
+  if (filter.serverInstance !== undefined && session.serverInstanceId !== filter.serverInstance) return false;
+  if (filter.since !== undefined && (session.createdAt === null || session.createdAt < filter.since)) return false;
+  if (filter.until !== undefined && (session.createdAt === null || session.createdAt > filter.until)) return false;
+  return true;
 }
 
 function compareNewestFirst(a: Row, b: Row): number {
@@ -171,7 +223,7 @@ export function storeError(error: unknown, table: string): WardenError {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
   if (name === 'ResourceNotFoundException') {
-    return new WardenError('STORE_UNAVAILABLE', `Table "${table}" (or its gsi-status index) was not found. Check the table name and region of this connection.`);
+    return new WardenError('STORE_UNAVAILABLE', `Table "${table}" (or one of its indexes) was not found. Check the table name and region of this connection.`);
   }
   if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') {
     return new WardenError('STORE_UNAVAILABLE', `DynamoDB refused the request on table "${table}": ${message}`);

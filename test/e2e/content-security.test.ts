@@ -4,20 +4,24 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
 import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
+import { tempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, serveBuiltRenderer, type RendererServer } from './harness';
 
 describe('the Content-Security-Policy, in Chromium', () => {
   let browser: Browser;
   let server: RendererServer;
   let workspace: Workspace;
+  let dataDir: { path: string; remove: () => Promise<void> };
 
   beforeAll(async () => {
-    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0')]);
+    dataDir = await tempDir();
+    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0', dataDir.path)]);
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
     await workspace?.close();
+    await dataDir?.remove();
   });
 
   it('is written into the built index.html from the one policy in src-shared', () => {

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
-import { createHandlers } from '../../src-main/handlers';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { tempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, serveBuiltRenderer, type RendererServer } from './harness';
 
 const INFO: AppInfo = {
@@ -29,9 +29,11 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
   let table: TestTable;
   let newestFirst: string[];
   let revokedId: string;
+  let tableDir: { path: string; remove: () => Promise<void> };
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
+    tableDir = await tempDir();
     [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
     const now = Math.floor(Date.now() / 1000);
     // 130 active sessions (two pages of 100), three in one second with fractions that sort
@@ -63,9 +65,10 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await browser?.close();
     await server?.close();
     await table?.drop();
+    await tableDir?.remove();
   });
 
-  const handlers = () => createHandlers({ store: table.store(), info: () => INFO });
+  const handlers = () => table.handlers(tableDir.path, INFO);
 
   it('lists active sessions newest first, loads further pages on scroll, and reads well', async () => {
     const app = await openApp(browser, server, handlers());
@@ -117,12 +120,12 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
   it('shows a store error as a readable message with a way to retry', async () => {
     const missing = await createSentinelTable(inject('dynamoEndpoint'));
     await missing.drop();
-    const broken = createHandlers({ store: missing.store(), info: () => INFO });
+    const broken = missing.handlers(tableDir.path, INFO);
     const app = await openApp(browser, server, broken);
     await ready(app.page, 'error');
     const alert = app.page.getByRole('alert');
     await expect(alert.textContent()).resolves.toContain('Sessions could not be loaded');
-    await expect(alert.textContent()).resolves.toContain(`Table "${missing.name}" (or its gsi-status index) was not found`);
+    await expect(alert.textContent()).resolves.toContain(`Table "${missing.name}" (or one of its indexes) was not found`);
     expect(await app.page.getByRole('button', { name: 'Try again' }).isVisible()).toBe(true);
     await app.page.screenshot({ path: join(SCREENSHOTS, 'sessions-error.png') });
     await app.close();
@@ -130,7 +133,7 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
 
   it('says what to do when a status has no sessions', async () => {
     const empty = await createSentinelTable(inject('dynamoEndpoint'));
-    const app = await openApp(browser, server, createHandlers({ store: empty.store(), info: () => INFO }));
+    const app = await openApp(browser, server, empty.handlers(tableDir.path, INFO));
     await ready(app.page, 'empty');
     await expect(app.page.getByTestId('sessions').textContent()).resolves.toContain('No live sessions right now');
     await app.close();
@@ -149,14 +152,17 @@ describe('the demo store in Chromium', () => {
   let browser: Browser;
   let server: RendererServer;
   let workspace: Workspace;
+  let dataDir: { path: string; remove: () => Promise<void> };
 
   beforeAll(async () => {
-    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0')]);
+    dataDir = await tempDir();
+    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0', dataDir.path)]);
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
     await workspace?.close();
+    await dataDir?.remove();
   });
 
   it.each(['light', 'dark'] as const)('is marked DEMO on screen (%s)', async (colorScheme) => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../src-shared/contract';
 import { CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
@@ -13,7 +14,7 @@ function runBuiltMain(env: Record<string, string> = {}): Promise<{ report: Recor
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--require', resolve(ROOT, 'test/fixtures/fake-electron.cjs'), MAIN], {
       cwd: ROOT,
-      env: { ...withoutRendererUrl(process.env), ...env },
+      env: { ...withoutRendererUrl(process.env), WARDEN_SMOKE_DATA_DIR: mkdtempSync(join(tmpdir(), 'warden-smoke-')), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionIdSchema } from '../../src-shared/session';
 import { parseExactTime } from '../../src-main/sentinel/exact-time';
 import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
+import { tempDir } from '../fixtures/temp-dir';
 import { startDemoStore, type DemoStore } from '../../src-main/demo/demo-store';
 
 const RFC3339_NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?(Z|[+-]\d\d:\d\d)$/;
@@ -59,11 +60,14 @@ describe('the embedded demo store (no external service)', () => {
 
 describe('the demo workspace (what the app opens on with nothing configured)', () => {
   let workspace: Workspace;
+  let dir: { path: string; remove: () => Promise<void> };
   beforeAll(async () => {
-    workspace = await openDemoWorkspace('0.0.0-test');
+    dir = await tempDir();
+    workspace = await openDemoWorkspace('0.0.0-test', dir.path);
   });
   afterAll(async () => {
     await workspace?.close();
+    await dir?.remove();
   });
 
   it('is marked DEMO and records operators as local users', async () => {

@@ -6,7 +6,7 @@ import { localDynamoClient } from '../../src-main/demo/demo-store';
 import { CursorCodec } from '../../src-main/sentinel/cursor';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
-import { createHandlers } from '../../src-main/handlers';
+import { tempDir } from '../fixtures/temp-dir';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
@@ -15,19 +15,19 @@ const INFO: AppInfo = { version: 't', connection: { name: 'local', kind: 'dynamo
 describe('the handler table over a real store', () => {
   let table: TestTable;
   let dispatch: Dispatch;
+  let dir: { path: string; remove: () => Promise<void> };
 
   beforeAll(async () => {
     table = await createSentinelTable(inject('dynamoEndpoint'));
     const now = Math.floor(Date.now() / 1000);
     await table.put(Array.from({ length: 12 }, (_, i) => sentinelItem({ seconds: now - 100 - i })));
-    const handlers = createHandlers({
-      store: table.store(),
-      info: () => INFO,
-    });
+    dir = await tempDir();
+    const handlers = table.handlers(dir.path, INFO);
     dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'] });
   });
   afterAll(async () => {
     await table?.drop();
+    await dir?.remove();
   });
 
   it('pages through the store with the cursors it hands out', async () => {
@@ -50,7 +50,8 @@ describe('the handler table over a real store', () => {
     // Port 9 (discard) on loopback: nothing listens, the real SDK client is refused.
     const client = DynamoDBDocumentClient.from(localDynamoClient('http://127.0.0.1:9'));
     const store = new SentinelStore({ client, tableName: 'sentinel', cursors: new CursorCodec(randomBytes(32)) });
-    const gone = createDispatch(createHandlers({ store, info: () => INFO }), { trustedOrigins: ['app://warden'] });
+    const handlers = { ...table.handlers(dir.path, INFO), 'sessions:query': (r: Parameters<typeof store.query>[0]) => store.query(r) };
+    const gone = createDispatch(handlers, { trustedOrigins: ['app://warden'] });
     const started = Date.now();
     const result = await gone('sessions:query', {}, OURS);
     expect(result).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE', message: expect.stringContaining('could not be reached') } });

@@ -165,7 +165,7 @@ describe('SentinelStore against DynamoDB Local', () => {
     const store = new SentinelStore({ client: table.client, tableName: 'no-such-sentinel-table', cursors: new CursorCodec(randomBytes(32)) });
     await expect(store.query({ status: 'active', limit: 5 })).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
-      message: expect.stringContaining('"no-such-sentinel-table" (or its gsi-status index) was not found'),
+      message: expect.stringContaining('"no-such-sentinel-table" (or one of its indexes) was not found'),
     });
   });
 });

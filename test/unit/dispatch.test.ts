@@ -11,7 +11,17 @@ const INFO: AppInfo = {
 };
 
 function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: [] }) as SessionsPage) {
-  const handlers = { 'app:info': vi.fn(async () => INFO), 'sessions:query': vi.fn(query) };
+  const unused = async (): Promise<never> => {
+    throw new Error('not called in these tests');
+  };
+  const handlers = {
+    'app:info': vi.fn(async () => INFO),
+    'sessions:query': vi.fn(query),
+    'sessions:get': vi.fn(unused),
+    'sessions:revoke': vi.fn(unused),
+    'users:revoke': vi.fn(unused),
+    'ledger:verify': vi.fn(unused),
+  };
   const onInternalError = vi.fn();
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError });
   return { dispatch, handlers, onInternalError };

@@ -1,0 +1,120 @@
+import type { SessionsQueryRequest } from '../../src-shared/contract';
+import type { SessionStatus } from '../../src-shared/session-status';
+import { parseExactTime } from './exact-time';
+import { SENTINEL_INDEXES } from './table-schema';
+
+/** The filters of a query, normalised (times in exact UTC form). */
+export interface SessionFilter {
+  status: SessionStatus | 'any';
+  user?: string;
+  profile?: string;
+  serverInstance?: string;
+  /** Normalised UTC (`…nnnnnnnnnZ`), inclusive. */
+  since?: string;
+  until?: string;
+}
+
+/**
+ * One DynamoDB read that feeds a query: a partition of an index (or the whole table), the
+ * server-side filter that narrows it, and whether it comes back in `created_at` order.
+ */
+export interface ReadPlan {
+  /** null: Scan of the base table. */
+  index: string | null;
+  /** Partition key attribute and value (absent for a scan). */
+  partition?: { attribute: string; value: string };
+  /** `created_at`-sorted index: read newest first and stop early; otherwise read everything. */
+  ordered: boolean;
+  /** Stored statuses this read may return (the exact derived status is checked in code). */
+  storedStatuses?: SessionStatus[];
+  /** Pre-filter on `ttl`: `live` keeps unexpired, `past` keeps expired (exact check in code). */
+  ttl?: 'live' | 'past';
+  /** Equality filters on other attributes. */
+  equals: Record<string, string>;
+}
+
+export interface QueryPlan {
+  reads: ReadPlan[];
+  /** Stable text of the filter, which cursors are bound to. */
+  key: string;
+}
+
+/**
+ * Picks how to answer a filter, most selective index first: a user has few sessions, a profile
+ * more, a server instance more again (and its index is sorted by status, not time), a status
+ * most. Scans only when no filter has an index. Every other filter becomes a server-side filter,
+ * and every filter is also checked exactly in code (status is derived, times are exact).
+ */
+export function planQuery(filter: SessionFilter): QueryPlan {
+  const key = JSON.stringify([filter.status, filter.user ?? null, filter.profile ?? null, filter.serverInstance ?? null, filter.since ?? null, filter.until ?? null]);
+  const equals: Record<string, string> = {};
+  if (filter.user !== undefined) equals.user = filter.user;
+  if (filter.profile !== undefined) equals.profile = filter.profile;
+  if (filter.serverInstance !== undefined) equals.server_instance_id = filter.serverInstance;
+
+  const byStatus = statusReads(filter.status);
+  const pick = (attribute: 'user' | 'profile' | 'server_instance_id', index: string, ordered: boolean): QueryPlan => {
+    const { [attribute]: value, ...rest } = equals;
+    return {
+      key,
+      reads: [{ index, partition: { attribute, value: value as string }, ordered, equals: rest, ...statusFilter(filter.status) }],
+    };
+  };
+  if (filter.user !== undefined) return pick('user', SENTINEL_INDEXES.user.name, true);
+  if (filter.profile !== undefined) return pick('profile', SENTINEL_INDEXES.profile.name, true);
+  if (filter.serverInstance !== undefined) return pick('server_instance_id', SENTINEL_INDEXES.serverInstance.name, false);
+  if (byStatus) {
+    return {
+      key,
+      reads: byStatus.map((read) => ({ index: SENTINEL_INDEXES.status.name, partition: { attribute: 'status', value: read.stored }, ordered: true, equals, ...(read.ttl ? { ttl: read.ttl } : {}) })),
+    };
+  }
+  return { key, reads: [{ index: null, ordered: false, equals }] };
+}
+
+/** `expired` is derived: stored `expired`, and stored `active` past its expiry. */
+function statusReads(status: SessionStatus | 'any'): { stored: SessionStatus; ttl?: 'live' | 'past' }[] | null {
+  switch (status) {
+    case 'active':
+      return [{ stored: 'active', ttl: 'live' }];
+    case 'revoked':
+      return [{ stored: 'revoked' }];
+    case 'expired':
+      return [{ stored: 'expired' }, { stored: 'active', ttl: 'past' }];
+    case 'any':
+      return null;
+  }
+}
+
+function statusFilter(status: SessionStatus | 'any'): Pick<ReadPlan, 'storedStatuses' | 'ttl'> {
+  switch (status) {
+    case 'active':
+      return { storedStatuses: ['active'], ttl: 'live' };
+    case 'revoked':
+      return { storedStatuses: ['revoked'] };
+    case 'expired':
+      return { storedStatuses: ['expired', 'active'] };
+    case 'any':
+      return {};
+  }
+}
+
+/** The request's filters, with times made exact; throws on a time that does not parse. */
+export function filterOf(request: SessionsQueryRequest): SessionFilter {
+  const exact = (text: string | undefined, name: string): string | undefined => {
+    if (text === undefined) return undefined;
+    const parsed = parseExactTime(text);
+    if (!parsed) throw new RangeError(`${name} is not an RFC 3339 time`);
+    return parsed.utc;
+  };
+  const since = exact(request.since, 'since');
+  const until = exact(request.until, 'until');
+  return {
+    status: request.status,
+    ...(request.user !== undefined ? { user: request.user } : {}),
+    ...(request.profile !== undefined ? { profile: request.profile } : {}),
+    ...(request.serverInstance !== undefined ? { serverInstance: request.serverInstance } : {}),
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+  };
+}

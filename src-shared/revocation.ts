@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { SessionIdSchema } from './session';
+
+/** Why a session was cut off. `other` needs a note. */
+export const REASON_CODES = [
+  'offboarding',
+  'security_incident',
+  'credential_compromise',
+  'role_change',
+  'policy_violation',
+  'contractor_end',
+  'user_request',
+  'other',
+] as const;
+export const ReasonCodeSchema = z.enum(REASON_CODES);
+export type ReasonCode = z.infer<typeof ReasonCodeSchema>;
+
+/** What happened to one session in one revocation attempt. */
+export const OUTCOMES = ['revoked', 'already_revoked', 'expired', 'not_found', 'failed'] as const;
+export const OutcomeSchema = z.enum(OUTCOMES);
+export type Outcome = z.infer<typeof OutcomeSchema>;
+
+/** State of the `revoked:<id>` blacklist entry in Redis, when the connection mirrors to one. */
+export const BlacklistStateSchema = z.enum(['written', 'pending']);
+export type BlacklistState = z.infer<typeof BlacklistStateSchema>;
+
+/** Users are Sentinel user names; generous but bounded. */
+export const UserNameSchema = z.string().trim().min(1).max(256);
+
+const reasonFields = {
+  reasonCode: ReasonCodeSchema,
+  note: z.string().trim().max(2000).optional(),
+  ticket: z.string().trim().max(200).optional(),
+};
+
+/** `other` says nothing by itself: it needs a note. */
+function noteForOther(value: { reasonCode: ReasonCode; note?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (value.reasonCode === 'other' && !value.note) {
+    ctx.addIssue({ code: 'custom', path: ['note'], message: 'reason code "other" needs a note saying why' });
+  }
+}
+
+export const MAX_REVOKE_IDS = 5000;
+export const MAX_REVOKE_USERS = 1000;
+
+export const RevokeSessionsRequestSchema = z
+  .strictObject({ ids: z.array(SessionIdSchema).min(1).max(MAX_REVOKE_IDS), ...reasonFields })
+  .superRefine(noteForOther);
+export type RevokeSessionsRequest = z.infer<typeof RevokeSessionsRequestSchema>;
+
+export const RevokeUsersRequestSchema = z
+  .strictObject({ users: z.array(UserNameSchema).min(1).max(MAX_REVOKE_USERS), ...reasonFields })
+  .superRefine(noteForOther);
+export type RevokeUsersRequest = z.infer<typeof RevokeUsersRequestSchema>;
+
+export const RevokeResultSchema = z.strictObject({
+  id: z.string(),
+  /** Empty when the session was not found. */
+  user: z.string(),
+  outcome: OutcomeSchema,
+  /** Absent when the connection has no blacklist Redis, or nothing was revoked. */
+  blacklist: BlacklistStateSchema.optional(),
+  /** For `failed`: what went wrong, for the operator. */
+  error: z.string().optional(),
+});
+export type RevokeResult = z.infer<typeof RevokeResultSchema>;
+
+export const RevokeReportSchema = z.strictObject({
+  results: z.array(RevokeResultSchema),
+  /** The identity recorded as `revoked_by`, decided in main. */
+  operator: z.string(),
+  /** Users asked for that have no active session (users:revoke only). */
+  usersWithoutActiveSessions: z.array(z.string()),
+});
+export type RevokeReport = z.infer<typeof RevokeReportSchema>;

@@ -1,0 +1,126 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ledger } from '../../src-main/ledger/ledger';
+import type { LedgerRecord } from '../../src-main/ledger/ledger-entry';
+import { tempDir } from '../fixtures/temp-dir';
+
+function record(i: number, kind: LedgerRecord['kind'] = 'outcome'): LedgerRecord {
+  return {
+    kind,
+    time: new Date(Date.UTC(2026, 10, 22, 8, 0, i)).toISOString(),
+    operator: 'local:tester',
+    connection: 'test',
+    run: 'run-1',
+    sessionId: i.toString(16).padStart(16, '0'),
+    user: `user${i % 3}`,
+    reasonCode: 'offboarding',
+    ticket: 'HR-1234',
+    ...(kind === 'outcome' ? { outcome: 'revoked' as const } : {}),
+  };
+}
+
+describe('the hash-chained ledger', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let ledger: Ledger;
+  beforeEach(async () => {
+    dir = await tempDir();
+    ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
+  });
+  afterEach(() => dir.remove());
+
+  const lines = async () => (await readFile(ledger.path, 'utf8')).trimEnd().split('\n');
+  const rewrite = (all: string[]) => writeFile(ledger.path, `${all.join('\n')}\n`);
+
+  it('verifies an empty ledger and a written one', async () => {
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 0 });
+    await ledger.append([record(1), record(2)]);
+    await ledger.append([record(3)]);
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 3 });
+    const entries = [];
+    for await (const e of ledger.entries()) entries.push(e);
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(entries[1]?.prev).toBe(entries[0]?.hash);
+  });
+
+  it('group-commits concurrent appends into one chain, in order per call', async () => {
+    const sealed = await Promise.all(Array.from({ length: 50 }, (_, i) => ledger.append([record(i, 'attempt'), record(i)])));
+    expect(sealed.every(([a, b]) => a && b && b.seq === a.seq + 1 && b.prev === a.hash)).toBe(true);
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 100 });
+  });
+
+  it('continues the chain across instances (a restart)', async () => {
+    await ledger.append([record(1)]);
+    const again = new Ledger(ledger.path);
+    await again.append([record(2)]);
+    expect(await again.verify()).toEqual({ ok: true, verifiedEntries: 2 });
+  });
+
+  it('detects an altered field', async () => {
+    await ledger.append([record(1), record(2), record(3)]);
+    const all = await lines();
+    all[1] = (all[1] as string).replace('"outcome":"revoked"', '"outcome":"already_revoked"');
+    await rewrite(all);
+    expect(await ledger.verify()).toMatchObject({ ok: false, verifiedEntries: 1, brokenAt: 2, reason: expect.stringContaining('altered') });
+  });
+
+  it('detects a re-hashed alteration (the next link breaks)', async () => {
+    await ledger.append([record(1), record(2), record(3)]);
+    const all = await lines();
+    const { createHash } = await import('node:crypto');
+    const parsed = JSON.parse(all[1] as string);
+    parsed.ticket = 'HR-9999';
+    delete parsed.hash;
+    parsed.hash = createHash('sha256').update(JSON.stringify(parsed)).digest('hex');
+    all[1] = JSON.stringify(parsed);
+    await rewrite(all);
+    expect(await ledger.verify()).toMatchObject({ ok: false, brokenAt: 3 });
+  });
+
+  it('detects a removed line in the middle', async () => {
+    await ledger.append([record(1), record(2), record(3)]);
+    const all = await lines();
+    all.splice(1, 1);
+    await rewrite(all);
+    expect(await ledger.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: expect.stringContaining('removed') });
+  });
+
+  it('detects reordered lines', async () => {
+    await ledger.append([record(1), record(2), record(3)]);
+    const all = await lines();
+    await rewrite([all[0] as string, all[2] as string, all[1] as string]);
+    expect(await ledger.verify()).toMatchObject({ ok: false, brokenAt: 2 });
+  });
+
+  it('detects entries dropped from the end (through the head checkpoint)', async () => {
+    await ledger.append([record(1), record(2), record(3)]);
+    const all = await lines();
+    await rewrite(all.slice(0, 2));
+    expect(await ledger.verify()).toMatchObject({ ok: false, verifiedEntries: 2, reason: expect.stringContaining('dropped') });
+  });
+
+  it('detects a deleted ledger whose head remains', async () => {
+    await ledger.append([record(1)]);
+    const { unlink } = await import('node:fs/promises');
+    await unlink(ledger.path);
+    expect(await ledger.verify()).toMatchObject({ ok: false, reason: expect.stringContaining('missing') });
+  });
+
+  it('detects a line that is not JSON', async () => {
+    await ledger.append([record(1)]);
+    await writeFile(ledger.path, `${(await lines())[0]}\n{"seq": 2, torn`, { flag: 'w' });
+    expect(await ledger.verify()).toMatchObject({ ok: false, brokenAt: 2 });
+  });
+
+  it('refuses to append after a torn last line instead of chaining onto garbage', async () => {
+    await ledger.append([record(1)]);
+    await writeFile(ledger.path, '{"seq":2,"tor', { flag: 'a' });
+    await expect(ledger.append([record(2)])).rejects.toThrow(/partial line/);
+  });
+
+  it('keeps the file private to the user', async () => {
+    await ledger.append([record(1)]);
+    const { stat } = await import('node:fs/promises');
+    expect((await stat(ledger.path)).mode & 0o077).toBe(0);
+  });
+});
