@@ -91,8 +91,9 @@ export class BlacklistMirror {
     return this.#outbox.pending().length;
   }
 
-  /** Retries pending writes in the background (also those left by an earlier run). */
-  start(): void {
+  /** Loads writes left pending by an earlier run, then retries them in the background. */
+  async start(): Promise<void> {
+    await this.#outbox.load();
     if (this.#timer) return;
     this.#timer = setInterval(() => void this.flush().catch(() => undefined), this.#retryIntervalMs);
     this.#timer.unref();

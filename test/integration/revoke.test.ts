@@ -1,0 +1,190 @@
+import { join } from 'node:path';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { AppInfo } from '../../src-shared/contract';
+import { createDispatch } from '../../src-main/ipc/dispatch';
+import { Ledger } from '../../src-main/ledger/ledger';
+import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { tempDir } from '../fixtures/temp-dir';
+
+const INFO: AppInfo = { version: 't', connection: { name: 'test', kind: 'dynamodb', environment: 'test', table: 't' }, operator: 'local:tester' };
+const OURS = { url: 'app://warden/index.html', isMainFrame: true };
+const now = () => Math.floor(Date.now() / 1000);
+
+async function ledgerEntries(ledger: Ledger) {
+  const all = [];
+  for await (const entry of ledger.entries()) all.push(entry);
+  return all;
+}
+
+describe('revocation against DynamoDB Local', () => {
+  let table: TestTable;
+  let dir: { path: string; remove: () => Promise<void> };
+  let ledger: Ledger;
+
+  beforeAll(async () => {
+    table = await createSentinelTable(inject('dynamoEndpoint'));
+  });
+  afterAll(async () => {
+    await table?.drop();
+  });
+  beforeEach(async () => {
+    dir = await tempDir();
+    ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
+    return () => dir.remove();
+  });
+
+  const item = async (id: string) => (await table.client.send(new GetCommand({ TableName: table.name, Key: { id }, ConsistentRead: true }))).Item;
+
+  it('follows the state machine: active → revoked; then already_revoked; expired; not_found', async () => {
+    const active = sentinelItem({ seconds: now() - 60 }, { user: 'alice', request_count: 41 });
+    const storedExpired = sentinelItem({ seconds: now() - 9 * 3600 }, { status: 'expired', expires_at: formatRfc3339Nano(now() - 3600, 0), ttl: now() - 3600 });
+    const stale = sentinelItem({ seconds: now() - 9 * 3600 }, { expires_at: formatRfc3339Nano(now() - 60, 0), ttl: now() - 60 });
+    await table.put([active, storedExpired, stale]);
+    const revoker = table.revoker(dir.path, { ledger, operator: 'local:analyst' });
+    const missing = 'ffffffffffff0000';
+
+    const first = await revoker.revokeSessions({ ids: [active.id, storedExpired.id, stale.id, missing], reasonCode: 'credential_compromise', note: 'seen from AS64500', ticket: 'INC-4471' });
+    expect(first.results).toEqual([
+      { id: active.id, user: 'alice', outcome: 'revoked' },
+      { id: storedExpired.id, user: 'alice', outcome: 'expired' },
+      { id: stale.id, user: 'alice', outcome: 'expired' },
+      { id: missing, user: '', outcome: 'not_found' },
+    ]);
+    expect(first.operator).toBe('local:analyst');
+
+    const revoked = await item(active.id);
+    expect(revoked).toMatchObject({
+      status: 'revoked',
+      revoked_by: 'local:analyst',
+      revoked_reason: 'credential_compromise: seen from AS64500',
+      revoked_reason_code: 'credential_compromise',
+      revoked_ticket: 'INC-4471',
+      request_count: 41,
+      user: 'alice',
+      last_access_at: active.last_access_at,
+    });
+    expect(revoked?.revoked_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*[1-9])?Z$/);
+    expect(revoked?.updated_at).toBe(revoked?.revoked_at);
+    // Neither expired session was written.
+    expect(await item(storedExpired.id)).toEqual(storedExpired);
+    expect(await item(stale.id)).toEqual(stale);
+
+    const again = await revoker.revokeSessions({ ids: [active.id], reasonCode: 'offboarding' });
+    expect(again.results).toEqual([{ id: active.id, user: 'alice', outcome: 'already_revoked' }]);
+    expect((await item(active.id))?.revoked_reason).toBe('credential_compromise: seen from AS64500');
+
+    const entries = await ledgerEntries(ledger);
+    expect(entries.map((e) => `${e.kind}:${e.sessionId === active.id ? 'A' : e.sessionId}:${e.outcome ?? ''}`).filter((t) => t.includes(':A:'))).toEqual([
+      'attempt:A:',
+      'outcome:A:revoked',
+      'attempt:A:',
+      'outcome:A:already_revoked',
+    ]);
+    const outcome = entries.find((e) => e.kind === 'outcome' && e.outcome === 'revoked');
+    expect(outcome).toMatchObject({ operator: 'local:analyst', user: 'alice', reasonCode: 'credential_compromise', note: 'seen from AS64500', ticket: 'INC-4471', revokedAt: revoked?.revoked_at });
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 10 });
+  });
+
+  it('revokes every active session of the listed users and names users with none', async () => {
+    const bob = Array.from({ length: 7 }, (_, i) => sentinelItem({ seconds: now() - 100 - i }, { user: 'bob.leaver' }));
+    const old = sentinelItem({ seconds: now() - 200 }, { user: 'bob.leaver', status: 'revoked', revoked_by: 'x', revoked_reason: 'y' });
+    const other = sentinelItem({ seconds: now() - 100 }, { user: 'carol.stays' });
+    await table.put([...bob, old, other]);
+    const progress: number[] = [];
+    const report = await table.revoker(dir.path, { ledger }).revokeUsers(
+      { users: ['bob.leaver', 'nobody.here', 'bob.leaver'], reasonCode: 'offboarding', ticket: 'HR-1234' },
+      (p) => progress.push(p.done),
+    );
+    expect(report.results.map((r) => r.outcome)).toEqual(Array(7).fill('revoked'));
+    expect(new Set(report.results.map((r) => r.id))).toEqual(new Set(bob.map((b) => b.id)));
+    expect(report.usersWithoutActiveSessions).toEqual(['nobody.here']);
+    expect(progress.at(-1)).toBe(7);
+    expect((await item(other.id))?.status).toBe('active');
+    expect((await item(old.id))?.revoked_by).toBe('x');
+  });
+
+  it('refuses bad input through the handler table, writing nothing and recording nothing', async () => {
+    const target = sentinelItem({ seconds: now() - 30 });
+    await table.put([target]);
+    const dispatch = createDispatch(table.handlers(dir.path, INFO), { trustedOrigins: ['app://warden'] });
+    const bad = [
+      ['sessions:revoke', { ids: ['NOT-A-SESSION-ID'], reasonCode: 'offboarding' }, 'ids.0'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'because' }, 'reasonCode'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'other' }, 'note'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'other', note: '   ' }, 'note'],
+      ['sessions:revoke', { ids: [], reasonCode: 'offboarding' }, 'ids'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', revokedBy: 'someone-else' }, ''],
+      ['users:revoke', { users: [''], reasonCode: 'offboarding' }, 'users.0'],
+      ['users:revoke', { users: ['alice'], reasonCode: 'other' }, 'note'],
+    ] as const;
+    for (const [channel, payload, path] of bad) {
+      const result = await dispatch(channel, payload, OURS);
+      expect(result, JSON.stringify(payload)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+      if (path && !result.ok) expect(result.error.path?.join('.')).toBe(path);
+    }
+    expect((await item(target.id))?.status).toBe('active');
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 0 });
+  });
+
+  it('never loses a Sentinel update made while revoking 200 live sessions', async () => {
+    const sessions = Array.from({ length: 200 }, (_, i) => sentinelItem({ seconds: now() - 300 - i }, { user: 'busy.user', request_count: 0 }));
+    await table.put(sessions);
+    const increments = new Map(sessions.map((s) => [s.id, 0]));
+    let stop = false;
+    // Sentinel servers: SET last_access_at, request_count = request_count + 1, updated_at.
+    const touch = async (worker: number) => {
+      for (let round = 0; !stop; round += 1) {
+        const s = sessions[(round * 7 + worker * 13) % sessions.length] as (typeof sessions)[number];
+        const stamp = new Date().toISOString();
+        await table.client.send(
+          new UpdateCommand({
+            TableName: table.name,
+            Key: { id: s.id },
+            UpdateExpression: 'SET last_access_at = :t, request_count = request_count + :one, updated_at = :t',
+            ExpressionAttributeValues: { ':t': stamp, ':one': 1 },
+          }),
+        );
+        increments.set(s.id, (increments.get(s.id) ?? 0) + 1);
+      }
+    };
+    const touching = [0, 1, 2, 3].map(touch);
+    const report = await table.revoker(dir.path, { ledger }).revokeSessions({ ids: sessions.map((s) => s.id), reasonCode: 'security_incident' });
+    stop = true;
+    await Promise.all(touching);
+    expect(report.results.filter((r) => r.outcome === 'revoked')).toHaveLength(200);
+    const total = [...increments.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(50);
+    for (const s of sessions) {
+      const stored = await item(s.id);
+      expect(stored?.status).toBe('revoked');
+      expect(stored?.request_count, s.id).toBe(increments.get(s.id));
+    }
+  });
+
+  it('revokes each of 100 sessions exactly once when two revokers race', async () => {
+    const sessions = Array.from({ length: 100 }, (_, i) => sentinelItem({ seconds: now() - 400 - i }, { user: 'raced' }));
+    await table.put(sessions);
+    const ids = sessions.map((s) => s.id);
+    // Two ledgers on one file, as two processes would have.
+    const a = table.revoker(dir.path, { ledger: new Ledger(ledger.path), operator: 'local:a' });
+    const b = table.revoker(dir.path, { ledger: new Ledger(ledger.path), operator: 'local:b' });
+    const [ra, rb] = await Promise.all([
+      a.revokeSessions({ ids, reasonCode: 'security_incident' }),
+      b.revokeSessions({ ids: [...ids].reverse(), reasonCode: 'security_incident' }),
+    ]);
+    const outcomes = new Map<string, string[]>();
+    for (const r of [...ra.results, ...rb.results]) outcomes.set(r.id, [...(outcomes.get(r.id) ?? []), r.outcome]);
+    for (const id of ids) expect(outcomes.get(id)?.sort()).toEqual(['already_revoked', 'revoked']);
+    for (const s of sessions) {
+      const stored = await item(s.id);
+      const winner = ra.results.find((r) => r.id === s.id)?.outcome === 'revoked' ? 'local:a' : 'local:b';
+      expect(stored?.revoked_by).toBe(winner);
+    }
+    const revokedEntries = (await ledgerEntries(ledger)).filter((e) => e.kind === 'outcome' && e.outcome === 'revoked');
+    expect(revokedEntries).toHaveLength(100);
+    expect(new Set(revokedEntries.map((e) => e.sessionId)).size).toBe(100);
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 400 });
+  });
+});

@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { localDynamoClient } from '../../src-main/demo/demo-store';
+import { Ledger } from '../../src-main/ledger/ledger';
+import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
+import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { tempDir } from '../fixtures/temp-dir';
+
+/** DynamoDB Local never throttles: these errors are thrown from SDK middleware, inside its retry loop. */
+function injectingClient(endpoint: string, failAttempt: (attempt: number, id: string) => Error | null) {
+  const base = localDynamoClient(endpoint);
+  const attempts = new Map<string, number>();
+  base.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'UpdateItemCommand') {
+        const id = String((args.input as { Key?: { id?: { S?: string } } }).Key?.id?.S);
+        const attempt = (attempts.get(id) ?? 0) + 1;
+        attempts.set(id, attempt);
+        const error = failAttempt(attempt, id);
+        if (error) throw error;
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'injectFailures' },
+  );
+  return { client: DynamoDBDocumentClient.from(base), attempts };
+}
+
+function serviceError(name: string, status: number): Error {
+  return Object.assign(new Error(`injected ${name}`), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+}
+
+describe('throttled and failing writes', () => {
+  let table: TestTable;
+  let dir: { path: string; remove: () => Promise<void> };
+  const now = () => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    table = await createSentinelTable(inject('dynamoEndpoint'));
+  });
+  afterAll(async () => {
+    await table?.drop();
+  });
+  beforeEach(async () => {
+    dir = await tempDir();
+    return () => dir.remove();
+  });
+
+  const revokerWith = (client: DynamoDBDocumentClient, ledger: Ledger) =>
+    new SentinelRevoker({ client, store: table.store(), ledger, operator: 'local:t', connection: 'test' });
+  const status = async (id: string) => (await table.client.send(new GetCommand({ TableName: table.name, Key: { id }, ConsistentRead: true }))).Item?.status;
+
+  it('retries throttling within the pinned 3 attempts and then succeeds', async () => {
+    const sessions = Array.from({ length: 4 }, (_, i) => sentinelItem({ seconds: now() - 10 - i }));
+    await table.put(sessions);
+    const { client, attempts } = injectingClient(inject('dynamoEndpoint'), (n) => (n <= 2 ? serviceError('ProvisionedThroughputExceededException', 400) : null));
+    const report = await revokerWith(client, new Ledger(join(dir.path, 'l.jsonl'))).revokeSessions({ ids: sessions.map((s) => s.id), reasonCode: 'offboarding' });
+    expect(report.results.map((r) => r.outcome)).toEqual(['revoked', 'revoked', 'revoked', 'revoked']);
+    expect([...attempts.values()]).toEqual([3, 3, 3, 3]);
+  });
+
+  it('reports a write throttled past the attempts as failed, never as revoked', async () => {
+    const sessions = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: now() - 10 - i }));
+    await table.put(sessions);
+    const ledger = new Ledger(join(dir.path, 'l.jsonl'));
+    const { client, attempts } = injectingClient(inject('dynamoEndpoint'), () => serviceError('ProvisionedThroughputExceededException', 400));
+    const report = await revokerWith(client, ledger).revokeSessions({ ids: sessions.map((s) => s.id), reasonCode: 'offboarding' });
+    for (const r of report.results) {
+      expect(r.outcome).toBe('failed');
+      expect(r.error).toContain('ProvisionedThroughputExceededException');
+    }
+    expect([...attempts.values()]).toEqual([3, 3, 3]);
+    for (const s of sessions) expect(await status(s.id)).toBe('active');
+    const outcomes = [];
+    for await (const e of ledger.entries()) if (e.kind === 'outcome') outcomes.push(e.outcome);
+    expect(outcomes).toEqual(['failed', 'failed', 'failed']);
+  });
+
+  it('retries a transient server error and succeeds; keeps going past a session that fails', async () => {
+    const flaky = sentinelItem({ seconds: now() - 10 });
+    await table.put([flaky]);
+    const { client } = injectingClient(inject('dynamoEndpoint'), (n) => (n === 1 ? serviceError('InternalServerError', 500) : null));
+    const report = await revokerWith(client, new Ledger(join(dir.path, 'l.jsonl'))).revokeSessions({ ids: [flaky.id], reasonCode: 'offboarding' });
+    expect(report.results[0]?.outcome).toBe('revoked');
+
+    const a = sentinelItem({ seconds: now() - 20 });
+    const b = sentinelItem({ seconds: now() - 21 });
+    await table.put([a, b]);
+    const failing = injectingClient(inject('dynamoEndpoint'), (_n, id) => (id === a.id ? serviceError('ValidationException', 400) : null));
+    const mixed = await revokerWith(failing.client, new Ledger(join(dir.path, 'm.jsonl'))).revokeSessions({ ids: [a.id, b.id], reasonCode: 'offboarding' });
+    expect(mixed.results.map((r) => r.outcome)).toEqual(['failed', 'revoked']);
+  });
+});
