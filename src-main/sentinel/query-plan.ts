@@ -23,6 +23,8 @@ export interface ReadPlan {
   index: string | null;
   /** Partition key attribute and value (absent for a scan). */
   partition?: { attribute: string; value: string };
+  /** Sort key equality (the server-instance index is sorted by status). */
+  sortKey?: { attribute: string; value: string };
   /** `created_at`-sorted index: read newest first and stop early; otherwise read everything. */
   ordered: boolean;
   /** Stored statuses this read may return (the exact derived status is checked in code). */
@@ -62,7 +64,18 @@ export function planQuery(filter: SessionFilter): QueryPlan {
   };
   if (filter.user !== undefined) return pick('user', SENTINEL_INDEXES.user.name, true);
   if (filter.profile !== undefined) return pick('profile', SENTINEL_INDEXES.profile.name, true);
-  if (filter.serverInstance !== undefined) return pick('server_instance_id', SENTINEL_INDEXES.serverInstance.name, false);
+  if (filter.serverInstance !== undefined) {
+    // This index is sorted by status, so each stored status is a key condition, not a filter.
+    const { server_instance_id: value, ...rest } = equals;
+    const partition = { attribute: 'server_instance_id', value: value as string };
+    const index = SENTINEL_INDEXES.serverInstance.name;
+    return {
+      key,
+      reads: byStatus
+        ? byStatus.map((read) => ({ index, partition, sortKey: { attribute: 'status', value: read.stored }, ordered: false, equals: rest, ...(read.ttl ? { ttl: read.ttl } : {}) }))
+        : [{ index, partition, ordered: false, equals: rest }],
+    };
+  }
   if (byStatus) {
     return {
       key,

@@ -129,6 +129,11 @@ export class SentinelStore implements SessionStore {
       names['#pk'] = read.partition.attribute;
       values[':pk'] = read.partition.value;
       keyCondition = '#pk = :pk';
+      if (read.sortKey) {
+        names['#sk'] = read.sortKey.attribute;
+        values[':sk'] = read.sortKey.value;
+        keyCondition += ' AND #sk = :sk';
+      }
       if (read.ordered) {
         // Whole seconds only: exact bounds are checked in code.
         const lower = filter.since ? secondOf(filter.since) : undefined;
@@ -149,7 +154,7 @@ export class SentinelStore implements SessionStore {
         }
       }
     }
-    if (read.storedStatuses && read.partition?.attribute !== 'status') {
+    if (read.storedStatuses && read.partition?.attribute !== 'status' && read.sortKey?.attribute !== 'status') {
       names['#status'] = 'status';
       const placeholders = read.storedStatuses.map((status, i) => {
         values[`:status${i}`] = status;
@@ -227,6 +232,9 @@ export function storeError(error: unknown, table: string): WardenError {
   }
   if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') {
     return new WardenError('STORE_UNAVAILABLE', `DynamoDB refused the request on table "${table}": ${message}`);
+  }
+  if (name === 'ValidationException') {
+    return new WardenError('STORE_UNAVAILABLE', `DynamoDB rejected the request on table "${table}" (${message}). The table may not have Sentinel's layout.`);
   }
   return new WardenError('STORE_UNAVAILABLE', `DynamoDB could not be reached or failed (${name || 'error'}): ${message}. Check the connection's endpoint and network, then retry.`);
 }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { planQuery, type SessionFilter } from '../../src-main/sentinel/query-plan';
+
+const plan = (filter: Partial<SessionFilter>) => planQuery({ status: 'active', ...filter });
+const indexes = (filter: Partial<SessionFilter>) => plan(filter).reads.map((r) => r.index);
+
+describe('the query planner', () => {
+  it('uses gsi-status for a status alone; expired reads two partitions (derived status)', () => {
+    expect(indexes({})).toEqual(['gsi-status']);
+    expect(plan({ status: 'expired' }).reads.map((r) => [r.partition?.value, r.ttl])).toEqual([
+      ['expired', undefined],
+      ['active', 'past'],
+    ]);
+  });
+
+  it('prefers the most selective index: user, then profile, then server instance', () => {
+    expect(indexes({ user: 'a', profile: 'p', serverInstance: 'i' })).toEqual(['gsi-user']);
+    expect(indexes({ profile: 'p', serverInstance: 'i' })).toEqual(['gsi-profile']);
+    expect(indexes({ serverInstance: 'i' })).toEqual(['gsi-server-instance']);
+    expect(indexes({ status: 'any', user: 'a' })).toEqual(['gsi-user']);
+  });
+
+  it('turns the other filters into server-side filters', () => {
+    const read = plan({ user: 'a', profile: 'p', serverInstance: 'i', status: 'revoked' }).reads[0];
+    expect(read).toMatchObject({ partition: { attribute: 'user', value: 'a' }, equals: { profile: 'p', server_instance_id: 'i' }, storedStatuses: ['revoked'], ordered: true });
+    expect(plan({ serverInstance: 'i' }).reads[0]).toMatchObject({ ordered: false, sortKey: { attribute: 'status', value: 'active' } });
+    expect(plan({ serverInstance: 'i', status: 'expired' }).reads.map((r) => r.sortKey?.value)).toEqual(['expired', 'active']);
+  });
+
+  it('scans only when no filter has an index', () => {
+    expect(indexes({ status: 'any' })).toEqual([null]);
+    expect(indexes({ status: 'any', since: '2026-11-22T00:00:00.000000000Z' })).toEqual([null]);
+  });
+
+  it('binds cursors to the whole filter', () => {
+    expect(plan({ user: 'a' }).key).not.toBe(plan({ user: 'b' }).key);
+    expect(plan({ user: 'a', since: '2026-11-22T00:00:00.000000000Z' }).key).not.toBe(plan({ user: 'a' }).key);
+  });
+});
