@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AppInfo } from '../src-shared/contract';
 import { startDemoStore } from './demo/demo-store';
 import { createHandlers } from './handlers';
+import { localOperator } from './operator-identity';
 import type { HandlerTable } from './ipc/dispatch';
 import { Ledger } from './ledger/ledger';
 import { SentinelRevoker } from './revocation/sentinel-revoker';
@@ -14,15 +14,6 @@ export interface Workspace {
   readonly handlers: HandlerTable;
   readonly ledger: Ledger;
   close(): Promise<void>;
-}
-
-/** `local:<os user>`: the operator identity for local endpoints and the demo store. */
-export function localOperator(): string {
-  try {
-    return `local:${userInfo().username}`;
-  } catch {
-    return 'local:unknown';
-  }
 }
 
 /**

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Redis } from 'ioredis';
+import { defaultDataDir } from '../app-paths';
+import { Ledger } from '../ledger/ledger';
+import { isLocalEndpoint, resolveOperator } from '../operator-identity';
+import { BlacklistMirror, blacklistRedisClient } from '../revocation/blacklist';
+import { DurableOutbox } from '../revocation/outbox';
+import { SentinelRevoker } from '../revocation/sentinel-revoker';
+import { CursorCodec } from '../sentinel/cursor';
+import { SentinelStore } from '../sentinel/sentinel-store';
+import { StoreUnreachableError, UsageError } from './cli-errors';
+
+export interface ConnectionFlags {
+  table?: string | undefined;
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  awsProfile?: string | undefined;
+  blacklistRedis?: string | undefined;
+  ledger?: string | undefined;
+  connection?: string | undefined;
+}
+
+export interface CliConnection {
+  store: SentinelStore;
+  ledger: Ledger;
+  /** Resolves the operator identity (STS for AWS) and builds the revoker. */
+  revoker(): Promise<SentinelRevoker>;
+  close(): Promise<void>;
+}
+
+/** The ledger alone, for `ledger verify|list`, which need no store. */
+export function ledgerFrom(flags: ConnectionFlags): Ledger {
+  return new Ledger(flags.ledger ?? join(defaultDataDir(), 'ledger.jsonl'));
+}
+
+/** Builds the DynamoDB client, store, ledger and (optionally) blacklist mirror from flags. */
+export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Promise<CliConnection> {
+  if (flags.connection !== undefined) {
+    throw new UsageError('saved connections (--connection) are not available in this version; pass --table, --region and --endpoint');
+  }
+  if (!flags.table) throw new UsageError('--table is required');
+  if (flags.endpoint !== undefined && !/^https?:\/\//.test(flags.endpoint)) throw new UsageError('--endpoint must be an http:// or https:// URL');
+  if (flags.blacklistRedis !== undefined && !/^rediss?:\/\//.test(flags.blacklistRedis)) throw new UsageError('--blacklist-redis must be a redis:// or rediss:// URL');
+  const local = isLocalEndpoint(flags.endpoint);
+  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? 'local' : undefined);
+  if (!region) throw new UsageError('--region is required (or set AWS_REGION)');
+
+  const common: DynamoDBClientConfig = {
+    region,
+    // Pinned, so a throttled write is retried a known number of times and then reported failed.
+    maxAttempts: 3,
+    retryMode: 'standard',
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 10000 },
+    ...(flags.awsProfile ? { profile: flags.awsProfile } : {}),
+    // DynamoDB Local accepts any key; never look for real credentials to talk to it.
+    ...(local && !flags.awsProfile ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  };
+  const base = new DynamoDBClient({ ...common, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) });
+  const client = DynamoDBDocumentClient.from(base);
+
+  try {
+    await client.send(new DescribeTableCommand({ TableName: flags.table }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name !== 'AccessDeniedException') {
+      client.destroy();
+      const what = name === 'ResourceNotFoundException' ? `table "${flags.table}" does not exist in ${region}` : `${name}: ${(error as Error).message}`;
+      throw new StoreUnreachableError(`cannot reach the Sentinel table: ${what}`, { cause: error });
+    }
+  }
+
+  const store = new SentinelStore({ client, tableName: flags.table, cursors: new CursorCodec(randomBytes(32)) });
+  const ledger = ledgerFrom(flags);
+  let redis: Redis | undefined;
+  let mirror: BlacklistMirror | undefined;
+  if (flags.blacklistRedis) {
+    redis = blacklistRedisClient(flags.blacklistRedis);
+    mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(join(dirname(ledger.path), 'blacklist-outbox.jsonl')) });
+  }
+
+  return {
+    store,
+    ledger,
+    revoker: async () => {
+      const operator = await resolveOperator({
+        endpoint: flags.endpoint,
+        sts: () => new STSClient({ region: region === 'local' ? 'us-east-1' : region, maxAttempts: 3, ...(flags.awsProfile ? { profile: flags.awsProfile } : {}) }),
+      });
+      // Writes left pending by an earlier run are retried first.
+      await mirror?.start();
+      return new SentinelRevoker({ client, store, ledger, operator, connection: flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`, ...(mirror ? { blacklist: mirror } : {}) });
+    },
+    close: async () => {
+      await mirror?.flush().catch(() => undefined);
+      await mirror?.stop();
+      redis?.disconnect();
+      client.destroy();
+    },
+  };
+}

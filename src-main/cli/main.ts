@@ -1,0 +1,268 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { SessionsQueryRequestSchema } from '../../src-shared/contract';
+import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeReport } from '../../src-shared/revocation';
+import { SessionIdSchema } from '../../src-shared/session';
+import { WardenError } from '../errors';
+import type { LedgerEntry } from '../ledger/ledger-entry';
+import type { Session } from '../../src-shared/session';
+import { EXIT, StoreUnreachableError, UsageError } from './cli-errors';
+import { connect, ledgerFrom, type ConnectionFlags } from './connect';
+import { formatLedger, formatRevokeResults, formatSession, formatSessions } from './output';
+import { USAGE } from './usage';
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  table: { type: 'string' },
+  region: { type: 'string' },
+  endpoint: { type: 'string' },
+  'aws-profile': { type: 'string' },
+  'blacklist-redis': { type: 'string' },
+  ledger: { type: 'string' },
+  connection: { type: 'string' },
+  output: { type: 'string' },
+  status: { type: 'string' },
+  user: { type: 'string' },
+  profile: { type: 'string' },
+  'server-instance': { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  limit: { type: 'string' },
+  'reason-code': { type: 'string' },
+  note: { type: 'string' },
+  ticket: { type: 'string' },
+  'from-file': { type: 'string' },
+} as const;
+
+const CONNECTION_OPTIONS = ['table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
+const ALLOWED: Record<string, string[]> = {
+  'sessions list': [...CONNECTION_OPTIONS, 'output', 'status', 'user', 'profile', 'server-instance', 'since', 'until', 'limit'],
+  'sessions show': [...CONNECTION_OPTIONS, 'output'],
+  'sessions revoke': [...CONNECTION_OPTIONS, 'output', 'reason-code', 'note', 'ticket'],
+  'users revoke': [...CONNECTION_OPTIONS, 'output', 'reason-code', 'note', 'ticket', 'from-file'],
+  'ledger verify': ['ledger', 'output'],
+  'ledger list': ['ledger', 'output'],
+};
+const FORMATS: Record<string, string[]> = {
+  'sessions list': ['table', 'json', 'ndjson', 'csv'],
+  'sessions show': ['table', 'json'],
+  'sessions revoke': ['table', 'json'],
+  'users revoke': ['table', 'json'],
+  'ledger verify': ['table', 'json'],
+  'ledger list': ['table', 'json', 'ndjson', 'csv'],
+};
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  now: () => number;
+}
+
+type Values = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
+
+/** Runs one command line; returns the exit code. Never throws. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (error) {
+    io.err(`session-warden: ${(error as Error).message.split('\n')[0]}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals.slice(0, 2).join(' ');
+  const args = positionals.slice(2);
+  if (!ALLOWED[command]) {
+    if (values.help || positionals.length === 0) {
+      io.out(USAGE.root as string);
+      return positionals.length === 0 && !values.help ? EXIT.usage : EXIT.ok;
+    }
+    io.err(`session-warden: unknown command "${positionals.join(' ')}"; see session-warden --help`);
+    return EXIT.usage;
+  }
+  if (values.help) {
+    io.out(USAGE[command] as string);
+    return EXIT.ok;
+  }
+  try {
+    const extra = Object.keys(values).filter((k) => !ALLOWED[command]?.includes(k));
+    if (extra.length > 0) throw new UsageError(`--${extra[0]} does not apply to "${command}"`);
+    const output = typeof values.output === 'string' ? values.output : 'table';
+    if (!FORMATS[command]?.includes(output)) throw new UsageError(`--output must be one of ${FORMATS[command]?.join(', ')}`);
+    return await dispatchCommand(command, args, values, output, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`session-warden: ${error.message}`);
+      return EXIT.usage;
+    }
+    if (error instanceof StoreUnreachableError) {
+      io.err(`session-warden: ${error.message}`);
+      return EXIT.unreachable;
+    }
+    if (error instanceof WardenError) {
+      io.err(`session-warden: ${error.message}`);
+      return error.code === 'VALIDATION' ? EXIT.usage : EXIT.incomplete;
+    }
+    io.err(`session-warden: ${firstLine(error)}`);
+    return EXIT.incomplete;
+  }
+}
+
+async function dispatchCommand(command: string, args: string[], values: Values, output: string, io: Io): Promise<number> {
+  const flags = connectionFlags(values);
+  switch (command) {
+    case 'ledger verify': {
+      noPositionals(args, command);
+      const report = await ledgerFrom(flags).verify();
+      if (output === 'json') io.out(JSON.stringify(report, null, 2));
+      else io.out(report.ok ? `ledger intact: ${report.verifiedEntries} entries verified` : `ledger BROKEN at entry ${report.brokenAt}: ${report.reason} (${report.verifiedEntries} entries verified before it)`);
+      return report.ok ? EXIT.ok : EXIT.incomplete;
+    }
+    case 'ledger list': {
+      noPositionals(args, command);
+      const entries: LedgerEntry[] = [];
+      for await (const entry of ledgerFrom(flags).entries()) entries.push(entry);
+      io.out(formatLedger(entries, output));
+      return EXIT.ok;
+    }
+    case 'sessions list':
+      return listSessions(args, values, flags, output, io);
+    case 'sessions show': {
+      if (args.length !== 1) throw new UsageError('sessions show takes exactly one session id');
+      const id = parseOrUsage(SessionIdSchema, args[0], 'session id');
+      return withConnection(flags, async (conn) => {
+        const session = await conn.store.get(id);
+        if (!session) {
+          io.err(`session-warden: no session ${id} in the table`);
+          return EXIT.incomplete;
+        }
+        io.out(formatSession(session, output));
+        return EXIT.ok;
+      });
+    }
+    case 'sessions revoke': {
+      const request = parseOrUsage(RevokeSessionsRequestSchema, { ids: args, ...reasonOf(values) }, 'request');
+      return withConnection(flags, async (conn) => report(await (await conn.revoker()).revokeSessions(request), output, io));
+    }
+    case 'users revoke': {
+      const users = [...args, ...(typeof values['from-file'] === 'string' ? await usersFromFile(values['from-file']) : [])];
+      const request = parseOrUsage(RevokeUsersRequestSchema, { users, ...reasonOf(values) }, 'request');
+      return withConnection(flags, async (conn) => {
+        const result = await (await conn.revoker()).revokeUsers(request);
+        for (const user of result.usersWithoutActiveSessions) io.err(`session-warden: ${user} has no active session`);
+        return report(result, output, io);
+      });
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function listSessions(args: string[], values: Values, flags: ConnectionFlags, output: string, io: Io): Promise<number> {
+  noPositionals(args, 'sessions list');
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError('--limit must be a whole number from 1 to 100000');
+  const base = parseOrUsage(
+    SessionsQueryRequestSchema,
+    {
+      ...(typeof values.status === 'string' ? { status: values.status } : {}),
+      ...(typeof values.user === 'string' ? { user: values.user } : {}),
+      ...(typeof values.profile === 'string' ? { profile: values.profile } : {}),
+      ...(typeof values['server-instance'] === 'string' ? { serverInstance: values['server-instance'] } : {}),
+      ...(typeof values.since === 'string' ? { since: timeArgument(values.since, '--since', io.now()) } : {}),
+      ...(typeof values.until === 'string' ? { until: timeArgument(values.until, '--until', io.now()) } : {}),
+      limit: Math.min(limit, 500),
+    },
+    'filter',
+  );
+  return withConnection(flags, async (conn) => {
+    const sessions: Session[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await conn.store.query({ ...base, limit: Math.min(500, limit - sessions.length), ...(cursor ? { cursor } : {}) });
+      sessions.push(...page.sessions);
+      cursor = page.nextCursor;
+    } while (cursor && sessions.length < limit);
+    io.out(formatSessions(sessions, output));
+    return EXIT.ok;
+  });
+}
+
+function report(result: RevokeReport, output: string, io: Io): number {
+  io.out(formatRevokeResults(result.results, output, result.operator));
+  const incomplete = result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found');
+  return incomplete ? EXIT.incomplete : EXIT.ok;
+}
+
+async function withConnection(flags: ConnectionFlags, work: (conn: Awaited<ReturnType<typeof connect>>) => Promise<number>): Promise<number> {
+  const conn = await connect(flags);
+  try {
+    return await work(conn);
+  } finally {
+    await conn.close();
+  }
+}
+
+function connectionFlags(values: Values): ConnectionFlags {
+  const text = (key: keyof typeof OPTIONS) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  return {
+    table: text('table'),
+    region: text('region'),
+    endpoint: text('endpoint'),
+    awsProfile: text('aws-profile'),
+    blacklistRedis: text('blacklist-redis'),
+    ledger: text('ledger'),
+    connection: text('connection'),
+  };
+}
+
+function reasonOf(values: Values) {
+  if (typeof values['reason-code'] !== 'string') throw new UsageError('--reason-code is required');
+  return {
+    reasonCode: values['reason-code'],
+    ...(typeof values.note === 'string' ? { note: values.note } : {}),
+    ...(typeof values.ticket === 'string' ? { ticket: values.ticket } : {}),
+  };
+}
+
+/** `7d`, `12h`, `30m`, `90s`, `2w` back from now, or an RFC 3339 time as given. */
+export function timeArgument(text: string, flag: string, nowMs: number): string {
+  const relative = /^(\d+)([smhdw])$/.exec(text);
+  if (!relative) return text;
+  const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[relative[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+  const ms = nowMs - Number(relative[1]) * unit * 1000;
+  if (!Number.isFinite(ms)) throw new UsageError(`${flag} is out of range`);
+  return new Date(ms).toISOString();
+}
+
+async function usersFromFile(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --from-file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => (line.split(',')[0] ?? '').trim().replace(/^"(.*)"$/, '$1'))
+    .filter(Boolean);
+}
+
+function parseOrUsage<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
+  throw new UsageError(`invalid ${what}: ${where}${issue?.message ?? 'malformed'}`);
+}
+
+function noPositionals(args: string[], command: string): void {
+  if (args.length > 0) throw new UsageError(`"${command}" takes no arguments (got "${args[0]}")`);
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'error';
+}

@@ -1,0 +1,79 @@
+import type { Session } from '../../src-shared/session';
+import type { RevokeResult } from '../../src-shared/revocation';
+import type { LedgerEntry } from '../ledger/ledger-entry';
+import { toCsv } from '../export/csv';
+
+/**
+ * Store strings are untrusted: a user name holding terminal escape sequences or bidi overrides
+ * must not repaint the operator's terminal. Control and bidi characters are shown as \\u escapes.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const safe = rows.map((r) => r.map(terminalSafe));
+  const widths = header.map((h, i) => Math.max(h.length, ...safe.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...safe.map(line)].join('\n');
+}
+
+const SESSION_COLUMNS = ['id', 'user', 'profile', 'status', 'serverInstanceId', 'createdAt', 'lastAccessAt', 'expiresAt', 'requestCount', 'sourceIdentity', 'deviceId', 'revokedBy', 'revokedReason'] as const;
+
+export function formatSessions(sessions: Session[], format: string): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(sessions, null, 2);
+    case 'ndjson':
+      return sessions.map((s) => JSON.stringify(s)).join('\n');
+    case 'csv':
+      return toCsv(SESSION_COLUMNS, sessions.map((s) => SESSION_COLUMNS.map((c) => s[c]))).trimEnd();
+    default:
+      return table(
+        ['ID', 'USER', 'PROFILE', 'STATUS', 'CREATED', 'LAST ACCESS', 'EXPIRES', 'REQUESTS'],
+        sessions.map((s) => [s.id, s.user, s.profile, s.status, s.createdAt ?? '-', s.lastAccessAt ?? '-', s.expiresAt ?? '-', String(s.requestCount)]),
+      );
+  }
+}
+
+export function formatSession(session: Session, format: string): string {
+  if (format === 'json') return JSON.stringify(session, null, 2);
+  return Object.entries(session)
+    .map(([key, value]) => `${key.padEnd(16)} ${terminalSafe(value === null ? '-' : String(value))}`)
+    .join('\n');
+}
+
+export function formatRevokeResults(results: RevokeResult[], format: string, operator: string): string {
+  if (format === 'json') {
+    return JSON.stringify(results.map((r) => ({ id: r.id, user: r.user, outcome: r.outcome, ...(r.blacklist ? { blacklist: r.blacklist } : {}), ...(r.error ? { error: r.error } : {}) })), null, 2);
+  }
+  const counts = new Map<string, number>();
+  for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+  const summary = [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(', ') || 'nothing to revoke';
+  const pending = results.filter((r) => r.blacklist === 'pending').length;
+  return [
+    table(['ID', 'USER', 'OUTCOME', 'BLACKLIST', 'ERROR'], results.map((r) => [r.id, r.user, r.outcome, r.blacklist ?? '', r.error ?? ''])),
+    '',
+    `${summary}. Recorded as ${terminalSafe(operator)}.${pending ? ` ${pending} blacklist write(s) pending: they are kept and retried on the next run.` : ''}`,
+    results.some((r) => r.outcome === 'revoked') ? 'Credentials already issued stay valid until they expire (Sentinel default: 15 minutes).' : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export function formatLedger(entries: LedgerEntry[], format: string): string {
+  const columns = ['seq', 'time', 'kind', 'operator', 'connection', 'sessionId', 'user', 'reasonCode', 'note', 'ticket', 'outcome', 'blacklist', 'error', 'hash'] as const;
+  switch (format) {
+    case 'json':
+      return JSON.stringify(entries, null, 2);
+    case 'ndjson':
+      return entries.map((e) => JSON.stringify(e)).join('\n');
+    case 'csv':
+      return toCsv(columns, entries.map((e) => columns.map((c) => e[c]))).trimEnd();
+    default:
+      return table(
+        ['SEQ', 'TIME', 'KIND', 'OPERATOR', 'SESSION', 'USER', 'REASON', 'TICKET', 'OUTCOME'],
+        entries.map((e) => [String(e.seq), e.time, e.kind, e.operator, e.sessionId, e.user, e.reasonCode, e.ticket ?? '', e.outcome ?? '']),
+      );
+  }
+}

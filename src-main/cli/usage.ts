@@ -1,0 +1,65 @@
+/** Help texts, one per command, printed by `--help`. */
+const CONNECTION = `Connection:
+  --table NAME              Sentinel session table (required)
+  --region REGION           AWS region (or AWS_REGION); "local" for a local endpoint
+  --endpoint URL            DynamoDB endpoint (DynamoDB Local, a VPC endpoint)
+  --aws-profile NAME        AWS profile from ~/.aws/config (default: the AWS credential chain)
+  --blacklist-redis URL     also write revoked:<id> to this Redis (redis:// or rediss://)
+  --ledger PATH             revocation ledger (default: the app's data directory)`;
+
+export const USAGE: Record<string, string> = {
+  root: `Usage: session-warden <command> [options]
+
+Commands:
+  sessions list             list sessions (newest first)
+  sessions show ID          show one session
+  sessions revoke ID...     revoke sessions by id
+  users revoke USER...      revoke every active session of users
+  ledger verify             check the revocation ledger's hash chain
+  ledger list               print the ledger
+
+Run "session-warden <command> --help" for a command's options.
+Exit codes: 0 success; 1 a revocation failed or a session was not found; 2 bad usage or input
+(nothing written); 3 the store could not be reached before any write.`,
+  'sessions list': `Usage: session-warden sessions list [options]
+
+  --status STATUS           active (default), revoked, expired or any
+  --user USER               only this user's sessions
+  --profile PROFILE         only sessions of this profile
+  --server-instance ID      only sessions of this Sentinel server instance
+  --since WHEN              created at or after: an RFC 3339 time or a duration back (30m, 12h, 7d, 2w)
+  --until WHEN              created at or before (same forms)
+  --limit N                 at most N sessions (default 50, at most 100000)
+  --output FORMAT           table (default), json, ndjson or csv
+
+${CONNECTION}`,
+  'sessions show': `Usage: session-warden sessions show ID [--output table|json]
+
+${CONNECTION}`,
+  'sessions revoke': `Usage: session-warden sessions revoke ID... --reason-code CODE [options]
+
+  --reason-code CODE        offboarding, security_incident, credential_compromise, role_change,
+                            policy_violation, contractor_end, user_request, other (needs --note)
+  --note TEXT               why (required with "other")
+  --ticket REF              ticket or incident reference
+  --output FORMAT           table (default) or json: [{id, user, outcome, blacklist?, error?}]
+
+The operator recorded as revoked_by is your AWS user name (or local:<os user> for a local
+endpoint); it cannot be set by a flag.
+
+${CONNECTION}`,
+  'users revoke': `Usage: session-warden users revoke USER... [--from-file FILE] --reason-code CODE [options]
+
+  --from-file FILE          more users, one per line (blank lines and # comments ignored;
+                            of a CSV line the first field is used)
+  --reason-code CODE        as for "sessions revoke"
+  --note TEXT               why (required with "other")
+  --ticket REF              ticket or incident reference
+  --output FORMAT           table (default) or json
+
+${CONNECTION}`,
+  'ledger verify': `Usage: session-warden ledger verify [--ledger PATH] [--output table|json]
+
+Checks every link of the hash chain and the head checkpoint. Exit 0 when intact, 1 when not.`,
+  'ledger list': `Usage: session-warden ledger list [--ledger PATH] [--output table|json|ndjson|csv]`,
+};

@@ -1,0 +1,212 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { Ledger } from '../../src-main/ledger/ledger';
+import { startRedisServer } from '../fixtures/redis-server';
+import { runCli } from '../fixtures/run-cli';
+import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { tempDir } from '../fixtures/temp-dir';
+
+const now = () => Math.floor(Date.now() / 1000);
+
+describe('the session-warden command line, spawned, against DynamoDB Local', () => {
+  let table: TestTable;
+  let dir: { path: string; remove: () => Promise<void> };
+  let conn: string[];
+  let ledgerPath: string;
+
+  beforeAll(async () => {
+    table = await createSentinelTable(inject('dynamoEndpoint'));
+  });
+  afterAll(async () => {
+    await table?.drop();
+  });
+  beforeEach(async () => {
+    dir = await tempDir();
+    ledgerPath = join(dir.path, 'ledger.jsonl');
+    conn = ['--table', table.name, '--endpoint', inject('dynamoEndpoint'), '--ledger', ledgerPath];
+    return () => dir.remove();
+  });
+  const status = async (id: string) => (await table.client.send(new GetCommand({ TableName: table.name, Key: { id }, ConsistentRead: true }))).Item;
+
+  it.each(['', 'sessions list', 'sessions show', 'sessions revoke', 'users revoke', 'ledger verify', 'ledger list'])('prints help for "%s --help"', async (command) => {
+    const result = await runCli([...command.split(' ').filter(Boolean), '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: session-warden/);
+    expect(result.stderr).toBe('');
+  });
+
+  it('lists sessions with filters in every output format, cells escaped in CSV', async () => {
+    const hostile = sentinelItem({ seconds: now() - 5 }, { user: '=HYPERLINK("http://evil.example","x")', profile: 'cli-profile' });
+    const plain = sentinelItem({ seconds: now() - 6 }, { user: 'dana', profile: 'cli-profile' });
+    await table.put([hostile, plain]);
+    const json = await runCli(['sessions', 'list', '--profile', 'cli-profile', '--output', 'json', ...conn]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).map((s: { id: string }) => s.id)).toEqual([hostile.id, plain.id]);
+    const ndjson = await runCli(['sessions', 'list', '--profile', 'cli-profile', '--user', 'dana', '--output', 'ndjson', ...conn]);
+    expect(ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([plain.id]);
+    const csv = await runCli(['sessions', 'list', '--profile', 'cli-profile', '--output', 'csv', ...conn]);
+    const lines = csv.stdout.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^id,user,profile,status/);
+    expect(lines[1]).toContain(`${hostile.id},"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    const text = await runCli(['sessions', 'list', '--profile', 'cli-profile', '--since', '1h', ...conn]);
+    expect(text.stdout.split('\n')[0]).toMatch(/^ID\s+USER\s+PROFILE\s+STATUS/);
+    expect(text.stdout).toContain('dana');
+  });
+
+  it('shows one session, and exits 1 for an unknown one', async () => {
+    const s = sentinelItem({ seconds: now() - 5 }, { user: 'erin' });
+    await table.put([s]);
+    const shown = await runCli(['sessions', 'show', s.id, '--output', 'json', ...conn]);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: s.id, user: 'erin', status: 'active' });
+    const unknown = await runCli(['sessions', 'show', 'abcdefabcdef0000', ...conn]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('revokes by id with JSON output and exit codes 0 (revoked, already revoked) and 1 (not found)', async () => {
+    const s = sentinelItem({ seconds: now() - 5 }, { user: 'frank' });
+    await table.put([s]);
+    const first = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'credential_compromise', '--ticket', 'INC-9', '--output', 'json', ...conn]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual([{ id: s.id, user: 'frank', outcome: 'revoked' }]);
+    const stored = await status(s.id);
+    expect(stored).toMatchObject({ status: 'revoked', revoked_reason: 'credential_compromise', revoked_ticket: 'INC-9' });
+    expect(String(stored?.revoked_by)).toMatch(/^local:/);
+    const again = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'credential_compromise', '--output', 'json', ...conn]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)[0].outcome).toBe('already_revoked');
+    const missing = await runCli(['sessions', 'revoke', 'abcdefabcdef0001', '--reason-code', 'offboarding', ...conn]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('not_found');
+    const verify = await runCli(['ledger', 'verify', '--ledger', ledgerPath]);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toBe('ledger intact: 6 entries verified\n');
+  });
+
+  it('revokes users from arguments and a file, saying who had no session', async () => {
+    const g = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: now() - 5 - i }, { user: 'gina.leaver' }));
+    const h = sentinelItem({ seconds: now() - 9 }, { user: 'hank.leaver' });
+    await table.put([...g, h]);
+    const file = join(dir.path, 'leavers.csv');
+    await writeFile(file, '# HR export\nhank.leaver,Hank,2026-11-30\n\nivy.never\n');
+    const result = await runCli(['users', 'revoke', 'gina.leaver', '--from-file', file, '--reason-code', 'offboarding', '--ticket', 'HR-1234', '--output', 'json', ...conn]);
+    expect(result.code).toBe(0);
+    const rows = JSON.parse(result.stdout) as { user: string; outcome: string }[];
+    expect(rows.map((r) => r.user).sort()).toEqual(['gina.leaver', 'gina.leaver', 'gina.leaver', 'hank.leaver']);
+    expect(rows.every((r) => r.outcome === 'revoked')).toBe(true);
+    expect(result.stderr).toBe('session-warden: ivy.never has no active session\n');
+  });
+
+  it.each<[string, string[]]>([
+    ['no reason code', ['sessions', 'revoke', 'abcdefabcdef0002']],
+    ['an unknown reason code', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'boredom']],
+    ['"other" without a note', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'other']],
+    ['a malformed id', ['sessions', 'revoke', 'ABC', '--reason-code', 'offboarding']],
+    ['an unknown flag', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'offboarding', '--revoked-by', 'mallory']],
+    ['a flag of another command', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'offboarding', '--status', 'active']],
+    ['an unknown command', ['sessions', 'delete']],
+    ['a bad output format', ['sessions', 'list', '--output', 'xml']],
+    ['a bad limit', ['sessions', 'list', '--limit', '-5']],
+    ['a bad time', ['sessions', 'list', '--since', 'yesterday']],
+    ['a missing file', ['users', 'revoke', '--from-file', '/nonexistent/list.txt', '--reason-code', 'offboarding']],
+    ['saved connections', ['sessions', 'list', '--connection', 'prod']],
+  ])('exits 2 with one line on stderr for %s, writing nothing', async (_label, args) => {
+    const result = await runCli([...args, ...conn.filter((a) => !args.includes(a))]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^session-warden: /);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(ledgerPath)).toBe(false);
+  });
+
+  it('exits 3 quickly, with one line, when the store cannot be reached', async () => {
+    const result = await runCli(['sessions', 'revoke', 'abcdefabcdef0003', '--reason-code', 'offboarding', '--table', 'x', '--endpoint', 'http://127.0.0.1:9', '--ledger', ledgerPath]);
+    expect(result.code).toBe(3);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.ms).toBeLessThan(15_000);
+    expect(existsSync(ledgerPath)).toBe(false);
+  });
+
+  it('answers within 3 s of work with the blacklist Redis down, marking it pending', async () => {
+    const redis = await startRedisServer();
+    await redis.stop();
+    const s = sentinelItem({ seconds: now() - 5 });
+    await table.put([s]);
+    const result = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'security_incident', '--blacklist-redis', redis.url, '--output', 'json', ...conn]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([{ id: s.id, user: 'alice', outcome: 'revoked', blacklist: 'pending' }]);
+    expect(await readFile(join(dir.path, 'blacklist-outbox.jsonl'), 'utf8')).toContain(s.id);
+  });
+
+  it('reports a tampered ledger with exit 1 and the broken entry', async () => {
+    const s = sentinelItem({ seconds: now() - 5 });
+    await table.put([s]);
+    await runCli(['sessions', 'revoke', s.id, '--reason-code', 'offboarding', ...conn]);
+    const text = await readFile(ledgerPath, 'utf8');
+    await writeFile(ledgerPath, text.replace('"offboarding"', '"user_request"'));
+    const result = await runCli(['ledger', 'verify', '--ledger', ledgerPath, '--output', 'json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, brokenAt: 1 });
+    const list = await runCli(['ledger', 'list', '--ledger', ledgerPath, '--output', 'json']);
+    expect(JSON.parse(list.stdout)).toHaveLength(2);
+  });
+});
+
+describe('a command line killed (SIGKILL) in the middle of a bulk revoke', () => {
+  it('leaves a ledger that verifies and matches the store, and a second run finishes the job', async () => {
+    const table = await createSentinelTable(inject('dynamoEndpoint'));
+    const dir = await tempDir();
+    try {
+      const ledgerPath = join(dir.path, 'ledger.jsonl');
+      const sessions = Array.from({ length: 400 }, (_, i) => sentinelItem({ seconds: now() - 10 - i }, { user: 'compromised' }));
+      await table.put(sessions);
+      const conn = ['--table', table.name, '--endpoint', inject('dynamoEndpoint'), '--ledger', ledgerPath];
+      const { startCli } = await import('../fixtures/run-cli');
+      const child = startCli(['users', 'revoke', 'compromised', '--reason-code', 'credential_compromise', ...conn]);
+      const exited = new Promise((r) => child.once('exit', r));
+      for (;;) {
+        const text = await readFile(ledgerPath, 'utf8').catch(() => '');
+        if (text.split('\n').length > 120) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill('SIGKILL');
+      await exited;
+
+      const ledger = new Ledger(ledgerPath);
+      const verify = await ledger.verify();
+      expect(verify.ok).toBe(true);
+      const attempts = new Map<string, string>();
+      const revokedOutcomes = new Set<string>();
+      for await (const e of ledger.entries()) {
+        if (e.kind === 'attempt') attempts.set(e.sessionId, e.revokedAt as string);
+        if (e.kind === 'outcome' && e.outcome === 'revoked') revokedOutcomes.add(e.sessionId);
+      }
+      let revokedInStore = 0;
+      for (const s of sessions) {
+        const item = (await table.client.send(new GetCommand({ TableName: table.name, Key: { id: s.id }, ConsistentRead: true }))).Item;
+        if (item?.status === 'revoked') {
+          revokedInStore += 1;
+          // Nothing was revoked that the ledger does not know of, with the same revoked_at.
+          expect(attempts.get(s.id)).toBe(item.revoked_at);
+        } else {
+          expect(revokedOutcomes.has(s.id)).toBe(false);
+        }
+      }
+      for (const id of revokedOutcomes) expect(attempts.has(id)).toBe(true);
+      expect(revokedInStore).toBeGreaterThanOrEqual(revokedOutcomes.size);
+      expect(revokedInStore).toBeLessThan(400);
+
+      const rerun = await runCli(['users', 'revoke', 'compromised', '--reason-code', 'credential_compromise', '--output', 'json', ...conn]);
+      expect(rerun.code).toBe(0);
+      expect(JSON.parse(rerun.stdout)).toHaveLength(400 - revokedInStore);
+      expect((await ledger.verify()).ok).toBe(true);
+    } finally {
+      await table.drop();
+      await dir.remove();
+    }
+  });
+});
