@@ -1,5 +1,6 @@
 import type { AppInfo } from '../src-shared/contract';
-import type { HandlerTable } from './ipc/dispatch';
+import type { Emit, HandlerTable } from './ipc/dispatch';
+import type { ProgressListener } from './revocation/sentinel-revoker';
 import type { Ledger } from './ledger/ledger';
 import type { SentinelRevoker } from './revocation/sentinel-revoker';
 import type { SentinelStore } from './sentinel/sentinel-store';
@@ -18,8 +19,20 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),
     'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
-    'sessions:revoke': (request) => deps.revoker.revokeSessions(request),
-    'users:revoke': (request) => deps.revoker.revokeUsers(request),
+    'sessions:revoke': (request, { emit }) => deps.revoker.revokeSessions(request, throttled(emit)),
+    'users:revoke': (request, { emit }) => deps.revoker.revokeUsers(request, throttled(emit)),
     'ledger:verify': () => deps.ledger.verify(),
+  };
+}
+
+/** Progress for long runs, at most every 100 ms, and always the first and the last. */
+function throttled(emit: Emit, intervalMs = 100): ProgressListener {
+  let last = 0;
+  return (progress) => {
+    const now = Date.now();
+    if (progress.done === 0 || progress.done === progress.total || now - last >= intervalMs) {
+      last = now;
+      emit('revoke:progress', progress);
+    }
   };
 }

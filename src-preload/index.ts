@@ -5,5 +5,14 @@ import { createWardenApi } from '../src-shared/warden-api';
 // Electron event never crosses the bridge.
 contextBridge.exposeInMainWorld(
   'warden',
-  createWardenApi((channel, request) => ipcRenderer.invoke(channel, request)),
+  createWardenApi(
+    (channel, request) => ipcRenderer.invoke(channel, request),
+    (event, listener) => {
+      const strip = (_event: unknown, payload: unknown) => listener(payload);
+      ipcRenderer.on(event, strip);
+      return () => {
+        ipcRenderer.removeListener(event, strip);
+      };
+    },
+  ),
 );

@@ -85,6 +85,19 @@ export const contract = {
   'ledger:verify': { request: NoArguments, response: LedgerVerifyResponseSchema },
 } as const;
 
+/**
+ * Events main pushes to the renderer, declared once like the calls. The preload exposes them as
+ * `warden.on(event, listener)`, which returns an unsubscribe function.
+ */
+export const events = {
+  /** Progress of a revoke run (sessions:revoke, users:revoke): sessions settled so far. */
+  'revoke:progress': z.strictObject({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+} as const;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
 export type Contract = typeof contract;
 export type Channel = keyof Contract;
 export const CHANNELS = Object.keys(contract) as Channel[];

@@ -8,6 +8,7 @@ import { toCsv } from '../export/csv';
  * must not repaint the operator's terminal. Control and bidi characters are shown as \\u escapes.
  */
 export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

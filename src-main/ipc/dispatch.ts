@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { contract, isChannel, type Channel, type ParsedRequestOf, type ResponseOf } from '../../src-shared/contract';
+import { contract, events, isChannel, type Channel, type EventName, type EventPayload, type ParsedRequestOf, type ResponseOf } from '../../src-shared/contract';
 import type { IpcError, IpcResult } from '../../src-shared/result';
 import { WardenError } from '../errors';
 
@@ -11,12 +11,23 @@ export interface SenderInfo {
   readonly isMainFrame: boolean;
 }
 
+/** Sends an event to the window that made the call. */
+export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+/** What a handler gets besides its request. */
+export interface HandlerContext {
+  emit: Emit;
+}
+
 /** The implementation of every channel, given an already-validated request. */
 export type HandlerTable = {
-  [C in Channel]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>;
+  [C in Channel]: (request: ParsedRequestOf<C>, context: HandlerContext) => Promise<ResponseOf<C>>;
 };
 
-export type Dispatch = (channel: unknown, payload: unknown, sender: SenderInfo) => Promise<IpcResult<unknown>>;
+/** Delivers a validated event payload to the calling window (Electron: `webContents.send`). */
+export type EventSink = (event: EventName, payload: unknown) => void;
+
+export type Dispatch = (channel: unknown, payload: unknown, sender: SenderInfo, sink?: EventSink) => Promise<IpcResult<unknown>>;
 
 export interface DispatchOptions {
   /** Origins (`scheme://host`) whose main frame may call us. */
@@ -34,7 +45,7 @@ const MAX_MESSAGE = 300;
  */
 export function createDispatch(handlers: HandlerTable, options: DispatchOptions): Dispatch {
   const trusted = new Set(options.trustedOrigins);
-  return async (channel, payload, sender) => {
+  return async (channel, payload, sender, sink) => {
     if (!isTrustedSender(sender, trusted)) {
       return failure({ code: 'FORBIDDEN', message: 'This request did not come from the Session Warden window.' });
     }
@@ -45,8 +56,12 @@ export function createDispatch(handlers: HandlerTable, options: DispatchOptions)
     const parsed = definition.request.safeParse(payload);
     if (!parsed.success) return failure(validationError(parsed.error));
     try {
-      const handler = handlers[channel] as (request: unknown) => Promise<unknown>;
-      const value: unknown = await handler(parsed.data);
+      const handler = handlers[channel] as (request: unknown, context: HandlerContext) => Promise<unknown>;
+      const emit: Emit = (event, eventPayload) => {
+        // Events are checked against the contract like answers are.
+        sink?.(event, events[event].parse(eventPayload));
+      };
+      const value: unknown = await handler(parsed.data, { emit });
       const checked = (definition.response as z.ZodType).safeParse(value);
       if (!checked.success) throw new Error(`response of ${channel} does not match the contract`);
       return { ok: true, value: checked.data };

@@ -5,7 +5,11 @@ import type { Dispatch, SenderInfo } from './dispatch';
 /** Routes every contract channel through the one dispatcher. Returns a function that unregisters. */
 export function registerIpc(dispatch: Dispatch): () => void {
   for (const channel of CHANNELS) {
-    ipcMain.handle(channel, (event, payload: unknown) => dispatch(channel, payload, senderOf(event)));
+    ipcMain.handle(channel, (event, payload: unknown) =>
+      dispatch(channel, payload, senderOf(event), (name, eventPayload) => {
+        if (!event.sender.isDestroyed()) event.sender.send(name, eventPayload);
+      }),
+    );
   }
   return () => {
     for (const channel of CHANNELS) ipcMain.removeHandler(channel);

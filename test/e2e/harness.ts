@@ -70,9 +70,17 @@ export function launchChromium(): Promise<Browser> {
 function preloadShim(): string {
   const preload = readFileSync(built('preload/index.cjs'), 'utf8');
   return `(() => {
+    const listeners = new Map();
+    Object.defineProperty(window, '__wardenEmit', {
+      value: (event, payload) => (listeners.get(event) || []).forEach((l) => l({ sender: null }, payload)),
+    });
     const shim = {
       contextBridge: { exposeInMainWorld: (key, api) => Object.defineProperty(window, key, { value: api }) },
-      ipcRenderer: { invoke: (channel, request) => window.__wardenInvoke(channel, request) },
+      ipcRenderer: {
+        invoke: (channel, request) => window.__wardenInvoke(channel, request),
+        on: (event, listener) => listeners.set(event, [...(listeners.get(event) || []), listener]),
+        removeListener: (event, listener) => listeners.set(event, (listeners.get(event) || []).filter((l) => l !== listener)),
+      },
     };
     const requireShim = (name) => {
       if (name !== 'electron') throw new Error('a sandboxed preload cannot require ' + name);
@@ -115,7 +123,9 @@ export async function openApp(
   if (options.withPreload !== false) {
     const dispatch = createDispatch(handlers, { trustedOrigins: [server.origin] });
     await page.exposeBinding('__wardenInvoke', (source, channel: unknown, request: unknown) =>
-      dispatch(channel, request, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() }),
+      dispatch(channel, request, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() }, (event, payload) => {
+        void source.page.evaluate(([e, p]) => (window as unknown as { __wardenEmit: (e: unknown, p: unknown) => void }).__wardenEmit(e, p), [event, payload] as const).catch(() => undefined);
+      }),
     );
     await page.addInitScript(preloadShim());
   }

@@ -6,6 +6,7 @@ import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
 import { tempDir } from '../fixtures/temp-dir';
 import { startDemoStore, type DemoStore } from '../../src-main/demo/demo-store';
 
+const NO_EVENTS = { emit: () => undefined };
 const RFC3339_NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?(Z|[+-]\d\d:\d\d)$/;
 
 describe('the embedded demo store (no external service)', () => {
@@ -71,13 +72,13 @@ describe('the demo workspace (what the app opens on with nothing configured)', (
   });
 
   it('is marked DEMO and records operators as local users', async () => {
-    const info = await workspace.handlers['app:info'](undefined);
+    const info = await workspace.handlers['app:info'](undefined, NO_EVENTS);
     expect(info.connection).toMatchObject({ kind: 'demo', environment: 'demo' });
     expect(info.operator).toMatch(/^local:.+/);
   });
 
   it('answers a sessions query, newest first', async () => {
-    const page = await workspace.handlers['sessions:query']({ status: 'active', limit: 50 });
+    const page = await workspace.handlers['sessions:query']({ status: 'active', limit: 50 }, NO_EVENTS);
     expect(page.sessions).toHaveLength(50);
     expect(page.nextCursor).toBeDefined();
     expect(page.sessions.every((s) => s.status === 'active')).toBe(true);

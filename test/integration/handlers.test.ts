@@ -46,6 +46,16 @@ describe('the handler table over a real store', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_CURSOR', message: expect.stringContaining('Start again') } });
   });
 
+  it('streams revoke progress to the calling window, ending at the total', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await table.put(Array.from({ length: 40 }, (_, i) => sentinelItem({ seconds: now - 500 - i }, { user: 'progress.user' })));
+    const seen: unknown[] = [];
+    const result = await dispatch('users:revoke', { users: ['progress.user'], reasonCode: 'offboarding' }, OURS, (event, payload) => seen.push([event, payload]));
+    expect(result.ok).toBe(true);
+    expect(seen[0]).toEqual(['revoke:progress', { done: 0, total: 40 }]);
+    expect(seen.at(-1)).toEqual(['revoke:progress', { done: 40, total: 40 }]);
+  });
+
   it('answers a store nobody listens for with STORE_UNAVAILABLE, quickly', async () => {
     // Port 9 (discard) on loopback: nothing listens, the real SDK client is refused.
     const client = DynamoDBDocumentClient.from(localDynamoClient('http://127.0.0.1:9'));

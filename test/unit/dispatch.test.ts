@@ -52,7 +52,7 @@ describe('handle(): payload validation', () => {
   it('fills defaults: active, 50 per page', async () => {
     const { dispatch, handlers } = setup();
     await dispatch('sessions:query', {}, OURS);
-    expect(handlers['sessions:query']).toHaveBeenCalledWith({ status: 'active', limit: 50 });
+    expect(handlers['sessions:query']).toHaveBeenCalledWith({ status: 'active', limit: 50 }, { emit: expect.any(Function) });
   });
 
   it.each<[string, unknown, string]>([

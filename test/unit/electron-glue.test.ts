@@ -125,8 +125,14 @@ describe('IPC wiring', () => {
     expect([...electron.state.handlers.keys()].sort()).toEqual([...CHANNELS].sort());
     const mainFrame = { url: 'app://warden/index.html' };
     const handler = electron.state.handlers.get('sessions:query');
-    await handler?.({ senderFrame: mainFrame, sender: { mainFrame } }, { status: 'active' });
-    expect(dispatch).toHaveBeenCalledWith('sessions:query', { status: 'active' }, { url: 'app://warden/index.html', isMainFrame: true });
+    const sent: unknown[] = [];
+    const sender = { mainFrame, isDestroyed: () => false, send: (...args: unknown[]) => sent.push(args) };
+    await handler?.({ senderFrame: mainFrame, sender }, { status: 'active' });
+    expect(dispatch).toHaveBeenCalledWith('sessions:query', { status: 'active' }, { url: 'app://warden/index.html', isMainFrame: true }, expect.any(Function));
+    // Events go back to the window that called, on the event's own channel.
+    const sink = (dispatch.mock.calls[0] as unknown as [unknown, unknown, unknown, (e: string, p: unknown) => void])[3];
+    sink('revoke:progress', { done: 1, total: 2 });
+    expect(sent).toEqual([['revoke:progress', { done: 1, total: 2 }]]);
     unregister();
     expect(electron.state.handlers.size).toBe(0);
   });
