@@ -50,7 +50,9 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // Pinned, so a throttled write is retried a known number of times and then reported failed.
     maxAttempts: 3,
+    retryMode: 'standard',
     requestHandler: { connectionTimeout: 2000, requestTimeout: 10000 },
   });
 }
