@@ -27,8 +27,11 @@ export function serveRenderer(rendererDir: string): void {
   });
 }
 
-/** The renderer needs no camera, microphone, notifications-by-prompt, geolocation or anything else. */
+/** The one permission the renderer needs: writing text to the clipboard ("Copy id"). */
+export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
+
+/** No camera, microphone, notifications-by-prompt, geolocation, clipboard reading or anything else. */
 export function denyPermissions(): void {
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(ALLOWED_PERMISSIONS.has(permission)));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission));
 }

@@ -17,8 +17,10 @@ const TimeBoundSchema = z.iso.datetime({ offset: true });
 const FilterTextSchema = z.string().trim().min(1).max(256);
 
 export const SessionsQueryRequestSchema = z.strictObject({
-  /** Which sessions to list, by derived status; `any` for every status. */
-  status: z.enum([...SESSION_STATUSES, 'any']).default('active'),
+  /** Which sessions to list, by derived status: one, several, or `any`. */
+  status: z
+    .union([z.enum([...SESSION_STATUSES, 'any']), z.array(z.enum(SESSION_STATUSES)).min(1).max(SESSION_STATUSES.length)])
+    .default('active'),
   user: FilterTextSchema.optional(),
   profile: FilterTextSchema.optional(),
   serverInstance: FilterTextSchema.optional(),

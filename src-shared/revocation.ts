@@ -1,22 +1,12 @@
 import { z } from 'zod';
+import { OUTCOMES, REASON_CODES } from './reason-codes';
 import { SessionIdSchema } from './session';
 
-/** Why a session was cut off. `other` needs a note. */
-export const REASON_CODES = [
-  'offboarding',
-  'security_incident',
-  'credential_compromise',
-  'role_change',
-  'policy_violation',
-  'contractor_end',
-  'user_request',
-  'other',
-] as const;
+export { OUTCOMES, REASON_CODES };
 export const ReasonCodeSchema = z.enum(REASON_CODES);
 export type ReasonCode = z.infer<typeof ReasonCodeSchema>;
 
 /** What happened to one session in one revocation attempt. */
-export const OUTCOMES = ['revoked', 'already_revoked', 'expired', 'not_found', 'failed'] as const;
 export const OutcomeSchema = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 

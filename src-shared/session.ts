@@ -40,6 +40,8 @@ export const SessionSchema = z.strictObject({
   sourceIdentity: z.string(),
   deviceId: z.string(),
   revokedBy: z.string().nullable(),
+  /** When it was revoked (our `revoked_at`; null for revocations by other tools). */
+  revokedAt: ExactTimeSchema,
   revokedReason: z.string().nullable(),
 });
 export type Session = z.infer<typeof SessionSchema>;

@@ -1,11 +1,12 @@
 import type { SessionsQueryRequest } from '../../src-shared/contract';
-import type { SessionStatus } from '../../src-shared/session-status';
+import { SESSION_STATUSES, type SessionStatus } from '../../src-shared/session-status';
 import { parseExactTime } from './exact-time';
 import { SENTINEL_INDEXES } from './table-schema';
 
 /** The filters of a query, normalised (times in exact UTC form). */
 export interface SessionFilter {
-  status: SessionStatus | 'any';
+  /** Derived statuses wanted, sorted; every status (`any`) when all three are listed. */
+  statuses: readonly SessionStatus[];
   user?: string;
   profile?: string;
   serverInstance?: string;
@@ -48,18 +49,18 @@ export interface QueryPlan {
  * and every filter is also checked exactly in code (status is derived, times are exact).
  */
 export function planQuery(filter: SessionFilter): QueryPlan {
-  const key = JSON.stringify([filter.status, filter.user ?? null, filter.profile ?? null, filter.serverInstance ?? null, filter.since ?? null, filter.until ?? null]);
+  const key = JSON.stringify([filter.statuses, filter.user ?? null, filter.profile ?? null, filter.serverInstance ?? null, filter.since ?? null, filter.until ?? null]);
   const equals: Record<string, string> = {};
   if (filter.user !== undefined) equals.user = filter.user;
   if (filter.profile !== undefined) equals.profile = filter.profile;
   if (filter.serverInstance !== undefined) equals.server_instance_id = filter.serverInstance;
 
-  const byStatus = statusReads(filter.status);
+  const byStatus = statusReads(filter.statuses);
   const pick = (attribute: 'user' | 'profile' | 'server_instance_id', index: string, ordered: boolean): QueryPlan => {
     const { [attribute]: value, ...rest } = equals;
     return {
       key,
-      reads: [{ index, partition: { attribute, value: value as string }, ordered, equals: rest, ...statusFilter(filter.status) }],
+      reads: [{ index, partition: { attribute, value: value as string }, ordered, equals: rest, ...statusFilter(filter.statuses) }],
     };
   };
   if (filter.user !== undefined) return pick('user', SENTINEL_INDEXES.user.name, true);
@@ -85,31 +86,32 @@ export function planQuery(filter: SessionFilter): QueryPlan {
   return { key, reads: [{ index: null, ordered: false, equals }] };
 }
 
-/** `expired` is derived: stored `expired`, and stored `active` past its expiry. */
-function statusReads(status: SessionStatus | 'any'): { stored: SessionStatus; ttl?: 'live' | 'past' }[] | null {
-  switch (status) {
-    case 'active':
-      return [{ stored: 'active', ttl: 'live' }];
-    case 'revoked':
-      return [{ stored: 'revoked' }];
-    case 'expired':
-      return [{ stored: 'expired' }, { stored: 'active', ttl: 'past' }];
-    case 'any':
-      return null;
-  }
+/**
+ * The `gsi-status` partitions to read for a set of derived statuses. `expired` is derived:
+ * stored `expired`, and stored `active` past its expiry. Null when every status is wanted.
+ */
+function statusReads(statuses: readonly SessionStatus[]): { stored: SessionStatus; ttl?: 'live' | 'past' }[] | null {
+  const wanted = new Set(statuses);
+  if (wanted.size === SESSION_STATUSES.length) return null;
+  const reads: { stored: SessionStatus; ttl?: 'live' | 'past' }[] = [];
+  if (wanted.has('active') && wanted.has('expired')) reads.push({ stored: 'active' });
+  else if (wanted.has('active')) reads.push({ stored: 'active', ttl: 'live' });
+  else if (wanted.has('expired')) reads.push({ stored: 'active', ttl: 'past' });
+  if (wanted.has('revoked')) reads.push({ stored: 'revoked' });
+  if (wanted.has('expired')) reads.push({ stored: 'expired' });
+  return reads;
 }
 
-function statusFilter(status: SessionStatus | 'any'): Pick<ReadPlan, 'storedStatuses' | 'ttl'> {
-  switch (status) {
-    case 'active':
-      return { storedStatuses: ['active'], ttl: 'live' };
-    case 'revoked':
-      return { storedStatuses: ['revoked'] };
-    case 'expired':
-      return { storedStatuses: ['expired', 'active'] };
-    case 'any':
-      return {};
-  }
+/**
+ * Server-side status filter for reads of other indexes. The `ttl` pre-filter only applies when
+ * stored `active` is all we read: it would wrongly drop revoked or gracefully expired sessions.
+ */
+function statusFilter(statuses: readonly SessionStatus[]): Pick<ReadPlan, 'storedStatuses' | 'ttl'> {
+  const reads = statusReads(statuses);
+  if (!reads) return {};
+  const storedStatuses = [...new Set(reads.map((r) => r.stored))];
+  const only = reads.length === 1 ? reads[0] : undefined;
+  return { storedStatuses, ...(only?.ttl ? { ttl: only.ttl } : {}) };
 }
 
 /** The request's filters, with times made exact; throws on a time that does not parse. */
@@ -123,11 +125,17 @@ export function filterOf(request: SessionsQueryRequest): SessionFilter {
   const since = exact(request.since, 'since');
   const until = exact(request.until, 'until');
   return {
-    status: request.status,
+    statuses: statusesOf(request.status),
     ...(request.user !== undefined ? { user: request.user } : {}),
     ...(request.profile !== undefined ? { profile: request.profile } : {}),
     ...(request.serverInstance !== undefined ? { serverInstance: request.serverInstance } : {}),
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),
   };
+}
+
+/** `any`, one status, or a list, as a sorted list without repeats. */
+export function statusesOf(status: SessionsQueryRequest['status']): SessionStatus[] {
+  const list = status === 'any' ? SESSION_STATUSES : Array.isArray(status) ? status : [status];
+  return SESSION_STATUSES.filter((s) => list.includes(s));
 }

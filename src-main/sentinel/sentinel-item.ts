@@ -57,6 +57,7 @@ export function toSession(item: Record<string, unknown>, nowMs: number): Session
     sourceIdentity: text(item.source_identity),
     deviceId: text(item.device_id),
     revokedBy: typeof item.revoked_by === 'string' ? item.revoked_by : null,
+    revokedAt: normaliseTime(item.revoked_at),
     revokedReason: typeof item.revoked_reason === 'string' ? item.revoked_reason : null,
   };
 }

@@ -199,7 +199,7 @@ export class SentinelStore implements SessionStore {
 
 /** Every filter, checked exactly on the mapped session (status derived, times to the nanosecond). */
 export function matches(session: Session, filter: SessionFilter): boolean {
-  if (filter.status !== 'any' && session.status !== filter.status) return false;
+  if (!filter.statuses.includes(session.status)) return false;
   if (filter.user !== undefined && session.user !== filter.user) return false;
   if (filter.profile !== undefined && session.profile !== filter.profile) return false;
   if (filter.serverInstance !== undefined && session.serverInstanceId !== filter.serverInstance) return false;

@@ -120,6 +120,12 @@ export async function openApp(
     if (message.type() === 'error') problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
+  // Name the code behind any CSP violation, not only Chromium's generic console line.
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP ${e.violatedDirective} blocked at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} sample=${e.sample}`),
+    ),
+  );
   if (options.withPreload !== false) {
     const dispatch = createDispatch(handlers, { trustedOrigins: [server.origin] });
     await page.exposeBinding('__wardenInvoke', (source, channel: unknown, request: unknown) =>

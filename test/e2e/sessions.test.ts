@@ -29,6 +29,7 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
   let table: TestTable;
   let newestFirst: string[];
   let revokedId: string;
+  let staleId: string;
   let tableDir: { path: string; remove: () => Promise<void> };
 
   beforeAll(async () => {
@@ -57,6 +58,7 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     const stale = sentinelItem({ seconds: now - 9 * 3600 }, { expires_at: formatRfc3339Nano(now - 3600, 0), ttl: now - 3600 });
     await table.put([...active, ...sameSecond, revoked, stale]);
     revokedId = revoked.id;
+    staleId = stale.id;
     // Within that second `.5Z` is newest, then `.12Z`, then `Z` (raw strings sort `.12Z`, `.5Z`, `Z`).
     newestFirst = [sameSecond[0], sameSecond[2], sameSecond[1], ...active].map((s) => (s as { id: string }).id);
   });
@@ -75,17 +77,17 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     const { page } = app;
     await ready(page);
     expect((await visibleIds(page)).slice(0, 20)).toEqual(newestFirst.slice(0, 20));
-    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('100+ active sessions, newest first');
+    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('100+ loaded, newest first');
     const first = page.locator('[data-testid="session-row"]').first();
     const cells = await first.locator('td').allTextContents();
-    expect(cells[0]).toBe(newestFirst[0]);
-    expect(cells[1]).toBe('mallory.x');
-    expect(cells[3]).toContain('active');
+    expect(cells[1]).toBe(newestFirst[0]);
+    expect(cells[2]).toBe('mallory.x');
+    expect(cells[4]).toContain('active');
     expect(await first.locator('time').first().getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.500000000 UTC$/);
     await page.screenshot({ path: join(SCREENSHOTS, 'sessions-light.png') });
 
     await page.locator('.table-scroll').evaluate((el) => el.scrollTo(0, el.scrollHeight));
-    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('130 active sessions, newest first');
+    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('130 loaded, newest first');
     await page.locator('.table-scroll').evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await expect.poll(async () => (await visibleIds(page)).at(-1)).toBe(newestFirst.at(-1));
     // Virtualised: far fewer rows in the DOM than loaded.
@@ -94,17 +96,85 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await app.close();
   });
 
-  it('switches status: revoked shows who revoked, expired includes sessions past expiry', async () => {
+  it('filters by status (several at once), user, profile, server instance and time, with chips, clear all, and a reload', async () => {
     const app = await openApp(browser, server, handlers());
     const { page } = app;
     await ready(page);
-    await page.getByRole('radio', { name: 'Revoked' }).click();
+    const status = (name: string) => page.getByRole('checkbox', { name, exact: true });
+    // The last status cannot be unticked: an empty status set would be an empty table.
+    await status('Active').click();
+    expect(await status('Active').isChecked()).toBe(true);
+    await status('Revoked').check();
+    await status('Active').uncheck();
     await expect.poll(() => visibleIds(page)).toEqual([revokedId]);
-    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('1 revoked sessions, newest first');
-    await page.getByRole('radio', { name: 'Expired' }).click();
-    await expect.poll(async () => (await visibleIds(page)).length).toBe(1);
+    await status('Expired').check();
+    await expect.poll(async () => (await visibleIds(page)).length).toBe(2);
+    await status('Revoked').uncheck();
+    await expect.poll(() => visibleIds(page)).toEqual([staleId]);
     await expect(page.locator('[data-testid="session-row"] .status').textContent()).resolves.toContain('expired (stale)');
+    await status('Active').check();
+    await status('Expired').uncheck();
+
+    await page.getByLabel('User', { exact: true }).fill('mallory.x');
+    await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
+    await page.getByLabel('Profile', { exact: true }).fill('prod-admin');
+    await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
+    await page.getByLabel('Profile', { exact: true }).fill('staging-deploy');
+    await ready(page, 'empty');
+    await expect(page.getByTestId('sessions').textContent()).resolves.toContain('No sessions match these filters');
+    await page.getByRole('button', { name: 'Remove filter profile: staging-deploy' }).click();
+    await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
+
+    // Filters survive a reload of the window.
+    await page.reload();
+    await ready(page);
+    expect(await page.getByLabel('User', { exact: true }).inputValue()).toBe('mallory.x');
+    await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
+    expect(await page.title()).toContain('user: mallory.x');
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-filtered-light.png') });
+    await page.getByRole('button', { name: 'Clear all filters' }).click();
+    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('100+ loaded, newest first');
+
+    await page.getByLabel('Server instance').fill('sentinel-use1-2c88a51f');
+    await ready(page, 'empty');
+    await page.getByLabel('Server instance').fill('sentinel-euw1-7f3a9c2e');
+    await ready(page);
+    await page.getByLabel('Created').selectOption('1h');
+    // Sessions created within the hour: one every 45 s, from 30 s ago, plus the three.
+    await expect.poll(async () => page.getByTestId('sessions-count').textContent()).toMatch(/^(8[0-9]) loaded/);
+    await page.getByRole('button', { name: 'Clear all filters' }).click();
     expect(app.problems).toEqual([]);
+    await app.close();
+  });
+
+  it('searches within the loaded rows from the keyboard (/)', async () => {
+    const app = await openApp(browser, server, handlers());
+    const { page } = app;
+    await ready(page);
+    await page.locator('body').press('/');
+    await page.keyboard.type('mallory');
+    await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
+    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toMatch(/^3 of 1[03]0\+? loaded match the search$/);
+    await page.getByRole('button', { name: 'Clear all filters' }).click();
+    await app.close();
+  });
+
+  it('shows every field of a session in the detail panel, with the residual exposure', async () => {
+    const app = await openApp(browser, server, handlers());
+    const { page } = app;
+    await ready(page);
+    await page.getByRole('button', { name: `Show details of session ${newestFirst[0]}` }).click();
+    const panel = page.getByTestId('detail-panel');
+    await expect(panel.textContent()).resolves.toContain('mallory.x');
+    const text = (await panel.textContent()) ?? '';
+    for (const label of ['User', 'Profile', 'Requests', 'Source identity', 'Device', 'Server instance', 'Created', 'Started', 'Last access', 'Expires']) {
+      expect(text).toContain(label);
+    }
+    expect(text).toContain('sentinel:alice:1a2b3c4d');
+    await expect(panel.getByTestId('exposure').textContent()).resolves.toMatch(/Residual exposure: 1[0-4]:\d\d/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'detail-panel-light.png') });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => panel.count()).toBe(0);
     await app.close();
   });
 
@@ -131,11 +201,11 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await app.close();
   });
 
-  it('says what to do when a status has no sessions', async () => {
+  it('says what to do when nothing matches', async () => {
     const empty = await createSentinelTable(inject('dynamoEndpoint'));
     const app = await openApp(browser, server, empty.handlers(tableDir.path, INFO));
     await ready(app.page, 'empty');
-    await expect(app.page.getByTestId('sessions').textContent()).resolves.toContain('No live sessions right now');
+    await expect(app.page.getByTestId('sessions').textContent()).resolves.toContain('No sessions match these filters. Widen the status or time range, or clear the filters.');
     await app.close();
     await empty.drop();
   });

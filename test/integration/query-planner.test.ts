@@ -18,8 +18,9 @@ function expected(items: SentinelItem[], q: Partial<SessionsQueryRequest>): stri
   };
   const derived = (i: SentinelItem) => (i.status === 'active' && Date.parse(i.expires_at) <= NOW ? 'expired' : i.status);
   const status = q.status ?? 'active';
+  const wanted = status === 'any' ? ['active', 'revoked', 'expired'] : Array.isArray(status) ? status : [status];
   return items
-    .filter((i) => status === 'any' || derived(i) === status)
+    .filter((i) => wanted.includes(derived(i) as 'active'))
     .filter((i) => !q.user || i.user === q.user)
     .filter((i) => !q.profile || i.profile === q.profile)
     .filter((i) => !q.serverInstance || i.server_instance_id === q.serverInstance)
@@ -40,7 +41,8 @@ describe('query planner against DynamoDB Local', () => {
       const kind = i % 10;
       const status = kind < 6 ? 'active' : kind < 8 ? 'revoked' : 'expired';
       // Some "active" sessions are past their expiry: they must count as expired.
-      const expires = kind === 5 ? T - 10 : status === 'expired' ? T - 100 : T + 3600;
+      // Some expired sessions stopped gracefully before their expiry: ttl still ahead.
+      const expires = kind === 5 ? T - 10 : status === 'expired' ? (i % 20 === 8 ? T + 1800 : T - 100) : T + 3600;
       items.push(
         sentinelItem(
           { seconds: created, nanos: (i % 4) * 250_000_000 },
@@ -104,6 +106,10 @@ describe('query planner against DynamoDB Local', () => {
     ['user + since + until', { status: 'any', user: 'bob', since, until }, 'gsi-user'],
     ['status + since', { status: 'active', since }, 'gsi-status'],
     ['no filter at all', { status: 'any' }, 'SCAN'],
+    ['active + expired', { status: ['active', 'expired'] }, 'gsi-status'],
+    ['revoked + expired', { status: ['revoked', 'expired'] }, 'gsi-status'],
+    ['user + active + revoked', { status: ['active', 'revoked'], user: 'alice' }, 'gsi-user'],
+    ['profile + expired (incl. graceful stops)', { status: 'expired', profile: 'prod-admin' }, 'gsi-profile'],
   ])('%s: exactly the expected sessions, newest first, via %s', async (_label, q, index) => {
     const { ids, used, pages } = await run(q);
     const want = expected(items, q);

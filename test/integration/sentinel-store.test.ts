@@ -113,6 +113,7 @@ describe('SentinelStore against DynamoDB Local', () => {
       sourceIdentity: 'sentinel:carol.nguyen:77aa88bb',
       deviceId: 'c0ffee00c0ffee00',
       revokedBy: null,
+      revokedAt: null,
       revokedReason: null,
     });
   });

@@ -146,7 +146,14 @@ describe('IPC wiring', () => {
 });
 
 describe('session and protocol', () => {
-  it('denies every permission request and check', () => {
+  it('allows writing to the clipboard and nothing else', () => {
+    denyPermissions();
+    const callback = vi.fn();
+    electron.state.permissionRequest?.({}, 'clipboard-sanitized-write', callback);
+    expect(callback).toHaveBeenCalledWith(true);
+  });
+
+  it('denies every other permission request and check', () => {
     denyPermissions();
     for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
       const callback = vi.fn();

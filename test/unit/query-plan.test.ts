@@ -1,16 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { planQuery, type SessionFilter } from '../../src-main/sentinel/query-plan';
+import { planQuery, statusesOf, type SessionFilter } from '../../src-main/sentinel/query-plan';
+import type { SessionsQueryRequest } from '../../src-shared/contract';
 
-const plan = (filter: Partial<SessionFilter>) => planQuery({ status: 'active', ...filter });
-const indexes = (filter: Partial<SessionFilter>) => plan(filter).reads.map((r) => r.index);
+type Loose = Omit<Partial<SessionFilter>, 'statuses'> & { status?: SessionsQueryRequest['status'] };
+const plan = ({ status = 'active', ...rest }: Loose) => planQuery({ statuses: statusesOf(status), ...rest });
+const indexes = (filter: Loose) => plan(filter).reads.map((r) => r.index);
 
 describe('the query planner', () => {
   it('uses gsi-status for a status alone; expired reads two partitions (derived status)', () => {
     expect(indexes({})).toEqual(['gsi-status']);
     expect(plan({ status: 'expired' }).reads.map((r) => [r.partition?.value, r.ttl])).toEqual([
-      ['expired', undefined],
       ['active', 'past'],
+      ['expired', undefined],
     ]);
+    // Active and expired together: stored active without a ttl pre-filter.
+    expect(plan({ status: ['active', 'expired', 'active'] }).reads.map((r) => [r.partition?.value, r.ttl])).toEqual([
+      ['active', undefined],
+      ['expired', undefined],
+    ]);
+    expect(plan({ status: ['revoked', 'active', 'expired'] }).reads.map((r) => r.index)).toEqual([null]);
   });
 
   it('prefers the most selective index: user, then profile, then server instance', () => {
@@ -24,7 +32,11 @@ describe('the query planner', () => {
     const read = plan({ user: 'a', profile: 'p', serverInstance: 'i', status: 'revoked' }).reads[0];
     expect(read).toMatchObject({ partition: { attribute: 'user', value: 'a' }, equals: { profile: 'p', server_instance_id: 'i' }, storedStatuses: ['revoked'], ordered: true });
     expect(plan({ serverInstance: 'i' }).reads[0]).toMatchObject({ ordered: false, sortKey: { attribute: 'status', value: 'active' } });
-    expect(plan({ serverInstance: 'i', status: 'expired' }).reads.map((r) => r.sortKey?.value)).toEqual(['expired', 'active']);
+    expect(plan({ serverInstance: 'i', status: 'expired' }).reads.map((r) => r.sortKey?.value)).toEqual(['active', 'expired']);
+    // A ttl pre-filter would drop gracefully expired sessions whose ttl is still ahead.
+    expect(plan({ user: 'a', status: 'expired' }).reads[0]).toMatchObject({ storedStatuses: ['active', 'expired'] });
+    expect(plan({ user: 'a', status: 'expired' }).reads[0]?.ttl).toBeUndefined();
+    expect(plan({ user: 'a', status: ['active', 'revoked'] }).reads[0]?.ttl).toBeUndefined();
   });
 
   it('scans only when no filter has an index', () => {

@@ -1,5 +1,7 @@
-import type { AppInfo, SessionsPage, SessionsQueryRequest } from '../../../src-shared/contract';
+import type { AppInfo, EventPayload, SessionsPage, SessionsQueryRequest } from '../../../src-shared/contract';
 import type { ErrorCode, IpcResult } from '../../../src-shared/result';
+import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest } from '../../../src-shared/revocation';
+import type { Session } from '../../../src-shared/session';
 import type { WardenApi } from '../../../src-shared/warden-api';
 
 declare global {
@@ -36,6 +38,9 @@ async function unwrap<T>(call: Promise<IpcResult<T>>): Promise<T> {
 /** The one place the renderer talks to main. Feature hooks call these; components never do. */
 export const wardenClient = {
   appInfo: (): Promise<AppInfo> => unwrap(api().app.info()),
-  querySessions: (request: Partial<SessionsQueryRequest>): Promise<SessionsPage> =>
-    unwrap(api().sessions.query(request)),
+  querySessions: (request: Partial<SessionsQueryRequest>): Promise<SessionsPage> => unwrap(api().sessions.query(request)),
+  getSession: async (id: string): Promise<Session | null> => (await unwrap(api().sessions.get({ id }))).session,
+  revokeSessions: (request: RevokeSessionsRequest): Promise<RevokeReport> => unwrap(api().sessions.revoke(request)),
+  revokeUsers: (request: RevokeUsersRequest): Promise<RevokeReport> => unwrap(api().users.revoke(request)),
+  onRevokeProgress: (listener: (progress: EventPayload<'revoke:progress'>) => void): (() => void) => api().on('revoke:progress', listener),
 };

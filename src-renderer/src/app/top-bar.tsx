@@ -5,11 +5,17 @@ export function TopBar() {
   const info = useAppInfo();
   const connection = info.data?.connection;
   const isDemo = connection?.kind === 'demo';
+  const isProduction = connection !== undefined && /^prod/i.test(connection.environment);
   return (
     <>
       {isDemo ? (
         <div className="env-band env-demo" role="note" data-testid="env-band">
           <strong>DEMO</strong> — embedded store with generated sessions. Nothing here touches a real system.
+        </div>
+      ) : null}
+      {isProduction ? (
+        <div className="env-band env-production" role="note" data-testid="env-band">
+          PRODUCTION — every revocation here cuts off live users.
         </div>
       ) : null}
       <header className="top-bar">
@@ -26,7 +32,7 @@ export function TopBar() {
             <div>
               <dt>Environment</dt>
               <dd>
-                <span className={`env-label env-${isDemo ? 'demo' : 'other'}`}>{connection.environment.toUpperCase()}</span>
+                <span className={`env-label env-${isDemo ? 'demo' : isProduction ? 'production' : 'other'}`}>{connection.environment.toUpperCase()}</span>
               </dd>
             </div>
             <div>

@@ -1,70 +1,187 @@
-import { useCallback } from 'react';
-import { SESSION_STATUSES, type SessionStatus } from '../../../../src-shared/session-status';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Session } from '../../../../src-shared/session';
+import type { RevokeTarget } from '../../api/use-revoke';
+import { relativeTime } from '../../ui/format-time';
 import { useNow } from '../../ui/use-now';
-import { useSessions } from './use-sessions';
+import { RevokeDialog } from '../revoke/revoke-dialog';
+import { DetailPanel } from './detail-panel';
+import { activeChips, FilterBar } from './filter-bar';
+import { queryOf, useFilters } from './filters-store';
+import { useSelection } from './selection-store';
 import { SessionsTable } from './sessions-table';
-import { useSessionsUi } from './sessions-ui-store';
+import { useActiveCount, useSessions } from './use-sessions';
 
-const EMPTY_HINT: Record<SessionStatus, string> = {
-  active: 'No live sessions right now. New sessions appear here as Sentinel issues them; try Revoked or Expired to look back.',
-  revoked: 'Nothing has been revoked in this store (or revoked sessions have already been removed by TTL).',
-  expired: 'No expired sessions are left in the store: DynamoDB removes them some time after expiry.',
-};
+const EMPTY_HINT = 'No sessions match these filters. Widen the status or time range, or clear the filters.';
 
 export function SessionsScreen() {
-  const status = useSessionsUi((s) => s.status);
-  const setStatus = useSessionsUi((s) => s.setStatus);
-  const now = useNow();
-  const query = useSessions(status);
-  const sessions = query.data?.pages.flatMap((p) => p.sessions) ?? [];
-  const { fetchNextPage, hasNextPage, isFetchingNextPage } = query;
+  const filters = useFilters();
+  const now = useNow(5_000);
+  // The time range moves with the clock only when the filter changes, not on every tick.
+  const query = useMemo(() => queryOf(filters, Date.now()), [filters]);
+  const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused });
+  const loaded = useMemo(() => sessionsQuery.data?.pages.flatMap((p) => p.sessions) ?? [], [sessionsQuery.data]);
+  const sessions = useMemo(() => searchWithin(loaded, filters.search), [loaded, filters.search]);
+  const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? [] : loaded, JSON.stringify(query));
+  const { fetchNextPage, hasNextPage, isFetchingNextPage } = sessionsQuery;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
-  const state = query.isPending ? 'loading' : query.isError ? 'error' : sessions.length === 0 ? 'empty' : 'ready';
+  const selected = useSelection((s) => s.selected);
+  const focused = useSelection((s) => s.focused);
+  const clearSelection = useSelection((s) => s.clear);
+  const [target, setTarget] = useState<RevokeTarget | null>(null);
+  const [userToRevoke, setUserToRevoke] = useState<string | null>(null);
+  const activeCount = useActiveCount(userToRevoke);
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (userToRevoke !== null && activeCount.data !== undefined) {
+      setTarget({ kind: 'user', user: userToRevoke, count: activeCount.data });
+      setUserToRevoke(null);
+    }
+  }, [userToRevoke, activeCount.data]);
+
+  const byId = useMemo(() => new Map(loaded.map((s) => [s.id, s])), [loaded]);
+  const selectedUsers = useMemo(() => [...new Set([...selected].map((id) => byId.get(id)?.user ?? '').filter(Boolean))], [selected, byId]);
+  const revokeSelection = useCallback(() => {
+    if (selected.size > 0) setTarget({ kind: 'sessions', ids: [...selected], users: selectedUsers });
+  }, [selected, selectedUsers]);
+
+  useShortcuts({ focusSearch: () => searchRef.current?.focus(), revoke: revokeSelection, dialogOpen: target !== null });
+
+  useEffect(() => {
+    const chips = activeChips(filters).map((c) => c.label);
+    document.title = chips.length > 0 ? `Sessions (${chips.join('; ')}) — Session Warden` : 'Sessions — Session Warden';
+  }, [filters]);
+
+  const state = sessionsQuery.isPending ? 'loading' : sessionsQuery.isError && loaded.length === 0 ? 'error' : sessions.length === 0 ? 'empty' : 'ready';
+  const updatedAgo = sessionsQuery.dataUpdatedAt ? `Updated ${relativeTime(sessionsQuery.dataUpdatedAt, now)}` : '';
 
   return (
     <section className="screen" aria-labelledby="sessions-title">
       <header className="screen-header">
         <h1 id="sessions-title">Sessions</h1>
-        <div className="segmented" role="radiogroup" aria-label="Status">
-          {SESSION_STATUSES.map((s) => (
-            <button
-              key={s}
-              type="button"
-              role="radio"
-              aria-checked={status === s}
-              className={status === s ? 'selected' : undefined}
-              onClick={() => setStatus(s)}
-            >
-              {s[0]?.toUpperCase()}{s.slice(1)}
-            </button>
-          ))}
-        </div>
         <p className="count" aria-live="polite" data-testid="sessions-count">
-          {state === 'ready' ? `${sessions.length.toLocaleString('en-US')}${hasNextPage ? '+' : ''} ${status} sessions, newest first` : ''}
+          {state === 'ready' || state === 'empty' ? countText(sessions.length, loaded.length, hasNextPage) : ''}
         </p>
       </header>
-      <div className="screen-body" data-testid="sessions" data-state={state}>
-        {state === 'loading' ? <p className="placeholder" role="status">Loading {status} sessions…</p> : null}
-        {state === 'error' ? (
-          <div className="placeholder error" role="alert">
-            <h2>Sessions could not be loaded</h2>
-            <p>{query.error?.message}</p>
-            <button type="button" onClick={() => void query.refetch()}>Try again</button>
-          </div>
-        ) : null}
-        {state === 'empty' ? <p className="placeholder">{EMPTY_HINT[status]}</p> : null}
-        {state === 'ready' ? (
-          <SessionsTable
-            sessions={sessions}
-            now={now}
-            hasMore={hasNextPage}
-            loadingMore={isFetchingNextPage}
-            onNeedMore={loadMore}
-            label={`${status} sessions`}
+      <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} />
+      {sessionsQuery.isError && loaded.length > 0 ? (
+        <p className="inline-error" role="alert">
+          Refresh failed: {sessionsQuery.error.message} Showing the last rows loaded.
+        </p>
+      ) : null}
+      <div className="workspace">
+        <div className="screen-body" data-testid="sessions" data-state={state}>
+          {state === 'loading' ? <p className="placeholder" role="status">Loading sessions…</p> : null}
+          {state === 'error' ? (
+            <div className="placeholder error" role="alert">
+              <h2>Sessions could not be loaded</h2>
+              <p>{sessionsQuery.error?.message}</p>
+              <button type="button" onClick={() => void sessionsQuery.refetch()}>
+                Try again
+              </button>
+            </div>
+          ) : null}
+          {state === 'empty' ? <p className="placeholder">{EMPTY_HINT}</p> : null}
+          {state === 'ready' ? (
+            <SessionsTable
+              sessions={sessions}
+              now={now}
+              hasMore={hasNextPage}
+              loadingMore={isFetchingNextPage}
+              onNeedMore={loadMore}
+              label="Sessions"
+              fresh={fresh}
+              compact={focused !== null}
+            />
+          ) : null}
+        </div>
+        {focused ? (
+          <DetailPanel
+            fallback={byId.get(focused)}
+            onRevokeSession={(s) => setTarget({ kind: 'sessions', ids: [s.id], users: [s.user] })}
+            onRevokeUser={(user) => setUserToRevoke(user)}
           />
         ) : null}
       </div>
+      {selected.size > 0 ? (
+        <div className="selection-bar" role="region" aria-label="Selection" data-testid="selection-bar">
+          <span>
+            {selected.size} session{selected.size === 1 ? '' : 's'} of {selectedUsers.length} user{selectedUsers.length === 1 ? '' : 's'} selected
+          </span>
+          <button type="button" className="danger-button" onClick={revokeSelection}>
+            Revoke… <kbd>r</kbd>
+          </button>
+          <button type="button" className="link-button" onClick={clearSelection}>
+            Clear selection
+          </button>
+        </div>
+      ) : null}
+      <RevokeDialog
+        target={target}
+        onClose={(revoked) => {
+          setTarget(null);
+          if (revoked) clearSelection();
+        }}
+      />
     </section>
   );
+}
+
+function countText(shown: number, loaded: number, more: boolean): string {
+  const total = `${loaded.toLocaleString('en-US')}${more ? '+' : ''} loaded`;
+  return shown === loaded ? `${total}, newest first` : `${shown.toLocaleString('en-US')} of ${total} match the search`;
+}
+
+/** Free text within the loaded rows: id, user, profile, device, source identity, instance. */
+function searchWithin(sessions: Session[], search: string): Session[] {
+  const needle = search.trim().toLowerCase();
+  if (!needle) return sessions;
+  return sessions.filter((s) =>
+    [s.id, s.user, s.profile, s.deviceId, s.sourceIdentity, s.serverInstanceId].some((v) => v.toLowerCase().includes(needle)),
+  );
+}
+
+/** Ids that appeared since the previous data for the same query (none on the first load). */
+function useFreshRows(sessions: Session[], queryKey: string): ReadonlySet<string> {
+  const seen = useRef<{ key: string; ids: Set<string> } | null>(null);
+  const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => {
+    if (sessions.length === 0 && seen.current?.key !== queryKey) return;
+    if (seen.current?.key !== queryKey) {
+      seen.current = { key: queryKey, ids: new Set(sessions.map((s) => s.id)) };
+      setFresh(new Set());
+      return;
+    }
+    const known = seen.current.ids;
+    const added = sessions.filter((s) => !known.has(s.id)).map((s) => s.id);
+    for (const id of added) known.add(id);
+    if (added.length > 0) setFresh(new Set(added));
+  }, [sessions, queryKey]);
+  return fresh;
+}
+
+function useShortcuts({ focusSearch, revoke, dialogOpen }: { focusSearch: () => void; revoke: () => void; dialogOpen: boolean }) {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (dialogOpen || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (isTextEntry(event.target)) return;
+      if (event.key === '/') {
+        event.preventDefault();
+        focusSearch();
+      } else if (event.key === 'r') {
+        event.preventDefault();
+        revoke();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [focusSearch, revoke, dialogOpen]);
+}
+
+/** Keys typed into a text field are text, not shortcuts (a ticked checkbox is not text entry). */
+function isTextEntry(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT') return true;
+  return target instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type);
 }

@@ -1,24 +1,43 @@
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import {
+  createColumnHelper,
+  flexRender,
+  getCoreRowModel,
+  getSortedRowModel,
+  useReactTable,
+  type SortingState,
+} from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
 import { StatusBadge } from '../../ui/status-badge';
 import { TimeCell } from '../../ui/time-cell';
+import { useSelection } from './selection-store';
 
 const ROW_HEIGHT = 34;
 const column = createColumnHelper<Session>();
 
 function columns(now: number) {
   return [
-    column.accessor('id', { header: 'Session', cell: (c) => <span className="mono">{c.getValue()}</span>, size: 170 }),
-    column.accessor('user', { header: 'User', size: 150 }),
-    column.accessor('profile', { header: 'Profile', size: 140 }),
+    column.display({
+      id: 'select',
+      header: ({ table }) => <SelectAllBox ids={table.getRowModel().rows.map((r) => r.id)} />,
+      cell: (c) => <SelectBox id={c.row.original.id} />,
+      size: 40,
+      meta: { className: 'select-cell' },
+    }),
+    column.accessor('id', {
+      header: 'Session',
+      cell: (c) => <OpenDetails id={c.getValue()} />,
+      size: 160,
+    }),
+    column.accessor('user', { header: 'User', size: 140 }),
+    column.accessor('profile', { header: 'Profile', size: 130 }),
     column.accessor('status', {
       header: 'Status',
       cell: (c) => <StatusBadge status={c.getValue()} storedStatus={c.row.original.storedStatus} />,
       size: 120,
     }),
-    column.accessor('startedAt', { header: 'Started', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
+    column.accessor('startedAt', { header: 'Started', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110, sortUndefined: 'last' }),
     column.accessor('lastAccessAt', { header: 'Last access', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
     column.accessor('expiresAt', { header: 'Expires', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
     column.accessor('requestCount', {
@@ -30,6 +49,29 @@ function columns(now: number) {
   ];
 }
 
+/** Ticks every loaded row (in the current sort), or unticks them. */
+function SelectAllBox({ ids }: { ids: string[] }) {
+  const selected = useSelection((s) => s.selected);
+  const setMany = useSelection((s) => s.setMany);
+  const all = ids.length > 0 && ids.every((id) => selected.has(id));
+  return <input type="checkbox" aria-label="Select all loaded sessions" checked={all} onChange={(e) => setMany(ids, e.target.checked)} />;
+}
+
+function SelectBox({ id }: { id: string }) {
+  const checked = useSelection((s) => s.selected.has(id));
+  const toggle = useSelection((s) => s.toggle);
+  return <input type="checkbox" aria-label={`Select session ${id}`} checked={checked} onChange={() => toggle(id)} />;
+}
+
+function OpenDetails({ id }: { id: string }) {
+  const focus = useSelection((s) => s.focus);
+  return (
+    <button type="button" className="mono cell-button" onClick={() => focus(id)} aria-label={`Show details of session ${id}`}>
+      {id}
+    </button>
+  );
+}
+
 interface SessionsTableProps {
   sessions: Session[];
   now: number;
@@ -37,16 +79,31 @@ interface SessionsTableProps {
   loadingMore: boolean;
   onNeedMore: () => void;
   label: string;
+  /** Rows that appeared since the last look: highlighted for a while. */
+  fresh: ReadonlySet<string>;
+  /** Narrower layout while the detail panel is open: the start time is shown there. */
+  compact?: boolean;
 }
 
 /**
  * The live sessions table: a real <table> (so screen readers get rows and columns) whose body is
- * virtualised, so only the rows in view are in the DOM however many are loaded.
+ * virtualised, so only the rows in view are in the DOM however many are loaded. Rows are keyed
+ * by session id, so position and selection survive refreshes.
  */
-export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label }: SessionsTableProps) {
+export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh, compact = false }: SessionsTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const [sorting, setSorting] = useState<SortingState>([]);
+  const focused = useSelection((s) => s.focused);
   const tableColumns = useMemo(() => columns(now), [now]);
-  const table = useReactTable({ data: sessions, columns: tableColumns, getCoreRowModel: getCoreRowModel(), getRowId: (s) => s.id });
+  const table = useReactTable({
+    data: sessions,
+    columns: tableColumns,
+    state: { sorting, columnVisibility: { startedAt: !compact } },
+    onSortingChange: setSorting,
+    getCoreRowModel: getCoreRowModel(),
+    getSortedRowModel: getSortedRowModel(),
+    getRowId: (s) => s.id,
+  });
   const rows = table.getRowModel().rows;
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -66,7 +123,7 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
 
   return (
     <div className="table-scroll" ref={scrollRef} tabIndex={0} aria-label={`${label}, scrollable`}>
-      <table className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1}>
+      <table className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1} style={{ minWidth: table.getVisibleLeafColumns().reduce((w, c) => w + c.getSize(), 0) }}>
         <colgroup>
           {table.getVisibleLeafColumns().map((c) => (
             <col key={c.id} style={{ width: c.getSize() }} />
@@ -75,11 +132,29 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
         <thead>
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id} aria-rowindex={1}>
-              {group.headers.map((header) => (
-                <th key={header.id} scope="col" className={isNumeric(header.column.columnDef.meta) ? 'num' : undefined}>
-                  {flexRender(header.column.columnDef.header, header.getContext())}
-                </th>
-              ))}
+              {group.headers.map((header) => {
+                const sorted = header.column.getIsSorted();
+                const canSort = header.column.getCanSort() && header.column.id !== 'select';
+                return (
+                  <th
+                    key={header.id}
+                    scope="col"
+                    className={cellClass(header.column.columnDef.meta)}
+                    aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
+                  >
+                    {canSort ? (
+                      <button type="button" className="sort-button" onClick={header.column.getToggleSortingHandler()}>
+                        {flexRender(header.column.columnDef.header, header.getContext())}
+                        <span aria-hidden="true" className="sort-mark">
+                          {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : ''}
+                        </span>
+                      </button>
+                    ) : (
+                      flexRender(header.column.columnDef.header, header.getContext())
+                    )}
+                  </th>
+                );
+              })}
             </tr>
           ))}
         </thead>
@@ -88,10 +163,19 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
           {items.map((item) => {
             const row = rows[item.index];
             if (!row) return null;
+            const classes = [fresh.has(row.id) ? 'fresh' : '', focused === row.id ? 'focused' : ''].filter(Boolean).join(' ');
             return (
-              <tr key={row.id} data-testid="session-row" data-session-id={row.id} aria-rowindex={item.index + 2} style={{ height: ROW_HEIGHT }}>
+              <tr
+                key={row.id}
+                data-testid="session-row"
+                data-session-id={row.id}
+                data-fresh={fresh.has(row.id) ? 'true' : undefined}
+                aria-rowindex={item.index + 2}
+                className={classes || undefined}
+                style={{ height: ROW_HEIGHT }}
+              >
                 {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id} className={isNumeric(cell.column.columnDef.meta) ? 'num' : undefined}>
+                  <td key={cell.id} className={cellClass(cell.column.columnDef.meta)}>
                     {flexRender(cell.column.columnDef.cell, cell.getContext())}
                   </td>
                 ))}
@@ -106,6 +190,7 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
   );
 }
 
-function isNumeric(meta: unknown): boolean {
-  return typeof meta === 'object' && meta !== null && (meta as { numeric?: boolean }).numeric === true;
+function cellClass(meta: unknown): string | undefined {
+  const m = (typeof meta === 'object' && meta !== null ? meta : {}) as { numeric?: boolean; className?: string };
+  return [m.numeric ? 'num' : '', m.className ?? ''].filter(Boolean).join(' ') || undefined;
 }

@@ -1,16 +1,40 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
-import type { SessionStatus } from '../../../../src-shared/session-status';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type { SessionsQueryRequest } from '../../../../src-shared/contract';
 import { wardenClient } from '../../api/warden-client';
 
 export const PAGE_SIZE = 100;
 
-/** Sessions of one status, newest first, a page at a time (further pages load on scroll). */
-export function useSessions(status: SessionStatus) {
+type Filter = Omit<Partial<SessionsQueryRequest>, 'cursor' | 'limit'>;
+
+/**
+ * Sessions for a filter, newest first, a page at a time (more load on scroll), refreshed by
+ * polling every `refreshMs` unless paused. Previous rows stay on screen while a new filter loads.
+ */
+export function useSessions(filter: Filter, refresh: { refreshMs: number; paused: boolean }) {
   return useInfiniteQuery({
-    queryKey: ['sessions', { status }],
-    queryFn: ({ pageParam }) =>
-      wardenClient.querySessions({ status, limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
+    queryKey: ['sessions', 'list', filter],
+    queryFn: ({ pageParam }) => wardenClient.querySessions({ ...filter, limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.nextCursor,
+    refetchInterval: refresh.paused ? false : refresh.refreshMs,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One session, fresh from the store (for the detail panel). */
+export function useSession(id: string | null) {
+  return useQuery({
+    queryKey: ['sessions', 'one', id],
+    queryFn: () => wardenClient.getSession(id as string),
+    enabled: id !== null,
+  });
+}
+
+/** How many active sessions a user has (up to 500), for "revoke all of this user". */
+export function useActiveCount(user: string | null) {
+  return useQuery({
+    queryKey: ['sessions', 'active-count', user],
+    queryFn: async () => (await wardenClient.querySessions({ status: 'active', user: user as string, limit: 500 })).sessions.length,
+    enabled: user !== null && user !== '',
   });
 }

@@ -1,0 +1,200 @@
+import { useId, useState, type FormEvent } from 'react';
+import { REASON_CODES, REASON_LABELS, type Outcome, type ReasonCode } from '../../../../src-shared/reason-codes';
+import type { RevokeReport } from '../../../../src-shared/revocation';
+import { useAppInfo } from '../../api/use-app-info';
+import { ModalDialog } from '../../ui/modal-dialog';
+import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
+
+const OUTCOME_LABELS: Record<Outcome, string> = {
+  revoked: 'revoked',
+  already_revoked: 'already revoked',
+  expired: 'expired',
+  not_found: 'not found',
+  failed: 'failed',
+};
+
+interface RevokeDialogProps {
+  target: RevokeTarget | null;
+  onClose: (revoked: boolean) => void;
+}
+
+/**
+ * Asks for the reason, says exactly what will be cut off and where, makes the operator confirm in
+ * proportion to the blast radius, then shows what happened to every session.
+ */
+export function RevokeDialog({ target, onClose }: RevokeDialogProps) {
+  const revoke = useRevoke();
+  const titleId = useId();
+  const report = revoke.data;
+  const close = () => {
+    const revoked = Boolean(report);
+    revoke.reset();
+    onClose(revoked);
+  };
+  return (
+    <ModalDialog open={target !== null} onClose={close} busy={revoke.isPending} labelledBy={titleId} testId="revoke-dialog">
+      {target === null ? null : report ? (
+        <ResultView report={report} titleId={titleId} onDone={close} />
+      ) : (
+        <RevokeForm target={target} revoke={revoke} titleId={titleId} onCancel={close} />
+      )}
+    </ModalDialog>
+  );
+}
+
+function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarget; revoke: ReturnType<typeof useRevoke>; titleId: string; onCancel: () => void }) {
+  const id = useId();
+  const info = useAppInfo();
+  const [reasonCode, setReasonCode] = useState<ReasonCode | ''>('');
+  const [note, setNote] = useState('');
+  const [ticket, setTicket] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [touched, setTouched] = useState(false);
+
+  const count = target.kind === 'sessions' ? target.ids.length : target.count;
+  const users = target.kind === 'sessions' ? target.users : [target.user];
+  const environment = info.data?.connection.environment ?? 'unknown';
+  const production = /^prod/i.test(environment);
+  // Proportional confirmation: one session needs none; all of a user's sessions need the user's
+  // name; a selection of several needs their number.
+  const expected = target.kind === 'user' ? target.user : count > 1 ? String(count) : null;
+  const noteMissing = reasonCode === 'other' && !note.trim();
+  const problems = [
+    reasonCode === '' ? 'Choose a reason code.' : null,
+    noteMissing ? 'A note is required with "Other".' : null,
+    expected !== null && confirmation.trim() !== expected ? `Type ${target.kind === 'user' ? 'the user name' : 'the number of sessions'} to confirm.` : null,
+  ].filter((p): p is string => p !== null);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (problems.length > 0 || reasonCode === '') return;
+    revoke.mutate({ target, reasonCode, ...(note.trim() ? { note: note.trim() } : {}), ...(ticket.trim() ? { ticket: ticket.trim() } : {}) });
+  };
+
+  const what =
+    target.kind === 'user'
+      ? `all ${count} active session${count === 1 ? '' : 's'} of ${target.user}`
+      : `${count} session${count === 1 ? '' : 's'} of ${users.length} user${users.length === 1 ? '' : 's'}`;
+  return (
+    <form onSubmit={submit} noValidate>
+      {production ? (
+        <div className="env-band env-production" role="note">
+          PRODUCTION — these revocations take effect on live users.
+        </div>
+      ) : null}
+      <h2 id={titleId} className="dialog-title">
+        Revoke {what}
+      </h2>
+      <p className="dialog-summary">
+        In <strong className={`env-label ${production ? 'env-production' : environment === 'demo' ? 'env-demo' : 'env-other'}`}>{environment.toUpperCase()}</strong> (
+        {info.data?.connection.name}), recorded as <span className="mono">{info.data?.operator}</span>.
+        {users.length > 0 && users.length <= 5 ? <> Users: {users.join(', ')}.</> : null}
+      </p>
+      <p className="muted small">Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.</p>
+      <label className="form-field" htmlFor={`${id}-reason`}>
+        <span>Reason code (required)</span>
+        <select id={`${id}-reason`} value={reasonCode} onChange={(e) => setReasonCode(e.target.value as ReasonCode)} aria-invalid={touched && reasonCode === ''} required>
+          <option value="">Choose…</option>
+          {REASON_CODES.map((code) => (
+            <option key={code} value={code}>
+              {REASON_LABELS[code]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="form-field" htmlFor={`${id}-note`}>
+        <span>Note{reasonCode === 'other' ? ' (required)' : ' (optional)'}</span>
+        <textarea id={`${id}-note`} value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} rows={2} aria-invalid={touched && noteMissing} />
+      </label>
+      <label className="form-field" htmlFor={`${id}-ticket`}>
+        <span>Ticket or incident reference (optional)</span>
+        <input id={`${id}-ticket`} value={ticket} onChange={(e) => setTicket(e.target.value)} maxLength={200} />
+      </label>
+      {expected !== null ? (
+        <label className="form-field" htmlFor={`${id}-confirm`}>
+          <span>
+            To confirm, type {target.kind === 'user' ? 'the user name' : 'the number of sessions'}: <strong className="mono">{expected}</strong>
+          </span>
+          <input id={`${id}-confirm`} value={confirmation} onChange={(e) => setConfirmation(e.target.value)} autoComplete="off" spellCheck={false} />
+        </label>
+      ) : null}
+      {touched && problems.length > 0 ? (
+        <ul className="form-problems" role="alert">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      ) : null}
+      {revoke.isError ? (
+        <p className="error-text" role="alert">
+          Nothing was confirmed: {revoke.error.message}
+        </p>
+      ) : null}
+      {revoke.isPending ? (
+        <div role="status" className="progress">
+          <progress max={revoke.progress?.total || count || 1} value={revoke.progress?.done ?? 0} />
+          <span>Revoking… {revoke.progress ? `${revoke.progress.done} of ${revoke.progress.total}` : ''}</span>
+        </div>
+      ) : null}
+      <div className="dialog-actions">
+        <button type="button" className="secondary-button" disabled={revoke.isPending} onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="danger-button" disabled={revoke.isPending}>
+          Revoke {count} session{count === 1 ? '' : 's'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ResultView({ report, titleId, onDone }: { report: RevokeReport; titleId: string; onDone: () => void }) {
+  const counts = new Map<Outcome, number>();
+  for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+  const pending = report.results.filter((r) => r.blacklist === 'pending').length;
+  const bad = (counts.get('failed') ?? 0) + (counts.get('not_found') ?? 0);
+  return (
+    <div data-testid="revoke-result">
+      <h2 id={titleId} className="dialog-title">
+        {bad > 0 ? 'Revocation finished with problems' : 'Revocation finished'}
+      </h2>
+      <p className="dialog-summary" role="status">
+        {[...counts].map(([outcome, n]) => `${n} ${OUTCOME_LABELS[outcome]}`).join(', ') || 'No active sessions were found'}.
+        {pending > 0 ? ` ${pending} blacklist write${pending === 1 ? '' : 's'} pending (kept and retried).` : ''} Recorded as{' '}
+        <span className="mono">{report.operator}</span>.
+      </p>
+      {report.usersWithoutActiveSessions.length > 0 ? <p className="muted">No active session: {report.usersWithoutActiveSessions.join(', ')}.</p> : null}
+      <div className="result-scroll">
+        <table className="result-table" aria-label="Outcome per session">
+          <thead>
+            <tr>
+              <th scope="col">Session</th>
+              <th scope="col">User</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Blacklist</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.results.map((r) => (
+              <tr key={r.id} data-testid="result-row" data-outcome={r.outcome}>
+                <td className="mono">{r.id}</td>
+                <td>{r.user || '—'}</td>
+                <td>
+                  <span className={`outcome outcome-${r.outcome}`}>{OUTCOME_LABELS[r.outcome]}</span>
+                  {r.error ? <span className="error-text small"> {r.error}</span> : null}
+                </td>
+                <td>{r.blacklist ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="dialog-actions">
+        <button type="button" className="primary-button" onClick={onDone} autoFocus>
+          Done
+        </button>
+      </div>
+    </div>
+  );
+}

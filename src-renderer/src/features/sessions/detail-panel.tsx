@@ -1,0 +1,140 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Session } from '../../../../src-shared/session';
+import { countdown, residualExposureUntil } from '../../ui/exposure';
+import { exactLabel } from '../../ui/format-time';
+import { StatusBadge } from '../../ui/status-badge';
+import { TimeCell } from '../../ui/time-cell';
+import { useNow } from '../../ui/use-now';
+import { useSelection } from './selection-store';
+import { useSession } from './use-sessions';
+
+interface DetailPanelProps {
+  /** The row as loaded in the table, shown until the fresh read arrives. */
+  fallback: Session | undefined;
+  onRevokeSession: (session: Session) => void;
+  onRevokeUser: (user: string) => void;
+}
+
+/** Everything about one session, with the exposure that revoking does not end at once. */
+export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailPanelProps) {
+  const focused = useSelection((s) => s.focused);
+  const focus = useSelection((s) => s.focus);
+  const fresh = useSession(focused);
+  const now = useNow(1000);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  const [copied, setCopied] = useState(false);
+  const session = fresh.data ?? fallback;
+
+  useEffect(() => {
+    closeRef.current?.focus();
+    setCopied(false);
+  }, [focused]);
+
+  if (!focused) return null;
+  return (
+    <aside className="detail-panel" aria-labelledby="detail-title" data-testid="detail-panel" onKeyDown={(e) => e.key === 'Escape' && focus(null)}>
+      <header className="detail-header">
+        <h2 id="detail-title">Session</h2>
+        <button ref={closeRef} type="button" className="icon-button" aria-label="Close details" onClick={() => focus(null)}>
+          ×
+        </button>
+      </header>
+      {fresh.isError ? <p role="alert" className="error-text">Could not read the session: {fresh.error.message}</p> : null}
+      {fresh.data === null ? <p role="status">This session is no longer in the store (DynamoDB removes sessions some time after expiry).</p> : null}
+      {session ? (
+        <div className="detail-body">
+          <p className="detail-id">
+            <span className="mono">{session.id}</span>
+            <button
+              type="button"
+              className="small-button"
+              onClick={() =>
+                void navigator.clipboard.writeText(session.id).then(
+                  () => setCopied(true),
+                  () => setCopied(false),
+                )
+              }
+            >
+              {copied ? 'Copied' : 'Copy id'}
+            </button>
+          </p>
+          <StatusBadge status={session.status} storedStatus={session.storedStatus} />
+          <Exposure session={session} now={now} />
+          <dl className="fields">
+            <Field label="User">{session.user}</Field>
+            <Field label="Profile">{session.profile}</Field>
+            <Field label="Requests">{session.requestCount.toLocaleString('en-US')}</Field>
+            <Field label="Source identity" mono>
+              {session.sourceIdentity}
+            </Field>
+            <Field label="Device" mono>
+              {session.deviceId}
+            </Field>
+            <Field label="Server instance" mono>
+              {session.serverInstanceId}
+            </Field>
+            {session.revokedBy !== null ? <Field label="Revoked by">{session.revokedBy}</Field> : null}
+            {session.revokedReason !== null ? <Field label="Reason">{session.revokedReason}</Field> : null}
+          </dl>
+          <h3>Timeline</h3>
+          <ol className="timeline">
+            <TimelineItem label="Created" value={session.createdAt} now={now} />
+            <TimelineItem label="Started" value={session.startedAt} now={now} />
+            <TimelineItem label="Last access" value={session.lastAccessAt} now={now} />
+            {session.revokedAt !== null ? <TimelineItem label="Revoked" value={session.revokedAt} now={now} /> : null}
+            <TimelineItem label={session.status === 'active' ? 'Expires' : 'Expiry'} value={session.expiresAt} now={now} />
+          </ol>
+          <div className="detail-actions">
+            {session.status === 'active' ? (
+              <button type="button" className="danger-button" onClick={() => onRevokeSession(session)}>
+                Revoke this session…
+              </button>
+            ) : null}
+            {session.user ? (
+              <button type="button" className="secondary-button" onClick={() => onRevokeUser(session.user)}>
+                Revoke all active sessions of {session.user}…
+              </button>
+            ) : null}
+          </div>
+        </div>
+      ) : (
+        <p role="status">Loading…</p>
+      )}
+    </aside>
+  );
+}
+
+function Exposure({ session, now }: { session: Session; now: number }) {
+  if (session.status === 'expired') return null;
+  const until = residualExposureUntil(session.lastAccessAt, session.expiresAt, now);
+  if (until === null) return null;
+  return (
+    <div className="exposure" role="note" data-testid="exposure">
+      <strong>
+        Residual exposure: <span className="mono">{countdown(until - now)}</span>
+      </strong>
+      <p>
+        {session.status === 'revoked' ? 'Revoked: no new credentials will be issued, but ' : 'Revoking stops the next credential fetch, but '}
+        credentials already issued (at the last access) stay valid until they expire, at the latest {new Date(until).toISOString().slice(0, 19).replace('T', ' ')} UTC.
+      </p>
+    </div>
+  );
+}
+
+function Field({ label, children, mono }: { label: string; children: string; mono?: boolean }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd className={mono ? 'mono' : undefined}>{children || '—'}</dd>
+    </div>
+  );
+}
+
+function TimelineItem({ label, value, now }: { label: string; value: string | null; now: number }) {
+  return (
+    <li>
+      <span className="timeline-label">{label}</span> <TimeCell value={value} now={now} />
+      {value ? <span className="timeline-exact mono">{exactLabel(value)}</span> : null}
+    </li>
+  );
+}

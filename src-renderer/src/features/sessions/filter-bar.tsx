@@ -1,0 +1,129 @@
+import { useId, type RefObject } from 'react';
+import { SESSION_STATUSES } from '../../../../src-shared/session-status';
+import { DEFAULT_FILTERS, RANGE_LABELS, useFilters, type RangePreset, type SessionFilters } from './filters-store';
+
+const REFRESH_CHOICES = [5_000, 10_000, 30_000, 60_000];
+
+/** Filters on top of the table; every active filter also shows as a removable chip. */
+export function FilterBar({ searchRef, updatedAgo }: { searchRef: RefObject<HTMLInputElement | null>; updatedAgo: string }) {
+  const filters = useFilters();
+  const id = useId();
+  const chips = activeChips(filters);
+  return (
+    <div className="filter-bar" role="search" aria-label="Session filters">
+      <div className="filter-row">
+        <fieldset className="status-filter">
+          <legend className="visually-hidden">Status</legend>
+          {SESSION_STATUSES.map((status) => (
+            <label key={status} className={`toggle ${filters.statuses.includes(status) ? 'on' : ''}`}>
+              <input type="checkbox" checked={filters.statuses.includes(status)} onChange={() => filters.toggleStatus(status)} />
+              {status[0]?.toUpperCase()}
+              {status.slice(1)}
+            </label>
+          ))}
+        </fieldset>
+        <TextFilter label="User" value={filters.user} onChange={(user) => filters.set({ user })} id={`${id}-user`} />
+        <TextFilter label="Profile" value={filters.profile} onChange={(profile) => filters.set({ profile })} id={`${id}-profile`} />
+        <TextFilter label="Server instance" value={filters.serverInstance} onChange={(serverInstance) => filters.set({ serverInstance })} id={`${id}-instance`} />
+        <label className="field" htmlFor={`${id}-range`}>
+          <span>Created</span>
+          <select id={`${id}-range`} value={filters.range} onChange={(e) => filters.set({ range: e.target.value as RangePreset })}>
+            {Object.entries(RANGE_LABELS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {filters.range === 'custom' ? (
+          <>
+            <label className="field">
+              <span>From</span>
+              <input type="datetime-local" value={filters.customSince} onChange={(e) => filters.set({ customSince: e.target.value })} />
+            </label>
+            <label className="field">
+              <span>To</span>
+              <input type="datetime-local" value={filters.customUntil} onChange={(e) => filters.set({ customUntil: e.target.value })} />
+            </label>
+          </>
+        ) : null}
+        <label className="field search" htmlFor={`${id}-search`}>
+          <span>
+            Search loaded rows <kbd>/</kbd>
+          </span>
+          <input
+            id={`${id}-search`}
+            ref={searchRef}
+            type="search"
+            placeholder="id, user, device, source identity"
+            value={filters.search}
+            onChange={(e) => filters.set({ search: e.target.value })}
+          />
+        </label>
+      </div>
+      <div className="filter-row secondary">
+        <ul className="chips" aria-label="Active filters">
+          {chips.map((chip) => (
+            <li key={chip.key}>
+              <span className="chip">
+                {chip.label}
+                <button type="button" aria-label={`Remove filter ${chip.label}`} onClick={() => filters.set(chip.reset)}>
+                  ×
+                </button>
+              </span>
+            </li>
+          ))}
+        </ul>
+        {chips.length > 0 ? (
+          <button type="button" className="link-button" onClick={filters.clearAll}>
+            Clear all filters
+          </button>
+        ) : null}
+        <div className="refresh" aria-label="Live refresh">
+          <span className="muted" aria-live="off" data-testid="updated-ago">
+            {filters.paused ? 'Paused' : updatedAgo}
+          </span>
+          <label className="field inline">
+            <span className="visually-hidden">Refresh every</span>
+            <select value={filters.refreshMs} onChange={(e) => filters.setRefresh({ refreshMs: Number(e.target.value) })} disabled={filters.paused}>
+              {REFRESH_CHOICES.map((ms) => (
+                <option key={ms} value={ms}>
+                  every {ms / 1000} s
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" aria-pressed={filters.paused} onClick={() => filters.setRefresh({ paused: !filters.paused })}>
+            {filters.paused ? 'Resume' : 'Pause'}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function TextFilter({ label, value, onChange, id }: { label: string; value: string; onChange: (v: string) => void; id: string }) {
+  return (
+    <label className="field" htmlFor={id}>
+      <span>{label}</span>
+      <input id={id} type="text" value={value} spellCheck={false} autoComplete="off" onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
+interface Chip {
+  key: string;
+  label: string;
+  reset: Partial<SessionFilters>;
+}
+
+export function activeChips(f: SessionFilters): Chip[] {
+  const chips: Chip[] = [];
+  if (f.statuses.join() !== DEFAULT_FILTERS.statuses.join()) chips.push({ key: 'status', label: `status: ${f.statuses.join(', ')}`, reset: { statuses: DEFAULT_FILTERS.statuses } });
+  if (f.user.trim()) chips.push({ key: 'user', label: `user: ${f.user.trim()}`, reset: { user: '' } });
+  if (f.profile.trim()) chips.push({ key: 'profile', label: `profile: ${f.profile.trim()}`, reset: { profile: '' } });
+  if (f.serverInstance.trim()) chips.push({ key: 'instance', label: `instance: ${f.serverInstance.trim()}`, reset: { serverInstance: '' } });
+  if (f.range !== 'all') chips.push({ key: 'range', label: `created: ${RANGE_LABELS[f.range].replace('…', '')}`, reset: { range: 'all', customSince: '', customUntil: '' } });
+  if (f.search.trim()) chips.push({ key: 'search', label: `search: ${f.search.trim()}`, reset: { search: '' } });
+  return chips;
+}
