@@ -1,5 +1,6 @@
 import type { AppInfo } from '../src-shared/contract';
 import type { Emit, HandlerTable } from './ipc/dispatch';
+import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
 import type { ProgressListener } from './revocation/sentinel-revoker';
 import type { Ledger } from './ledger/ledger';
 import type { SentinelRevoker } from './revocation/sentinel-revoker';
@@ -11,6 +12,8 @@ export interface HandlerDependencies {
   ledger: Ledger;
   /** The active connection and operator, decided in main. */
   info: () => AppInfo;
+  /** Where evidence files go: the save dialog in the app. */
+  chooseSavePath: ChooseSavePath;
 }
 
 /** Every channel of the contract, implemented on the services; no Electron in sight. */
@@ -21,6 +24,8 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
     'sessions:revoke': (request, { emit }) => deps.revoker.revokeSessions(request, throttled(emit)),
     'users:revoke': (request, { emit }) => deps.revoker.revokeUsers(request, throttled(emit)),
+    'users:preview': async ({ users }) => ({ users: await deps.revoker.previewUsers(users) }),
+    'evidence:save': ({ run }) => saveRunEvidence(deps.ledger, run, deps.chooseSavePath),
     'ledger:verify': () => deps.ledger.verify(),
   };
 }

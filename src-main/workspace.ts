@@ -6,6 +6,7 @@ import { createHandlers } from './handlers';
 import { localOperator } from './operator-identity';
 import type { HandlerTable } from './ipc/dispatch';
 import { Ledger } from './ledger/ledger';
+import type { ChooseSavePath } from './revocation/evidence';
 import { SentinelRevoker } from './revocation/sentinel-revoker';
 import { CursorCodec } from './sentinel/cursor';
 import { SentinelStore } from './sentinel/sentinel-store';
@@ -21,7 +22,7 @@ export interface Workspace {
  * so far) that is the embedded demo store. Plain Node: the e2e harness builds the same thing.
  * `dataDir` holds the ledger (the app's data directory, or a test's temporary one).
  */
-export async function openDemoWorkspace(version: string, dataDir: string): Promise<Workspace> {
+export async function openDemoWorkspace(version: string, dataDir: string, chooseSavePath: ChooseSavePath): Promise<Workspace> {
   const demo = await startDemoStore();
   const store = new SentinelStore({ client: demo.client, tableName: demo.tableName, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = new Ledger(join(dataDir, 'demo-ledger.jsonl'));
@@ -32,5 +33,5 @@ export async function openDemoWorkspace(version: string, dataDir: string): Promi
     operator,
   };
   const revoker = new SentinelRevoker({ client: demo.client, store, ledger, operator, connection: 'demo' });
-  return { handlers: createHandlers({ store, revoker, ledger, info: () => info }), ledger, close: () => demo.close() };
+  return { handlers: createHandlers({ store, revoker, ledger, info: () => info, chooseSavePath }), ledger, close: () => demo.close() };
 }

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import {
+  EvidenceSaveRequestSchema,
+  EvidenceSaveResponseSchema,
   RevokeReportSchema,
+  UserPreviewSchema,
+  UsersPreviewRequestSchema,
   RevokeSessionsRequestSchema,
   RevokeUsersRequestSchema,
 } from './revocation';
@@ -83,6 +87,10 @@ export const contract = {
   'sessions:revoke': { request: RevokeSessionsRequestSchema, response: RevokeReportSchema },
   /** Revoke every active session of each user; one outcome per session. */
   'users:revoke': { request: RevokeUsersRequestSchema, response: RevokeReportSchema },
+  /** Active sessions per user, and unknown names, before an offboarding run. */
+  'users:preview': { request: UsersPreviewRequestSchema, response: z.strictObject({ users: z.array(UserPreviewSchema) }) },
+  /** Write a run's ledger outcomes as CSV evidence to a file the operator picks in a save dialog. */
+  'evidence:save': { request: EvidenceSaveRequestSchema, response: EvidenceSaveResponseSchema },
   /** Check the hash chain of the revocation ledger. */
   'ledger:verify': { request: NoArguments, response: LedgerVerifyResponseSchema },
 } as const;

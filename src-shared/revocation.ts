@@ -56,6 +56,8 @@ export const RevokeResultSchema = z.strictObject({
 export type RevokeResult = z.infer<typeof RevokeResultSchema>;
 
 export const RevokeReportSchema = z.strictObject({
+  /** Id of this run in the ledger (evidence is exported by it). */
+  run: z.uuid(),
   results: z.array(RevokeResultSchema),
   /** The identity recorded as `revoked_by`, decided in main. */
   operator: z.string(),
@@ -63,3 +65,24 @@ export const RevokeReportSchema = z.strictObject({
   usersWithoutActiveSessions: z.array(z.string()),
 });
 export type RevokeReport = z.infer<typeof RevokeReportSchema>;
+
+export const UsersPreviewRequestSchema = z.strictObject({ users: z.array(UserNameSchema).min(1).max(MAX_REVOKE_USERS) });
+
+/** Live sessions per user before an offboarding run; `known: false` for a name never seen. */
+export const UserPreviewSchema = z.strictObject({
+  user: z.string(),
+  activeSessions: z.number().int().nonnegative(),
+  /** More active sessions than were counted (the count is a lower bound). */
+  more: z.boolean(),
+  known: z.boolean(),
+});
+export type UserPreview = z.infer<typeof UserPreviewSchema>;
+
+export const EvidenceSaveRequestSchema = z.strictObject({ run: z.uuid() });
+export const EvidenceSaveResponseSchema = z.strictObject({
+  /** False when the operator cancelled the save dialog. */
+  saved: z.boolean(),
+  /** File name only (never the full path of the operator's disk). */
+  fileName: z.string().optional(),
+  rows: z.number().int().nonnegative(),
+});

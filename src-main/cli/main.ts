@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SessionsQueryRequestSchema } from '../../src-shared/contract';
 import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeReport } from '../../src-shared/revocation';
 import { SessionIdSchema } from '../../src-shared/session';
+import { parseUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import type { Session } from '../../src-shared/session';
@@ -243,12 +244,7 @@ async function usersFromFile(path: string): Promise<string[]> {
   } catch (error) {
     throw new UsageError(`cannot read --from-file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
   }
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => (line.split(',')[0] ?? '').trim().replace(/^"(.*)"$/, '$1'))
-    .filter(Boolean);
+  return parseUserList(text);
 }
 
 function parseOrUsage<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {

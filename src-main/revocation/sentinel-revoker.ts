@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ReasonCode, RevokeReport, RevokeResult, RevokeSessionsRequest, RevokeUsersRequest } from '../../src-shared/revocation';
+import type { ReasonCode, RevokeReport, RevokeResult, RevokeSessionsRequest, RevokeUsersRequest, UserPreview } from '../../src-shared/revocation';
 import type { LedgerRecord } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
 import { formatRfc3339Nano, parseExactTime } from '../sentinel/exact-time';
@@ -58,7 +58,8 @@ export class SentinelRevoker {
 
   async revokeSessions(request: RevokeSessionsRequest, onProgress?: ProgressListener): Promise<RevokeReport> {
     const targets = [...new Set(request.ids)].map((id) => ({ id, user: '' }));
-    return { results: await this.#revokeAll(targets, request, onProgress), operator: this.operator, usersWithoutActiveSessions: [] };
+    const run = randomUUID();
+    return { run, results: await this.#revokeAll(targets, request, run, onProgress), operator: this.operator, usersWithoutActiveSessions: [] };
   }
 
   /** Every active session of each user, found through `gsi-user`. */
@@ -71,7 +72,21 @@ export class SentinelRevoker {
       if (ids.length === 0) without.push(user);
       targets.push(...ids.map((id) => ({ id, user })));
     }
-    return { results: await this.#revokeAll(targets, request, onProgress), operator: this.operator, usersWithoutActiveSessions: without };
+    const run = randomUUID();
+    return { run, results: await this.#revokeAll(targets, request, run, onProgress), operator: this.operator, usersWithoutActiveSessions: without };
+  }
+
+  /**
+   * For an offboarding list: each user's active sessions (counted up to 500), and whether the
+   * store knows the name at all (any session in any status), to flag typos before revoking.
+   */
+  async previewUsers(users: string[]): Promise<UserPreview[]> {
+    const { store } = this.#options;
+    return mapConcurrent([...new Set(users)], 8, async (user) => {
+      const active = await store.query({ status: 'active', user, limit: 500 });
+      const known = active.sessions.length > 0 || (await store.query({ status: 'any', user, limit: 1 })).sessions.length > 0;
+      return { user, activeSessions: active.sessions.length, more: active.nextCursor !== undefined, known };
+    });
   }
 
   /** Ids of a user's active sessions, all pages. */
@@ -86,8 +101,7 @@ export class SentinelRevoker {
     return ids;
   }
 
-  async #revokeAll(targets: Target[], reason: Reason, onProgress?: ProgressListener): Promise<RevokeResult[]> {
-    const run = randomUUID();
+  async #revokeAll(targets: Target[], reason: Reason, run: string, onProgress?: ProgressListener): Promise<RevokeResult[]> {
     onProgress?.({ done: 0, total: targets.length });
     return mapConcurrent(targets, this.#options.concurrency, (target) => this.#revokeOne(target, reason, run), (done, total) =>
       onProgress?.({ done, total }),

@@ -105,6 +105,35 @@ describe('revocation against DynamoDB Local', () => {
     expect((await item(old.id))?.revoked_by).toBe('x');
   });
 
+  it('previews an offboarding list: active counts, users without sessions, unknown names', async () => {
+    const kim = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: now() - 50 - i }, { user: 'kim.preview' }));
+    const lee = sentinelItem({ seconds: now() - 60 }, { user: 'lee.preview', status: 'revoked', revoked_by: 'x', revoked_reason: 'y' });
+    await table.put([...kim, lee]);
+    const preview = await table.revoker(dir.path, { ledger }).previewUsers(['kim.preview', 'lee.preview', 'kim.preveiw', 'kim.preview']);
+    expect(preview).toEqual([
+      { user: 'kim.preview', activeSessions: 3, more: false, known: true },
+      { user: 'lee.preview', activeSessions: 0, more: false, known: true },
+      { user: 'kim.preveiw', activeSessions: 0, more: false, known: false },
+    ]);
+  });
+
+  it('saves a run as CSV evidence read back from the ledger, escaped against formulas', async () => {
+    const hostile = sentinelItem({ seconds: now() - 70 }, { user: '=HYPERLINK("http://evil.example")' });
+    const plain = sentinelItem({ seconds: now() - 71 }, { user: 'max.evidence' });
+    await table.put([hostile, plain]);
+    const report = await table.revoker(dir.path, { ledger }).revokeSessions({ ids: [hostile.id, plain.id, 'ffffffffffff0009'], reasonCode: 'offboarding', ticket: 'HR-42' });
+    const { saveRunEvidence } = await import('../../src-main/revocation/evidence');
+    const target = join(dir.path, 'evidence.csv');
+    const saved = await saveRunEvidence(ledger, report.run, async () => target);
+    expect(saved).toEqual({ saved: true, fileName: 'evidence.csv', rows: 3 });
+    const { readFile } = await import('node:fs/promises');
+    const lines = (await readFile(target, 'utf8')).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('time,operator,connection,user,session_id,reason_code,note,ticket,outcome,blacklist,error,revoked_at,ledger_seq,ledger_hash');
+    expect(lines.slice(1).map((l) => l.split(',')[8]).sort()).toEqual(['not_found', 'revoked', 'revoked']);
+    expect(lines.find((l) => l.includes(hostile.id))).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
+    expect(await saveRunEvidence(ledger, report.run, async () => null)).toEqual({ saved: false, rows: 3 });
+  });
+
   it('refuses bad input through the handler table, writing nothing and recording nothing', async () => {
     const target = sentinelItem({ seconds: now() - 30 });
     await table.put([target]);

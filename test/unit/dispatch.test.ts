@@ -21,6 +21,8 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
     'sessions:revoke': vi.fn(unused),
     'users:revoke': vi.fn(unused),
     'ledger:verify': vi.fn(unused),
+    'users:preview': vi.fn(unused),
+    'evidence:save': vi.fn(unused),
   };
   const onInternalError = vi.fn();
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError });

@@ -3,7 +3,10 @@ import { useEffect, useState } from 'react';
 import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest } from '../../../src-shared/revocation';
 import { wardenClient } from './warden-client';
 
-export type RevokeTarget = { kind: 'sessions'; ids: string[]; users: string[] } | { kind: 'user'; user: string; count: number };
+export type RevokeTarget =
+  | { kind: 'sessions'; ids: string[]; users: string[] }
+  | { kind: 'user'; user: string; count: number }
+  | { kind: 'users'; users: string[]; count: number };
 
 export type RevokeInput = Omit<RevokeSessionsRequest, 'ids'> & { target: RevokeTarget };
 
@@ -18,7 +21,7 @@ export function useRevoke() {
     mutationFn: ({ target, ...reason }) => {
       setProgress(null);
       if (target.kind === 'sessions') return wardenClient.revokeSessions({ ids: target.ids, ...reason });
-      const request: RevokeUsersRequest = { users: [target.user], ...reason };
+      const request: RevokeUsersRequest = { users: target.kind === 'user' ? [target.user] : target.users, ...reason };
       return wardenClient.revokeUsers(request);
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['sessions'] }),

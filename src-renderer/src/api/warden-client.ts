@@ -1,6 +1,6 @@
 import type { AppInfo, EventPayload, SessionsPage, SessionsQueryRequest } from '../../../src-shared/contract';
 import type { ErrorCode, IpcResult } from '../../../src-shared/result';
-import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest } from '../../../src-shared/revocation';
+import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest, UserPreview } from '../../../src-shared/revocation';
 import type { Session } from '../../../src-shared/session';
 import type { WardenApi } from '../../../src-shared/warden-api';
 
@@ -42,5 +42,7 @@ export const wardenClient = {
   getSession: async (id: string): Promise<Session | null> => (await unwrap(api().sessions.get({ id }))).session,
   revokeSessions: (request: RevokeSessionsRequest): Promise<RevokeReport> => unwrap(api().sessions.revoke(request)),
   revokeUsers: (request: RevokeUsersRequest): Promise<RevokeReport> => unwrap(api().users.revoke(request)),
+  previewUsers: async (users: string[]): Promise<UserPreview[]> => (await unwrap(api().users.preview({ users }))).users,
+  saveEvidence: (run: string) => unwrap(api().evidence.save({ run })),
   onRevokeProgress: (listener: (progress: EventPayload<'revoke:progress'>) => void): (() => void) => api().on('revoke:progress', listener),
 };

@@ -52,7 +52,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
   const [touched, setTouched] = useState(false);
 
   const count = target.kind === 'sessions' ? target.ids.length : target.count;
-  const users = target.kind === 'sessions' ? target.users : [target.user];
+  const users = target.kind === 'user' ? [target.user] : target.users;
   const environment = info.data?.connection.environment ?? 'unknown';
   const production = /^prod/i.test(environment);
   // Proportional confirmation: one session needs none; all of a user's sessions need the user's
@@ -75,7 +75,9 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
   const what =
     target.kind === 'user'
       ? `all ${count} active session${count === 1 ? '' : 's'} of ${target.user}`
-      : `${count} session${count === 1 ? '' : 's'} of ${users.length} user${users.length === 1 ? '' : 's'}`;
+      : target.kind === 'users'
+        ? `all active sessions of ${users.length} user${users.length === 1 ? '' : 's'} (${count} now)`
+        : `${count} session${count === 1 ? '' : 's'} of ${users.length} user${users.length === 1 ? '' : 's'}`;
   return (
     <form onSubmit={submit} noValidate>
       {production ? (

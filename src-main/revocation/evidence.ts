@@ -1,0 +1,37 @@
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Ledger } from '../ledger/ledger';
+import { toCsv } from '../export/csv';
+
+const COLUMNS = ['time', 'operator', 'connection', 'user', 'session_id', 'reason_code', 'note', 'ticket', 'outcome', 'blacklist', 'error', 'revoked_at', 'ledger_seq', 'ledger_hash'];
+
+/** Picks where to save (Electron's save dialog in the app; a fixed path in tests). Null: cancelled. */
+export type ChooseSavePath = (suggestedName: string) => Promise<string | null>;
+
+/**
+ * The evidence for a ticket: every outcome of one revoke run, read back from the ledger (not
+ * from what the renderer holds), with each entry's ledger position and hash so it can be
+ * checked against the ledger later. Written atomically: a temp file, fsynced, then renamed.
+ */
+export async function saveRunEvidence(ledger: Ledger, run: string, choose: ChooseSavePath): Promise<{ saved: boolean; fileName?: string; rows: number }> {
+  const rows: (string | number | undefined)[][] = [];
+  for await (const e of ledger.entries()) {
+    if (e.run !== run || e.kind !== 'outcome') continue;
+    rows.push([e.time, e.operator, e.connection, e.user, e.sessionId, e.reasonCode, e.note, e.ticket, e.outcome, e.blacklist, e.error, e.revokedAt, e.seq, e.hash]);
+  }
+  const path = await choose(`revocation-evidence-${run.slice(0, 8)}.csv`);
+  if (path === null) return { saved: false, rows: rows.length };
+  const temporary = `${path}.${process.pid}.tmp`;
+  const file = await open(temporary, 'w', 0o600);
+  try {
+    await file.writeFile(toCsv(COLUMNS, rows));
+    await file.sync();
+  } catch (error) {
+    await file.close();
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await file.close();
+  await rename(temporary, path);
+  return { saved: true, fileName: basename(path), rows: rows.length };
+}

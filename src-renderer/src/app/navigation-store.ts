@@ -1,0 +1,9 @@
+import { create } from 'zustand';
+
+export type Screen = 'sessions' | 'offboarding';
+
+/** Which screen the rail shows. */
+export const useNavigation = create<{ screen: Screen; go: (screen: Screen) => void }>((set) => ({
+  screen: 'sessions',
+  go: (screen) => set({ screen }),
+}));

@@ -1,0 +1,292 @@
+import { useMutation } from '@tanstack/react-query';
+import { useId, useState, type ChangeEvent, type FormEvent } from 'react';
+import { REASON_CODES, REASON_LABELS, type ReasonCode } from '../../../../src-shared/reason-codes';
+import type { RevokeReport, UserPreview } from '../../../../src-shared/revocation';
+import { parseUserList } from '../../../../src-shared/user-list';
+import { useAppInfo } from '../../api/use-app-info';
+import { useRevoke } from '../../api/use-revoke';
+import { wardenClient } from '../../api/warden-client';
+
+const MAX_USERS = 1000;
+
+/**
+ * HR sends a list of leavers: paste or import it, see how many live sessions each has (and which
+ * names the store has never seen), revoke them all with one reason and ticket, and keep the
+ * per-user result as CSV evidence for the ticket.
+ */
+export function OffboardingScreen() {
+  const id = useId();
+  const [text, setText] = useState('');
+  const [fileNote, setFileNote] = useState<string | null>(null);
+  const users = parseUserList(text);
+  const preview = useMutation<UserPreview[], Error, string[]>({ mutationFn: wardenClient.previewUsers });
+  const revoke = useRevoke();
+
+  const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    if (!file) return;
+    if (file.size > 2 * 1024 * 1024) {
+      setFileNote(`${file.name} is larger than 2 MB; is it really a list of users?`);
+      return;
+    }
+    const content = await file.text();
+    setText(content);
+    setFileNote(`Imported ${file.name}: ${parseUserList(content).length} users.`);
+    preview.reset();
+    revoke.reset();
+  };
+
+  return (
+    <section className="screen offboarding" aria-labelledby="offboarding-title">
+      <header className="screen-header">
+        <h1 id="offboarding-title">Offboarding</h1>
+        <p className="muted">Revoke every active session of a list of leavers, with one reason and ticket.</p>
+      </header>
+      <div className="offboarding-body">
+        <div className="panel">
+          <h2>1. The list</h2>
+          <label className="form-field" htmlFor={`${id}-list`}>
+            <span>User names, one per line (a CSV export works too: its first column is used)</span>
+            <textarea
+              id={`${id}-list`}
+              rows={8}
+              value={text}
+              spellCheck={false}
+              onChange={(e) => {
+                setText(e.target.value);
+                preview.reset();
+                revoke.reset();
+              }}
+            />
+          </label>
+          <div className="row">
+            <label className="file-button">
+              Import CSV or TXT…
+              <input type="file" accept=".csv,.txt,text/csv,text/plain" onChange={(e) => void onFile(e)} className="visually-hidden" />
+            </label>
+            <span className="muted" role="status">
+              {fileNote ?? `${users.length} user${users.length === 1 ? '' : 's'} in the list`}
+            </span>
+            <button
+              type="button"
+              className="primary-button"
+              disabled={users.length === 0 || users.length > MAX_USERS || preview.isPending}
+              onClick={() => preview.mutate(users)}
+            >
+              {preview.isPending ? 'Looking up…' : 'Preview sessions'}
+            </button>
+          </div>
+          {users.length > MAX_USERS ? <p className="error-text" role="alert">At most {MAX_USERS} users per run; split the list.</p> : null}
+          {preview.isError ? <p className="error-text" role="alert">Preview failed: {preview.error.message}</p> : null}
+        </div>
+        {preview.data && !revoke.data ? <PreviewAndRevoke preview={preview.data} revoke={revoke} /> : null}
+        {revoke.data ? <Outcome report={revoke.data} users={preview.data?.map((p) => p.user) ?? users} /> : null}
+      </div>
+    </section>
+  );
+}
+
+function PreviewAndRevoke({ preview, revoke }: { preview: UserPreview[]; revoke: ReturnType<typeof useRevoke> }) {
+  const id = useId();
+  const info = useAppInfo();
+  const [reasonCode, setReasonCode] = useState<ReasonCode>('offboarding');
+  const [note, setNote] = useState('');
+  const [ticket, setTicket] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [touched, setTouched] = useState(false);
+  const total = preview.reduce((n, p) => n + p.activeSessions, 0);
+  const unknown = preview.filter((p) => !p.known);
+  const withSessions = preview.filter((p) => p.activeSessions > 0).map((p) => p.user);
+  const problems = [
+    reasonCode === 'other' && !note.trim() ? 'A note is required with "Other".' : null,
+    confirmation.trim() !== String(total) ? 'Type the number of sessions to confirm.' : null,
+  ].filter((p): p is string => p !== null);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (problems.length > 0 || withSessions.length === 0) return;
+    revoke.mutate({
+      target: { kind: 'users', users: withSessions, count: total },
+      reasonCode,
+      ...(note.trim() ? { note: note.trim() } : {}),
+      ...(ticket.trim() ? { ticket: ticket.trim() } : {}),
+    });
+  };
+
+  return (
+    <div className="panel" data-testid="offboarding-preview">
+      <h2>2. Preview</h2>
+      <p role="status">
+        {preview.length} users, <strong>{total} active sessions</strong>
+        {unknown.length > 0 ? <>, <strong className="error-text">{unknown.length} unknown</strong></> : null}.
+      </p>
+      <div className="result-scroll">
+        <table className="result-table" aria-label="Active sessions per user">
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col" className="num">
+                Active sessions
+              </th>
+              <th scope="col">Note</th>
+            </tr>
+          </thead>
+          <tbody>
+            {preview.map((p) => (
+              <tr key={p.user} data-testid="preview-row" data-user={p.user}>
+                <td>{p.user}</td>
+                <td className="num">
+                  {p.activeSessions}
+                  {p.more ? '+' : ''}
+                </td>
+                <td>
+                  {!p.known ? (
+                    <span className="flag" data-flag="unknown">
+                      ⚠ Unknown user: no session of this name in the store. Check the spelling.
+                    </span>
+                  ) : p.activeSessions === 0 ? (
+                    <span className="muted">No active session</span>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {total > 0 ? (
+        <form onSubmit={submit} noValidate className="offboarding-form">
+          <h2>3. Revoke</h2>
+          <p>
+            Cut off {total} sessions of {withSessions.length} users in{' '}
+            <strong className={`env-label ${/^prod/i.test(info.data?.connection.environment ?? '') ? 'env-production' : 'env-other'}`}>
+              {(info.data?.connection.environment ?? '').toUpperCase()}
+            </strong>
+            , recorded as <span className="mono">{info.data?.operator}</span>.
+          </p>
+          <div className="row wrap">
+            <label className="form-field" htmlFor={`${id}-reason`}>
+              <span>Reason code</span>
+              <select id={`${id}-reason`} value={reasonCode} onChange={(e) => setReasonCode(e.target.value as ReasonCode)}>
+                {REASON_CODES.map((code) => (
+                  <option key={code} value={code}>
+                    {REASON_LABELS[code]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="form-field" htmlFor={`${id}-ticket`}>
+              <span>Ticket (e.g. the HR request)</span>
+              <input id={`${id}-ticket`} value={ticket} onChange={(e) => setTicket(e.target.value)} maxLength={200} />
+            </label>
+            <label className="form-field grow" htmlFor={`${id}-note`}>
+              <span>Note{reasonCode === 'other' ? ' (required)' : ' (optional)'}</span>
+              <input id={`${id}-note`} value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} />
+            </label>
+          </div>
+          <label className="form-field" htmlFor={`${id}-confirm`}>
+            <span>
+              To confirm, type the number of sessions: <strong className="mono">{total}</strong>
+            </span>
+            <input id={`${id}-confirm`} value={confirmation} onChange={(e) => setConfirmation(e.target.value)} autoComplete="off" className="narrow" />
+          </label>
+          {touched && problems.length > 0 ? (
+            <ul className="form-problems" role="alert">
+              {problems.map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+          ) : null}
+          {revoke.isError ? <p className="error-text" role="alert">Nothing was confirmed: {revoke.error.message}</p> : null}
+          {revoke.isPending ? (
+            <div role="status" className="progress">
+              <progress max={revoke.progress?.total || total || 1} value={revoke.progress?.done ?? 0} />
+              <span>Revoking… {revoke.progress ? `${revoke.progress.done} of ${revoke.progress.total}` : ''}</span>
+            </div>
+          ) : null}
+          <div className="dialog-actions">
+            <button type="submit" className="danger-button" disabled={revoke.isPending}>
+              Revoke {total} sessions of {withSessions.length} users
+            </button>
+          </div>
+        </form>
+      ) : (
+        <p className="muted">Nobody on the list has an active session: there is nothing to revoke.</p>
+      )}
+    </div>
+  );
+}
+
+interface UserOutcome {
+  user: string;
+  revoked: number;
+  alreadyOrExpired: number;
+  problems: number;
+  pendingBlacklist: number;
+}
+
+function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
+  const save = useMutation({ mutationFn: () => wardenClient.saveEvidence(report.run) });
+  const byUser = new Map<string, UserOutcome>(users.map((user) => [user, { user, revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0 }]));
+  for (const r of report.results) {
+    const row = byUser.get(r.user) ?? { user: r.user || '(unknown)', revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0 };
+    if (r.outcome === 'revoked') row.revoked += 1;
+    else if (r.outcome === 'already_revoked' || r.outcome === 'expired') row.alreadyOrExpired += 1;
+    else row.problems += 1;
+    if (r.blacklist === 'pending') row.pendingBlacklist += 1;
+    byUser.set(row.user, row);
+  }
+  const problems = [...byUser.values()].reduce((n, u) => n + u.problems, 0);
+  const revokedTotal = [...byUser.values()].reduce((n, u) => n + u.revoked, 0);
+  const revokedUsers = [...byUser.values()].filter((u) => u.revoked > 0).length;
+  return (
+    <div className="panel" data-testid="offboarding-result">
+      <h2>
+        Done: {revokedTotal} session{revokedTotal === 1 ? '' : 's'} of {revokedUsers} user{revokedUsers === 1 ? '' : 's'} revoked
+        {problems > 0 ? `, ${problems} not revoked (see below)` : ''}
+      </h2>
+      <p className="muted small">Recorded as {report.operator}. Credentials already issued stay valid until they expire (up to 15 minutes).</p>
+      <div className="result-scroll">
+        <table className="result-table" aria-label="Result per user">
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col" className="num">
+                Revoked
+              </th>
+              <th scope="col" className="num">
+                Already revoked or expired
+              </th>
+              <th scope="col" className="num">
+                Failed or not found
+              </th>
+              <th scope="col" className="num">
+                Blacklist pending
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...byUser.values()].map((u) => (
+              <tr key={u.user} data-testid="user-result-row" data-user={u.user} data-revoked={u.revoked}>
+                <td>{u.user}</td>
+                <td className="num">{u.revoked}</td>
+                <td className="num">{u.alreadyOrExpired}</td>
+                <td className={`num ${u.problems ? 'error-text' : ''}`}>{u.problems}</td>
+                <td className="num">{u.pendingBlacklist}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="row">
+        <button type="button" className="primary-button" onClick={() => save.mutate()} disabled={save.isPending}>
+          Save evidence (CSV)…
+        </button>
+        <span role="status" data-testid="evidence-status">
+          {save.data?.saved ? `Saved ${save.data.fileName} (${save.data.rows} sessions, from the ledger).` : save.data ? 'Not saved.' : ''}
+          {save.isError ? <span className="error-text">Could not save: {save.error.message}</span> : null}
+        </span>
+      </div>
+    </div>
+  );
+}
