@@ -14,6 +14,8 @@ export interface HandlerDependencies {
   info: () => AppInfo;
   /** Where evidence files go: the save dialog in the app. */
   chooseSavePath: ChooseSavePath;
+  /** Raises a system notification (Electron's Notification in the app). */
+  notify: (notification: { title: string; body: string }) => void;
 }
 
 /** Every channel of the contract, implemented on the services; no Electron in sight. */
@@ -26,6 +28,15 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'users:revoke': (request, { emit }) => deps.revoker.revokeUsers(request, throttled(emit)),
     'users:preview': async ({ users }) => ({ users: await deps.revoker.previewUsers(users) }),
     'evidence:save': ({ run }) => saveRunEvidence(deps.ledger, run, deps.chooseSavePath),
+    'watch:notify': async ({ sessionId }) => {
+      const session = await deps.store.get(sessionId);
+      if (!session || session.status !== 'active') return { shown: false };
+      deps.notify({
+        title: `New session of watched user ${clip(session.user)}`,
+        body: `Session ${session.id} on profile ${clip(session.profile)}, device ${clip(session.deviceId)}. Open Session Warden to review or revoke it.`,
+      });
+      return { shown: true };
+    },
     'ledger:verify': () => deps.ledger.verify(),
   };
 }
@@ -40,4 +51,10 @@ function throttled(emit: Emit, intervalMs = 100): ProgressListener {
       emit('revoke:progress', progress);
     }
   };
+}
+
+/** Store strings are untrusted: keep them short in a notification. */
+function clip(text: string, max = 64): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, Notification } from 'electron';
 import { join } from 'node:path';
 import { APP_ORIGIN } from '../src-shared/csp';
 import { denyPermissions, registerAppScheme, serveRenderer } from './app-protocol';
@@ -21,11 +21,16 @@ async function start(): Promise<void> {
   await app.whenReady();
   denyPermissions();
   serveRenderer(join(__dirname, '../renderer'));
-  workspace = await openDemoWorkspace(app.getVersion(), app.getPath('userData'), async (suggestedName) => {
-    const options = { defaultPath: join(app.getPath('documents'), suggestedName), filters: [{ name: 'CSV', extensions: ['csv'] }] };
-    const parent = BrowserWindow.getFocusedWindow();
-    const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
-    return result.canceled || !result.filePath ? null : result.filePath;
+  workspace = await openDemoWorkspace(app.getVersion(), app.getPath('userData'), {
+    chooseSavePath: async (suggestedName) => {
+      const options = { defaultPath: join(app.getPath('documents'), suggestedName), filters: [{ name: 'CSV', extensions: ['csv'] }] };
+      const parent = BrowserWindow.getFocusedWindow();
+      const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+      return result.canceled || !result.filePath ? null : result.filePath;
+    },
+    notify: ({ title, body }) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
   });
   const devOrigin = devServerUrl ? originOf(devServerUrl) : null;
   const dispatch = createDispatch(workspace.handlers, {

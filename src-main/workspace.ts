@@ -22,7 +22,12 @@ export interface Workspace {
  * so far) that is the embedded demo store. Plain Node: the e2e harness builds the same thing.
  * `dataDir` holds the ledger (the app's data directory, or a test's temporary one).
  */
-export async function openDemoWorkspace(version: string, dataDir: string, chooseSavePath: ChooseSavePath): Promise<Workspace> {
+export interface DesktopServices {
+  chooseSavePath: ChooseSavePath;
+  notify: (notification: { title: string; body: string }) => void;
+}
+
+export async function openDemoWorkspace(version: string, dataDir: string, desktop: DesktopServices): Promise<Workspace> {
   const demo = await startDemoStore();
   const store = new SentinelStore({ client: demo.client, tableName: demo.tableName, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = new Ledger(join(dataDir, 'demo-ledger.jsonl'));
@@ -33,5 +38,5 @@ export async function openDemoWorkspace(version: string, dataDir: string, choose
     operator,
   };
   const revoker = new SentinelRevoker({ client: demo.client, store, ledger, operator, connection: 'demo' });
-  return { handlers: createHandlers({ store, revoker, ledger, info: () => info, chooseSavePath }), ledger, close: () => demo.close() };
+  return { handlers: createHandlers({ store, revoker, ledger, info: () => info, ...desktop }), ledger, close: () => demo.close() };
 }

@@ -91,6 +91,11 @@ export const contract = {
   'users:preview': { request: UsersPreviewRequestSchema, response: z.strictObject({ users: z.array(UserPreviewSchema) }) },
   /** Write a run's ledger outcomes as CSV evidence to a file the operator picks in a save dialog. */
   'evidence:save': { request: EvidenceSaveRequestSchema, response: EvidenceSaveResponseSchema },
+  /**
+   * A new session of a watched user appeared: main reads it from the store and raises a system
+   * notification with what the store says (the renderer supplies only the id).
+   */
+  'watch:notify': { request: z.strictObject({ sessionId: SessionIdSchema }), response: z.strictObject({ shown: z.boolean() }) },
   /** Check the hash chain of the revocation ledger. */
   'ledger:verify': { request: NoArguments, response: LedgerVerifyResponseSchema },
 } as const;

@@ -15,7 +15,7 @@ describe('the Content-Security-Policy, in Chromium', () => {
 
   beforeAll(async () => {
     dataDir = await tempDir();
-    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0', dataDir.path, async () => null)]);
+    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0', dataDir.path, { chooseSavePath: async () => null, notify: () => undefined })]);
   });
   afterAll(async () => {
     await browser?.close();

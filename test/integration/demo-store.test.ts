@@ -64,7 +64,7 @@ describe('the demo workspace (what the app opens on with nothing configured)', (
   let dir: { path: string; remove: () => Promise<void> };
   beforeAll(async () => {
     dir = await tempDir();
-    workspace = await openDemoWorkspace('0.0.0-test', dir.path, async () => null);
+    workspace = await openDemoWorkspace('0.0.0-test', dir.path, { chooseSavePath: async () => null, notify: () => undefined });
   });
   afterAll(async () => {
     await workspace?.close();

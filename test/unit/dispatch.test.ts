@@ -23,6 +23,7 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
     'ledger:verify': vi.fn(unused),
     'users:preview': vi.fn(unused),
     'evidence:save': vi.fn(unused),
+    'watch:notify': vi.fn(unused),
   };
   const onInternalError = vi.fn();
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError });

@@ -44,5 +44,6 @@ export const wardenClient = {
   revokeUsers: (request: RevokeUsersRequest): Promise<RevokeReport> => unwrap(api().users.revoke(request)),
   previewUsers: async (users: string[]): Promise<UserPreview[]> => (await unwrap(api().users.preview({ users }))).users,
   saveEvidence: (run: string) => unwrap(api().evidence.save({ run })),
+  notifyWatch: (sessionId: string) => unwrap(api().watch.notify({ sessionId })),
   onRevokeProgress: (listener: (progress: EventPayload<'revoke:progress'>) => void): (() => void) => api().on('revoke:progress', listener),
 };

@@ -1,5 +1,7 @@
 import { OffboardingScreen } from '../features/offboarding/offboarding-screen';
 import { SessionsScreen } from '../features/sessions/sessions-screen';
+import { useWatcher } from '../features/watch/use-watcher';
+import { useWatch } from '../features/watch/watch-store';
 import { useNavigation, type Screen } from './navigation-store';
 import { TopBar } from './top-bar';
 
@@ -11,6 +13,8 @@ const SCREENS: { id: Screen; label: string }[] = [
 /** The frame: environment band and top bar, a left rail, and the current screen. */
 export function AppShell() {
   const { screen, go } = useNavigation();
+  useWatcher();
+  const alerts = useWatch((s) => s.alerts.length);
   return (
     <div className="app">
       <TopBar />
@@ -19,6 +23,12 @@ export function AppShell() {
           {SCREENS.map((s) => (
             <button key={s.id} type="button" className="rail-item" aria-current={screen === s.id ? 'page' : undefined} onClick={() => go(s.id)}>
               {s.label}
+              {s.id === 'sessions' && alerts > 0 ? (
+                <span className="badge" data-testid="watch-badge">
+                  {alerts}
+                  <span className="visually-hidden"> new sessions of watched users</span>
+                </span>
+              ) : null}
             </button>
           ))}
         </nav>

@@ -5,6 +5,7 @@ import { exactLabel } from '../../ui/format-time';
 import { StatusBadge } from '../../ui/status-badge';
 import { TimeCell } from '../../ui/time-cell';
 import { useNow } from '../../ui/use-now';
+import { useWatch } from '../watch/watch-store';
 import { useSelection } from './selection-store';
 import { useSession } from './use-sessions';
 
@@ -91,9 +92,12 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
               </button>
             ) : null}
             {session.user ? (
-              <button type="button" className="secondary-button" onClick={() => onRevokeUser(session.user)}>
-                Revoke all active sessions of {session.user}…
-              </button>
+              <>
+                <button type="button" className="secondary-button" onClick={() => onRevokeUser(session.user)}>
+                  Revoke all active sessions of {session.user}…
+                </button>
+                <WatchButton user={session.user} />
+              </>
             ) : null}
           </div>
         </div>
@@ -101,6 +105,17 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
         <p role="status">Loading…</p>
       )}
     </aside>
+  );
+}
+
+function WatchButton({ user }: { user: string }) {
+  const watching = useWatch((s) => s.watched.includes(user));
+  const watch = useWatch((s) => s.watch);
+  const unwatch = useWatch((s) => s.unwatch);
+  return (
+    <button type="button" className="secondary-button" aria-pressed={watching} onClick={() => (watching ? unwatch(user) : watch(user))}>
+      {watching ? `Stop watching ${user}` : `Watch ${user} for new sessions`}
+    </button>
   );
 }
 

@@ -4,6 +4,7 @@ import type { RevokeTarget } from '../../api/use-revoke';
 import { relativeTime } from '../../ui/format-time';
 import { useNow } from '../../ui/use-now';
 import { RevokeDialog } from '../revoke/revoke-dialog';
+import { WatchStrip } from '../watch/watch-strip';
 import { DetailPanel } from './detail-panel';
 import { activeChips, FilterBar } from './filter-bar';
 import { queryOf, useFilters } from './filters-store';
@@ -65,6 +66,7 @@ export function SessionsScreen() {
         </p>
       </header>
       <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} />
+      <WatchStrip />
       {sessionsQuery.isError && loaded.length > 0 ? (
         <p className="inline-error" role="alert">
           Refresh failed: {sessionsQuery.error.message} Showing the last rows loaded.
