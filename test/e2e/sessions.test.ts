@@ -178,6 +178,27 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await app.close();
   });
 
+  it('offers every action in a command palette (Ctrl+K), e.g. showing one user\'s sessions', async () => {
+    const app = await openApp(browser, server, handlers());
+    const { page } = app;
+    await ready(page);
+    await page.keyboard.press('Control+k');
+    const palette = page.getByTestId('command-palette');
+    await palette.getByRole('combobox').waitFor();
+    await page.keyboard.type('mallory.x');
+    await expect.poll(() => palette.getByRole('option').allTextContents()).toEqual(['Show active sessions of mallory.x']);
+    await page.screenshot({ path: join(SCREENSHOTS, 'command-palette-light.png') });
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
+    expect(await page.getByLabel('User', { exact: true }).inputValue()).toBe('mallory.x');
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('clear all');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByLabel('User', { exact: true }).inputValue()).toBe('');
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+
   it('renders dark mode from the OS setting', async () => {
     const app = await openApp(browser, server, handlers(), { colorScheme: 'dark' });
     await ready(app.page);

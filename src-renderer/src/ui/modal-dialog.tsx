@@ -21,7 +21,12 @@ export function ModalDialog({ open, onClose, busy = false, labelledBy, testId, c
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // React's autoFocus runs before showModal, while the dialog is still hidden; focus the
+      // first field now (or what asks for it), so typing goes straight into the dialog.
+      dialog.querySelector<HTMLElement>('[data-autofocus], input:not([type="hidden"]), select, textarea, button')?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (

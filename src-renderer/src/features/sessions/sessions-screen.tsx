@@ -3,6 +3,7 @@ import type { Session } from '../../../../src-shared/session';
 import type { RevokeTarget } from '../../api/use-revoke';
 import { relativeTime } from '../../ui/format-time';
 import { useNow } from '../../ui/use-now';
+import { CommandPalette } from '../palette/command-palette';
 import { RevokeDialog } from '../revoke/revoke-dialog';
 import { WatchStrip } from '../watch/watch-strip';
 import { DetailPanel } from './detail-panel';
@@ -119,6 +120,7 @@ export function SessionsScreen() {
           </button>
         </div>
       ) : null}
+      <CommandPalette onRevokeSelection={revokeSelection} />
       <RevokeDialog
         target={target}
         onClose={(revoked) => {
