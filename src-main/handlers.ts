@@ -4,10 +4,10 @@ import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
 import type { ProgressListener } from './revocation/sentinel-revoker';
 import type { Ledger } from './ledger/ledger';
 import type { SentinelRevoker } from './revocation/sentinel-revoker';
-import type { SentinelStore } from './sentinel/sentinel-store';
+import type { SessionStore } from './session-store';
 
 export interface HandlerDependencies {
-  store: SentinelStore;
+  store: SessionStore;
   revoker: SentinelRevoker;
   ledger: Ledger;
   /** The active connection and operator, decided in main. */

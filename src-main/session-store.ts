@@ -1,4 +1,5 @@
 import type { SessionsPage, SessionsQueryRequest } from '../src-shared/contract';
+import type { Session } from '../src-shared/session';
 
 /**
  * What every store adapter (Sentinel on DynamoDB, web sessions on Redis) offers the handlers.
@@ -7,4 +8,6 @@ import type { SessionsPage, SessionsQueryRequest } from '../src-shared/contract'
 export interface SessionStore {
   /** One page of sessions, newest first; `request.cursor` continues a previous page. */
   query(request: SessionsQueryRequest): Promise<SessionsPage>;
+  /** One session by id; null when the store has no such session. */
+  get(id: string): Promise<Session | null>;
 }

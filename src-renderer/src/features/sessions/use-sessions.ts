@@ -2,7 +2,9 @@ import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-qu
 import type { SessionsQueryRequest } from '../../../../src-shared/contract';
 import { wardenClient } from '../../api/warden-client';
 
-export const PAGE_SIZE = 100;
+/** The first page comes fast; later pages (loaded on scroll) are larger, for fewer round trips. */
+export const FIRST_PAGE_SIZE = 100;
+export const NEXT_PAGE_SIZE = 500;
 
 type Filter = Omit<Partial<SessionsQueryRequest>, 'cursor' | 'limit'>;
 
@@ -13,7 +15,8 @@ type Filter = Omit<Partial<SessionsQueryRequest>, 'cursor' | 'limit'>;
 export function useSessions(filter: Filter, refresh: { refreshMs: number; paused: boolean }) {
   return useInfiniteQuery({
     queryKey: ['sessions', 'list', filter],
-    queryFn: ({ pageParam }) => wardenClient.querySessions({ ...filter, limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
+    queryFn: ({ pageParam }) =>
+      wardenClient.querySessions({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.nextCursor,
     refetchInterval: refresh.paused ? false : refresh.refreshMs,
