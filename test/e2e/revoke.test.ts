@@ -119,6 +119,7 @@ describe('revoking from the workspace, in Chromium over the real handler table',
     await page.getByRole('button', { name: 'Done' }).click();
     await expect.poll(async () => (await rowIds(page)).filter((id) => picked.some((p) => p.id === id))).toEqual([]);
     expect(await page.getByTestId('selection-bar').count()).toBe(0);
+    await expect(page.getByTestId('toasts').textContent()).resolves.toContain('3 sessions revoked.');
     for (const s of picked) expect((await stored(s.id))?.status).toBe('revoked');
     await app.close();
   });

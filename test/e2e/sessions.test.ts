@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
@@ -14,6 +15,11 @@ const INFO: AppInfo = {
   connection: { name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 'sentinel-sessions' },
   operator: 'local:e2e',
 };
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 async function ready(page: Page, state = 'ready'): Promise<void> {
   await page.locator(`[data-testid="sessions"][data-state="${state}"]`).waitFor();
@@ -132,6 +138,7 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
     expect(await page.title()).toContain('user: mallory.x');
     await page.screenshot({ path: join(SCREENSHOTS, 'sessions-filtered-light.png') });
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Clear all filters' }).click();
     await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe('100+ loaded, newest first');
 
@@ -199,12 +206,23 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await app.close();
   });
 
-  it('renders dark mode from the OS setting', async () => {
+  it('renders dark mode from the OS setting: filters, detail panel, palette, all readable', async () => {
     const app = await openApp(browser, server, handlers(), { colorScheme: 'dark' });
-    await ready(app.page);
-    const background = await app.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const { page } = app;
+    await ready(page);
+    const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     expect(background).toBe('rgb(15, 18, 22)');
-    await app.page.screenshot({ path: join(SCREENSHOTS, 'sessions-dark.png') });
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-dark.png') });
+    await page.getByLabel('User', { exact: true }).fill('mallory.x');
+    await page.getByRole('checkbox', { name: 'Revoked', exact: true }).check();
+    await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
+    await page.getByRole('button', { name: `Show details of session ${newestFirst[0]}` }).click();
+    await page.getByTestId('detail-panel').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-filtered-detail-dark.png') });
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('command-palette').getByRole('combobox').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
     await app.close();
   });
 

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest } from '../../../src-shared/revocation';
+import { useToasts } from '../ui/toast-store';
 import { wardenClient } from './warden-client';
 
 export type RevokeTarget =
@@ -16,6 +17,7 @@ export type RevokeInput = Omit<RevokeSessionsRequest, 'ids'> & { target: RevokeT
  */
 export function useRevoke() {
   const queryClient = useQueryClient();
+  const show = useToasts((s) => s.show);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const mutation = useMutation<RevokeReport, Error, RevokeInput>({
     mutationFn: ({ target, ...reason }) => {
@@ -23,6 +25,15 @@ export function useRevoke() {
       if (target.kind === 'sessions') return wardenClient.revokeSessions({ ids: target.ids, ...reason });
       const request: RevokeUsersRequest = { users: target.kind === 'user' ? [target.user] : target.users, ...reason };
       return wardenClient.revokeUsers(request);
+    },
+    onSuccess: (report) => {
+      const revoked = report.results.filter((r) => r.outcome === 'revoked').length;
+      const problems = report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'not_found').length;
+      const pending = report.results.filter((r) => r.blacklist === 'pending').length;
+      show(
+        `${revoked} session${revoked === 1 ? '' : 's'} revoked${problems ? `, ${problems} not revoked` : ''}${pending ? `, ${pending} blacklist write${pending === 1 ? '' : 's'} pending` : ''}.`,
+        problems || pending ? 'warning' : 'success',
+      );
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['sessions'] }),
   });

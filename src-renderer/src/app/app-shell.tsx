@@ -3,6 +3,7 @@ import { SessionsScreen } from '../features/sessions/sessions-screen';
 import { useWatcher } from '../features/watch/use-watcher';
 import { useWatch } from '../features/watch/watch-store';
 import { useNavigation, type Screen } from './navigation-store';
+import { Toasts } from '../ui/toasts';
 import { TopBar } from './top-bar';
 
 const SCREENS: { id: Screen; label: string }[] = [
@@ -34,6 +35,7 @@ export function AppShell() {
         </nav>
         <main className="content">{screen === 'sessions' ? <SessionsScreen /> : <OffboardingScreen />}</main>
       </div>
+      <Toasts />
     </div>
   );
 }

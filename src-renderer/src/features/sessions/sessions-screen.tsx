@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
 import type { RevokeTarget } from '../../api/use-revoke';
 import { relativeTime } from '../../ui/format-time';
@@ -22,7 +22,10 @@ export function SessionsScreen() {
   const query = useMemo(() => queryOf(filters, Date.now()), [filters]);
   const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused });
   const loaded = useMemo(() => sessionsQuery.data?.pages.flatMap((p) => p.sessions) ?? [], [sessionsQuery.data]);
-  const sessions = useMemo(() => searchWithin(loaded, filters.search), [loaded, filters.search]);
+  // Typing stays responsive: the table catches up with the search as a deferred update.
+  const search = useDeferredValue(filters.search);
+  const haystacks = useMemo(() => loaded.map(searchText), [loaded]);
+  const sessions = useMemo(() => searchWithin(loaded, haystacks, search), [loaded, haystacks, search]);
   const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? [] : loaded, JSON.stringify(query));
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = sessionsQuery;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
@@ -137,13 +140,16 @@ function countText(shown: number, loaded: number, more: boolean): string {
   return shown === loaded ? `${total}, newest first` : `${shown.toLocaleString('en-US')} of ${total} match the search`;
 }
 
-/** Free text within the loaded rows: id, user, profile, device, source identity, instance. */
-function searchWithin(sessions: Session[], search: string): Session[] {
+/** What free-text search looks at: id, user, profile, device, source identity, instance. */
+function searchText(s: Session): string {
+  return [s.id, s.user, s.profile, s.deviceId, s.sourceIdentity, s.serverInstanceId].join('\n').toLowerCase();
+}
+
+/** Loaded rows whose searchable text holds the needle (haystacks are computed once per load). */
+function searchWithin(sessions: Session[], haystacks: string[], search: string): Session[] {
   const needle = search.trim().toLowerCase();
   if (!needle) return sessions;
-  return sessions.filter((s) =>
-    [s.id, s.user, s.profile, s.deviceId, s.sourceIdentity, s.serverInstanceId].some((v) => v.toLowerCase().includes(needle)),
-  );
+  return sessions.filter((_, i) => haystacks[i]?.includes(needle));
 }
 
 /** Ids that appeared since the previous data for the same query (none on the first load). */

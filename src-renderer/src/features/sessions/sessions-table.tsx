@@ -20,7 +20,7 @@ function columns(now: number) {
   return [
     column.display({
       id: 'select',
-      header: ({ table }) => <SelectAllBox ids={table.getRowModel().rows.map((r) => r.id)} />,
+      header: ({ table }) => <SelectAllBox ids={rowIds(table.getRowModel().rows)} />,
       cell: (c) => <SelectBox id={c.row.original.id} />,
       size: 40,
       meta: { className: 'select-cell' },
@@ -49,11 +49,24 @@ function columns(now: number) {
   ];
 }
 
+const idsOf = new WeakMap<object, string[]>();
+
+/** Ids of a row model, computed once per model (not on every scroll frame). */
+function rowIds(rows: { id: string }[]): string[] {
+  let ids = idsOf.get(rows);
+  if (!ids) {
+    ids = rows.map((r) => r.id);
+    idsOf.set(rows, ids);
+  }
+  return ids;
+}
+
 /** Ticks every loaded row (in the current sort), or unticks them. */
 function SelectAllBox({ ids }: { ids: string[] }) {
   const selected = useSelection((s) => s.selected);
   const setMany = useSelection((s) => s.setMany);
-  const all = ids.length > 0 && ids.every((id) => selected.has(id));
+  // Cheap first: fewer ticks than rows cannot be "all".
+  const all = ids.length > 0 && selected.size >= ids.length && ids.every((id) => selected.has(id));
   return <input type="checkbox" aria-label="Select all loaded sessions" checked={all} onChange={(e) => setMany(ids, e.target.checked)} />;
 }
 
