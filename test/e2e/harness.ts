@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { APP_HOST, CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
 import { createDispatch, type HandlerTable } from '../../src-main/ipc/dispatch';
@@ -137,4 +138,12 @@ export async function openApp(
   }
   await page.goto(`${server.origin}/index.html`);
   return { page, problems, close: () => context.close() };
+}
+
+/** Serious and critical accessibility violations (axe-core) on the page as it is now. */
+export async function seriousViolations(page: Page, where = 'page'): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${where}: ${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 }

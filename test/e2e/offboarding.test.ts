@@ -1,24 +1,18 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
-import { launchChromium, openApp, SCREENSHOTS, serveBuiltRenderer, type RendererServer } from './harness';
+import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
 
 const INFO: AppInfo = {
   version: '0.1.0',
   connection: { name: 'sentinel-staging', kind: 'dynamodb', environment: 'staging', table: 'sentinel-sessions' },
   operator: 'it.offboarding',
 };
-
-async function serious(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('offboarding a list of leavers, in Chromium over the real handler table', () => {
   let browser: Browser;
@@ -64,7 +58,7 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
       ['frank.typo', '0', '⚠ Unknown user: no session of this name in the store. Check the spelling.'],
     ]);
     await expect(preview.getByRole('status').textContent()).resolves.toBe('5 users, 6 active sessions, 1 unknown.');
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'offboarding-preview-light.png'), fullPage: true });
 
     await page.getByLabel('Ticket (e.g. the HR request)').fill('HR-2211');
@@ -82,7 +76,7 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
       ['dee.leaver', '0'],
       ['frank.typo', '0'],
     ]);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'offboarding-result-light.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Save evidence (CSV)…' }).click();
@@ -111,7 +105,7 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
     await page.getByRole('button', { name: 'Preview sessions' }).click();
     await page.getByTestId('offboarding-preview').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'offboarding-preview-dark.png'), fullPage: true });
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await app.close();
   });
 });

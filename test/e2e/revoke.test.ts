@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -8,7 +7,7 @@ import type { AppInfo } from '../../src-shared/contract';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
-import { launchChromium, openApp, SCREENSHOTS, serveBuiltRenderer, type AppPage, type RendererServer } from './harness';
+import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type AppPage, type RendererServer } from './harness';
 
 const INFO: AppInfo = {
   version: '0.1.0',
@@ -20,14 +19,6 @@ async function ready(page: Page): Promise<void> {
   await page.locator('[data-testid="sessions"][data-state="ready"]').waitFor();
 }
 const rowIds = (page: Page) => page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-session-id') ?? ''));
-
-/** Serious and critical accessibility violations on the page as it is now. */
-async function seriousViolations(page: Page, name: string): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${name}: ${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
-}
 
 describe('revoking from the workspace, in Chromium over the real handler table', () => {
   let browser: Browser;

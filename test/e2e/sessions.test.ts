@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
@@ -8,18 +7,13 @@ import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
-import { launchChromium, openApp, SCREENSHOTS, serveBuiltRenderer, type RendererServer } from './harness';
+import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
 
 const INFO: AppInfo = {
   version: '0.1.0',
   connection: { name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 'sentinel-sessions' },
   operator: 'local:e2e',
 };
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 async function ready(page: Page, state = 'ready'): Promise<void> {
   await page.locator(`[data-testid="sessions"][data-state="${state}"]`).waitFor();

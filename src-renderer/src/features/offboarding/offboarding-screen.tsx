@@ -1,11 +1,12 @@
 import { useMutation } from '@tanstack/react-query';
 import { useId, useState, type ChangeEvent, type FormEvent } from 'react';
-import { REASON_CODES, REASON_LABELS, type ReasonCode } from '../../../../src-shared/reason-codes';
+import type { ReasonCode } from '../../../../src-shared/reason-codes';
 import type { RevokeReport, UserPreview } from '../../../../src-shared/revocation';
 import { parseUserList } from '../../../../src-shared/user-list';
 import { useAppInfo } from '../../api/use-app-info';
 import { useRevoke } from '../../api/use-revoke';
 import { wardenClient } from '../../api/warden-client';
+import { FormProblems, ReasonSelect, RevokeProgress } from '../revoke/revoke-form-parts';
 
 const MAX_USERS = 1000;
 
@@ -165,16 +166,7 @@ function PreviewAndRevoke({ preview, revoke }: { preview: UserPreview[]; revoke:
             , recorded as <span className="mono">{info.data?.operator}</span>.
           </p>
           <div className="row wrap">
-            <label className="form-field" htmlFor={`${id}-reason`}>
-              <span>Reason code</span>
-              <select id={`${id}-reason`} value={reasonCode} onChange={(e) => setReasonCode(e.target.value as ReasonCode)}>
-                {REASON_CODES.map((code) => (
-                  <option key={code} value={code}>
-                    {REASON_LABELS[code]}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <ReasonSelect id={`${id}-reason`} label="Reason code" value={reasonCode} onChange={setReasonCode} />
             <label className="form-field" htmlFor={`${id}-ticket`}>
               <span>Ticket (e.g. the HR request)</span>
               <input id={`${id}-ticket`} value={ticket} onChange={(e) => setTicket(e.target.value)} maxLength={200} />
@@ -190,20 +182,9 @@ function PreviewAndRevoke({ preview, revoke }: { preview: UserPreview[]; revoke:
             </span>
             <input id={`${id}-confirm`} value={confirmation} onChange={(e) => setConfirmation(e.target.value)} autoComplete="off" className="narrow" />
           </label>
-          {touched && problems.length > 0 ? (
-            <ul className="form-problems" role="alert">
-              {problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          ) : null}
+          <FormProblems problems={problems} shown={touched} />
           {revoke.isError ? <p className="error-text" role="alert">Nothing was confirmed: {revoke.error.message}</p> : null}
-          {revoke.isPending ? (
-            <div role="status" className="progress">
-              <progress max={revoke.progress?.total || total || 1} value={revoke.progress?.done ?? 0} />
-              <span>Revoking… {revoke.progress ? `${revoke.progress.done} of ${revoke.progress.total}` : ''}</span>
-            </div>
-          ) : null}
+          {revoke.isPending ? <RevokeProgress progress={revoke.progress} expected={total} /> : null}
           <div className="dialog-actions">
             <button type="submit" className="danger-button" disabled={revoke.isPending}>
               Revoke {total} sessions of {withSessions.length} users

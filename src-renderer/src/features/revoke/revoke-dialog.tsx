@@ -1,8 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
-import { REASON_CODES, REASON_LABELS, type Outcome, type ReasonCode } from '../../../../src-shared/reason-codes';
+import type { Outcome, ReasonCode } from '../../../../src-shared/reason-codes';
 import type { RevokeReport } from '../../../../src-shared/revocation';
 import { useAppInfo } from '../../api/use-app-info';
 import { ModalDialog } from '../../ui/modal-dialog';
+import { FormProblems, ReasonSelect, RevokeProgress } from './revoke-form-parts';
 import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
 
 const OUTCOME_LABELS: Record<Outcome, string> = {
@@ -94,17 +95,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
         {users.length > 0 && users.length <= 5 ? <> Users: {users.join(', ')}.</> : null}
       </p>
       <p className="muted small">Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.</p>
-      <label className="form-field" htmlFor={`${id}-reason`}>
-        <span>Reason code (required)</span>
-        <select id={`${id}-reason`} value={reasonCode} onChange={(e) => setReasonCode(e.target.value as ReasonCode)} aria-invalid={touched && reasonCode === ''} required>
-          <option value="">Choose…</option>
-          {REASON_CODES.map((code) => (
-            <option key={code} value={code}>
-              {REASON_LABELS[code]}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ReasonSelect id={`${id}-reason`} label="Reason code (required)" value={reasonCode} onChange={setReasonCode} required invalid={touched && reasonCode === ''} />
       <label className="form-field" htmlFor={`${id}-note`}>
         <span>Note{reasonCode === 'other' ? ' (required)' : ' (optional)'}</span>
         <textarea id={`${id}-note`} value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} rows={2} aria-invalid={touched && noteMissing} />
@@ -121,24 +112,13 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
           <input id={`${id}-confirm`} value={confirmation} onChange={(e) => setConfirmation(e.target.value)} autoComplete="off" spellCheck={false} />
         </label>
       ) : null}
-      {touched && problems.length > 0 ? (
-        <ul className="form-problems" role="alert">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      ) : null}
+      <FormProblems problems={problems} shown={touched} />
       {revoke.isError ? (
         <p className="error-text" role="alert">
           Nothing was confirmed: {revoke.error.message}
         </p>
       ) : null}
-      {revoke.isPending ? (
-        <div role="status" className="progress">
-          <progress max={revoke.progress?.total || count || 1} value={revoke.progress?.done ?? 0} />
-          <span>Revoking… {revoke.progress ? `${revoke.progress.done} of ${revoke.progress.total}` : ''}</span>
-        </div>
-      ) : null}
+      {revoke.isPending ? <RevokeProgress progress={revoke.progress} expected={count} /> : null}
       <div className="dialog-actions">
         <button type="button" className="secondary-button" disabled={revoke.isPending} onClick={onCancel}>
           Cancel

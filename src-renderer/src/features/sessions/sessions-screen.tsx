@@ -1,4 +1,4 @@
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
 import type { RevokeTarget } from '../../api/use-revoke';
 import { relativeTime } from '../../ui/format-time';
@@ -22,8 +22,7 @@ export function SessionsScreen() {
   const query = useMemo(() => queryOf(filters, Date.now()), [filters]);
   const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused });
   const loaded = useMemo(() => sessionsQuery.data?.pages.flatMap((p) => p.sessions) ?? [], [sessionsQuery.data]);
-  // Typing stays responsive: the table catches up with the search as a deferred update.
-  const search = useDeferredValue(filters.search);
+  const search = filters.search;
   const haystacks = useMemo(() => loaded.map(searchText), [loaded]);
   const sessions = useMemo(() => searchWithin(loaded, haystacks, search), [loaded, haystacks, search]);
   const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? [] : loaded, JSON.stringify(query));

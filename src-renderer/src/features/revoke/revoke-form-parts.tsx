@@ -1,0 +1,47 @@
+import { REASON_CODES, REASON_LABELS, type ReasonCode } from '../../../../src-shared/reason-codes';
+
+/** The reason code picker; with `required`, it starts on an empty "Choose…". */
+export function ReasonSelect({ id, value, onChange, required = false, invalid = false, label }: {
+  id: string;
+  value: ReasonCode | '';
+  onChange: (code: ReasonCode) => void;
+  required?: boolean;
+  invalid?: boolean;
+  label: string;
+}) {
+  return (
+    <label className="form-field" htmlFor={id}>
+      <span>{label}</span>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as ReasonCode)} aria-invalid={invalid} required={required}>
+        {required ? <option value="">Choose…</option> : null}
+        {REASON_CODES.map((code) => (
+          <option key={code} value={code}>
+            {REASON_LABELS[code]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** What stops the form from being sent, said once the operator tried. */
+export function FormProblems({ problems, shown }: { problems: string[]; shown: boolean }) {
+  if (!shown || problems.length === 0) return null;
+  return (
+    <ul className="form-problems" role="alert">
+      {problems.map((p) => (
+        <li key={p}>{p}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** Progress of a running revocation (events from main). */
+export function RevokeProgress({ progress, expected }: { progress: { done: number; total: number } | null; expected: number }) {
+  return (
+    <div role="status" className="progress">
+      <progress max={progress?.total || expected || 1} value={progress?.done ?? 0} />
+      <span>Revoking… {progress ? `${progress.done} of ${progress.total}` : ''}</span>
+    </div>
+  );
+}
