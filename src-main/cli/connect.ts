@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Redis } from 'ioredis';
 import { defaultDataDir } from '../app-paths';
+import { loadSavedConnection, SavedConnectionError, type SavedConnection } from '../connections/saved-connections';
 import { Ledger } from '../ledger/ledger';
 import { isLocalEndpoint, resolveOperator } from '../operator-identity';
 import { BlacklistMirror, blacklistRedisClient } from '../revocation/blacklist';
@@ -38,9 +39,19 @@ export function ledgerFrom(flags: ConnectionFlags): Ledger {
 }
 
 /** Builds the DynamoDB client, store, ledger and (optionally) blacklist mirror from flags. */
-export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Promise<CliConnection> {
+export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, dataDir = defaultDataDir(env)): Promise<CliConnection> {
   if (flags.connection !== undefined) {
-    throw new UsageError('saved connections (--connection) are not available in this version; pass --table, --region and --endpoint');
+    if (flags.table || flags.region || flags.endpoint || flags.awsProfile || flags.blacklistRedis) {
+      throw new UsageError('use either --connection or --table/--region/--endpoint/--aws-profile/--blacklist-redis, not both');
+    }
+    let saved: SavedConnection;
+    try {
+      saved = await loadSavedConnection(dataDir, flags.connection);
+    } catch (error) {
+      if (error instanceof SavedConnectionError) throw new UsageError(error.message, { cause: error });
+      throw error;
+    }
+    return connect({ ...saved, ledger: flags.ledger, connection: undefined }, env, dataDir);
   }
   if (!flags.table) throw new UsageError('--table is required');
   if (flags.endpoint !== undefined && !/^https?:\/\//.test(flags.endpoint)) throw new UsageError('--endpoint must be an http:// or https:// URL');
@@ -74,7 +85,7 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   }
 
   const store = new SentinelStore({ client, tableName: flags.table, cursors: new CursorCodec(randomBytes(32)) });
-  const ledger = ledgerFrom(flags);
+  const ledger = flags.ledger ? new Ledger(flags.ledger) : new Ledger(join(dataDir, 'ledger.jsonl'));
   let redis: Redis | undefined;
   let mirror: BlacklistMirror | undefined;
   if (flags.blacklistRedis) {

@@ -1,6 +1,7 @@
 /** Help texts, one per command, printed by `--help`. */
-const CONNECTION = `Connection:
-  --table NAME              Sentinel session table (required)
+const CONNECTION = `Connection (either a saved one, or flags):
+  --connection NAME         a saved connection from connections.json in the app's data directory
+  --table NAME              Sentinel session table (required without --connection)
   --region REGION           AWS region (or AWS_REGION); "local" for a local endpoint
   --endpoint URL            DynamoDB endpoint (DynamoDB Local, a VPC endpoint)
   --aws-profile NAME        AWS profile from ~/.aws/config (default: the AWS credential chain)

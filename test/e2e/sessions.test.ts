@@ -140,9 +140,18 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await ready(page, 'empty');
     await page.getByLabel('Server instance').fill('sentinel-euw1-7f3a9c2e');
     await ready(page);
-    await page.getByLabel('Created').selectOption('1h');
+    await page.getByRole('combobox', { name: /^Created/ }).selectOption('1h');
     // Sessions created within the hour: one every 45 s, from 30 s ago, plus the three.
     await expect.poll(async () => page.getByTestId('sessions-count').textContent()).toMatch(/^(8[0-9]) loaded/);
+    // A custom range, in the operator's local time, to the minute.
+    const [from, to] = await page.evaluate(() => {
+      const local = (ms: number) => new Date(ms - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+      return [local(Date.now() - 10 * 60_000), local(Date.now() + 60_000)];
+    });
+    await page.getByRole('combobox', { name: /^Created/ }).selectOption('custom');
+    await page.getByLabel(/^From/).fill(from as string);
+    await page.getByLabel(/^To$/).fill(to as string);
+    await expect.poll(async () => page.getByTestId('sessions-count').textContent()).toMatch(/^1[4-7] loaded/);
     await page.getByRole('button', { name: 'Clear all filters' }).click();
     expect(app.problems).toEqual([]);
     await app.close();

@@ -113,7 +113,7 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     ['a bad limit', ['sessions', 'list', '--limit', '-5']],
     ['a bad time', ['sessions', 'list', '--since', 'yesterday']],
     ['a missing file', ['users', 'revoke', '--from-file', '/nonexistent/list.txt', '--reason-code', 'offboarding']],
-    ['saved connections', ['sessions', 'list', '--connection', 'prod']],
+    ['a saved connection mixed with flags', ['sessions', 'list', '--connection', 'prod']],
   ])('exits 2 with one line on stderr for %s, writing nothing', async (_label, args) => {
     const result = await runCli([...args, ...conn.filter((a) => !args.includes(a))]);
     expect(result.code).toBe(2);
@@ -153,6 +153,51 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, brokenAt: 1 });
     const list = await runCli(['ledger', 'list', '--ledger', ledgerPath, '--output', 'json']);
     expect(JSON.parse(list.stdout)).toHaveLength(2);
+  });
+});
+
+describe('saved connections (--connection NAME)', () => {
+  it('uses a connection saved in the data directory, and refuses unknown names, mixed flags and stored passwords', async () => {
+    const table = await createSentinelTable(inject('dynamoEndpoint'));
+    const home = await tempDir();
+    try {
+      const s = sentinelItem({ seconds: now() - 5 }, { user: 'saved.conn' });
+      await table.put([s]);
+      const { mkdir } = await import('node:fs/promises');
+      const dataDir = join(home.path, 'Session Warden');
+      await mkdir(dataDir, { recursive: true });
+      const connections = {
+        version: 1,
+        connections: [
+          { name: 'local-test', table: table.name, endpoint: inject('dynamoEndpoint') },
+          { name: 'leaky', table: table.name, endpoint: inject('dynamoEndpoint'), blacklistRedis: 'redis://ops:hunter2@127.0.0.1:6379' },
+        ],
+      };
+      await writeFile(join(dataDir, 'connections.json'), JSON.stringify(connections));
+      const { isolatedEnv } = await import('../fixtures/run-cli');
+      const env = isolatedEnv({ XDG_CONFIG_HOME: home.path });
+      const listed = await runCli(['sessions', 'list', '--connection', 'local-test', '--user', 'saved.conn', '--output', 'json'], env);
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout).map((x: { id: string }) => x.id)).toEqual([s.id]);
+      const revoked = await runCli(['sessions', 'revoke', s.id, '--connection', 'local-test', '--reason-code', 'offboarding', '--output', 'json'], env);
+      expect(JSON.parse(revoked.stdout)[0].outcome).toBe('revoked');
+      // The ledger went to the same data directory the app uses.
+      expect(existsSync(join(dataDir, 'ledger.jsonl'))).toBe(true);
+      for (const [args, message] of [
+        [['--connection', 'nope'], 'no saved connection named "nope" (known: local-test, leaky)'],
+        [['--connection', 'local-test', '--table', 'x'], 'use either --connection'],
+        [['--connection', 'leaky'], 'holds a password'],
+      ] as const) {
+        const result = await runCli(['sessions', 'list', ...args], env);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain(message);
+        expect(result.stderr.trim().split('\n')).toHaveLength(1);
+        expect(result.stderr).not.toContain('hunter2');
+      }
+    } finally {
+      await table.drop();
+      await home.remove();
+    }
   });
 });
 
