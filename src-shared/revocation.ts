@@ -10,8 +10,11 @@ export type ReasonCode = z.infer<typeof ReasonCodeSchema>;
 export const OutcomeSchema = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
-/** State of the `revoked:<id>` blacklist entry in Redis, when the connection mirrors to one. */
-export const BlacklistStateSchema = z.enum(['written', 'pending']);
+/**
+ * State of the `revoked:<id>` blacklist entry in Redis, when the connection mirrors to one:
+ * written; pending (kept in the outbox, retried); failed (not written and not kept: see error).
+ */
+export const BlacklistStateSchema = z.enum(['written', 'pending', 'failed']);
 export type BlacklistState = z.infer<typeof BlacklistStateSchema>;
 
 /** Users are Sentinel user names; generous but bounded. */

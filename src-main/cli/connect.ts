@@ -9,7 +9,7 @@ import { loadSavedConnection, SavedConnectionError, type SavedConnection } from 
 import { Ledger } from '../ledger/ledger';
 import { isLocalEndpoint, resolveOperator } from '../operator-identity';
 import { BlacklistMirror, blacklistRedisClient } from '../revocation/blacklist';
-import { DurableOutbox } from '../revocation/outbox';
+import { DurableOutbox, outboxPathFor } from '../revocation/outbox';
 import { SentinelRevoker } from '../revocation/sentinel-revoker';
 import { CursorCodec } from '../sentinel/cursor';
 import { SentinelStore } from '../sentinel/sentinel-store';
@@ -90,7 +90,7 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   let mirror: BlacklistMirror | undefined;
   if (flags.blacklistRedis) {
     redis = blacklistRedisClient(flags.blacklistRedis);
-    mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(join(dirname(ledger.path), 'blacklist-outbox.jsonl')) });
+    mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(outboxPathFor(dirname(ledger.path), flags.blacklistRedis)) });
   }
 
   return {

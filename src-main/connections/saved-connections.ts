@@ -8,6 +8,16 @@ import { z } from 'zod';
  * default credential chain); a Redis URL with a password in it is refused, never used from
  * plain text.
  */
+/** No password in the user-info part, nor as a `password` query parameter (ioredis reads both). */
+function hasNoPassword(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.password === '' && ![...parsed.searchParams.keys()].some((key) => key.toLowerCase() === 'password');
+  } catch {
+    return false;
+  }
+}
+
 const SavedConnectionSchema = z.strictObject({
   name: z.string().min(1).max(100),
   table: z.string().min(3).max(255),
@@ -17,7 +27,7 @@ const SavedConnectionSchema = z.strictObject({
   blacklistRedis: z
     .string()
     .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
-    .refine((url) => !/^rediss?:\/\/[^@/]*:[^@/]*@/.test(url), 'holds a password: secrets are not read from connections.json')
+    .refine(hasNoPassword, 'holds a password: secrets are not read from connections.json')
     .optional(),
 });
 export type SavedConnection = z.infer<typeof SavedConnectionSchema>;

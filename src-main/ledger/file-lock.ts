@@ -1,4 +1,4 @@
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 
 /**
  * A lock file holding the owner's pid, so two processes (the app and the command line) never
@@ -31,7 +31,12 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>, time
 
 async function ownerIsGone(path: string): Promise<boolean> {
   const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-  if (!Number.isInteger(pid) || pid <= 0) return false; // being written right now
+  if (!Number.isInteger(pid) || pid <= 0) {
+    // Being written right now, or left empty by a process that died between create and write:
+    // after a few seconds it is the latter.
+    const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+    return age > 5000;
+  }
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);

@@ -64,6 +64,12 @@ export class Ledger {
     await mkdir(dirname(this.path), { recursive: true });
     return withFileLock(`${this.path}.lock`, async () => {
       let { seq, hash } = await this.#tail();
+      // Never chain onto a ledger that lost entries: the next head would hide the loss.
+      const head = await this.#readHead();
+      if (head === null && seq > 0) throw new Error(`${this.path}.head is missing; run \`ledger verify\` before revoking again`);
+      if (head && (head.seq > seq || (head.seq === seq && head.hash !== hash))) {
+        throw new Error(`${this.path} does not match its head checkpoint (entries dropped or altered); run \`ledger verify\` before revoking again`);
+      }
       const sealed = records.map((record) => {
         seq += 1;
         const entry = sealEntry(record, seq, hash);
@@ -126,8 +132,14 @@ export class Ledger {
     let prev = GENESIS;
     let count = 0;
     let headSeen = head === null;
+    let firstLine = true;
     const lines = createInterface({ input: createReadStream(this.path, 'utf8'), crlfDelay: Infinity });
     for await (const line of lines) {
+      if (firstLine && head === null) {
+        lines.close();
+        return { ok: false, verifiedEntries: 0, brokenAt: 1, reason: 'the head checkpoint file is missing (it may have been removed to hide dropped entries)' };
+      }
+      firstLine = false;
       const at = count + 1;
       const broken = (reason: string): VerifyReport => {
         lines.close();

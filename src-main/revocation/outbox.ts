@@ -1,5 +1,25 @@
-import { mkdir, open, readFile, truncate } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { withFileLock } from '../ledger/file-lock';
+
+/**
+ * The outbox file for one Redis target: pending writes for one server are never flushed into
+ * another. Named by a hash of the URL without its credentials, so no secret lands in a file name.
+ */
+export function outboxPathFor(dataDir: string, redisUrl: string): string {
+  let target = redisUrl;
+  try {
+    const url = new URL(redisUrl);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    target = url.toString();
+  } catch {
+    // An unparsable URL still gets a stable file of its own.
+  }
+  return join(dataDir, `blacklist-outbox-${createHash('sha256').update(target).digest('hex').slice(0, 16)}.jsonl`);
+}
 
 export interface PendingBlacklistWrite {
   /** Session id; the key is `revoked:<id>`. */
@@ -64,19 +84,45 @@ export class DurableOutbox {
   #append(line: Line): Promise<void> {
     const write = this.#writes.then(async () => {
       await mkdir(dirname(this.#path), { recursive: true });
-      if (this.#pending.size === 0 && line.op === 'done') {
-        await truncate(this.#path, 0).catch(() => undefined);
-        return;
-      }
-      const file = await open(this.#path, 'a', 0o600);
-      try {
-        await file.write(`${JSON.stringify(line)}\n`);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
+      // Another process may share this outbox (the app and a command line): appends and the
+      // compaction that drops finished entries happen under one lock, and compaction keeps
+      // whatever any process still has pending.
+      await withFileLock(`${this.#path}.lock`, async () => {
+        const file = await open(this.#path, 'a', 0o600);
+        try {
+          await file.write(`${JSON.stringify(line)}\n`);
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+        if (line.op === 'done' && this.#pending.size === 0) await this.#compact();
+      });
     });
     this.#writes = write.catch(() => undefined);
     return write;
+  }
+
+  /** Rewrites the file with only the entries still pending (by anyone), atomically. */
+  async #compact(): Promise<void> {
+    const remaining = new Map<string, PendingBlacklistWrite>();
+    for (const raw of (await readFile(this.#path, 'utf8')).split('\n')) {
+      if (!raw.trim()) continue;
+      try {
+        const line = JSON.parse(raw) as Line;
+        if (line.op === 'add') remaining.set(line.id, { id: line.id, reason: line.reason, expiresAtMs: line.expiresAtMs });
+        else remaining.delete(line.id);
+      } catch {
+        // torn line: not a confirmed pending write
+      }
+    }
+    const temporary = `${this.#path}.tmp`;
+    const file = await open(temporary, 'w', 0o600);
+    try {
+      await file.write([...remaining.values()].map((w) => `${JSON.stringify({ op: 'add', ...w })}\n`).join(''));
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, this.#path);
   }
 }

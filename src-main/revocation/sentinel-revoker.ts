@@ -133,16 +133,28 @@ export class SentinelRevoker {
     }
 
     let result: RevokeResult;
-    let expiresAtMs: number | null = null;
+    let written: Awaited<ReturnType<SentinelRevoker['update']>> | null = null;
     try {
-      const written = await this.#update(target.id, reason, revokedAt, nowMs);
+      written = await this.update(target.id, reason, revokedAt, nowMs);
       result = { id: target.id, user: written.user || target.user, outcome: written.outcome };
-      expiresAtMs = written.expiresAtMs;
     } catch (error) {
       result = { id: target.id, user: target.user, outcome: 'failed', error: describe(error) };
     }
-    if (result.outcome === 'revoked' && this.#options.blacklist && expiresAtMs !== null) {
-      result.blacklist = await this.#options.blacklist.write({ id: target.id, reason: reasonText(reason), expiresAtMs });
+    // Revoked now, or before (perhaps by another tool, or by a run whose blacklist write was
+    // lost): the blacklist must hold it either way, so running again repairs a missing key.
+    const blacklist = this.#options.blacklist;
+    if (blacklist && written && (written.outcome === 'revoked' || written.outcome === 'already_revoked')) {
+      try {
+        result.blacklist = await blacklist.write({
+          id: target.id,
+          reason: written.storedReason ?? reasonText(reason),
+          // Unknown expiry: the minimum blacklist lifetime (one hour) still applies.
+          expiresAtMs: written.expiresAtMs ?? this.#options.clock(),
+        });
+      } catch (error) {
+        result.blacklist = 'failed';
+        result.error = `the blacklist entry was neither written nor kept for retry (${describe(error)})`;
+      }
     }
 
     try {
@@ -162,7 +174,14 @@ export class SentinelRevoker {
     return result;
   }
 
-  async #update(id: string, reason: Reason, revokedAt: string, nowMs: number, retried = false): Promise<{ outcome: RevokeResult['outcome']; user: string; expiresAtMs: number | null }> {
+  /** One conditional write, classified; not part of the public surface (used by #revokeOne). */
+  private async update(
+    id: string,
+    reason: Reason,
+    revokedAt: string,
+    nowMs: number,
+    retried = false,
+  ): Promise<{ outcome: RevokeResult['outcome']; user: string; expiresAtMs: number | null; storedReason?: string }> {
     const { client, store } = this.#options;
     const names: Record<string, string> = {
       '#status': 'status',
@@ -218,9 +237,16 @@ export class SentinelRevoker {
     if (!item) return { outcome: 'not_found', user: '', expiresAtMs: null };
     const user = typeof item.user === 'string' ? item.user : '';
     const status = deriveStatus(item.status, item.expires_at, this.#options.clock());
-    if (status === 'revoked') return { outcome: 'already_revoked', user, expiresAtMs: null };
+    if (status === 'revoked') {
+      return {
+        outcome: 'already_revoked',
+        user,
+        expiresAtMs: expiryMs(item.expires_at),
+        ...(typeof item.revoked_reason === 'string' ? { storedReason: item.revoked_reason } : {}),
+      };
+    }
     if (status === 'expired') return { outcome: 'expired', user, expiresAtMs: null };
-    if (status === 'active' && !retried) return this.#update(id, reason, revokedAt, nowMs, true);
+    if (status === 'active' && !retried) return this.update(id, reason, revokedAt, nowMs, true);
     throw new Error(`the session is in an unexpected state (status ${JSON.stringify(item.status)})`);
   }
 }

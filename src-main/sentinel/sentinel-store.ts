@@ -95,7 +95,9 @@ export class SentinelStore implements SessionStore {
 
     const page = rows.slice(0, request.limit);
     const last = page[page.length - 1];
-    const more = rows.length > request.limit;
+    // More exist when rows beyond the page were read, or when a read stopped early (it had
+    // passed the page's last second) with items left: those are older, but still to come.
+    const more = rows.length > request.limit || reads.some((r) => r.startKey !== undefined);
     return {
       sessions: page.map((r) => r.session),
       ...(more && last ? { nextCursor: this.#cursors.encode({ query: plan.key, at: last.at, id: last.session.id }) } : {}),

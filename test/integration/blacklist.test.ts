@@ -52,6 +52,22 @@ describe('blacklist mirror: revoked:<id> in Redis beside the DynamoDB revocation
     redis.disconnect();
   });
 
+  it('repairs a missing blacklist entry when an already revoked session is revoked again', async () => {
+    const s = sentinelItem({ seconds: now() - 60 }, { expires_at: formatRfc3339Nano(now() + 2 * 3600, 0), ttl: now() + 2 * 3600 });
+    await table.put([s]);
+    // First revoked without a blacklist (as Sentinel's own CLI would).
+    await table.revoker(dir.path).revokeSessions({ ids: [s.id], reasonCode: 'security_incident', note: 'INC-7' });
+    const { redis, mirror } = mirrorFor(inject('redisUrl'));
+    const again = await table.revoker(dir.path, { blacklist: mirror }).revokeSessions({ ids: [s.id], reasonCode: 'offboarding' });
+    expect(again.results).toEqual([{ id: s.id, user: 'alice', outcome: 'already_revoked', blacklist: 'written' }]);
+    const check = new Redis(inject('redisUrl'));
+    // The value is the reason the store holds, not the one of this second attempt.
+    expect(await check.get(`revoked:${s.id}`)).toBe('security_incident: INC-7');
+    expect(await check.ttl(`revoked:${s.id}`)).toBeGreaterThan(2 * 3600 - 60);
+    check.disconnect();
+    redis.disconnect();
+  });
+
   it('computes the TTL rule exactly', () => {
     expect(blacklistTtlSeconds(10_000_500, 10_000_000)).toBe(3600);
     expect(blacklistTtlSeconds(10_000_000 + 7200_001, 10_000_000)).toBe(7201);

@@ -139,7 +139,8 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     const result = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'security_incident', '--blacklist-redis', redis.url, '--output', 'json', ...conn]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([{ id: s.id, user: 'alice', outcome: 'revoked', blacklist: 'pending' }]);
-    expect(await readFile(join(dir.path, 'blacklist-outbox.jsonl'), 'utf8')).toContain(s.id);
+    const { outboxPathFor } = await import('../../src-main/revocation/outbox');
+    expect(await readFile(outboxPathFor(dir.path, redis.url), 'utf8')).toContain(s.id);
   });
 
   it('reports a tampered ledger with exit 1 and the broken entry', async () => {
@@ -171,6 +172,7 @@ describe('saved connections (--connection NAME)', () => {
         connections: [
           { name: 'local-test', table: table.name, endpoint: inject('dynamoEndpoint') },
           { name: 'leaky', table: table.name, endpoint: inject('dynamoEndpoint'), blacklistRedis: 'redis://ops:hunter2@127.0.0.1:6379' },
+          { name: 'sneaky', table: table.name, endpoint: inject('dynamoEndpoint'), blacklistRedis: 'redis://127.0.0.1:6379/0?password=hunter2' },
         ],
       };
       await writeFile(join(dataDir, 'connections.json'), JSON.stringify(connections));
@@ -184,7 +186,8 @@ describe('saved connections (--connection NAME)', () => {
       // The ledger went to the same data directory the app uses.
       expect(existsSync(join(dataDir, 'ledger.jsonl'))).toBe(true);
       for (const [args, message] of [
-        [['--connection', 'nope'], 'no saved connection named "nope" (known: local-test, leaky)'],
+        [['--connection', 'nope'], 'no saved connection named "nope" (known: local-test, leaky, sneaky)'],
+        [['--connection', 'sneaky'], 'holds a password'],
         [['--connection', 'local-test', '--table', 'x'], 'use either --connection'],
         [['--connection', 'leaky'], 'holds a password'],
       ] as const) {

@@ -3,6 +3,7 @@ import type { SessionsQueryRequest } from '../../src-shared/contract';
 import type { SentinelItem } from '../../src-main/sentinel/sentinel-item';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { tempDir } from '../fixtures/temp-dir';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const T = NOW / 1000;
@@ -128,5 +129,33 @@ describe('query planner against DynamoDB Local', () => {
 
   it('refuses an unparsable time bound with a clear error', async () => {
     await expect(table.store().query({ status: 'any', since: '2026-02-30T00:00:00Z', limit: 5 })).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+});
+
+describe('paging when a filter drops most of what DynamoDB reads', () => {
+  it('still reaches the sessions behind 50 filtered-out ones (and users:revoke revokes them)', async () => {
+    const table = await createSentinelTable(inject('dynamoEndpoint'));
+    try {
+      const at = (s: number) => ({ seconds: T - s });
+      const newest = [sentinelItem(at(100), { user: 'alice' }), sentinelItem(at(101), { user: 'alice' })];
+      const revoked = Array.from({ length: 50 }, (_, i) => sentinelItem(at(102 + i), { user: 'alice', status: 'revoked', revoked_by: 'x', revoked_reason: 'y' }));
+      const oldest = sentinelItem(at(200), { user: 'alice' });
+      await table.put([...newest, ...revoked, oldest]);
+      const store = table.store(() => NOW);
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.query({ status: 'active', user: 'alice', limit: 2, ...(cursor ? { cursor } : {}) });
+        ids.push(...page.sessions.map((s) => s.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(ids).toEqual([...newest, oldest].map((s) => s.id));
+      const dir = await tempDir();
+      const report = await table.revoker(dir.path).revokeUsers({ users: ['alice'], reasonCode: 'offboarding' });
+      expect(report.results.map((r) => r.id).sort()).toEqual([...newest, oldest].map((s) => s.id).sort());
+      await dir.remove();
+    } finally {
+      await table.drop();
+    }
   });
 });

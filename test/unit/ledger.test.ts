@@ -99,6 +99,34 @@ describe('the hash-chained ledger', () => {
     expect(await ledger.verify()).toMatchObject({ ok: false, verifiedEntries: 2, reason: expect.stringContaining('dropped') });
   });
 
+  it('refuses to append after entries were dropped, so the next head cannot hide it', async () => {
+    await ledger.append([record(1), record(2), record(3)]);
+    const all = await lines();
+    await rewrite(all.slice(0, 2));
+    await expect(ledger.append([record(4)])).rejects.toThrow(/head checkpoint/);
+    expect(await ledger.verify()).toMatchObject({ ok: false, reason: expect.stringContaining('dropped') });
+  });
+
+  it('refuses to append after an altered last entry was re-hashed', async () => {
+    await ledger.append([record(1), record(2)]);
+    const all = await lines();
+    const { createHash } = await import('node:crypto');
+    const parsed = JSON.parse(all[1] as string);
+    parsed.outcome = 'failed';
+    delete parsed.hash;
+    parsed.hash = createHash('sha256').update(JSON.stringify(parsed)).digest('hex');
+    await rewrite([all[0] as string, JSON.stringify(parsed)]);
+    await expect(ledger.append([record(3)])).rejects.toThrow(/head checkpoint/);
+  });
+
+  it('treats a removed head file as tampering', async () => {
+    await ledger.append([record(1), record(2)]);
+    const { unlink } = await import('node:fs/promises');
+    await unlink(`${ledger.path}.head`);
+    expect(await ledger.verify()).toMatchObject({ ok: false, reason: expect.stringContaining('head checkpoint file is missing') });
+    await expect(ledger.append([record(3)])).rejects.toThrow(/head is missing/);
+  });
+
   it('detects a deleted ledger whose head remains', async () => {
     await ledger.append([record(1)]);
     const { unlink } = await import('node:fs/promises');
