@@ -159,7 +159,7 @@ function PreviewAndRevoke({ preview, revoke }: { preview: UserPreview[]; revoke:
         <form onSubmit={submit} noValidate className="offboarding-form">
           <h2>3. Revoke</h2>
           <p>
-            Cut off {total} sessions of {withSessions.length} users in{' '}
+            Cut off {plural(total, 'session')} of {plural(withSessions.length, 'user')} in{' '}
             <strong className={`env-label ${/^prod/i.test(info.data?.connection.environment ?? '') ? 'env-production' : 'env-other'}`}>
               {(info.data?.connection.environment ?? '').toUpperCase()}
             </strong>
@@ -187,7 +187,7 @@ function PreviewAndRevoke({ preview, revoke }: { preview: UserPreview[]; revoke:
           {revoke.isPending ? <RevokeProgress progress={revoke.progress} expected={total} /> : null}
           <div className="dialog-actions">
             <button type="submit" className="danger-button" disabled={revoke.isPending}>
-              Revoke {total} sessions of {withSessions.length} users
+              Revoke {plural(total, 'session')} of {plural(withSessions.length, 'user')}
             </button>
           </div>
         </form>
@@ -270,4 +270,8 @@ function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
       </div>
     </div>
   );
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
