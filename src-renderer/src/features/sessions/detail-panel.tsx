@@ -136,11 +136,23 @@ function Exposure({ session, now }: { session: Session; now: number }) {
   );
 }
 
+/** Longer store values are cut here, so the panel's actions stay in reach; one click shows all. */
+const FIELD_PREVIEW = 500;
+
 function Field({ label, children, mono }: { label: string; children: string; mono?: boolean }) {
+  const [full, setFull] = useState(false);
+  const long = children.length > FIELD_PREVIEW;
   return (
     <div>
       <dt>{label}</dt>
-      <dd className={mono ? 'mono' : undefined}>{children || '—'}</dd>
+      <dd className={mono ? 'mono' : undefined}>
+        {children ? (long && !full ? `${children.slice(0, FIELD_PREVIEW)}…` : children) : '—'}
+        {long ? (
+          <button type="button" className="link-button small" onClick={() => setFull(!full)}>
+            {full ? ' Show less' : ` Show all ${children.length.toLocaleString('en-US')} characters`}
+          </button>
+        ) : null}
+      </dd>
     </div>
   );
 }
