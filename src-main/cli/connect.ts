@@ -12,6 +12,7 @@ import { BlacklistMirror, blacklistRedisClient } from '../revocation/blacklist';
 import { DurableOutbox, outboxPathFor } from '../revocation/outbox';
 import { SentinelRevoker } from '../revocation/sentinel-revoker';
 import { CursorCodec } from '../sentinel/cursor';
+import { dynamoClientOptions, LOCAL_CREDENTIALS } from '../sentinel/dynamo-client-options';
 import { SentinelStore } from '../sentinel/sentinel-store';
 import { StoreUnreachableError, UsageError } from './cli-errors';
 
@@ -33,9 +34,9 @@ export interface CliConnection {
   close(): Promise<void>;
 }
 
-/** The ledger alone, for `ledger verify|list`, which need no store. */
-export function ledgerFrom(flags: ConnectionFlags): Ledger {
-  return new Ledger(flags.ledger ?? join(defaultDataDir(), 'ledger.jsonl'));
+/** The ledger: `--ledger`, or the one in the app's data directory (shared with the app). */
+export function ledgerFrom(flags: ConnectionFlags, dataDir = defaultDataDir()): Ledger {
+  return new Ledger(flags.ledger ?? join(dataDir, 'ledger.jsonl'));
 }
 
 /** Builds the DynamoDB client, store, ledger and (optionally) blacklist mirror from flags. */
@@ -62,13 +63,10 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
 
   const common: DynamoDBClientConfig = {
     region,
-    // Pinned, so a throttled write is retried a known number of times and then reported failed.
-    maxAttempts: 3,
-    retryMode: 'standard',
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 10000 },
+    ...dynamoClientOptions(3000),
     ...(flags.awsProfile ? { profile: flags.awsProfile } : {}),
     // DynamoDB Local accepts any key; never look for real credentials to talk to it.
-    ...(local && !flags.awsProfile ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(local && !flags.awsProfile ? { credentials: LOCAL_CREDENTIALS } : {}),
   };
   const base = new DynamoDBClient({ ...common, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) });
   const client = DynamoDBDocumentClient.from(base);
@@ -85,7 +83,7 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   }
 
   const store = new SentinelStore({ client, tableName: flags.table, cursors: new CursorCodec(randomBytes(32)) });
-  const ledger = flags.ledger ? new Ledger(flags.ledger) : new Ledger(join(dataDir, 'ledger.jsonl'));
+  const ledger = ledgerFrom(flags, dataDir);
   let redis: Redis | undefined;
   let mirror: BlacklistMirror | undefined;
   if (flags.blacklistRedis) {

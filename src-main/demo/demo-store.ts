@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { dynamoClientOptions, LOCAL_CREDENTIALS } from '../sentinel/dynamo-client-options';
 import { sentinelTableDefinition } from '../sentinel/table-schema';
 import { demoSessions } from './demo-seed';
 
@@ -49,11 +50,8 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    // Pinned, so a throttled write is retried a known number of times and then reported failed.
-    maxAttempts: 3,
-    retryMode: 'standard',
-    requestHandler: { connectionTimeout: 2000, requestTimeout: 10000 },
+    credentials: LOCAL_CREDENTIALS,
+    ...dynamoClientOptions(2000),
   });
 }
 

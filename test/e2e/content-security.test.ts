@@ -1,28 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
-import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
-import { tempDir } from '../fixtures/temp-dir';
-import { launchChromium, openApp, serveBuiltRenderer, type RendererServer } from './harness';
+import type { Workspace } from '../../src-main/workspace';
+import { openApp, withDemoEnvironment, type RendererServer } from './harness';
 
 describe('the Content-Security-Policy, in Chromium', () => {
   let browser: Browser;
   let server: RendererServer;
   let workspace: Workspace;
-  let dataDir: { path: string; remove: () => Promise<void> };
-
-  beforeAll(async () => {
-    dataDir = await tempDir();
-    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0', dataDir.path, { chooseSavePath: async () => null, notify: () => undefined })]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await workspace?.close();
-    await dataDir?.remove();
-  });
+  withDemoEnvironment((env) => ({ browser, server, workspace } = env));
 
   it('is written into the built index.html from the one policy in src-shared', () => {
     const html = readFileSync(resolve(__dirname, '../../out/renderer/index.html'), 'utf8').replaceAll('&#39;', "'");

@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { APP_HOST, CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
 import { createDispatch, type HandlerTable } from '../../src-main/ipc/dispatch';
 import { resolveRendererFile } from '../../src-main/renderer-files';
+import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
+import { tempDir, type TempDir } from '../fixtures/temp-dir';
 
 const OUT = resolve(__dirname, '../../out');
 export const SCREENSHOTS = resolve(__dirname, '../../test-results/screenshots');
@@ -146,4 +149,35 @@ export async function seriousViolations(page: Page, where = 'page'): Promise<str
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${where}: ${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+
+export interface DemoEnvironment {
+  browser: Browser;
+  server: RendererServer;
+  workspace: Workspace;
+}
+
+/**
+ * Hooks for a file that opens the app on the embedded demo store: Chromium, the served renderer
+ * and a demo workspace with its own data directory, all stopped afterwards.
+ */
+export function withDemoEnvironment(set: (env: DemoEnvironment) => void): void {
+  let env: DemoEnvironment | undefined;
+  let dataDir: TempDir | undefined;
+  beforeAll(async () => {
+    dataDir = await tempDir();
+    const [browser, server, workspace] = await Promise.all([
+      launchChromium(),
+      serveBuiltRenderer(),
+      openDemoWorkspace('0.1.0', dataDir.path, { chooseSavePath: async () => null, notify: () => undefined }),
+    ]);
+    env = { browser, server, workspace };
+    set(env);
+  });
+  afterAll(async () => {
+    await env?.browser.close();
+    await env?.server.close();
+    await env?.workspace.close();
+    await dataDir?.remove();
+  });
 }

@@ -4,10 +4,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
-import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
+import type { Workspace } from '../../src-main/workspace';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
-import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
+import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, withDemoEnvironment, type RendererServer } from './harness';
 
 const INFO: AppInfo = {
   version: '0.1.0',
@@ -264,18 +264,7 @@ describe('the demo store in Chromium', () => {
   let browser: Browser;
   let server: RendererServer;
   let workspace: Workspace;
-  let dataDir: { path: string; remove: () => Promise<void> };
-
-  beforeAll(async () => {
-    dataDir = await tempDir();
-    [browser, server, workspace] = await Promise.all([launchChromium(), serveBuiltRenderer(), openDemoWorkspace('0.1.0', dataDir.path, { chooseSavePath: async () => null, notify: () => undefined })]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await workspace?.close();
-    await dataDir?.remove();
-  });
+  withDemoEnvironment((env) => ({ browser, server, workspace } = env));
 
   it.each(['light', 'dark'] as const)('is marked DEMO on screen (%s)', async (colorScheme) => {
     const app = await openApp(browser, server, workspace.handlers, { colorScheme });

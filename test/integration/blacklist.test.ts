@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { BlacklistMirror, blacklistRedisClient, blacklistTtlSeconds } from '../../src-main/revocation/blacklist';
 import { DurableOutbox } from '../../src-main/revocation/outbox';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
-import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
-import { tempDir } from '../fixtures/temp-dir';
+import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -15,16 +14,7 @@ describe('blacklist mirror: revoked:<id> in Redis beside the DynamoDB revocation
   let table: TestTable;
   let dir: { path: string; remove: () => Promise<void> };
 
-  beforeAll(async () => {
-    table = await createSentinelTable(inject('dynamoEndpoint'));
-  });
-  afterAll(async () => {
-    await table?.drop();
-  });
-  beforeEach(async () => {
-    dir = await tempDir();
-    return () => dir.remove();
-  });
+  withTableAndDir({ table: (t) => (table = t), dir: (d) => (dir = d) });
 
   const mirrorFor = (url: string) => {
     const redis = blacklistRedisClient(url);

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { startRedisServer } from '../fixtures/redis-server';
 import { runCli } from '../fixtures/run-cli';
-import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { createSentinelTable, sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -17,17 +17,10 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
   let conn: string[];
   let ledgerPath: string;
 
-  beforeAll(async () => {
-    table = await createSentinelTable(inject('dynamoEndpoint'));
-  });
-  afterAll(async () => {
-    await table?.drop();
-  });
-  beforeEach(async () => {
-    dir = await tempDir();
+  withTableAndDir({ table: (t) => (table = t), dir: (d) => (dir = d) });
+  beforeEach(() => {
     ledgerPath = join(dir.path, 'ledger.jsonl');
     conn = ['--table', table.name, '--endpoint', inject('dynamoEndpoint'), '--ledger', ledgerPath];
-    return () => dir.remove();
   });
   const status = async (id: string) => (await table.client.send(new GetCommand({ TableName: table.name, Key: { id }, ConsistentRead: true }))).Item;
 

@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { createDispatch } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
-import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
-import { tempDir } from '../fixtures/temp-dir';
+import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
 const INFO: AppInfo = { version: 't', connection: { name: 'test', kind: 'dynamodb', environment: 'test', table: 't' }, operator: 'local:tester' };
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
@@ -23,16 +22,9 @@ describe('revocation against DynamoDB Local', () => {
   let dir: { path: string; remove: () => Promise<void> };
   let ledger: Ledger;
 
-  beforeAll(async () => {
-    table = await createSentinelTable(inject('dynamoEndpoint'));
-  });
-  afterAll(async () => {
-    await table?.drop();
-  });
-  beforeEach(async () => {
-    dir = await tempDir();
+  withTableAndDir({ table: (t) => (table = t), dir: (d) => (dir = d) });
+  beforeEach(() => {
     ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
-    return () => dir.remove();
   });
 
   const item = async (id: string) => (await table.client.send(new GetCommand({ TableName: table.name, Key: { id }, ConsistentRead: true }))).Item;

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { localDynamoClient } from '../../src-main/demo/demo-store';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
-import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
-import { tempDir } from '../fixtures/temp-dir';
+import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
 /** DynamoDB Local never throttles: these errors are thrown from SDK middleware, inside its retry loop. */
 function injectingClient(endpoint: string, failAttempt: (attempt: number, id: string) => Error | null) {
@@ -36,16 +35,7 @@ describe('throttled and failing writes', () => {
   let dir: { path: string; remove: () => Promise<void> };
   const now = () => Math.floor(Date.now() / 1000);
 
-  beforeAll(async () => {
-    table = await createSentinelTable(inject('dynamoEndpoint'));
-  });
-  afterAll(async () => {
-    await table?.drop();
-  });
-  beforeEach(async () => {
-    dir = await tempDir();
-    return () => dir.remove();
-  });
+  withTableAndDir({ table: (t) => (table = t), dir: (d) => (dir = d) });
 
   const revokerWith = (client: DynamoDBDocumentClient, ledger: Ledger) =>
     new SentinelRevoker({ client, store: table.store(), ledger, operator: 'local:t', connection: 'test' });
