@@ -1,14 +1,14 @@
 import type { AppInfo } from '../src-shared/contract';
 import type { Emit, HandlerTable } from './ipc/dispatch';
 import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
-import type { ProgressListener } from './revocation/sentinel-revoker';
+import type { ProgressListener } from './revocation/revoker';
 import type { Ledger } from './ledger/ledger';
-import type { SentinelRevoker } from './revocation/sentinel-revoker';
+import type { Revoker } from './revocation/revoker';
 import type { SessionStore } from './session-store';
 
 export interface HandlerDependencies {
   store: SessionStore;
-  revoker: SentinelRevoker;
+  revoker: Revoker;
   ledger: Ledger;
   /** The active connection and operator, decided in main. */
   info: () => AppInfo;

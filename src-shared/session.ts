@@ -10,8 +10,14 @@ import { SESSION_STATUSES } from './session-status';
 export const SessionStatusSchema = z.enum(SESSION_STATUSES);
 export type { SessionStatus } from './session-status';
 
-/** Sentinel session id: 16 lowercase hex chars. */
-export const SessionIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'a session id is 16 lowercase hex characters');
+/**
+ * A session id: Sentinel's are 16 lowercase hex characters, web sessions' are tokens (UUIDs,
+ * base64url). Letters, digits, `_` and `-` only, so an id can never smuggle a key separator or a
+ * SCAN pattern into a Redis key.
+ */
+export const SessionIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'a session id is 1 to 128 letters, digits, "_" or "-"');
 
 /**
  * A time from the store, normalised to UTC with exactly nine fraction digits
@@ -43,5 +49,9 @@ export const SessionSchema = z.strictObject({
   /** When it was revoked (our `revoked_at`; null for revocations by other tools). */
   revokedAt: ExactTimeSchema,
   revokedReason: z.string().nullable(),
+  /** Web sessions (Redis) only: the user's e-mail, client address and browser. */
+  email: z.string().optional(),
+  ipAddress: z.string().optional(),
+  userAgent: z.string().optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;

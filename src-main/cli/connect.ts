@@ -3,20 +3,33 @@ import { dirname, join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
+import { readFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import { defaultDataDir } from '../app-paths';
 import { loadSavedConnection, SavedConnectionError, type SavedConnection } from '../connections/saved-connections';
 import { Ledger } from '../ledger/ledger';
-import { isLocalEndpoint, resolveOperator } from '../operator-identity';
+import { isLocalEndpoint, localOperator, resolveOperator } from '../operator-identity';
 import { BlacklistMirror, blacklistRedisClient } from '../revocation/blacklist';
 import { DurableOutbox, outboxPathFor } from '../revocation/outbox';
+import type { Revoker } from '../revocation/revoker';
 import { SentinelRevoker } from '../revocation/sentinel-revoker';
+import type { SessionStore } from '../session-store';
+import { RedisSessionStore } from '../web-sessions/redis-session-store';
+import { connectRedis, parseRedisUrls, redactUrl, RedisTargetError, type RedisTarget } from '../web-sessions/redis-target';
+import { RedisRevoker } from '../web-sessions/redis-writer';
 import { CursorCodec } from '../sentinel/cursor';
 import { dynamoClientOptions, LOCAL_CREDENTIALS } from '../sentinel/dynamo-client-options';
 import { SentinelStore } from '../sentinel/sentinel-store';
 import { StoreUnreachableError, UsageError } from './cli-errors';
 
 export interface ConnectionFlags {
+  /** Which kind of store: Sentinel sessions in DynamoDB (default) or web sessions in Redis. */
+  store?: string | undefined;
+  /** Web-session Redis: one URL, or cluster seed nodes. */
+  redis?: string[] | undefined;
+  redisCluster?: boolean | undefined;
+  /** PEM file of a private CA for `rediss://`. */
+  redisCa?: string | undefined;
   table?: string | undefined;
   region?: string | undefined;
   endpoint?: string | undefined;
@@ -27,10 +40,10 @@ export interface ConnectionFlags {
 }
 
 export interface CliConnection {
-  store: SentinelStore;
+  store: SessionStore;
   ledger: Ledger;
   /** Resolves the operator identity (STS for AWS) and builds the revoker. */
-  revoker(): Promise<SentinelRevoker>;
+  revoker(): Promise<Revoker>;
   close(): Promise<void>;
 }
 
@@ -39,8 +52,13 @@ export function ledgerFrom(flags: ConnectionFlags, dataDir = defaultDataDir()): 
   return new Ledger(flags.ledger ?? join(dataDir, 'ledger.jsonl'));
 }
 
-/** Builds the DynamoDB client, store, ledger and (optionally) blacklist mirror from flags. */
+/** Builds the store, ledger and revoker from flags: DynamoDB (with an optional blacklist) or Redis. */
 export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, dataDir = defaultDataDir(env)): Promise<CliConnection> {
+  const kind = flags.store ?? 'dynamodb';
+  if (kind !== 'dynamodb' && kind !== 'redis') throw new UsageError('--store must be dynamodb or redis');
+  const redisFlags = flags.redis?.length || flags.redisCluster || flags.redisCa;
+  if (kind === 'redis') return connectWebSessions(flags, env, dataDir);
+  if (redisFlags) throw new UsageError('--redis, --redis-cluster and --redis-ca are for --store redis (for a DynamoDB blacklist use --blacklist-redis)');
   if (flags.connection !== undefined) {
     if (flags.table || flags.region || flags.endpoint || flags.awsProfile || flags.blacklistRedis) {
       throw new UsageError('use either --connection or --table/--region/--endpoint/--aws-profile/--blacklist-redis, not both');
@@ -108,6 +126,49 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
       await mirror?.stop();
       redis?.disconnect();
       client.destroy();
+    },
+  };
+}
+
+/** Web sessions in Redis (`--store redis --redis URL`); the password may come from the environment. */
+async function connectWebSessions(flags: ConnectionFlags, env: NodeJS.ProcessEnv, dataDir: string): Promise<CliConnection> {
+  if (flags.connection !== undefined || flags.table || flags.region || flags.endpoint || flags.awsProfile || flags.blacklistRedis) {
+    throw new UsageError('--store redis takes --redis (and --redis-cluster, --redis-ca, --ledger), not DynamoDB options');
+  }
+  if (!flags.redis?.length) throw new UsageError('--redis URL is required with --store redis');
+  const target: RedisTarget = {
+    urls: flags.redis,
+    cluster: flags.redisCluster === true || flags.redis.length > 1,
+    ...(env.SESSION_WARDEN_REDIS_PASSWORD ? { password: env.SESSION_WARDEN_REDIS_PASSWORD } : {}),
+  };
+  try {
+    parseRedisUrls(target);
+  } catch (error) {
+    if (error instanceof RedisTargetError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+  if (flags.redisCa) {
+    try {
+      target.tlsCa = await readFile(flags.redisCa);
+    } catch (error) {
+      throw new UsageError(`cannot read --redis-ca ${flags.redisCa}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+    }
+  }
+  const where = flags.redis.map(redactUrl).join(',');
+  let client: Awaited<ReturnType<typeof connectRedis>>;
+  try {
+    client = await connectRedis(target);
+  } catch (error) {
+    throw new StoreUnreachableError(`cannot reach Redis at ${where}: ${redactUrl((error as Error).message)}`, { cause: error });
+  }
+  const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
+  const ledger = ledgerFrom(flags, dataDir);
+  return {
+    store,
+    ledger,
+    revoker: async () => new RedisRevoker({ client, store, ledger, operator: localOperator(), connection: `redis:${where}` }),
+    close: async () => {
+      client.disconnect();
     },
   };
 }

@@ -15,6 +15,10 @@ import { USAGE } from './usage';
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
+  store: { type: 'string' },
+  redis: { type: 'string', multiple: true },
+  'redis-cluster': { type: 'boolean' },
+  'redis-ca': { type: 'string' },
   table: { type: 'string' },
   region: { type: 'string' },
   endpoint: { type: 'string' },
@@ -36,7 +40,7 @@ const OPTIONS = {
   'from-file': { type: 'string' },
 } as const;
 
-const CONNECTION_OPTIONS = ['table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
+const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
 const ALLOWED: Record<string, string[]> = {
   'sessions list': [...CONNECTION_OPTIONS, 'output', 'status', 'user', 'profile', 'server-instance', 'since', 'until', 'limit'],
   'sessions show': [...CONNECTION_OPTIONS, 'output'],
@@ -60,7 +64,7 @@ export interface Io {
   now: () => number;
 }
 
-type Values = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
+type Values = Partial<Record<keyof typeof OPTIONS, string | boolean | string[]>>;
 
 /** Runs one command line; returns the exit code. Never throws. */
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -135,7 +139,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       return withConnection(flags, async (conn) => {
         const session = await conn.store.get(id);
         if (!session) {
-          io.err(`session-warden: no session ${id} in the table`);
+          io.err(`session-warden: no session ${id} in the store`);
           return EXIT.incomplete;
         }
         io.out(formatSession(session, output));
@@ -208,6 +212,10 @@ async function withConnection(flags: ConnectionFlags, work: (conn: Awaited<Retur
 function connectionFlags(values: Values): ConnectionFlags {
   const text = (key: keyof typeof OPTIONS) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
   return {
+    store: text('store'),
+    redis: Array.isArray(values.redis) ? values.redis : undefined,
+    redisCluster: values['redis-cluster'] === true,
+    redisCa: text('redis-ca'),
     table: text('table'),
     region: text('region'),
     endpoint: text('endpoint'),

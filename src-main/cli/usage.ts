@@ -1,5 +1,11 @@
 /** Help texts, one per command, printed by `--help`. */
 const CONNECTION = `Connection (either a saved one, or flags):
+  --store KIND              dynamodb (default: Sentinel sessions) or redis (web sessions)
+  --redis URL               with --store redis: redis:// or rediss:// (TLS) URL; give it several
+                            times for a cluster's seed nodes. The password is best passed in
+                            SESSION_WARDEN_REDIS_PASSWORD rather than in the URL.
+  --redis-cluster           the Redis is a cluster (implied by several --redis)
+  --redis-ca FILE           PEM CA certificate for rediss:// with a private CA
   --connection NAME         a saved connection from connections.json in the app's data directory
   --table NAME              Sentinel session table (required without --connection)
   --region REGION           AWS region (or AWS_REGION); "local" for a local endpoint

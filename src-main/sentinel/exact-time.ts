@@ -57,3 +57,9 @@ export function formatRfc3339Nano(epochSeconds: number, nanos: number): string {
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
+
+/** Milliseconds since the epoch of an RFC 3339 time; null when the value is not one. */
+export function epochMillis(value: unknown): number | null {
+  const exact = typeof value === 'string' ? parseExactTime(value) : null;
+  return exact ? exact.epochSeconds * 1000 + Math.floor(exact.nanos / 1e6) : null;
+}

@@ -98,7 +98,7 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     ['no reason code', ['sessions', 'revoke', 'abcdefabcdef0002']],
     ['an unknown reason code', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'boredom']],
     ['"other" without a note', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'other']],
-    ['a malformed id', ['sessions', 'revoke', 'ABC', '--reason-code', 'offboarding']],
+    ['a malformed id', ['sessions', 'revoke', 'session:*', '--reason-code', 'offboarding']],
     ['an unknown flag', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'offboarding', '--revoked-by', 'mallory']],
     ['a flag of another command', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'offboarding', '--status', 'active']],
     ['an unknown command', ['sessions', 'delete']],

@@ -131,7 +131,7 @@ describe('revocation against DynamoDB Local', () => {
     await table.put([target]);
     const dispatch = createDispatch(table.handlers(dir.path, INFO), { trustedOrigins: ['app://warden'] });
     const bad = [
-      ['sessions:revoke', { ids: ['NOT-A-SESSION-ID'], reasonCode: 'offboarding' }, 'ids.0'],
+      ['sessions:revoke', { ids: ['revoked:* OR 1=1'], reasonCode: 'offboarding' }, 'ids.0'],
       ['sessions:revoke', { ids: [target.id], reasonCode: 'because' }, 'reasonCode'],
       ['sessions:revoke', { ids: [target.id], reasonCode: 'other' }, 'note'],
       ['sessions:revoke', { ids: [target.id], reasonCode: 'other', note: '   ' }, 'note'],

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import type { ReasonCode, RevokeReport, RevokeResult, RevokeSessionsRequest, RevokeUsersRequest, UserPreview } from '../../src-shared/revocation';
+import type { LedgerRecord } from '../ledger/ledger-entry';
+import type { Ledger } from '../ledger/ledger';
+import { formatRfc3339Nano } from '../sentinel/exact-time';
+import type { SessionStore } from '../session-store';
+import type { BlacklistMirror } from './blacklist';
+import { mapConcurrent } from './concurrency';
+
+export interface Reason {
+  reasonCode: ReasonCode;
+  note?: string | undefined;
+  ticket?: string | undefined;
+}
+
+/** What one store-specific write did to one session. */
+export interface WriteOutcome {
+  outcome: RevokeResult['outcome'];
+  /** The session's user, as the store says (empty when not found). */
+  user: string;
+  /** When the session expires, for the blacklist TTL; null when unknown. */
+  expiresAtMs: number | null;
+  /** The reason already stored by an earlier revocation (kept in the blacklist entry). */
+  storedReason?: string;
+}
+
+/**
+ * Revokes one session in one store, atomically, and says what happened. Throws only for store
+ * trouble (the attempt is then `failed`). `revokedAt` is the exact time to record.
+ */
+export interface SessionWriter {
+  revoke(id: string, reason: Reason, revokedAt: string, nowMs: number): Promise<WriteOutcome>;
+}
+
+export interface RevokerOptions {
+  store: SessionStore;
+  writer: SessionWriter;
+  ledger: Ledger;
+  /** `revoked_by`: decided in main (AWS caller or local OS user), never by the caller. */
+  operator: string;
+  /** Connection name, for the ledger. */
+  connection: string;
+  /** Mirror of revocations into a Redis blacklist (DynamoDB connections that have one). */
+  blacklist?: BlacklistMirror;
+  clock?: () => number;
+  /** Sessions revoked at once in bulk work. */
+  concurrency?: number;
+}
+
+export type ProgressListener = (progress: { done: number; total: number }) => void;
+
+interface Target {
+  id: string;
+  /** Known for users:revoke; learned from the store for sessions:revoke. */
+  user: string;
+}
+
+/**
+ * Runs revocations against any store: every attempt and its outcome are in the ledger before the
+ * caller hears of them, bulk work reports each session and never stops at the first failure, and
+ * running again is safe. The store-specific write is the `SessionWriter`.
+ */
+export class Revoker {
+  readonly #options: Required<Omit<RevokerOptions, 'blacklist'>> & Pick<RevokerOptions, 'blacklist'>;
+
+  constructor(options: RevokerOptions) {
+    this.#options = { clock: Date.now, concurrency: 16, ...options };
+  }
+
+  get operator(): string {
+    return this.#options.operator;
+  }
+
+  async revokeSessions(request: RevokeSessionsRequest, onProgress?: ProgressListener): Promise<RevokeReport> {
+    const targets = [...new Set(request.ids)].map((id) => ({ id, user: '' }));
+    const run = randomUUID();
+    return { run, results: await this.#revokeAll(targets, request, run, onProgress), operator: this.operator, usersWithoutActiveSessions: [] };
+  }
+
+  /** Every active session of each user, found through the store's per-user index. */
+  async revokeUsers(request: RevokeUsersRequest, onProgress?: ProgressListener): Promise<RevokeReport> {
+    const users = [...new Set(request.users)];
+    const targets: Target[] = [];
+    const without: string[] = [];
+    for (const user of users) {
+      const ids = await this.activeSessionIds(user);
+      if (ids.length === 0) without.push(user);
+      targets.push(...ids.map((id) => ({ id, user })));
+    }
+    const run = randomUUID();
+    return { run, results: await this.#revokeAll(targets, request, run, onProgress), operator: this.operator, usersWithoutActiveSessions: without };
+  }
+
+  /**
+   * For an offboarding list: each user's active sessions (counted up to 500), and whether the
+   * store knows the name at all (any session in any status), to flag typos before revoking.
+   */
+  async previewUsers(users: string[]): Promise<UserPreview[]> {
+    const { store } = this.#options;
+    return mapConcurrent([...new Set(users)], 8, async (user) => {
+      const active = await store.query({ status: 'active', user, limit: 500 });
+      const known = active.sessions.length > 0 || (await store.query({ status: 'any', user, limit: 1 })).sessions.length > 0;
+      return { user, activeSessions: active.sessions.length, more: active.nextCursor !== undefined, known };
+    });
+  }
+
+  /** Ids of a user's active sessions, all pages. */
+  async activeSessionIds(user: string): Promise<string[]> {
+    const ids = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.#options.store.query({ status: 'active', user, limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const session of page.sessions) ids.add(session.id);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return [...ids];
+  }
+
+  async #revokeAll(targets: Target[], reason: Reason, run: string, onProgress?: ProgressListener): Promise<RevokeResult[]> {
+    onProgress?.({ done: 0, total: targets.length });
+    return mapConcurrent(targets, this.#options.concurrency, (target) => this.#revokeOne(target, reason, run), (done, total) =>
+      onProgress?.({ done, total }),
+    );
+  }
+
+  async #revokeOne(target: Target, reason: Reason, run: string): Promise<RevokeResult> {
+    const { ledger, clock, writer } = this.#options;
+    const nowMs = clock();
+    const revokedAt = formatRfc3339Nano(Math.floor(nowMs / 1000), (nowMs % 1000) * 1_000_000);
+    const record = (fields: Partial<LedgerRecord> & Pick<LedgerRecord, 'kind'>): LedgerRecord => ({
+      time: new Date(clock()).toISOString(),
+      operator: this.operator,
+      connection: this.#options.connection,
+      run,
+      sessionId: target.id,
+      user: target.user,
+      reasonCode: reason.reasonCode,
+      ...(reason.note ? { note: reason.note } : {}),
+      ...(reason.ticket ? { ticket: reason.ticket } : {}),
+      revokedAt,
+      ...fields,
+    });
+
+    try {
+      await ledger.append([record({ kind: 'attempt' })]);
+    } catch (error) {
+      return { id: target.id, user: target.user, outcome: 'failed', error: `not attempted: the ledger could not be written (${describe(error)})` };
+    }
+
+    let result: RevokeResult;
+    let written: WriteOutcome | null = null;
+    try {
+      written = await writer.revoke(target.id, reason, revokedAt, nowMs);
+      result = { id: target.id, user: written.user || target.user, outcome: written.outcome };
+    } catch (error) {
+      result = { id: target.id, user: target.user, outcome: 'failed', error: describe(error) };
+    }
+    // Revoked now, or before (perhaps by another tool, or by a run whose blacklist write was
+    // lost): the blacklist must hold it either way, so running again repairs a missing key.
+    const blacklist = this.#options.blacklist;
+    if (blacklist && written && (written.outcome === 'revoked' || written.outcome === 'already_revoked')) {
+      try {
+        result.blacklist = await blacklist.write({
+          id: target.id,
+          reason: written.storedReason ?? reasonText(reason),
+          // Unknown expiry: the minimum blacklist lifetime (one hour) still applies.
+          expiresAtMs: written.expiresAtMs ?? this.#options.clock(),
+        });
+      } catch (error) {
+        result.blacklist = 'failed';
+        result.error = `the blacklist entry was neither written nor kept for retry (${describe(error)})`;
+      }
+    }
+
+    try {
+      await ledger.append([
+        record({
+          kind: 'outcome',
+          user: result.user,
+          outcome: result.outcome,
+          ...(result.blacklist ? { blacklist: result.blacklist } : {}),
+          ...(result.error ? { error: result.error } : {}),
+        }),
+      ]);
+    } catch (error) {
+      // The store changed but the ledger holds only the attempt: the operator must know.
+      return { ...result, outcome: 'failed', error: `${result.outcome} in the store, but the ledger could not record the outcome (${describe(error)})` };
+    }
+    return result;
+  }
+}
+
+/** The reason as stored for other tools to read: `<code>: <note>` or `<code>`. */
+export function reasonText(reason: Reason): string {
+  return reason.note ? `${reason.reasonCode}: ${reason.note}` : reason.reasonCode;
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
+  return String(error);
+}

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
+import type { Session, SessionStatus } from '../../src-shared/session';
+import { SESSION_STATUSES } from '../../src-shared/session-status';
+import { WardenError } from '../errors';
+import type { SessionStore } from '../session-store';
+import { CursorCodec, InvalidCursorError } from '../sentinel/cursor';
+import { epochMillis } from '../sentinel/exact-time';
+import { scanNodes, type RedisClient } from './redis-target';
+import { idOfSessionKey, keys, parseRecord, toWebSession } from './web-session-record';
+
+export interface RedisSessionStoreOptions {
+  client: RedisClient;
+  cursors: CursorCodec;
+  clock?: () => number;
+  /** SCAN / SSCAN `COUNT` hint: keys looked at per round trip. */
+  scanCount?: number;
+  /** Round trips one page may take before it is returned short (with a cursor to go on). */
+  maxBatchesPerPage?: number;
+}
+
+type Source = 'user-set' | 'scan';
+
+/**
+ * Web sessions from Redis, in the web application's layout. A user's live sessions come from
+ * `user_sessions:<userId>` (SSCAN); everything else from an incremental `SCAN MATCH session:*`,
+ * never `KEYS`. Pages follow the SCAN cursor, so they come in the server's order (each page is
+ * sorted newest first) and may hold a little more than `limit`: a SCAN batch is never split,
+ * because a cursor cannot point inside one without risking a session being skipped.
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly #client: RedisClient;
+  readonly #cursors: CursorCodec;
+  readonly #clock: () => number;
+  readonly #scanCount: number;
+  readonly #maxBatches: number;
+
+  constructor(options: RedisSessionStoreOptions) {
+    this.#client = options.client;
+    this.#cursors = options.cursors;
+    this.#clock = options.clock ?? Date.now;
+    this.#scanCount = options.scanCount ?? 500;
+    this.#maxBatches = options.maxBatchesPerPage ?? 200;
+  }
+
+  async query(request: SessionsQueryRequest): Promise<SessionsPage> {
+    if (request.profile !== undefined || request.serverInstance !== undefined) {
+      throw new WardenError('VALIDATION', 'web sessions have no profile or server instance: filter by user, status or time');
+    }
+    const statuses = new Set<SessionStatus>(request.status === 'any' ? SESSION_STATUSES : Array.isArray(request.status) ? request.status : [request.status]);
+    // The user's set holds only live ids: revoked and expired sessions are found by scanning.
+    const source: Source = request.user !== undefined && statuses.size === 1 && statuses.has('active') ? 'user-set' : 'scan';
+    const since = request.since === undefined ? null : epochMillis(request.since);
+    const until = request.until === undefined ? null : epochMillis(request.until);
+    const queryKey = createHash('sha256')
+      .update(JSON.stringify([source, [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null]))
+      .digest('base64url');
+
+    const nodes = source === 'scan' ? scanNodes(this.#client) : [];
+    let nodeIndex = 0;
+    let cursor = '0';
+    if (request.cursor !== undefined) {
+      try {
+        const position = this.#cursors.decode(request.cursor, queryKey);
+        [nodeIndex, cursor] = parsePosition(position.at);
+        if (source === 'scan' && nodes[nodeIndex]?.address !== position.id) throw new InvalidCursorError('the cluster changed since');
+      } catch (error) {
+        if (error instanceof InvalidCursorError) throw new WardenError('INVALID_CURSOR', error.message);
+        throw error;
+      }
+    }
+
+    const now = this.#clock();
+    const found = new Map<string, Session>();
+    let done = false;
+    for (let batch = 0; batch < this.#maxBatches && found.size < request.limit && !done; batch += 1) {
+      let ids: string[];
+      if (source === 'user-set') {
+        const [next, members] = await this.#client.sscan(keys.userSessions(request.user as string), cursor, 'COUNT', this.#scanCount);
+        cursor = next;
+        ids = members;
+      } else {
+        const node = nodes[nodeIndex];
+        if (!node) break;
+        const [next, scanned] = await node.node.scan(cursor, 'MATCH', keys.sessionPattern, 'COUNT', this.#scanCount);
+        cursor = next;
+        ids = scanned.map(idOfSessionKey).filter((id): id is string => id !== null);
+      }
+      for (const session of await this.#read(ids, now)) {
+        if (!statuses.has(session.status)) continue;
+        if (request.user !== undefined && session.user !== request.user) continue;
+        const created = epochMillis(session.createdAt);
+        if (since !== null && (created === null || created < since)) continue;
+        if (until !== null && (created === null || created > until)) continue;
+        found.set(session.id, session);
+      }
+      if (cursor === '0') {
+        if (source === 'scan' && nodeIndex + 1 < nodes.length) nodeIndex += 1;
+        else done = true;
+      }
+    }
+
+    const sessions = [...found.values()].sort(newestFirst);
+    if (done) return { sessions };
+    const address = source === 'scan' ? (nodes[nodeIndex]?.address ?? '') : '';
+    return { sessions, nextCursor: this.#cursors.encode({ query: queryKey, at: `${nodeIndex}:${cursor}`, id: address }) };
+  }
+
+  async get(id: string): Promise<Session | null> {
+    const [session] = await this.#read([id], this.#clock());
+    return session ?? null;
+  }
+
+  /**
+   * Sessions for ids, each with its blacklist entry; ids whose key is gone (expired during the
+   * scan, or a stale member of a user's set) and values that are not session records are left out.
+   */
+  async #read(ids: string[], now: number): Promise<Session[]> {
+    const client = this.#client;
+    const rows = await Promise.all(ids.map((id) => Promise.all([client.get(keys.session(id)), client.get(keys.revoked(id))])));
+    const sessions: Session[] = [];
+    rows.forEach(([raw, blacklistReason], i) => {
+      const record = raw === null ? null : parseRecord(raw);
+      if (record) sessions.push(toWebSession(ids[i] as string, record, blacklistReason, now));
+    });
+    return sessions;
+  }
+}
+
+function parsePosition(at: string): [number, string] {
+  const match = /^(\d{1,4}):(\d{1,20})$/.exec(at);
+  if (!match) throw new InvalidCursorError('unreadable');
+  return [Number(match[1]), match[2] as string];
+}
+
+/** Newest first by creation time; sessions without a readable time last; ties by id. */
+function newestFirst(a: Session, b: Session): number {
+  const at = a.createdAt ?? '';
+  const bt = b.createdAt ?? '';
+  if (at !== bt) return at < bt ? 1 : -1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,127 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** How to reach the Redis that holds web sessions: one server, or a cluster's seed nodes. */
+export interface RedisTarget {
+  /** `redis://` or `rediss://` (TLS) URLs; one for a single server, one or more seeds for a cluster. */
+  urls: string[];
+  cluster?: boolean;
+  /** ACL user and password; they may also be in the URL. Never logged. */
+  username?: string;
+  password?: string;
+  /** Database number (single server only; a cluster has only database 0). */
+  db?: number;
+  /** Extra CA certificates for `rediss://` (a private CA). */
+  tlsCa?: string | Buffer;
+}
+
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Commands fail fast: no offline queue (a command while disconnected fails at once instead of
+ * waiting), a command timeout, no per-command retries. Reconnection goes on in the background.
+ */
+const FAIL_FAST: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: 5000,
+  connectTimeout: 3000,
+  // How long disconnect() waits for the socket to close before destroying it (ioredis: 2 s).
+  disconnectTimeout: 200,
+  lazyConnect: true,
+  enableAutoPipelining: true,
+};
+
+export class RedisTargetError extends Error {
+  override name = 'RedisTargetError';
+}
+
+/** Parses and checks the URLs; throws RedisTargetError with a message for the operator. */
+export function parseRedisUrls(target: RedisTarget): URL[] {
+  if (target.urls.length === 0) throw new RedisTargetError('no Redis URL given');
+  if (target.urls.length > 1 && target.cluster === false) throw new RedisTargetError('several Redis URLs are cluster seed nodes: use cluster mode');
+  const urls = target.urls.map((text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new RedisTargetError(`not a URL: ${redactUrl(text)}`);
+    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new RedisTargetError(`a Redis URL starts with redis:// or rediss:// (got ${url.protocol}//)`);
+    if (!url.hostname) throw new RedisTargetError(`no host in ${redactUrl(text)}`);
+    return url;
+  });
+  if (new Set(urls.map((u) => u.protocol)).size > 1) throw new RedisTargetError('mix of redis:// and rediss:// seeds: use TLS for all or none');
+  return urls;
+}
+
+/**
+ * A connected ioredis client (a `Cluster` for cluster mode or several seeds). Rejects with the
+ * connection error when the server cannot be reached or refuses the credentials.
+ */
+export async function connectRedis(target: RedisTarget): Promise<RedisClient> {
+  const urls = parseRedisUrls(target);
+  const first = urls[0] as URL;
+  const tls = first.protocol === 'rediss:' ? { ...(target.tlsCa ? { ca: target.tlsCa } : {}) } : undefined;
+  const username = target.username ?? (first.username ? decodeURIComponent(first.username) : undefined);
+  const password = target.password ?? (first.password ? decodeURIComponent(first.password) : undefined);
+  const auth = { ...(username ? { username } : {}), ...(password ? { password } : {}) };
+  const cluster = target.cluster === true || urls.length > 1;
+  let client: RedisClient;
+  if (cluster) {
+    client = new Cluster(
+      urls.map((u) => ({ host: u.hostname, port: Number(u.port || 6379) })),
+      {
+        enableOfflineQueue: false,
+        lazyConnect: true,
+        enableAutoPipelining: true,
+        slotsRefreshTimeout: 3000,
+        clusterRetryStrategy: (attempt) => (attempt > 3 ? null : attempt * 250),
+        redisOptions: { ...FAIL_FAST, ...auth, ...(tls ? { tls } : {}) },
+      },
+    );
+  } else {
+    const db = target.db ?? (first.pathname.length > 1 ? Number(first.pathname.slice(1)) : 0);
+    if (!Number.isInteger(db) || db < 0) throw new RedisTargetError('the database number must be a whole number');
+    client = new Redis({
+      ...FAIL_FAST,
+      host: first.hostname,
+      port: Number(first.port || 6379),
+      db,
+      ...auth,
+      ...(tls ? { tls } : {}),
+      retryStrategy: (attempt) => Math.min(attempt * 250, 5000),
+    });
+  }
+  // Connection errors surface on the commands (and on connect below); the event is expected
+  // while Redis is away and must not become an unhandled 'error'.
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error;
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    // connect() often says only "Connection is closed"; the error event says why.
+    const cause = lastError && lastError !== error ? lastError : (error as Error);
+    const nodeError = (cause as { lastNodeError?: Error }).lastNodeError;
+    throw new RedisTargetError(nodeError ? `${cause.message} (${nodeError.message})` : cause.message, { cause });
+  }
+  return client;
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(text: string): string {
+  return text.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@');
+}
+
+/** The servers whose keys a SCAN must visit: the cluster's masters in a stable order, or the one server. */
+export function scanNodes(client: RedisClient): { address: string; node: Redis }[] {
+  if (client instanceof Cluster) {
+    return client
+      .nodes('master')
+      .map((node) => ({ address: `${node.options.host}:${node.options.port}`, node }))
+      .sort((a, b) => a.address.localeCompare(b.address));
+  }
+  return [{ address: `${client.options.host}:${client.options.port}`, node: client }];
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import type { Ledger } from '../ledger/ledger';
+import { blacklistTtlSeconds } from '../revocation/blacklist';
+import { reasonText, Revoker, type Reason, type SessionWriter, type WriteOutcome } from '../revocation/revoker';
+import { epochMillis } from '../sentinel/exact-time';
+import type { RedisClient } from './redis-target';
+import type { RedisSessionStore } from './redis-session-store';
+import { deriveWebStatus, keys, parseRecord, type WebSessionRecord } from './web-session-record';
+
+/**
+ * Compare-and-set of one session, atomic on one server. KEYS: session, revoked, user_sessions.
+ * ARGV: the value read before (the write happens only if it is still exactly that), the new value
+ * ('' keeps it), the blacklist reason, the blacklist TTL in seconds, the id.
+ * The session keeps its TTL (KEEPTTL); the blacklist entry is written only if missing, with a
+ * relative EX (never an absolute time from our clock).
+ */
+const REVOKE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if current == false then return 'not_found' end
+if current ~= ARGV[1] then return 'changed' end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') end
+if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4]) end
+redis.call('SREM', KEYS[3], ARGV[5])
+return 'done'
+`;
+
+/** The same compare-and-set on the session key alone, for a cluster (the three keys live on different slots). */
+const REWRITE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if current == false then return 'not_found' end
+if current ~= ARGV[1] then return 'changed' end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 'done'
+`;
+
+/** Re-reads when the web app rewrote the session (lastActiveAt) between our read and our write. */
+const MAX_ATTEMPTS = 5;
+
+export class SessionChangedError extends Error {
+  override name = 'SessionChangedError';
+}
+
+/**
+ * Revokes web sessions exactly as the web application does: `revoked:<id>` = reason with TTL =
+ * max(remaining lifetime, 1 h); `session:<id>` rewritten with `revoked: true, revokedAt,
+ * revokedReason`, keeping its TTL; the id removed from `user_sessions:<userId>`.
+ *
+ * On one server the three writes are one Lua script: a dropped connection leaves each session
+ * either fully revoked or untouched. In a cluster they cannot be atomic, so the blacklist entry
+ * (what services enforce) is written first; a later run finds the session `already_revoked` and
+ * completes whatever was left.
+ */
+export class RedisWriter implements SessionWriter {
+  readonly #client: RedisClient;
+  readonly #clock: () => number;
+
+  constructor(options: { client: RedisClient; clock?: () => number }) {
+    this.#client = options.client;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  async revoke(id: string, reason: Reason, _revokedAt: string, nowMs: number): Promise<WriteOutcome> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const [raw, blacklisted] = await Promise.all([this.#client.get(keys.session(id)), this.#client.get(keys.revoked(id))]);
+      if (raw === null) return { outcome: 'not_found', user: '', expiresAtMs: null };
+      const record = parseRecord(raw);
+      if (!record) throw new Error(`session:${id} does not hold a session record (not a JSON object); nothing was written`);
+      const user = typeof record.userId === 'string' ? record.userId : '';
+      const expiresAtMs = epochMillis(record.expiresAt);
+      const status = deriveWebStatus(record, blacklisted !== null, this.#clock());
+      if (status === 'expired') return { outcome: 'expired', user, expiresAtMs };
+
+      const already = status === 'revoked';
+      const storedReason = already ? (typeof record.revokedReason === 'string' ? record.revokedReason : (blacklisted ?? reasonText(reason))) : reasonText(reason);
+      // Already revoked (by the web app, another tool, or an interrupted run): complete what is
+      // missing, keep what is there.
+      const rewritten: WebSessionRecord | null =
+        already && record.revoked === true ? null : { ...record, revoked: true, revokedAt: new Date(nowMs).toISOString(), revokedReason: storedReason };
+      const ttl = blacklistTtlSeconds(expiresAtMs ?? nowMs, this.#clock());
+      const written = await this.#write(id, user, raw, rewritten === null ? '' : JSON.stringify(rewritten), storedReason, ttl);
+      if (written === 'not_found') return { outcome: 'not_found', user: '', expiresAtMs: null };
+      if (written === 'changed') continue;
+      return { outcome: already ? 'already_revoked' : 'revoked', user, expiresAtMs, ...(already ? { storedReason } : {}) };
+    }
+    throw new SessionChangedError(`session:${id} changed on every one of ${MAX_ATTEMPTS} attempts; nothing was written, run again`);
+  }
+
+  async #write(id: string, user: string, expected: string, next: string, reason: string, ttl: number): Promise<'done' | 'changed' | 'not_found'> {
+    const client = this.#client;
+    if (!(client instanceof Cluster)) {
+      return (await runScript(client, REVOKE_SCRIPT, [keys.session(id), keys.revoked(id), keys.userSessions(user)], [expected, next, reason, String(ttl), id])) as 'done' | 'changed' | 'not_found';
+    }
+    await client.set(keys.revoked(id), reason, 'EX', ttl, 'NX');
+    if (next !== '') {
+      const rewritten = await runScript(client, REWRITE_SCRIPT, [keys.session(id)], [expected, next]);
+      if (rewritten !== 'done') return rewritten as 'changed' | 'not_found';
+    }
+    await client.srem(keys.userSessions(user), id);
+    return 'done';
+  }
+}
+
+const shas = new Map<string, string>();
+
+/** EVALSHA, loading the script with EVAL the first time a server has not seen it. */
+async function runScript(client: RedisClient, script: string, scriptKeys: string[], args: string[]): Promise<unknown> {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  try {
+    return await client.evalsha(sha, scriptKeys.length, ...scriptKeys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return client.eval(script, scriptKeys.length, ...scriptKeys, ...args);
+  }
+}
+
+export interface RedisRevokerOptions {
+  client: RedisClient;
+  store: RedisSessionStore;
+  ledger: Ledger;
+  operator: string;
+  connection: string;
+  clock?: () => number;
+  concurrency?: number;
+}
+
+/** Revokes web sessions in Redis; the same ledger, outcomes and progress as for DynamoDB. */
+export class RedisRevoker extends Revoker {
+  constructor(options: RedisRevokerOptions) {
+    const clock = options.clock ?? Date.now;
+    // Commands of concurrent sessions share round trips (auto-pipelining), so many at once is cheap.
+    super({ ...options, clock, concurrency: options.concurrency ?? 64, writer: new RedisWriter({ client: options.client, clock }) });
+  }
+}

@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Session } from '../../src-shared/session';
+import { Ledger } from '../../src-main/ledger/ledger';
+import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';
+import { connectRedis } from '../../src-main/web-sessions/redis-target';
+import { RedisRevoker } from '../../src-main/web-sessions/redis-writer';
+import { makeTlsFiles, startRedisCluster, startRedisServer, type RunningCluster, type RunningRedis } from '../fixtures/redis-server';
+import { isolatedEnv, runCli } from '../fixtures/run-cli';
+import { tempDir, type TempDir } from '../fixtures/temp-dir';
+import { revocationState, webSession, writeWebSessions } from '../fixtures/web-sessions';
+
+const cursors = new CursorCodec(randomBytes(32));
+
+async function listAll(store: RedisSessionStore, status: 'active' | 'any' = 'active'): Promise<Session[]> {
+  const sessions: Session[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({ status, limit: 40, ...(cursor ? { cursor } : {}) });
+    sessions.push(...page.sessions);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return sessions;
+}
+
+describe('web sessions in a Redis Cluster (3 masters on free ports)', () => {
+  let cluster: RunningCluster;
+  let dir: TempDir;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    cluster = await startRedisCluster(dir.path, 3);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    await dir?.remove();
+  });
+
+  it('lists across every master and revokes sessions whose keys live on different slots', async () => {
+    const now = Date.now();
+    const sessions = Array.from({ length: 300 }, (_, i) => webSession(['hana', 'ivan', 'jun'][i % 3] as string, now, { ageMs: (i + 1) * 1000 }));
+    const client = await connectRedis({ urls: cluster.urls.slice(0, 2) });
+    try {
+      expect(client).toBeInstanceOf(Cluster);
+      await writeWebSessions(client, sessions, now);
+      // The keys really are spread: every master holds some.
+      for (const url of cluster.urls) {
+        const node = new Redis(url);
+        expect(await node.dbsize()).toBeGreaterThan(20);
+        node.disconnect();
+      }
+      const store = new RedisSessionStore({ client, cursors, scanCount: 15 });
+      expect((await listAll(store)).map((s) => s.id).sort()).toEqual(sessions.map((s) => s.id).sort());
+      const hana = sessions.filter((s) => s.userId === 'hana');
+
+      const ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
+      const revoker = new RedisRevoker({ client, store, ledger, operator: 'local:analyst', connection: 'cluster' });
+      const report = await revoker.revokeUsers({ users: ['hana'], reasonCode: 'credential_compromise' });
+      expect(report.results.map((r) => r.outcome)).toEqual(hana.map(() => 'revoked'));
+      for (const s of hana) expect(await revocationState(client, s)).toBe('revoked');
+      for (const s of sessions.filter((x) => x.userId !== 'hana').slice(0, 20)) expect(await revocationState(client, s)).toBe('untouched');
+      expect((await listAll(store)).length).toBe(sessions.length - hana.length);
+    } finally {
+      client.disconnect();
+    }
+
+    // The command line, given two seed nodes.
+    const listed = await runCli(['sessions', 'list', '--store', 'redis', ...cluster.urls.slice(1).flatMap((u) => ['--redis', u]), '--status', 'any', '--limit', '1000', '--output', 'json']);
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as Session[]).length).toBe(sessions.length);
+  });
+});
+
+describe('web sessions over TLS (rediss://) and with a password', () => {
+  let dir: TempDir;
+  let tls: Awaited<ReturnType<typeof makeTlsFiles>>;
+  let server: RunningRedis;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    tls = await makeTlsFiles(dir.path);
+    server = await startRedisServer({ tls, password: 'canary-redis-pass-7f3a' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await dir?.remove();
+  });
+
+  it('lists and revokes over rediss:// with the CA, and says why when the certificate is not trusted', async () => {
+    const ca = await readFile(tls.ca);
+    const client = await connectRedis({ urls: [server.url], password: 'canary-redis-pass-7f3a', tlsCa: ca });
+    const now = Date.now();
+    const sessions = Array.from({ length: 5 }, () => webSession('kim', now));
+    try {
+      await writeWebSessions(client, sessions, now);
+      const store = new RedisSessionStore({ client, cursors });
+      expect((await listAll(store)).length).toBe(5);
+      const revoker = new RedisRevoker({ client, store, ledger: new Ledger(join(dir.path, 'tls-ledger.jsonl')), operator: 'local:analyst', connection: 'tls' });
+      const report = await revoker.revokeSessions({ ids: [sessions[0]?.id as string], reasonCode: 'user_request' });
+      expect(report.results[0]?.outcome).toBe('revoked');
+      expect(await revocationState(client, sessions[0] as (typeof sessions)[0])).toBe('revoked');
+    } finally {
+      client.disconnect();
+    }
+    await expect(connectRedis({ urls: [server.url], password: 'canary-redis-pass-7f3a', tlsCa: await readFile(tls.otherCa) })).rejects.toThrow(/certificate/i);
+    await expect(connectRedis({ urls: [server.url.replace('rediss:', 'redis:')], password: 'canary-redis-pass-7f3a' })).rejects.toThrow();
+  });
+
+  it('the command line takes the password from the environment and never prints it', async () => {
+    const args = ['sessions', 'list', '--store', 'redis', '--redis', server.url, '--redis-ca', tls.ca, '--user', 'kim', '--output', 'json'];
+    const ok = await runCli(args, isolatedEnv({ SESSION_WARDEN_REDIS_PASSWORD: 'canary-redis-pass-7f3a' }));
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toHaveLength(4);
+
+    const wrong = await runCli(args, isolatedEnv({ SESSION_WARDEN_REDIS_PASSWORD: 'canary-wrong-pass-91b2' }));
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+: .*(WRONGPASS|invalid username-password)/);
+    expect(wrong.stderr + wrong.stdout).not.toContain('canary-wrong-pass-91b2');
+
+    const inUrl = await runCli(['sessions', 'list', '--store', 'redis', '--redis', server.url.replace('//', '//default:canary-url-pass-55c1@'), '--redis-ca', tls.ca]);
+    expect(inUrl.code).toBe(3);
+    expect(inUrl.stderr).toContain('rediss://default:***@127.0.0.1');
+    expect(inUrl.stderr + inUrl.stdout).not.toContain('canary-url-pass-55c1');
+  });
+});
+
+describe('the command line with --store redis', () => {
+  let server: RunningRedis;
+  let admin: Redis;
+  let dir: TempDir;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+    await dir?.remove();
+  });
+
+  it('lists, shows and revokes a user\'s web sessions, with the ledger', async () => {
+    const now = Date.now();
+    const lee = Array.from({ length: 3 }, () => webSession('lee', now));
+    const other = webSession('max', now);
+    await writeWebSessions(admin, [...lee, other], now);
+    const conn = ['--store', 'redis', '--redis', server.url, '--ledger', join(dir.path, 'ledger.jsonl')];
+
+    const list = await runCli(['sessions', 'list', '--user', 'lee', '--output', 'json', ...conn]);
+    expect(list.code).toBe(0);
+    expect((JSON.parse(list.stdout) as Session[]).map((s) => s.id).sort()).toEqual(lee.map((s) => s.id).sort());
+    const show = await runCli(['sessions', 'show', other.id, '--output', 'json', ...conn]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ id: other.id, user: 'max', email: 'max@example.com', ipAddress: other.ipAddress });
+
+    const revoke = await runCli(['users', 'revoke', 'lee', '--reason-code', 'offboarding', '--ticket', 'HR-77', '--output', 'json', ...conn]);
+    expect(revoke.stderr).toBe('');
+    expect(revoke.code).toBe(0);
+    expect((JSON.parse(revoke.stdout) as { outcome: string }[]).map((r) => r.outcome)).toEqual(['revoked', 'revoked', 'revoked']);
+    for (const s of lee) expect(await revocationState(admin, s)).toBe('revoked');
+    expect(await revocationState(admin, other)).toBe('untouched');
+    const verify = await runCli(['ledger', 'verify', '--ledger', join(dir.path, 'ledger.jsonl')]);
+    expect(verify.stdout).toContain('ledger intact: 6 entries verified');
+  });
+
+  it('refuses mixed or missing options before connecting, and fails fast when Redis is down', async () => {
+    const mixed = await runCli(['sessions', 'list', '--store', 'redis', '--redis', server.url, '--table', 't']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('not DynamoDB options');
+    expect((await runCli(['sessions', 'list', '--store', 'redis'])).stderr).toContain('--redis URL is required');
+    expect((await runCli(['sessions', 'list', '--store', 'redis', '--redis', 'http://127.0.0.1:1'])).code).toBe(2);
+    expect((await runCli(['sessions', 'list', '--redis', server.url, '--table', 't'])).stderr).toContain('are for --store redis');
+    const stopped = await startRedisServer();
+    await stopped.stop();
+    const down = await runCli(['sessions', 'list', '--store', 'redis', '--redis', stopped.url]);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    expect(down.ms).toBeLessThan(10_000);
+  });
+});
