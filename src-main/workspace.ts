@@ -10,6 +10,9 @@ import type { ChooseSavePath } from './revocation/evidence';
 import { SentinelRevoker } from './revocation/sentinel-revoker';
 import { CursorCodec } from './sentinel/cursor';
 import { SentinelStore } from './sentinel/sentinel-store';
+import { RedisSessionStore } from './web-sessions/redis-session-store';
+import { connectRedis, redactUrl, type RedisTarget } from './web-sessions/redis-target';
+import { RedisRevoker } from './web-sessions/redis-writer';
 
 export interface Workspace {
   readonly handlers: HandlerTable;
@@ -39,4 +42,31 @@ export async function openDemoWorkspace(version: string, dataDir: string, deskto
   };
   const revoker = new SentinelRevoker({ client: demo.client, store, ledger, operator, connection: 'demo' });
   return { handlers: createHandlers({ store, revoker, ledger, info: () => info, ...desktop }), ledger, close: () => demo.close() };
+}
+
+/**
+ * Web sessions in Redis: the same handlers, ledger and outcomes as for DynamoDB. The ledger is
+ * the one the command line uses (`ledger.jsonl` in `dataDir`). Choosing this from the app's own
+ * connection list is the connection manager's part; tests and the e2e harness open it directly.
+ */
+export async function openRedisWorkspace(
+  version: string,
+  dataDir: string,
+  connection: { name: string; environment: string; target: RedisTarget },
+  desktop: DesktopServices,
+): Promise<Workspace> {
+  const client = await connectRedis(connection.target);
+  const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
+  const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
+  const operator = localOperator();
+  const where = connection.target.urls.map(redactUrl).join(',');
+  const info: AppInfo = { version, connection: { name: connection.name, kind: 'redis', environment: connection.environment, table: where }, operator };
+  const revoker = new RedisRevoker({ client, store, ledger, operator, connection: connection.name });
+  return {
+    handlers: createHandlers({ store, revoker, ledger, info: () => info, ...desktop }),
+    ledger,
+    close: async () => {
+      client.disconnect();
+    },
+  };
 }

@@ -45,7 +45,8 @@ export const SessionsPageSchema = z.strictObject({
   nextCursor: z.string().optional(),
 });
 
-export const ConnectionKindSchema = z.enum(['demo', 'dynamodb']);
+/** demo: the embedded store; dynamodb: Sentinel sessions; redis: web sessions. */
+export const ConnectionKindSchema = z.enum(['demo', 'dynamodb', 'redis']);
 
 export const AppInfoSchema = z.strictObject({
   version: z.string(),
@@ -54,6 +55,7 @@ export const AppInfoSchema = z.strictObject({
     kind: ConnectionKindSchema,
     /** Shown in the top bar; `demo` for the embedded store. */
     environment: z.string(),
+    /** The Sentinel table, or for web sessions the Redis address (never with credentials). */
     table: z.string(),
   }),
   /** The identity revocations are recorded under, decided in main. */

@@ -5,3 +5,11 @@ import { wardenClient } from './warden-client';
 export function useAppInfo() {
   return useQuery({ queryKey: ['app', 'info'], queryFn: wardenClient.appInfo, staleTime: Infinity });
 }
+
+/**
+ * True when the connection holds web sessions (Redis): no profiles, server instances or AWS
+ * credentials, but e-mail, IP address and browser instead.
+ */
+export function useWebSessions(): boolean {
+  return useAppInfo().data?.connection.kind === 'redis';
+}

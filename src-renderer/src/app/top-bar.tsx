@@ -36,7 +36,7 @@ export function TopBar() {
               </dd>
             </div>
             <div>
-              <dt>Table</dt>
+              <dt>{connection.kind === 'redis' ? 'Redis' : 'Table'}</dt>
               <dd className="mono">{connection.table}</dd>
             </div>
             <div>

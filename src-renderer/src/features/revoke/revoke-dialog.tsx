@@ -135,6 +135,8 @@ function ResultView({ report, titleId, onDone }: { report: RevokeReport; titleId
   const counts = new Map<Outcome, number>();
   for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const pending = report.results.filter((r) => r.blacklist === 'pending').length;
+  // Only DynamoDB connections with a blacklist Redis mirror have a blacklist state to show.
+  const mirrored = report.results.some((r) => r.blacklist !== undefined);
   const bad = (counts.get('failed') ?? 0) + (counts.get('not_found') ?? 0);
   return (
     <div data-testid="revoke-result">
@@ -154,7 +156,7 @@ function ResultView({ report, titleId, onDone }: { report: RevokeReport; titleId
               <th scope="col">Session</th>
               <th scope="col">User</th>
               <th scope="col">Outcome</th>
-              <th scope="col">Blacklist</th>
+              {mirrored ? <th scope="col">Blacklist</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -166,7 +168,7 @@ function ResultView({ report, titleId, onDone }: { report: RevokeReport; titleId
                   <span className={`outcome outcome-${r.outcome}`}>{OUTCOME_LABELS[r.outcome]}</span>
                   {r.error ? <span className="error-text small"> {r.error}</span> : null}
                 </td>
-                <td>{r.blacklist ?? '—'}</td>
+                {mirrored ? <td>{r.blacklist ?? '—'}</td> : null}
               </tr>
             ))}
           </tbody>

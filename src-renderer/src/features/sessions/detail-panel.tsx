@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
+import { useWebSessions } from '../../api/use-app-info';
 import { countdown, residualExposureUntil } from '../../ui/exposure';
 import { exactLabel } from '../../ui/format-time';
 import { StatusBadge } from '../../ui/status-badge';
@@ -25,6 +26,7 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
   const closeRef = useRef<HTMLButtonElement>(null);
   const [copied, setCopied] = useState(false);
   const session = fresh.data ?? fallback;
+  const web = useWebSessions();
 
   useEffect(() => {
     closeRef.current?.focus();
@@ -41,7 +43,13 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
         </button>
       </header>
       {fresh.isError ? <p role="alert" className="error-text">Could not read the session: {fresh.error.message}</p> : null}
-      {fresh.data === null ? <p role="status">This session is no longer in the store (DynamoDB removes sessions some time after expiry).</p> : null}
+      {fresh.data === null ? (
+        <p role="status">
+          {web
+            ? 'This session is no longer in Redis (its key expired or was deleted).'
+            : 'This session is no longer in the store (DynamoDB removes sessions some time after expiry).'}
+        </p>
+      ) : null}
       {session ? (
         <div className="detail-body">
           <p className="detail-id">
@@ -60,28 +68,41 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
             </button>
           </p>
           <StatusBadge status={session.status} storedStatus={session.storedStatus} />
-          <Exposure session={session} now={now} />
+          {web ? <WebEnforcement session={session} /> : <Exposure session={session} now={now} />}
           <dl className="fields">
             <Field label="User">{session.user}</Field>
-            <Field label="Profile">{session.profile}</Field>
-            <Field label="Requests">{session.requestCount.toLocaleString('en-US')}</Field>
-            <Field label="Source identity" mono>
-              {session.sourceIdentity}
-            </Field>
-            <Field label="Device" mono>
-              {session.deviceId}
-            </Field>
-            <Field label="Server instance" mono>
-              {session.serverInstanceId}
-            </Field>
+            {web ? (
+              <>
+                <Field label="E-mail">{session.email ?? ''}</Field>
+                <Field label="Device">{session.deviceId}</Field>
+                <Field label="IP address" mono>
+                  {session.ipAddress ?? ''}
+                </Field>
+                <Field label="Browser">{session.userAgent ?? ''}</Field>
+              </>
+            ) : (
+              <>
+                <Field label="Profile">{session.profile}</Field>
+                <Field label="Requests">{session.requestCount.toLocaleString('en-US')}</Field>
+                <Field label="Source identity" mono>
+                  {session.sourceIdentity}
+                </Field>
+                <Field label="Device" mono>
+                  {session.deviceId}
+                </Field>
+                <Field label="Server instance" mono>
+                  {session.serverInstanceId}
+                </Field>
+              </>
+            )}
             {session.revokedBy !== null ? <Field label="Revoked by">{session.revokedBy}</Field> : null}
             {session.revokedReason !== null ? <Field label="Reason">{session.revokedReason}</Field> : null}
           </dl>
           <h3>Timeline</h3>
           <ol className="timeline">
             <TimelineItem label="Created" value={session.createdAt} now={now} />
-            <TimelineItem label="Started" value={session.startedAt} now={now} />
-            <TimelineItem label="Last access" value={session.lastAccessAt} now={now} />
+            {web ? null : <TimelineItem label="Started" value={session.startedAt} now={now} />}
+            <TimelineItem label={web ? 'Last active' : 'Last access'} value={session.lastAccessAt} now={now} />
             {session.revokedAt !== null ? <TimelineItem label="Revoked" value={session.revokedAt} now={now} /> : null}
             <TimelineItem label={session.status === 'active' ? 'Expires' : 'Expiry'} value={session.expiresAt} now={now} />
           </ol>
@@ -116,6 +137,17 @@ function WatchButton({ user }: { user: string }) {
     <button type="button" className="secondary-button" aria-pressed={watching} onClick={() => (watching ? unwatch(user) : watch(user))}>
       {watching ? `Stop watching ${user}` : `Watch ${user} for new sessions`}
     </button>
+  );
+}
+
+/** Web services check the blacklist on every request: a revocation takes effect at the next one. */
+function WebEnforcement({ session }: { session: Session }) {
+  if (session.status !== 'active') return null;
+  return (
+    <p className="exposure" role="note">
+      Revoking writes <span className="mono">revoked:{session.id.length > 24 ? `${session.id.slice(0, 24)}…` : session.id}</span>; the web app refuses this session
+      from its next request.
+    </p>
   );
 }
 

@@ -5,10 +5,10 @@ import { DEFAULT_FILTERS, RANGE_LABELS, useFilters, type RangePreset, type Sessi
 const REFRESH_CHOICES = [5_000, 10_000, 30_000, 60_000];
 
 /** Filters on top of the table; every active filter also shows as a removable chip. */
-export function FilterBar({ searchRef, updatedAgo }: { searchRef: RefObject<HTMLInputElement | null>; updatedAgo: string }) {
+export function FilterBar({ searchRef, updatedAgo, web }: { searchRef: RefObject<HTMLInputElement | null>; updatedAgo: string; web: boolean }) {
   const filters = useFilters();
   const id = useId();
-  const chips = activeChips(filters);
+  const chips = activeChips(filters, web);
   return (
     <div className="filter-bar" role="search" aria-label="Session filters">
       <div className="filter-row">
@@ -23,8 +23,12 @@ export function FilterBar({ searchRef, updatedAgo }: { searchRef: RefObject<HTML
           ))}
         </fieldset>
         <TextFilter label="User" value={filters.user} onChange={(user) => filters.set({ user })} id={`${id}-user`} />
-        <TextFilter label="Profile" value={filters.profile} onChange={(profile) => filters.set({ profile })} id={`${id}-profile`} />
-        <TextFilter label="Server instance" value={filters.serverInstance} onChange={(serverInstance) => filters.set({ serverInstance })} id={`${id}-instance`} />
+        {web ? null : (
+          <>
+            <TextFilter label="Profile" value={filters.profile} onChange={(profile) => filters.set({ profile })} id={`${id}-profile`} />
+            <TextFilter label="Server instance" value={filters.serverInstance} onChange={(serverInstance) => filters.set({ serverInstance })} id={`${id}-instance`} />
+          </>
+        )}
         <label className="field" htmlFor={`${id}-range`}>
           <span>Created</span>
           <select id={`${id}-range`} value={filters.range} onChange={(e) => filters.set({ range: e.target.value as RangePreset })}>
@@ -55,7 +59,7 @@ export function FilterBar({ searchRef, updatedAgo }: { searchRef: RefObject<HTML
             id={`${id}-search`}
             ref={searchRef}
             type="search"
-            placeholder="id, user, device, source identity"
+            placeholder={web ? 'id, user, e-mail, device, IP address' : 'id, user, device, source identity'}
             value={filters.search}
             onChange={(e) => filters.set({ search: e.target.value })}
           />
@@ -117,12 +121,12 @@ interface Chip {
   reset: Partial<SessionFilters>;
 }
 
-export function activeChips(f: SessionFilters): Chip[] {
+export function activeChips(f: SessionFilters, web = false): Chip[] {
   const chips: Chip[] = [];
   if (f.statuses.join() !== DEFAULT_FILTERS.statuses.join()) chips.push({ key: 'status', label: `status: ${f.statuses.join(', ')}`, reset: { statuses: DEFAULT_FILTERS.statuses } });
   if (f.user.trim()) chips.push({ key: 'user', label: `user: ${f.user.trim()}`, reset: { user: '' } });
-  if (f.profile.trim()) chips.push({ key: 'profile', label: `profile: ${f.profile.trim()}`, reset: { profile: '' } });
-  if (f.serverInstance.trim()) chips.push({ key: 'instance', label: `instance: ${f.serverInstance.trim()}`, reset: { serverInstance: '' } });
+  if (!web && f.profile.trim()) chips.push({ key: 'profile', label: `profile: ${f.profile.trim()}`, reset: { profile: '' } });
+  if (!web && f.serverInstance.trim()) chips.push({ key: 'instance', label: `instance: ${f.serverInstance.trim()}`, reset: { serverInstance: '' } });
   if (f.range !== 'all') chips.push({ key: 'range', label: `created: ${RANGE_LABELS[f.range].replace('…', '')}`, reset: { range: 'all', customSince: '', customUntil: '' } });
   if (f.search.trim()) chips.push({ key: 'search', label: `search: ${f.search.trim()}`, reset: { search: '' } });
   return chips;

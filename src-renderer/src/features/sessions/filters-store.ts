@@ -69,7 +69,8 @@ export const useFilters = create<FiltersState>()(
 );
 
 /** The store query for the filters (the free-text search applies to loaded rows only). */
-export function queryOf(filters: SessionFilters, nowMs: number) {
+/** The request for these filters; web sessions have no profile or server instance to filter by. */
+export function queryOf(filters: SessionFilters, nowMs: number, web = false) {
   const ago = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 } as const;
   const since =
     filters.range === 'custom' ? localToIso(filters.customSince) : filters.range === 'all' ? undefined : new Date(nowMs - ago[filters.range]).toISOString();
@@ -77,8 +78,8 @@ export function queryOf(filters: SessionFilters, nowMs: number) {
   return {
     status: filters.statuses.length === SESSION_STATUSES.length ? ('any' as const) : filters.statuses,
     ...(filters.user.trim() ? { user: filters.user.trim() } : {}),
-    ...(filters.profile.trim() ? { profile: filters.profile.trim() } : {}),
-    ...(filters.serverInstance.trim() ? { serverInstance: filters.serverInstance.trim() } : {}),
+    ...(!web && filters.profile.trim() ? { profile: filters.profile.trim() } : {}),
+    ...(!web && filters.serverInstance.trim() ? { serverInstance: filters.serverInstance.trim() } : {}),
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
   };

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
+import { useWebSessions } from '../../api/use-app-info';
 import type { RevokeTarget } from '../../api/use-revoke';
 import { relativeTime } from '../../ui/format-time';
 import { useNow } from '../../ui/use-now';
@@ -17,9 +18,10 @@ const EMPTY_HINT = 'No sessions match these filters. Widen the status or time ra
 
 export function SessionsScreen() {
   const filters = useFilters();
+  const web = useWebSessions();
   const now = useNow(5_000);
   // The time range moves with the clock only when the filter changes, not on every tick.
-  const query = useMemo(() => queryOf(filters, Date.now()), [filters]);
+  const query = useMemo(() => queryOf(filters, Date.now(), web), [filters, web]);
   const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused });
   const loaded = useMemo(() => sessionsQuery.data?.pages.flatMap((p) => p.sessions) ?? [], [sessionsQuery.data]);
   const search = filters.search;
@@ -53,9 +55,9 @@ export function SessionsScreen() {
   useShortcuts({ focusSearch: () => searchRef.current?.focus(), revoke: revokeSelection, dialogOpen: target !== null });
 
   useEffect(() => {
-    const chips = activeChips(filters).map((c) => c.label);
+    const chips = activeChips(filters, web).map((c) => c.label);
     document.title = chips.length > 0 ? `Sessions (${chips.join('; ')}) — Session Warden` : 'Sessions — Session Warden';
-  }, [filters]);
+  }, [filters, web]);
 
   const state = sessionsQuery.isPending ? 'loading' : sessionsQuery.isError && loaded.length === 0 ? 'error' : sessions.length === 0 ? 'empty' : 'ready';
   const updatedAgo = sessionsQuery.dataUpdatedAt ? `Updated ${relativeTime(sessionsQuery.dataUpdatedAt, now)}` : '';
@@ -68,7 +70,7 @@ export function SessionsScreen() {
           {state === 'ready' || state === 'empty' ? countText(sessions.length, loaded.length, hasNextPage) : ''}
         </p>
       </header>
-      <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} />
+      <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} web={web} />
       <WatchStrip />
       {sessionsQuery.isError && loaded.length > 0 ? (
         <p className="inline-error" role="alert">
@@ -98,6 +100,7 @@ export function SessionsScreen() {
               label="Sessions"
               fresh={fresh}
               compact={focused !== null}
+              web={web}
             />
           ) : null}
         </div>
@@ -139,9 +142,9 @@ function countText(shown: number, loaded: number, more: boolean): string {
   return shown === loaded ? `${total}, newest first` : `${shown.toLocaleString('en-US')} of ${total} match the search`;
 }
 
-/** What free-text search looks at: id, user, profile, device, source identity, instance. */
+/** What free-text search looks at: id, user, profile, device, source identity, instance; e-mail, IP and browser of web sessions. */
 function searchText(s: Session): string {
-  return [s.id, s.user, s.profile, s.deviceId, s.sourceIdentity, s.serverInstanceId].join('\n').toLowerCase();
+  return [s.id, s.user, s.profile, s.deviceId, s.sourceIdentity, s.serverInstanceId, s.email ?? '', s.ipAddress ?? '', s.userAgent ?? ''].join('\n').toLowerCase();
 }
 
 /** Loaded rows whose searchable text holds the needle (haystacks are computed once per load). */

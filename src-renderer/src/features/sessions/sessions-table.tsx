@@ -16,7 +16,22 @@ import { useSelection } from './selection-store';
 const ROW_HEIGHT = 34;
 const column = createColumnHelper<Session>();
 
-function columns(now: number) {
+/** Sentinel sessions show profile and request count; web sessions e-mail and IP address. */
+function columns(now: number, web: boolean) {
+  const storeColumns = web
+    ? [
+        column.accessor('user', { header: 'User', size: 140 }),
+        column.accessor((s) => s.email ?? '', { id: 'email', header: 'E-mail', size: 170 }),
+      ]
+    : [column.accessor('user', { header: 'User', size: 140 }), column.accessor('profile', { header: 'Profile', size: 130 })];
+  const lastColumn = web
+    ? column.accessor((s) => s.ipAddress ?? '', { id: 'ipAddress', header: 'IP address', size: 120, meta: { className: 'mono' } })
+    : column.accessor('requestCount', {
+        header: 'Requests',
+        cell: (c) => c.getValue().toLocaleString('en-US'),
+        size: 90,
+        meta: { numeric: true },
+      });
   return [
     column.display({
       id: 'select',
@@ -28,24 +43,19 @@ function columns(now: number) {
     column.accessor('id', {
       header: 'Session',
       cell: (c) => <OpenDetails id={c.getValue()} />,
-      size: 160,
+      // Web session ids are longer tokens (a UUID, 22 base64url characters).
+      size: web ? 200 : 160,
     }),
-    column.accessor('user', { header: 'User', size: 140 }),
-    column.accessor('profile', { header: 'Profile', size: 130 }),
+    ...storeColumns,
     column.accessor('status', {
       header: 'Status',
       cell: (c) => <StatusBadge status={c.getValue()} storedStatus={c.row.original.storedStatus} />,
       size: 120,
     }),
-    column.accessor('startedAt', { header: 'Started', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110, sortUndefined: 'last' }),
-    column.accessor('lastAccessAt', { header: 'Last access', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
+    column.accessor('startedAt', { header: web ? 'Created' : 'Started', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110, sortUndefined: 'last' }),
+    column.accessor('lastAccessAt', { header: web ? 'Last active' : 'Last access', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
     column.accessor('expiresAt', { header: 'Expires', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
-    column.accessor('requestCount', {
-      header: 'Requests',
-      cell: (c) => c.getValue().toLocaleString('en-US'),
-      size: 90,
-      meta: { numeric: true },
-    }),
+    lastColumn,
   ];
 }
 
@@ -94,8 +104,10 @@ interface SessionsTableProps {
   label: string;
   /** Rows that appeared since the last look: highlighted for a while. */
   fresh: ReadonlySet<string>;
-  /** Narrower layout while the detail panel is open: the start time is shown there. */
+  /** Narrower layout while the detail panel is open: start time (and e-mail) are shown there. */
   compact?: boolean;
+  /** Web sessions (Redis): their own columns. */
+  web?: boolean;
 }
 
 /**
@@ -103,15 +115,15 @@ interface SessionsTableProps {
  * virtualised, so only the rows in view are in the DOM however many are loaded. Rows are keyed
  * by session id, so position and selection survive refreshes.
  */
-export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh, compact = false }: SessionsTableProps) {
+export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh, compact = false, web = false }: SessionsTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [sorting, setSorting] = useState<SortingState>([]);
   const focused = useSelection((s) => s.focused);
-  const tableColumns = useMemo(() => columns(now), [now]);
+  const tableColumns = useMemo(() => columns(now, web), [now, web]);
   const table = useReactTable({
     data: sessions,
     columns: tableColumns,
-    state: { sorting, columnVisibility: { startedAt: !compact } },
+    state: { sorting, columnVisibility: { startedAt: !compact, email: !compact } },
     onSortingChange: setSorting,
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),
