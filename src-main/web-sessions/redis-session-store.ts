@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
-import type { Session, SessionStatus } from '../../src-shared/session';
+import { SessionIdSchema, type Session, type SessionStatus } from '../../src-shared/session';
 import { SESSION_STATUSES } from '../../src-shared/session-status';
 import { WardenError } from '../errors';
 import type { SessionStore } from '../session-store';
@@ -78,7 +78,8 @@ export class RedisSessionStore implements SessionStore {
       if (source === 'user-set') {
         const [next, members] = await this.#client.sscan(keys.userSessions(request.user as string), cursor, 'COUNT', this.#scanCount);
         cursor = next;
-        ids = members;
+        // The same check as for scanned keys: only ids we can show and act on.
+        ids = members.filter((id) => SessionIdSchema.safeParse(id).success);
       } else {
         const node = nodes[nodeIndex];
         if (!node) break;

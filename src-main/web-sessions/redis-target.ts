@@ -100,8 +100,12 @@ export async function connectRedis(target: RedisTarget): Promise<RedisClient> {
   });
   try {
     await client.connect();
+    if (!cluster && /cluster_enabled:1/.test(await client.info('cluster'))) {
+      throw new RedisTargetError('this Redis is a node of a cluster: connect in cluster mode (--redis-cluster, or several seed URLs)');
+    }
   } catch (error) {
     client.disconnect();
+    if (error instanceof RedisTargetError) throw error;
     // connect() often says only "Connection is closed"; the error event says why.
     const cause = lastError && lastError !== error ? lastError : (error as Error);
     const nodeError = (cause as { lastNodeError?: Error }).lastNodeError;
@@ -110,9 +114,17 @@ export async function connectRedis(target: RedisTarget): Promise<RedisClient> {
   return client;
 }
 
-/** The URL without its password, for messages. */
+/** The URL without its password, for messages; text that is not a URL loses everything up to its last `@`. */
 export function redactUrl(text: string): string {
-  return text.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@');
+  try {
+    const url = new URL(text);
+    if (url.password) url.password = '***';
+    if (url.searchParams.has('password')) url.searchParams.set('password', '***');
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    const at = text.lastIndexOf('@');
+    return at === -1 ? text : `***${text.slice(at)}`;
+  }
 }
 
 /** The servers whose keys a SCAN must visit: the cluster's masters in a stable order, or the one server. */

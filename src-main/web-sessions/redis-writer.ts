@@ -13,7 +13,8 @@ import { deriveWebStatus, keys, parseRecord, type WebSessionRecord } from './web
  * ARGV: the value read before (the write happens only if it is still exactly that), the new value
  * ('' keeps it), the blacklist reason, the blacklist TTL in seconds, the id.
  * The session keeps its TTL (KEEPTTL); the blacklist entry is written only if missing, with a
- * relative EX (never an absolute time from our clock).
+ * relative EX (never an absolute time from our clock). Nothing in it can fail after the first
+ * write (Redis does not roll a failed script back): a user set of the wrong type is left alone.
  */
 const REVOKE_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
@@ -21,7 +22,7 @@ if current == false then return 'not_found' end
 if current ~= ARGV[1] then return 'changed' end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') end
 if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4]) end
-redis.call('SREM', KEYS[3], ARGV[5])
+if redis.call('TYPE', KEYS[3]).ok == 'set' then redis.call('SREM', KEYS[3], ARGV[5]) end
 return 'done'
 `;
 
@@ -53,22 +54,35 @@ export class SessionChangedError extends Error {
  */
 export class RedisWriter implements SessionWriter {
   readonly #client: RedisClient;
-  readonly #clock: () => number;
 
-  constructor(options: { client: RedisClient; clock?: () => number }) {
+  constructor(options: { client: RedisClient }) {
     this.#client = options.client;
-    this.#clock = options.clock ?? Date.now;
   }
 
+  /**
+   * Expiry is judged and TTLs computed by the Redis server's clock (TIME) and the session key's
+   * own TTL, never by ours: a skewed client clock must neither call a live session expired nor
+   * give its blacklist entry too short a life.
+   */
   async revoke(id: string, reason: Reason, _revokedAt: string, nowMs: number): Promise<WriteOutcome> {
+    const client = this.#client;
+    // In a cluster the blacklist entry is written before the record; once this run has written
+    // it, a retry must still report `revoked`, not mistake our own entry for an earlier revocation.
+    let blacklistedByUs = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const [raw, blacklisted] = await Promise.all([this.#client.get(keys.session(id)), this.#client.get(keys.revoked(id))]);
+      const [raw, blacklisted, pttl, [seconds, micros]] = await Promise.all([
+        client.get(keys.session(id)),
+        client.get(keys.revoked(id)),
+        client.pttl(keys.session(id)),
+        client.time(),
+      ]);
+      const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
       if (raw === null) return { outcome: 'not_found', user: '', expiresAtMs: null };
       const record = parseRecord(raw);
       if (!record) throw new Error(`session:${id} does not hold a session record (not a JSON object); nothing was written`);
       const user = typeof record.userId === 'string' ? record.userId : '';
       const expiresAtMs = epochMillis(record.expiresAt);
-      const status = deriveWebStatus(record, blacklisted !== null, this.#clock());
+      const status = deriveWebStatus(record, blacklisted !== null && !blacklistedByUs, serverNow);
       if (status === 'expired') return { outcome: 'expired', user, expiresAtMs };
 
       const already = status === 'revoked';
@@ -77,26 +91,39 @@ export class RedisWriter implements SessionWriter {
       // missing, keep what is there.
       const rewritten: WebSessionRecord | null =
         already && record.revoked === true ? null : { ...record, revoked: true, revokedAt: new Date(nowMs).toISOString(), revokedReason: storedReason };
-      const ttl = blacklistTtlSeconds(expiresAtMs ?? nowMs, this.#clock());
-      const written = await this.#write(id, user, raw, rewritten === null ? '' : JSON.stringify(rewritten), storedReason, ttl);
+      // The remaining lifetime by expiresAt or by the key's own TTL, whichever is longer; one hour at least.
+      const ttl = Math.max(blacklistTtlSeconds(expiresAtMs ?? serverNow, serverNow), pttl > 0 ? Math.ceil(pttl / 1000) : 0);
+      const written = await this.#write(id, user, raw, rewritten === null ? '' : JSON.stringify(rewritten), storedReason, ttl, () => (blacklistedByUs = true));
       if (written === 'not_found') return { outcome: 'not_found', user: '', expiresAtMs: null };
       if (written === 'changed') continue;
       return { outcome: already ? 'already_revoked' : 'revoked', user, expiresAtMs, ...(already ? { storedReason } : {}) };
     }
-    throw new SessionChangedError(`session:${id} changed on every one of ${MAX_ATTEMPTS} attempts; nothing was written, run again`);
+    throw new SessionChangedError(
+      blacklistedByUs
+        ? `session:${id} changed on every one of ${MAX_ATTEMPTS} attempts; revoked:${id} was written (the web app refuses the session), the record was not flagged: run again`
+        : `session:${id} changed on every one of ${MAX_ATTEMPTS} attempts; nothing was written, run again`,
+    );
   }
 
-  async #write(id: string, user: string, expected: string, next: string, reason: string, ttl: number): Promise<'done' | 'changed' | 'not_found'> {
+  async #write(
+    id: string,
+    user: string,
+    expected: string,
+    next: string,
+    reason: string,
+    ttl: number,
+    onBlacklisted: () => void,
+  ): Promise<'done' | 'changed' | 'not_found'> {
     const client = this.#client;
     if (!(client instanceof Cluster)) {
       return (await runScript(client, REVOKE_SCRIPT, [keys.session(id), keys.revoked(id), keys.userSessions(user)], [expected, next, reason, String(ttl), id])) as 'done' | 'changed' | 'not_found';
     }
-    await client.set(keys.revoked(id), reason, 'EX', ttl, 'NX');
+    if ((await client.set(keys.revoked(id), reason, 'EX', ttl, 'NX')) === 'OK') onBlacklisted();
     if (next !== '') {
       const rewritten = await runScript(client, REWRITE_SCRIPT, [keys.session(id)], [expected, next]);
       if (rewritten !== 'done') return rewritten as 'changed' | 'not_found';
     }
-    await client.srem(keys.userSessions(user), id);
+    if ((await client.type(keys.userSessions(user))) === 'set') await client.srem(keys.userSessions(user), id);
     return 'done';
   }
 }
@@ -133,6 +160,6 @@ export class RedisRevoker extends Revoker {
   constructor(options: RedisRevokerOptions) {
     const clock = options.clock ?? Date.now;
     // Commands of concurrent sessions share round trips (auto-pipelining), so many at once is cheap.
-    super({ ...options, clock, concurrency: options.concurrency ?? 64, writer: new RedisWriter({ client: options.client, clock }) });
+    super({ ...options, clock, concurrency: options.concurrency ?? 64, writer: new RedisWriter({ client: options.client }) });
   }
 }

@@ -59,7 +59,23 @@ describe('web sessions in a Redis Cluster (3 masters on free ports)', () => {
 
       const ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
       const revoker = new RedisRevoker({ client, store, ledger, operator: 'local:analyst', connection: 'cluster' });
+      // The web app keeps touching hana's sessions meanwhile (with its own compare-and-set, so it
+      // never clobbers a revocation): our re-reads must still report `revoked`.
+      const touch = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') end";
+      let touching = true;
+      const toucher = (async () => {
+        while (touching) {
+          for (const s of hana.slice(0, 10)) {
+            const raw = await client.get(`session:${s.id}`);
+            if (raw && !(JSON.parse(raw) as { revoked: boolean }).revoked) {
+              await client.eval(touch, 1, `session:${s.id}`, raw, JSON.stringify({ ...JSON.parse(raw), lastActiveAt: new Date().toISOString() }));
+            }
+          }
+        }
+      })();
       const report = await revoker.revokeUsers({ users: ['hana'], reasonCode: 'credential_compromise' });
+      touching = false;
+      await toucher;
       expect(report.results.map((r) => r.outcome)).toEqual(hana.map(() => 'revoked'));
       for (const s of hana) expect(await revocationState(client, s)).toBe('revoked');
       for (const s of sessions.filter((x) => x.userId !== 'hana').slice(0, 20)) expect(await revocationState(client, s)).toBe('untouched');
@@ -67,6 +83,9 @@ describe('web sessions in a Redis Cluster (3 masters on free ports)', () => {
     } finally {
       client.disconnect();
     }
+
+    // One node of the cluster, not in cluster mode: refused with what to do.
+    await expect(connectRedis({ urls: [cluster.urls[0] as string] })).rejects.toThrow('node of a cluster: connect in cluster mode');
 
     // The command line, given two seed nodes.
     const listed = await runCli(['sessions', 'list', '--store', 'redis', ...cluster.urls.slice(1).flatMap((u) => ['--redis', u]), '--status', 'any', '--limit', '1000', '--output', 'json']);

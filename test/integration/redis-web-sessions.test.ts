@@ -142,6 +142,9 @@ describe('web sessions in Redis (real redis-server)', () => {
     const leaving = Array.from({ length: 300 }, () => webSession('dave', now));
     await writeWebSessions(admin, [...staying, ...leaving], now);
     await admin.sadd('user_sessions:dave', 'gone-long-ago');
+    // An id the contract cannot carry is left out of the user's list, as it is out of the scan.
+    await admin.set('session:bad:id', JSON.stringify(webSession('dave', now)), 'EX', 3600);
+    await admin.sadd('user_sessions:dave', 'bad:id');
 
     for (const source of [{}, { user: 'dave' }]) {
       await writeWebSessions(admin, leaving, now);
@@ -165,6 +168,7 @@ describe('web sessions in Redis (real redis-server)', () => {
       expect(staying.every((s) => seenAll.has(s.id))).toBe(true);
       expect(expiring.some((s) => seenAll.has(s.id))).toBe(false);
       expect(seenAll.has('gone-long-ago')).toBe(false);
+      expect(seenAll.has('bad:id')).toBe(false);
     }
   });
 
@@ -234,6 +238,28 @@ describe('web sessions in Redis (real redis-server)', () => {
     expect(attempts).toHaveLength(7);
     expect(outcomes.sort()).toEqual(['already_revoked', 'already_revoked', 'already_revoked', 'expired', 'not_found', 'revoked', 'revoked']);
     expect((await ledger.verify()).ok).toBe(true);
+  });
+
+  it('judges expiry and TTLs by the server, not by a skewed client clock; a broken user set does not stop a revocation', async () => {
+    const now = Date.now();
+    const halfHour = webSession('hugo', now, { lifetimeMs: 30 * 60_000 });
+    const fiveHours = webSession('hugo', now, { lifetimeMs: 5 * HOUR });
+    const brokenSet = webSession('ivy', now);
+    await writeWebSessions(admin, [halfHour, fiveHours, brokenSet], now);
+    // Another program wrote the wrong type under ivy's set key.
+    await admin.del('user_sessions:ivy');
+    await admin.set('user_sessions:ivy', 'not a set');
+    const store = new RedisSessionStore({ client, cursors });
+    // Our clock runs four hours ahead.
+    const revoker = new RedisRevoker({ client, store, ledger, operator: 'local:analyst', connection: 'web@test', clock: () => Date.now() + 4 * HOUR });
+    const report = await revoker.revokeSessions({ ids: [halfHour.id, fiveHours.id, brokenSet.id], reasonCode: 'security_incident' });
+    expect(report.results.map((r) => r.outcome)).toEqual(['revoked', 'revoked', 'revoked']);
+    expect(await admin.ttl(`revoked:${fiveHours.id}`)).toBeGreaterThan(5 * 3600 - 60);
+    expect(await admin.ttl(`revoked:${halfHour.id}`)).toBeGreaterThan(3600 - 60);
+    // The session is cut off and flagged; the foreign key is left as it was.
+    expect(await webAppSeesRevoked(admin, brokenSet.id)).toBe(true);
+    expect(JSON.parse((await admin.get(`session:${brokenSet.id}`)) as string)).toMatchObject({ revoked: true });
+    expect(await admin.get('user_sessions:ivy')).toBe('not a set');
   });
 
   it('keeps the web app\'s own updates made while revoking (compare-and-set, re-read on change)', async () => {

@@ -9,6 +9,7 @@ const electron = vi.hoisted(() => {
     permissionRequest: undefined as undefined | ((...args: unknown[]) => void),
     permissionCheck: undefined as undefined | ((...args: unknown[]) => boolean),
     schemes: [] as unknown[],
+    opened: [] as string[],
   };
   return { state };
 });
@@ -53,6 +54,7 @@ vi.mock('electron', async () => {
       handle: vi.fn(),
     },
     net: { fetch: vi.fn() },
+    shell: { openExternal: async (url: string) => void electron.state.opened.push(url) },
   };
 });
 
@@ -68,6 +70,7 @@ interface FakeContents extends EventEmitter {
 beforeEach(() => {
   electron.state.windows.length = 0;
   electron.state.handlers.clear();
+  electron.state.opened.length = 0;
 });
 
 describe('the main window', () => {
@@ -90,6 +93,7 @@ describe('the main window', () => {
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
       preload: '/app/out/preload/index.cjs',
     });
   });
@@ -104,16 +108,39 @@ describe('the main window', () => {
     expect(open().loaded).toBe('app://warden/index.html');
   });
 
-  it.each(['https://evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'app://warden/index.html'])(
-    'denies window.open(%s) and navigation to it',
+  const refused = [
+    'https://evil.example/',
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    'app://warden/index.html',
+    'http://docs.aws.amazon.com/cli/',
+    'https://docs.aws.amazon.com.evil.example/',
+    'https://evil.example/https://docs.aws.amazon.com/',
+    'https://user:pw@docs.aws.amazon.com/',
+    'https://docs.aws.amazon.com:8443/',
+    'https://redis.io/commands/',
+    'data:text/html,<script>alert(1)</script>',
+  ];
+  it.each(refused)('denies window.open(%s) and navigation to it, and never opens it outside', (url) => {
+    const contents = open().contents as FakeContents;
+    expect(contents.windowOpenHandler({ url })).toEqual({ action: 'deny' });
+    for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+      const event = { preventDefault: vi.fn() };
+      contents.emit(name, event, url);
+      expect(event.preventDefault, name).toHaveBeenCalled();
+    }
+    expect(electron.state.opened).toEqual([]);
+  });
+
+  it.each(['https://docs.aws.amazon.com/cli/latest/reference/sso/login.html', 'https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/'])(
+    'opens allowed documentation (%s) in the system browser, never in the window',
     (url) => {
       const contents = open().contents as FakeContents;
       expect(contents.windowOpenHandler({ url })).toEqual({ action: 'deny' });
-      for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
-        const event = { preventDefault: vi.fn() };
-        contents.emit(name, event, url);
-        expect(event.preventDefault, name).toHaveBeenCalled();
-      }
+      const event = { preventDefault: vi.fn() };
+      contents.emit('will-navigate', event, url);
+      expect(event.preventDefault).toHaveBeenCalled();
+      expect(electron.state.opened).toEqual([url, url]);
     },
   );
 });

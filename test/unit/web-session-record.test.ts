@@ -48,6 +48,9 @@ describe('Redis targets', () => {
     expect(redactUrl('rediss://ops:s3cret@cache.internal:6380/2')).toBe('rediss://ops:***@cache.internal:6380/2');
     expect(redactUrl('redis://:s3cret@host')).toBe('redis://:***@host');
     expect(redactUrl('redis://host:6379')).toBe('redis://host:6379');
+    expect(redactUrl('redis://u:p@ss@host:6379')).toBe('redis://u:***@host:6379');
+    expect(redactUrl('redis://host:6379/0?password=s3cret')).toBe('redis://host:6379/0?password=***');
+    expect(redactUrl('not a url u:s3cret@host')).toBe('***@host');
     let message = '';
     try {
       parseRedisUrls({ urls: ['redis://u:s3cret@ho st'] });

@@ -23,7 +23,8 @@ export function SessionsScreen() {
   // The time range moves with the clock only when the filter changes, not on every tick.
   const query = useMemo(() => queryOf(filters, Date.now(), web), [filters, web]);
   const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused });
-  const loaded = useMemo(() => sessionsQuery.data?.pages.flatMap((p) => p.sessions) ?? [], [sessionsQuery.data]);
+  // A Redis SCAN may return a session on two pages: each id is shown once.
+  const loaded = useMemo(() => uniqueById(sessionsQuery.data?.pages.flatMap((p) => p.sessions) ?? []), [sessionsQuery.data]);
   const search = filters.search;
   const haystacks = useMemo(() => loaded.map(searchText), [loaded]);
   const sessions = useMemo(() => searchWithin(loaded, haystacks, search), [loaded, haystacks, search]);
@@ -67,7 +68,7 @@ export function SessionsScreen() {
       <header className="screen-header">
         <h1 id="sessions-title">Sessions</h1>
         <p className="count" aria-live="polite" data-testid="sessions-count">
-          {state === 'ready' || state === 'empty' ? countText(sessions.length, loaded.length, hasNextPage) : ''}
+          {state === 'ready' || state === 'empty' ? countText(sessions.length, loaded.length, hasNextPage, web) : ''}
         </p>
       </header>
       <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} web={web} />
@@ -137,9 +138,16 @@ export function SessionsScreen() {
   );
 }
 
-function countText(shown: number, loaded: number, more: boolean): string {
+/** Web sessions come in the server's SCAN order, newest first only within each page. */
+function countText(shown: number, loaded: number, more: boolean, web: boolean): string {
   const total = `${loaded.toLocaleString('en-US')}${more ? '+' : ''} loaded`;
-  return shown === loaded ? `${total}, newest first` : `${shown.toLocaleString('en-US')} of ${total} match the search`;
+  if (shown !== loaded) return `${shown.toLocaleString('en-US')} of ${total} match the search`;
+  return web ? `${total} (sort by a column to order them)` : `${total}, newest first`;
+}
+
+function uniqueById(sessions: Session[]): Session[] {
+  const seen = new Set<string>();
+  return sessions.filter((s) => !seen.has(s.id) && seen.add(s.id) !== undefined);
 }
 
 /** What free-text search looks at: id, user, profile, device, source identity, instance; e-mail, IP and browser of web sessions. */
