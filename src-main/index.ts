@@ -4,6 +4,7 @@ import { APP_ORIGIN } from '../src-shared/csp';
 import { denyPermissions, registerAppScheme, serveRenderer } from './app-protocol';
 import { createDispatch, originOf } from './ipc/dispatch';
 import { registerIpc } from './ipc/register';
+import { formatErrorForLog } from './log-format';
 import { createMainWindow } from './window';
 import { openDemoWorkspace, type Workspace } from './workspace';
 
@@ -35,7 +36,7 @@ async function start(): Promise<void> {
   const devOrigin = devServerUrl ? originOf(devServerUrl) : null;
   const dispatch = createDispatch(workspace.handlers, {
     trustedOrigins: devOrigin ? [APP_ORIGIN, devOrigin] : [APP_ORIGIN],
-    onInternalError: (channel, error) => console.error(`[ipc] ${channel} failed:`, error),
+    onInternalError: (channel, error) => console.error(`[ipc] ${channel} failed: ${formatErrorForLog(error)}`),
   });
   registerIpc(dispatch);
   createMainWindow({
@@ -50,7 +51,14 @@ app.on('will-quit', () => {
   void workspace?.close();
 });
 
+// Crash output goes through the same formatter: a store error's properties never reach a log.
+process.on('uncaughtException', (error) => {
+  console.error(`Session Warden: uncaught exception: ${formatErrorForLog(error)}`);
+  app.exit(1);
+});
+process.on('unhandledRejection', (reason) => console.error(`Session Warden: unhandled rejection: ${formatErrorForLog(reason)}`));
+
 start().catch((error: unknown) => {
-  console.error('Session Warden could not start:', error);
+  console.error(`Session Warden could not start: ${formatErrorForLog(error)}`);
   app.exit(1);
 });

@@ -159,7 +159,7 @@ async function connectWebSessions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   try {
     client = await connectRedis(target);
   } catch (error) {
-    throw new StoreUnreachableError(`cannot reach Redis at ${where}: ${redactUrl((error as Error).message)}`, { cause: error });
+    throw new StoreUnreachableError(`cannot reach Redis at ${where}: ${redactUrl((error as Error).message)}`);
   }
   const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = ledgerFrom(flags, dataDir);

@@ -109,7 +109,8 @@ export async function connectRedis(target: RedisTarget): Promise<RedisClient> {
     // connect() often says only "Connection is closed"; the error event says why.
     const cause = lastError && lastError !== error ? lastError : (error as Error);
     const nodeError = (cause as { lastNodeError?: Error }).lastNodeError;
-    throw new RedisTargetError(nodeError ? `${cause.message} (${nodeError.message})` : cause.message, { cause });
+    // The message only: ioredis errors keep the command they answered (AUTH and its password).
+    throw new RedisTargetError(nodeError ? `${cause.message} (${nodeError.message})` : cause.message);
   }
   return client;
 }
