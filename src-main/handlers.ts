@@ -1,14 +1,16 @@
 import type { AppInfo } from '../src-shared/contract';
+import { WardenError } from './errors';
 import type { Emit, HandlerTable } from './ipc/dispatch';
 import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
 import type { ProgressListener } from './revocation/revoker';
 import type { Ledger } from './ledger/ledger';
-import type { Revoker } from './revocation/revoker';
+import { previewUsers, type Revoker } from './revocation/revoker';
 import type { SessionStore } from './session-store';
 
 export interface HandlerDependencies {
   store: SessionStore;
-  revoker: Revoker;
+  /** Null for a read-only connection: every revocation is refused before anything is touched. */
+  revoker: Revoker | null;
   ledger: Ledger;
   /** The active connection and operator, decided in main. */
   info: () => AppInfo;
@@ -20,13 +22,18 @@ export interface HandlerDependencies {
 
 /** Every channel of the contract, implemented on the services; no Electron in sight. */
 export function createHandlers(deps: HandlerDependencies): HandlerTable {
+  // Whatever the renderer sends, a read-only connection has no revoker to reach.
+  const revoker = (): Revoker => {
+    if (deps.revoker === null) throw new WardenError('READ_ONLY', 'This connection is read-only (auditor mode): revocations are refused.');
+    return deps.revoker;
+  };
   return {
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),
     'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
-    'sessions:revoke': (request, { emit }) => deps.revoker.revokeSessions(request, throttled(emit)),
-    'users:revoke': (request, { emit }) => deps.revoker.revokeUsers(request, throttled(emit)),
-    'users:preview': async ({ users }) => ({ users: await deps.revoker.previewUsers(users) }),
+    'sessions:revoke': (request, { emit }) => revoker().revokeSessions(request, throttled(emit)),
+    'users:revoke': (request, { emit }) => revoker().revokeUsers(request, throttled(emit)),
+    'users:preview': async ({ users }) => ({ users: await previewUsers(deps.store, users) }),
     'evidence:save': ({ run }) => saveRunEvidence(deps.ledger, run, deps.chooseSavePath),
     'watch:notify': async ({ sessionId }) => {
       const session = await deps.store.get(sessionId);

@@ -30,17 +30,23 @@ export interface DesktopServices {
   notify: (notification: { title: string; body: string }) => void;
 }
 
-export async function openDemoWorkspace(version: string, dataDir: string, desktop: DesktopServices): Promise<Workspace> {
+export interface WorkspaceOptions {
+  /** Auditor mode: no revoker is built, so main refuses every revocation whatever is sent. */
+  readOnly?: boolean;
+}
+
+export async function openDemoWorkspace(version: string, dataDir: string, desktop: DesktopServices, options: WorkspaceOptions = {}): Promise<Workspace> {
+  const readOnly = options.readOnly === true;
   const demo = await startDemoStore();
   const store = new SentinelStore({ client: demo.client, tableName: demo.tableName, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = new Ledger(join(dataDir, 'demo-ledger.jsonl'));
   const operator = localOperator();
   const info: AppInfo = {
     version,
-    connection: { name: 'Demo store', kind: 'demo', environment: 'demo', table: demo.tableName },
+    connection: { name: 'Demo store', kind: 'demo', environment: 'demo', table: demo.tableName, readOnly },
     operator,
   };
-  const revoker = new SentinelRevoker({ client: demo.client, store, ledger, operator, connection: 'demo' });
+  const revoker = readOnly ? null : new SentinelRevoker({ client: demo.client, store, ledger, operator, connection: 'demo' });
   return { handlers: createHandlers({ store, revoker, ledger, info: () => info, ...desktop }), ledger, close: () => demo.close() };
 }
 
@@ -54,14 +60,16 @@ export async function openRedisWorkspace(
   dataDir: string,
   connection: { name: string; environment: string; target: RedisTarget },
   desktop: DesktopServices,
+  options: WorkspaceOptions = {},
 ): Promise<Workspace> {
+  const readOnly = options.readOnly === true;
   const client = await connectRedis(connection.target);
   const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
   const operator = localOperator();
   const where = connection.target.urls.map(redactUrl).join(',');
-  const info: AppInfo = { version, connection: { name: connection.name, kind: 'redis', environment: connection.environment, table: where }, operator };
-  const revoker = new RedisRevoker({ client, store, ledger, operator, connection: connection.name });
+  const info: AppInfo = { version, connection: { name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly }, operator };
+  const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger, operator, connection: connection.name });
   return {
     handlers: createHandlers({ store, revoker, ledger, info: () => info, ...desktop }),
     ledger,

@@ -57,6 +57,8 @@ export const AppInfoSchema = z.strictObject({
     environment: z.string(),
     /** The Sentinel table, or for web sessions the Redis address (never with credentials). */
     table: z.string(),
+    /** Auditor mode: main refuses every revocation on this connection. */
+    readOnly: z.boolean(),
   }),
   /** The identity revocations are recorded under, decided in main. */
   operator: z.string(),

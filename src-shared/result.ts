@@ -7,6 +7,8 @@ export const ERROR_CODES = [
   'INVALID_CURSOR',
   'UNKNOWN_CHANNEL',
   'STORE_UNAVAILABLE',
+  /** The connection is read-only (auditor mode): revocations are refused in main. */
+  'READ_ONLY',
   'INTERNAL',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);

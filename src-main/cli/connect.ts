@@ -37,6 +37,8 @@ export interface ConnectionFlags {
   blacklistRedis?: string | undefined;
   ledger?: string | undefined;
   connection?: string | undefined;
+  /** From a saved connection: refuse revocations. */
+  readOnly?: boolean | undefined;
 }
 
 export interface CliConnection {
@@ -70,7 +72,12 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
       if (error instanceof SavedConnectionError) throw new UsageError(error.message, { cause: error });
       throw error;
     }
-    return connect({ ...saved, ledger: flags.ledger, connection: undefined }, env, dataDir);
+    const connected = await connect({ ...saved, ledger: flags.ledger, connection: undefined }, env, dataDir);
+    if (!saved.readOnly) return connected;
+    return {
+      ...connected,
+      revoker: () => Promise.reject(new UsageError(`connection "${saved.name}" is read-only: revocations are refused, nothing was written`)),
+    };
   }
   if (!flags.table) throw new UsageError('--table is required');
   if (flags.endpoint !== undefined && !/^https?:\/\//.test(flags.endpoint)) throw new UsageError('--endpoint must be an http:// or https:// URL');

@@ -24,6 +24,8 @@ const SavedConnectionSchema = z.strictObject({
   region: z.string().min(1).max(50).optional(),
   endpoint: z.url().optional(),
   awsProfile: z.string().min(1).max(100).optional(),
+  /** Auditor mode: listing and the ledger only; every revocation is refused. */
+  readOnly: z.boolean().optional(),
   blacklistRedis: z
     .string()
     .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')

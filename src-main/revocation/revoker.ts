@@ -91,19 +91,6 @@ export class Revoker {
     return { run, results: await this.#revokeAll(targets, request, run, onProgress), operator: this.operator, usersWithoutActiveSessions: without };
   }
 
-  /**
-   * For an offboarding list: each user's active sessions (counted up to 500), and whether the
-   * store knows the name at all (any session in any status), to flag typos before revoking.
-   */
-  async previewUsers(users: string[]): Promise<UserPreview[]> {
-    const { store } = this.#options;
-    return mapConcurrent([...new Set(users)], 8, async (user) => {
-      const active = await store.query({ status: 'active', user, limit: 500 });
-      const known = active.sessions.length > 0 || (await store.query({ status: 'any', user, limit: 1 })).sessions.length > 0;
-      return { user, activeSessions: active.sessions.length, more: active.nextCursor !== undefined, known };
-    });
-  }
-
   /** Ids of a user's active sessions, all pages. */
   async activeSessionIds(user: string): Promise<string[]> {
     const ids = new Set<string>();
@@ -198,4 +185,16 @@ export function reasonText(reason: Reason): string {
 export function describe(error: unknown): string {
   if (error instanceof Error) return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
   return String(error);
+}
+
+/**
+ * For an offboarding list: each user's active sessions (counted up to 500), and whether the store
+ * knows the name at all (any session in any status), to flag typos before revoking. Reads only.
+ */
+export async function previewUsers(store: SessionStore, users: string[]): Promise<UserPreview[]> {
+  return mapConcurrent([...new Set(users)], 8, async (user) => {
+    const active = await store.query({ status: 'active', user, limit: 500 });
+    const known = active.sessions.length > 0 || (await store.query({ status: 'any', user, limit: 1 })).sessions.length > 0;
+    return { user, activeSessions: active.sessions.length, more: active.nextCursor !== undefined, known };
+  });
 }

@@ -10,7 +10,7 @@ import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRend
 
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { name: 'sentinel-staging', kind: 'dynamodb', environment: 'staging', table: 'sentinel-sessions' },
+  connection: { name: 'sentinel-staging', kind: 'dynamodb', environment: 'staging', table: 'sentinel-sessions', readOnly: false },
   operator: 'it.offboarding',
 };
 

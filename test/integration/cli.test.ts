@@ -164,6 +164,7 @@ describe('saved connections (--connection NAME)', () => {
         version: 1,
         connections: [
           { name: 'local-test', table: table.name, endpoint: inject('dynamoEndpoint') },
+          { name: 'auditor', table: table.name, endpoint: inject('dynamoEndpoint'), readOnly: true },
           { name: 'leaky', table: table.name, endpoint: inject('dynamoEndpoint'), blacklistRedis: 'redis://ops:hunter2@127.0.0.1:6379' },
           { name: 'sneaky', table: table.name, endpoint: inject('dynamoEndpoint'), blacklistRedis: 'redis://127.0.0.1:6379/0?password=hunter2' },
         ],
@@ -178,8 +179,18 @@ describe('saved connections (--connection NAME)', () => {
       expect(JSON.parse(revoked.stdout)[0].outcome).toBe('revoked');
       // The ledger went to the same data directory the app uses.
       expect(existsSync(join(dataDir, 'ledger.jsonl'))).toBe(true);
+      // A read-only (auditor) connection lists, and refuses to revoke before writing anything.
+      const fresh = sentinelItem({ seconds: now() - 6 }, { user: 'saved.conn' });
+      await table.put([fresh]);
+      const ledgerBefore = await readFile(join(dataDir, 'ledger.jsonl'), 'utf8');
+      expect((await runCli(['sessions', 'list', '--connection', 'auditor', '--output', 'json'], env)).code).toBe(0);
+      const refused = await runCli(['sessions', 'revoke', fresh.id, '--connection', 'auditor', '--reason-code', 'offboarding'], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('connection "auditor" is read-only');
+      expect((await table.client.send(new GetCommand({ TableName: table.name, Key: { id: fresh.id } }))).Item?.status).toBe('active');
+      expect(await readFile(join(dataDir, 'ledger.jsonl'), 'utf8')).toBe(ledgerBefore);
       for (const [args, message] of [
-        [['--connection', 'nope'], 'no saved connection named "nope" (known: local-test, leaky, sneaky)'],
+        [['--connection', 'nope'], 'no saved connection named "nope" (known: local-test, auditor, leaky, sneaky)'],
         [['--connection', 'sneaky'], 'holds a password'],
         [['--connection', 'local-test', '--table', 'x'], 'use either --connection'],
         [['--connection', 'leaky'], 'holds a password'],

@@ -10,7 +10,7 @@ import { tempDir } from '../fixtures/temp-dir';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
-const INFO: AppInfo = { version: 't', connection: { name: 'local', kind: 'dynamodb', environment: 'test', table: 't' }, operator: 'local:t' };
+const INFO: AppInfo = { version: 't', connection: { name: 'local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:t' };
 
 describe('the handler table over a real store', () => {
   let table: TestTable;

@@ -2,12 +2,14 @@ import { join } from 'node:path';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
+import { createHandlers } from '../../src-main/handlers';
 import { createDispatch } from '../../src-main/ipc/dispatch';
+import { previewUsers } from '../../src-main/revocation/revoker';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
-const INFO: AppInfo = { version: 't', connection: { name: 'test', kind: 'dynamodb', environment: 'test', table: 't' }, operator: 'local:tester' };
+const INFO: AppInfo = { version: 't', connection: { name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:tester' };
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -101,7 +103,7 @@ describe('revocation against DynamoDB Local', () => {
     const kim = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: now() - 50 - i }, { user: 'kim.preview' }));
     const lee = sentinelItem({ seconds: now() - 60 }, { user: 'lee.preview', status: 'revoked', revoked_by: 'x', revoked_reason: 'y' });
     await table.put([...kim, lee]);
-    const preview = await table.revoker(dir.path, { ledger }).previewUsers(['kim.preview', 'lee.preview', 'kim.preveiw', 'kim.preview']);
+    const preview = await previewUsers(table.store(), ['kim.preview', 'lee.preview', 'kim.preveiw', 'kim.preview']);
     expect(preview).toEqual([
       { user: 'kim.preview', activeSessions: 3, more: false, known: true },
       { user: 'lee.preview', activeSessions: 0, more: false, known: true },
@@ -147,6 +149,32 @@ describe('revocation against DynamoDB Local', () => {
     }
     expect((await item(target.id))?.status).toBe('active');
     expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 0 });
+  });
+
+  it('on a read-only connection refuses every forged revoke request over IPC, writing nothing', async () => {
+    const targets = [sentinelItem({ seconds: now() - 31 }, { user: 'auditor.target' }), sentinelItem({ seconds: now() - 32 }, { user: 'auditor.target' })];
+    await table.put(targets);
+    const handlers = createHandlers({
+      store: table.store(),
+      revoker: null,
+      ledger,
+      info: () => ({ ...INFO, connection: { ...INFO.connection, readOnly: true } }),
+      chooseSavePath: async () => null,
+      notify: () => undefined,
+    });
+    const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'] });
+    const forged = [
+      ['sessions:revoke', { ids: targets.map((t) => t.id), reasonCode: 'security_incident' }],
+      ['users:revoke', { users: ['auditor.target'], reasonCode: 'offboarding', ticket: 'HR-1' }],
+    ] as const;
+    for (const [channel, payload] of forged) {
+      expect(await dispatch(channel, payload, OURS)).toEqual({ ok: false, error: { code: 'READ_ONLY', message: 'This connection is read-only (auditor mode): revocations are refused.' } });
+    }
+    // Reading still works; nothing changed in the store or the ledger.
+    expect(await dispatch('users:preview', { users: ['auditor.target'] }, OURS)).toMatchObject({ ok: true, value: { users: [{ activeSessions: 2 }] } });
+    for (const t of targets) expect((await item(t.id))?.status).toBe('active');
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 0 });
+    expect(await dispatch('app:info', undefined, OURS)).toMatchObject({ ok: true, value: { connection: { readOnly: true } } });
   });
 
   it('never loses a Sentinel update made while revoking 200 live sessions', async () => {

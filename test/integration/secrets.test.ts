@@ -166,7 +166,7 @@ describe('canary secrets never leave the store configuration', () => {
     const store = new SentinelStore({ client, tableName: table.name, cursors: new CursorCodec(randomBytes(32)) });
     const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
     const revoker = new SentinelRevoker({ client, store, ledger, operator: 'local:canary', connection: 'aws-canary' });
-    const info: AppInfo = { version: 't', connection: { name: 'aws', kind: 'dynamodb', environment: 'test', table: table.name }, operator: 'local:canary' };
+    const info: AppInfo = { version: 't', connection: { name: 'aws', kind: 'dynamodb', environment: 'test', table: table.name, readOnly: false }, operator: 'local:canary' };
     const logs: string[] = [];
     const output = await capturingOutput(async () => {
       const handlers = createHandlers({ store, revoker, ledger, info: () => info, chooseSavePath: async (name) => join(dataDir, name), notify: (n) => logs.push(JSON.stringify(n)) });

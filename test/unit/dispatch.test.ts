@@ -6,7 +6,7 @@ import { createDispatch, type HandlerTable, type SenderInfo } from '../../src-ma
 const OURS: SenderInfo = { url: 'app://warden/index.html', isMainFrame: true };
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { name: 'Demo store', kind: 'demo', environment: 'demo', table: 't' },
+  connection: { name: 'Demo store', kind: 'demo', environment: 'demo', table: 't', readOnly: false },
   operator: 'local:tester',
 };
 

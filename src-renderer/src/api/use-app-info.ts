@@ -13,3 +13,11 @@ export function useAppInfo() {
 export function useWebSessions(): boolean {
   return useAppInfo().data?.connection.kind === 'redis';
 }
+
+/**
+ * True for a read-only (auditor) connection: revoke actions are hidden. Main refuses revocations
+ * on such a connection whatever the renderer sends; this only keeps the UI honest.
+ */
+export function useReadOnly(): boolean {
+  return useAppInfo().data?.connection.readOnly === true;
+}

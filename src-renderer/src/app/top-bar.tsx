@@ -39,6 +39,16 @@ export function TopBar() {
               <dt>{connection.kind === 'redis' ? 'Redis' : 'Table'}</dt>
               <dd className="mono">{connection.table}</dd>
             </div>
+            {connection.readOnly ? (
+              <div>
+                <dt>Mode</dt>
+                <dd>
+                  <span className="read-only-badge" data-testid="read-only-badge" title="Revocations are refused on this connection">
+                    READ-ONLY
+                  </span>
+                </dd>
+              </div>
+            ) : null}
             <div>
               <dt>Recorded as</dt>
               <dd className="mono" data-testid="operator">{info.data?.operator}</dd>

@@ -155,7 +155,11 @@ function PreviewAndRevoke({ preview, revoke }: { preview: UserPreview[]; revoke:
           </tbody>
         </table>
       </div>
-      {total > 0 ? (
+      {info.data?.connection.readOnly ? (
+        <p className="muted" role="note">
+          This connection is read-only (auditor mode): the preview is shown, revocations are refused.
+        </p>
+      ) : total > 0 ? (
         <form onSubmit={submit} noValidate className="offboarding-form">
           <h2>3. Revoke</h2>
           <p>

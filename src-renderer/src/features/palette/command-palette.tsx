@@ -13,7 +13,8 @@ interface PaletteAction {
 }
 
 /** Ctrl+K / Cmd+K: every action of the workspace by name, for keyboard-first operators. */
-export function CommandPalette({ onRevokeSelection }: { onRevokeSelection: () => void }) {
+/** `onRevokeSelection` is null on a read-only connection: no revoke command is offered. */
+export function CommandPalette({ onRevokeSelection }: { onRevokeSelection: (() => void) | null }) {
   const [open, setOpen] = useState(false);
   const [search, setSearch] = useState('');
   const titleId = useId();
@@ -46,7 +47,7 @@ export function CommandPalette({ onRevokeSelection }: { onRevokeSelection: () =>
     { id: 'all', label: 'Show sessions of every status', run: () => filters.set({ statuses: ['active', 'revoked', 'expired'] }) },
     { id: 'clear', label: 'Clear all filters', run: filters.clearAll },
     { id: 'pause', label: filters.paused ? 'Resume live refresh' : 'Pause live refresh', run: () => filters.setRefresh({ paused: !filters.paused }) },
-    ...(selected > 0 ? [{ id: 'revoke', label: `Revoke the ${selected} selected session${selected === 1 ? '' : 's'}…`, hint: 'r', run: onRevokeSelection }] : []),
+    ...(selected > 0 && onRevokeSelection ? [{ id: 'revoke', label: `Revoke the ${selected} selected session${selected === 1 ? '' : 's'}…`, hint: 'r', run: onRevokeSelection }] : []),
   ];
 
   return (

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
-import { useWebSessions } from '../../api/use-app-info';
+import { useReadOnly, useWebSessions } from '../../api/use-app-info';
 import { countdown, residualExposureUntil } from '../../ui/exposure';
 import { exactLabel } from '../../ui/format-time';
 import { StatusBadge } from '../../ui/status-badge';
@@ -27,6 +27,7 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
   const [copied, setCopied] = useState(false);
   const session = fresh.data ?? fallback;
   const web = useWebSessions();
+  const readOnly = useReadOnly();
 
   useEffect(() => {
     closeRef.current?.focus();
@@ -107,16 +108,18 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
             <TimelineItem label={session.status === 'active' ? 'Expires' : 'Expiry'} value={session.expiresAt} now={now} />
           </ol>
           <div className="detail-actions">
-            {session.status === 'active' ? (
+            {session.status === 'active' && !readOnly ? (
               <button type="button" className="danger-button" onClick={() => onRevokeSession(session)}>
                 Revoke this session…
               </button>
             ) : null}
             {session.user ? (
               <>
-                <button type="button" className="secondary-button" onClick={() => onRevokeUser(session.user)}>
-                  Revoke all active sessions of {session.user}…
-                </button>
+                {readOnly ? null : (
+                  <button type="button" className="secondary-button" onClick={() => onRevokeUser(session.user)}>
+                    Revoke all active sessions of {session.user}…
+                  </button>
+                )}
                 <WatchButton user={session.user} />
               </>
             ) : null}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
-import { useWebSessions } from '../../api/use-app-info';
+import { useReadOnly, useWebSessions } from '../../api/use-app-info';
 import type { RevokeTarget } from '../../api/use-revoke';
 import { relativeTime } from '../../ui/format-time';
 import { useNow } from '../../ui/use-now';
@@ -19,6 +19,7 @@ const EMPTY_HINT = 'No sessions match these filters. Widen the status or time ra
 export function SessionsScreen() {
   const filters = useFilters();
   const web = useWebSessions();
+  const readOnly = useReadOnly();
   const now = useNow(5_000);
   // The time range moves with the clock only when the filter changes, not on every tick.
   const query = useMemo(() => queryOf(filters, Date.now(), web), [filters, web]);
@@ -50,8 +51,8 @@ export function SessionsScreen() {
   const byId = useMemo(() => new Map(loaded.map((s) => [s.id, s])), [loaded]);
   const selectedUsers = useMemo(() => [...new Set([...selected].map((id) => byId.get(id)?.user ?? '').filter(Boolean))], [selected, byId]);
   const revokeSelection = useCallback(() => {
-    if (selected.size > 0) setTarget({ kind: 'sessions', ids: [...selected], users: selectedUsers });
-  }, [selected, selectedUsers]);
+    if (selected.size > 0 && !readOnly) setTarget({ kind: 'sessions', ids: [...selected], users: selectedUsers });
+  }, [selected, selectedUsers, readOnly]);
 
   useShortcuts({ focusSearch: () => searchRef.current?.focus(), revoke: revokeSelection, dialogOpen: target !== null });
 
@@ -118,15 +119,19 @@ export function SessionsScreen() {
           <span>
             {selected.size} session{selected.size === 1 ? '' : 's'} of {selectedUsers.length} user{selectedUsers.length === 1 ? '' : 's'} selected
           </span>
-          <button type="button" className="danger-button" onClick={revokeSelection}>
-            Revoke… <kbd>r</kbd>
-          </button>
+          {readOnly ? (
+            <span className="muted">Read-only connection: revocations are refused.</span>
+          ) : (
+            <button type="button" className="danger-button" onClick={revokeSelection}>
+              Revoke… <kbd>r</kbd>
+            </button>
+          )}
           <button type="button" className="link-button" onClick={clearSelection}>
             Clear selection
           </button>
         </div>
       ) : null}
-      <CommandPalette onRevokeSelection={revokeSelection} />
+      <CommandPalette onRevokeSelection={readOnly ? null : revokeSelection} />
       <RevokeDialog
         target={target}
         onClose={(revoked) => {
