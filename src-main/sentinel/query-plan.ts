@@ -45,7 +45,7 @@ export interface QueryPlan {
 /**
  * Picks how to answer a filter, most selective index first: a user has few sessions, a profile
  * more, a server instance more again (and its index is sorted by status, not time), a status
- * most. Scans only when no filter has an index. Every other filter becomes a server-side filter,
+ * most; with no filter at all, every gsi-status partition (never a scan). Every other filter becomes a server-side filter,
  * and every filter is also checked exactly in code (status is derived, times are exact).
  */
 export function planQuery(filter: SessionFilter): QueryPlan {
@@ -77,13 +77,20 @@ export function planQuery(filter: SessionFilter): QueryPlan {
         : [{ index, partition, ordered: false, equals: rest }],
     };
   }
-  if (byStatus) {
-    return {
-      key,
-      reads: byStatus.map((read) => ({ index: SENTINEL_INDEXES.status.name, partition: { attribute: 'status', value: read.stored }, ordered: true, equals, ...(read.ttl ? { ttl: read.ttl } : {}) })),
-    };
-  }
-  return { key, reads: [{ index: null, ordered: false, equals }] };
+  // Every status: the three gsi-status partitions, merged newest first. A scan would have to read
+  // the whole table for every page, since a scan is in no order. (An item without a status, or
+  // with one Sentinel never writes, is not a session we can show either way.)
+  const partitions = byStatus ?? [{ stored: 'active' as const }, { stored: 'revoked' as const }, { stored: 'expired' as const }];
+  return {
+    key,
+    reads: partitions.map((read) => ({
+      index: SENTINEL_INDEXES.status.name,
+      partition: { attribute: 'status', value: read.stored },
+      ordered: true,
+      equals,
+      ...(read.ttl ? { ttl: read.ttl } : {}),
+    })),
+  };
 }
 
 /**

@@ -18,7 +18,7 @@ describe('the query planner', () => {
       ['active', undefined],
       ['expired', undefined],
     ]);
-    expect(plan({ status: ['revoked', 'active', 'expired'] }).reads.map((r) => r.index)).toEqual([null]);
+    expect(plan({ status: ['revoked', 'active', 'expired'] }).reads.map((r) => r.index)).toEqual(['gsi-status', 'gsi-status', 'gsi-status']);
   });
 
   it('prefers the most selective index: user, then profile, then server instance', () => {
@@ -39,9 +39,14 @@ describe('the query planner', () => {
     expect(plan({ user: 'a', status: ['active', 'revoked'] }).reads[0]?.ttl).toBeUndefined();
   });
 
-  it('scans only when no filter has an index', () => {
-    expect(indexes({ status: 'any' })).toEqual([null]);
-    expect(indexes({ status: 'any', since: '2026-11-22T00:00:00.000000000Z' })).toEqual([null]);
+  it('never scans: every status is the three gsi-status partitions, read in time order', () => {
+    expect(indexes({ status: 'any' })).toEqual(['gsi-status', 'gsi-status', 'gsi-status']);
+    expect(plan({ status: 'any' }).reads.map((r) => [r.partition?.value, r.ordered, r.ttl])).toEqual([
+      ['active', true, undefined],
+      ['revoked', true, undefined],
+      ['expired', true, undefined],
+    ]);
+    expect(indexes({ status: 'any', since: '2026-11-22T00:00:00.000000000Z' })).toEqual(['gsi-status', 'gsi-status', 'gsi-status']);
   });
 
   it('binds cursors to the whole filter', () => {
