@@ -1,5 +1,6 @@
 import type { AppInfo } from '../src-shared/contract';
 import { WardenError } from './errors';
+import { Exports } from './export/exports';
 import type { Emit, HandlerTable } from './ipc/dispatch';
 import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
 import type { ProgressListener } from './revocation/revoker';
@@ -27,6 +28,7 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     if (deps.revoker === null) throw new WardenError('READ_ONLY', 'This connection is read-only (auditor mode): revocations are refused.');
     return deps.revoker;
   };
+  const exports = new Exports({ store: deps.store, ledger: deps.ledger, info: deps.info, chooseSavePath: deps.chooseSavePath });
   return {
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),
@@ -45,6 +47,8 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
       return { shown: true };
     },
     'ledger:verify': () => deps.ledger.verify(),
+    'export:start': (request, { emit }) => exports.start(request, emit),
+    'export:cancel': async ({ exportId }) => exports.cancel(exportId),
   };
 }
 

@@ -1,4 +1,5 @@
-import type { SessionsPage, SessionsQueryRequest } from '../src-shared/contract';
+import type { z } from 'zod';
+import type { SessionsFilterSchema, SessionsPage, SessionsQueryRequest } from '../src-shared/contract';
 import type { Session } from '../src-shared/session';
 
 /**
@@ -10,4 +11,9 @@ export interface SessionStore {
   query(request: SessionsQueryRequest): Promise<SessionsPage>;
   /** One session by id; null when the store has no such session. */
   get(id: string): Promise<Session | null>;
+  /** True when a session may come on two pages of one listing (a Redis SCAN): callers de-duplicate. */
+  readonly pagesMayRepeat?: boolean;
 }
+
+/** A filter without paging (what an export is given). */
+export type SessionsFilter = z.output<typeof SessionsFilterSchema>;

@@ -8,6 +8,7 @@ import {
   RevokeSessionsRequestSchema,
   RevokeUsersRequestSchema,
 } from './revocation';
+import { ExportCancelRequestSchema, ExportProgressSchema, ExportResultSchema, exportStartRequestSchema } from './export';
 import { SessionIdSchema, SessionSchema } from './session';
 import { SESSION_STATUSES } from './session-status';
 
@@ -37,6 +38,9 @@ export const SessionsQueryRequestSchema = z.strictObject({
   /** The `nextCursor` of the previous page, exactly as received. */
   cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
 });
+
+/** A sessions filter without paging: what an export of "these sessions" is given. */
+export const SessionsFilterSchema = SessionsQueryRequestSchema.omit({ limit: true, cursor: true });
 
 export const SessionsPageSchema = z.strictObject({
   /** Newest first (by `created_at`, exact to the nanosecond). */
@@ -102,6 +106,14 @@ export const contract = {
   'watch:notify': { request: z.strictObject({ sessionId: SessionIdSchema }), response: z.strictObject({ shown: z.boolean() }) },
   /** Check the hash chain of the revocation ledger. */
   'ledger:verify': { request: NoArguments, response: LedgerVerifyResponseSchema },
+  /**
+   * Export sessions (a filter, every page) or the ledger as CSV, JSON or NDJSON to a file picked in
+   * a save dialog, with a manifest (rows, SHA-256, filter, time, operator) beside it. Answers when
+   * done or cancelled; progress comes as `export:progress` events.
+   */
+  'export:start': { request: exportStartRequestSchema(SessionsFilterSchema), response: ExportResultSchema },
+  /** Stop a running export; its partial file is removed. */
+  'export:cancel': { request: ExportCancelRequestSchema, response: z.strictObject({ cancelled: z.boolean() }) },
 } as const;
 
 /**
@@ -111,6 +123,8 @@ export const contract = {
 export const events = {
   /** Progress of a revoke run (sessions:revoke, users:revoke): sessions settled so far. */
   'revoke:progress': z.strictObject({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  /** Rows written so far by a running export. */
+  'export:progress': ExportProgressSchema,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -8,8 +8,15 @@ export function escapeFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
+type Cell = string | number | boolean | null | undefined;
+
 /** RFC 4180 CSV (CRLF line ends, quoted where needed) with every cell escaped against formulas. */
-export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  return csvLines([header, ...rows]);
+}
+
+/** CSV lines for rows (no header), each cell escaped against formulas: for writing a file in parts. */
+export function csvLines(rows: readonly (readonly Cell[])[]): string {
   const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '' : escapeFormula(String(cell)))));
-  return stringify([header.map(escapeFormula), ...cells], { record_delimiter: 'windows', quoted_match: /[",\r\n]/ });
+  return stringify(cells, { record_delimiter: 'windows', quoted_match: /[",\r\n]/ });
 }

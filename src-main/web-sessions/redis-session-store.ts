@@ -29,6 +29,7 @@ type Source = 'user-set' | 'scan';
  * because a cursor cannot point inside one without risking a session being skipped.
  */
 export class RedisSessionStore implements SessionStore {
+  readonly pagesMayRepeat = true;
   readonly #client: RedisClient;
   readonly #cursors: CursorCodec;
   readonly #clock: () => number;

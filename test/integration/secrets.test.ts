@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -44,6 +44,12 @@ function samples(ids: { session: string; user: string; run: string }): { [C in C
     'evidence:save': [{ run: ids.run }],
     'watch:notify': [{ sessionId: ids.session }],
     'ledger:verify': [undefined],
+    'export:start': [
+      { exportId: randomUUID(), kind: 'sessions', format: 'csv', filter: { status: 'any' } },
+      { exportId: randomUUID(), kind: 'sessions', format: 'ndjson', filter: { status: 'revoked', user: ids.user } },
+      { exportId: randomUUID(), kind: 'ledger', format: 'json' },
+    ],
+    'export:cancel': [{ exportId: randomUUID() }],
   };
 }
 

@@ -24,6 +24,8 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
     'users:preview': vi.fn(unused),
     'evidence:save': vi.fn(unused),
     'watch:notify': vi.fn(unused),
+    'export:start': vi.fn(unused),
+    'export:cancel': vi.fn(unused),
   };
   const onInternalError = vi.fn();
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError });

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
+export const ExportFormatSchema = z.enum(EXPORT_FORMATS);
+export type ExportFormat = z.infer<typeof ExportFormatSchema>;
+
+/**
+ * What to export, streamed by main to a file the operator picks in a save dialog: the sessions of
+ * a filter (every page, not only what the table has loaded), or the whole ledger. `exportId` is
+ * chosen by the caller so it can cancel the export and match its progress events.
+ */
+export function exportStartRequestSchema<F extends z.ZodType>(sessionsFilter: F) {
+  return z.discriminatedUnion('kind', [
+    z.strictObject({ exportId: z.uuid(), kind: z.literal('sessions'), format: ExportFormatSchema, filter: sessionsFilter }),
+    z.strictObject({ exportId: z.uuid(), kind: z.literal('ledger'), format: ExportFormatSchema }),
+  ]);
+}
+
+export const ExportResultSchema = z.strictObject({
+  /** False when the operator closed the save dialog or cancelled: nothing was left on disk. */
+  saved: z.boolean(),
+  cancelled: z.boolean(),
+  rows: z.number().int().nonnegative(),
+  /** File names only, never the full path of the operator's disk. */
+  fileName: z.string().optional(),
+  manifestFileName: z.string().optional(),
+  /** SHA-256 of the data file, as written in the manifest. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+export type ExportResult = z.infer<typeof ExportResultSchema>;
+
+export const ExportCancelRequestSchema = z.strictObject({ exportId: z.uuid() });
+
+/** Rows written so far by one export (the total is not known until the store runs out). */
+export const ExportProgressSchema = z.strictObject({ exportId: z.uuid(), rows: z.number().int().nonnegative() });
