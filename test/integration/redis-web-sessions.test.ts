@@ -262,40 +262,30 @@ describe('web sessions in Redis (real redis-server)', () => {
     expect(await admin.get('user_sessions:ivy')).toBe('not a set');
   });
 
-  it('keeps the web app\'s own updates made while revoking (compare-and-set, re-read on change)', async () => {
+  it('keeps the web app\'s own update made between our read and our write (compare-and-set, re-read on change)', async () => {
     const now = Date.now();
     const session = webSession('frank', now);
     await writeWebSessions(admin, [session], now);
     const key = `session:${session.id}`;
-    // The web app touches lastActiveAt as fast as it can while we revoke (WATCH/MULTI, so its
-    // own writes never clobber ours).
-    const webApp = new Redis(server.url);
-    let lastTouch = session.lastActiveAt;
-    let touches = 0;
-    const toucher = (async () => {
-      for (;;) {
-        await webApp.watch(key);
-        const record = JSON.parse((await webApp.get(key)) as string) as WebSessionJson;
-        if (record.revoked) break;
-        const touched = new Date(Date.now() + touches).toISOString();
-        const done = await webApp.multi().set(key, JSON.stringify({ ...record, lastActiveAt: touched }), 'KEEPTTL').exec();
-        if (done) {
-          lastTouch = touched;
-          touches += 1;
-        }
-      }
-    })();
+    // A proxy holds our first script call until the web app has touched the session: the
+    // revoker read the session before the touch and writes after it, every time.
+    const proxy = await startCuttingProxy(server.port);
+    const viaProxy = await connectRedis({ urls: [proxy.url] });
+    const touched = new Date(now + 5000).toISOString();
+    const interleaved = proxy.beforeNext('evalsha', async () => {
+      await admin.set(key, JSON.stringify({ ...session, lastActiveAt: touched }), 'KEEPTTL');
+    });
     try {
-      await expect.poll(() => touches).toBeGreaterThan(3);
-      const revoker = new RedisRevoker({ client, store: new RedisSessionStore({ client, cursors }), ledger, operator: 'local:analyst', connection: 'web@test' });
+      const revoker = new RedisRevoker({ client: viaProxy, store: new RedisSessionStore({ client: viaProxy, cursors }), ledger, operator: 'local:analyst', connection: 'web@test' });
       const report = await revoker.revokeSessions({ ids: [session.id], reasonCode: 'offboarding' });
-      await toucher;
+      await interleaved;
       expect(report.results[0]?.outcome).toBe('revoked');
       expect(await revocationState(admin, session)).toBe('revoked');
-      // Our write was based on the latest touch, not on a stale copy.
-      expect((JSON.parse((await admin.get(key)) as string) as WebSessionJson).lastActiveAt).toBe(lastTouch);
+      // Our write was based on the web app's latest version, not on the copy read before it.
+      expect((JSON.parse((await admin.get(key)) as string) as WebSessionJson).lastActiveAt).toBe(touched);
     } finally {
-      webApp.disconnect();
+      viaProxy.disconnect();
+      await proxy.close();
     }
   });
 
