@@ -1,6 +1,9 @@
 import type { AppInfo } from '../src-shared/contract';
 import { WardenError } from './errors';
 import { Exports } from './export/exports';
+import { activitySummary } from './activity/activity-source';
+import { auditRows, filterAuditRows } from './ledger/audit-rows';
+import type { LedgerEntry } from './ledger/ledger-entry';
 import type { Emit, HandlerTable } from './ipc/dispatch';
 import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
 import type { ProgressListener } from './revocation/revoker';
@@ -13,6 +16,8 @@ export interface HandlerDependencies {
   /** Null for a read-only connection: every revocation is refused before anything is touched. */
   revoker: Revoker | null;
   ledger: Ledger;
+  /** The connection's name in the ledger (what its revoker records), for the activity view. */
+  ledgerConnection: string;
   /** The active connection and operator, decided in main. */
   info: () => AppInfo;
   /** Where evidence files go: the save dialog in the app. */
@@ -48,6 +53,13 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     },
     'ledger:verify': () => deps.ledger.verify(),
     'export:start': (request, { emit }) => exports.start(request, emit),
+    'activity:summary': (request) => activitySummary(deps.store, deps.ledger, deps.ledgerConnection, request),
+    'ledger:list': async (request) => {
+      const entries: LedgerEntry[] = [];
+      for await (const entry of deps.ledger.entries()) entries.push(entry);
+      const rows = filterAuditRows(auditRows(entries), request);
+      return { rows: rows.slice(request.offset, request.offset + request.limit), total: rows.length };
+    },
     'export:cancel': async ({ exportId }) => exports.cancel(exportId),
   };
 }

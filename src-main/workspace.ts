@@ -47,7 +47,7 @@ export async function openDemoWorkspace(version: string, dataDir: string, deskto
     operator,
   };
   const revoker = readOnly ? null : new SentinelRevoker({ client: demo.client, store, ledger, operator, connection: 'demo' });
-  return { handlers: createHandlers({ store, revoker, ledger, info: () => info, ...desktop }), ledger, close: () => demo.close() };
+  return { handlers: createHandlers({ store, revoker, ledger, ledgerConnection: 'demo', info: () => info, ...desktop }), ledger, close: () => demo.close() };
 }
 
 /**
@@ -71,7 +71,7 @@ export async function openRedisWorkspace(
   const info: AppInfo = { version, connection: { name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly }, operator };
   const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger, operator, connection: connection.name });
   return {
-    handlers: createHandlers({ store, revoker, ledger, info: () => info, ...desktop }),
+    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop }),
     ledger,
     close: async () => {
       client.disconnect();

@@ -8,6 +8,8 @@ import {
   RevokeSessionsRequestSchema,
   RevokeUsersRequestSchema,
 } from './revocation';
+import { ActivityRequestSchema, ActivitySummarySchema } from './activity';
+import { LedgerListRequestSchema, LedgerListResponseSchema } from './audit';
 import { ExportCancelRequestSchema, ExportProgressSchema, ExportResultSchema, exportStartRequestSchema } from './export';
 import { SessionIdSchema, SessionSchema } from './session';
 import { SESSION_STATUSES } from './session-status';
@@ -33,6 +35,10 @@ export const SessionsQueryRequestSchema = z.strictObject({
   since: TimeBoundSchema.optional(),
   /** Created at or before this time. */
   until: TimeBoundSchema.optional(),
+  /** Revoked at or after this time (revoked sessions only; see `revocationTime`). */
+  revokedSince: TimeBoundSchema.optional(),
+  /** Revoked at or before this time. */
+  revokedUntil: TimeBoundSchema.optional(),
   /** Page size. */
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
   /** The `nextCursor` of the previous page, exactly as received. */
@@ -112,6 +118,13 @@ export const contract = {
    * done or cancelled; progress comes as `export:progress` events.
    */
   'export:start': { request: exportStartRequestSchema(SessionsFilterSchema), response: ExportResultSchema },
+  /**
+   * Revocation activity over a range: the store's revoked sessions (other tools' revocations too)
+   * merged with the ledger, each session once; plus sessions now by status.
+   */
+  'activity:summary': { request: ActivityRequestSchema, response: ActivitySummarySchema },
+  /** The ledger as audit rows (attempt and outcome joined), filtered, newest first, a page at a time. */
+  'ledger:list': { request: LedgerListRequestSchema, response: LedgerListResponseSchema },
   /** Stop a running export; its partial file is removed. */
   'export:cancel': { request: ExportCancelRequestSchema, response: z.strictObject({ cancelled: z.boolean() }) },
 } as const;

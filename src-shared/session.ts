@@ -55,3 +55,12 @@ export const SessionSchema = z.strictObject({
   userAgent: z.string().optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
+
+/**
+ * When a session was revoked: our `revoked_at`, or for a revocation by another tool (which
+ * writes no such time) the last update of the item. Null for sessions that are not revoked.
+ */
+export function revocationTime(session: Pick<Session, 'status' | 'revokedAt' | 'updatedAt'>): string | null {
+  if (session.status !== 'revoked') return null;
+  return session.revokedAt ?? session.updatedAt;
+}

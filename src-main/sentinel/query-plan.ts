@@ -13,6 +13,9 @@ export interface SessionFilter {
   /** Normalised UTC (`…nnnnnnnnnZ`), inclusive. */
   since?: string;
   until?: string;
+  /** Revocation time bounds, normalised UTC, inclusive (checked in code). */
+  revokedSince?: string;
+  revokedUntil?: string;
 }
 
 /**
@@ -49,7 +52,16 @@ export interface QueryPlan {
  * and every filter is also checked exactly in code (status is derived, times are exact).
  */
 export function planQuery(filter: SessionFilter): QueryPlan {
-  const key = JSON.stringify([filter.statuses, filter.user ?? null, filter.profile ?? null, filter.serverInstance ?? null, filter.since ?? null, filter.until ?? null]);
+  const key = JSON.stringify([
+    filter.statuses,
+    filter.user ?? null,
+    filter.profile ?? null,
+    filter.serverInstance ?? null,
+    filter.since ?? null,
+    filter.until ?? null,
+    filter.revokedSince ?? null,
+    filter.revokedUntil ?? null,
+  ]);
   const equals: Record<string, string> = {};
   if (filter.user !== undefined) equals.user = filter.user;
   if (filter.profile !== undefined) equals.profile = filter.profile;
@@ -131,8 +143,13 @@ export function filterOf(request: SessionsQueryRequest): SessionFilter {
   };
   const since = exact(request.since, 'since');
   const until = exact(request.until, 'until');
+  const revokedSince = exact(request.revokedSince, 'revokedSince');
+  const revokedUntil = exact(request.revokedUntil, 'revokedUntil');
   return {
-    statuses: statusesOf(request.status),
+    // A revocation time only exists for revoked sessions.
+    statuses: revokedSince !== undefined || revokedUntil !== undefined ? statusesOf(request.status).filter((s) => s === 'revoked') : statusesOf(request.status),
+    ...(revokedSince !== undefined ? { revokedSince } : {}),
+    ...(revokedUntil !== undefined ? { revokedUntil } : {}),
     ...(request.user !== undefined ? { user: request.user } : {}),
     ...(request.profile !== undefined ? { profile: request.profile } : {}),
     ...(request.serverInstance !== undefined ? { serverInstance: request.serverInstance } : {}),

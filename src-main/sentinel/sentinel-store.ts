@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient, QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
-import type { Session } from '../../src-shared/session';
+import { revocationTime, type Session } from '../../src-shared/session';
 import { WardenError } from '../errors';
 import type { SessionStore } from '../session-store';
 import { CursorCodec, InvalidCursorError, type CursorPosition } from './cursor';
@@ -55,6 +55,8 @@ export class SentinelStore implements SessionStore {
     } catch (error) {
       throw new WardenError('VALIDATION', (error as Error).message);
     }
+    // A revocation-time filter on non-revoked statuses: nothing can match.
+    if (filter.statuses.length === 0) return { sessions: [] };
     const plan = planQuery(filter);
     let position: CursorPosition | null = null;
     if (request.cursor !== undefined) {
@@ -207,6 +209,12 @@ export function matches(session: Session, filter: SessionFilter): boolean {
   if (filter.serverInstance !== undefined && session.serverInstanceId !== filter.serverInstance) return false;
   if (filter.since !== undefined && (session.createdAt === null || session.createdAt < filter.since)) return false;
   if (filter.until !== undefined && (session.createdAt === null || session.createdAt > filter.until)) return false;
+  if (filter.revokedSince !== undefined || filter.revokedUntil !== undefined) {
+    const revoked = revocationTime(session);
+    if (revoked === null) return false;
+    if (filter.revokedSince !== undefined && revoked < filter.revokedSince) return false;
+    if (filter.revokedUntil !== undefined && revoked > filter.revokedUntil) return false;
+  }
   return true;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
-import { SessionIdSchema, type Session, type SessionStatus } from '../../src-shared/session';
+import { revocationTime, SessionIdSchema, type Session, type SessionStatus } from '../../src-shared/session';
 import { SESSION_STATUSES } from '../../src-shared/session-status';
 import { WardenError } from '../errors';
 import type { SessionStore } from '../session-store';
@@ -53,8 +53,15 @@ export class RedisSessionStore implements SessionStore {
     const source: Source = request.user !== undefined && statuses.size === 1 && statuses.has('active') ? 'user-set' : 'scan';
     const since = request.since === undefined ? null : epochMillis(request.since);
     const until = request.until === undefined ? null : epochMillis(request.until);
+    const revokedSince = request.revokedSince === undefined ? null : epochMillis(request.revokedSince);
+    const revokedUntil = request.revokedUntil === undefined ? null : epochMillis(request.revokedUntil);
+    if (revokedSince !== null || revokedUntil !== null) {
+      statuses.delete('active');
+      statuses.delete('expired');
+      if (statuses.size === 0) return { sessions: [] };
+    }
     const queryKey = createHash('sha256')
-      .update(JSON.stringify([source, [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null]))
+      .update(JSON.stringify([source, [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null, request.revokedSince ?? null, request.revokedUntil ?? null]))
       .digest('base64url');
 
     const nodes = source === 'scan' ? scanNodes(this.#client) : [];
@@ -94,6 +101,10 @@ export class RedisSessionStore implements SessionStore {
         const created = epochMillis(session.createdAt);
         if (since !== null && (created === null || created < since)) continue;
         if (until !== null && (created === null || created > until)) continue;
+        if (revokedSince !== null || revokedUntil !== null) {
+          const revoked = epochMillis(revocationTime(session));
+          if (revoked === null || (revokedSince !== null && revoked < revokedSince) || (revokedUntil !== null && revoked > revokedUntil)) continue;
+        }
         found.set(session.id, session);
       }
       if (cursor === '0') {

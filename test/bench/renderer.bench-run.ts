@@ -72,6 +72,7 @@ it(`renders, scrolls and searches ${ROWS.toLocaleString('en-US')} loaded rows`, 
   const dir = await tempDir();
   const info: AppInfo = { version: 'bench', connection: { name: 'bench', kind: 'dynamodb', environment: 'bench', table: 'in-memory', readOnly: false }, operator: 'local:bench' };
   const handlers = createHandlers({
+    ledgerConnection: 'bench',
     store: new InMemoryStore(sessions()),
     revoker: {} as SentinelRevoker,
     ledger: new Ledger(`${dir.path}/ledger.jsonl`),

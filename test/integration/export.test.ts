@@ -56,6 +56,7 @@ describe(`exports through the real handler (${COUNT.toLocaleString('en-US')} ses
     await Promise.all(Array.from({ length: 8 }, (_, w) => putAll(table.client, table.name, items.slice(w * chunk, (w + 1) * chunk))));
     ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
     const handlers = createHandlers({
+      ledgerConnection: 'audit',
       store: table.store(),
       revoker: null,
       ledger,

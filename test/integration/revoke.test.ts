@@ -155,6 +155,7 @@ describe('revocation against DynamoDB Local', () => {
     const targets = [sentinelItem({ seconds: now() - 31 }, { user: 'auditor.target' }), sentinelItem({ seconds: now() - 32 }, { user: 'auditor.target' })];
     await table.put(targets);
     const handlers = createHandlers({
+      ledgerConnection: 'test',
       store: table.store(),
       revoker: null,
       ledger,

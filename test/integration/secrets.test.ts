@@ -50,6 +50,8 @@ function samples(ids: { session: string; user: string; run: string }): { [C in C
       { exportId: randomUUID(), kind: 'ledger', format: 'json' },
     ],
     'export:cancel': [{ exportId: randomUUID() }],
+    'activity:summary': [{ since: new Date(Date.now() - 86_400_000).toISOString(), until: new Date().toISOString() }],
+    'ledger:list': [{}, { text: ids.user, outcome: 'revoked' }],
   };
 }
 
@@ -175,7 +177,7 @@ describe('canary secrets never leave the store configuration', () => {
     const info: AppInfo = { version: 't', connection: { name: 'aws', kind: 'dynamodb', environment: 'test', table: table.name, readOnly: false }, operator: 'local:canary' };
     const logs: string[] = [];
     const output = await capturingOutput(async () => {
-      const handlers = createHandlers({ store, revoker, ledger, info: () => info, chooseSavePath: async (name) => join(dataDir, name), notify: (n) => logs.push(JSON.stringify(n)) });
+      const handlers = createHandlers({ store, revoker, ledger, ledgerConnection: 'aws-canary', info: () => info, chooseSavePath: async (name) => join(dataDir, name), notify: (n) => logs.push(JSON.stringify(n)) });
       const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError: (channel, error) => logs.push(`[ipc] ${channel} failed: ${formatErrorForLog(error)}`) });
       const said = await walk(dispatch, { session: item.id, user: 'otto.canary' }, logs, async () => {
         // The store becomes unreachable: requests now fail inside the SDK.

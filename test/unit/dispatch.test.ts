@@ -26,6 +26,8 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
     'watch:notify': vi.fn(unused),
     'export:start': vi.fn(unused),
     'export:cancel': vi.fn(unused),
+    'activity:summary': vi.fn(unused),
+    'ledger:list': vi.fn(unused),
   };
   const onInternalError = vi.fn();
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError });

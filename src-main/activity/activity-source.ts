@@ -1,0 +1,49 @@
+import type { ActivitySummary } from '../../src-shared/activity';
+import type { SessionStatus } from '../../src-shared/session-status';
+import type { Session } from '../../src-shared/session';
+import type { LedgerEntry } from '../ledger/ledger-entry';
+import type { Ledger } from '../ledger/ledger';
+import type { SessionsFilter, SessionStore } from '../session-store';
+import { mergeRevocations, summarize } from './activity';
+
+/** Counting sessions by status stops here; the view then says "at least". */
+export const STATUS_COUNT_CAP = 100_000;
+
+/** The activity view's data for a range, read from the store and the ledger. */
+export async function activitySummary(
+  store: SessionStore,
+  ledger: Ledger,
+  connection: string,
+  request: { since: string; until: string },
+): Promise<ActivitySummary> {
+  const sinceMs = Date.parse(request.since);
+  const untilMs = Date.parse(request.until);
+  const revoked: Session[] = [];
+  await eachSession(store, { status: 'revoked', revokedSince: request.since, revokedUntil: request.until }, Number.POSITIVE_INFINITY, (s) => void revoked.push(s));
+  const entries: LedgerEntry[] = [];
+  for await (const entry of ledger.entries()) entries.push(entry);
+  const counts = { active: 0, revoked: 0, expired: 0, capped: false };
+  for (const status of ['active', 'revoked', 'expired'] as const satisfies readonly SessionStatus[]) {
+    const counted = await eachSession(store, { status }, STATUS_COUNT_CAP, () => undefined);
+    counts[status] = Math.min(counted, STATUS_COUNT_CAP);
+    if (counted >= STATUS_COUNT_CAP) counts.capped = true;
+  }
+  return summarize(mergeRevocations(revoked, entries, connection), { sinceMs, untilMs }, counts);
+}
+
+/** Calls `visit` for each session of a filter (each id once), up to `cap`; returns how many. */
+async function eachSession(store: SessionStore, filter: SessionsFilter, cap: number, visit: (s: Session) => void): Promise<number> {
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({ ...filter, limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const session of page.sessions) {
+      if (seen.has(session.id)) continue;
+      seen.add(session.id);
+      visit(session);
+      if (seen.size >= cap) return seen.size;
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return seen.size;
+}
