@@ -63,7 +63,7 @@ describe('activity and audit over DynamoDB Local and the ledger', () => {
     const summary = await call<ActivitySummary>('activity:summary', { since: new Date((t - 86400) * 1000).toISOString(), until: new Date((t + 60) * 1000).toISOString() });
     expect(summary.bucket).toBe('hour');
     expect(summary).toMatchObject({ total: 4, fromLedger: 3, fromStoreOnly: 1 });
-    const totals = Object.fromEntries(Object.keys(summary.series[0]?.counts ?? {}).map((k) => [k, summary.series.reduce((n, b) => n + (b.counts as Record<string, number>)[k]!, 0)]));
+    const totals = Object.fromEntries(Object.keys(summary.series[0]?.counts ?? {}).map((k) => [k, summary.series.reduce((n, b) => n + ((b.counts as Record<string, number>)[k] ?? 0), 0)]));
     expect(Object.fromEntries(Object.entries(totals).filter(([, n]) => n > 0))).toEqual({ security_incident: 2, offboarding: 1, unknown: 1 });
     expect(summary.series.reduce((n, b) => n + b.total, 0)).toBe(4);
     expect(summary.byOperator).toEqual([{ name: 'local:analyst', count: 3 }, { name: 'admin.cli', count: 1 }]);
