@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { REASON_CODES } from './reason-codes';
+import { ACTIVITY_REASONS } from './reason-codes';
 
-/** Reason codes, plus `unknown` for revocations by other tools whose reason names none. */
-export const ACTIVITY_REASONS = [...REASON_CODES, 'unknown'] as const;
-export type ActivityReason = (typeof ACTIVITY_REASONS)[number];
+export { ACTIVITY_REASONS, type ActivityReason } from './reason-codes';
 
 /** At most a little over a year per request: buckets stay few, the reads bounded. */
 export const MAX_ACTIVITY_SPAN_MS = 400 * 86_400_000;

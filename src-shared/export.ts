@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { EXPORT_FORMATS } from './reason-codes';
 
-export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
+export { EXPORT_FORMATS, type ExportFormat } from './reason-codes';
 export const ExportFormatSchema = z.enum(EXPORT_FORMATS);
-export type ExportFormat = z.infer<typeof ExportFormatSchema>;
 
 /**
  * What to export, streamed by main to a file the operator picks in a save dialog: the sessions of

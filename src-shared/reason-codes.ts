@@ -1,4 +1,4 @@
-/** Why a session was cut off. `other` needs a note. Zod-free so the renderer can list them. */
+/** Why a session was cut off (and other lists the renderer shows). `other` needs a note. Zod-free so the renderer can list them. */
 export const REASON_CODES = [
   'offboarding',
   'security_incident',
@@ -25,3 +25,11 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
 /** Per-session outcomes of a revocation attempt. */
 export const OUTCOMES = ['revoked', 'already_revoked', 'expired', 'not_found', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** Reason codes, plus `unknown` for revocations by other tools whose reason names none. */
+export const ACTIVITY_REASONS = [...REASON_CODES, 'unknown'] as const;
+export type ActivityReason = (typeof ACTIVITY_REASONS)[number];
+
+/** Export file formats. */
+export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -1,4 +1,7 @@
-import type { AppInfo, EventPayload, SessionsPage, SessionsQueryRequest } from '../../../src-shared/contract';
+import type { ActivitySummary } from '../../../src-shared/activity';
+import type { AuditRow } from '../../../src-shared/audit';
+import type { AppInfo, EventPayload, RequestOf, SessionsPage, SessionsQueryRequest } from '../../../src-shared/contract';
+import type { ExportResult } from '../../../src-shared/export';
 import type { ErrorCode, IpcResult } from '../../../src-shared/result';
 import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest, UserPreview } from '../../../src-shared/revocation';
 import type { Session } from '../../../src-shared/session';
@@ -46,4 +49,10 @@ export const wardenClient = {
   saveEvidence: (run: string) => unwrap(api().evidence.save({ run })),
   notifyWatch: (sessionId: string) => unwrap(api().watch.notify({ sessionId })),
   onRevokeProgress: (listener: (progress: EventPayload<'revoke:progress'>) => void): (() => void) => api().on('revoke:progress', listener),
+  activitySummary: (range: { since: string; until: string }): Promise<ActivitySummary> => unwrap(api().activity.summary(range)),
+  listLedger: (request: RequestOf<'ledger:list'>): Promise<{ rows: AuditRow[]; total: number }> => unwrap(api().ledger.list(request)),
+  verifyLedger: () => unwrap(api().ledger.verify()),
+  startExport: (request: RequestOf<'export:start'>): Promise<ExportResult> => unwrap(api().export.start(request)),
+  cancelExport: (exportId: string) => unwrap(api().export.cancel({ exportId })),
+  onExportProgress: (listener: (progress: EventPayload<'export:progress'>) => void): (() => void) => api().on('export:progress', listener),
 };

@@ -1,3 +1,5 @@
+import { ActivityScreen } from '../features/activity/activity-screen';
+import { AuditScreen } from '../features/audit/audit-screen';
 import { OffboardingScreen } from '../features/offboarding/offboarding-screen';
 import { SessionsScreen } from '../features/sessions/sessions-screen';
 import { useWatcher } from '../features/watch/use-watcher';
@@ -8,12 +10,22 @@ import { TopBar } from './top-bar';
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'sessions', label: 'Sessions' },
+  { id: 'activity', label: 'Activity' },
+  { id: 'audit', label: 'Audit' },
   { id: 'offboarding', label: 'Offboarding' },
 ];
+
+const SCREEN_VIEWS: Record<Screen, () => React.JSX.Element> = {
+  sessions: SessionsScreen,
+  activity: ActivityScreen,
+  audit: AuditScreen,
+  offboarding: OffboardingScreen,
+};
 
 /** The frame: environment band and top bar, a left rail, and the current screen. */
 export function AppShell() {
   const { screen, go } = useNavigation();
+  const View = SCREEN_VIEWS[screen];
   useWatcher();
   const alerts = useWatch((s) => s.alerts.length);
   return (
@@ -33,7 +45,9 @@ export function AppShell() {
             </button>
           ))}
         </nav>
-        <main className="content">{screen === 'sessions' ? <SessionsScreen /> : <OffboardingScreen />}</main>
+        <main className="content">
+          <View />
+        </main>
       </div>
       <Toasts />
     </div>

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export type Screen = 'sessions' | 'offboarding';
+export type Screen = 'sessions' | 'activity' | 'audit' | 'offboarding';
 
 /** Which screen the rail shows. */
 export const useNavigation = create<{ screen: Screen; go: (screen: Screen) => void }>((set) => ({

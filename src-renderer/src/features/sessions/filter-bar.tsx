@@ -128,6 +128,15 @@ export function activeChips(f: SessionFilters, web = false): Chip[] {
   if (!web && f.profile.trim()) chips.push({ key: 'profile', label: `profile: ${f.profile.trim()}`, reset: { profile: '' } });
   if (!web && f.serverInstance.trim()) chips.push({ key: 'instance', label: `instance: ${f.serverInstance.trim()}`, reset: { serverInstance: '' } });
   if (f.range !== 'all') chips.push({ key: 'range', label: `created: ${RANGE_LABELS[f.range].replace('…', '')}`, reset: { range: 'all', customSince: '', customUntil: '' } });
+  if (f.revokedSince || f.revokedUntil) chips.push({ key: 'revoked', label: `revoked: ${windowLabel(f.revokedSince, f.revokedUntil)}`, reset: { revokedSince: '', revokedUntil: '' } });
   if (f.search.trim()) chips.push({ key: 'search', label: `search: ${f.search.trim()}`, reset: { search: '' } });
   return chips;
+}
+
+/** A revocation window as a chip says it: `2026-11-22 10:00 – 11:00 UTC`. */
+function windowLabel(since: string, until: string): string {
+  const at = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+  if (!until) return `since ${at(since)} UTC`;
+  if (!since) return `until ${at(until)} UTC`;
+  return since.slice(0, 10) === until.slice(0, 10) ? `${at(since)} – ${until.slice(11, 16)} UTC` : `${at(since)} – ${at(until)} UTC`;
 }

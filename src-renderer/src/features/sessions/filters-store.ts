@@ -24,6 +24,9 @@ export interface SessionFilters {
   customUntil: string;
   /** Free text within the loaded rows. */
   search: string;
+  /** Revoked within this window (ISO times), set from the activity chart; empty when unused. */
+  revokedSince: string;
+  revokedUntil: string;
 }
 
 interface FiltersState extends SessionFilters {
@@ -45,6 +48,8 @@ export const DEFAULT_FILTERS: SessionFilters = {
   customSince: '',
   customUntil: '',
   search: '',
+  revokedSince: '',
+  revokedUntil: '',
 };
 
 /** Filters and refresh settings of the sessions workspace; kept across window reloads. */
@@ -64,7 +69,13 @@ export const useFilters = create<FiltersState>()(
       clearAll: () => set({ ...DEFAULT_FILTERS }),
       setRefresh: (patch) => set(patch),
     }),
-    { name: 'warden.sessions.filters', storage: createJSONStorage(() => localStorage), version: 1 },
+    {
+      name: 'warden.sessions.filters',
+      storage: createJSONStorage(() => localStorage),
+      version: 2,
+      // Filters saved by an older version lack the newer fields: fill them with defaults.
+      migrate: (saved) => ({ ...DEFAULT_FILTERS, ...(saved as Partial<SessionFilters>) }) as FiltersState,
+    },
   ),
 );
 
@@ -82,6 +93,8 @@ export function queryOf(filters: SessionFilters, nowMs: number, web = false) {
     ...(!web && filters.serverInstance.trim() ? { serverInstance: filters.serverInstance.trim() } : {}),
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
+    ...(filters.revokedSince ? { revokedSince: filters.revokedSince } : {}),
+    ...(filters.revokedUntil ? { revokedUntil: filters.revokedUntil } : {}),
   };
 }
 

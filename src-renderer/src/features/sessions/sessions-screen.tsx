@@ -7,6 +7,7 @@ import { useNow } from '../../ui/use-now';
 import { CommandPalette } from '../palette/command-palette';
 import { RevokeDialog } from '../revoke/revoke-dialog';
 import { WatchStrip } from '../watch/watch-strip';
+import { ExportControl } from '../export/export-control';
 import { DetailPanel } from './detail-panel';
 import { activeChips, FilterBar } from './filter-bar';
 import { queryOf, useFilters } from './filters-store';
@@ -71,6 +72,7 @@ export function SessionsScreen() {
         <p className="count" aria-live="polite" data-testid="sessions-count">
           {state === 'ready' || state === 'empty' ? countText(sessions.length, loaded.length, hasNextPage, web) : ''}
         </p>
+        <ExportControl target={{ kind: 'sessions', filter: query }} label="Export these sessions" />
       </header>
       <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} web={web} />
       <WatchStrip />

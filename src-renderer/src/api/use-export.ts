@@ -1,0 +1,36 @@
+import { useMutation } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import type { RequestOf } from '../../../src-shared/contract';
+import type { ExportFormat } from '../../../src-shared/export';
+import { wardenClient } from './warden-client';
+
+export type ExportTarget = { kind: 'sessions'; filter: Extract<RequestOf<'export:start'>, { kind: 'sessions' }>['filter'] } | { kind: 'ledger' };
+
+/** Starts an export in main, follows its progress, and can cancel it. */
+export function useExport() {
+  const [rows, setRows] = useState<number | null>(null);
+  const running = useRef<string | null>(null);
+  useEffect(
+    () =>
+      wardenClient.onExportProgress((progress) => {
+        if (progress.exportId === running.current) setRows(progress.rows);
+      }),
+    [],
+  );
+  const mutation = useMutation({
+    mutationFn: async ({ target, format }: { target: ExportTarget; format: ExportFormat }) => {
+      const exportId = crypto.randomUUID();
+      running.current = exportId;
+      setRows(null);
+      try {
+        return await wardenClient.startExport({ exportId, format, ...target });
+      } finally {
+        running.current = null;
+      }
+    },
+  });
+  const cancel = () => {
+    if (running.current) void wardenClient.cancelExport(running.current);
+  };
+  return { ...mutation, rows, cancel };
+}

@@ -1,0 +1,262 @@
+import { useId, useMemo, useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ActivitySummary } from '../../../../src-shared/activity';
+import { ACTIVITY_REASONS, type ActivityReason } from '../../../../src-shared/reason-codes';
+import { useNavigation } from '../../app/navigation-store';
+import { DEFAULT_FILTERS, useFilters } from '../sessions/filters-store';
+import { useActivity } from './use-activity';
+
+type RangeChoice = '24h' | '7d' | '30d' | '90d' | 'custom';
+const RANGES: Record<Exclude<RangeChoice, 'custom'>, { label: string; ms: number }> = {
+  '24h': { label: 'Last 24 h', ms: 86_400_000 },
+  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000 },
+  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000 },
+  '90d': { label: 'Last 90 days', ms: 90 * 86_400_000 },
+};
+
+/** One colour per reason (the legend and tooltips name them: colour is never the only signal). */
+export const REASON_COLOURS: Record<ActivityReason, string> = {
+  offboarding: '#4e79a7',
+  security_incident: '#e15759',
+  credential_compromise: '#b07aa1',
+  role_change: '#59a14f',
+  policy_violation: '#f28e2b',
+  contractor_end: '#76b7b2',
+  user_request: '#edc948',
+  other: '#9c755f',
+  unknown: '#8c8c8c',
+};
+
+export const REASON_LABELS: Record<ActivityReason, string> = {
+  offboarding: 'Offboarding',
+  security_incident: 'Security incident',
+  credential_compromise: 'Credential compromise',
+  role_change: 'Role change',
+  policy_violation: 'Policy violation',
+  contractor_end: 'Contractor end',
+  user_request: 'User request',
+  other: 'Other',
+  unknown: 'Other tools (no code)',
+};
+
+/**
+ * Revocations over time stacked by reason, and small multiples: sessions now by status, top users,
+ * top profiles, revocations by operator. A bar opens the sessions behind it in the workspace.
+ */
+export function ActivityScreen() {
+  const id = useId();
+  const [choice, setChoice] = useState<RangeChoice>('7d');
+  const [custom, setCustom] = useState({ since: '', until: '' });
+  const range = useMemo(() => rangeOf(choice, custom, Date.now()), [choice, custom]);
+  const activity = useActivity(range);
+  const openSessions = useOpenSessions();
+  const summary = activity.data;
+  const state = range === null ? 'invalid' : activity.isPending ? 'loading' : activity.isError && !summary ? 'error' : 'ready';
+
+  return (
+    <section className="screen activity" aria-labelledby={`${id}-title`}>
+      <header className="screen-header">
+        <h1 id={`${id}-title`}>Activity</h1>
+        <p className="count" aria-live="polite" data-testid="activity-total">
+          {summary ? totalText(summary) : ''}
+        </p>
+      </header>
+      <div className="filter-bar" role="search" aria-label="Activity range">
+        <div className="filter-row">
+          <fieldset className="status-filter">
+            <legend className="visually-hidden">Range</legend>
+            {([...Object.keys(RANGES), 'custom'] as RangeChoice[]).map((r) => (
+              <label key={r} className={`toggle ${choice === r ? 'on' : ''}`}>
+                <input type="radio" name={`${id}-range`} checked={choice === r} onChange={() => setChoice(r)} />
+                {r === 'custom' ? 'Custom…' : RANGES[r].label}
+              </label>
+            ))}
+          </fieldset>
+          {choice === 'custom' ? (
+            <>
+              <label className="field">
+                <span>From</span>
+                <input type="datetime-local" value={custom.since} onChange={(e) => setCustom({ ...custom, since: e.target.value })} />
+              </label>
+              <label className="field">
+                <span>To</span>
+                <input type="datetime-local" value={custom.until} onChange={(e) => setCustom({ ...custom, until: e.target.value })} />
+              </label>
+            </>
+          ) : null}
+        </div>
+      </div>
+      <div className="screen-body activity-body" data-testid="activity" data-state={state}>
+        {state === 'invalid' ? <p className="placeholder">Choose a start before the end (at most 400 days apart).</p> : null}
+        {state === 'loading' ? <p className="placeholder" role="status">Loading activity…</p> : null}
+        {state === 'error' ? (
+          <div className="placeholder error" role="alert">
+            <h2>Activity could not be loaded</h2>
+            <p>{activity.error?.message}</p>
+            <button type="button" onClick={() => void activity.refetch()}>
+              Try again
+            </button>
+          </div>
+        ) : null}
+        {summary && state !== 'invalid' ? (
+          <>
+            <TimeChart summary={summary} onOpen={(start, end) => openSessions({ revokedSince: start, revokedUntil: end })} />
+            <div className="multiples">
+              <SmallBars
+                title="Sessions now, by status"
+                testId="by-status"
+                rows={[
+                  { name: 'active', count: summary.byStatus.active },
+                  { name: 'revoked', count: summary.byStatus.revoked },
+                  { name: 'expired', count: summary.byStatus.expired },
+                ]}
+                note={summary.byStatus.capped ? 'Counting stopped at 100,000 per status.' : undefined}
+              />
+              <SmallBars
+                title="Top users by revocations"
+                testId="top-users"
+                rows={summary.topUsers}
+                onOpen={(name) => openSessions({ user: name, revokedSince: summary.since, revokedUntil: summary.until })}
+              />
+              <SmallBars
+                title="Top profiles by revocations"
+                testId="top-profiles"
+                rows={summary.topProfiles}
+                onOpen={(name) => (name.startsWith('(') ? undefined : openSessions({ profile: name, revokedSince: summary.since, revokedUntil: summary.until }))}
+              />
+              <SmallBars title="Revocations by operator" testId="by-operator" rows={summary.byOperator} />
+            </div>
+          </>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+function totalText(s: ActivitySummary): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `${n(s.total)} revocation${s.total === 1 ? '' : 's'}: ${n(s.fromLedger)} by Session Warden, ${n(s.fromStoreOnly)} by other tools`;
+}
+
+/** The workspace filtered to revoked sessions (of a window, a user or a profile). */
+function useOpenSessions() {
+  const set = useFilters((s) => s.set);
+  const go = useNavigation((s) => s.go);
+  return (patch: { revokedSince?: string; revokedUntil?: string; user?: string; profile?: string }) => {
+    set({ ...DEFAULT_FILTERS, statuses: ['revoked'], ...patch });
+    go('sessions');
+  };
+}
+
+function TimeChart({ summary, onOpen }: { summary: ActivitySummary; onOpen: (start: string, end: string) => void }) {
+  const id = useId();
+  const data = summary.series.map((b) => ({ label: bucketLabel(b.start, summary.bucket), start: b.start, end: b.end, total: b.total, ...b.counts }));
+  const used = ACTIVITY_REASONS.filter((r) => summary.series.some((b) => b.counts[r] > 0));
+  return (
+    <figure className="chart-card" aria-labelledby={`${id}-caption`} data-testid="time-chart">
+      <figcaption id={`${id}-caption`}>
+        Revocations per {summary.bucket}, by reason <span className="muted">(times in UTC; click a bar to see its sessions)</span>
+      </figcaption>
+      <div className="chart-area">
+        <ResponsiveContainer width="100%" height={260}>
+          <BarChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" vertical={false} />
+            <XAxis dataKey="label" tick={{ fill: 'var(--muted)', fontSize: 11 }} interval="preserveStartEnd" minTickGap={24} />
+            <YAxis allowDecimals={false} tick={{ fill: 'var(--muted)', fontSize: 11 }} width={40} />
+            <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)', color: 'var(--text)' }} cursor={{ fill: 'var(--row-hover)' }} />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            {used.map((reason) => (
+              <Bar
+                key={reason}
+                dataKey={reason}
+                name={REASON_LABELS[reason]}
+                stackId="reasons"
+                fill={REASON_COLOURS[reason]}
+                cursor="pointer"
+                onClick={(entry: { payload?: { start: string; end: string } }) => entry.payload && onOpen(entry.payload.start, entry.payload.end)}
+              />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      {used.length === 0 ? <p className="muted chart-empty">No revocations in this range.</p> : null}
+      <details className="chart-table">
+        <summary>Show the data as a table</summary>
+        <table className="result-table" aria-label="Revocations per bucket">
+          <thead>
+            <tr>
+              <th scope="col">{summary.bucket === 'hour' ? 'Hour' : summary.bucket === 'day' ? 'Day' : 'Week of'}</th>
+              <th scope="col">Total</th>
+              {used.map((r) => (
+                <th scope="col" key={r}>
+                  {REASON_LABELS[r]}
+                </th>
+              ))}
+              <th scope="col">
+                <span className="visually-hidden">Sessions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {summary.series
+              .filter((b) => b.total > 0)
+              .map((b) => (
+                <tr key={b.start}>
+                  <td className="mono">{bucketLabel(b.start, summary.bucket)}</td>
+                  <td>{b.total}</td>
+                  {used.map((r) => (
+                    <td key={r}>{b.counts[r]}</td>
+                  ))}
+                  <td>
+                    <button type="button" className="link-button" onClick={() => onOpen(b.start, b.end)}>
+                      Show sessions
+                    </button>
+                  </td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </details>
+    </figure>
+  );
+}
+
+function SmallBars({ title, rows, testId, onOpen, note }: { title: string; rows: { name: string; count: number }[]; testId: string; onOpen?: (name: string) => void; note?: string | undefined }) {
+  const max = Math.max(1, ...rows.map((r) => r.count));
+  return (
+    <section className="chart-card small" data-testid={testId} aria-label={title}>
+      <h2>{title}</h2>
+      {rows.length === 0 ? <p className="muted">None in this range.</p> : null}
+      <ol className="small-bars">
+        {rows.map((r) => (
+          <li key={r.name}>
+            {onOpen && !r.name.startsWith('(') ? (
+              <button type="button" className="link-button bar-name" onClick={() => onOpen(r.name)} title={`Show the revoked sessions of ${r.name}`}>
+                {r.name}
+              </button>
+            ) : (
+              <span className="bar-name">{r.name}</span>
+            )}
+            <span className="bar-track" aria-hidden="true">
+              <span className="bar-fill" style={{ width: `${(100 * r.count) / max}%` }} />
+            </span>
+            <span className="bar-count">{r.count.toLocaleString('en-US')}</span>
+          </li>
+        ))}
+      </ol>
+      {note ? <p className="muted small">{note}</p> : null}
+    </section>
+  );
+}
+
+function bucketLabel(iso: string, bucket: ActivitySummary['bucket']): string {
+  return bucket === 'hour' ? iso.slice(5, 16).replace('T', ' ') : iso.slice(0, 10);
+}
+
+function rangeOf(choice: RangeChoice, custom: { since: string; until: string }, now: number): { since: string; until: string } | null {
+  if (choice !== 'custom') return { since: new Date(now - RANGES[choice].ms).toISOString(), until: new Date(now).toISOString() };
+  const since = Date.parse(custom.since);
+  const until = Date.parse(custom.until);
+  if (Number.isNaN(since) || Number.isNaN(until) || since >= until || until - since > 400 * 86_400_000) return null;
+  return { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
+}
