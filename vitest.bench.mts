@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30 * 60_000,
     hookTimeout: 10 * 60_000,
     fileParallelism: false,
+    // The export benchmark forces collections to measure live memory, not uncollected garbage.
+    execArgv: ['--expose-gc'],
     reporters: ['verbose'],
   },
 });

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { RequestOf } from '../../../src-shared/contract';
 import type { ExportFormat } from '../../../src-shared/export';
 import { wardenClient } from './warden-client';
@@ -10,21 +10,19 @@ export type ExportTarget = { kind: 'sessions'; filter: Extract<RequestOf<'export
 export function useExport() {
   const [rows, setRows] = useState<number | null>(null);
   const running = useRef<string | null>(null);
-  useEffect(
-    () =>
-      wardenClient.onExportProgress((progress) => {
-        if (progress.exportId === running.current) setRows(progress.rows);
-      }),
-    [],
-  );
   const mutation = useMutation({
     mutationFn: async ({ target, format }: { target: ExportTarget; format: ExportFormat }) => {
       const exportId = crypto.randomUUID();
       running.current = exportId;
       setRows(null);
+      // Subscribed only while this export runs (and only once the bridge is known to exist).
+      const unsubscribe = wardenClient.onExportProgress((progress) => {
+        if (progress.exportId === exportId) setRows(progress.rows);
+      });
       try {
         return await wardenClient.startExport({ exportId, format, ...target });
       } finally {
+        unsubscribe();
         running.current = null;
       }
     },
