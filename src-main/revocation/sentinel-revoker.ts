@@ -1,28 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Ledger } from '../ledger/ledger';
 import { epochMillis } from '../sentinel/exact-time';
 import { deriveStatus } from '../sentinel/sentinel-item';
 import type { SentinelStore } from '../sentinel/sentinel-store';
-import type { BlacklistMirror } from './blacklist';
-import { reasonText, Revoker, type Reason, type SessionWriter, type WriteOutcome } from './revoker';
+import { reasonText, Revoker, type Reason, type RevokerOptions, type SessionWriter, type WriteOutcome } from './revoker';
 
 export { reasonText } from './revoker';
 export type { ProgressListener } from './revoker';
 
-export interface SentinelRevokerOptions {
-  client: DynamoDBDocumentClient;
-  store: SentinelStore;
-  ledger: Ledger;
-  /** `revoked_by`: decided in main (AWS caller or local OS user), never by the caller. */
-  operator: string;
-  /** Connection name, for the ledger. */
-  connection: string;
-  blacklist?: BlacklistMirror;
-  clock?: () => number;
-  /** Sessions revoked at once in bulk work. */
-  concurrency?: number;
-}
+/** The generic options, with the DynamoDB client and Sentinel store the writer needs. */
+export type SentinelRevokerOptions = Omit<RevokerOptions, 'writer' | 'store'> & { client: DynamoDBDocumentClient; store: SentinelStore };
 
 /** Revokes Sentinel sessions in DynamoDB (see SentinelWriter), mirrored to a blacklist if any. */
 export class SentinelRevoker extends Revoker {

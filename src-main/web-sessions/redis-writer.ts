@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
-import type { Ledger } from '../ledger/ledger';
 import { blacklistTtlSeconds } from '../revocation/blacklist';
-import { reasonText, Revoker, type Reason, type SessionWriter, type WriteOutcome } from '../revocation/revoker';
+import { reasonText, Revoker, type Reason, type RevokerOptions, type SessionWriter, type WriteOutcome } from '../revocation/revoker';
 import { epochMillis } from '../sentinel/exact-time';
 import type { RedisClient } from './redis-target';
 import type { RedisSessionStore } from './redis-session-store';
@@ -145,15 +144,7 @@ async function runScript(client: RedisClient, script: string, scriptKeys: string
   }
 }
 
-export interface RedisRevokerOptions {
-  client: RedisClient;
-  store: RedisSessionStore;
-  ledger: Ledger;
-  operator: string;
-  connection: string;
-  clock?: () => number;
-  concurrency?: number;
-}
+export type RedisRevokerOptions = Omit<RevokerOptions, 'writer' | 'store' | 'blacklist'> & { client: RedisClient; store: RedisSessionStore };
 
 /** Revokes web sessions in Redis; the same ledger, outcomes and progress as for DynamoDB. */
 export class RedisRevoker extends Revoker {

@@ -1,15 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import type { HandlerTable } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
-import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { createSentinelTable, revokeAsSentinelCli, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type AppPage, type RendererServer } from './harness';
 
@@ -37,15 +35,7 @@ describe('activity, audit and exports, in Chromium over the real handler table',
     const revoker = table.revoker(dir.path, { ledger, operator: 'secops.jane' });
     await revoker.revokeSessions({ ids: incident.map((s) => s.id), reasonCode: 'security_incident', note: 'token in a public gist', ticket: 'INC-4471' });
     await revoker.revokeUsers({ users: leavers.map((l) => l.user), reasonCode: 'offboarding', ticket: 'HR-1203' });
-    await table.client.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: { id: viaCli.id },
-        UpdateExpression: 'SET #s = :r, revoked_by = :by, revoked_reason = :why, updated_at = :at',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':r': 'revoked', ':by': 'admin.cli', ':why': 'laptop stolen', ':at': formatRfc3339Nano(t - 600, 0) },
-      }),
-    );
+    await revokeAsSentinelCli(table, viaCli.id, 'admin.cli', 'laptop stolen', t - 600);
     handlers = table.handlers(dir.path, INFO);
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ActivitySummary } from '../../src-shared/activity';
 import type { AuditRow } from '../../src-shared/audit';
@@ -7,7 +7,7 @@ import type { AppInfo } from '../../src-shared/contract';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
-import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
+import { revokeAsSentinelCli, sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
 const INFO: AppInfo = { version: 't', connection: { name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:analyst' };
@@ -46,15 +46,7 @@ describe('activity and audit over DynamoDB Local and the ledger', () => {
     // The leaver's item is later removed by TTL: only the ledger remembers it.
     await table.client.send(new DeleteCommand({ TableName: table.name, Key: { id: leaver.id } }));
     // Sentinel's own CLI revokes directly in the store (no ledger entry, no revoked_at).
-    await table.client.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: { id: viaCli.id },
-        UpdateExpression: 'SET #s = :r, revoked_by = :by, revoked_reason = :why, updated_at = :at',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':r': 'revoked', ':by': 'admin.cli', ':why': 'laptop stolen', ':at': formatRfc3339Nano(t - 30, 0) },
-      }),
-    );
+    await revokeAsSentinelCli(table, viaCli.id, 'admin.cli', 'laptop stolen', t - 30);
     // A revocation on another connection shares the ledger file: not ours to count.
     await new Ledger(join(dir.path, 'ledger.jsonl')).append([
       { kind: 'outcome', time: new Date().toISOString(), operator: 'local:x', connection: 'staging', run: 'r', sessionId: 'ffff000011112222', user: 'elsewhere', reasonCode: 'other', note: 'n', outcome: 'revoked' },

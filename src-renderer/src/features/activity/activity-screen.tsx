@@ -1,7 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ActivitySummary } from '../../../../src-shared/activity';
-import { ACTIVITY_REASONS, type ActivityReason } from '../../../../src-shared/reason-codes';
+import { ACTIVITY_REASONS, REASON_LABELS as FORM_LABELS, type ActivityReason, type ReasonCode } from '../../../../src-shared/reason-codes';
 import { useNavigation } from '../../app/navigation-store';
 import { DEFAULT_FILTERS, useFilters } from '../sessions/filters-store';
 import { useActivity } from './use-activity';
@@ -27,15 +27,9 @@ export const REASON_COLOURS: Record<ActivityReason, string> = {
   unknown: '#8c8c8c',
 };
 
+/** The form's labels without their hints ("(leaver)", "(note required)"), and a name for other tools. */
 export const REASON_LABELS: Record<ActivityReason, string> = {
-  offboarding: 'Offboarding',
-  security_incident: 'Security incident',
-  credential_compromise: 'Credential compromise',
-  role_change: 'Role change',
-  policy_violation: 'Policy violation',
-  contractor_end: 'Contractor end',
-  user_request: 'User request',
-  other: 'Other',
+  ...(Object.fromEntries(Object.entries(FORM_LABELS).map(([code, label]) => [code, label.replace(/ \(.*\)$/, '')])) as Record<ReasonCode, string>),
   unknown: 'Other tools (no code)',
 };
 
