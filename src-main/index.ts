@@ -1,5 +1,5 @@
 import { app, BrowserWindow, dialog, Notification } from 'electron';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { APP_ORIGIN } from '../src-shared/csp';
 import { denyPermissions, registerAppScheme, serveRenderer } from './app-protocol';
 import { createDispatch, originOf } from './ipc/dispatch';
@@ -24,7 +24,9 @@ async function start(): Promise<void> {
   serveRenderer(join(__dirname, '../renderer'));
   workspace = await openDemoWorkspace(app.getVersion(), app.getPath('userData'), {
     chooseSavePath: async (suggestedName) => {
-      const options = { defaultPath: join(app.getPath('documents'), suggestedName), filters: [{ name: 'CSV', extensions: ['csv'] }] };
+      // The file type offered is the one being written: CSV, JSON or NDJSON.
+      const extension = extname(suggestedName).slice(1);
+      const options = { defaultPath: join(app.getPath('documents'), suggestedName), filters: [{ name: extension.toUpperCase(), extensions: [extension] }] };
       const parent = BrowserWindow.getFocusedWindow();
       const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
       return result.canceled || !result.filePath ? null : result.filePath;
