@@ -48,6 +48,9 @@ export async function exportFile<T>(options: ExportFileOptions<T>): Promise<Expo
   const manifestPath = `${path}.manifest.json`;
   const hash = createHash('sha256');
   const stream = createWriteStream(temporary, { mode: 0o600 });
+  // Write errors surface through writeChunk and closeStream; a write still in flight when the
+  // export is abandoned (destroy below) must not become an uncaught 'error' event.
+  stream.on('error', () => undefined);
   let rows = 0;
   try {
     const write = (text: string) => {

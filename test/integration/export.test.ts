@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -67,7 +68,7 @@ describe(`exports through the real handler (${COUNT.toLocaleString('en-US')} ses
     dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'] });
   }, 300_000);
   afterAll(async () => {
-    await table?.drop();
+    await table?.drop().catch(() => undefined); // the last test drops it mid-export
     await dir?.remove();
   });
 
@@ -160,5 +161,23 @@ describe(`exports through the real handler (${COUNT.toLocaleString('en-US')} ses
 
     savePath = null;
     expect(await start({ exportId: randomUUID(), kind: 'ledger', format: 'csv' })).toEqual({ saved: false, cancelled: false, rows: 0 });
+  });
+
+  it('a store that fails in the middle of an export: a typed error, and nothing left on disk (runs last: drops the table)', async () => {
+    savePath = 'interrupted.csv';
+    const exportId = randomUUID();
+    const running = dispatch('export:start', { exportId, kind: 'sessions', format: 'csv', filter: { status: 'any' } }, OURS, (event, payload) => events.push({ event, payload }));
+    await expect.poll(() => events.some((e) => e.event === 'export:progress' && (e.payload as { exportId: string }).exportId === exportId), { timeout: 30_000 }).toBe(true);
+    await table.client.send(new DeleteTableCommand({ TableName: table.name }));
+    const result = await running;
+    expect(result).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    expect((await readdir(dir.path)).filter((f) => f.startsWith('interrupted'))).toEqual([]);
+    // Failing on the first page, with the header still being written: the same, and no stray
+    // stream error escapes.
+    for (const format of ['csv', 'json', 'ndjson']) {
+      savePath = `first-page.${format}`;
+      expect(await dispatch('export:start', { exportId: randomUUID(), kind: 'sessions', format, filter: { status: 'any' } }, OURS)).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    }
+    expect((await readdir(dir.path)).filter((f) => f.startsWith('first-page'))).toEqual([]);
   });
 });
