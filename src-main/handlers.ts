@@ -33,6 +33,10 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     if (deps.revoker === null) throw new WardenError('READ_ONLY', 'This connection is read-only (auditor mode): revocations are refused.');
     return deps.revoker;
   };
+  // A workspace alone manages no connections: the app's table (createAppHandlers) answers these.
+  const unmanaged = async (): Promise<never> => {
+    throw new WardenError('STORE_UNAVAILABLE', 'Connections are managed by the app window, not by this workspace.');
+  };
   const exports = new Exports({ store: deps.store, ledger: deps.ledger, info: deps.info, chooseSavePath: deps.chooseSavePath });
   return {
     'app:info': async () => deps.info(),
@@ -61,6 +65,12 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
       return { rows: rows.slice(request.offset, request.offset + request.limit), total: rows.length };
     },
     'export:cancel': async ({ exportId }) => exports.cancel(exportId),
+    'connections:list': unmanaged,
+    'connections:save': unmanaged,
+    'connections:delete': unmanaged,
+    'connections:test': unmanaged,
+    'connections:switch': unmanaged,
+    'connections:profiles': unmanaged,
   };
 }
 

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import type { AppInfo } from '../src-shared/contract';
 import { startDemoStore } from './demo/demo-store';
 import { createHandlers } from './handlers';
-import { localOperator } from './operator-identity';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Redis } from 'ioredis';
+import { dynamoClientFor, stsClientFor, type DynamoStore } from './connections/connection-clients';
+import { localOperator, resolveOperator } from './operator-identity';
+import { BlacklistMirror, blacklistRedisClient } from './revocation/blacklist';
+import { DurableOutbox, outboxPathFor } from './revocation/outbox';
 import type { HandlerTable } from './ipc/dispatch';
 import { Ledger } from './ledger/ledger';
 import type { ChooseSavePath } from './revocation/evidence';
@@ -75,6 +80,49 @@ export async function openRedisWorkspace(
     ledger,
     close: async () => {
       client.disconnect();
+    },
+  };
+}
+
+/**
+ * A Sentinel table over a saved connection: the operator is resolved in main (STS for AWS,
+ * `local:<os user>` for a local endpoint), revocations are mirrored to the blacklist Redis if the
+ * connection has one (with the outbox for when it is down), and the ledger is the shared one.
+ */
+export async function openSentinelWorkspace(
+  version: string,
+  dataDir: string,
+  connection: { name: string; environment: string; store: DynamoStore; secret: string | null; readOnly: boolean },
+  desktop: DesktopServices,
+): Promise<Workspace> {
+  const { store: config, readOnly } = connection;
+  const base = dynamoClientFor(config, connection.secret);
+  const client = DynamoDBDocumentClient.from(base);
+  const store = new SentinelStore({ client, tableName: config.table, cursors: new CursorCodec(randomBytes(32)) });
+  const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
+  let operator: string;
+  try {
+    operator = await resolveOperator({ endpoint: config.endpoint, sts: () => stsClientFor(config, connection.secret) });
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
+  let redis: Redis | undefined;
+  let mirror: BlacklistMirror | undefined;
+  if (config.blacklistRedis && !readOnly) {
+    redis = blacklistRedisClient(config.blacklistRedis.url);
+    mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(outboxPathFor(dataDir, config.blacklistRedis.url)) });
+    await mirror.start();
+  }
+  const info: AppInfo = { version, connection: { name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly }, operator };
+  const revoker = readOnly ? null : new SentinelRevoker({ client, store, ledger, operator, connection: connection.name, ...(mirror ? { blacklist: mirror } : {}) });
+  return {
+    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop }),
+    ledger,
+    close: async () => {
+      await mirror?.stop();
+      redis?.disconnect();
+      client.destroy();
     },
   };
 }

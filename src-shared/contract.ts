@@ -10,6 +10,7 @@ import {
 } from './revocation';
 import { ActivityRequestSchema, ActivitySummarySchema } from './activity';
 import { LedgerListRequestSchema, LedgerListResponseSchema } from './audit';
+import { AwsProfileSchema, ConnectionSaveRequestSchema, ConnectionSchema, ConnectionsListSchema, ConnectionTestResultSchema } from './connections';
 import { ExportCancelRequestSchema, ExportProgressSchema, ExportResultSchema, exportStartRequestSchema } from './export';
 import { SessionIdSchema, SessionSchema } from './session';
 import { SESSION_STATUSES } from './session-status';
@@ -125,6 +126,20 @@ export const contract = {
   'activity:summary': { request: ActivityRequestSchema, response: ActivitySummarySchema },
   /** The ledger as audit rows (attempt and outcome joined), filtered, newest first, a page at a time. */
   'ledger:list': { request: LedgerListRequestSchema, response: LedgerListResponseSchema },
+  /** The saved connections (never a secret: `hasSecret` only), the active one, and the keyring state. */
+  'connections:list': { request: NoArguments, response: ConnectionsListSchema },
+  /** Create or edit a connection; a secret is write-only (encrypted at rest, or kept for this run). */
+  'connections:save': { request: ConnectionSaveRequestSchema, response: z.strictObject({ connection: ConnectionSchema }) },
+  'connections:delete': { request: z.strictObject({ id: z.uuid() }), response: z.strictObject({ deleted: z.boolean() }) },
+  /** Check a saved connection, or the editor's draft, and say what to fix. */
+  'connections:test': {
+    request: z.union([z.strictObject({ id: z.uuid() }), z.strictObject({ draft: ConnectionSaveRequestSchema })]),
+    response: ConnectionTestResultSchema,
+  },
+  /** Make a connection (or `demo`) the active one; answers the new app info. */
+  'connections:switch': { request: z.strictObject({ id: z.union([z.uuid(), z.literal('demo')]) }), response: AppInfoSchema },
+  /** AWS profiles from ~/.aws/config and ~/.aws/credentials (names and kinds only). */
+  'connections:profiles': { request: NoArguments, response: z.strictObject({ profiles: z.array(AwsProfileSchema) }) },
   /** Stop a running export; its partial file is removed. */
   'export:cancel': { request: ExportCancelRequestSchema, response: z.strictObject({ cancelled: z.boolean() }) },
 } as const;

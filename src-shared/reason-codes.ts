@@ -33,3 +33,7 @@ export type ActivityReason = (typeof ACTIVITY_REASONS)[number];
 /** Export file formats. */
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Environment colours a connection can carry (production is always the red band as well). */
+export const ENVIRONMENT_COLOURS = ['red', 'amber', 'green', 'blue', 'grey'] as const;
+export type EnvironmentColour = (typeof ENVIRONMENT_COLOURS)[number];

@@ -35,7 +35,7 @@ const SavedConnectionSchema = z.strictObject({
 export type SavedConnection = z.infer<typeof SavedConnectionSchema>;
 
 /** One bad entry must not make the others unusable: entries are checked when used. */
-const FileSchema = z.strictObject({ version: z.literal(1), connections: z.array(z.looseObject({ name: z.string() })) });
+const FileSchema = z.strictObject({ version: z.union([z.literal(1), z.literal(2)]), connections: z.array(z.looseObject({ name: z.string() })) });
 
 export class SavedConnectionError extends Error {
   override name = 'SavedConnectionError';
@@ -62,12 +62,38 @@ export async function loadSavedConnection(dataDir: string, name: string): Promis
     const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'not valid JSON';
     throw new SavedConnectionError(`${path} is not a valid connections file (${where})`, { cause: error });
   }
-  const found = parsed.connections.find((c) => c.name === name);
-  if (!found) throw new SavedConnectionError(`no saved connection named "${name}" (known: ${parsed.connections.map((c) => c.name).join(', ') || 'none'})`);
+  const entry = parsed.connections.find((c) => c.name === name);
+  if (!entry) throw new SavedConnectionError(`no saved connection named "${name}" (known: ${parsed.connections.map((c) => c.name).join(', ') || 'none'})`);
+  const found = parsed.version === 2 ? fromAppConnection(entry) : entry;
   const checked = SavedConnectionSchema.safeParse(found);
   if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new SavedConnectionError(`saved connection "${name}" is not usable: ${issue?.path.join('.')} ${issue?.message}`);
   }
   return checked.data;
+}
+
+/**
+ * A connection saved by the app (version 2) in the command line's terms. Secrets the app keeps
+ * are encrypted with the OS keyring of the app, which the command line cannot use: such
+ * connections are refused with what to do instead.
+ */
+function fromAppConnection(entry: Record<string, unknown>): Record<string, unknown> {
+  const name = String(entry.name);
+  const store = (entry.store ?? {}) as Record<string, unknown>;
+  if (store.kind === 'redis') throw new SavedConnectionError(`saved connection "${name}" is a Redis web-session store: use --store redis --redis URL`);
+  const credentials = (store.credentials ?? {}) as Record<string, unknown>;
+  if (credentials.source === 'static' || entry.secret !== undefined) {
+    throw new SavedConnectionError(`saved connection "${name}" holds a secret the app keeps encrypted: the command line uses AWS profiles or the default credential chain`);
+  }
+  const blacklist = store.blacklistRedis as { url?: string } | undefined;
+  return {
+    name,
+    table: store.table,
+    ...(store.region !== undefined && store.region !== 'local' ? { region: store.region } : {}),
+    ...(store.endpoint !== undefined ? { endpoint: store.endpoint } : {}),
+    ...(credentials.source === 'profile' ? { awsProfile: credentials.profile } : {}),
+    ...(blacklist?.url ? { blacklistRedis: blacklist.url } : {}),
+    ...(entry.readOnly === true ? { readOnly: true } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -15,7 +15,10 @@ import { CursorCodec } from '../../src-main/sentinel/cursor';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { sentinelTableDefinition } from '../../src-main/sentinel/table-schema';
 import { putAll } from '../../src-main/demo/demo-store';
-import { openRedisWorkspace, type Workspace } from '../../src-main/workspace';
+import { ConnectionManager, createAppHandlers } from '../../src-main/connections/connection-manager';
+import { ConnectionStore } from '../../src-main/connections/connection-store';
+import { SecretVault } from '../../src-main/connections/secret-vault';
+import { fakeKeyring } from '../fixtures/fake-keyring';
 import { connectRedis } from '../../src-main/web-sessions/redis-target';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
@@ -33,8 +36,14 @@ const OURS = { url: 'app://warden/index.html', isMainFrame: true };
  * A valid request for every channel of the contract. Typed over `Channel`, so a channel added to
  * the contract without a sample here does not compile: the walk below covers every channel.
  */
-function samples(ids: { session: string; user: string; run: string }): { [C in Channel]: RequestOf<C>[] } {
+function samples(ids: { session: string; user: string; run: string; connection: string }): { [C in Channel]: RequestOf<C>[] } {
   return {
+    'connections:list': [undefined],
+    'connections:profiles': [undefined],
+    'connections:test': [{ id: ids.connection }],
+    'connections:switch': [{ id: ids.connection }],
+    'connections:save': [{ id: ids.connection, name: 'renamed', environment: 'production', colour: 'red', readOnly: false, store: { kind: 'redis', urls: ['redis://127.0.0.1:1'], cluster: false } }],
+    'connections:delete': [{ id: randomUUID() }],
     'app:info': [undefined],
     'sessions:query': [{ status: 'any', limit: 50 }, { status: 'active', user: ids.user, limit: 10 }],
     'sessions:get': [{ id: ids.session }, { id: 'nosuchsession0000' }],
@@ -96,9 +105,12 @@ describe('canary secrets never leave the store configuration', () => {
   });
 
   /** Walks every channel with valid requests, then a store outage; returns everything said. */
-  async function walk(dispatch: Dispatch, ids: { session: string; user: string }, logs: string[], breakStore: () => Promise<void>): Promise<string> {
+  async function walk(dispatch: Dispatch, ids: { session: string; user: string; connection?: string }, logs: string[], breakStore: () => Promise<void>): Promise<string> {
     const answers: unknown[] = [];
-    const sample = samples({ ...ids, run: '00000000-0000-4000-8000-000000000000' });
+    const sample = samples({ ...ids, run: '00000000-0000-4000-8000-000000000000', connection: ids.connection ?? randomUUID() });
+    // Renaming (and pointing elsewhere) is the last thing a walk does to a real connection.
+    const rename = sample['connections:save'];
+    sample['connections:save'] = [];
     for (const channel of CHANNELS) {
       for (const request of sample[channel]) {
         const events: unknown[] = [];
@@ -108,7 +120,9 @@ describe('canary secrets never leave the store configuration', () => {
         if (channel === 'sessions:revoke' && answer.ok) sample['evidence:save'] = [{ run: (answer.value as { run: string }).run }];
       }
     }
-    expect(answers.filter((a) => (a as { ok?: boolean }).ok === true).length).toBeGreaterThan(CHANNELS.length);
+    for (const request of rename) answers.push(await dispatch('connections:save', request, OURS));
+    // Every workspace channel answered (a bare workspace leaves the connection channels to the app).
+    expect(answers.filter((a) => (a as { ok?: boolean }).ok === true).length).toBeGreaterThan(CHANNELS.filter((c) => !c.startsWith('connections:')).length);
     // With the store gone every channel that reads it fails: those answers and logs too.
     await breakStore();
     const failures: unknown[] = [];
@@ -126,18 +140,27 @@ describe('canary secrets never leave the store configuration', () => {
     admin.disconnect();
 
     const dataDir = join(dir.path, 'redis');
+    await mkdir(dataDir, { recursive: true });
     const logs: string[] = [];
-    let workspace: Workspace | undefined;
+    // The OS keyring, as Electron's safeStorage would use it: real encryption with a key we hold.
+    const vault = new SecretVault(fakeKeyring(), 'linux');
+    const manager = new ConnectionManager({ version: 't', dataDir, store: new ConnectionStore(dataDir, vault), vault, desktop: { chooseSavePath: async (name) => join(dataDir, name), notify: (n) => logs.push(JSON.stringify(n)) } });
     const output = await capturingOutput(async () => {
-      workspace = await openRedisWorkspace('t', dataDir, { name: 'web', environment: 'test', target: { urls: [redis.url], password: REDIS_PASSWORD } }, { chooseSavePath: async (name) => join(dataDir, name), notify: (n) => logs.push(JSON.stringify(n)) });
-      const dispatch = createDispatch(workspace.handlers, { trustedOrigins: ['app://warden'], onInternalError: (channel, error) => logs.push(`[ipc] ${channel} failed: ${formatErrorForLog(error)}`) });
-      const said = await walk(dispatch, { session: session.id, user: 'nora.canary' }, logs, () => redis.stop());
+      await manager.start();
+      const dispatch = createDispatch(createAppHandlers(manager), { trustedOrigins: ['app://warden'], onInternalError: (channel, error) => logs.push(`[ipc] ${channel} failed: ${formatErrorForLog(error)}`) });
+      // Saved the way the editor saves it: the password goes in once, write-only.
+      const saved = await dispatch('connections:save', { name: 'web', environment: 'production', colour: 'red', readOnly: false, store: { kind: 'redis', urls: [redis.url], cluster: false }, secret: REDIS_PASSWORD }, OURS);
+      expect(saved).toMatchObject({ ok: true, value: { connection: { hasSecret: true, secretKept: 'encrypted' } } });
+      const id = (saved as { value: { connection: { id: string } } }).value.connection.id;
+      logs.push(JSON.stringify(saved), JSON.stringify(await dispatch('connections:switch', { id }, OURS)));
+      const said = await walk(dispatch, { session: session.id, user: 'nora.canary', connection: id }, logs, () => redis.stop());
       logs.push(said);
       // A wrong password, as the connection test and the start-up log would show it.
       const wrong = await connectRedis({ urls: [redis.url.replace(/:\d+$/, ':1')], password: REDIS_PASSWORD }).catch((e: unknown) => e);
       logs.push(formatErrorForLog(wrong));
     });
-    await workspace?.close();
+    expect(await readFile(join(dataDir, 'connections.json'), 'utf8')).toContain('"ciphertext"');
+    await manager.close();
     redis = await startRedisServer({ port: redis.port, password: REDIS_PASSWORD });
     const everything = [output, logs.join('\n'), await filesUnder(dataDir)].join('\n');
     expect(everything).toContain('nora.canary');

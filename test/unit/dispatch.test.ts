@@ -28,6 +28,12 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
     'export:cancel': vi.fn(unused),
     'activity:summary': vi.fn(unused),
     'ledger:list': vi.fn(unused),
+    'connections:list': vi.fn(unused),
+    'connections:save': vi.fn(unused),
+    'connections:delete': vi.fn(unused),
+    'connections:test': vi.fn(unused),
+    'connections:switch': vi.fn(unused),
+    'connections:profiles': vi.fn(unused),
   };
   const onInternalError = vi.fn();
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError });

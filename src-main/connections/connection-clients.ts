@@ -1,0 +1,50 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { z } from 'zod';
+import type { DynamoStoreSchema, RedisStoreSchema } from '../../src-shared/connections';
+import { isLocalEndpoint } from '../operator-identity';
+import { dynamoClientOptions, LOCAL_CREDENTIALS } from '../sentinel/dynamo-client-options';
+import type { RedisTarget } from '../web-sessions/redis-target';
+
+export type DynamoStore = z.infer<typeof DynamoStoreSchema>;
+export type RedisStore = z.infer<typeof RedisStoreSchema>;
+
+/** Credentials for the SDK from a connection: a profile, the default chain, or static keys. */
+function awsCredentials(store: DynamoStore, secret: string | null): Pick<DynamoDBClientConfig, 'profile' | 'credentials'> {
+  const { credentials } = store;
+  if (credentials.source === 'profile') return { profile: credentials.profile };
+  if (credentials.source === 'static') {
+    if (!secret) throw new MissingSecretError('The secret access key of this connection is not available (it was kept for one run only, or the keyring changed): enter it again.');
+    return { credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: secret } };
+  }
+  // DynamoDB Local accepts any key: never look for real credentials to talk to it.
+  return isLocalEndpoint(store.endpoint) ? { credentials: LOCAL_CREDENTIALS } : {};
+}
+
+export class MissingSecretError extends Error {
+  override name = 'MissingSecretError';
+}
+
+export function dynamoClientFor(store: DynamoStore, secret: string | null): DynamoDBClient {
+  return new DynamoDBClient({
+    region: store.region === 'local' ? 'us-east-1' : store.region,
+    ...dynamoClientOptions(3000),
+    ...(store.endpoint ? { endpoint: store.endpoint } : {}),
+    ...awsCredentials(store, secret),
+  });
+}
+
+export function stsClientFor(store: DynamoStore, secret: string | null): STSClient {
+  return new STSClient({ region: store.region === 'local' ? 'us-east-1' : store.region, maxAttempts: 2, ...awsCredentials(store, secret) });
+}
+
+export function redisTargetFor(store: RedisStore, secret: string | null, tlsCa?: Buffer): RedisTarget {
+  return {
+    urls: store.urls,
+    cluster: store.cluster,
+    ...(store.username ? { username: store.username } : {}),
+    ...(secret ? { password: secret } : {}),
+    ...(store.db !== undefined ? { db: store.db } : {}),
+    ...(tlsCa ? { tlsCa } : {}),
+  };
+}

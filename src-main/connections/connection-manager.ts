@@ -1,0 +1,147 @@
+import type { AppInfo } from '../../src-shared/contract';
+import type { Connection, ConnectionSaveRequest, ConnectionTestResult } from '../../src-shared/connections';
+import { WardenError } from '../errors';
+import type { HandlerTable } from '../ipc/dispatch';
+import { formatErrorForLog } from '../log-format';
+import { openDemoWorkspace, openRedisWorkspace, openSentinelWorkspace, type DesktopServices, type Workspace } from '../workspace';
+import { redisTargetFor } from './connection-clients';
+import { testDynamoConnection, testRedisConnection } from './connection-test';
+import type { ConnectionStore, StoredConnection } from './connection-store';
+import type { SecretVault } from './secret-vault';
+import { listAwsProfiles, type AwsProfile } from './aws-profiles';
+
+export const DEMO_ID = 'demo';
+
+export interface ConnectionManagerOptions {
+  version: string;
+  dataDir: string;
+  store: ConnectionStore;
+  vault: SecretVault;
+  desktop: DesktopServices;
+  /** Where AWS profiles are read from (a test's temporary files). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The connections and the workspace of the active one. The demo store is the default and always
+ * one switch away; switching opens the new workspace before closing the old, so a connection that
+ * fails to open leaves the current one working.
+ */
+export class ConnectionManager {
+  readonly #options: ConnectionManagerOptions;
+  #active = DEMO_ID;
+  #workspace: Workspace | null = null;
+
+  constructor(options: ConnectionManagerOptions) {
+    this.#options = options;
+  }
+
+  get workspace(): Workspace {
+    if (!this.#workspace) throw new WardenError('STORE_UNAVAILABLE', 'No connection is open yet.');
+    return this.#workspace;
+  }
+
+  async start(): Promise<void> {
+    this.#workspace = await openDemoWorkspace(this.#options.version, this.#options.dataDir, this.#options.desktop);
+  }
+
+  async list() {
+    return { connections: await this.#options.store.list(), active: this.#active, secretStorage: this.#options.vault.info() };
+  }
+
+  save(request: ConnectionSaveRequest): Promise<Connection> {
+    return this.#options.store.save(request);
+  }
+
+  async remove(id: string): Promise<{ deleted: boolean }> {
+    if (id === this.#active) await this.switchTo(DEMO_ID);
+    const existed = (await this.#options.store.get(id)) !== null;
+    await this.#options.store.remove(id);
+    return { deleted: existed };
+  }
+
+  /** Tests a saved connection, or a draft from the editor (its secret, or the saved one's). */
+  async test(request: { id: string } | { draft: ConnectionSaveRequest }): Promise<ConnectionTestResult> {
+    let store: StoredConnection['store'];
+    let secret: string | null;
+    if ('id' in request) {
+      const saved = await this.#saved(request.id);
+      store = saved.store;
+      secret = this.#options.store.secretOf(saved);
+    } else {
+      store = request.draft.store;
+      const saved = request.draft.id ? await this.#options.store.get(request.draft.id) : null;
+      secret = request.draft.secret ?? (saved ? this.#options.store.secretOf(saved) : null);
+    }
+    return store.kind === 'dynamodb' ? testDynamoConnection(store, secret) : testRedisConnection(store, secret);
+  }
+
+  async switchTo(id: string): Promise<AppInfo> {
+    const { version, dataDir, desktop } = this.#options;
+    let next: Workspace;
+    if (id === DEMO_ID) next = await openDemoWorkspace(version, dataDir, desktop);
+    else {
+      const saved = await this.#saved(id);
+      const secret = this.#options.store.secretOf(saved);
+      try {
+        next =
+          saved.store.kind === 'dynamodb'
+            ? await openSentinelWorkspace(version, dataDir, { name: saved.name, environment: saved.environment, store: saved.store, secret, readOnly: saved.readOnly }, desktop)
+            : await openRedisWorkspace(version, dataDir, { name: saved.name, environment: saved.environment, target: redisTargetFor(saved.store, secret) }, desktop, { readOnly: saved.readOnly });
+      } catch (error) {
+        throw new WardenError('STORE_UNAVAILABLE', `"${saved.name}" could not be opened, the current connection stays active: ${formatErrorForLog(error).split('\n')[0]}`);
+      }
+    }
+    const previous = this.#workspace;
+    this.#workspace = next;
+    this.#active = id;
+    await previous?.close().catch(() => undefined);
+    return (await next.handlers['app:info'](undefined, { emit: () => undefined })) as AppInfo;
+  }
+
+  profiles(): Promise<AwsProfile[]> {
+    return listAwsProfiles(this.#options.env);
+  }
+
+  async close(): Promise<void> {
+    await this.#workspace?.close();
+    this.#workspace = null;
+  }
+
+  async #saved(id: string): Promise<StoredConnection> {
+    const saved = await this.#options.store.get(id);
+    if (!saved) throw new WardenError('VALIDATION', 'That connection no longer exists: it may have been deleted.');
+    return saved;
+  }
+}
+
+/**
+ * The handler table the window talks to: every workspace channel goes to the active connection's
+ * workspace, the connection channels to the manager. Registered once; switching swaps what is
+ * behind it.
+ */
+export function createAppHandlers(manager: ConnectionManager): HandlerTable {
+  const delegate = <C extends keyof HandlerTable>(channel: C): HandlerTable[C] =>
+    ((request: never, context: never) => (manager.workspace.handlers[channel] as (r: never, c: never) => unknown)(request, context)) as HandlerTable[C];
+  return {
+    'app:info': delegate('app:info'),
+    'sessions:query': delegate('sessions:query'),
+    'sessions:get': delegate('sessions:get'),
+    'sessions:revoke': delegate('sessions:revoke'),
+    'users:revoke': delegate('users:revoke'),
+    'users:preview': delegate('users:preview'),
+    'evidence:save': delegate('evidence:save'),
+    'watch:notify': delegate('watch:notify'),
+    'ledger:verify': delegate('ledger:verify'),
+    'ledger:list': delegate('ledger:list'),
+    'export:start': delegate('export:start'),
+    'export:cancel': delegate('export:cancel'),
+    'activity:summary': delegate('activity:summary'),
+    'connections:list': () => manager.list(),
+    'connections:save': async (request) => ({ connection: await manager.save(request) }),
+    'connections:delete': ({ id }) => manager.remove(id),
+    'connections:test': (request) => manager.test(request),
+    'connections:switch': ({ id }) => manager.switchTo(id),
+    'connections:profiles': async () => ({ profiles: await manager.profiles() }),
+  };
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConnectionSaveRequestSchema, type Connection, type ConnectionSaveRequest } from '../../src-shared/connections';
+import { WardenError } from '../errors';
+import type { SealedSecret, SecretVault } from './secret-vault';
+
+/** A connection on disk: what the renderer sees, minus the derived fields, plus the sealed secret. */
+const StoredConnectionSchema = ConnectionSaveRequestSchema.omit({ secret: true, id: true }).extend({
+  id: z.uuid(),
+  secret: z.strictObject({ backend: z.string(), ciphertext: z.string() }).optional(),
+});
+export type StoredConnection = z.infer<typeof StoredConnectionSchema>;
+
+const FileSchema = z.strictObject({ version: z.literal(2), connections: z.array(StoredConnectionSchema) });
+
+export function connectionsPath(dataDir: string): string {
+  return join(dataDir, 'connections.json');
+}
+
+/**
+ * The app's connections, in `connections.json` in the data directory (the file the command line
+ * reads too). Written atomically (temporary file, fsync, rename) with owner-only permissions; a
+ * secret is only ever there sealed by the vault.
+ */
+export class ConnectionStore {
+  readonly #path: string;
+  readonly #vault: SecretVault;
+  #connections: StoredConnection[] | null = null;
+
+  constructor(dataDir: string, vault: SecretVault) {
+    this.#path = connectionsPath(dataDir);
+    this.#vault = vault;
+  }
+
+  async list(): Promise<Connection[]> {
+    return (await this.#load()).map((c) => this.#view(c));
+  }
+
+  async get(id: string): Promise<StoredConnection | null> {
+    return (await this.#load()).find((c) => c.id === id) ?? null;
+  }
+
+  /** The connection's secret for this run (decrypted, or kept in memory), or null. */
+  secretOf(connection: StoredConnection): string | null {
+    return this.#vault.read(connection.id, connection.secret);
+  }
+
+  async save(request: ConnectionSaveRequest): Promise<Connection> {
+    const connections = await this.#load();
+    const existing = request.id === undefined ? undefined : connections.find((c) => c.id === request.id);
+    if (request.id !== undefined && !existing) throw new WardenError('VALIDATION', 'That connection no longer exists: it may have been deleted.');
+    if (connections.some((c) => c.name.toLowerCase() === request.name.toLowerCase() && c.id !== request.id)) {
+      throw new WardenError('VALIDATION', `A connection named "${request.name}" already exists.`);
+    }
+    const id = existing?.id ?? randomUUID();
+    let secret: SealedSecret | undefined = existing?.secret;
+    if (request.secret === null) {
+      secret = undefined;
+      this.#vault.forget(id);
+    } else if (request.secret !== undefined) {
+      secret = this.#vault.keep(id, request.secret).sealed ?? undefined;
+    }
+    const { secret: _ignored, id: _id, ...fields } = request;
+    const stored: StoredConnection = { ...fields, id, ...(secret ? { secret } : {}) };
+    const next = existing ? connections.map((c) => (c.id === id ? stored : c)) : [...connections, stored];
+    await this.#write(next);
+    return this.#view(stored);
+  }
+
+  async remove(id: string): Promise<void> {
+    const connections = await this.#load();
+    if (!connections.some((c) => c.id === id)) return;
+    this.#vault.forget(id);
+    await this.#write(connections.filter((c) => c.id !== id));
+  }
+
+  #view(c: StoredConnection): Connection {
+    const { secret, ...fields } = c;
+    const hasSecret = this.#vault.has(c.id, secret);
+    return { ...fields, hasSecret, secretKept: !hasSecret ? 'none' : secret && this.#vault.info().available ? 'encrypted' : 'memory' };
+  }
+
+  async #load(): Promise<StoredConnection[]> {
+    if (this.#connections) return this.#connections;
+    let text: string;
+    try {
+      text = await readFile(this.#path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.#connections = []);
+      throw error;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new WardenError('VALIDATION', `${this.#path} is not valid JSON: fix or remove it.`);
+    }
+    // Version 1 files (written by hand for the command line) are read as they are and saved as 2.
+    if (typeof parsed === 'object' && parsed !== null && (parsed as { version?: unknown }).version === 1) {
+      return (this.#connections = migrateVersion1(parsed));
+    }
+    const file = FileSchema.safeParse(parsed);
+    if (!file.success) throw new WardenError('VALIDATION', `${this.#path} is not a connections file Session Warden can read: ${file.error.issues[0]?.message ?? 'malformed'}.`);
+    return (this.#connections = file.data.connections);
+  }
+
+  async #write(connections: StoredConnection[]): Promise<void> {
+    const temporary = `${this.#path}.${process.pid}.tmp`;
+    const file = await open(temporary, 'w', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify({ version: 2, connections }, null, 2)}\n`);
+      await file.sync();
+    } catch (error) {
+      await file.close();
+      await unlink(temporary).catch(() => undefined);
+      throw error;
+    }
+    await file.close();
+    await rename(temporary, this.#path);
+    this.#connections = connections;
+  }
+}
+
+/** `{name, table, region?, endpoint?, awsProfile?, blacklistRedis?, readOnly?}` entries of version 1. */
+function migrateVersion1(parsed: unknown): StoredConnection[] {
+  const entries = (parsed as { connections?: unknown }).connections;
+  if (!Array.isArray(entries)) return [];
+  const out: StoredConnection[] = [];
+  for (const entry of entries as Record<string, unknown>[]) {
+    const candidate = {
+      id: randomUUID(),
+      name: entry.name,
+      environment: 'unlabelled',
+      colour: 'grey',
+      readOnly: entry.readOnly === true,
+      store: {
+        kind: 'dynamodb',
+        region: entry.region ?? (entry.endpoint ? 'local' : undefined),
+        table: entry.table,
+        ...(entry.endpoint ? { endpoint: entry.endpoint } : {}),
+        credentials: entry.awsProfile ? { source: 'profile', profile: entry.awsProfile } : { source: 'default' },
+        ...(entry.blacklistRedis ? { blacklistRedis: { url: entry.blacklistRedis } } : {}),
+      },
+    };
+    const result = StoredConnectionSchema.safeParse(candidate);
+    if (result.success) out.push(result.data);
+  }
+  return out;
+}

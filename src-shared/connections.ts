@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { ENVIRONMENT_COLOURS } from './reason-codes';
+
+export { ENVIRONMENT_COLOURS } from './reason-codes';
+
+const Name = z.string().trim().min(1).max(100);
+const RedisUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .regex(/^rediss?:\/\/[^\s]+$/, 'a redis:// or rediss:// URL')
+  .refine((url) => {
+    try {
+      const parsed = new URL(url);
+      return parsed.password === '' && ![...parsed.searchParams.keys()].some((k) => k.toLowerCase() === 'password');
+    } catch {
+      return false;
+    }
+  }, 'put the password in the password field, not in the URL');
+
+/** Where AWS credentials come from: a profile (incl. SSO), the default chain, or static keys. */
+export const AwsCredentialsSchema = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('profile'), profile: Name }),
+  z.strictObject({ source: z.literal('default') }),
+  z.strictObject({ source: z.literal('static'), accessKeyId: z.string().trim().regex(/^[A-Z0-9]{16,128}$/, 'an access key id (AKIA…/ASIA…)') }),
+]);
+
+export const DynamoStoreSchema = z.strictObject({
+  kind: z.literal('dynamodb'),
+  region: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$|^local$/, 'an AWS region such as eu-west-1 (or "local")'),
+  table: z.string().trim().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name'),
+  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+  credentials: AwsCredentialsSchema,
+  /** Optional Redis mirror of revocations (`revoked:<id>`); its password is a secret too. */
+  blacklistRedis: z.strictObject({ url: RedisUrl, username: Name.optional() }).optional(),
+});
+
+export const RedisStoreSchema = z.strictObject({
+  kind: z.literal('redis'),
+  /** One URL, or several seed nodes of a cluster. */
+  urls: z.array(RedisUrl).min(1).max(12),
+  cluster: z.boolean(),
+  username: Name.optional(),
+  db: z.number().int().min(0).max(15).optional(),
+});
+
+/** A connection as the renderer sees and edits it: never a secret, only whether one is kept. */
+export const ConnectionSchema = z.strictObject({
+  id: z.uuid(),
+  name: Name,
+  /** Shown on every screen (`prod…` is the red production band). */
+  environment: z.string().trim().min(1).max(40),
+  colour: z.enum(ENVIRONMENT_COLOURS),
+  readOnly: z.boolean(),
+  store: z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]),
+  /** A secret is kept for this connection (static secret key, or a Redis password). */
+  hasSecret: z.boolean(),
+  /** Where it is kept: encrypted on disk, or in memory for this run only (see SecretStorageInfo). */
+  secretKept: z.enum(['encrypted', 'memory', 'none']),
+});
+export type Connection = z.infer<typeof ConnectionSchema>;
+
+/**
+ * Create or edit. `secret` is write-only: omitted keeps the stored one, `null` removes it.
+ * `allowMemoryOnly` acknowledges that, without OS encryption, the secret is kept for this run only.
+ */
+export const ConnectionSaveRequestSchema = z.strictObject({
+  id: z.uuid().optional(),
+  name: Name,
+  environment: z.string().trim().min(1).max(40),
+  colour: z.enum(ENVIRONMENT_COLOURS),
+  readOnly: z.boolean(),
+  store: z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]),
+  secret: z.string().min(1).max(4096).nullable().optional(),
+});
+export type ConnectionSaveRequest = z.infer<typeof ConnectionSaveRequestSchema>;
+
+export const ConnectionsListSchema = z.strictObject({
+  connections: z.array(ConnectionSchema),
+  /** Id of the active connection; `demo` for the embedded demo store. */
+  active: z.string(),
+  /** Whether secrets can be encrypted at rest on this machine, and with what. */
+  secretStorage: z.strictObject({ available: z.boolean(), backend: z.string(), explanation: z.string() }),
+});
+
+/** One check of a connection test, said so an operator knows what to fix. */
+export const ConnectionCheckSchema = z.strictObject({
+  name: z.string(),
+  state: z.enum(['ok', 'warning', 'failed']),
+  detail: z.string(),
+});
+export const ConnectionTestResultSchema = z.strictObject({
+  ok: z.boolean(),
+  checks: z.array(ConnectionCheckSchema),
+});
+export type ConnectionTestResult = z.infer<typeof ConnectionTestResultSchema>;
+
+export const AwsProfileSchema = z.strictObject({
+  name: z.string(),
+  /** sso, static keys in the credentials file, an assumed role, a credential process, or other. */
+  kind: z.enum(['sso', 'static', 'role', 'process', 'other']),
+  region: z.string().optional(),
+});

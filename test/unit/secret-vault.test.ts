@@ -1,0 +1,97 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConnectionSaveRequestSchema, type ConnectionSaveRequest } from '../../src-shared/connections';
+import { ConnectionStore } from '../../src-main/connections/connection-store';
+import { SecretVault } from '../../src-main/connections/secret-vault';
+import { fakeKeyring } from '../fixtures/fake-keyring';
+import { tempDir, type TempDir } from '../fixtures/temp-dir';
+
+const SECRET = 'canary-vault-secret-5e1f';
+const request = (patch: Partial<ConnectionSaveRequest> = {}): ConnectionSaveRequest => ({
+  name: 'prod web',
+  environment: 'production',
+  colour: 'red',
+  readOnly: false,
+  store: { kind: 'redis', urls: ['rediss://sessions.internal:6380'], cluster: false, username: 'warden' },
+  secret: SECRET,
+  ...patch,
+});
+
+describe('secrets of connections', () => {
+  let dir: TempDir;
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(() => dir.remove());
+  const file = () => readFile(join(dir.path, 'connections.json'), 'utf8');
+
+  it('are encrypted at rest with the OS keyring, owner-only, and read back after a restart', async () => {
+    const keyring = fakeKeyring();
+    const saved = await new ConnectionStore(dir.path, new SecretVault(keyring, 'linux')).save(request());
+    expect(saved).toMatchObject({ hasSecret: true, secretKept: 'encrypted' });
+    expect(saved).not.toHaveProperty('secret');
+    const text = await file();
+    expect(text).not.toContain(SECRET);
+    expect(JSON.parse(text).connections[0].secret.backend).toBe('gnome_libsecret');
+    expect((await stat(join(dir.path, 'connections.json'))).mode & 0o777).toBe(0o600);
+    // A new process: a fresh vault over the same keyring.
+    const again = new ConnectionStore(dir.path, new SecretVault(keyring, 'linux'));
+    const stored = await again.get(saved.id);
+    expect(stored && again.secretOf(stored)).toBe(SECRET);
+    // Editing without a secret keeps it; null removes it.
+    await again.save({ ...request({ name: 'prod web 2', id: saved.id }), secret: undefined });
+    expect((await again.list())[0]).toMatchObject({ name: 'prod web 2', hasSecret: true });
+    await again.save({ ...request({ id: saved.id }), secret: null });
+    expect((await again.list())[0]).toMatchObject({ hasSecret: false, secretKept: 'none' });
+  });
+
+  it.each([
+    ['basic_text (a hard-coded key)', { backend: 'basic_text' }],
+    ['unknown', { backend: 'unknown' }],
+    ['no encryption at all', { available: false }],
+  ])('are never written in plain text: with %s they are kept for this run only', async (_label, options) => {
+    const keyring = fakeKeyring(options);
+    const encrypt = vi.spyOn(keyring, 'encryptString');
+    const vault = new SecretVault(keyring, 'linux');
+    expect(vault.info()).toMatchObject({ available: false });
+    expect(vault.info().explanation).toMatch(/in memory for this run only/);
+    const store = new ConnectionStore(dir.path, vault);
+    const saved = await store.save(request());
+    expect(saved).toMatchObject({ hasSecret: true, secretKept: 'memory' });
+    expect(encrypt).not.toHaveBeenCalled();
+    const text = await file();
+    expect(text).not.toContain(SECRET);
+    expect(JSON.parse(text).connections[0].secret).toBeUndefined();
+    const stored = await store.get(saved.id);
+    expect(stored && store.secretOf(stored)).toBe(SECRET);
+    // After a restart the secret is gone and the operator is asked for it again.
+    const restarted = new ConnectionStore(dir.path, new SecretVault(keyring, 'linux'));
+    expect((await restarted.list())[0]).toMatchObject({ hasSecret: false, secretKept: 'none' });
+  });
+
+  it('sealed under another backend is unreadable, never decrypted with the wrong key', async () => {
+    const keyring = fakeKeyring();
+    const saved = await new ConnectionStore(dir.path, new SecretVault(keyring, 'linux')).save(request());
+    keyring.backend = 'kwallet5';
+    const decrypt = vi.spyOn(keyring, 'decryptString');
+    const store = new ConnectionStore(dir.path, new SecretVault(keyring, 'linux'));
+    const stored = await store.get(saved.id);
+    expect(stored && store.secretOf(stored)).toBeNull();
+    expect(decrypt).not.toHaveBeenCalled();
+    expect((await store.list())[0]).toMatchObject({ hasSecret: false });
+  });
+
+  it('refuses a password inside a URL, duplicate names, and reads version 1 files', async () => {
+    expect(ConnectionSaveRequestSchema.safeParse(request({ store: { kind: 'redis', urls: ['redis://u:pw@host:6379'], cluster: false } })).success).toBe(false);
+    expect(ConnectionSaveRequestSchema.safeParse(request({ store: { kind: 'redis', urls: ['redis://host:6379?password=pw'], cluster: false } })).success).toBe(false);
+    const store = new ConnectionStore(dir.path, new SecretVault(fakeKeyring(), 'linux'));
+    await store.save(request());
+    await expect(store.save(request({ name: 'PROD WEB' }))).rejects.toMatchObject({ code: 'VALIDATION' });
+    await writeFile(join(dir.path, 'connections.json'), JSON.stringify({ version: 1, connections: [{ name: 'old', table: 'sentinel-sessions', region: 'eu-west-1', awsProfile: 'ops', readOnly: true }] }));
+    const migrated = await new ConnectionStore(dir.path, new SecretVault(fakeKeyring(), 'linux')).list();
+    expect(migrated).toEqual([
+      expect.objectContaining({ name: 'old', readOnly: true, store: { kind: 'dynamodb', region: 'eu-west-1', table: 'sentinel-sessions', credentials: { source: 'profile', profile: 'ops' } } }),
+    ]);
+  });
+});
