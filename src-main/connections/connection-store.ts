@@ -62,8 +62,15 @@ export class ConnectionStore {
     } else if (request.secret !== undefined) {
       secret = this.#vault.keep(id, request.secret).sealed ?? undefined;
     }
-    const { secret: _ignored, id: _id, ...fields } = request;
-    const stored: StoredConnection = { ...fields, id, ...(secret ? { secret } : {}) };
+    const stored: StoredConnection = {
+      id,
+      name: request.name,
+      environment: request.environment,
+      colour: request.colour,
+      readOnly: request.readOnly,
+      store: request.store,
+      ...(secret ? { secret } : {}),
+    };
     const next = existing ? connections.map((c) => (c.id === id ? stored : c)) : [...connections, stored];
     await this.#write(next);
     return this.#view(stored);
