@@ -27,7 +27,8 @@ export class MissingSecretError extends Error {
 
 export function dynamoClientFor(store: DynamoStore, secret: string | null): DynamoDBClient {
   return new DynamoDBClient({
-    region: store.region === 'local' ? 'us-east-1' : store.region,
+    // `local` is a region name DynamoDB Local accepts as it is (it keeps one database per region).
+    region: store.region,
     ...dynamoClientOptions(3000),
     ...(store.endpoint ? { endpoint: store.endpoint } : {}),
     ...awsCredentials(store, secret),
