@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, Notification } from 'electron';
+import { app, BrowserWindow, dialog, Notification, safeStorage } from 'electron';
 import { extname, join } from 'node:path';
 import { APP_ORIGIN } from '../src-shared/csp';
 import { denyPermissions, registerAppScheme, serveRenderer } from './app-protocol';
@@ -6,7 +6,9 @@ import { createDispatch, originOf } from './ipc/dispatch';
 import { registerIpc } from './ipc/register';
 import { formatErrorForLog } from './log-format';
 import { createMainWindow } from './window';
-import { openDemoWorkspace, type Workspace } from './workspace';
+import { ConnectionManager, createAppHandlers } from './connections/connection-manager';
+import { ConnectionStore } from './connections/connection-store';
+import { SecretVault } from './connections/secret-vault';
 
 // electron-vite sets this under `electron-vite dev`. A packaged app ignores it: an environment
 // variable must never be able to point the window (and its preload API) at another page.
@@ -16,14 +18,17 @@ const isDevelopment = devServerUrl !== undefined;
 app.enableSandbox();
 registerAppScheme();
 
-let workspace: Workspace | undefined;
+let manager: ConnectionManager | undefined;
 
 async function start(): Promise<void> {
   await app.whenReady();
   denyPermissions();
   serveRenderer(join(__dirname, '../renderer'));
-  workspace = await openDemoWorkspace(app.getVersion(), app.getPath('userData'), {
-    chooseSavePath: async (suggestedName) => {
+  const dataDir = app.getPath('userData');
+  // The credential vault: Electron's safeStorage (OS keyring); everything else is plain Node.
+  const vault = new SecretVault(safeStorage);
+  const desktop = {
+    chooseSavePath: async (suggestedName: string) => {
       // The file type offered is the one being written: CSV, JSON or NDJSON.
       const extension = extname(suggestedName).slice(1);
       const options = { defaultPath: join(app.getPath('documents'), suggestedName), filters: [{ name: extension.toUpperCase(), extensions: [extension] }] };
@@ -31,12 +36,15 @@ async function start(): Promise<void> {
       const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
       return result.canceled || !result.filePath ? null : result.filePath;
     },
-    notify: ({ title, body }) => {
+    notify: ({ title, body }: { title: string; body: string }) => {
       if (Notification.isSupported()) new Notification({ title, body }).show();
     },
-  });
+  };
+  manager = new ConnectionManager({ version: app.getVersion(), dataDir, store: new ConnectionStore(dataDir, vault), vault, desktop });
+  // The embedded demo store is the default, whatever is saved: production is never opened by surprise.
+  await manager.start();
   const devOrigin = devServerUrl ? originOf(devServerUrl) : null;
-  const dispatch = createDispatch(workspace.handlers, {
+  const dispatch = createDispatch(createAppHandlers(manager), {
     trustedOrigins: devOrigin ? [APP_ORIGIN, devOrigin] : [APP_ORIGIN],
     onInternalError: (channel, error) => console.error(`[ipc] ${channel} failed: ${formatErrorForLog(error)}`),
   });
@@ -50,7 +58,7 @@ async function start(): Promise<void> {
 
 app.on('window-all-closed', () => app.quit());
 app.on('will-quit', () => {
-  void workspace?.close();
+  void manager?.close();
 });
 
 // Crash output goes through the same formatter: a store error's properties never reach a log.
