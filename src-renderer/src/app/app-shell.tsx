@@ -1,5 +1,6 @@
 import { ActivityScreen } from '../features/activity/activity-screen';
 import { AuditScreen } from '../features/audit/audit-screen';
+import { ConnectionsScreen } from '../features/connections/connections-screen';
 import { OffboardingScreen } from '../features/offboarding/offboarding-screen';
 import { SessionsScreen } from '../features/sessions/sessions-screen';
 import { useWatcher } from '../features/watch/use-watcher';
@@ -13,6 +14,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'activity', label: 'Activity' },
   { id: 'audit', label: 'Audit' },
   { id: 'offboarding', label: 'Offboarding' },
+  { id: 'connections', label: 'Connections' },
 ];
 
 const SCREEN_VIEWS: Record<Screen, () => React.JSX.Element> = {
@@ -20,6 +22,7 @@ const SCREEN_VIEWS: Record<Screen, () => React.JSX.Element> = {
   activity: ActivityScreen,
   audit: AuditScreen,
   offboarding: OffboardingScreen,
+  connections: ConnectionsScreen,
 };
 
 /** The frame: environment band and top bar, a left rail, and the current screen. */

@@ -1,4 +1,6 @@
 import { useAppInfo } from '../api/use-app-info';
+import { useConnections, useSwitchConnection } from '../api/use-connections';
+import { useToasts } from '../ui/toast-store';
 
 /** Which store, which environment, and whose name revocations will carry: always in view. */
 export function TopBar() {
@@ -27,7 +29,9 @@ export function TopBar() {
           <dl className="top-facts">
             <div>
               <dt>Connection</dt>
-              <dd data-testid="connection-name">{connection.name}</dd>
+              <dd>
+                <span data-testid="connection-name">{connection.name}</span> <ConnectionSwitcher />
+              </dd>
             </div>
             <div>
               <dt>Environment</dt>
@@ -57,5 +61,29 @@ export function TopBar() {
         ) : null}
       </header>
     </>
+  );
+}
+
+/** Switch the active connection from any screen; the demo store is always in the list. */
+function ConnectionSwitcher() {
+  const list = useConnections();
+  const switcher = useSwitchConnection();
+  const show = useToasts((s) => s.show);
+  if (!list.data || list.data.connections.length === 0) return null;
+  return (
+    <select
+      aria-label="Switch connection"
+      className="switcher"
+      value={list.data.active}
+      disabled={switcher.isPending}
+      onChange={(e) => switcher.mutate(e.target.value, { onError: (error) => show(`Still on the previous connection: ${error.message}`, 'warning') })}
+    >
+      <option value="demo">Demo store</option>
+      {list.data.connections.map((c) => (
+        <option key={c.id} value={c.id}>
+          {c.name} ({c.environment})
+        </option>
+      ))}
+    </select>
   );
 }

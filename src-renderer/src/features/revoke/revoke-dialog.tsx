@@ -94,7 +94,11 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
         {info.data?.connection.name}), recorded as <span className="mono">{info.data?.operator}</span>.
         {users.length > 0 && users.length <= 5 ? <> Users: {users.join(', ')}.</> : null}
       </p>
-      <p className="muted small">Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.</p>
+      <p className="muted small">
+        {info.data?.connection.kind === 'redis'
+          ? 'The web app checks revoked:<id> on every request: each session is refused from its next request.'
+          : 'Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.'}
+      </p>
       <ReasonSelect id={`${id}-reason`} label="Reason code (required)" value={reasonCode} onChange={setReasonCode} required invalid={touched && reasonCode === ''} />
       <label className="form-field" htmlFor={`${id}-note`}>
         <span>Note{reasonCode === 'other' ? ' (required)' : ' (optional)'}</span>

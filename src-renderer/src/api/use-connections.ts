@@ -1,0 +1,39 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSelection } from '../features/sessions/selection-store';
+import { wardenClient } from './warden-client';
+
+/** Saved connections, the active one, and whether secrets can be kept encrypted here. */
+export function useConnections() {
+  return useQuery({ queryKey: ['connections'], queryFn: wardenClient.listConnections });
+}
+
+export function useAwsProfiles(enabled: boolean) {
+  return useQuery({ queryKey: ['connections', 'profiles'], queryFn: wardenClient.awsProfiles, enabled, staleTime: 60_000 });
+}
+
+/** Makes a connection active; everything read from the previous one is dropped. */
+export function useSwitchConnection() {
+  const queryClient = useQueryClient();
+  const clearSelection = useSelection((s) => s.clear);
+  return useMutation({
+    mutationFn: wardenClient.switchConnection,
+    onSuccess: async () => {
+      clearSelection();
+      await queryClient.resetQueries();
+    },
+  });
+}
+
+export function useSaveConnection() {
+  const queryClient = useQueryClient();
+  return useMutation({ mutationFn: wardenClient.saveConnection, onSuccess: () => queryClient.invalidateQueries({ queryKey: ['connections'] }) });
+}
+
+export function useDeleteConnection() {
+  const queryClient = useQueryClient();
+  return useMutation({ mutationFn: wardenClient.deleteConnection, onSuccess: () => queryClient.resetQueries() });
+}
+
+export function useTestConnection() {
+  return useMutation({ mutationFn: wardenClient.testConnection });
+}

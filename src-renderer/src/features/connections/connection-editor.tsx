@@ -1,0 +1,253 @@
+import { useId, useState } from 'react';
+import type { Connection, ConnectionSaveRequest } from '../../../../src-shared/connections';
+import { ENVIRONMENT_COLOURS } from '../../../../src-shared/reason-codes';
+import { useAwsProfiles, useSaveConnection, useTestConnection } from '../../api/use-connections';
+import { ModalDialog } from '../../ui/modal-dialog';
+import { useToasts } from '../../ui/toast-store';
+import { TestResults } from './test-results';
+
+export type EditorSubject = { mode: 'new' } | { mode: 'edit' | 'duplicate'; connection: Connection };
+
+interface Form {
+  name: string;
+  environment: string;
+  colour: (typeof ENVIRONMENT_COLOURS)[number];
+  readOnly: boolean;
+  kind: 'dynamodb' | 'redis';
+  region: string;
+  table: string;
+  endpoint: string;
+  credentialSource: 'profile' | 'default' | 'static';
+  profile: string;
+  accessKeyId: string;
+  blacklistUrl: string;
+  urls: string;
+  cluster: boolean;
+  username: string;
+  db: string;
+  /** Write-only: empty keeps what is stored. */
+  secret: string;
+}
+
+function formOf(subject: EditorSubject): Form {
+  const blank: Form = {
+    name: '', environment: 'staging', colour: 'amber', readOnly: false, kind: 'dynamodb', region: 'eu-west-1', table: 'sentinel-sessions', endpoint: '',
+    credentialSource: 'profile', profile: '', accessKeyId: '', blacklistUrl: '', urls: '', cluster: false, username: '', db: '', secret: '',
+  };
+  if (subject.mode === 'new') return blank;
+  const c = subject.connection;
+  const base = { ...blank, name: subject.mode === 'duplicate' ? `${c.name} (copy)` : c.name, environment: c.environment, colour: c.colour, readOnly: c.readOnly };
+  if (c.store.kind === 'redis') return { ...base, kind: 'redis', urls: c.store.urls.join('\n'), cluster: c.store.cluster, username: c.store.username ?? '', db: c.store.db === undefined ? '' : String(c.store.db) };
+  const creds = c.store.credentials;
+  return {
+    ...base,
+    kind: 'dynamodb',
+    region: c.store.region,
+    table: c.store.table,
+    endpoint: c.store.endpoint ?? '',
+    credentialSource: creds.source,
+    profile: creds.source === 'profile' ? creds.profile : '',
+    accessKeyId: creds.source === 'static' ? creds.accessKeyId : '',
+    blacklistUrl: c.store.blacklistRedis?.url ?? '',
+  };
+}
+
+function requestOf(form: Form, subject: EditorSubject): ConnectionSaveRequest {
+  const store: ConnectionSaveRequest['store'] =
+    form.kind === 'redis'
+      ? {
+          kind: 'redis',
+          urls: form.urls.split(/\s+/).filter(Boolean),
+          cluster: form.cluster,
+          ...(form.username.trim() ? { username: form.username.trim() } : {}),
+          ...(form.db.trim() ? { db: Number(form.db) } : {}),
+        }
+      : {
+          kind: 'dynamodb',
+          region: form.region.trim(),
+          table: form.table.trim(),
+          ...(form.endpoint.trim() ? { endpoint: form.endpoint.trim() } : {}),
+          credentials:
+            form.credentialSource === 'profile'
+              ? { source: 'profile', profile: form.profile }
+              : form.credentialSource === 'static'
+                ? { source: 'static', accessKeyId: form.accessKeyId.trim() }
+                : { source: 'default' },
+          ...(form.blacklistUrl.trim() ? { blacklistRedis: { url: form.blacklistUrl.trim() } } : {}),
+        };
+  const usesSecret = form.kind === 'redis' || form.credentialSource === 'static';
+  return {
+    ...(subject.mode === 'edit' ? { id: subject.connection.id } : {}),
+    name: form.name.trim(),
+    environment: form.environment.trim(),
+    colour: form.colour,
+    readOnly: form.readOnly,
+    store,
+    // Empty keeps the stored secret (when editing); a credential without a secret drops it.
+    ...(!usesSecret ? { secret: null } : form.secret ? { secret: form.secret } : {}),
+  };
+}
+
+/** Create, edit or duplicate a connection; the secret field is write-only. */
+export function ConnectionEditor({ subject, secretStorage, onClose }: { subject: EditorSubject; secretStorage: { available: boolean; explanation: string }; onClose: () => void }) {
+  const id = useId();
+  const [form, setForm] = useState<Form>(() => formOf(subject));
+  const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
+  const profiles = useAwsProfiles(form.kind === 'dynamodb' && form.credentialSource === 'profile');
+  const save = useSaveConnection();
+  const test = useTestConnection();
+  const show = useToasts((s) => s.show);
+  const keptSecret = subject.mode === 'edit' && subject.connection.hasSecret;
+  const title = subject.mode === 'new' ? 'New connection' : subject.mode === 'edit' ? `Edit ${subject.connection.name}` : `Duplicate ${subject.connection.name}`;
+  const field = (name: keyof Form) => `${id}-${name}`;
+  const submit = (event: React.FormEvent) => {
+    event.preventDefault();
+    save.mutate(requestOf(form, subject), {
+      onSuccess: ({ connection }) => {
+        show(`Saved ${connection.name}${connection.secretKept === 'memory' ? ': its secret is kept for this run only' : ''}.`);
+        onClose();
+      },
+    });
+  };
+  const secretLabel = form.kind === 'redis' ? 'Password' : 'Secret access key';
+  const showSecret = form.kind === 'redis' || form.credentialSource === 'static';
+
+  return (
+    <ModalDialog open onClose={onClose} busy={save.isPending} labelledBy={`${id}-title`} testId="connection-editor">
+      <form onSubmit={submit} noValidate className="connection-form">
+        <h2 id={`${id}-title`} className="dialog-title">
+          {title}
+        </h2>
+        <div className="row wrap">
+          <label className="form-field grow" htmlFor={field('name')}>
+            <span>Name</span>
+            <input id={field('name')} value={form.name} onChange={(e) => set({ name: e.target.value })} maxLength={100} />
+          </label>
+          <label className="form-field" htmlFor={field('environment')}>
+            <span>Environment label</span>
+            <input id={field('environment')} value={form.environment} onChange={(e) => set({ environment: e.target.value })} maxLength={40} />
+          </label>
+          <label className="form-field" htmlFor={field('colour')}>
+            <span>Colour</span>
+            <select id={field('colour')} value={form.colour} onChange={(e) => set({ colour: e.target.value as Form['colour'] })}>
+              {ENVIRONMENT_COLOURS.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        {/^prod/i.test(form.environment) ? <p className="env-band env-production">Production: shown as a red band on every screen and in every revoke dialog.</p> : null}
+        <label className="checkbox-field">
+          <input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })} /> Read-only (auditor): revocations are refused
+        </label>
+        <fieldset className="form-group">
+          <legend>Store</legend>
+          <label className="checkbox-field">
+            <input type="radio" name={field('kind')} checked={form.kind === 'dynamodb'} onChange={() => set({ kind: 'dynamodb' })} /> DynamoDB (Sentinel table)
+          </label>
+          <label className="checkbox-field">
+            <input type="radio" name={field('kind')} checked={form.kind === 'redis'} onChange={() => set({ kind: 'redis' })} /> Redis (web sessions)
+          </label>
+        </fieldset>
+        {form.kind === 'dynamodb' ? (
+          <>
+            <div className="row wrap">
+              <label className="form-field" htmlFor={field('region')}>
+                <span>Region</span>
+                <input id={field('region')} value={form.region} onChange={(e) => set({ region: e.target.value })} />
+              </label>
+              <label className="form-field" htmlFor={field('table')}>
+                <span>Table</span>
+                <input id={field('table')} value={form.table} onChange={(e) => set({ table: e.target.value })} />
+              </label>
+              <label className="form-field grow" htmlFor={field('endpoint')}>
+                <span>Endpoint (optional: DynamoDB Local, a VPC endpoint)</span>
+                <input id={field('endpoint')} value={form.endpoint} onChange={(e) => set({ endpoint: e.target.value })} placeholder="https://…" />
+              </label>
+            </div>
+            <fieldset className="form-group">
+              <legend>AWS credentials</legend>
+              {(['profile', 'default', 'static'] as const).map((source) => (
+                <label key={source} className="checkbox-field">
+                  <input type="radio" name={field('credentialSource')} checked={form.credentialSource === source} onChange={() => set({ credentialSource: source })} />{' '}
+                  {source === 'profile' ? 'An AWS profile (SSO included): no secret stored' : source === 'default' ? 'The default credential chain' : 'Static access keys'}
+                </label>
+              ))}
+              {form.credentialSource === 'profile' ? (
+                <label className="form-field" htmlFor={field('profile')}>
+                  <span>Profile</span>
+                  <select id={field('profile')} value={form.profile} onChange={(e) => set({ profile: e.target.value })}>
+                    <option value="">{profiles.isPending ? 'Reading ~/.aws/config…' : 'Choose a profile'}</option>
+                    {profiles.data?.map((p) => (
+                      <option key={p.name} value={p.name}>
+                        {p.name} ({p.kind}
+                        {p.region ? `, ${p.region}` : ''})
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              ) : null}
+              {form.credentialSource === 'static' ? (
+                <label className="form-field" htmlFor={field('accessKeyId')}>
+                  <span>Access key id</span>
+                  <input id={field('accessKeyId')} value={form.accessKeyId} onChange={(e) => set({ accessKeyId: e.target.value })} autoComplete="off" spellCheck={false} />
+                </label>
+              ) : null}
+            </fieldset>
+            <label className="form-field" htmlFor={field('blacklistUrl')}>
+              <span>Blacklist Redis (optional; revocations are mirrored as revoked:&lt;id&gt;)</span>
+              <input id={field('blacklistUrl')} value={form.blacklistUrl} onChange={(e) => set({ blacklistUrl: e.target.value })} placeholder="rediss://host:6380" />
+            </label>
+          </>
+        ) : (
+          <div className="row wrap">
+            <label className="form-field grow" htmlFor={field('urls')}>
+              <span>URL (redis:// or rediss:// for TLS); several lines for cluster seed nodes</span>
+              <textarea id={field('urls')} value={form.urls} rows={2} onChange={(e) => set({ urls: e.target.value })} spellCheck={false} />
+            </label>
+            <label className="form-field" htmlFor={field('username')}>
+              <span>ACL user (optional)</span>
+              <input id={field('username')} value={form.username} onChange={(e) => set({ username: e.target.value })} autoComplete="off" />
+            </label>
+            <label className="form-field" htmlFor={field('db')}>
+              <span>Database</span>
+              <input id={field('db')} value={form.db} onChange={(e) => set({ db: e.target.value })} inputMode="numeric" className="narrow" />
+            </label>
+            <label className="checkbox-field">
+              <input type="checkbox" checked={form.cluster} onChange={(e) => set({ cluster: e.target.checked })} /> Cluster mode
+            </label>
+          </div>
+        )}
+        {showSecret ? (
+          <label className="form-field" htmlFor={field('secret')}>
+            <span>
+              {secretLabel}
+              {keptSecret ? ' (one is kept: leave empty to keep it)' : ''}
+            </span>
+            <input id={field('secret')} type="password" value={form.secret} onChange={(e) => set({ secret: e.target.value })} autoComplete="new-password" />
+            <span className={`small ${secretStorage.available ? 'muted' : 'warning-text'}`}>{secretStorage.explanation}</span>
+          </label>
+        ) : null}
+        {save.isError ? (
+          <p role="alert" className="error-text">
+            Not saved: {save.error.message}
+          </p>
+        ) : null}
+        <TestResults test={test} />
+        <div className="dialog-actions">
+          <button type="button" className="secondary-button" onClick={() => test.mutate({ draft: requestOf(form, subject) })} disabled={test.isPending}>
+            Test connection
+          </button>
+          <button type="button" className="link-button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary-button" disabled={save.isPending}>
+            Save
+          </button>
+        </div>
+      </form>
+    </ModalDialog>
+  );
+}
