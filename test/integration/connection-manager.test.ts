@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { AppInfo } from '../../src-shared/contract';
+import { ConnectionManager, createAppHandlers } from '../../src-main/connections/connection-manager';
+import { ConnectionStore } from '../../src-main/connections/connection-store';
+import { explainAwsError } from '../../src-main/connections/connection-test';
+import { SecretVault } from '../../src-main/connections/secret-vault';
+import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
+import { fakeKeyring } from '../fixtures/fake-keyring';
+import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { tempDir, type TempDir } from '../fixtures/temp-dir';
+
+const OURS = { url: 'app://warden/index.html', isMainFrame: true };
+
+describe('the connection manager behind the app handler table', () => {
+  let dir: TempDir;
+  let table: TestTable;
+  let manager: ConnectionManager;
+  let dispatch: Dispatch;
+
+  beforeEach(async () => {
+    [dir, table] = await Promise.all([tempDir(), createSentinelTable(inject('dynamoEndpoint'))]);
+    const vault = new SecretVault(fakeKeyring(), 'linux');
+    manager = new ConnectionManager({ version: 't', dataDir: dir.path, store: new ConnectionStore(dir.path, vault), vault, desktop: { chooseSavePath: async () => null, notify: () => undefined } });
+    await manager.start();
+    dispatch = createDispatch(createAppHandlers(manager), { trustedOrigins: ['app://warden'] });
+  });
+  afterEach(async () => {
+    await manager.close();
+    await table.drop();
+    await dir.remove();
+  });
+
+  const call = async <T>(channel: Parameters<Dispatch>[0], payload?: unknown): Promise<T> => {
+    const result = await dispatch(channel, payload, OURS);
+    if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
+    return result.value as T;
+  };
+
+  it('opens on the demo store, switches to a saved Sentinel table, and keeps the current one when a switch fails', async () => {
+    expect((await call<AppInfo>('app:info')).connection.kind).toBe('demo');
+    const item = sentinelItem({ seconds: Math.floor(Date.now() / 1000) - 10 }, { user: 'switch.me' });
+    await table.put([item]);
+    const { connection } = await call<{ connection: { id: string } }>('connections:save', {
+      name: 'staging', environment: 'staging', colour: 'amber', readOnly: true,
+      store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } },
+    });
+    const info = await call<AppInfo>('connections:switch', { id: connection.id });
+    expect(info.connection).toEqual({ name: 'staging', kind: 'dynamodb', environment: 'staging', table: table.name, readOnly: true });
+    expect((await call<{ sessions: { id: string }[] }>('sessions:query', { status: 'any' })).sessions.map((s) => s.id)).toEqual([item.id]);
+    // Read-only from the saved flag: refused in main.
+    await expect(call('sessions:revoke', { ids: [item.id], reasonCode: 'offboarding' })).rejects.toMatchObject({ code: 'READ_ONLY' });
+
+    const { connection: broken } = await call<{ connection: { id: string } }>('connections:save', {
+      name: 'down', environment: 'production', colour: 'red', readOnly: false, store: { kind: 'redis', urls: ['redis://127.0.0.1:1'], cluster: false },
+    });
+    await expect(call('connections:switch', { id: broken.id })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringContaining('the current connection stays active') });
+    expect((await call<AppInfo>('app:info')).connection.name).toBe('staging');
+
+    // Deleting the active connection goes back to the demo store.
+    expect(await call('connections:delete', { id: connection.id })).toEqual({ deleted: true });
+    expect((await call<AppInfo>('app:info')).connection.kind).toBe('demo');
+    expect((await call<{ connections: unknown[]; active: string }>('connections:list')).active).toBe('demo');
+  });
+});
+
+describe('AWS errors, said as what to fix', () => {
+  const store = { kind: 'dynamodb' as const, region: 'eu-west-1', table: 'sentinel-sessions', credentials: { source: 'profile' as const, profile: 'sec-ops' } };
+  const error = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+  it('covers an expired SSO session, access denied, unknown keys and an unreachable endpoint', () => {
+    expect(explainAwsError(error('CredentialsProviderError', 'The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login'), store, 'x')).toBe(
+      'The SSO session has expired or was never started: run `aws sso login --profile sec-ops`, then test again.',
+    );
+    expect(
+      explainAwsError(error('AccessDeniedException', 'User: arn:aws:sts::1:assumed-role/SecOps/jane is not authorized to perform: dynamodb:DescribeTable on resource: arn:aws:dynamodb:eu-west-1:1:table/sentinel-sessions'), store, 'dynamodb:DescribeTable'),
+    ).toBe('Access denied: these credentials may not call dynamodb:DescribeTable on arn:aws:dynamodb:eu-west-1:1:table/sentinel-sessions. Ask for that permission.');
+    expect(explainAwsError(error('UnrecognizedClientException', 'The security token included in the request is invalid.'), store, 'x')).toContain('AWS does not accept these credentials');
+    expect(explainAwsError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }), store, 'x')).toContain('Cannot reach DynamoDB in eu-west-1');
+  });
+});
