@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { ConnectionManager, createAppHandlers } from '../../src-main/connections/connection-manager';
