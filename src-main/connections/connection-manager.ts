@@ -6,7 +6,7 @@ import { formatErrorForLog } from '../log-format';
 import { openDemoWorkspace, openRedisWorkspace, openSentinelWorkspace, type DesktopServices, type Workspace } from '../workspace';
 import { redisTargetFor } from './connection-clients';
 import { testDynamoConnection, testRedisConnection } from './connection-test';
-import type { ConnectionStore, StoredConnection } from './connection-store';
+import { sameSecretTarget, type ConnectionStore, type StoredConnection } from './connection-store';
 import type { SecretVault } from './secret-vault';
 import { listAwsProfiles, type AwsProfile } from './aws-profiles';
 
@@ -71,7 +71,9 @@ export class ConnectionManager {
     } else {
       store = request.draft.store;
       const saved = request.draft.id ? await this.#options.store.get(request.draft.id) : null;
-      secret = request.draft.secret ?? (saved ? this.#options.store.secretOf(saved) : null);
+      // The saved secret is only tried against the target it was saved for, never a new one.
+      const savedSecret = saved && sameSecretTarget(saved.store, store) ? this.#options.store.secretOf(saved) : null;
+      secret = request.draft.secret ?? savedSecret;
     }
     return store.kind === 'dynamodb' ? testDynamoConnection(store, secret) : testRedisConnection(store, secret);
   }

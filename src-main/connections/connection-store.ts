@@ -55,6 +55,11 @@ export class ConnectionStore {
       throw new WardenError('VALIDATION', `A connection named "${request.name}" already exists.`);
     }
     const id = existing?.id ?? randomUUID();
+    // A kept secret only ever goes where it was entered for: pointing the connection elsewhere
+    // (another host, user, endpoint or key id) needs the secret typed again.
+    if (existing && request.secret === undefined && this.#vault.has(id, existing.secret) && !sameSecretTarget(existing.store, request.store)) {
+      throw new WardenError('VALIDATION', 'This changes where the connection points: enter its password or secret key again.');
+    }
     let secret: SealedSecret | undefined = existing?.secret;
     if (request.secret === null) {
       secret = undefined;
@@ -155,4 +160,15 @@ function migrateVersion1(parsed: unknown): StoredConnection[] {
     if (result.success) out.push(result.data);
   }
   return out;
+}
+
+/** Where a secret is sent: the same hosts, user, endpoint and key id means the same target. */
+export function sameSecretTarget(a: StoredConnection['store'], b: StoredConnection['store']): boolean {
+  return secretTarget(a) === secretTarget(b);
+}
+
+function secretTarget(store: StoredConnection['store']): string {
+  if (store.kind === 'redis') return JSON.stringify(['redis', [...store.urls].sort(), store.username ?? '']);
+  const credentials = store.credentials;
+  return JSON.stringify(['dynamodb', store.endpoint ?? '', store.region, credentials.source === 'static' ? credentials.accessKeyId : credentials.source]);
 }

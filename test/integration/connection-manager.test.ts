@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { ConnectionManager, createAppHandlers } from '../../src-main/connections/connection-manager';
@@ -60,6 +61,32 @@ describe('the connection manager behind the app handler table', () => {
     expect(await call('connections:delete', { id: connection.id })).toEqual({ deleted: true });
     expect((await call<AppInfo>('app:info')).connection.kind).toBe('demo');
     expect((await call<{ connections: unknown[]; active: string }>('connections:list')).active).toBe('demo');
+  });
+});
+
+describe('a saved secret is never sent to a new target', () => {
+  it('testing a draft that points the connection elsewhere does not send the saved password there', async () => {
+    const dir = await tempDir();
+    const received: Buffer[] = [];
+    const listener = createServer((socket) => {
+      socket.on('data', (chunk) => {
+        received.push(chunk);
+        socket.end('-ERR nope\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as AddressInfo).port;
+    const vault = new SecretVault(fakeKeyring(), 'linux');
+    const manager = new ConnectionManager({ version: 't', dataDir: dir.path, store: new ConnectionStore(dir.path, vault), vault, desktop: { chooseSavePath: async () => null, notify: () => undefined } });
+    try {
+      const saved = await manager.save({ name: 'web', environment: 'prod', colour: 'red', readOnly: false, store: { kind: 'redis', urls: ['redis://127.0.0.1:1'], cluster: false }, secret: 'canary-never-leaves-9d2c' });
+      await manager.test({ draft: { id: saved.id, name: 'web', environment: 'prod', colour: 'red', readOnly: false, store: { kind: 'redis', urls: [`redis://127.0.0.1:${port}`], cluster: false } } });
+      expect(Buffer.concat(received).toString()).not.toContain('canary-never-leaves-9d2c');
+    } finally {
+      await manager.close();
+      await new Promise((resolve) => listener.close(resolve));
+      await dir.remove();
+    }
   });
 });
 

@@ -82,6 +82,19 @@ describe('secrets of connections', () => {
     expect((await store.list())[0]).toMatchObject({ hasSecret: false });
   });
 
+  it('needs the secret again when the connection is pointed somewhere else', async () => {
+    const store = new ConnectionStore(dir.path, new SecretVault(fakeKeyring(), 'linux'));
+    const saved = await store.save(request());
+    const elsewhere = { kind: 'redis' as const, urls: ['rediss://attacker.example:6380'], cluster: false, username: 'warden' };
+    await expect(store.save({ ...request({ id: saved.id, store: elsewhere }), secret: undefined })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('enter its password or secret key again') });
+    // Same target, other settings: the secret stays; a new target with the secret typed: fine.
+    await store.save({ ...request({ id: saved.id, readOnly: true, store: { ...request().store, cluster: true } as ConnectionSaveRequest['store'] }), secret: undefined });
+    expect((await store.list())[0]).toMatchObject({ readOnly: true, hasSecret: true });
+    await store.save(request({ id: saved.id, store: elsewhere, secret: 'a new one' }));
+    const stored = await store.get(saved.id);
+    expect(stored && store.secretOf(stored)).toBe('a new one');
+  });
+
   it('refuses a password inside a URL, duplicate names, and reads version 1 files', async () => {
     expect(ConnectionSaveRequestSchema.safeParse(request({ store: { kind: 'redis', urls: ['redis://u:pw@host:6379'], cluster: false } })).success).toBe(false);
     expect(ConnectionSaveRequestSchema.safeParse(request({ store: { kind: 'redis', urls: ['redis://host:6379?password=pw'], cluster: false } })).success).toBe(false);
