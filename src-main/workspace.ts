@@ -112,7 +112,13 @@ export async function openSentinelWorkspace(
   if (config.blacklistRedis && !readOnly) {
     redis = blacklistRedisClient(config.blacklistRedis.url);
     mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(outboxPathFor(dataDir, config.blacklistRedis.url)) });
-    await mirror.start();
+    try {
+      await mirror.start();
+    } catch (error) {
+      redis.disconnect();
+      client.destroy();
+      throw error;
+    }
   }
   const info: AppInfo = { version, connection: { name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly }, operator };
   const revoker = readOnly ? null : new SentinelRevoker({ client, store, ledger, operator, connection: connection.name, ...(mirror ? { blacklist: mirror } : {}) });

@@ -3,7 +3,9 @@ import { ENVIRONMENT_COLOURS } from './reason-codes';
 
 export { ENVIRONMENT_COLOURS } from './reason-codes';
 
-const Name = z.string().trim().min(1).max(100);
+/** No control or bidirectional-override characters: names are printed back, also in terminals. */
+const printable = (text: string) => !/[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u.test(text);
+const Name = z.string().trim().min(1).max(100).refine(printable, 'no control or direction-override characters');
 const RedisUrl = z
   .string()
   .trim()
@@ -29,7 +31,14 @@ export const DynamoStoreSchema = z.strictObject({
   kind: z.literal('dynamodb'),
   region: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$|^local$/, 'an AWS region such as eu-west-1 (or "local")'),
   table: z.string().trim().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name'),
-  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+  /** https, or http only to this machine (DynamoDB Local); never credentials in the URL. */
+  endpoint: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => {
+      const parsed = new URL(url);
+      return parsed.username === '' && parsed.password === '' && (parsed.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname));
+    }, 'an https:// endpoint (http:// only for localhost), without credentials')
+    .optional(),
   credentials: AwsCredentialsSchema,
   /** Optional Redis mirror of revocations (`revoked:<id>`); its password is a secret too. */
   blacklistRedis: z.strictObject({ url: RedisUrl, username: Name.optional() }).optional(),
@@ -61,13 +70,13 @@ export const ConnectionSchema = z.strictObject({
 export type Connection = z.infer<typeof ConnectionSchema>;
 
 /**
- * Create or edit. `secret` is write-only: omitted keeps the stored one, `null` removes it.
- * `allowMemoryOnly` acknowledges that, without OS encryption, the secret is kept for this run only.
+ * Create or edit. `secret` is write-only: omitted keeps the stored one (only while the connection
+ * points where it did), `null` removes it. Without OS encryption it is kept for this run only.
  */
 export const ConnectionSaveRequestSchema = z.strictObject({
   id: z.uuid().optional(),
   name: Name,
-  environment: z.string().trim().min(1).max(40),
+  environment: z.string().trim().min(1).max(40).refine(printable, 'no control or direction-override characters'),
   colour: z.enum(ENVIRONMENT_COLOURS),
   readOnly: z.boolean(),
   store: z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]),

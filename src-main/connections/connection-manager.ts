@@ -31,6 +31,7 @@ export class ConnectionManager {
   readonly #options: ConnectionManagerOptions;
   #active = DEMO_ID;
   #workspace: Workspace | null = null;
+  #switching: Promise<unknown> = Promise.resolve();
 
   constructor(options: ConnectionManagerOptions) {
     this.#options = options;
@@ -78,7 +79,17 @@ export class ConnectionManager {
     return store.kind === 'dynamodb' ? testDynamoConnection(store, secret) : testRedisConnection(store, secret);
   }
 
-  async switchTo(id: string): Promise<AppInfo> {
+  /** Switches (and deletions) one at a time, in the order asked: the last one asked wins. */
+  switchTo(id: string): Promise<AppInfo> {
+    const next = this.#switching.then(
+      () => this.#switchTo(id),
+      () => this.#switchTo(id),
+    );
+    this.#switching = next.catch(() => undefined);
+    return next;
+  }
+
+  async #switchTo(id: string): Promise<AppInfo> {
     const { version, dataDir, desktop } = this.#options;
     let next: Workspace;
     if (id === DEMO_ID) next = await openDemoWorkspace(version, dataDir, desktop);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConnectionSaveRequestSchema, type Connection, type ConnectionSaveRequest } from '../../src-shared/connections';
+import { writeFileAtomic } from '../atomic-file';
 import { WardenError } from '../errors';
 import type { SealedSecret, SecretVault } from './secret-vault';
 
@@ -28,6 +29,9 @@ export class ConnectionStore {
   readonly #path: string;
   readonly #vault: SecretVault;
   #connections: StoredConnection[] | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  /** The version-1 text this store was read from, kept beside the file before the first rewrite. */
+  #version1: string | null = null;
 
   constructor(dataDir: string, vault: SecretVault) {
     this.#path = connectionsPath(dataDir);
@@ -47,7 +51,22 @@ export class ConnectionStore {
     return this.#vault.read(connection.id, connection.secret);
   }
 
-  async save(request: ConnectionSaveRequest): Promise<Connection> {
+  save(request: ConnectionSaveRequest): Promise<Connection> {
+    return this.#serial(() => this.#save(request));
+  }
+
+  remove(id: string): Promise<void> {
+    return this.#serial(() => this.#remove(id));
+  }
+
+  /** One change at a time: each reads what the previous one wrote. */
+  #serial<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(change, change);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #save(request: ConnectionSaveRequest): Promise<Connection> {
     const connections = await this.#load();
     const existing = request.id === undefined ? undefined : connections.find((c) => c.id === request.id);
     if (request.id !== undefined && !existing) throw new WardenError('VALIDATION', 'That connection no longer exists: it may have been deleted.');
@@ -57,7 +76,9 @@ export class ConnectionStore {
     const id = existing?.id ?? randomUUID();
     // A kept secret only ever goes where it was entered for: pointing the connection elsewhere
     // (another host, user, endpoint or key id) needs the secret typed again.
-    if (existing && request.secret === undefined && this.#vault.has(id, existing.secret) && !sameSecretTarget(existing.store, request.store)) {
+    // (Also when this run cannot read the sealed secret: it would be sent once the keyring is back.)
+    const keepsSecret = existing !== undefined && (existing.secret !== undefined || this.#vault.has(id, existing.secret));
+    if (existing && request.secret === undefined && keepsSecret && !sameSecretTarget(existing.store, request.store)) {
       throw new WardenError('VALIDATION', 'This changes where the connection points: enter its password or secret key again.');
     }
     let secret: SealedSecret | undefined = existing?.secret;
@@ -81,7 +102,7 @@ export class ConnectionStore {
     return this.#view(stored);
   }
 
-  async remove(id: string): Promise<void> {
+  async #remove(id: string): Promise<void> {
     const connections = await this.#load();
     if (!connections.some((c) => c.id === id)) return;
     this.#vault.forget(id);
@@ -111,6 +132,7 @@ export class ConnectionStore {
     }
     // Version 1 files (written by hand for the command line) are read as they are and saved as 2.
     if (typeof parsed === 'object' && parsed !== null && (parsed as { version?: unknown }).version === 1) {
+      this.#version1 = text;
       return (this.#connections = migrateVersion1(parsed));
     }
     const file = FileSchema.safeParse(parsed);
@@ -119,18 +141,12 @@ export class ConnectionStore {
   }
 
   async #write(connections: StoredConnection[]): Promise<void> {
-    const temporary = `${this.#path}.${process.pid}.tmp`;
-    const file = await open(temporary, 'w', 0o600);
-    try {
-      await file.writeFile(`${JSON.stringify({ version: 2, connections }, null, 2)}\n`);
-      await file.sync();
-    } catch (error) {
-      await file.close();
-      await unlink(temporary).catch(() => undefined);
-      throw error;
+    if (this.#version1 !== null) {
+      // Entries of a hand-written version-1 file that did not validate are not lost.
+      await writeFileAtomic(`${this.#path}.version1.bak`, this.#version1, `${this.#path}.version1.${randomUUID()}.tmp`);
+      this.#version1 = null;
     }
-    await file.close();
-    await rename(temporary, this.#path);
+    await writeFileAtomic(this.#path, `${JSON.stringify({ version: 2, connections }, null, 2)}\n`, `${this.#path}.${randomUUID()}.tmp`);
     this.#connections = connections;
   }
 }

@@ -90,7 +90,7 @@ function fromAppConnection(entry: Record<string, unknown>): Record<string, unkno
   return {
     name,
     table: store.table,
-    ...(store.region !== undefined && store.region !== 'local' ? { region: store.region } : {}),
+    ...(store.region !== undefined ? { region: store.region } : {}),
     ...(store.endpoint !== undefined ? { endpoint: store.endpoint } : {}),
     ...(credentials.source === 'profile' ? { awsProfile: credentials.profile } : {}),
     ...(blacklist?.url ? { blacklistRedis: blacklist.url } : {}),

@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { GENESIS, hashOfLine, LedgerEntrySchema, sealEntry, type LedgerEntry, type LedgerRecord } from './ledger-entry';
 import { withFileLock } from './file-lock';
+import { writeFileAtomic } from '../atomic-file';
 
 export interface VerifyReport {
   ok: boolean;
@@ -108,15 +109,7 @@ export class Ledger {
   }
 
   async #writeHead(head: Head): Promise<void> {
-    const temporary = `${this.path}.head.tmp`;
-    const file = await open(temporary, 'w', 0o600);
-    try {
-      await file.writeFile(JSON.stringify(head));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, `${this.path}.head`);
+    await writeFileAtomic(`${this.path}.head`, JSON.stringify(head), `${this.path}.head.tmp`);
   }
 
   /**

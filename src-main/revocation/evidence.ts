@@ -1,6 +1,6 @@
-import { open, rename, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Ledger } from '../ledger/ledger';
+import { writeFileAtomic } from '../atomic-file';
 import { toCsv } from '../export/csv';
 
 const COLUMNS = ['time', 'operator', 'connection', 'user', 'session_id', 'reason_code', 'note', 'ticket', 'outcome', 'blacklist', 'error', 'revoked_at', 'ledger_seq', 'ledger_hash'];
@@ -21,17 +21,6 @@ export async function saveRunEvidence(ledger: Ledger, run: string, choose: Choos
   }
   const path = await choose(`revocation-evidence-${run.slice(0, 8)}.csv`);
   if (path === null) return { saved: false, rows: rows.length };
-  const temporary = `${path}.${process.pid}.tmp`;
-  const file = await open(temporary, 'w', 0o600);
-  try {
-    await file.writeFile(toCsv(COLUMNS, rows));
-    await file.sync();
-  } catch (error) {
-    await file.close();
-    await unlink(temporary).catch(() => undefined);
-    throw error;
-  }
-  await file.close();
-  await rename(temporary, path);
+  await writeFileAtomic(path, toCsv(COLUMNS, rows));
   return { saved: true, fileName: basename(path), rows: rows.length };
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { withFileLock } from '../ledger/file-lock';
+import { writeFileAtomic } from '../atomic-file';
 
 /**
  * The outbox file for one Redis target: pending writes for one server are never flushed into
@@ -115,14 +116,6 @@ export class DurableOutbox {
         // torn line: not a confirmed pending write
       }
     }
-    const temporary = `${this.#path}.tmp`;
-    const file = await open(temporary, 'w', 0o600);
-    try {
-      await file.write([...remaining.values()].map((w) => `${JSON.stringify({ op: 'add', ...w })}\n`).join(''));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, this.#path);
+    await writeFileAtomic(this.#path, [...remaining.values()].map((w) => `${JSON.stringify({ op: 'add', ...w })}\n`).join(''), `${this.#path}.tmp`);
   }
 }

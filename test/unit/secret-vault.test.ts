@@ -95,6 +95,33 @@ describe('secrets of connections', () => {
     expect(stored && store.secretOf(stored)).toBe('a new one');
   });
 
+  it('refuses re-pointing even while this run cannot read the sealed secret (it would be sent later)', async () => {
+    const keyring = fakeKeyring();
+    const saved = await new ConnectionStore(dir.path, new SecretVault(keyring, 'linux')).save(request());
+    const locked = fakeKeyring({ backend: 'basic_text' });
+    const store = new ConnectionStore(dir.path, new SecretVault(locked, 'linux'));
+    const elsewhere = { kind: 'redis' as const, urls: ['redis://attacker.example:6379'], cluster: false };
+    await expect(store.save({ ...request({ id: saved.id, store: elsewhere }), secret: undefined })).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('applies concurrent saves one after the other, none lost', async () => {
+    const store = new ConnectionStore(dir.path, new SecretVault(fakeKeyring(), 'linux'));
+    await Promise.all(Array.from({ length: 6 }, (_, i) => store.save(request({ name: `conn ${i}` }))));
+    expect(JSON.parse(await file()).connections).toHaveLength(6);
+    expect(await new ConnectionStore(dir.path, new SecretVault(fakeKeyring(), 'linux')).list()).toHaveLength(6);
+  });
+
+  it('refuses plain-http remote endpoints, credentials in endpoints, and control characters in names', () => {
+    const dynamo = (endpoint: string) => ({ kind: 'dynamodb' as const, region: 'eu-west-1', table: 'sentinel-sessions', endpoint, credentials: { source: 'default' as const } });
+    const ok = (r: ConnectionSaveRequest) => ConnectionSaveRequestSchema.safeParse(r).success;
+    expect(ok(request({ store: dynamo('https://vpce-1.dynamodb.eu-west-1.vpce.amazonaws.com') }))).toBe(true);
+    expect(ok(request({ store: dynamo('http://127.0.0.1:8000') }))).toBe(true);
+    expect(ok(request({ store: dynamo('http://dynamo.internal:8000') }))).toBe(false);
+    expect(ok(request({ store: dynamo('https://user:pw@dynamo.internal') }))).toBe(false);
+    expect(ok(request({ name: 'prod\u202Eweb' }))).toBe(false);
+    expect(ok(request({ environment: 'prod\u0007' }))).toBe(false);
+  });
+
   it('refuses a password inside a URL, duplicate names, and reads version 1 files', async () => {
     expect(ConnectionSaveRequestSchema.safeParse(request({ store: { kind: 'redis', urls: ['redis://u:pw@host:6379'], cluster: false } })).success).toBe(false);
     expect(ConnectionSaveRequestSchema.safeParse(request({ store: { kind: 'redis', urls: ['redis://host:6379?password=pw'], cluster: false } })).success).toBe(false);
