@@ -39,6 +39,8 @@ export interface ConnectionFlags {
   connection?: string | undefined;
   /** From a saved connection: refuse revocations. */
   readOnly?: boolean | undefined;
+  /** From a saved connection: its name, which the ledger records (as the app does). */
+  ledgerName?: string | undefined;
 }
 
 export interface CliConnection {
@@ -72,7 +74,7 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
       if (error instanceof SavedConnectionError) throw new UsageError(error.message, { cause: error });
       throw error;
     }
-    const connected = await connect({ ...saved, ledger: flags.ledger, connection: undefined }, env, dataDir);
+    const connected = await connect({ ...saved, ledger: flags.ledger, connection: undefined, ledgerName: saved.name }, env, dataDir);
     if (!saved.readOnly) return connected;
     return {
       ...connected,
@@ -126,7 +128,7 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
       });
       // Writes left pending by an earlier run are retried first.
       await mirror?.start();
-      return new SentinelRevoker({ client, store, ledger, operator, connection: flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`, ...(mirror ? { blacklist: mirror } : {}) });
+      return new SentinelRevoker({ client, store, ledger, operator, connection: flags.ledgerName ?? (flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`), ...(mirror ? { blacklist: mirror } : {}) });
     },
     close: async () => {
       await mirror?.flush().catch(() => undefined);

@@ -179,6 +179,8 @@ describe('saved connections (--connection NAME)', () => {
       expect(JSON.parse(revoked.stdout)[0].outcome).toBe('revoked');
       // The ledger went to the same data directory the app uses.
       expect(existsSync(join(dataDir, 'ledger.jsonl'))).toBe(true);
+      // Under the saved connection's name, as the app records it (the activity view counts it).
+      expect(await readFile(join(dataDir, 'ledger.jsonl'), 'utf8')).toContain('"connection":"local-test"');
       // A read-only (auditor) connection lists, and refuses to revoke before writing anything.
       const fresh = sentinelItem({ seconds: now() - 6 }, { user: 'saved.conn' });
       await table.put([fresh]);
