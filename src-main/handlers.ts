@@ -29,8 +29,12 @@ export interface HandlerDependencies {
 /** Every channel of the contract, implemented on the services; no Electron in sight. */
 export function createHandlers(deps: HandlerDependencies): HandlerTable {
   // Whatever the renderer sends, a read-only connection has no revoker to reach.
-  const revoker = (): Revoker => {
+  const revoker = (request: { connection?: string | undefined }): Revoker => {
     if (deps.revoker === null) throw new WardenError('READ_ONLY', 'This connection is read-only (auditor mode): revocations are refused.');
+    const active = deps.info().connection.name;
+    if (request.connection !== undefined && request.connection !== active) {
+      throw new WardenError('VALIDATION', `The active connection is now "${active}", not "${request.connection}": nothing was revoked. Check the environment and confirm again.`);
+    }
     return deps.revoker;
   };
   // A workspace alone manages no connections: the app's table (createAppHandlers) answers these.
@@ -42,8 +46,8 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),
     'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
-    'sessions:revoke': (request, { emit }) => revoker().revokeSessions(request, throttled(emit)),
-    'users:revoke': (request, { emit }) => revoker().revokeUsers(request, throttled(emit)),
+    'sessions:revoke': (request, { emit }) => revoker(request).revokeSessions(request, throttled(emit)),
+    'users:revoke': (request, { emit }) => revoker(request).revokeUsers(request, throttled(emit)),
     'users:preview': async ({ users }) => ({ users: await previewUsers(deps.store, users) }),
     'evidence:save': ({ run }) => saveRunEvidence(deps.ledger, run, deps.chooseSavePath),
     'watch:notify': async ({ sessionId }) => {

@@ -24,6 +24,11 @@ const reasonFields = {
   reasonCode: ReasonCodeSchema,
   note: z.string().trim().max(2000).optional(),
   ticket: z.string().trim().max(200).optional(),
+  /**
+   * The connection the operator saw when confirming (AppInfo's name). Main refuses the request if
+   * another connection is active by then, so a revocation never lands in the wrong environment.
+   */
+  connection: z.string().max(200).optional(),
 };
 
 /** `other` says nothing by itself: it needs a note. */

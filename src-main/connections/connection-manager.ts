@@ -32,6 +32,8 @@ export class ConnectionManager {
   #active = DEMO_ID;
   #workspace: Workspace | null = null;
   #switching: Promise<unknown> = Promise.resolve();
+  /** Calls still running on each workspace: a replaced workspace is closed once they are done. */
+  readonly #inFlight = new Map<Workspace, { count: number; idle: (() => void)[] }>();
 
   constructor(options: ConnectionManagerOptions) {
     this.#options = options;
@@ -108,7 +110,9 @@ export class ConnectionManager {
     const previous = this.#workspace;
     this.#workspace = next;
     this.#active = id;
-    await previous?.close().catch(() => undefined);
+    // A revocation or export still running on the previous store finishes there (and is
+    // recorded), rather than being cut off mid-write; new calls already go to the new one.
+    if (previous) void this.#closeWhenIdle(previous);
     return (await next.handlers['app:info'](undefined, { emit: () => undefined })) as AppInfo;
   }
 
@@ -119,6 +123,34 @@ export class ConnectionManager {
   async close(): Promise<void> {
     await this.#workspace?.close();
     this.#workspace = null;
+  }
+
+  /** Runs one call on the active workspace, counted so a switch can wait for it. */
+  async run<T>(call: (workspace: Workspace) => Promise<T>): Promise<T> {
+    const workspace = this.workspace;
+    const entry = this.#inFlight.get(workspace) ?? { count: 0, idle: [] };
+    this.#inFlight.set(workspace, entry);
+    entry.count += 1;
+    try {
+      return await call(workspace);
+    } finally {
+      entry.count -= 1;
+      if (entry.count === 0) {
+        this.#inFlight.delete(workspace);
+        for (const resolve of entry.idle.splice(0)) resolve();
+      }
+    }
+  }
+
+  async #closeWhenIdle(workspace: Workspace, limitMs = 10 * 60_000): Promise<void> {
+    const entry = this.#inFlight.get(workspace);
+    if (entry) {
+      await new Promise<void>((resolve) => {
+        entry.idle.push(resolve);
+        setTimeout(resolve, limitMs).unref();
+      });
+    }
+    await workspace.close().catch(() => undefined);
   }
 
   async #saved(id: string): Promise<StoredConnection> {
@@ -135,7 +167,8 @@ export class ConnectionManager {
  */
 export function createAppHandlers(manager: ConnectionManager): HandlerTable {
   const delegate = <C extends keyof HandlerTable>(channel: C): HandlerTable[C] =>
-    ((request: never, context: never) => (manager.workspace.handlers[channel] as (r: never, c: never) => unknown)(request, context)) as HandlerTable[C];
+    ((request: never, context: never) =>
+      manager.run(async (workspace) => (workspace.handlers[channel] as (r: never, c: never) => Promise<unknown>)(request, context))) as HandlerTable[C];
   return {
     'app:info': delegate('app:info'),
     'sessions:query': delegate('sessions:query'),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
@@ -61,6 +62,33 @@ describe('the connection manager behind the app handler table', () => {
     expect(await call('connections:delete', { id: connection.id })).toEqual({ deleted: true });
     expect((await call<AppInfo>('app:info')).connection.kind).toBe('demo');
     expect((await call<{ connections: unknown[]; active: string }>('connections:list')).active).toBe('demo');
+  });
+});
+
+describe('switching while a call is still running', () => {
+  it('lets an export running on the previous store finish there, while new calls go to the new one', async () => {
+    const dir = await tempDir();
+    const table = await createSentinelTable(inject('dynamoEndpoint'));
+    let chosen: (path: string) => void = () => undefined;
+    const picked = new Promise<string>((resolve) => (chosen = resolve));
+    const vault = new SecretVault(fakeKeyring(), 'linux');
+    // The save dialog stays open until the test answers it: the export is in flight meanwhile.
+    const manager = new ConnectionManager({ version: 't', dataDir: dir.path, store: new ConnectionStore(dir.path, vault), vault, desktop: { chooseSavePath: () => picked, notify: () => undefined } });
+    try {
+      await manager.start();
+      const dispatch = createDispatch(createAppHandlers(manager), { trustedOrigins: ['app://warden'] });
+      const running = dispatch('export:start', { exportId: '5d7a1c9e-2b3f-4c8d-9e0a-1b2c3d4e5f60', kind: 'sessions', format: 'ndjson', filter: { status: 'any' } }, OURS);
+      const saved = await manager.save({ name: 'staging', environment: 'staging', colour: 'amber', readOnly: false, store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } } });
+      expect((await manager.switchTo(saved.id)).connection.name).toBe('staging');
+      chosen(join(dir.path, 'demo-sessions.ndjson'));
+      // The demo store was still open for it: all 500 demo sessions were written.
+      expect(await running).toMatchObject({ ok: true, value: { saved: true, rows: 500 } });
+      expect((await dispatch('app:info', undefined, OURS)) as { value: AppInfo }).toMatchObject({ value: { connection: { name: 'staging' } } });
+    } finally {
+      await manager.close();
+      await table.drop();
+      await dir.remove();
+    }
   });
 });
 

@@ -151,6 +151,18 @@ describe('revocation against DynamoDB Local', () => {
     expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 0 });
   });
 
+  it('refuses a revocation confirmed for another connection than the active one, writing nothing', async () => {
+    const target = sentinelItem({ seconds: now() - 33 }, { user: 'switched.away' });
+    await table.put([target]);
+    const dispatch = createDispatch(table.handlers(dir.path, INFO), { trustedOrigins: ['app://warden'] });
+    const answer = await dispatch('sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', connection: 'staging' }, OURS);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringContaining(`The active connection is now "${INFO.connection.name}", not "staging"`) } });
+    expect((await item(target.id))?.status).toBe('active');
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 0 });
+    // Confirmed for the active one: revoked.
+    expect(await dispatch('sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', connection: INFO.connection.name }, OURS)).toMatchObject({ ok: true });
+  });
+
   it('on a read-only connection refuses every forged revoke request over IPC, writing nothing', async () => {
     const targets = [sentinelItem({ seconds: now() - 31 }, { user: 'auditor.target' }), sentinelItem({ seconds: now() - 32 }, { user: 'auditor.target' })];
     await table.put(targets);

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest } from '../../../src-shared/revocation';
 import { useToasts } from '../ui/toast-store';
+import { useAppInfo } from './use-app-info';
 import { wardenClient } from './warden-client';
 
 export type RevokeTarget =
@@ -18,10 +19,13 @@ export type RevokeInput = Omit<RevokeSessionsRequest, 'ids'> & { target: RevokeT
 export function useRevoke() {
   const queryClient = useQueryClient();
   const show = useToasts((s) => s.show);
+  // The connection the operator is looking at: main refuses if another one is active by then.
+  const connection = useAppInfo().data?.connection.name;
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const mutation = useMutation<RevokeReport, Error, RevokeInput>({
-    mutationFn: ({ target, ...reason }) => {
+    mutationFn: ({ target, ...fields }) => {
       setProgress(null);
+      const reason = { ...fields, ...(connection !== undefined ? { connection } : {}) };
       if (target.kind === 'sessions') return wardenClient.revokeSessions({ ids: target.ids, ...reason });
       const request: RevokeUsersRequest = { users: target.kind === 'user' ? [target.user] : target.users, ...reason };
       return wardenClient.revokeUsers(request);
