@@ -92,7 +92,7 @@ export async function openRedisWorkspace(
 export async function openSentinelWorkspace(
   version: string,
   dataDir: string,
-  connection: { name: string; environment: string; store: DynamoStore; secret: string | null; readOnly: boolean },
+  connection: { name: string; environment: string; store: DynamoStore; secret: string | null; blacklistSecret?: string | null; readOnly: boolean },
   desktop: DesktopServices,
 ): Promise<Workspace> {
   const { store: config, readOnly } = connection;
@@ -110,7 +110,7 @@ export async function openSentinelWorkspace(
   let redis: Redis | undefined;
   let mirror: BlacklistMirror | undefined;
   if (config.blacklistRedis && !readOnly) {
-    redis = blacklistRedisClient(config.blacklistRedis.url);
+    redis = blacklistRedisClient(config.blacklistRedis.url, { username: config.blacklistRedis.username, password: connection.blacklistSecret });
     mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(outboxPathFor(dataDir, config.blacklistRedis.url)) });
     try {
       await mirror.start();

@@ -64,6 +64,8 @@ export const ConnectionSchema = z.strictObject({
   store: z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]),
   /** A secret is kept for this connection (static secret key, or a Redis password). */
   hasSecret: z.boolean(),
+  /** A password is kept for the blacklist Redis of a DynamoDB connection. */
+  hasBlacklistSecret: z.boolean(),
   /** Where it is kept: encrypted on disk, or in memory for this run only (see SecretStorageInfo). */
   secretKept: z.enum(['encrypted', 'memory', 'none']),
 });
@@ -81,6 +83,8 @@ export const ConnectionSaveRequestSchema = z.strictObject({
   readOnly: z.boolean(),
   store: z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]),
   secret: z.string().min(1).max(4096).nullable().optional(),
+  /** The blacklist Redis password of a DynamoDB connection: write-only, like `secret`. */
+  blacklistSecret: z.string().min(1).max(4096).nullable().optional(),
 });
 export type ConnectionSaveRequest = z.infer<typeof ConnectionSaveRequestSchema>;
 

@@ -67,18 +67,22 @@ export class ConnectionManager {
   async test(request: { id: string } | { draft: ConnectionSaveRequest }): Promise<ConnectionTestResult> {
     let store: StoredConnection['store'];
     let secret: string | null;
+    let blacklistSecret: string | null;
     if ('id' in request) {
       const saved = await this.#saved(request.id);
       store = saved.store;
       secret = this.#options.store.secretOf(saved);
+      blacklistSecret = this.#options.store.blacklistSecretOf(saved);
     } else {
       store = request.draft.store;
       const saved = request.draft.id ? await this.#options.store.get(request.draft.id) : null;
       // The saved secret is only tried against the target it was saved for, never a new one.
       const savedSecret = saved && sameSecretTarget(saved.store, store) ? this.#options.store.secretOf(saved) : null;
       secret = request.draft.secret ?? savedSecret;
+      const sameBlacklist = saved?.store.kind === 'dynamodb' && store.kind === 'dynamodb' && JSON.stringify(saved.store.blacklistRedis ?? null) === JSON.stringify(store.blacklistRedis ?? null);
+      blacklistSecret = request.draft.blacklistSecret ?? (saved && sameBlacklist ? this.#options.store.blacklistSecretOf(saved) : null);
     }
-    return store.kind === 'dynamodb' ? testDynamoConnection(store, secret) : testRedisConnection(store, secret);
+    return store.kind === 'dynamodb' ? testDynamoConnection(store, secret, blacklistSecret) : testRedisConnection(store, secret);
   }
 
   /** Switches (and deletions) one at a time, in the order asked: the last one asked wins. */
@@ -101,7 +105,12 @@ export class ConnectionManager {
       try {
         next =
           saved.store.kind === 'dynamodb'
-            ? await openSentinelWorkspace(version, dataDir, { name: saved.name, environment: saved.environment, store: saved.store, secret, readOnly: saved.readOnly }, desktop)
+            ? await openSentinelWorkspace(
+                version,
+                dataDir,
+                { name: saved.name, environment: saved.environment, store: saved.store, secret, blacklistSecret: this.#options.store.blacklistSecretOf(saved), readOnly: saved.readOnly },
+                desktop,
+              )
             : await openRedisWorkspace(version, dataDir, { name: saved.name, environment: saved.environment, target: redisTargetFor(saved.store, secret) }, desktop, { readOnly: saved.readOnly });
       } catch (error) {
         throw new WardenError('STORE_UNAVAILABLE', `"${saved.name}" could not be opened, the current connection stays active: ${formatErrorForLog(error).split('\n')[0]}`);

@@ -8,9 +8,11 @@ import { WardenError } from '../errors';
 import type { SealedSecret, SecretVault } from './secret-vault';
 
 /** A connection on disk: what the renderer sees, minus the derived fields, plus the sealed secret. */
-const StoredConnectionSchema = ConnectionSaveRequestSchema.omit({ secret: true, id: true }).extend({
+const SealedSchema = z.strictObject({ backend: z.string(), ciphertext: z.string() });
+const StoredConnectionSchema = ConnectionSaveRequestSchema.omit({ secret: true, blacklistSecret: true, id: true }).extend({
   id: z.uuid(),
-  secret: z.strictObject({ backend: z.string(), ciphertext: z.string() }).optional(),
+  secret: SealedSchema.optional(),
+  blacklistSecret: SealedSchema.optional(),
 });
 export type StoredConnection = z.infer<typeof StoredConnectionSchema>;
 
@@ -51,6 +53,11 @@ export class ConnectionStore {
     return this.#vault.read(connection.id, connection.secret);
   }
 
+  /** The password of a DynamoDB connection's blacklist Redis, or null. */
+  blacklistSecretOf(connection: StoredConnection): string | null {
+    return this.#vault.read(blacklistKey(connection.id), connection.blacklistSecret);
+  }
+
   save(request: ConnectionSaveRequest): Promise<Connection> {
     return this.#serial(() => this.#save(request));
   }
@@ -74,20 +81,14 @@ export class ConnectionStore {
       throw new WardenError('VALIDATION', `A connection named "${request.name}" already exists.`);
     }
     const id = existing?.id ?? randomUUID();
-    // A kept secret only ever goes where it was entered for: pointing the connection elsewhere
-    // (another host, user, endpoint or key id) needs the secret typed again.
-    // (Also when this run cannot read the sealed secret: it would be sent once the keyring is back.)
-    const keepsSecret = existing !== undefined && (existing.secret !== undefined || this.#vault.has(id, existing.secret));
-    if (existing && request.secret === undefined && keepsSecret && !sameSecretTarget(existing.store, request.store)) {
-      throw new WardenError('VALIDATION', 'This changes where the connection points: enter its password or secret key again.');
-    }
-    let secret: SealedSecret | undefined = existing?.secret;
-    if (request.secret === null) {
-      secret = undefined;
-      this.#vault.forget(id);
-    } else if (request.secret !== undefined) {
-      secret = this.#vault.keep(id, request.secret).sealed ?? undefined;
-    }
+    const secret = this.#slot(id, existing?.secret, request.secret, existing !== undefined && !sameSecretTarget(existing.store, request.store), 'its password or secret key');
+    const blacklistSecret = this.#slot(
+      blacklistKey(id),
+      existing?.blacklistSecret,
+      request.store.kind === 'dynamodb' && request.store.blacklistRedis ? request.blacklistSecret : null,
+      existing !== undefined && blacklistTarget(existing.store) !== blacklistTarget(request.store),
+      'the blacklist Redis password',
+    );
     const stored: StoredConnection = {
       id,
       name: request.name,
@@ -96,6 +97,7 @@ export class ConnectionStore {
       readOnly: request.readOnly,
       store: request.store,
       ...(secret ? { secret } : {}),
+      ...(blacklistSecret ? { blacklistSecret } : {}),
     };
     const next = existing ? connections.map((c) => (c.id === id ? stored : c)) : [...connections, stored];
     await this.#write(next);
@@ -106,13 +108,38 @@ export class ConnectionStore {
     const connections = await this.#load();
     if (!connections.some((c) => c.id === id)) return;
     this.#vault.forget(id);
+    this.#vault.forget(blacklistKey(id));
     await this.#write(connections.filter((c) => c.id !== id));
   }
 
+  /**
+   * One secret slot after a save: `undefined` keeps it, `null` drops it, a string replaces it. A
+   * kept secret only ever goes where it was entered for: pointing the connection elsewhere needs
+   * it typed again, even when this run cannot read it (it would be sent once the keyring is back).
+   */
+  #slot(key: string, existing: SealedSecret | undefined, requested: string | null | undefined, retargeted: boolean, what: string): SealedSecret | undefined {
+    if (requested === undefined) {
+      if (retargeted && (existing !== undefined || this.#vault.has(key, existing))) {
+        throw new WardenError('VALIDATION', `This changes where the connection points: enter ${what} again.`);
+      }
+      return existing;
+    }
+    if (requested === null) {
+      this.#vault.forget(key);
+      return undefined;
+    }
+    return this.#vault.keep(key, requested).sealed ?? undefined;
+  }
+
   #view(c: StoredConnection): Connection {
-    const { secret, ...fields } = c;
+    const { secret, blacklistSecret, ...fields } = c;
     const hasSecret = this.#vault.has(c.id, secret);
-    return { ...fields, hasSecret, secretKept: !hasSecret ? 'none' : secret && this.#vault.info().available ? 'encrypted' : 'memory' };
+    return {
+      ...fields,
+      hasSecret,
+      secretKept: !hasSecret ? 'none' : secret && this.#vault.info().available ? 'encrypted' : 'memory',
+      hasBlacklistSecret: this.#vault.has(blacklistKey(c.id), blacklistSecret),
+    };
   }
 
   async #load(): Promise<StoredConnection[]> {
@@ -187,4 +214,13 @@ function secretTarget(store: StoredConnection['store']): string {
   if (store.kind === 'redis') return JSON.stringify(['redis', [...store.urls].sort(), store.username ?? '']);
   const credentials = store.credentials;
   return JSON.stringify(['dynamodb', store.endpoint ?? '', store.region, credentials.source === 'static' ? credentials.accessKeyId : credentials.source]);
+}
+
+function blacklistKey(id: string): string {
+  return `${id}#blacklist`;
+}
+
+/** Where a blacklist password is sent: the blacklist URL and user. */
+function blacklistTarget(store: StoredConnection['store']): string {
+  return store.kind === 'dynamodb' && store.blacklistRedis ? JSON.stringify([store.blacklistRedis.url, store.blacklistRedis.username ?? '']) : '';
 }

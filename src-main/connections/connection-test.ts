@@ -20,7 +20,7 @@ const WITHOUT_INDEX: Record<string, string> = {
  * Checks a DynamoDB connection: the table (DescribeTable), Sentinel's indexes (each missing one
  * named, with what stops working), and the identity revocations will be recorded under.
  */
-export async function testDynamoConnection(store: DynamoStore, secret: string | null): Promise<ConnectionTestResult> {
+export async function testDynamoConnection(store: DynamoStore, secret: string | null, blacklistSecret: string | null = null): Promise<ConnectionTestResult> {
   const checks: Check[] = [];
   let client;
   try {
@@ -41,6 +41,11 @@ export async function testDynamoConnection(store: DynamoStore, secret: string | 
     client.destroy();
   }
   checks.push(await identityCheck(store, secret));
+  if (store.blacklistRedis) {
+    // The mirror of revocations: reachable with its credentials, and durable (a lost entry re-opens a session).
+    const blacklist = await testRedisConnection({ kind: 'redis', urls: [store.blacklistRedis.url], cluster: false, ...(store.blacklistRedis.username ? { username: store.blacklistRedis.username } : {}) }, blacklistSecret, undefined, { layout: false });
+    checks.push(...blacklist.checks.map((c) => ({ ...c, name: `Blacklist Redis: ${c.name}` })));
+  }
   return { ok: checks.every((c) => c.state !== 'failed'), checks };
 }
 
@@ -93,7 +98,7 @@ export function explainAwsError(error: unknown, store: DynamoStore, action: stri
  * Checks a Redis connection: reachable and accepted (PING), the server version, whether the
  * web-session layout is there, and whether the server would lose blacklist entries on a crash.
  */
-export async function testRedisConnection(store: RedisStore, secret: string | null, tlsCa?: Buffer): Promise<ConnectionTestResult> {
+export async function testRedisConnection(store: RedisStore, secret: string | null, tlsCa?: Buffer, options: { layout?: boolean } = {}): Promise<ConnectionTestResult> {
   const where = store.urls.map(redactUrl).join(', ');
   let client: RedisClient;
   try {
@@ -106,7 +111,7 @@ export async function testRedisConnection(store: RedisStore, secret: string | nu
   try {
     const info = await client.info('server');
     checks.push({ name: 'Version', state: 'ok', detail: `Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? 'of unknown version'}.` });
-    checks.push(await layoutCheck(client));
+    if (options.layout !== false) checks.push(await layoutCheck(client));
     checks.push(await durabilityCheck(client));
   } catch (error) {
     checks.push({ name: 'Server', state: 'failed', detail: explainRedisError(error, where) });

@@ -15,8 +15,10 @@ export function blacklistTtlSeconds(expiresAtMs: number, nowMs: number): number 
  * disconnected fails at once instead of waiting), a command timeout, and reconnects in the
  * background. Callers send failed writes to the outbox.
  */
-export function blacklistRedisClient(url: string): Redis {
+export function blacklistRedisClient(url: string, auth: { username?: string | undefined; password?: string | null | undefined } = {}): Redis {
   const client = new Redis(url, {
+    ...(auth.username ? { username: auth.username } : {}),
+    ...(auth.password ? { password: auth.password } : {}),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 1500,

@@ -7,7 +7,9 @@ import { ConnectionStore } from '../../src-main/connections/connection-store';
 import { explainAwsError } from '../../src-main/connections/connection-test';
 import { SecretVault } from '../../src-main/connections/secret-vault';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
+import { Redis } from 'ioredis';
 import { fakeKeyring } from '../fixtures/fake-keyring';
+import { startRedisServer } from '../fixtures/redis-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 
@@ -62,6 +64,46 @@ describe('the connection manager behind the app handler table', () => {
     expect(await call('connections:delete', { id: connection.id })).toEqual({ deleted: true });
     expect((await call<AppInfo>('app:info')).connection.kind).toBe('demo');
     expect((await call<{ connections: unknown[]; active: string }>('connections:list')).active).toBe('demo');
+  });
+});
+
+describe('a DynamoDB connection with a password-protected blacklist Redis', () => {
+  it('tests the blacklist with its password and mirrors revocations into it after a switch', async () => {
+    const dir = await tempDir();
+    const table = await createSentinelTable(inject('dynamoEndpoint'));
+    const blacklist = await startRedisServer({ password: 'blacklist-pass-4411' });
+    const vault = new SecretVault(fakeKeyring(), 'linux');
+    const manager = new ConnectionManager({ version: 't', dataDir: dir.path, store: new ConnectionStore(dir.path, vault), vault, desktop: { chooseSavePath: async () => null, notify: () => undefined } });
+    try {
+      await manager.start();
+      const item = sentinelItem({ seconds: Math.floor(Date.now() / 1000) - 10 }, { user: 'mirror.me' });
+      await table.put([item]);
+      const store = { kind: 'dynamodb' as const, region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' as const }, blacklistRedis: { url: blacklist.url } };
+      const saved = await manager.save({ name: 'mirrored', environment: 'staging', colour: 'amber', readOnly: false, store, blacklistSecret: 'blacklist-pass-4411' });
+      const tested = await manager.test({ id: saved.id });
+      expect(tested.checks.map((c) => [c.name, c.state])).toEqual([
+        ['Table', 'ok'],
+        ['Indexes', 'ok'],
+        ['Recorded as', 'ok'],
+        ['Blacklist Redis: Connect', 'ok'],
+        ['Blacklist Redis: Version', 'ok'],
+        ['Blacklist Redis: Durability', 'warning'],
+      ]);
+      const wrong = await manager.test({ draft: { name: 'mirrored', environment: 'staging', colour: 'amber', readOnly: false, store, blacklistSecret: 'nope' } });
+      expect(wrong.checks.find((c) => c.name === 'Blacklist Redis: Connect')?.detail).toContain('WRONGPASS');
+      await manager.switchTo(saved.id);
+      const dispatch = createDispatch(createAppHandlers(manager), { trustedOrigins: ['app://warden'] });
+      const report = await dispatch('sessions:revoke', { ids: [item.id], reasonCode: 'security_incident', connection: 'mirrored' }, OURS);
+      expect(report).toMatchObject({ ok: true, value: { results: [{ outcome: 'revoked', blacklist: 'written' }] } });
+      const admin = new Redis(blacklist.url, { password: 'blacklist-pass-4411' });
+      expect(await admin.get(`revoked:${item.id}`)).toBe('security_incident');
+      admin.disconnect();
+    } finally {
+      await manager.close();
+      await blacklist.stop();
+      await table.drop();
+      await dir.remove();
+    }
   });
 });
 

@@ -95,6 +95,23 @@ describe('secrets of connections', () => {
     expect(stored && store.secretOf(stored)).toBe('a new one');
   });
 
+  it('keep the blacklist Redis password of a DynamoDB connection in its own encrypted slot', async () => {
+    const keyring = fakeKeyring();
+    const store = new ConnectionStore(dir.path, new SecretVault(keyring, 'linux'));
+    const dynamo = { kind: 'dynamodb' as const, region: 'eu-west-1', table: 'sentinel-sessions', credentials: { source: 'profile' as const, profile: 'sec-ops' }, blacklistRedis: { url: 'rediss://blacklist.internal:6380', username: 'warden' } };
+    const saved = await store.save({ ...request({ store: dynamo }), secret: null, blacklistSecret: SECRET });
+    expect(saved).toMatchObject({ hasSecret: false, hasBlacklistSecret: true });
+    expect(await file()).not.toContain(SECRET);
+    const again = new ConnectionStore(dir.path, new SecretVault(keyring, 'linux'));
+    const stored = await again.get(saved.id);
+    expect(stored && again.blacklistSecretOf(stored)).toBe(SECRET);
+    // Pointing the blacklist elsewhere needs its password again; removing the blacklist drops it.
+    const moved = { ...dynamo, blacklistRedis: { url: 'rediss://attacker.example:6380', username: 'warden' } };
+    await expect(again.save({ ...request({ id: saved.id, store: moved }), secret: null })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('the blacklist Redis password') });
+    const withoutBlacklist = { kind: dynamo.kind, region: dynamo.region, table: dynamo.table, credentials: dynamo.credentials };
+    expect(await again.save({ ...request({ id: saved.id, store: withoutBlacklist }), secret: null })).toMatchObject({ hasBlacklistSecret: false });
+  });
+
   it('refuses re-pointing even while this run cannot read the sealed secret (it would be sent later)', async () => {
     const keyring = fakeKeyring();
     const saved = await new ConnectionStore(dir.path, new SecretVault(keyring, 'linux')).save(request());

@@ -27,12 +27,15 @@ interface Form {
   db: string;
   /** Write-only: empty keeps what is stored. */
   secret: string;
+  blacklistUsername: string;
+  blacklistSecret: string;
 }
 
 function formOf(subject: EditorSubject): Form {
   const blank: Form = {
     name: '', environment: 'staging', colour: 'amber', readOnly: false, kind: 'dynamodb', region: 'eu-west-1', table: 'sentinel-sessions', endpoint: '',
     credentialSource: 'profile', profile: '', accessKeyId: '', blacklistUrl: '', urls: '', cluster: false, username: '', db: '', secret: '',
+    blacklistUsername: '', blacklistSecret: '',
   };
   if (subject.mode === 'new') return blank;
   const c = subject.connection;
@@ -49,6 +52,7 @@ function formOf(subject: EditorSubject): Form {
     profile: creds.source === 'profile' ? creds.profile : '',
     accessKeyId: creds.source === 'static' ? creds.accessKeyId : '',
     blacklistUrl: c.store.blacklistRedis?.url ?? '',
+    blacklistUsername: c.store.blacklistRedis?.username ?? '',
   };
 }
 
@@ -73,7 +77,9 @@ function requestOf(form: Form, subject: EditorSubject): ConnectionSaveRequest {
               : form.credentialSource === 'static'
                 ? { source: 'static', accessKeyId: form.accessKeyId.trim() }
                 : { source: 'default' },
-          ...(form.blacklistUrl.trim() ? { blacklistRedis: { url: form.blacklistUrl.trim() } } : {}),
+          ...(form.blacklistUrl.trim()
+            ? { blacklistRedis: { url: form.blacklistUrl.trim(), ...(form.blacklistUsername.trim() ? { username: form.blacklistUsername.trim() } : {}) } }
+            : {}),
         };
   const usesSecret = form.kind === 'redis' || form.credentialSource === 'static';
   return {
@@ -85,6 +91,7 @@ function requestOf(form: Form, subject: EditorSubject): ConnectionSaveRequest {
     store,
     // Empty keeps the stored secret (when editing); a credential without a secret drops it.
     ...(!usesSecret ? { secret: null } : form.secret ? { secret: form.secret } : {}),
+    ...(form.kind === 'dynamodb' && form.blacklistUrl.trim() && form.blacklistSecret ? { blacklistSecret: form.blacklistSecret } : {}),
   };
 }
 
@@ -196,10 +203,26 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
                 </label>
               ) : null}
             </fieldset>
-            <label className="form-field" htmlFor={field('blacklistUrl')}>
-              <span>Blacklist Redis (optional; revocations are mirrored as revoked:&lt;id&gt;)</span>
-              <input id={field('blacklistUrl')} value={form.blacklistUrl} onChange={(e) => set({ blacklistUrl: e.target.value })} placeholder="rediss://host:6380" />
-            </label>
+            <div className="row wrap">
+              <label className="form-field grow" htmlFor={field('blacklistUrl')}>
+                <span>Blacklist Redis (optional; revocations are mirrored as revoked:&lt;id&gt;)</span>
+                <input id={field('blacklistUrl')} value={form.blacklistUrl} onChange={(e) => set({ blacklistUrl: e.target.value })} placeholder="rediss://host:6380" />
+              </label>
+              {form.blacklistUrl.trim() ? (
+                <>
+                  <label className="form-field" htmlFor={field('blacklistUsername')}>
+                    <span>Its ACL user (optional)</span>
+                    <input id={field('blacklistUsername')} value={form.blacklistUsername} onChange={(e) => set({ blacklistUsername: e.target.value })} autoComplete="off" />
+                  </label>
+                  <label className="form-field" htmlFor={field('blacklistSecret')}>
+                    <span>
+                      Its password{subject.mode === 'edit' && subject.connection.hasBlacklistSecret ? ' (one is kept: leave empty to keep it)' : ' (optional)'}
+                    </span>
+                    <input id={field('blacklistSecret')} type="password" value={form.blacklistSecret} onChange={(e) => set({ blacklistSecret: e.target.value })} autoComplete="new-password" />
+                  </label>
+                </>
+              ) : null}
+            </div>
           </>
         ) : (
           <div className="row wrap">
