@@ -51,6 +51,12 @@ export const RedisStoreSchema = z.strictObject({
   cluster: z.boolean(),
   username: Name.optional(),
   db: z.number().int().min(0).max(15).optional(),
+  /** For `rediss://` with a private CA: its certificate (PEM). Public, not a secret. */
+  tlsCa: z
+    .string()
+    .max(20_000)
+    .regex(/^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate (-----BEGIN CERTIFICATE----- …)')
+    .optional(),
 });
 
 /** A connection as the renderer sees and edits it: never a secret, only whether one is kept. */

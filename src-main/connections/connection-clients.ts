@@ -39,7 +39,7 @@ export function stsClientFor(store: DynamoStore, secret: string | null): STSClie
   return new STSClient({ region: store.region === 'local' ? 'us-east-1' : store.region, maxAttempts: 2, ...awsCredentials(store, secret) });
 }
 
-export function redisTargetFor(store: RedisStore, secret: string | null, tlsCa?: Buffer): RedisTarget {
+export function redisTargetFor(store: RedisStore, secret: string | null, tlsCa: Buffer | undefined = store.tlsCa ? Buffer.from(store.tlsCa) : undefined): RedisTarget {
   return {
     urls: store.urls,
     cluster: store.cluster,

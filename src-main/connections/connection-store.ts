@@ -211,7 +211,8 @@ export function sameSecretTarget(a: StoredConnection['store'], b: StoredConnecti
 }
 
 function secretTarget(store: StoredConnection['store']): string {
-  if (store.kind === 'redis') return JSON.stringify(['redis', [...store.urls].sort(), store.username ?? '']);
+  // The trusted CA is part of where a password goes: another CA could let another server answer.
+  if (store.kind === 'redis') return JSON.stringify(['redis', [...store.urls].sort(), store.username ?? '', store.tlsCa ?? '']);
   const credentials = store.credentials;
   return JSON.stringify(['dynamodb', store.endpoint ?? '', store.region, credentials.source === 'static' ? credentials.accessKeyId : credentials.source]);
 }

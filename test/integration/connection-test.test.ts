@@ -107,6 +107,9 @@ describe('testing a Redis connection (redis-server)', () => {
     expect(plainToTls.checks[0]?.detail).toMatch(/closed the connection .*use rediss:\/\/ instead of redis:\/\//);
     const untrusted = await testRedisConnection(store(tlsServer.url), null);
     expect(untrusted.checks[0]?.detail).toMatch(/TLS handshake with rediss:\/\/127\.0\.0\.1:\d+ failed \(.*certificate/);
+    // With the private CA given in the connection (as the editor saves it): trusted.
+    const withCa = await testRedisConnection({ ...store(tlsServer.url), tlsCa: await readFile(tls.ca, 'utf8') }, null);
+    expect(withCa.checks.map((c) => c.state)).toEqual(['ok', 'ok', 'warning', 'warning']);
     const down = await testRedisConnection(store('redis://127.0.0.1:1'), null);
     expect(down.checks[0]?.detail).toContain('Nothing answers at redis://127.0.0.1:1');
   });

@@ -29,18 +29,21 @@ interface Form {
   secret: string;
   blacklistUsername: string;
   blacklistSecret: string;
+  tlsCa: string;
 }
 
 function formOf(subject: EditorSubject): Form {
   const blank: Form = {
     name: '', environment: 'staging', colour: 'amber', readOnly: false, kind: 'dynamodb', region: 'eu-west-1', table: 'sentinel-sessions', endpoint: '',
     credentialSource: 'profile', profile: '', accessKeyId: '', blacklistUrl: '', urls: '', cluster: false, username: '', db: '', secret: '',
-    blacklistUsername: '', blacklistSecret: '',
+    blacklistUsername: '', blacklistSecret: '', tlsCa: '',
   };
   if (subject.mode === 'new') return blank;
   const c = subject.connection;
   const base = { ...blank, name: subject.mode === 'duplicate' ? `${c.name} (copy)` : c.name, environment: c.environment, colour: c.colour, readOnly: c.readOnly };
-  if (c.store.kind === 'redis') return { ...base, kind: 'redis', urls: c.store.urls.join('\n'), cluster: c.store.cluster, username: c.store.username ?? '', db: c.store.db === undefined ? '' : String(c.store.db) };
+  if (c.store.kind === 'redis') {
+    return { ...base, kind: 'redis', urls: c.store.urls.join('\n'), cluster: c.store.cluster, username: c.store.username ?? '', db: c.store.db === undefined ? '' : String(c.store.db), tlsCa: c.store.tlsCa ?? '' };
+  }
   const creds = c.store.credentials;
   return {
     ...base,
@@ -65,6 +68,7 @@ function requestOf(form: Form, subject: EditorSubject): ConnectionSaveRequest {
           cluster: form.cluster,
           ...(form.username.trim() ? { username: form.username.trim() } : {}),
           ...(form.db.trim() ? { db: Number(form.db) } : {}),
+          ...(form.tlsCa.trim() ? { tlsCa: form.tlsCa.trim() } : {}),
         }
       : {
           kind: 'dynamodb',
@@ -241,6 +245,12 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
             <label className="checkbox-field">
               <input type="checkbox" checked={form.cluster} onChange={(e) => set({ cluster: e.target.checked })} /> Cluster mode
             </label>
+            {form.urls.includes('rediss://') ? (
+              <label className="form-field grow" htmlFor={field('tlsCa')}>
+                <span>CA certificate (PEM), only for a private CA</span>
+                <textarea id={field('tlsCa')} value={form.tlsCa} rows={3} onChange={(e) => set({ tlsCa: e.target.value })} spellCheck={false} placeholder="-----BEGIN CERTIFICATE-----" />
+              </label>
+            ) : null}
           </div>
         )}
         {showSecret ? (
