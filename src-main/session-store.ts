@@ -17,3 +17,17 @@ export interface SessionStore {
 
 /** A filter without paging (what an export is given). */
 export type SessionsFilter = z.output<typeof SessionsFilterSchema>;
+
+/**
+ * Every page of a filter, following the cursor. Sessions a store may repeat across pages (a Redis
+ * SCAN) are handed out once.
+ */
+export async function* sessionPages(store: SessionStore, filter: SessionsFilter, pageSize = 500): AsyncGenerator<Session[]> {
+  const seen = store.pagesMayRepeat ? new Set<string>() : null;
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({ ...filter, limit: pageSize, ...(cursor ? { cursor } : {}) });
+    yield seen ? page.sessions.filter((s) => !seen.has(s.id) && seen.add(s.id) !== undefined) : page.sessions;
+    cursor = page.nextCursor;
+  } while (cursor);
+}

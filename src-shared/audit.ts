@@ -1,25 +1,18 @@
 import { z } from 'zod';
-import { BlacklistStateSchema, OutcomeSchema, ReasonCodeSchema } from './revocation';
+import { LedgerRecordSchema } from './ledger-record';
+import { OutcomeSchema, ReasonCodeSchema } from './revocation';
 
 /** What an audit row says happened: an outcome, or `interrupted` (an attempt with no outcome). */
 export const AuditOutcomeSchema = z.union([OutcomeSchema, z.literal('interrupted')]);
 
-/** One revocation attempt of one session, as the ledger records it (attempt and outcome joined). */
-export const AuditRowSchema = z.strictObject({
+/**
+ * One revocation attempt of one session, as the ledger records it (attempt and outcome joined):
+ * the ledger record's fields, with its position and an outcome that may be `interrupted`.
+ */
+export const AuditRowSchema = LedgerRecordSchema.omit({ kind: true, revokedAt: true, outcome: true }).extend({
   /** Ledger position of the outcome entry (of the attempt, when interrupted). */
   seq: z.number().int().positive(),
-  time: z.string(),
-  operator: z.string(),
-  connection: z.string(),
-  run: z.string(),
-  sessionId: z.string(),
-  user: z.string(),
-  reasonCode: ReasonCodeSchema,
-  note: z.string().optional(),
-  ticket: z.string().optional(),
   outcome: AuditOutcomeSchema,
-  blacklist: BlacklistStateSchema.optional(),
-  error: z.string().optional(),
 });
 export type AuditRow = z.infer<typeof AuditRowSchema>;
 

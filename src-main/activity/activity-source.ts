@@ -3,7 +3,7 @@ import type { SessionStatus } from '../../src-shared/session-status';
 import type { Session } from '../../src-shared/session';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
-import type { SessionsFilter, SessionStore } from '../session-store';
+import { sessionPages, type SessionsFilter, type SessionStore } from '../session-store';
 import { mergeRevocations, summarize } from './activity';
 
 /** Counting sessions by status stops here; the view then says "at least". */
@@ -31,19 +31,15 @@ export async function activitySummary(
   return summarize(mergeRevocations(revoked, entries, connection), { sinceMs, untilMs }, counts);
 }
 
-/** Calls `visit` for each session of a filter (each id once), up to `cap`; returns how many. */
+/** Calls `visit` for each session of a filter, up to `cap`; returns how many. */
 async function eachSession(store: SessionStore, filter: SessionsFilter, cap: number, visit: (s: Session) => void): Promise<number> {
-  const seen = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await store.query({ ...filter, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const session of page.sessions) {
-      if (seen.has(session.id)) continue;
-      seen.add(session.id);
+  let count = 0;
+  for await (const page of sessionPages(store, filter)) {
+    for (const session of page) {
       visit(session);
-      if (seen.size >= cap) return seen.size;
+      count += 1;
+      if (count >= cap) return count;
     }
-    cursor = page.nextCursor;
-  } while (cursor);
-  return seen.size;
+  }
+  return count;
 }

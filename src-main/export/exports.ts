@@ -6,9 +6,10 @@ import type { Emit } from '../ipc/dispatch';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
 import type { ChooseSavePath } from '../revocation/evidence';
-import type { SessionsFilter, SessionStore } from '../session-store';
+import { sessionPages, type SessionsFilter, type SessionStore } from '../session-store';
 import { ExportCancelledError, exportFile, type RowShape } from './export-file';
 
+/** Ledger entries written per step. */
 const PAGE = 500;
 
 export const SESSION_SHAPE: RowShape<Session> = {
@@ -97,17 +98,6 @@ export class Exports {
     controller?.abort();
     return { cancelled: controller !== undefined };
   }
-}
-
-/** Every page of a filter; ids a store may repeat across pages (a Redis SCAN) are written once. */
-async function* sessionPages(store: SessionStore, filter: SessionsFilter): AsyncGenerator<Session[]> {
-  const seen = store.pagesMayRepeat ? new Set<string>() : null;
-  let cursor: string | undefined;
-  do {
-    const page = await store.query({ ...filter, limit: PAGE, ...(cursor ? { cursor } : {}) });
-    yield seen ? page.sessions.filter((s) => !seen.has(s.id) && seen.add(s.id) !== undefined) : page.sessions;
-    cursor = page.nextCursor;
-  } while (cursor);
 }
 
 async function* ledgerPages(ledger: Ledger): AsyncGenerator<LedgerEntry[]> {

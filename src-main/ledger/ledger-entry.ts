@@ -1,34 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { BlacklistStateSchema, OutcomeSchema, ReasonCodeSchema } from '../../src-shared/revocation';
+import { LedgerRecordSchema } from '../../src-shared/ledger-record';
+
+export { LedgerRecordSchema } from '../../src-shared/ledger-record';
 
 /** Hash that the first entry chains from. */
 export const GENESIS = '0'.repeat(64);
 
-/**
- * What a revocation records. Each session gets an `attempt` entry before its store write and an
- * `outcome` entry after it, so a process killed in between leaves evidence of the attempt (and
- * the `revokedAt` it was about to write) rather than a store change the ledger never saw.
- */
-export const LedgerRecordSchema = z.strictObject({
-  kind: z.enum(['attempt', 'outcome']),
-  /** When this entry was written (ISO 8601, ms, UTC). */
-  time: z.string(),
-  operator: z.string(),
-  connection: z.string(),
-  /** Groups the entries of one revoke request. */
-  run: z.string(),
-  sessionId: z.string(),
-  user: z.string(),
-  reasonCode: ReasonCodeSchema,
-  note: z.string().optional(),
-  ticket: z.string().optional(),
-  /** The `revoked_at` written (or about to be written) to the store. */
-  revokedAt: z.string().optional(),
-  outcome: OutcomeSchema.optional(),
-  blacklist: BlacklistStateSchema.optional(),
-  error: z.string().optional(),
-});
 export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
 
 export const LedgerEntrySchema = LedgerRecordSchema.extend({

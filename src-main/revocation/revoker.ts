@@ -3,7 +3,7 @@ import type { ReasonCode, RevokeReport, RevokeResult, RevokeSessionsRequest, Rev
 import type { LedgerRecord } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
 import { formatRfc3339Nano } from '../sentinel/exact-time';
-import type { SessionStore } from '../session-store';
+import { sessionPages, type SessionStore } from '../session-store';
 import type { BlacklistMirror } from './blacklist';
 import { mapConcurrent } from './concurrency';
 
@@ -93,14 +93,9 @@ export class Revoker {
 
   /** Ids of a user's active sessions, all pages. */
   async activeSessionIds(user: string): Promise<string[]> {
-    const ids = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.#options.store.query({ status: 'active', user, limit: 500, ...(cursor ? { cursor } : {}) });
-      for (const session of page.sessions) ids.add(session.id);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return [...ids];
+    const ids: string[] = [];
+    for await (const page of sessionPages(this.#options.store, { status: 'active', user })) ids.push(...page.map((s) => s.id));
+    return ids;
   }
 
   async #revokeAll(targets: Target[], reason: Reason, run: string, onProgress?: ProgressListener): Promise<RevokeResult[]> {
