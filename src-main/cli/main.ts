@@ -72,7 +72,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
-    io.err(`session-warden: ${(error as Error).message.split('\n')[0]}`);
+    io.err(`session-warden: ${argumentError(argv, error)}`);
     return EXIT.usage;
   }
   const { values, positionals } = parsed;
@@ -112,6 +112,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.err(`session-warden: ${firstLine(error)}`);
     return EXIT.incomplete;
   }
+}
+
+/**
+ * What parseArgs refused, said for an operator. Web session ids are base64url and one in 64
+ * begins with "-", which reads as an option: such an id (or user) must come after "--".
+ */
+function argumentError(argv: string[], error: unknown): string {
+  const end = argv.indexOf('--');
+  const dashed = (end === -1 ? argv : argv.slice(0, end)).find((a) => /^-[^-]/.test(a) && a !== '-h');
+  if (dashed && dashed.length > 2 && SessionIdSchema.safeParse(dashed).success) {
+    const at = argv.findIndex((a) => a === 'sessions' || a === 'users');
+    const command = at === -1 ? '<command>' : argv.slice(at, at + 2).join(' ');
+    return `"${dashed}" begins with "-", so it reads as an option; put ids or users that begin with "-" after "--", as in: session-warden ${command} [options] -- ${dashed}`;
+  }
+  return (error as Error).message.split('\n')[0] ?? 'bad arguments';
 }
 
 async function dispatchCommand(command: string, args: string[], values: Values, output: string, io: Io): Promise<number> {

@@ -26,6 +26,7 @@ Commands:
   ledger list               print the ledger
 
 Run "session-warden <command> --help" for a command's options.
+Ids or users that begin with "-" go after "--": session-warden sessions show -- -Xb3kP....
 Exit codes: 0 success; 1 a revocation failed or a session was not found; 2 bad usage or input
 (nothing written); 3 the store could not be reached before any write.`,
   'sessions list': `Usage: session-warden sessions list [options]

@@ -12,7 +12,7 @@ import { RedisRevoker } from '../../src-main/web-sessions/redis-writer';
 import { makeTlsFiles, startRedisCluster, startRedisServer, type RunningCluster, type RunningRedis } from '../fixtures/redis-server';
 import { isolatedEnv, runCli } from '../fixtures/run-cli';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
-import { revocationState, webSession, writeWebSessions } from '../fixtures/web-sessions';
+import { revocationState, webSession, webSessionId, writeWebSessions } from '../fixtures/web-sessions';
 
 const cursors = new CursorCodec(randomBytes(32));
 
@@ -175,7 +175,8 @@ describe('the command line with --store redis', () => {
     const list = await runCli(['sessions', 'list', '--user', 'lee', '--output', 'json', ...conn]);
     expect(list.code).toBe(0);
     expect((JSON.parse(list.stdout) as Session[]).map((s) => s.id).sort()).toEqual(lee.map((s) => s.id).sort());
-    const show = await runCli(['sessions', 'show', other.id, '--output', 'json', ...conn]);
+    // Web session ids are base64url: one in 64 begins with "-", so ids always go after "--".
+    const show = await runCli(['sessions', 'show', '--output', 'json', ...conn, '--', other.id]);
     expect(JSON.parse(show.stdout)).toMatchObject({ id: other.id, user: 'max', email: 'max@example.com', ipAddress: other.ipAddress });
 
     const revoke = await runCli(['users', 'revoke', 'lee', '--reason-code', 'offboarding', '--ticket', 'HR-77', '--output', 'json', ...conn]);
@@ -186,6 +187,27 @@ describe('the command line with --store redis', () => {
     expect(await revocationState(admin, other)).toBe('untouched');
     const verify = await runCli(['ledger', 'verify', '--ledger', join(dir.path, 'ledger.jsonl')]);
     expect(verify.stdout).toContain('ledger intact: 6 entries verified');
+  });
+
+  it('shows and revokes a session whose id begins with "-" once it follows "--", and says so when it does not', async () => {
+    const now = Date.now();
+    const dashed = webSession('noor', now, { fields: { id: `-h${webSessionId().slice(2)}` } });
+    await writeWebSessions(admin, [dashed], now);
+    const conn = ['--store', 'redis', '--redis', server.url, '--ledger', join(dir.path, 'dashed-ledger.jsonl')];
+
+    const misread = await runCli(['sessions', 'show', dashed.id, '--output', 'json', ...conn]);
+    expect(misread.code).toBe(2);
+    expect(misread.stdout).toBe('');
+    expect(misread.stderr).toBe(`session-warden: "${dashed.id}" begins with "-", so it reads as an option; put ids or users that begin with "-" after "--", as in: session-warden sessions show [options] -- ${dashed.id}\n`);
+    expect(await revocationState(admin, dashed)).toBe('untouched');
+
+    const show = await runCli(['sessions', 'show', '--output', 'json', ...conn, '--', dashed.id]);
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({ id: dashed.id, user: 'noor' });
+    const revoke = await runCli(['sessions', 'revoke', '--reason-code', 'security_incident', '--output', 'json', ...conn, '--', dashed.id]);
+    expect(revoke.code).toBe(0);
+    expect((JSON.parse(revoke.stdout) as { outcome: string }[]).map((r) => r.outcome)).toEqual(['revoked']);
+    expect(await revocationState(admin, dashed)).toBe('revoked');
   });
 
   it('refuses mixed or missing options before connecting, and fails fast when Redis is down', async () => {
