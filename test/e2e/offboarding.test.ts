@@ -4,6 +4,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
+import { BlacklistMirror, blacklistRedisClient } from '../../src-main/revocation/blacklist';
+import { DurableOutbox } from '../../src-main/revocation/outbox';
+import { startRedisServer } from '../fixtures/redis-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
@@ -76,6 +79,11 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
       ['dee.leaver', '0'],
       ['frank.typo', '0'],
     ]);
+    // No blacklist Redis on this connection: no column that could only say 0.
+    expect(await result.locator('th').allTextContents()).toEqual(['User', 'Revoked', 'Already revoked or expired', 'Failed or not found']);
+    await expect(result.getByTestId('takes-effect').textContent()).resolves.toBe(
+      'Recorded as it.offboarding. Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.',
+    );
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'offboarding-result-light.png'), fullPage: true });
 
@@ -94,6 +102,35 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
     expect(bystander?.status).toBe('active');
     expect(app.problems).toEqual([]);
     await app.close();
+  });
+
+  it('counts blacklist entries still pending per user when the blacklist Redis is down', async () => {
+    const gus = sessionsOf('gus.leaver', 2);
+    await table.put(gus);
+    const down = await startRedisServer();
+    await down.stop();
+    const redis = blacklistRedisClient(down.url);
+    const mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(join(dir.path, 'outbox.jsonl')), retryIntervalMs: 60_000 });
+    try {
+      const app = await openApp(browser, server, table.handlers(dir.path, INFO, [], { blacklist: mirror }));
+      const { page } = app;
+      await page.getByRole('button', { name: 'Offboarding' }).click();
+      await page.getByLabel(/User names, one per line/).fill('gus.leaver\n');
+      await page.getByRole('button', { name: 'Preview sessions' }).click();
+      await page.getByTestId('offboarding-preview').waitFor();
+      await page.getByLabel(/To confirm, type the number of sessions/).fill('2');
+      await page.getByRole('button', { name: 'Revoke 2 sessions of 1 user' }).click();
+      const result = page.getByTestId('offboarding-result');
+      await result.waitFor();
+      expect(await result.locator('th').allTextContents()).toEqual(['User', 'Revoked', 'Already revoked or expired', 'Failed or not found', 'Blacklist pending']);
+      expect(await result.locator('[data-testid="user-result-row"] td').allTextContents()).toEqual(['gus.leaver', '2', '0', '0', '2']);
+      expect(mirror.pendingCount()).toBe(2);
+      expect(app.problems).toEqual([]);
+      await app.close();
+    } finally {
+      await mirror.stop();
+      redis.disconnect();
+    }
   });
 
   it('imports a CSV file and reads well in dark mode', async () => {

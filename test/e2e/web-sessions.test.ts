@@ -114,4 +114,29 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     expect(app.problems).toEqual([]);
     await app.close();
   });
+
+  it('offboards a leaver\'s web sessions and says they are refused from their next request', async () => {
+    const app = await openApp(browser, server, workspace.handlers);
+    const { page } = app;
+    const leaver = sessions.filter((s) => s.userId === 'dev.patel');
+    await page.getByRole('button', { name: 'Offboarding' }).click();
+    await page.getByLabel(/User names, one per line/).fill('dev.patel\n');
+    await page.getByRole('button', { name: 'Preview sessions' }).click();
+    await page.getByTestId('offboarding-preview').waitFor();
+    await page.getByLabel('Ticket (e.g. the HR request)').fill('HR-3107');
+    await page.getByLabel(/To confirm, type the number of sessions/).fill(String(leaver.length));
+    await page.getByRole('button', { name: `Revoke ${leaver.length} sessions of 1 user` }).click();
+    const result = page.getByTestId('offboarding-result');
+    await result.waitFor();
+    await expect(result.getByTestId('takes-effect').textContent()).resolves.toMatch(
+      /^Recorded as local:\S+\. The web app checks revoked:<id> on every request: each session is refused from its next request\.$/,
+    );
+    expect(await result.locator('th').allTextContents()).not.toContain('Blacklist pending');
+    for (const s of leaver) expect(await revocationState(admin, s)).toBe('revoked');
+    expect(await revocationState(admin, sessions[0] as (typeof sessions)[0])).toBe('untouched');
+    expect(await seriousViolations(page, 'web offboarding result')).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'web-offboarding-result-light.png'), fullPage: true });
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
 });

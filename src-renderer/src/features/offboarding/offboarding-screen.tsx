@@ -7,6 +7,7 @@ import { useAppInfo } from '../../api/use-app-info';
 import { useRevoke } from '../../api/use-revoke';
 import { wardenClient } from '../../api/warden-client';
 import { FormProblems, ReasonSelect, RevokeProgress } from '../revoke/revoke-form-parts';
+import { whenRevocationTakesEffect } from '../revoke/takes-effect';
 
 const MAX_USERS = 1000;
 
@@ -211,6 +212,7 @@ interface UserOutcome {
 }
 
 function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
+  const kind = useAppInfo().data?.connection.kind;
   const save = useMutation({ mutationFn: () => wardenClient.saveEvidence(report.run) });
   const byUser = new Map<string, UserOutcome>(users.map((user) => [user, { user, revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0 }]));
   for (const r of report.results) {
@@ -221,6 +223,8 @@ function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
     if (r.blacklist === 'pending') row.pendingBlacklist += 1;
     byUser.set(row.user, row);
   }
+  // Only a Sentinel connection with a blacklist Redis mirrors revocations; elsewhere the column would only say 0.
+  const mirrored = report.results.some((r) => r.blacklist !== undefined);
   const problems = [...byUser.values()].reduce((n, u) => n + u.problems, 0);
   const revokedTotal = [...byUser.values()].reduce((n, u) => n + u.revoked, 0);
   const revokedUsers = [...byUser.values()].filter((u) => u.revoked > 0).length;
@@ -230,7 +234,9 @@ function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
         Done: {revokedTotal} session{revokedTotal === 1 ? '' : 's'} of {revokedUsers} user{revokedUsers === 1 ? '' : 's'} revoked
         {problems > 0 ? `, ${problems} not revoked (see below)` : ''}
       </h2>
-      <p className="muted small">Recorded as {report.operator}. Credentials already issued stay valid until they expire (up to 15 minutes).</p>
+      <p className="muted small" data-testid="takes-effect">
+        Recorded as {report.operator}. {whenRevocationTakesEffect(kind)}
+      </p>
       <div className="result-scroll">
         <table className="result-table" aria-label="Result per user">
           <thead>
@@ -245,9 +251,11 @@ function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
               <th scope="col" className="num">
                 Failed or not found
               </th>
-              <th scope="col" className="num">
-                Blacklist pending
-              </th>
+              {mirrored ? (
+                <th scope="col" className="num">
+                  Blacklist pending
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -257,7 +265,7 @@ function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
                 <td className="num">{u.revoked}</td>
                 <td className="num">{u.alreadyOrExpired}</td>
                 <td className={`num ${u.problems ? 'error-text' : ''}`}>{u.problems}</td>
-                <td className="num">{u.pendingBlacklist}</td>
+                {mirrored ? <td className="num">{u.pendingBlacklist}</td> : null}
               </tr>
             ))}
           </tbody>

@@ -4,6 +4,7 @@ import type { RevokeReport } from '../../../../src-shared/revocation';
 import { useAppInfo } from '../../api/use-app-info';
 import { ModalDialog } from '../../ui/modal-dialog';
 import { FormProblems, ReasonSelect, RevokeProgress } from './revoke-form-parts';
+import { whenRevocationTakesEffect } from './takes-effect';
 import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
 
 const OUTCOME_LABELS: Record<Outcome, string> = {
@@ -95,9 +96,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
         {users.length > 0 && users.length <= 5 ? <> Users: {users.join(', ')}.</> : null}
       </p>
       <p className="muted small">
-        {info.data?.connection.kind === 'redis'
-          ? 'The web app checks revoked:<id> on every request: each session is refused from its next request.'
-          : 'Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.'}
+        {whenRevocationTakesEffect(info.data?.connection.kind)}
       </p>
       <ReasonSelect id={`${id}-reason`} label="Reason code (required)" value={reasonCode} onChange={setReasonCode} required invalid={touched && reasonCode === ''} />
       <label className="form-field" htmlFor={`${id}-note`}>
