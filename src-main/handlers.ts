@@ -2,8 +2,8 @@ import type { AppInfo } from '../src-shared/contract';
 import { WardenError } from './errors';
 import { Exports } from './export/exports';
 import { activitySummary } from './activity/activity-source';
-import { auditRows, filterAuditRows } from './ledger/audit-rows';
-import type { LedgerEntry } from './ledger/ledger-entry';
+import { AuditIndex } from './ledger/audit-index';
+import { pageOfAuditRows } from './ledger/audit-rows';
 import type { Emit, HandlerTable } from './ipc/dispatch';
 import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
 import type { ProgressListener } from './revocation/revoker';
@@ -41,6 +41,7 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
   const unmanaged = async (): Promise<never> => {
     throw new WardenError('STORE_UNAVAILABLE', 'Connections are managed by the app window, not by this workspace.');
   };
+  const audit = new AuditIndex(deps.ledger.path);
   const exports = new Exports({ store: deps.store, ledger: deps.ledger, info: deps.info, chooseSavePath: deps.chooseSavePath });
   return {
     'app:info': async () => deps.info(),
@@ -62,12 +63,7 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'ledger:verify': () => deps.ledger.verify(),
     'export:start': (request, { emit }) => exports.start(request, emit),
     'activity:summary': (request) => activitySummary(deps.store, deps.ledger, deps.ledgerConnection, request),
-    'ledger:list': async (request) => {
-      const entries: LedgerEntry[] = [];
-      for await (const entry of deps.ledger.entries()) entries.push(entry);
-      const rows = filterAuditRows(auditRows(entries), request);
-      return { rows: rows.slice(request.offset, request.offset + request.limit), total: rows.length };
-    },
+    'ledger:list': async (request) => pageOfAuditRows(await audit.rows(), request),
     'export:cancel': async ({ exportId }) => exports.cancel(exportId),
     'connections:list': unmanaged,
     'connections:save': unmanaged,

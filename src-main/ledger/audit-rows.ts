@@ -2,24 +2,42 @@ import type { AuditRow, LedgerListRequest } from '../../src-shared/audit';
 import type { LedgerEntry } from './ledger-entry';
 
 /**
- * The ledger as audit rows, newest first: each attempt joined to its outcome; an attempt that
- * never got one (the process died in between) stays visible as `interrupted`.
+ * Audit rows built as ledger entries arrive, in order: each attempt joined to its outcome; an
+ * attempt that has no outcome (yet, or ever: the process died in between) shows as
+ * `interrupted`. Joined rows are kept in ledger order, so newest first is a walk backwards.
  */
-export function auditRows(entries: Iterable<LedgerEntry>): AuditRow[] {
-  const rows: AuditRow[] = [];
-  const open = new Map<string, LedgerEntry>();
-  for (const e of entries) {
+export class AuditRowBuilder {
+  readonly #joined: AuditRow[] = [];
+  readonly #open = new Map<string, LedgerEntry>();
+
+  add(e: LedgerEntry): void {
     const key = `${e.run}\u0000${e.sessionId}`;
     if (e.kind === 'attempt') {
-      open.set(key, e);
-      continue;
+      this.#open.set(key, e);
+      return;
     }
-    const attempt = open.get(key);
-    open.delete(key);
-    rows.push(row(e, e.outcome ?? 'interrupted', attempt));
+    const attempt = this.#open.get(key);
+    this.#open.delete(key);
+    this.#joined.push(row(e, e.outcome ?? 'interrupted', attempt));
   }
-  for (const attempt of open.values()) rows.push(row(attempt, 'interrupted'));
-  return rows.sort((a, b) => b.seq - a.seq);
+
+  /** Every row, newest first (by ledger position). */
+  *newestFirst(): Generator<AuditRow> {
+    const interrupted = [...this.#open.values()].map((attempt) => row(attempt, 'interrupted')).sort((a, b) => b.seq - a.seq);
+    let i = this.#joined.length - 1;
+    let k = 0;
+    while (i >= 0 || k < interrupted.length) {
+      const joined = this.#joined[i];
+      const open = interrupted[k];
+      if (open && (!joined || open.seq > joined.seq)) {
+        yield open;
+        k += 1;
+      } else if (joined) {
+        yield joined;
+        i -= 1;
+      }
+    }
+  }
 }
 
 function row(e: LedgerEntry, outcome: AuditRow['outcome'], attempt?: LedgerEntry): AuditRow {
@@ -40,12 +58,12 @@ function row(e: LedgerEntry, outcome: AuditRow['outcome'], attempt?: LedgerEntry
   };
 }
 
-/** Rows matching a request's filters (before paging). */
-export function filterAuditRows(rows: readonly AuditRow[], request: LedgerListRequest): AuditRow[] {
+/** A test for a request's filters. */
+function auditRowFilter(request: Omit<LedgerListRequest, 'limit' | 'offset'>): (row: AuditRow) => boolean {
   const text = request.text?.toLowerCase();
   const since = request.since ? Date.parse(request.since) : null;
   const until = request.until ? Date.parse(request.until) : null;
-  return rows.filter((r) => {
+  return (r) => {
     if (request.operator !== undefined && r.operator !== request.operator) return false;
     if (request.reasonCode !== undefined && r.reasonCode !== request.reasonCode) return false;
     if (request.outcome !== undefined && r.outcome !== request.outcome) return false;
@@ -54,5 +72,18 @@ export function filterAuditRows(rows: readonly AuditRow[], request: LedgerListRe
     if (until !== null && at > until) return false;
     if (text !== undefined && ![r.operator, r.user, r.sessionId, r.ticket ?? '', r.note ?? ''].some((v) => v.toLowerCase().includes(text))) return false;
     return true;
-  });
+  };
+}
+
+/** One page of the rows matching a request, and how many match in all; one pass, no copies. */
+export function pageOfAuditRows(rows: Iterable<AuditRow>, request: LedgerListRequest): { rows: AuditRow[]; total: number } {
+  const matches = auditRowFilter(request);
+  const page: AuditRow[] = [];
+  let total = 0;
+  for (const r of rows) {
+    if (!matches(r)) continue;
+    if (total >= request.offset && page.length < request.limit) page.push(r);
+    total += 1;
+  }
+  return { rows: page, total };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../src-shared/session';
+import type { LedgerListRequest } from '../../src-shared/audit';
 import { bucketFor, bucketStart, mergeRevocations, reasonOf, summarize } from '../../src-main/activity/activity';
 import { sealEntry, GENESIS, type LedgerEntry, type LedgerRecord } from '../../src-main/ledger/ledger-entry';
-import { auditRows, filterAuditRows } from '../../src-main/ledger/audit-rows';
+import { AuditRowBuilder, pageOfAuditRows } from '../../src-main/ledger/audit-rows';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-11-20T00:00:00.000Z'); // a Friday
@@ -83,14 +84,43 @@ describe('audit rows', () => {
       { kind: 'attempt', sessionId: 's3', run: 'r2', note: 'phished' },
       { kind: 'outcome', sessionId: 's3', run: 'r2', outcome: 'failed', error: 'timeout', note: 'phished' },
     ]);
-    const rows = auditRows(entries);
+    const builder = new AuditRowBuilder();
+    for (const e of entries) builder.add(e);
+    const rows = [...builder.newestFirst()];
     expect(rows.map((r) => [r.seq, r.sessionId, r.outcome])).toEqual([
       [5, 's3', 'failed'],
       [3, 's2', 'interrupted'],
       [2, 's1', 'revoked'],
     ]);
-    expect(filterAuditRows(rows, { text: 'PHISH', limit: 10, offset: 0 }).map((r) => r.sessionId)).toEqual(['s3']);
-    expect(filterAuditRows(rows, { outcome: 'interrupted', limit: 10, offset: 0 }).map((r) => r.user)).toEqual(['bob']);
-    expect(filterAuditRows(rows, { text: 'hr-1', limit: 10, offset: 0 }).map((r) => r.sessionId)).toEqual(['s1']);
+    const page = (request: Partial<LedgerListRequest>) => pageOfAuditRows(rows, { limit: 10, offset: 0, ...request });
+    expect(page({ text: 'PHISH' }).rows.map((r) => r.sessionId)).toEqual(['s3']);
+    expect(page({ outcome: 'interrupted' }).rows.map((r) => r.user)).toEqual(['bob']);
+    expect(page({ text: 'hr-1' }).rows.map((r) => r.sessionId)).toEqual(['s1']);
+    expect(page({ offset: 1, limit: 1 })).toEqual({ rows: [rows[1]], total: 3 });
+    expect(page({ offset: 3 })).toEqual({ rows: [], total: 3 });
+  });
+
+  it('joins an outcome that arrives after the rows were read, and keeps interrupted rows in ledger order', () => {
+    const entries = ledger([
+      { kind: 'attempt', sessionId: 'a', run: 'r1' },
+      { kind: 'attempt', sessionId: 'b', run: 'r1' },
+      { kind: 'outcome', sessionId: 'b', run: 'r1', outcome: 'revoked' },
+      { kind: 'attempt', sessionId: 'c', run: 'r1' },
+      { kind: 'outcome', sessionId: 'c', run: 'r1', outcome: 'expired' },
+      { kind: 'outcome', sessionId: 'a', run: 'r1', outcome: 'revoked' },
+    ]);
+    const builder = new AuditRowBuilder();
+    for (const e of entries.slice(0, 5)) builder.add(e);
+    expect([...builder.newestFirst()].map((r) => [r.seq, r.sessionId, r.outcome])).toEqual([
+      [5, 'c', 'expired'],
+      [3, 'b', 'revoked'],
+      [1, 'a', 'interrupted'],
+    ]);
+    builder.add(entries[5] as (typeof entries)[5]);
+    expect([...builder.newestFirst()].map((r) => [r.seq, r.sessionId, r.outcome])).toEqual([
+      [6, 'a', 'revoked'],
+      [5, 'c', 'expired'],
+      [3, 'b', 'revoked'],
+    ]);
   });
 });

@@ -1,0 +1,94 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { AuditRow } from '../../src-shared/audit';
+import { AuditRowBuilder } from './audit-rows';
+import { GENESIS, LedgerEntrySchema } from './ledger-entry';
+
+interface Position {
+  /** The file read so far (device and inode), so a replaced file is read again from the start. */
+  file: string;
+  /** Bytes read: always the end of a whole line. */
+  offset: number;
+  /** Hash of the last entry read; the next one must chain onto it, or the file was rewritten. */
+  lastHash: string;
+}
+
+/**
+ * The audit rows of a ledger file, kept up to date by reading only what was appended since the
+ * last call: the audit view refreshes every 15 seconds, and a ledger of a few hundred thousand
+ * entries should not be parsed again each time. A file that was replaced, shortened or rewritten
+ * (its next entry does not chain onto the last one read) is read again from the start. A partial
+ * last line (an append in progress) is left for the next call.
+ */
+export class AuditIndex {
+  readonly #path: string;
+  #builder = new AuditRowBuilder();
+  #at: Position = { file: '', offset: 0, lastHash: GENESIS };
+  #refreshing: Promise<void> | null = null;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  /** Every audit row, newest first, as of now. */
+  async rows(): Promise<Iterable<AuditRow>> {
+    // Calls that arrive during a refresh wait for it, then refresh again (something may have been appended meanwhile).
+    while (this.#refreshing) await this.#refreshing;
+    this.#refreshing = this.#refresh().finally(() => (this.#refreshing = null));
+    await this.#refreshing;
+    return this.#builder.newestFirst();
+  }
+
+  async #refresh(): Promise<void> {
+    const info = await stat(this.#path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (!info) return this.#reset('');
+    const file = `${info.dev}:${info.ino}`;
+    if (file !== this.#at.file || info.size < this.#at.offset) this.#reset(file);
+    if (info.size === this.#at.offset) return;
+    try {
+      if (!(await this.#readFrom(this.#at, true))) {
+        // Rewritten in place: what was built no longer describes the file.
+        this.#reset(file);
+        await this.#readFrom(this.#at, false);
+      }
+    } catch (error) {
+      // Part of a read may have been added: start over next time rather than count it twice.
+      this.#reset('');
+      throw error;
+    }
+  }
+
+  #reset(file: string): void {
+    this.#builder = new AuditRowBuilder();
+    this.#at = { file, offset: 0, lastHash: GENESIS };
+  }
+
+  /** Reads whole lines from `at.offset`; false (having added nothing) if the first does not chain on. */
+  async #readFrom(at: Position, checkChain: boolean): Promise<boolean> {
+    let pending: Buffer = Buffer.alloc(0);
+    let offset = at.offset;
+    let lastHash = at.lastHash;
+    let first = checkChain && at.offset > 0;
+    for await (const chunk of createReadStream(this.#path, { start: at.offset }) as AsyncIterable<Buffer>) {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      let start = 0;
+      for (let end = pending.indexOf(10); end !== -1; end = pending.indexOf(10, start)) {
+        const line = pending.toString('utf8', start, end);
+        offset += end + 1 - start;
+        start = end + 1;
+        if (!line.trim()) continue;
+        const entry = LedgerEntrySchema.parse(JSON.parse(line));
+        if (first && entry.prev !== lastHash) return false;
+        first = false;
+        this.#builder.add(entry);
+        lastHash = entry.hash;
+      }
+      pending = pending.subarray(start);
+    }
+    this.#at = { file: at.file, offset, lastHash };
+    return true;
+  }
+}
