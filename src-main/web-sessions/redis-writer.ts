@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { blacklistTtlSeconds } from '../revocation/blacklist';
-import { reasonText, Revoker, type Reason, type RevokerOptions, type SessionWriter, type WriteOutcome } from '../revocation/revoker';
+import { describe, reasonText, Revoker, type Reason, type RevokerOptions, type SessionWriter, type WriteOutcome } from '../revocation/revoker';
 import { epochMillis } from '../sentinel/exact-time';
 import type { RedisClient } from './redis-target';
 import type { RedisSessionStore } from './redis-session-store';
@@ -118,11 +118,23 @@ export class RedisWriter implements SessionWriter {
       return (await runScript(client, REVOKE_SCRIPT, [keys.session(id), keys.revoked(id), keys.userSessions(user)], [expected, next, reason, String(ttl), id])) as 'done' | 'changed' | 'not_found';
     }
     if ((await client.set(keys.revoked(id), reason, 'EX', ttl, 'NX')) === 'OK') onBlacklisted();
+    // From here the web app refuses the session; what fails now only leaves its record to complete.
+    // The driver's error is described, never kept as `cause`: its command arguments may hold a secret.
+    const completing = async <T>(step: string, write: () => Promise<T>): Promise<T> => {
+      const result = await write().then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      if ('error' in result) throw new Error(`revoked:${id} is written (the web app refuses the session), but ${step} failed (${describe(result.error)}): run again to complete it`);
+      return result.value;
+    };
     if (next !== '') {
-      const rewritten = await runScript(client, REWRITE_SCRIPT, [keys.session(id)], [expected, next]);
+      const rewritten = await completing(`flagging session:${id} revoked`, () => runScript(client, REWRITE_SCRIPT, [keys.session(id)], [expected, next]));
       if (rewritten !== 'done') return rewritten as 'changed' | 'not_found';
     }
-    if ((await client.type(keys.userSessions(user))) === 'set') await client.srem(keys.userSessions(user), id);
+    await completing(`removing it from user_sessions:${user}`, async () => {
+      if ((await client.type(keys.userSessions(user))) === 'set') await client.srem(keys.userSessions(user), id);
+    });
     return 'done';
   }
 }

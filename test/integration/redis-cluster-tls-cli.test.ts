@@ -93,6 +93,58 @@ describe('web sessions in a Redis Cluster (3 masters on free ports)', () => {
     expect(listed.code).toBe(0);
     expect((JSON.parse(listed.stdout) as Session[]).length).toBe(sessions.length);
   });
+
+  it('leaves every session it touched refused by the web app when a node fails a write after the blacklist entry, and a second run completes them', async () => {
+    const now = Date.now();
+    const client = await connectRedis({ urls: cluster.urls });
+    const nodes = cluster.urls.map((url) => new Redis(url));
+    try {
+      const omar = Array.from({ length: 60 }, (_, i) => webSession('omar', now, { ageMs: (i + 1) * 1000 }));
+      await writeWebSessions(client, omar, now);
+      // The node that serves a key's slot (the others answer MOVED).
+      const holder = async (key: string) => {
+        const served = await Promise.all(nodes.map((n) => n.exists(key).then(() => true, () => false)));
+        return served.indexOf(true);
+      };
+      // A node that holds some of omar's session records but not his set: scripts are refused there.
+      const setNode = await holder('user_sessions:omar');
+      const homes = await Promise.all(omar.map((s) => holder(`session:${s.id}`)));
+      const broken = [0, 1, 2].find((n) => n !== setNode && homes.includes(n)) as number;
+      const onBroken = new Set(omar.filter((_, i) => homes[i] === broken).map((s) => s.id));
+      expect(onBroken.size).toBeGreaterThan(5);
+      await nodes[broken]?.call('ACL', 'SETUSER', 'default', '-evalsha', '-eval');
+
+      const store = new RedisSessionStore({ client, cursors });
+      const ledger = new Ledger(join(dir.path, 'omar-ledger.jsonl'));
+      const revoker = new RedisRevoker({ client, store, ledger, operator: 'local:analyst', connection: 'cluster' });
+      const first = await revoker.revokeUsers({ users: ['omar'], reasonCode: 'credential_compromise' });
+      for (const r of first.results) {
+        if (onBroken.has(r.id)) {
+          expect(r.outcome).toBe('failed');
+          expect(r.error).toMatch(new RegExp(`^revoked:${r.id} is written \\(the web app refuses the session\\), but flagging session:${r.id} revoked failed \\(.*NOPERM.*\\): run again to complete it$`));
+        } else {
+          expect(r.outcome).toBe('revoked');
+        }
+      }
+      expect(first.results).toHaveLength(omar.length);
+      // The web app refuses every one of them, complete or not; none is left flagged without its blacklist entry.
+      for (const s of omar) expect(await client.exists(`revoked:${s.id}`)).toBe(1);
+      for (const s of omar) expect(await revocationState(client, s)).toBe(onBroken.has(s.id) ? 'partial' : 'revoked');
+
+      await nodes[broken]?.call('ACL', 'SETUSER', 'default', '+evalsha', '+eval');
+      // They are no longer active (the blacklist refuses them), so they are retried by id, as the failed ones of the report.
+      const failed = first.results.filter((r) => r.outcome === 'failed').map((r) => r.id);
+      const second = await revoker.revokeSessions({ ids: failed, reasonCode: 'credential_compromise' });
+      expect(failed.sort()).toEqual([...onBroken].sort());
+      expect(second.results.every((r) => r.outcome === 'already_revoked')).toBe(true);
+      for (const s of omar) expect(await revocationState(client, s)).toBe('revoked');
+      expect(await ledger.verify()).toMatchObject({ ok: true });
+    } finally {
+      await Promise.all(nodes.map((n) => n.call('ACL', 'SETUSER', 'default', '+evalsha', '+eval').catch(() => undefined)));
+      for (const n of nodes) n.disconnect();
+      client.disconnect();
+    }
+  });
 });
 
 describe('web sessions over TLS (rediss://) and with a password', () => {
