@@ -50,7 +50,7 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'sessions:revoke': (request, { emit }) => revoker(request).revokeSessions(request, throttled(emit)),
     'users:revoke': (request, { emit }) => revoker(request).revokeUsers(request, throttled(emit)),
     'users:preview': async ({ users }) => ({ users: await previewUsers(deps.store, users) }),
-    'evidence:save': ({ run }) => saveRunEvidence(deps.ledger, run, deps.chooseSavePath),
+    'evidence:save': ({ runs }) => saveRunEvidence(deps.ledger, runs, deps.chooseSavePath),
     'watch:notify': async ({ sessionId }) => {
       const session = await deps.store.get(sessionId);
       if (!session || session.status !== 'active') return { shown: false };

@@ -37,3 +37,6 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** Environment colours a connection can carry (production is always the red band as well). */
 export const ENVIRONMENT_COLOURS = ['red', 'amber', 'green', 'blue', 'grey'] as const;
 export type EnvironmentColour = (typeof ENVIRONMENT_COLOURS)[number];
+
+/** Most revoke runs one evidence file covers: a revocation and its retries. */
+export const MAX_EVIDENCE_RUNS = 20;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OUTCOMES, REASON_CODES } from './reason-codes';
+import { MAX_EVIDENCE_RUNS, OUTCOMES, REASON_CODES } from './reason-codes';
 import { SessionIdSchema } from './session';
 
 export { OUTCOMES, REASON_CODES };
@@ -86,7 +86,8 @@ export const UserPreviewSchema = z.strictObject({
 });
 export type UserPreview = z.infer<typeof UserPreviewSchema>;
 
-export const EvidenceSaveRequestSchema = z.strictObject({ run: z.uuid() });
+/** The runs of one revocation: the first, then its retries (their outcomes go in one file). */
+export const EvidenceSaveRequestSchema = z.strictObject({ runs: z.array(z.uuid()).min(1).max(MAX_EVIDENCE_RUNS) });
 export const EvidenceSaveResponseSchema = z.strictObject({
   /** False when the operator cancelled the save dialog. */
   saved: z.boolean(),

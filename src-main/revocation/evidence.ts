@@ -9,17 +9,19 @@ const COLUMNS = ['time', 'operator', 'connection', 'user', 'session_id', 'reason
 export type ChooseSavePath = (suggestedName: string) => Promise<string | null>;
 
 /**
- * The evidence for a ticket: every outcome of one revoke run, read back from the ledger (not
- * from what the renderer holds), with each entry's ledger position and hash so it can be
- * checked against the ledger later. Written atomically: a temp file, fsynced, then renamed.
+ * The evidence for a ticket: every outcome of a revoke run and of its retries, read back from the
+ * ledger (not from what the renderer holds), in ledger order, with each entry's ledger position
+ * and hash so it can be checked against the ledger later. A session retried after a failure shows
+ * both outcomes. Written atomically: a temp file, fsynced, then renamed.
  */
-export async function saveRunEvidence(ledger: Ledger, run: string, choose: ChooseSavePath): Promise<{ saved: boolean; fileName?: string; rows: number }> {
+export async function saveRunEvidence(ledger: Ledger, runs: readonly string[], choose: ChooseSavePath): Promise<{ saved: boolean; fileName?: string; rows: number }> {
+  const wanted = new Set(runs);
   const rows: (string | number | undefined)[][] = [];
   for await (const e of ledger.entries()) {
-    if (e.run !== run || e.kind !== 'outcome') continue;
+    if (!wanted.has(e.run) || e.kind !== 'outcome') continue;
     rows.push([e.time, e.operator, e.connection, e.user, e.sessionId, e.reasonCode, e.note, e.ticket, e.outcome, e.blacklist, e.error, e.revokedAt, e.seq, e.hash]);
   }
-  const path = await choose(`revocation-evidence-${run.slice(0, 8)}.csv`);
+  const path = await choose(`revocation-evidence-${(runs[0] ?? '').slice(0, 8)}.csv`);
   if (path === null) return { saved: false, rows: rows.length };
   await writeFileAtomic(path, toCsv(COLUMNS, rows));
   return { saved: true, fileName: basename(path), rows: rows.length };

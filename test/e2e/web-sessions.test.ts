@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
@@ -41,7 +41,7 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     admin = new Redis(redis.url);
     await writeWebSessions(admin, [...sessions, ...compromised, blacklisted, hostile], now);
     await admin.set(`revoked:${blacklisted.id}`, 'fraud check', 'EX', 3600);
-    workspace = await openRedisWorkspace('0.1.0', dir.path, { name: 'shop-web', environment: 'staging', target: { urls: [redis.url] } }, { chooseSavePath: async () => null, notify: () => undefined });
+    workspace = await openRedisWorkspace('0.1.0', dir.path, { name: 'shop-web', environment: 'staging', target: { urls: [redis.url] } }, { chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
   });
   afterAll(async () => {
     await workspace?.close();
@@ -136,6 +136,84 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     expect(await revocationState(admin, sessions[0] as (typeof sessions)[0])).toBe('untouched');
     expect(await seriousViolations(page, 'web offboarding result')).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'web-offboarding-result-light.png'), fullPage: true });
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+
+  it('retries the sessions that failed with the same reason and ticket, and the evidence covers both runs', async () => {
+    const app = await openApp(browser, server, workspace.handlers);
+    const { page } = app;
+    const leaver = sessions.filter((s) => s.userId === 'chloe.martin');
+    // The server refuses our script: every revocation fails, and nothing is written.
+    await admin.call('ACL', 'SETUSER', 'default', '-evalsha', '-eval');
+    try {
+      await page.getByRole('button', { name: 'Offboarding' }).click();
+      await page.getByLabel(/User names, one per line/).fill('chloe.martin\n');
+      await page.getByRole('button', { name: 'Preview sessions' }).click();
+      await page.getByTestId('offboarding-preview').waitFor();
+      await page.getByLabel('Ticket (e.g. the HR request)').fill('HR-3300');
+      await page.getByLabel(/To confirm, type the number of sessions/).fill(String(leaver.length));
+      await page.getByRole('button', { name: `Revoke ${leaver.length} sessions of 1 user` }).click();
+      const result = page.getByTestId('offboarding-result');
+      await result.waitFor();
+      await expect(result.getByRole('heading', { level: 2 }).textContent()).resolves.toBe(`Done: 0 sessions of 0 users revoked, ${leaver.length} not revoked (see below)`);
+      for (const s of leaver) expect(await revocationState(admin, s)).toBe('untouched');
+      await expect(result.getByTestId('failure-reasons').locator('li').allTextContents()).resolves.toEqual([
+        `${leaver.length} sessions: ReplyError: NOPERM this user has no permissions to run the 'evalsha' command`,
+      ]);
+      expect(await seriousViolations(page, 'web offboarding failed')).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'web-offboarding-failed-light.png'), fullPage: true });
+    } finally {
+      await admin.call('ACL', 'SETUSER', 'default', '+evalsha', '+eval');
+    }
+    const result = page.getByTestId('offboarding-result');
+    await result.getByRole('button', { name: `Retry ${leaver.length} failed sessions` }).click();
+    await expect.poll(() => result.getByRole('heading', { level: 2 }).textContent()).toBe(`Done: ${leaver.length} sessions of 1 user revoked`);
+    expect(await result.getByRole('button', { name: /Retry/ }).count()).toBe(0);
+    expect(await result.getByTestId('failure-reasons').count()).toBe(0);
+    for (const s of leaver) {
+      expect(await revocationState(admin, s)).toBe('revoked');
+      expect(await admin.get(`revoked:${s.id}`)).toBe('offboarding');
+    }
+
+    // The evidence: the failed attempts and the retry that completed them, same ticket, from the ledger.
+    await result.getByRole('button', { name: 'Save evidence (CSV)…' }).click();
+    await expect.poll(() => result.getByTestId('evidence-status').textContent()).toMatch(new RegExp(`^Saved revocation-evidence-[0-9a-f]{8}\\.csv \\(${leaver.length * 2} outcomes of the run and 1 retry, from the ledger\\)\\.$`));
+    const file = readdirSync(dir.path).find((f) => f.startsWith('revocation-evidence-')) as string;
+    const rows = readFileSync(join(dir.path, file), 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(','));
+    // One base64url id in 64 begins with "-": in CSV it carries the apostrophe that keeps a spreadsheet from reading a formula.
+    const cell = (id: string) => (id.startsWith('-') ? `'${id}` : id);
+    expect(rows.map((r) => [r[4], r[7], r[8]]).sort()).toEqual(
+      leaver.flatMap((s) => [[cell(s.id), 'HR-3300', 'failed'], [cell(s.id), 'HR-3300', 'revoked']]).sort(),
+    );
+    expect(await seriousViolations(page, 'web offboarding retried')).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'web-offboarding-retried-light.png'), fullPage: true });
+
+    // The same from the revoke dialog, for one session.
+    const single = sessions.find((s) => s.userId === 'ana.silva' && s !== sessions[0]) as (typeof sessions)[0];
+    await page.getByRole('button', { name: 'Sessions', exact: true }).click();
+    await ready(page);
+    await page.getByRole('button', { name: `Show details of session ${single.id}` }).click();
+    await admin.call('ACL', 'SETUSER', 'default', '-evalsha', '-eval');
+    let dialog = page.getByRole('dialog');
+    try {
+      await page.getByRole('button', { name: 'Revoke this session…' }).click();
+      dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Reason code (required)').selectOption('security_incident');
+      await dialog.getByRole('button', { name: 'Revoke 1 session' }).click();
+      await dialog.getByTestId('revoke-result').waitFor();
+      await expect(dialog.locator('[data-testid="result-row"]').getAttribute('data-outcome')).resolves.toBe('failed');
+      await expect(dialog.locator('[data-testid="result-row"]').textContent()).resolves.toContain('NOPERM');
+      await page.screenshot({ path: join(SCREENSHOTS, 'revoke-failed-light.png') });
+    } finally {
+      await admin.call('ACL', 'SETUSER', 'default', '+evalsha', '+eval');
+    }
+    await dialog.getByRole('button', { name: 'Retry 1 failed session' }).click();
+    await expect.poll(() => dialog.locator('[data-testid="result-row"]').getAttribute('data-outcome')).toBe('revoked');
+    await expect(dialog.getByRole('heading').textContent()).resolves.toBe('Revocation finished');
+    expect(await admin.get(`revoked:${single.id}`)).toBe('security_incident');
+    expect(await seriousViolations(page, 'revoke dialog retried')).toEqual([]);
+    await dialog.getByRole('button', { name: 'Done' }).click();
     expect(app.problems).toEqual([]);
     await app.close();
   });

@@ -118,14 +118,27 @@ describe('revocation against DynamoDB Local', () => {
     const report = await table.revoker(dir.path, { ledger }).revokeSessions({ ids: [hostile.id, plain.id, 'ffffffffffff0009'], reasonCode: 'offboarding', ticket: 'HR-42' });
     const { saveRunEvidence } = await import('../../src-main/revocation/evidence');
     const target = join(dir.path, 'evidence.csv');
-    const saved = await saveRunEvidence(ledger, report.run, async () => target);
+    const saved = await saveRunEvidence(ledger, [report.run], async () => target);
     expect(saved).toEqual({ saved: true, fileName: 'evidence.csv', rows: 3 });
     const { readFile } = await import('node:fs/promises');
     const lines = (await readFile(target, 'utf8')).trimEnd().split('\r\n');
     expect(lines[0]).toBe('time,operator,connection,user,session_id,reason_code,note,ticket,outcome,blacklist,error,revoked_at,ledger_seq,ledger_hash');
     expect(lines.slice(1).map((l) => l.split(',')[8]).sort()).toEqual(['not_found', 'revoked', 'revoked']);
     expect(lines.find((l) => l.includes(hostile.id))).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
-    expect(await saveRunEvidence(ledger, report.run, async () => null)).toEqual({ saved: false, rows: 3 });
+    expect(await saveRunEvidence(ledger, [report.run], async () => null)).toEqual({ saved: false, rows: 3 });
+
+    // A retry's run in the same file: the outcomes of both, in ledger order; other runs stay out.
+    const retry = await table.revoker(dir.path, { ledger }).revokeSessions({ ids: [plain.id], reasonCode: 'offboarding', ticket: 'HR-42' });
+    const other = sentinelItem({ seconds: now() - 72 }, { user: 'not.in.this.run' });
+    await table.put([other]);
+    await table.revoker(dir.path, { ledger }).revokeSessions({ ids: [other.id], reasonCode: 'offboarding' });
+    const both = join(dir.path, 'evidence-with-retry.csv');
+    expect(await saveRunEvidence(ledger, [report.run, retry.run], async () => both)).toEqual({ saved: true, fileName: 'evidence-with-retry.csv', rows: 4 });
+    const rows = (await readFile(both, 'utf8')).trimEnd().split('\r\n').slice(1).map((l) => l.split(','));
+    expect(rows.map((r) => r[4])).not.toContain(other.id);
+    expect(rows.filter((r) => r[4] === plain.id).map((r) => r[8])).toEqual(['revoked', 'already_revoked']);
+    const seqs = rows.map((r) => Number(r.at(-2)));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });
 
   it('refuses bad input through the handler table, writing nothing and recording nothing', async () => {

@@ -50,7 +50,7 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'sessions:revoke': [{ ids: [ids.session], reasonCode: 'security_incident', note: 'canary test', ticket: 'SEC-1' }],
     'users:preview': [{ users: [ids.user, 'nobody.here'] }],
     'users:revoke': [{ users: [ids.user], reasonCode: 'offboarding' }],
-    'evidence:save': [{ run: ids.run }],
+    'evidence:save': [{ runs: [ids.run] }],
     'watch:notify': [{ sessionId: ids.session }],
     'ledger:verify': [undefined],
     'export:start': [
@@ -117,7 +117,7 @@ describe('canary secrets never leave the store configuration', () => {
         const answer = await dispatch(channel, request, OURS, (event, payload) => events.push([event, payload]));
         answers.push(answer, events);
         // The revocation's run id makes evidence:save real.
-        if (channel === 'sessions:revoke' && answer.ok) sample['evidence:save'] = [{ run: (answer.value as { run: string }).run }];
+        if (channel === 'sessions:revoke' && answer.ok) sample['evidence:save'] = [{ runs: [(answer.value as { run: string }).run] }];
       }
     }
     for (const request of rename) answers.push(await dispatch('connections:save', request, OURS));

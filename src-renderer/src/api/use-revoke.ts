@@ -1,7 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest } from '../../../src-shared/revocation';
 import { useToasts } from '../ui/toast-store';
+import { MAX_EVIDENCE_RUNS } from '../../../src-shared/reason-codes';
+import { failedResults, firstOutcome, withRetry, type RevokeOutcome } from './revoke-outcome';
 import { useAppInfo } from './use-app-info';
 import { wardenClient } from './warden-client';
 
@@ -14,7 +16,9 @@ export type RevokeInput = Omit<RevokeSessionsRequest, 'ids'> & { target: RevokeT
 
 /**
  * Revokes through main, reports progress while it runs, and refreshes every sessions query the
- * moment it is done, so the table shows the new state without a manual refresh.
+ * moment it is done, so the table shows the new state without a manual refresh. Sessions that
+ * failed can be tried again with the same reason, ticket and connection (`retryFailed`); the
+ * `outcome` then shows each session's latest result.
  */
 export function useRevoke() {
   const queryClient = useQueryClient();
@@ -22,20 +26,25 @@ export function useRevoke() {
   // The connection the operator is looking at: main refuses if another one is active by then.
   const connection = useAppInfo().data?.connection.name;
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
-  const mutation = useMutation<RevokeReport, Error, RevokeInput>({
-    mutationFn: ({ target, ...fields }) => {
+  const [outcome, setOutcome] = useState<RevokeOutcome | null>(null);
+  // What the operator confirmed (reason, note, ticket, connection): a retry sends exactly that again.
+  const confirmed = useRef<Omit<RevokeInput, 'target'> | null>(null);
+  const mutation = useMutation<RevokeReport, Error, RevokeInput & { retry?: boolean }>({
+    mutationFn: ({ target, retry, ...fields }) => {
       setProgress(null);
-      const reason = { ...fields, ...(connection !== undefined ? { connection } : {}) };
+      const reason = { ...fields, ...(fields.connection === undefined && connection !== undefined ? { connection } : {}) };
+      if (!retry) confirmed.current = reason;
       if (target.kind === 'sessions') return wardenClient.revokeSessions({ ids: target.ids, ...reason });
       const request: RevokeUsersRequest = { users: target.kind === 'user' ? [target.user] : target.users, ...reason };
       return wardenClient.revokeUsers(request);
     },
-    onSuccess: (report) => {
+    onSuccess: (report, { retry }) => {
+      setOutcome((previous) => (retry && previous ? withRetry(previous, report) : firstOutcome(report)));
       const revoked = report.results.filter((r) => r.outcome === 'revoked').length;
       const problems = report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'not_found').length;
       const pending = report.results.filter((r) => r.blacklist === 'pending').length;
       show(
-        `${revoked} session${revoked === 1 ? '' : 's'} revoked${problems ? `, ${problems} not revoked` : ''}${pending ? `, ${pending} blacklist write${pending === 1 ? '' : 's'} pending` : ''}.`,
+        `${retry ? 'Retry: ' : ''}${revoked} session${revoked === 1 ? '' : 's'} revoked${problems ? `, ${problems} not revoked` : ''}${pending ? `, ${pending} blacklist write${pending === 1 ? '' : 's'} pending` : ''}.`,
         problems || pending ? 'warning' : 'success',
       );
     },
@@ -46,5 +55,17 @@ export function useRevoke() {
     if (!running) return undefined;
     return wardenClient.onRevokeProgress(setProgress);
   }, [running]);
-  return { ...mutation, progress };
+  const { mutate, reset } = mutation;
+  const retryFailed = useCallback(() => {
+    const failed = outcome ? failedResults(outcome) : [];
+    if (failed.length === 0 || confirmed.current === null) return;
+    const target: RevokeTarget = { kind: 'sessions', ids: failed.map((r) => r.id), users: [...new Set(failed.map((r) => r.user).filter(Boolean))] };
+    mutate({ target, ...confirmed.current, retry: true });
+  }, [outcome, mutate]);
+  const clear = useCallback(() => {
+    reset();
+    setOutcome(null);
+    confirmed.current = null;
+  }, [reset]);
+  return { ...mutation, reset: clear, progress, outcome, retryFailed, canRetry: outcome !== null && outcome.runs.length < MAX_EVIDENCE_RUNS && failedResults(outcome).length > 0 };
 }

@@ -46,7 +46,7 @@ export const wardenClient = {
   revokeSessions: (request: RevokeSessionsRequest): Promise<RevokeReport> => unwrap(api().sessions.revoke(request)),
   revokeUsers: (request: RevokeUsersRequest): Promise<RevokeReport> => unwrap(api().users.revoke(request)),
   previewUsers: async (users: string[]): Promise<UserPreview[]> => (await unwrap(api().users.preview({ users }))).users,
-  saveEvidence: (run: string) => unwrap(api().evidence.save({ run })),
+  saveEvidence: (runs: string[]) => unwrap(api().evidence.save({ runs })),
   notifyWatch: (sessionId: string) => unwrap(api().watch.notify({ sessionId })),
   onRevokeProgress: (listener: (progress: EventPayload<'revoke:progress'>) => void): (() => void) => api().on('revoke:progress', listener),
   listConnections: () => unwrap(api().connections.list()),

@@ -1,12 +1,13 @@
 import { useMutation } from '@tanstack/react-query';
-import { useId, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useEffect, useId, useState, type ChangeEvent, type FormEvent } from 'react';
 import type { ReasonCode } from '../../../../src-shared/reason-codes';
-import type { RevokeReport, UserPreview } from '../../../../src-shared/revocation';
+import type { UserPreview } from '../../../../src-shared/revocation';
+import type { RevokeOutcome } from '../../api/revoke-outcome';
 import { parseUserList } from '../../../../src-shared/user-list';
 import { useAppInfo } from '../../api/use-app-info';
 import { useRevoke } from '../../api/use-revoke';
 import { wardenClient } from '../../api/warden-client';
-import { FormProblems, ReasonSelect, RevokeProgress } from '../revoke/revoke-form-parts';
+import { FormProblems, ReasonSelect, RetryFailed, RevokeProgress } from '../revoke/revoke-form-parts';
 import { whenRevocationTakesEffect } from '../revoke/takes-effect';
 
 const MAX_USERS = 1000;
@@ -81,8 +82,8 @@ export function OffboardingScreen() {
           {users.length > MAX_USERS ? <p className="error-text" role="alert">At most {MAX_USERS} users per run; split the list.</p> : null}
           {preview.isError ? <p className="error-text" role="alert">Preview failed: {preview.error.message}</p> : null}
         </div>
-        {preview.data && !revoke.data ? <PreviewAndRevoke preview={preview.data} revoke={revoke} /> : null}
-        {revoke.data ? <Outcome report={revoke.data} users={preview.data?.map((p) => p.user) ?? users} /> : null}
+        {preview.data && !revoke.outcome ? <PreviewAndRevoke preview={preview.data} revoke={revoke} /> : null}
+        {revoke.outcome ? <Outcome report={revoke.outcome} revoke={revoke} users={preview.data?.map((p) => p.user) ?? users} /> : null}
       </div>
     </section>
   );
@@ -211,9 +212,12 @@ interface UserOutcome {
   pendingBlacklist: number;
 }
 
-function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
+function Outcome({ report, revoke, users }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; users: string[] }) {
   const kind = useAppInfo().data?.connection.kind;
-  const save = useMutation({ mutationFn: () => wardenClient.saveEvidence(report.run) });
+  const save = useMutation({ mutationFn: () => wardenClient.saveEvidence(report.runs) });
+  // A file saved before a retry does not cover it: say nothing about it once the retry is in.
+  const { reset: forgetSaved } = save;
+  useEffect(() => forgetSaved(), [report.runs.length, forgetSaved]);
   const byUser = new Map<string, UserOutcome>(users.map((user) => [user, { user, revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0 }]));
   for (const r of report.results) {
     const row = byUser.get(r.user) ?? { user: r.user || '(unknown)', revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0 };
@@ -271,12 +275,18 @@ function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
           </tbody>
         </table>
       </div>
+      <FailureReasons report={report} />
+      <RetryFailed revoke={revoke} />
       <div className="row">
-        <button type="button" className="primary-button" onClick={() => save.mutate()} disabled={save.isPending}>
+        <button type="button" className="primary-button" onClick={() => save.mutate()} disabled={save.isPending || revoke.isPending}>
           Save evidence (CSV)…
         </button>
         <span role="status" data-testid="evidence-status">
-          {save.data?.saved ? `Saved ${save.data.fileName} (${save.data.rows} sessions, from the ledger).` : save.data ? 'Not saved.' : ''}
+          {save.data?.saved
+            ? `Saved ${save.data.fileName} (${report.runs.length > 1 ? `${save.data.rows} outcomes of the run and ${plural(report.runs.length - 1, 'retry')}` : `${save.data.rows} sessions`}, from the ledger).`
+            : save.data
+              ? 'Not saved.'
+              : ''}
           {save.isError ? <span className="error-text">Could not save: {save.error.message}</span> : null}
         </span>
       </div>
@@ -285,5 +295,30 @@ function Outcome({ report, users }: { report: RevokeReport; users: string[] }) {
 }
 
 function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return `${n} ${n === 1 ? noun : noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`}`;
+}
+
+/** Why sessions were not revoked, each distinct reason once with how many sessions it hit. */
+function FailureReasons({ report }: { report: RevokeOutcome }) {
+  const reasons = new Map<string, number>();
+  for (const r of report.results) {
+    if (r.outcome !== 'failed' && r.outcome !== 'not_found') continue;
+    const why = r.outcome === 'not_found' ? 'Not found in the store (ended or removed meanwhile).' : (r.error ?? 'No reason given.');
+    reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+  if (reasons.size === 0) return null;
+  const shown = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  return (
+    <div className="failure-reasons" data-testid="failure-reasons">
+      <h3>Why sessions were not revoked</h3>
+      <ul>
+        {shown.map(([why, n]) => (
+          <li key={why}>
+            <strong>{plural(n, 'session')}:</strong> <span className="error-text">{why}</span>
+          </li>
+        ))}
+      </ul>
+      {reasons.size > shown.length ? <p className="muted small">…and {plural(reasons.size - shown.length, 'other reason')}; the evidence file lists each session.</p> : null}
+    </div>
+  );
 }

@@ -1,9 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Outcome, ReasonCode } from '../../../../src-shared/reason-codes';
-import type { RevokeReport } from '../../../../src-shared/revocation';
+import type { RevokeOutcome } from '../../api/revoke-outcome';
 import { useAppInfo } from '../../api/use-app-info';
 import { ModalDialog } from '../../ui/modal-dialog';
-import { FormProblems, ReasonSelect, RevokeProgress } from './revoke-form-parts';
+import { FormProblems, ReasonSelect, RetryFailed, RevokeProgress } from './revoke-form-parts';
 import { whenRevocationTakesEffect } from './takes-effect';
 import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
 
@@ -27,7 +27,7 @@ interface RevokeDialogProps {
 export function RevokeDialog({ target, onClose }: RevokeDialogProps) {
   const revoke = useRevoke();
   const titleId = useId();
-  const report = revoke.data;
+  const report = revoke.outcome;
   const close = () => {
     const revoked = Boolean(report);
     revoke.reset();
@@ -36,7 +36,7 @@ export function RevokeDialog({ target, onClose }: RevokeDialogProps) {
   return (
     <ModalDialog open={target !== null} onClose={close} busy={revoke.isPending} labelledBy={titleId} testId="revoke-dialog">
       {target === null ? null : report ? (
-        <ResultView report={report} titleId={titleId} onDone={close} />
+        <ResultView report={report} revoke={revoke} titleId={titleId} onDone={close} />
       ) : (
         <RevokeForm target={target} revoke={revoke} titleId={titleId} onCancel={close} />
       )}
@@ -134,7 +134,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
   );
 }
 
-function ResultView({ report, titleId, onDone }: { report: RevokeReport; titleId: string; onDone: () => void }) {
+function ResultView({ report, revoke, titleId, onDone }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; titleId: string; onDone: () => void }) {
   const counts = new Map<Outcome, number>();
   for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const pending = report.results.filter((r) => r.blacklist === 'pending').length;
@@ -177,8 +177,9 @@ function ResultView({ report, titleId, onDone }: { report: RevokeReport; titleId
           </tbody>
         </table>
       </div>
+      <RetryFailed revoke={revoke} />
       <div className="dialog-actions">
-        <button type="button" className="primary-button" onClick={onDone} autoFocus>
+        <button type="button" className="primary-button" onClick={onDone} disabled={revoke.isPending} autoFocus>
           Done
         </button>
       </div>

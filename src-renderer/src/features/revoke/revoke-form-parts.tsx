@@ -1,4 +1,6 @@
 import { REASON_CODES, REASON_LABELS, type ReasonCode } from '../../../../src-shared/reason-codes';
+import { failedResults } from '../../api/revoke-outcome';
+import type { useRevoke } from '../../api/use-revoke';
 
 /** The reason code picker; with `required`, it starts on an empty "Choose…". */
 export function ReasonSelect({ id, value, onChange, required = false, invalid = false, label }: {
@@ -42,6 +44,30 @@ export function RevokeProgress({ progress, expected }: { progress: { done: numbe
     <div role="status" className="progress">
       <progress max={progress?.total || expected || 1} value={progress?.done ?? 0} />
       <span>Revoking… {progress ? `${progress.done} of ${progress.total}` : ''}</span>
+    </div>
+  );
+}
+
+/**
+ * Tries the failed sessions of a finished revocation again, with the reason, ticket and
+ * connection already confirmed; their new results replace the failed ones above.
+ */
+export function RetryFailed({ revoke }: { revoke: ReturnType<typeof useRevoke> }) {
+  const failed = revoke.outcome ? failedResults(revoke.outcome).length : 0;
+  if (failed === 0 && !revoke.isError) return null;
+  return (
+    <div className="retry-failed">
+      {failed > 0 ? (
+        <button type="button" className="secondary-button" onClick={revoke.retryFailed} disabled={revoke.isPending || !revoke.canRetry}>
+          Retry {failed} failed session{failed === 1 ? '' : 's'}
+        </button>
+      ) : null}
+      {revoke.isPending ? <RevokeProgress progress={revoke.progress} expected={failed} /> : null}
+      {revoke.isError ? (
+        <p className="error-text" role="alert">
+          The retry was not sent: {revoke.error.message}
+        </p>
+      ) : null}
     </div>
   );
 }
