@@ -9,6 +9,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // A limit for hangs, not a speed goal (benchmarks measure speed): CI has 2 busy cores.
+          testTimeout: 30_000,
         },
       },
       {
