@@ -20,6 +20,8 @@ export default defineConfig({
           globalSetup: ['test/fixtures/global-stores.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // expect.poll waits for a store round trip and a render; 1 s (the default) is tight on a busy machine.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
       {
@@ -29,6 +31,7 @@ export default defineConfig({
           globalSetup: ['test/fixtures/global-stores.ts'],
           testTimeout: 60_000,
           hookTimeout: 90_000,
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

@@ -45,8 +45,9 @@ describe('the live table and watched users', () => {
     await page.getByRole('button', { name: 'Close details' }).click();
 
     // The compromised account signs in again, and someone else starts a session too.
-    const again = sentinelItem({ seconds: Math.floor(Date.now() / 1000) }, { user: 'zed.watched' });
-    const newcomer = sentinelItem({ seconds: Math.floor(Date.now() / 1000) - 1 }, { user: 'newcomer' });
+    const t = Math.floor(Date.now() / 1000);
+    const again = sentinelItem({ seconds: t }, { user: 'zed.watched' });
+    const newcomer = sentinelItem({ seconds: t - 1 }, { user: 'newcomer' });
     await table.put([again, newcomer]);
 
     await expect.poll(() => page.getByTestId('watch-badge').textContent(), { timeout: 20_000 }).toContain('1');

@@ -136,12 +136,15 @@ describe('paging when a filter drops most of what DynamoDB reads', () => {
   it('still reaches the sessions behind 50 filtered-out ones (and users:revoke revokes them)', async () => {
     const table = await createSentinelTable(inject('dynamoEndpoint'));
     try {
-      const at = (s: number) => ({ seconds: T - s });
+      // Real time here, not NOW: the revoker below judges expiry by the real clock, and sessions
+      // created around NOW stop being active 8 hours after it.
+      const now = Date.now();
+      const at = (s: number) => ({ seconds: Math.floor(now / 1000) - s });
       const newest = [sentinelItem(at(100), { user: 'alice' }), sentinelItem(at(101), { user: 'alice' })];
       const revoked = Array.from({ length: 50 }, (_, i) => sentinelItem(at(102 + i), { user: 'alice', status: 'revoked', revoked_by: 'x', revoked_reason: 'y' }));
       const oldest = sentinelItem(at(200), { user: 'alice' });
       await table.put([...newest, ...revoked, oldest]);
-      const store = table.store(() => NOW);
+      const store = table.store(() => now);
       const ids: string[] = [];
       let cursor: string | undefined;
       do {
