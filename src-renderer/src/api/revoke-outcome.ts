@@ -12,10 +12,18 @@ export function firstOutcome(report: RevokeReport): RevokeOutcome {
   return { ...report, runs: [report.run] };
 }
 
-/** The outcome after a retry of some of its sessions: their new results replace the old ones. */
+/**
+ * The outcome after a retry of some of its sessions: their new results replace the old ones. A
+ * retry goes by session id, so a result that could not read the session has no user: it keeps
+ * the user the first run knew.
+ */
 export function withRetry(previous: RevokeOutcome, retry: RevokeReport): RevokeOutcome {
   const latest = new Map(retry.results.map((r) => [r.id, r]));
-  return { ...previous, runs: [...previous.runs, retry.run], results: previous.results.map((r) => latest.get(r.id) ?? r) };
+  const results = previous.results.map((r) => {
+    const next = latest.get(r.id);
+    return next ? { ...next, user: next.user || r.user } : r;
+  });
+  return { ...previous, runs: [...previous.runs, retry.run], results };
 }
 
 /** Sessions whose revocation failed (a store or network error): worth trying again, as they are. */

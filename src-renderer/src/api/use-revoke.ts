@@ -28,18 +28,21 @@ export function useRevoke() {
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [outcome, setOutcome] = useState<RevokeOutcome | null>(null);
   // What the operator confirmed (reason, note, ticket, connection): a retry sends exactly that again.
-  const confirmed = useRef<Omit<RevokeInput, 'target'> | null>(null);
-  const mutation = useMutation<RevokeReport, Error, RevokeInput & { retry?: boolean }>({
-    mutationFn: ({ target, retry, ...fields }) => {
+  const [confirmed, setConfirmed] = useState<Omit<RevokeInput, 'target'> | null>(null);
+  // Bumped by `reset`: a run that finishes after the operator moved on must not bring its result back.
+  const generation = useRef(0);
+  const mutation = useMutation<RevokeReport, Error, RevokeInput & { retry?: boolean; generation: number }>({
+    mutationFn: ({ target, retry, generation: _, ...fields }) => {
       setProgress(null);
-      const reason = { ...fields, ...(fields.connection === undefined && connection !== undefined ? { connection } : {}) };
-      if (!retry) confirmed.current = reason;
+      const reason = retry ? fields : { ...fields, ...(connection !== undefined ? { connection } : {}) };
+      if (!retry) setConfirmed(reason);
       if (target.kind === 'sessions') return wardenClient.revokeSessions({ ids: target.ids, ...reason });
       const request: RevokeUsersRequest = { users: target.kind === 'user' ? [target.user] : target.users, ...reason };
       return wardenClient.revokeUsers(request);
     },
-    onSuccess: (report, { retry }) => {
-      setOutcome((previous) => (retry && previous ? withRetry(previous, report) : firstOutcome(report)));
+    onSuccess: (report, { retry, generation: asked }) => {
+      if (asked === generation.current) setOutcome((previous) => (retry && previous ? withRetry(previous, report) : firstOutcome(report)));
+      // What happened in the store is said either way.
       const revoked = report.results.filter((r) => r.outcome === 'revoked').length;
       const problems = report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'not_found').length;
       const pending = report.results.filter((r) => r.blacklist === 'pending').length;
@@ -56,16 +59,19 @@ export function useRevoke() {
     return wardenClient.onRevokeProgress(setProgress);
   }, [running]);
   const { mutate, reset } = mutation;
-  const retryFailed = useCallback(() => {
-    const failed = outcome ? failedResults(outcome) : [];
-    if (failed.length === 0 || confirmed.current === null) return;
+  const start = useCallback((input: RevokeInput) => mutate({ ...input, generation: generation.current }), [mutate]);
+  const failed = outcome ? failedResults(outcome) : [];
+  const canRetry = confirmed !== null && outcome !== null && outcome.runs.length < MAX_EVIDENCE_RUNS && failed.length > 0;
+  const retryFailed = () => {
+    if (!canRetry) return;
     const target: RevokeTarget = { kind: 'sessions', ids: failed.map((r) => r.id), users: [...new Set(failed.map((r) => r.user).filter(Boolean))] };
-    mutate({ target, ...confirmed.current, retry: true });
-  }, [outcome, mutate]);
+    mutate({ target, ...confirmed, retry: true, generation: generation.current });
+  };
   const clear = useCallback(() => {
+    generation.current += 1;
     reset();
     setOutcome(null);
-    confirmed.current = null;
+    setConfirmed(null);
   }, [reset]);
-  return { ...mutation, reset: clear, progress, outcome, retryFailed, canRetry: outcome !== null && outcome.runs.length < MAX_EVIDENCE_RUNS && failedResults(outcome).length > 0 };
+  return { ...mutation, mutate: start, reset: clear, progress, outcome, retryFailed, canRetry };
 }

@@ -55,6 +55,7 @@ export function OffboardingScreen() {
               rows={8}
               value={text}
               spellCheck={false}
+              readOnly={revoke.isPending}
               onChange={(e) => {
                 setText(e.target.value);
                 preview.reset();
@@ -65,7 +66,7 @@ export function OffboardingScreen() {
           <div className="row">
             <label className="file-button">
               Import CSV or TXT…
-              <input type="file" accept=".csv,.txt,text/csv,text/plain" onChange={(e) => void onFile(e)} className="visually-hidden" />
+              <input type="file" accept=".csv,.txt,text/csv,text/plain" onChange={(e) => void onFile(e)} className="visually-hidden" disabled={revoke.isPending} />
             </label>
             <span className="muted" role="status">
               {fileNote ?? `${users.length} user${users.length === 1 ? '' : 's'} in the list`}

@@ -1,4 +1,4 @@
-import { REASON_CODES, REASON_LABELS, type ReasonCode } from '../../../../src-shared/reason-codes';
+import { MAX_EVIDENCE_RUNS, REASON_CODES, REASON_LABELS, type ReasonCode } from '../../../../src-shared/reason-codes';
 import { failedResults } from '../../api/revoke-outcome';
 import type { useRevoke } from '../../api/use-revoke';
 
@@ -57,10 +57,13 @@ export function RetryFailed({ revoke }: { revoke: ReturnType<typeof useRevoke> }
   if (failed === 0 && !revoke.isError) return null;
   return (
     <div className="retry-failed">
-      {failed > 0 ? (
-        <button type="button" className="secondary-button" onClick={revoke.retryFailed} disabled={revoke.isPending || !revoke.canRetry}>
+      {failed > 0 && revoke.canRetry ? (
+        <button type="button" className="secondary-button" onClick={revoke.retryFailed} disabled={revoke.isPending}>
           Retry {failed} failed session{failed === 1 ? '' : 's'}
         </button>
+      ) : null}
+      {failed > 0 && !revoke.canRetry && !revoke.isPending ? (
+        <p className="muted small">Tried {MAX_EVIDENCE_RUNS} times: revoke the rest from the Sessions screen or the command line, and look at why they fail.</p>
       ) : null}
       {revoke.isPending ? <RevokeProgress progress={revoke.progress} expected={failed} /> : null}
       {revoke.isError ? (
