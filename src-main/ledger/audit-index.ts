@@ -17,8 +17,11 @@ interface Position {
  * The audit rows of a ledger file, kept up to date by reading only what was appended since the
  * last call: the audit view refreshes every 15 seconds, and a ledger of a few hundred thousand
  * entries should not be parsed again each time. A file that was replaced, shortened or rewritten
- * (its next entry does not chain onto the last one read) is read again from the start. A partial
- * last line (an append in progress) is left for the next call.
+ * (where the last read ended is not the start of an entry chained onto the last one read) is read
+ * again from the start. An earlier entry edited in place without changing the file's length is
+ * not seen here: only `ledger:verify`, which reads everything, reports that. A partial last line
+ * (an append in progress) is left for the next call. Rows are kept in memory for the life of the
+ * workspace.
  */
 export class AuditIndex {
   readonly #path: string;
@@ -80,8 +83,12 @@ export class AuditIndex {
         offset += end + 1 - start;
         start = end + 1;
         if (!line.trim()) continue;
+        if (first) {
+          // Where the last read ended is no longer the end of an entry, or not of the same chain.
+          const entry = LedgerEntrySchema.safeParse(parseJson(line));
+          if (!entry.success || entry.data.prev !== lastHash) return false;
+        }
         const entry = LedgerEntrySchema.parse(JSON.parse(line));
-        if (first && entry.prev !== lastHash) return false;
         first = false;
         this.#builder.add(entry);
         lastHash = entry.hash;
@@ -90,5 +97,13 @@ export class AuditIndex {
     }
     this.#at = { file: at.file, offset, lastHash };
     return true;
+  }
+}
+
+function parseJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
   }
 }

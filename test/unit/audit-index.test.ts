@@ -81,6 +81,14 @@ describe('the audit index over a ledger file', () => {
     await longer.append([...revocation(8, 'run-8'), ...revocation(9, 'run-8')]);
     await writeFile(ledger.path, await readFile(longer.path));
     expect(await listed()).toEqual(['4:s9:revoked', '2:s8:revoked']);
+
+    // Rewritten in place so that where the last read ended falls inside a line (non-ASCII text
+    // shifts every byte offset): read again from the start, without an error.
+    const shifted = new Ledger(join(dir.path, 'shifted.jsonl'));
+    await shifted.append([...revocation(5, 'run-5'), ...revocation(6, 'run-5'), ...revocation(7, 'run-5')].map((r) => ({ ...r, note: 'Zoë’s laptop — 東京' })));
+    await writeFile(ledger.path, await readFile(shifted.path));
+    expect(await listed()).toEqual(['6:s7:revoked', '4:s6:revoked', '2:s5:revoked']);
+    expect([...(await index.rows())][0]?.note).toBe('Zoë’s laptop — 東京');
   });
 
   it('answers concurrent calls with the same rows and counts nothing twice', async () => {
