@@ -119,9 +119,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
  * begins with "-", which reads as an option: such an id (or user) must come after "--".
  */
 function argumentError(argv: string[], error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // `--note -urgent`: node's own words say to write `--note=-urgent`.
+    return (error as Error).message.split('\n').join(' ');
+  }
   const end = argv.indexOf('--');
   const dashed = (end === -1 ? argv : argv.slice(0, end)).find((a) => /^-[^-]/.test(a) && a !== '-h');
-  if (dashed && dashed.length > 2 && SessionIdSchema.safeParse(dashed).success) {
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && dashed && dashed.length > 2 && SessionIdSchema.safeParse(dashed).success) {
     const at = argv.findIndex((a) => a === 'sessions' || a === 'users');
     const command = at === -1 ? '<command>' : argv.slice(at, at + 2).join(' ');
     return `"${dashed}" begins with "-", so it reads as an option; put ids or users that begin with "-" after "--", as in: session-warden ${command} [options] -- ${dashed}`;

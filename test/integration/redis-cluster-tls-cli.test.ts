@@ -252,6 +252,12 @@ describe('the command line with --store redis', () => {
     expect(misread.stdout).toBe('');
     expect(misread.stderr).toBe(`session-warden: "${dashed.id}" begins with "-", so it reads as an option; put ids or users that begin with "-" after "--", as in: session-warden sessions show [options] -- ${dashed.id}\n`);
     expect(await revocationState(admin, dashed)).toBe('untouched');
+    // An option value that begins with "-" is not mistaken for an id.
+    const note = await runCli(['sessions', 'revoke', '--reason-code', 'other', '--note', '-urgent', ...conn, '--', dashed.id]);
+    expect(note.code).toBe(2);
+    expect(note.stderr).toContain("To specify an option argument starting with a dash use '--note=-XYZ'.");
+    expect(note.stderr).not.toContain('put ids');
+    expect(await revocationState(admin, dashed)).toBe('untouched');
 
     const show = await runCli(['sessions', 'show', '--output', 'json', ...conn, '--', dashed.id]);
     expect(show.code).toBe(0);
