@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser } from 'playwright-core';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { BlacklistMirror, blacklistRedisClient } from '../../src-main/revocation/blacklist';
@@ -104,12 +105,15 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
     await app.close();
   });
 
-  it('counts blacklist entries still pending per user when the blacklist Redis is down', async () => {
+  it('counts blacklist entries still pending per user when the blacklist Redis refuses them', async () => {
     const gus = sessionsOf('gus.leaver', 2);
     await table.put(gus);
-    const down = await startRedisServer();
-    await down.stop();
-    const redis = blacklistRedisClient(down.url);
+    // A blacklist Redis that refuses our writes (deterministic, unlike a stopped server whose port can be reused).
+    const refusing = await startRedisServer();
+    const admin = new Redis(refusing.url);
+    await admin.call('ACL', 'SETUSER', 'default', '-set');
+    admin.disconnect();
+    const redis = blacklistRedisClient(refusing.url);
     const mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(join(dir.path, 'outbox.jsonl')), retryIntervalMs: 60_000 });
     try {
       const app = await openApp(browser, server, table.handlers(dir.path, INFO, [], { blacklist: mirror }));
@@ -130,6 +134,7 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
     } finally {
       await mirror.stop();
       redis.disconnect();
+      await refusing.stop();
     }
   });
 

@@ -12,6 +12,19 @@ import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRend
 async function ready(page: Page): Promise<void> {
   await page.locator('[data-testid="sessions"][data-state="ready"]').waitFor();
 }
+/** Offboards one user from the Offboarding screen (preview, ticket, typed count) and returns the result panel. */
+async function offboard(page: Page, user: string, sessions: number, ticket: string) {
+  await page.getByRole('button', { name: 'Offboarding' }).click();
+  await page.getByLabel(/User names, one per line/).fill(`${user}\n`);
+  await page.getByRole('button', { name: 'Preview sessions' }).click();
+  await page.getByTestId('offboarding-preview').waitFor();
+  await page.getByLabel('Ticket (e.g. the HR request)').fill(ticket);
+  await page.getByLabel(/To confirm, type the number of sessions/).fill(String(sessions));
+  await page.getByRole('button', { name: `Revoke ${sessions} sessions of 1 user` }).click();
+  const result = page.getByTestId('offboarding-result');
+  await result.waitFor();
+  return result;
+}
 const rowIds = (page: Page) => page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-session-id') ?? ''));
 
 describe('web sessions (Redis) in the workspace, Chromium over the real handler table', () => {
@@ -119,15 +132,7 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     const app = await openApp(browser, server, workspace.handlers);
     const { page } = app;
     const leaver = sessions.filter((s) => s.userId === 'dev.patel');
-    await page.getByRole('button', { name: 'Offboarding' }).click();
-    await page.getByLabel(/User names, one per line/).fill('dev.patel\n');
-    await page.getByRole('button', { name: 'Preview sessions' }).click();
-    await page.getByTestId('offboarding-preview').waitFor();
-    await page.getByLabel('Ticket (e.g. the HR request)').fill('HR-3107');
-    await page.getByLabel(/To confirm, type the number of sessions/).fill(String(leaver.length));
-    await page.getByRole('button', { name: `Revoke ${leaver.length} sessions of 1 user` }).click();
-    const result = page.getByTestId('offboarding-result');
-    await result.waitFor();
+    const result = await offboard(page, 'dev.patel', leaver.length, 'HR-3107');
     await expect(result.getByTestId('takes-effect').textContent()).resolves.toMatch(
       /^Recorded as local:\S+\. The web app checks revoked:<id> on every request: each session is refused from its next request\.$/,
     );
@@ -147,15 +152,7 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     // The server refuses our script: every revocation fails, and nothing is written.
     await admin.call('ACL', 'SETUSER', 'default', '-evalsha', '-eval');
     try {
-      await page.getByRole('button', { name: 'Offboarding' }).click();
-      await page.getByLabel(/User names, one per line/).fill('chloe.martin\n');
-      await page.getByRole('button', { name: 'Preview sessions' }).click();
-      await page.getByTestId('offboarding-preview').waitFor();
-      await page.getByLabel('Ticket (e.g. the HR request)').fill('HR-3300');
-      await page.getByLabel(/To confirm, type the number of sessions/).fill(String(leaver.length));
-      await page.getByRole('button', { name: `Revoke ${leaver.length} sessions of 1 user` }).click();
-      const result = page.getByTestId('offboarding-result');
-      await result.waitFor();
+      const result = await offboard(page, 'chloe.martin', leaver.length, 'HR-3300');
       await expect(result.getByRole('heading', { level: 2 }).textContent()).resolves.toBe(`Done: 0 sessions of 0 users revoked, ${leaver.length} not revoked (see below)`);
       for (const s of leaver) expect(await revocationState(admin, s)).toBe('untouched');
       await expect(result.getByTestId('failure-reasons').locator('li').allTextContents()).resolves.toEqual([
