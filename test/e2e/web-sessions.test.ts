@@ -167,6 +167,8 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     await result.getByRole('button', { name: `Retry ${leaver.length} failed sessions` }).click();
     await expect.poll(() => result.getByRole('heading', { level: 2 }).textContent()).toBe(`Done: ${leaver.length} sessions of 1 user revoked`);
     expect(await result.getByRole('button', { name: /Retry/ }).count()).toBe(0);
+    // The button is gone: focus went to the heading that says how it ended, not to the page.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe(`Done: ${leaver.length} sessions of 1 user revoked`);
     expect(await result.getByTestId('failure-reasons').count()).toBe(0);
     for (const s of leaver) {
       expect(await revocationState(admin, s)).toBe('revoked');
@@ -208,6 +210,7 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     await dialog.getByRole('button', { name: 'Retry 1 failed session' }).click();
     await expect.poll(() => dialog.locator('[data-testid="result-row"]').getAttribute('data-outcome')).toBe('revoked');
     await expect(dialog.getByRole('heading').textContent()).resolves.toBe('Revocation finished');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Revocation finished');
     expect(await admin.get(`revoked:${single.id}`)).toBe('security_incident');
     expect(await seriousViolations(page, 'revoke dialog retried')).toEqual([]);
     await dialog.getByRole('button', { name: 'Done' }).click();

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useId, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import type { ReasonCode } from '../../../../src-shared/reason-codes';
 import type { UserPreview } from '../../../../src-shared/revocation';
 import type { RevokeOutcome } from '../../api/revoke-outcome';
@@ -215,6 +215,7 @@ interface UserOutcome {
 
 function Outcome({ report, revoke, users }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; users: string[] }) {
   const kind = useAppInfo().data?.connection.kind;
+  const heading = useRef<HTMLHeadingElement>(null);
   const save = useMutation({ mutationFn: () => wardenClient.saveEvidence(report.runs) });
   // A file saved before a retry does not cover it: say nothing about it once the retry is in.
   const { reset: forgetSaved } = save;
@@ -235,7 +236,7 @@ function Outcome({ report, revoke, users }: { report: RevokeOutcome; revoke: Ret
   const revokedUsers = [...byUser.values()].filter((u) => u.revoked > 0).length;
   return (
     <div className="panel" data-testid="offboarding-result">
-      <h2>
+      <h2 ref={heading} tabIndex={-1}>
         Done: {revokedTotal} session{revokedTotal === 1 ? '' : 's'} of {revokedUsers} user{revokedUsers === 1 ? '' : 's'} revoked
         {problems > 0 ? `, ${problems} not revoked (see below)` : ''}
       </h2>
@@ -277,7 +278,7 @@ function Outcome({ report, revoke, users }: { report: RevokeOutcome; revoke: Ret
         </table>
       </div>
       <FailureReasons report={report} />
-      <RetryFailed revoke={revoke} />
+      <RetryFailed revoke={revoke} headingRef={heading} />
       <div className="row">
         <button type="button" className="primary-button" onClick={() => save.mutate()} disabled={save.isPending || revoke.isPending}>
           Save evidence (CSV)…

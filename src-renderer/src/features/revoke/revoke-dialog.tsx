@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import type { Outcome, ReasonCode } from '../../../../src-shared/reason-codes';
 import type { RevokeOutcome } from '../../api/revoke-outcome';
 import { useAppInfo } from '../../api/use-app-info';
@@ -135,6 +135,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
 }
 
 function ResultView({ report, revoke, titleId, onDone }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; titleId: string; onDone: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
   const counts = new Map<Outcome, number>();
   for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const pending = report.results.filter((r) => r.blacklist === 'pending').length;
@@ -143,7 +144,7 @@ function ResultView({ report, revoke, titleId, onDone }: { report: RevokeOutcome
   const bad = (counts.get('failed') ?? 0) + (counts.get('not_found') ?? 0);
   return (
     <div data-testid="revoke-result">
-      <h2 id={titleId} className="dialog-title">
+      <h2 id={titleId} className="dialog-title" ref={heading} tabIndex={-1}>
         {bad > 0 ? 'Revocation finished with problems' : 'Revocation finished'}
       </h2>
       <p className="dialog-summary" role="status">
@@ -177,7 +178,7 @@ function ResultView({ report, revoke, titleId, onDone }: { report: RevokeOutcome
           </tbody>
         </table>
       </div>
-      <RetryFailed revoke={revoke} />
+      <RetryFailed revoke={revoke} headingRef={heading} />
       <div className="dialog-actions">
         <button type="button" className="primary-button" onClick={onDone} disabled={revoke.isPending} autoFocus>
           Done

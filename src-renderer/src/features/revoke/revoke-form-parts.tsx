@@ -1,3 +1,4 @@
+import { useEffect, useRef, type RefObject } from 'react';
 import { MAX_EVIDENCE_RUNS, REASON_CODES, REASON_LABELS, type ReasonCode } from '../../../../src-shared/reason-codes';
 import { failedResults } from '../../api/revoke-outcome';
 import type { useRevoke } from '../../api/use-revoke';
@@ -52,8 +53,16 @@ export function RevokeProgress({ progress, expected }: { progress: { done: numbe
  * Tries the failed sessions of a finished revocation again, with the reason, ticket and
  * connection already confirmed; their new results replace the failed ones above.
  */
-export function RetryFailed({ revoke }: { revoke: ReturnType<typeof useRevoke> }) {
+export function RetryFailed({ revoke, headingRef }: { revoke: ReturnType<typeof useRevoke>; headingRef: RefObject<HTMLHeadingElement | null> }) {
   const failed = revoke.outcome ? failedResults(revoke.outcome).length : 0;
+  // When a retry ends, the button it was started from may be gone: keyboard and screen-reader
+  // users land on the result's heading, which now says how it went.
+  const running = revoke.isPending;
+  const wasRunning = useRef(false);
+  useEffect(() => {
+    if (wasRunning.current && !running) headingRef.current?.focus();
+    wasRunning.current = running;
+  }, [running, headingRef]);
   if (failed === 0 && !revoke.isError) return null;
   return (
     <div className="retry-failed">
@@ -68,7 +77,7 @@ export function RetryFailed({ revoke }: { revoke: ReturnType<typeof useRevoke> }
       {revoke.isPending ? <RevokeProgress progress={revoke.progress} expected={failed} /> : null}
       {revoke.isError ? (
         <p className="error-text" role="alert">
-          The retry was not sent: {revoke.error.message}
+          The retry did not run: {revoke.error.message}
         </p>
       ) : null}
     </div>
