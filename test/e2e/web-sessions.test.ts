@@ -203,6 +203,8 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
       await dialog.getByTestId('revoke-result').waitFor();
       await expect(dialog.locator('[data-testid="result-row"]').getAttribute('data-outcome')).resolves.toBe('failed');
       await expect(dialog.locator('[data-testid="result-row"]').textContent()).resolves.toContain('NOPERM');
+      // Main could not read the session, so it knows no user; the dialog knows whose session it was.
+      await expect(dialog.locator('[data-testid="result-row"] td').nth(1).textContent()).resolves.toBe('ana.silva');
       await page.screenshot({ path: join(SCREENSHOTS, 'revoke-failed-light.png') });
     } finally {
       await admin.call('ACL', 'SETUSER', 'default', '+evalsha', '+eval');

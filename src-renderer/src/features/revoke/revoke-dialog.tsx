@@ -36,7 +36,7 @@ export function RevokeDialog({ target, onClose }: RevokeDialogProps) {
   return (
     <ModalDialog open={target !== null} onClose={close} busy={revoke.isPending} labelledBy={titleId} testId="revoke-dialog">
       {target === null ? null : report ? (
-        <ResultView report={report} revoke={revoke} titleId={titleId} onDone={close} />
+        <ResultView report={report} revoke={revoke} onlyUser={onlyUserOf(target)} titleId={titleId} onDone={close} />
       ) : (
         <RevokeForm target={target} revoke={revoke} titleId={titleId} onCancel={close} />
       )}
@@ -134,7 +134,13 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
   );
 }
 
-function ResultView({ report, revoke, titleId, onDone }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; titleId: string; onDone: () => void }) {
+/** The one user every session of the target belongs to, if there is one. */
+function onlyUserOf(target: RevokeTarget): string | null {
+  if (target.kind === 'user') return target.user;
+  return target.users.length === 1 ? (target.users[0] ?? null) : null;
+}
+
+function ResultView({ report, revoke, onlyUser, titleId, onDone }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; onlyUser: string | null; titleId: string; onDone: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   const counts = new Map<Outcome, number>();
   for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
@@ -167,7 +173,8 @@ function ResultView({ report, revoke, titleId, onDone }: { report: RevokeOutcome
             {report.results.map((r) => (
               <tr key={r.id} data-testid="result-row" data-outcome={r.outcome}>
                 <td className="mono">{r.id}</td>
-                <td>{r.user || '—'}</td>
+                {/* A session that could not be read has no user in the report; the one asked for is known. */}
+                <td>{r.user || onlyUser || '—'}</td>
                 <td>
                   <span className={`outcome outcome-${r.outcome}`}>{OUTCOME_LABELS[r.outcome]}</span>
                   {r.error ? <span className="error-text small"> {r.error}</span> : null}
