@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { AuditRow } from '../../src-shared/audit';
 import { AuditRowBuilder } from './audit-rows';
 import { GENESIS, LedgerEntrySchema } from './ledger-entry';
+import { ledgerLines } from './ledger';
 
 interface Position {
   /** The file read so far (device and inode), so a replaced file is read again from the start. */
@@ -71,29 +71,20 @@ export class AuditIndex {
 
   /** Reads whole lines from `at.offset`; false (having added nothing) if the first does not chain on. */
   async #readFrom(at: Position, checkChain: boolean): Promise<boolean> {
-    let pending: Buffer = Buffer.alloc(0);
     let offset = at.offset;
     let lastHash = at.lastHash;
     let first = checkChain && at.offset > 0;
-    for await (const chunk of createReadStream(this.#path, { start: at.offset }) as AsyncIterable<Buffer>) {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      let start = 0;
-      for (let end = pending.indexOf(10); end !== -1; end = pending.indexOf(10, start)) {
-        const line = pending.toString('utf8', start, end);
-        offset += end + 1 - start;
-        start = end + 1;
-        if (!line.trim()) continue;
-        if (first) {
-          // Where the last read ended is no longer the end of an entry, or not of the same chain.
-          const entry = LedgerEntrySchema.safeParse(parseJson(line));
-          if (!entry.success || entry.data.prev !== lastHash) return false;
-        }
-        const entry = LedgerEntrySchema.parse(JSON.parse(line));
-        first = false;
-        this.#builder.add(entry);
-        lastHash = entry.hash;
-      }
-      pending = pending.subarray(start);
+    for await (const { text, end } of ledgerLines(this.#path, at.offset)) {
+      if (end === null) break; // an append in progress: its line is read next time
+      offset = end;
+      if (!text.trim()) continue;
+      const entry = LedgerEntrySchema.safeParse(parseJson(text));
+      // Where the last read ended is no longer the end of an entry, or not of the same chain.
+      if (first && (!entry.success || entry.data.prev !== lastHash)) return false;
+      first = false;
+      if (!entry.success) throw new Error(`${this.#path}: the line ending at byte ${end} is not a ledger entry`);
+      this.#builder.add(entry.data);
+      lastHash = entry.data.hash;
     }
     this.#at = { file: at.file, offset, lastHash };
     return true;

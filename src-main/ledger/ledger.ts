@@ -166,9 +166,8 @@ export class Ledger {
   async *entries(): AsyncGenerator<LedgerEntry> {
     const exists = await stat(this.path).then(() => true, () => false);
     if (!exists) return;
-    const lines = createInterface({ input: createReadStream(this.path, 'utf8'), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line.trim()) yield LedgerEntrySchema.parse(JSON.parse(line));
+    for await (const { text } of ledgerLines(this.path)) {
+      if (text.trim()) yield LedgerEntrySchema.parse(JSON.parse(text));
     }
   }
 
@@ -182,4 +181,26 @@ export class Ledger {
       return { seq: Number.MAX_SAFE_INTEGER, hash: '' };
     }
   }
+}
+
+/**
+ * The lines of a ledger file from byte `start`, each with the byte offset just past its newline
+ * (so a reader can come back for what is appended later). A last line without its newline (an
+ * append in progress, or a torn write) comes with `end: null`. Lines are cut on bytes and decoded
+ * whole, so offsets stay exact with any UTF-8 text.
+ */
+export async function* ledgerLines(path: string, start = 0): AsyncGenerator<{ text: string; end: number | null }> {
+  let pending: Buffer = Buffer.alloc(0);
+  let offset = start;
+  for await (const chunk of createReadStream(path, { start }) as AsyncIterable<Buffer>) {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let from = 0;
+    for (let newline = pending.indexOf(10); newline !== -1; newline = pending.indexOf(10, from)) {
+      offset += newline + 1 - from;
+      yield { text: pending.toString('utf8', from, newline), end: offset };
+      from = newline + 1;
+    }
+    pending = pending.subarray(from);
+  }
+  if (pending.length > 0) yield { text: pending.toString('utf8'), end: null };
 }

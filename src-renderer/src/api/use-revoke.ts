@@ -73,5 +73,5 @@ export function useRevoke() {
     setOutcome(null);
     setConfirmed(null);
   }, [reset]);
-  return { ...mutation, mutate: start, reset: clear, progress, outcome, retryFailed, canRetry };
+  return { ...mutation, mutate: start, reset: clear, progress, outcome, failedCount: failed.length, retryFailed, canRetry };
 }

@@ -1,6 +1,5 @@
 import { useEffect, useRef, type RefObject } from 'react';
 import { MAX_EVIDENCE_RUNS, REASON_CODES, REASON_LABELS, type ReasonCode } from '../../../../src-shared/reason-codes';
-import { failedResults } from '../../api/revoke-outcome';
 import type { useRevoke } from '../../api/use-revoke';
 
 /** The reason code picker; with `required`, it starts on an empty "Choose…". */
@@ -54,7 +53,7 @@ export function RevokeProgress({ progress, expected }: { progress: { done: numbe
  * connection already confirmed; their new results replace the failed ones above.
  */
 export function RetryFailed({ revoke, headingRef }: { revoke: ReturnType<typeof useRevoke>; headingRef: RefObject<HTMLHeadingElement | null> }) {
-  const failed = revoke.outcome ? failedResults(revoke.outcome).length : 0;
+  const failed = revoke.failedCount;
   // When a retry ends, the button it was started from may be gone: keyboard and screen-reader
   // users land on the result's heading, which now says how it went.
   const running = revoke.isPending;
