@@ -5,41 +5,83 @@ import { describe, reasonText, Revoker, type Reason, type RevokerOptions, type S
 import { epochMillis } from '../sentinel/exact-time';
 import type { RedisClient } from './redis-target';
 import type { RedisSessionStore } from './redis-session-store';
-import { deriveWebStatus, keys, parseRecord, type WebSessionRecord } from './web-session-record';
+import { deriveWebStatus, keys, parseRecord } from './web-session-record';
 
 /**
- * Compare-and-set of one session, atomic on one server. KEYS: session, revoked, user_sessions.
- * ARGV: the value read before (the write happens only if it is still exactly that), the new value
- * ('' keeps it), the blacklist reason, the blacklist TTL in seconds, the id.
- * The session keeps its TTL (KEEPTTL); the blacklist entry is written only if missing, with a
- * relative EX (never an absolute time from our clock). Nothing in it can fail after the first
- * write (Redis does not roll a failed script back): a user set of the wrong type is left alone.
+ * One session revoked in one atomic step on one server, from what the keys hold at that moment.
+ * KEYS: session, revoked, user_sessions. ARGV: the reason for a session not yet revoked, the
+ * blacklist TTL in seconds, the id, revokedAt.
+ *
+ * There is no compare-and-set to lose: a session its owner keeps busy (the web app rewrites
+ * `lastActiveAt` on every request) is revoked on the first try, and its latest `lastActiveAt` is
+ * kept because the record is decoded, flagged and encoded here, not written from our earlier copy.
+ * The blacklist entry (what services enforce) comes first and unconditionally; its TTL is
+ * relative (EX) and never shortened. The session keeps its TTL (KEEPTTL). Nothing can fail after
+ * the first write (Redis does not roll a failed script back): a user set of the wrong type is
+ * left alone. Already revoked (by the web app, another tool, an interrupted run): what is missing
+ * is completed and the stored reason kept. Redis' cjson re-encodes the record: key order, `\/`
+ * for `/` and an empty array (none in the web app's layout) written as `{}` may differ; every
+ * value of the layout (strings, booleans, null) comes back as it was.
  */
 const REVOKE_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if current == false then return 'not_found' end
-if current ~= ARGV[1] then return 'changed' end
-if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') end
-if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4]) end
-if redis.call('TYPE', KEYS[3]).ok == 'set' then redis.call('SREM', KEYS[3], ARGV[5]) end
-return 'done'
+local raw = redis.call('GET', KEYS[1])
+if raw == false then return {'not_found'} end
+local ok, record = pcall(cjson.decode, raw)
+if not ok or type(record) ~= 'table' then return {'not_a_record'} end
+local listed = redis.call('GET', KEYS[2])
+local flagged = record.revoked == true
+local reason = ARGV[1]
+if flagged and type(record.revokedReason) == 'string' and record.revokedReason ~= '' then reason = record.revokedReason
+elseif listed then reason = listed end
+if listed == false then
+  redis.call('SET', KEYS[2], reason, 'EX', ARGV[2])
+else
+  local left = redis.call('TTL', KEYS[2])
+  if left >= 0 and left < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+end
+if not flagged then
+  record.revoked = true
+  record.revokedAt = ARGV[4]
+  record.revokedReason = reason
+  redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+end
+if redis.call('TYPE', KEYS[3]).ok == 'set' then redis.call('SREM', KEYS[3], ARGV[3]) end
+if flagged or listed then return {'already_revoked', reason} end
+return {'revoked', reason}
 `;
 
-/** The same compare-and-set on the session key alone, for a cluster (the three keys live on different slots). */
-const REWRITE_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if current == false then return 'not_found' end
-if current ~= ARGV[1] then return 'changed' end
-redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
-return 'done'
+/**
+ * The record's part of the above, for a cluster (the three keys live on different slots, so the
+ * blacklist entry is written before, on its own). ARGV: reason, revokedAt.
+ */
+const FLAG_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if raw == false then return {'not_found'} end
+local ok, record = pcall(cjson.decode, raw)
+if not ok or type(record) ~= 'table' then return {'not_a_record'} end
+if record.revoked == true then return {'already_revoked', type(record.revokedReason) == 'string' and record.revokedReason or ''} end
+record.revoked = true
+record.revokedAt = ARGV[2]
+record.revokedReason = ARGV[1]
+redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+return {'revoked', ARGV[1]}
 `;
 
-/** Re-reads when the web app rewrote the session (lastActiveAt) between our read and our write. */
-const MAX_ATTEMPTS = 5;
+/** A blacklist entry's TTL raised to at least ARGV[1] seconds, never shortened (one key: cluster-safe). */
+const EXTEND_SCRIPT = `
+local left = redis.call('TTL', KEYS[1])
+if left >= 0 and left < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return left
+`;
 
-export class SessionChangedError extends Error {
-  override name = 'SessionChangedError';
-}
+/**
+ * How long after its expiry a session is still revoked rather than skipped: clocks disagree by a
+ * little, and writing `revoked` on a session that just expired costs nothing, while skipping a
+ * live one leaves it open.
+ */
+export const EXPIRY_GRACE_MS = 2 * 60_000;
+
+type ScriptReply = ['not_found'] | ['not_a_record'] | ['revoked' | 'already_revoked', string];
 
 /**
  * Revokes web sessions exactly as the web application does: `revoked:<id>` = reason with TTL =
@@ -61,64 +103,48 @@ export class RedisWriter implements SessionWriter {
   /**
    * Expiry is judged and TTLs computed by the Redis server's clock (TIME) and the session key's
    * own TTL, never by ours: a skewed client clock must neither call a live session expired nor
-   * give its blacklist entry too short a life.
+   * give its blacklist entry too short a life. The read only classifies (expired, not a record)
+   * and sizes the TTL; the write itself works from what the keys hold when it runs.
    */
   async revoke(id: string, reason: Reason, _revokedAt: string, nowMs: number): Promise<WriteOutcome> {
     const client = this.#client;
-    // In a cluster the blacklist entry is written before the record; once this run has written
-    // it, a retry must still report `revoked`, not mistake our own entry for an earlier revocation.
-    let blacklistedByUs = false;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const [raw, blacklisted, pttl, [seconds, micros]] = await Promise.all([
-        client.get(keys.session(id)),
-        client.get(keys.revoked(id)),
-        client.pttl(keys.session(id)),
-        client.time(),
-      ]);
-      const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-      if (raw === null) return { outcome: 'not_found', user: '', expiresAtMs: null };
-      const record = parseRecord(raw);
-      if (!record) throw new Error(`session:${id} does not hold a session record (not a JSON object); nothing was written`);
-      const user = typeof record.userId === 'string' ? record.userId : '';
-      const expiresAtMs = epochMillis(record.expiresAt);
-      const status = deriveWebStatus(record, blacklisted !== null && !blacklistedByUs, serverNow);
-      if (status === 'expired') return { outcome: 'expired', user, expiresAtMs };
-
-      const already = status === 'revoked';
-      const storedReason = already ? (typeof record.revokedReason === 'string' ? record.revokedReason : (blacklisted ?? reasonText(reason))) : reasonText(reason);
-      // Already revoked (by the web app, another tool, or an interrupted run): complete what is
-      // missing, keep what is there.
-      const rewritten: WebSessionRecord | null =
-        already && record.revoked === true ? null : { ...record, revoked: true, revokedAt: new Date(nowMs).toISOString(), revokedReason: storedReason };
-      // The remaining lifetime by expiresAt or by the key's own TTL, whichever is longer; one hour at least.
-      const ttl = Math.max(blacklistTtlSeconds(expiresAtMs ?? serverNow, serverNow), pttl > 0 ? Math.ceil(pttl / 1000) : 0);
-      const written = await this.#write(id, user, raw, rewritten === null ? '' : JSON.stringify(rewritten), storedReason, ttl, () => (blacklistedByUs = true));
-      if (written === 'not_found') return { outcome: 'not_found', user: '', expiresAtMs: null };
-      if (written === 'changed') continue;
-      return { outcome: already ? 'already_revoked' : 'revoked', user, expiresAtMs, ...(already ? { storedReason } : {}) };
-    }
-    throw new SessionChangedError(
-      blacklistedByUs
-        ? `session:${id} changed on every one of ${MAX_ATTEMPTS} attempts; revoked:${id} was written (the web app refuses the session), the record was not flagged: run again`
-        : `session:${id} changed on every one of ${MAX_ATTEMPTS} attempts; nothing was written, run again`,
-    );
+    const [raw, blacklisted, pttl, [seconds, micros]] = await Promise.all([
+      client.get(keys.session(id)),
+      client.get(keys.revoked(id)),
+      client.pttl(keys.session(id)),
+      client.time(),
+    ]);
+    const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    if (raw === null) return { outcome: 'not_found', user: '', expiresAtMs: null };
+    const record = parseRecord(raw);
+    if (!record) throw new Error(`session:${id} does not hold a session record (not a JSON object); nothing was written`);
+    const user = typeof record.userId === 'string' ? record.userId : '';
+    const expiresAtMs = epochMillis(record.expiresAt);
+    if (deriveWebStatus(record, blacklisted !== null, serverNow - EXPIRY_GRACE_MS) === 'expired') return { outcome: 'expired', user, expiresAtMs };
+    // The remaining lifetime by expiresAt or by the key's own TTL, whichever is longer; one hour at least.
+    const ttl = Math.max(blacklistTtlSeconds(expiresAtMs ?? serverNow, serverNow), pttl > 0 ? Math.ceil(pttl / 1000) : 0);
+    const revokedAt = new Date(nowMs).toISOString();
+    // Revoked before this run (flag or blacklist entry): the reason already stored is kept.
+    const revokedBefore = record.revoked === true || blacklisted !== null;
+    const priorReason = (record.revoked === true && typeof record.revokedReason === 'string' && record.revokedReason) || blacklisted || reasonText(reason);
+    const reply =
+      client instanceof Cluster
+        ? await this.#revokeInCluster(client, id, user, priorReason, ttl, revokedAt, revokedBefore)
+        : await this.#revokeOnServer(id, user, reasonText(reason), ttl, revokedAt);
+    if (reply[0] === 'not_found') return { outcome: 'not_found', user: '', expiresAtMs: null };
+    if (reply[0] === 'not_a_record') throw new Error(`session:${id} no longer holds a session record (not a JSON object); nothing was written`);
+    const [outcome, storedReason] = reply;
+    return { outcome, user, expiresAtMs, ...(outcome === 'already_revoked' ? { storedReason } : {}) };
   }
 
-  async #write(
-    id: string,
-    user: string,
-    expected: string,
-    next: string,
-    reason: string,
-    ttl: number,
-    onBlacklisted: () => void,
-  ): Promise<'done' | 'changed' | 'not_found'> {
-    const client = this.#client;
-    if (!(client instanceof Cluster)) {
-      return (await runScript(client, REVOKE_SCRIPT, [keys.session(id), keys.revoked(id), keys.userSessions(user)], [expected, next, reason, String(ttl), id])) as 'done' | 'changed' | 'not_found';
-    }
-    if ((await client.set(keys.revoked(id), reason, 'EX', ttl, 'NX')) === 'OK') onBlacklisted();
-    // From here the web app refuses the session; what fails now only leaves its record to complete.
+  async #revokeOnServer(id: string, user: string, reason: string, ttl: number, revokedAt: string): Promise<ScriptReply> {
+    return (await runScript(this.#client, REVOKE_SCRIPT, [keys.session(id), keys.revoked(id), keys.userSessions(user)], [reason, String(ttl), id, revokedAt])) as ScriptReply;
+  }
+
+  async #revokeInCluster(client: Cluster, id: string, user: string, reason: string, ttl: number, revokedAt: string, revokedBefore: boolean): Promise<ScriptReply> {
+    // The blacklist entry first: from then on the web app refuses the session, whatever fails next.
+    const listedAlready = (await client.set(keys.revoked(id), reason, 'EX', ttl, 'NX')) !== 'OK';
+    if (listedAlready) await runScript(client, EXTEND_SCRIPT, [keys.revoked(id)], [String(ttl)]);
     // The driver's error is described, never kept as `cause`: its command arguments may hold a secret.
     const completing = async <T>(step: string, write: () => Promise<T>): Promise<T> => {
       const result = await write().then(
@@ -128,14 +154,13 @@ export class RedisWriter implements SessionWriter {
       if ('error' in result) throw new Error(`revoked:${id} is written (the web app refuses the session), but ${step} failed (${describe(result.error)}): run again to complete it`);
       return result.value;
     };
-    if (next !== '') {
-      const rewritten = await completing(`flagging session:${id} revoked`, () => runScript(client, REWRITE_SCRIPT, [keys.session(id)], [expected, next]));
-      if (rewritten !== 'done') return rewritten as 'changed' | 'not_found';
-    }
+    const flagged = await completing(`flagging session:${id} revoked`, async () => (await runScript(client, FLAG_SCRIPT, [keys.session(id)], [reason, revokedAt])) as ScriptReply);
+    if (flagged[0] === 'not_found' || flagged[0] === 'not_a_record') return flagged;
     await completing(`removing it from user_sessions:${user}`, async () => {
       if ((await client.type(keys.userSessions(user))) === 'set') await client.srem(keys.userSessions(user), id);
     });
-    return 'done';
+    if (revokedBefore || flagged[0] === 'already_revoked') return ['already_revoked', (flagged[0] === 'already_revoked' && flagged[1]) || reason];
+    return flagged;
   }
 }
 

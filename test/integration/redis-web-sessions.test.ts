@@ -178,9 +178,11 @@ describe('web sessions in Redis (real redis-server)', () => {
     const short = webSession('erin', now, { lifetimeMs: 10 * 60_000 });
     const flaggedOnly = webSession('erin', now, { fields: { revoked: true, revokedAt: new Date(now).toISOString(), revokedReason: 'user logout' } });
     const blacklistedOnly = webSession('erin', now);
-    const expired = webSession('erin', now, { lifetimeMs: -60_000 });
+    const expired = webSession('erin', now, { lifetimeMs: -10 * 60_000 });
+    // Expired 30 s ago by its own clock: within the grace, revoked rather than skipped.
+    const justExpired = webSession('erin', now, { lifetimeMs: -30_000 });
     await writeWebSessions(admin, [long, short, flaggedOnly, blacklistedOnly], now);
-    await writeWebSessions(admin, [expired], now, 3600);
+    await writeWebSessions(admin, [expired, justExpired], now, 3600);
     await admin.sadd('user_sessions:erin', flaggedOnly.id);
     await admin.set(`revoked:${blacklistedOnly.id}`, 'fraud check', 'EX', 600);
     const pttlBefore = await admin.pttl(`session:${long.id}`);
@@ -188,7 +190,7 @@ describe('web sessions in Redis (real redis-server)', () => {
     const store = new RedisSessionStore({ client, cursors });
     const revoker = new RedisRevoker({ client, store, ledger, operator: 'local:analyst', connection: 'web@test' });
     const report = await revoker.revokeSessions({
-      ids: [long.id, short.id, flaggedOnly.id, blacklistedOnly.id, expired.id, 'no-such-session'],
+      ids: [long.id, short.id, flaggedOnly.id, blacklistedOnly.id, expired.id, justExpired.id, 'no-such-session'],
       reasonCode: 'security_incident',
       note: 'phished',
       ticket: 'INC-9',
@@ -199,8 +201,11 @@ describe('web sessions in Redis (real redis-server)', () => {
       { id: flaggedOnly.id, user: 'erin', outcome: 'already_revoked' },
       { id: blacklistedOnly.id, user: 'erin', outcome: 'already_revoked' },
       { id: expired.id, user: 'erin', outcome: 'expired' },
+      { id: justExpired.id, user: 'erin', outcome: 'revoked' },
       { id: 'no-such-session', user: '', outcome: 'not_found' },
     ]);
+    // Its blacklist entry still lives the hour the rule gives any entry.
+    expect(await admin.ttl(`revoked:${justExpired.id}`)).toBeGreaterThan(3600 - 60);
 
     expect(await webAppSeesRevoked(admin, long.id)).toBe(true);
     expect(await admin.get(`revoked:${long.id}`)).toBe('security_incident: phished');
@@ -221,6 +226,8 @@ describe('web sessions in Redis (real redis-server)', () => {
     expect(await admin.get(`revoked:${flaggedOnly.id}`)).toBe('user logout');
     expect(JSON.parse((await admin.get(`session:${flaggedOnly.id}`)) as string)).toEqual(flaggedOnly);
     expect(await admin.get(`revoked:${blacklistedOnly.id}`)).toBe('fraud check');
+    // Its 10-minute entry would have let the session back in before it expires: lengthened, value kept.
+    expect(await admin.ttl(`revoked:${blacklistedOnly.id}`)).toBeGreaterThan(24 * 3600 - 60);
     expect(JSON.parse((await admin.get(`session:${blacklistedOnly.id}`)) as string)).toMatchObject({ revoked: true, revokedReason: 'fraud check' });
     // Expired: nothing written.
     expect(await admin.exists(`revoked:${expired.id}`)).toBe(0);
@@ -235,8 +242,8 @@ describe('web sessions in Redis (real redis-server)', () => {
       if (entry.kind === 'attempt') attempts.push(entry.sessionId);
       else outcomes.push(entry.outcome ?? '');
     }
-    expect(attempts).toHaveLength(7);
-    expect(outcomes.sort()).toEqual(['already_revoked', 'already_revoked', 'already_revoked', 'expired', 'not_found', 'revoked', 'revoked']);
+    expect(attempts).toHaveLength(8);
+    expect(outcomes.sort()).toEqual(['already_revoked', 'already_revoked', 'already_revoked', 'expired', 'not_found', 'revoked', 'revoked', 'revoked']);
     expect((await ledger.verify()).ok).toBe(true);
   });
 
@@ -262,7 +269,7 @@ describe('web sessions in Redis (real redis-server)', () => {
     expect(await admin.get('user_sessions:ivy')).toBe('not a set');
   });
 
-  it('keeps the web app\'s own update made between our read and our write (compare-and-set, re-read on change)', async () => {
+  it('keeps the web app\'s own update made between our read and our write (the record is rewritten inside the script)', async () => {
     const now = Date.now();
     const session = webSession('frank', now);
     await writeWebSessions(admin, [session], now);
