@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
+import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { GENESIS, hashOfLine, LedgerEntrySchema, sealEntry, type LedgerEntry, type LedgerRecord } from './ledger-entry';
 import { withFileLock } from './file-lock';
-import { writeFileAtomic } from '../atomic-file';
+import { completeLength, cutTornTail, lastCompleteLine, warnOfCut, writeAll, writeFileAtomic, type TornTailReport } from '../atomic-file';
+
+export type { TornTailReport } from '../atomic-file';
 
 export interface VerifyReport {
   ok: boolean;
@@ -20,19 +21,34 @@ interface Head {
   hash: string;
 }
 
+export interface LedgerOptions {
+  /**
+   * Told when an append found a torn last line (a crash cut an earlier append short), cut it off
+   * and kept its bytes in `<ledger>.torn-<time>`. Without it, a process warning says so (stderr).
+   */
+  onRecover?: (report: TornTailReport) => void;
+}
+
 /**
  * The append-only, hash-chained revocation ledger: one JSON object per line, each carrying the
  * previous entry's hash. A `.head` file beside it checkpoints the last entry, so dropping entries
  * from the end is noticed too. Appends are group-committed: every `append` resolves only after
  * the lines are fsynced, but concurrent appends share one write and one fsync.
+ *
+ * Several processes (the app, command lines) may append to one ledger: every append, and the
+ * snapshot `verify` reads, happens under `<ledger>.lock`. A crash mid-append leaves a torn last
+ * line that was never acknowledged; the next append cuts it off (keeping the bytes beside the
+ * ledger, see `LedgerOptions.onRecover`) instead of refusing to continue or gluing onto it.
  */
 export class Ledger {
   readonly path: string;
+  readonly #onRecover: (report: TornTailReport) => void;
   #queue: { records: LedgerRecord[]; resolve: (e: LedgerEntry[]) => void; reject: (e: unknown) => void }[] = [];
   #flushing: Promise<void> | null = null;
 
-  constructor(path: string) {
+  constructor(path: string, options: LedgerOptions = {}) {
     this.path = path;
+    this.#onRecover = options.onRecover ?? warnOfCut;
   }
 
   /** Appends records durably (fsync) and resolves with the sealed entries, in order. */
@@ -64,47 +80,50 @@ export class Ledger {
   async #write(records: LedgerRecord[]): Promise<LedgerEntry[]> {
     await mkdir(dirname(this.path), { recursive: true });
     return withFileLock(`${this.path}.lock`, async () => {
-      let { seq, hash } = await this.#tail();
-      // Never chain onto a ledger that lost entries: the next head would hide the loss.
-      const head = await this.#readHead();
-      if (head === null && seq > 0) throw new Error(`${this.path}.head is missing; run \`ledger verify\` before revoking again`);
-      if (head && (head.seq > seq || (head.seq === seq && head.hash !== hash))) {
-        throw new Error(`${this.path} does not match its head checkpoint (entries dropped or altered); run \`ledger verify\` before revoking again`);
-      }
-      const sealed = records.map((record) => {
-        seq += 1;
-        const entry = sealEntry(record, seq, hash);
-        hash = entry.hash;
-        return entry;
-      });
-      const file = await open(this.path, 'a', 0o600);
+      const file = await open(this.path, 'a+', 0o600);
       try {
-        await file.write(sealed.map((e) => `${JSON.stringify(e)}\n`).join(''));
+        const size = (await file.stat()).size;
+        const complete = await completeLength(file, size);
+        let { seq, hash } = await this.#checkedTail(file, complete);
+        // Only now, with the complete lines matching the head, is a torn line a crash's leftover.
+        if (complete < size) this.#report(await cutTornTail(file, this.path, complete, size));
+        const sealed = records.map((record) => {
+          seq += 1;
+          const entry = sealEntry(record, seq, hash);
+          hash = entry.hash;
+          return entry;
+        });
+        await writeAll(file, sealed.map((e) => `${JSON.stringify(e)}\n`).join(''));
         await file.sync();
+        await this.#writeHead({ seq, hash });
+        return sealed;
       } finally {
         await file.close();
       }
-      await this.#writeHead({ seq, hash });
-      return sealed;
     });
   }
 
-  /** The last entry's seq and hash, read from the end of the file (the file is the truth). */
-  async #tail(): Promise<Head> {
-    const size = await stat(this.path).then((s) => s.size, () => 0);
-    if (size === 0) return { seq: 0, hash: GENESIS };
-    const length = Math.min(size, 256 * 1024);
-    const file = await open(this.path, 'r');
+  /**
+   * The last complete entry's seq and hash (the file is the truth), refused if it does not match
+   * the head checkpoint: never chain onto a ledger that lost entries, the next head would hide it.
+   * The head may lag one append behind (a crash between the append and the head write).
+   */
+  async #checkedTail(file: FileHandle, complete: number): Promise<Head> {
+    const last = await lastCompleteLine(file, complete);
+    const tail = last === null ? { seq: 0, hash: GENESIS } : LedgerEntrySchema.parse(JSON.parse(last));
+    const head = await this.#readHead();
+    if (head === null && tail.seq > 0) throw new Error(`${this.path}.head is missing; run \`ledger verify\` before revoking again`);
+    if (head && (head.seq > tail.seq || (head.seq === tail.seq && head.hash !== tail.hash))) {
+      throw new Error(`${this.path} does not match its head checkpoint (entries dropped or altered); run \`ledger verify\` before revoking again`);
+    }
+    return { seq: tail.seq, hash: tail.hash };
+  }
+
+  #report(report: TornTailReport): void {
     try {
-      const buffer = Buffer.alloc(length);
-      await file.read(buffer, 0, length, size - length);
-      const text = buffer.toString('utf8');
-      if (!text.endsWith('\n')) throw new Error(`${this.path} ends in a partial line; run \`ledger verify\` before revoking again`);
-      const last = text.trimEnd().split('\n').at(-1) ?? '';
-      const parsed = LedgerEntrySchema.parse(JSON.parse(last));
-      return { seq: parsed.seq, hash: parsed.hash };
-    } finally {
-      await file.close();
+      this.#onRecover(report);
+    } catch {
+      // The cut is done and its bytes are kept; a failing reporter must not fail the append.
     }
   }
 
@@ -115,32 +134,27 @@ export class Ledger {
   /**
    * Checks every link, streaming (memory stays flat however long the ledger), and that the
    * `.head` checkpoint is in the chain, so altered, removed, reordered or dropped entries show.
+   * It checks a snapshot taken under the lock (the head and the length), so an append in flight
+   * is never mistaken for damage; appends made meanwhile land after that length.
    */
   async verify(): Promise<VerifyReport> {
-    const head = await this.#readHead();
-    const exists = await stat(this.path).then(() => true, () => false);
-    if (!exists) {
+    const { head, size } = await this.#snapshot();
+    if (size === null) {
       return head ? { ok: false, verifiedEntries: 0, brokenAt: 1, reason: `the ledger file is missing but its head says ${head.seq} entries` } : { ok: true, verifiedEntries: 0 };
+    }
+    if (head === null && size > 0) {
+      return { ok: false, verifiedEntries: 0, brokenAt: 1, reason: 'the head checkpoint file is missing (it may have been removed to hide dropped entries)' };
     }
     let prev = GENESIS;
     let count = 0;
     let headSeen = head === null;
-    let firstLine = true;
-    const lines = createInterface({ input: createReadStream(this.path, 'utf8'), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (firstLine && head === null) {
-        lines.close();
-        return { ok: false, verifiedEntries: 0, brokenAt: 1, reason: 'the head checkpoint file is missing (it may have been removed to hide dropped entries)' };
-      }
-      firstLine = false;
+    for await (const { text, end } of ledgerLines(this.path, 0, size)) {
       const at = count + 1;
-      const broken = (reason: string): VerifyReport => {
-        lines.close();
-        return { ok: false, verifiedEntries: count, brokenAt: at, reason };
-      };
+      const broken = (reason: string): VerifyReport => ({ ok: false, verifiedEntries: count, brokenAt: at, reason });
+      if (end === null) return broken(this.#tornReason(text, head, count));
       let parsed: Record<string, unknown>;
       try {
-        parsed = JSON.parse(line) as Record<string, unknown>;
+        parsed = JSON.parse(text) as Record<string, unknown>;
       } catch {
         return broken('not a JSON line');
       }
@@ -162,12 +176,38 @@ export class Ledger {
     return { ok: true, verifiedEntries: count };
   }
 
-  /** Every entry, in order; for listing and export. */
+  /**
+   * A last line without its newline is what a crash mid-append leaves (never acknowledged), unless
+   * the head says a whole entry was there: then the end was cut off.
+   */
+  #tornReason(text: string, head: Head | null, complete: number): string {
+    const bytes = Buffer.byteLength(text);
+    if (head && head.seq > complete) return `the head file says ${head.seq} entries, the ledger has ${complete} and a torn line of ${bytes} bytes (entries dropped or cut from the end)`;
+    return `a torn last line (${bytes} bytes without a newline): an append cut short by a crash, never acknowledged; the next append cuts it off and keeps it in ${basename(this.path)}.torn-<time>`;
+  }
+
+  /**
+   * The head and the ledger's length, read together under the lock. Where the lock cannot be
+   * taken because the folder is missing or read-only (an auditor's copy), no one appends there,
+   * so they are read without it.
+   */
+  async #snapshot(): Promise<{ head: Head | null; size: number | null }> {
+    const read = async () => ({ head: await this.#readHead(), size: await stat(this.path).then((s) => s.size, () => null) });
+    try {
+      return await withFileLock(`${this.path}.lock`, read);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return read();
+      throw error;
+    }
+  }
+
+  /** Every entry, in order; for listing and export. A last line still being written (or torn) is not one yet. */
   async *entries(): AsyncGenerator<LedgerEntry> {
     const exists = await stat(this.path).then(() => true, () => false);
     if (!exists) return;
-    for await (const { text } of ledgerLines(this.path)) {
-      if (text.trim()) yield LedgerEntrySchema.parse(JSON.parse(text));
+    for await (const { text, end } of ledgerLines(this.path)) {
+      if (end !== null && text.trim()) yield LedgerEntrySchema.parse(JSON.parse(text));
     }
   }
 
@@ -187,12 +227,15 @@ export class Ledger {
  * The lines of a ledger file from byte `start`, each with the byte offset just past its newline
  * (so a reader can come back for what is appended later). A last line without its newline (an
  * append in progress, or a torn write) comes with `end: null`. Lines are cut on bytes and decoded
- * whole, so offsets stay exact with any UTF-8 text.
+ * whole, so offsets stay exact with any UTF-8 text. `stop` (a byte length) ends the reading
+ * there, for a reader that took a snapshot of the length.
  */
-export async function* ledgerLines(path: string, start = 0): AsyncGenerator<{ text: string; end: number | null }> {
+export async function* ledgerLines(path: string, start = 0, stop = Infinity): AsyncGenerator<{ text: string; end: number | null }> {
+  if (stop <= start) return;
   let pending: Buffer = Buffer.alloc(0);
   let offset = start;
-  for await (const chunk of createReadStream(path, { start }) as AsyncIterable<Buffer>) {
+  const range = stop === Infinity ? { start } : { start, end: stop - 1 };
+  for await (const chunk of createReadStream(path, range) as AsyncIterable<Buffer>) {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     let from = 0;
     for (let newline = pending.indexOf(10); newline !== -1; newline = pending.indexOf(10, from)) {

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { withFileLock } from '../ledger/file-lock';
-import { writeFileAtomic } from '../atomic-file';
+import { completeLength, cutTornTail, warnOfCut, writeAll, writeFileAtomic, type TornTailReport } from '../atomic-file';
+
+export type { TornTailReport } from '../atomic-file';
 
 /**
  * The outbox file for one Redis target: pending writes for one server are never flushed into
@@ -31,91 +34,184 @@ export interface PendingBlacklistWrite {
   expiresAtMs: number;
 }
 
-type Line = ({ op: 'add' } & PendingBlacklistWrite) | { op: 'done'; id: string };
+/** A pending write and when it was first queued; `null` for one recorded before times were kept. */
+export interface QueuedBlacklistWrite extends PendingBlacklistWrite {
+  queuedAtMs: number | null;
+}
+
+/** What is pending now, for "3 pending (oldest 12 min)". */
+export interface OutboxStatus {
+  pending: QueuedBlacklistWrite[];
+  /** The earliest known `queuedAtMs`, or null when nothing (with a known time) is pending. */
+  oldestQueuedAtMs: number | null;
+}
+
+export interface DurableOutboxOptions {
+  /** Stamps `queuedAtMs` on new entries. */
+  clock?: () => number;
+  /** Told when an append cut off a torn last line (see `cutTornTail`); without it, a process warning. */
+  onRecover?: (report: TornTailReport) => void;
+}
+
+const LineSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('add'), id: z.string(), reason: z.string(), expiresAtMs: z.number(), queuedAtMs: z.number().optional() }),
+  z.object({ op: z.literal('done'), id: z.string() }),
+]);
+type Line = z.infer<typeof LineSchema>;
 
 /**
  * Blacklist writes that Redis has not acknowledged yet, kept in a JSON-lines file (fsynced) so
  * that none is lost when Redis is down or the app restarts. Emptied once everything has landed.
+ *
+ * The file is the truth and may be shared: the app and a command line can both queue writes
+ * for one Redis, so `load()` reads it again each time (every retry round) and sees what others
+ * added or finished. Appends happen under `<file>.lock`, whole (short writes are retried), and
+ * only after a torn last line left by a crash is cut off, so a new entry is never glued onto it.
+ * Only newline-terminated lines count: a line without one was never confirmed to its writer.
  */
 export class DurableOutbox {
   readonly #path: string;
-  readonly #pending = new Map<string, PendingBlacklistWrite>();
-  #writes: Promise<void> = Promise.resolve();
-  #loaded = false;
+  readonly #clock: () => number;
+  readonly #onRecover: (report: TornTailReport) => void;
+  #pending = new Map<string, QueuedBlacklistWrite>();
+  #writes: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string) {
+  constructor(path: string, options: DurableOutboxOptions = {}) {
     this.#path = path;
+    this.#clock = options.clock ?? Date.now;
+    this.#onRecover = options.onRecover ?? warnOfCut;
   }
 
-  async load(): Promise<void> {
-    if (this.#loaded) return;
-    const text = await readFile(this.#path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return '';
-      throw error;
+  /** Reads the file again; after it, `pending()` holds what every process has left pending. */
+  load(): Promise<void> {
+    return this.#serial(async () => {
+      this.#pending = await this.#readState();
     });
-    for (const raw of text.split('\n')) {
-      if (!raw.trim()) continue;
-      let line: Line;
-      try {
-        line = JSON.parse(raw) as Line;
-      } catch {
-        continue; // a torn last line from a crash: that write was never confirmed as pending
-      }
-      if (line.op === 'add') this.#pending.set(line.id, { id: line.id, reason: line.reason, expiresAtMs: line.expiresAtMs });
-      else this.#pending.delete(line.id);
-    }
-    this.#loaded = true;
   }
 
+  /** What was pending at the last `load()`, plus this process's own adds and dones since. */
   pending(): PendingBlacklistWrite[] {
-    return [...this.#pending.values()];
+    return [...this.#pending.values()].map(({ id, reason, expiresAtMs }) => ({ id, reason, expiresAtMs }));
+  }
+
+  /** Like `pending()`, with when each write was first queued. */
+  queued(): QueuedBlacklistWrite[] {
+    return [...this.#pending.values()].map((write) => ({ ...write }));
+  }
+
+  /** Reads the file again and says what is pending and since when. */
+  async status(): Promise<OutboxStatus> {
+    await this.load();
+    const pending = this.queued();
+    const times = pending.map((p) => p.queuedAtMs).filter((t): t is number => t !== null);
+    return { pending, oldestQueuedAtMs: times.length > 0 ? Math.min(...times) : null };
   }
 
   /** Resolves once the write is durably recorded as pending. */
   add(write: PendingBlacklistWrite): Promise<void> {
-    this.#pending.set(write.id, write);
-    return this.#append({ op: 'add', ...write });
+    const line: Line = { op: 'add', id: write.id, reason: write.reason, expiresAtMs: write.expiresAtMs, queuedAtMs: this.#clock() };
+    return this.#serial(async () => {
+      await this.#append(line, false);
+      fold(this.#pending, line);
+    });
   }
 
   done(id: string): Promise<void> {
-    if (!this.#pending.delete(id)) return this.#writes;
-    return this.#append({ op: 'done', id });
+    return this.#serial(async () => {
+      if (!this.#pending.has(id)) return;
+      const line: Line = { op: 'done', id };
+      await this.#append(line, this.#pending.size === 1);
+      fold(this.#pending, line);
+    });
   }
 
-  #append(line: Line): Promise<void> {
-    const write = this.#writes.then(async () => {
-      await mkdir(dirname(this.#path), { recursive: true });
-      // Another process may share this outbox (the app and a command line): appends and the
-      // compaction that drops finished entries happen under one lock, and compaction keeps
-      // whatever any process still has pending.
-      await withFileLock(`${this.#path}.lock`, async () => {
-        const file = await open(this.#path, 'a', 0o600);
-        try {
-          await file.write(`${JSON.stringify(line)}\n`);
-          await file.sync();
-        } finally {
-          await file.close();
-        }
-        if (line.op === 'done' && this.#pending.size === 0) await this.#compact();
-      });
+  /** Runs file work one at a time in this process, in call order; one failure does not stop the rest. */
+  #serial(task: () => Promise<void>): Promise<void> {
+    const run = this.#writes.then(task);
+    this.#writes = run.catch(() => undefined);
+    return run;
+  }
+
+  #append(line: Line, compact: boolean): Promise<void> {
+    return this.#locked(async () => {
+      const file = await open(this.#path, 'a+', 0o600);
+      try {
+        const size = (await file.stat()).size;
+        const complete = await completeLength(file, size);
+        if (complete < size) this.#report(await cutTornTail(file, this.#path, complete, size));
+        await writeAll(file, `${JSON.stringify(line)}\n`);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      // Compaction keeps whatever any process still has pending.
+      if (compact) await this.#compact();
     });
-    this.#writes = write.catch(() => undefined);
-    return write;
+  }
+
+  /** Another process may share this outbox (the app and a command line): file work happens under one lock. */
+  async #locked(work: () => Promise<void>): Promise<void> {
+    await mkdir(dirname(this.#path), { recursive: true });
+    await withFileLock(`${this.#path}.lock`, work);
+  }
+
+  #report(report: TornTailReport): void {
+    try {
+      this.#onRecover(report);
+    } catch {
+      // The cut is done and its bytes are kept; a failing reporter must not fail the write.
+    }
+  }
+
+  async #readState(): Promise<Map<string, QueuedBlacklistWrite>> {
+    const text = await readFile(this.#path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    const state = new Map<string, QueuedBlacklistWrite>();
+    // The part after the last newline is a line in flight or torn: not confirmed (see the class).
+    for (const raw of text.split('\n').slice(0, -1)) {
+      const line = parseLine(raw);
+      if (line) fold(state, line);
+    }
+    return state;
   }
 
   /** Rewrites the file with only the entries still pending (by anyone), atomically. */
   async #compact(): Promise<void> {
-    const remaining = new Map<string, PendingBlacklistWrite>();
-    for (const raw of (await readFile(this.#path, 'utf8')).split('\n')) {
-      if (!raw.trim()) continue;
-      try {
-        const line = JSON.parse(raw) as Line;
-        if (line.op === 'add') remaining.set(line.id, { id: line.id, reason: line.reason, expiresAtMs: line.expiresAtMs });
-        else remaining.delete(line.id);
-      } catch {
-        // torn line: not a confirmed pending write
-      }
-    }
-    await writeFileAtomic(this.#path, [...remaining.values()].map((w) => `${JSON.stringify({ op: 'add', ...w })}\n`).join(''), `${this.#path}.tmp`);
+    const lines = [...(await this.#readState()).values()].map(({ queuedAtMs, ...write }) =>
+      JSON.stringify({ op: 'add', ...write, ...(queuedAtMs === null ? {} : { queuedAtMs }) }),
+    );
+    await writeFileAtomic(this.#path, lines.map((l) => `${l}\n`).join(''), `${this.#path}.tmp`);
+  }
+}
+
+/** Applies one line: a write queued again keeps its first time, as it has waited since then. */
+function fold(state: Map<string, QueuedBlacklistWrite>, line: Line): void {
+  if (line.op === 'done') {
+    state.delete(line.id);
+    return;
+  }
+  const earlier = state.get(line.id);
+  const queuedAtMs = earlier ? earlier.queuedAtMs : (line.queuedAtMs ?? null);
+  state.set(line.id, { id: line.id, reason: line.reason, expiresAtMs: line.expiresAtMs, queuedAtMs });
+}
+
+/**
+ * One line of the file. Versions before the torn-line cut glued the next entry onto a torn
+ * line, so a line that does not parse is read again from its last `{"op":`: that entry was
+ * confirmed to its writer and must not be lost.
+ */
+function parseLine(raw: string): Line | null {
+  const glued = raw.lastIndexOf('{"op":');
+  return parseJson(raw) ?? (glued > 0 ? parseJson(raw.slice(glued)) : null);
+}
+
+function parseJson(raw: string): Line | null {
+  try {
+    const line = LineSchema.safeParse(JSON.parse(raw));
+    return line.success ? line.data : null;
+  } catch {
+    return null;
   }
 }

@@ -1,7 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../../src-main/ledger/ledger';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Ledger, type TornTailReport } from '../../src-main/ledger/ledger';
 import type { LedgerRecord } from '../../src-main/ledger/ledger-entry';
 import { tempDir } from '../fixtures/temp-dir';
 
@@ -140,10 +140,90 @@ describe('the hash-chained ledger', () => {
     expect(await ledger.verify()).toMatchObject({ ok: false, brokenAt: 2 });
   });
 
-  it('refuses to append after a torn last line instead of chaining onto garbage', async () => {
+  it('cuts a torn last line (a crash mid-append) before the next append, keeps it beside the ledger and reports it', async () => {
+    const reports: TornTailReport[] = [];
+    ledger = new Ledger(ledger.path, { onRecover: (report) => reports.push(report) });
     await ledger.append([record(1)]);
+    const sizeBefore = (await readFile(ledger.path)).length;
     await writeFile(ledger.path, '{"seq":2,"tor', { flag: 'a' });
-    await expect(ledger.append([record(2)])).rejects.toThrow(/partial line/);
+    expect(await ledger.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: expect.stringContaining('torn') });
+    const [second] = await ledger.append([record(2)]);
+    expect(second?.seq).toBe(2);
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 2 });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ path: ledger.path, offset: sizeBefore, bytes: 13 });
+    expect(await readFile(reports[0]?.keptIn as string, 'utf8')).toBe('{"seq":2,"tor');
+    expect((await readdir(dir.path)).filter((f) => f.includes('.torn-'))).toHaveLength(1);
+  });
+
+  it('cuts a whole entry that lost only its newline: it was never acknowledged', async () => {
+    await ledger.append([record(1)]);
+    const quiet = new Ledger(ledger.path, { onRecover: () => undefined });
+    const [line] = await lines();
+    await writeFile(ledger.path, `${line}\n${(line as string).replace('"seq":1', '"seq":2')}`);
+    await quiet.append([record(2)]);
+    expect(await quiet.verify()).toEqual({ ok: true, verifiedEntries: 2 });
+  });
+
+  it('does not cut a torn line where the head says a whole entry was there (dropped, not a crash)', async () => {
+    await ledger.append([record(1), record(2), record(3)]);
+    const before = await readFile(ledger.path, 'utf8');
+    await truncate(ledger.path, before.length - 40);
+    const quiet = new Ledger(ledger.path, { onRecover: () => undefined });
+    await expect(quiet.append([record(4)])).rejects.toThrow(/head checkpoint/);
+    expect(await readFile(ledger.path, 'utf8')).toBe(before.slice(0, -40));
+    expect((await readdir(dir.path)).filter((f) => f.includes('.torn-'))).toEqual([]);
+  });
+
+  it('lists the complete entries while the last line is still being written', async () => {
+    await ledger.append([record(1), record(2)]);
+    await writeFile(ledger.path, '{"seq":3,"tor', { flag: 'a' });
+    const seqs = [];
+    for await (const e of ledger.entries()) seqs.push(e.seq);
+    expect(seqs).toEqual([1, 2]);
+  });
+
+  it('writes every byte when the file system takes only part of a write', async () => {
+    const handle = await open(join(dir.path, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(handle) as { write: (...args: unknown[]) => Promise<{ bytesWritten: number }> };
+    await handle.close();
+    const original = prototype.write;
+    let shortWrites = 0;
+    const spy = vi.spyOn(prototype, 'write').mockImplementation(function short(this: unknown, data: unknown, ...rest: unknown[]) {
+      // At most 7 bytes per call, as a full disk, a signal or a network file system may do.
+      const buffer = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
+      const offset = typeof data === 'string' ? 0 : ((rest[0] as number | undefined) ?? 0);
+      const length = typeof data === 'string' ? buffer.length : ((rest[1] as number | undefined) ?? buffer.length - offset);
+      const position = typeof data === 'string' ? null : (rest[2] ?? null);
+      if (length > 7) shortWrites += 1;
+      return original.call(this, buffer, offset, Math.min(length, 7), position);
+    });
+    try {
+      await ledger.append([record(1), record(2)]);
+      await ledger.append([record(3)]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(shortWrites).toBeGreaterThan(0);
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 3 });
+  });
+
+  it('never reports BROKEN from verify while another writer appends', async () => {
+    const writer = new Ledger(ledger.path);
+    let writing = true;
+    const appends = (async () => {
+      for (let i = 0; i < 60; i += 1) {
+        // Big batches make each append a long write, so an unlocked reader would catch one half done.
+        await writer.append(Array.from({ length: 40 }, (_, j) => ({ ...record(i * 40 + j), note: 'x'.repeat(2000) })));
+      }
+      writing = false;
+    })();
+    const reports = [];
+    while (writing) reports.push(await ledger.verify());
+    await appends;
+    expect(reports.length).toBeGreaterThan(0);
+    expect(reports.filter((r) => !r.ok)).toEqual([]);
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 2400 });
   });
 
   it('keeps the file private to the user', async () => {
