@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { BlacklistState } from '../../src-shared/revocation';
 import { DurableOutbox, type PendingBlacklistWrite } from './outbox';
 
@@ -23,11 +23,60 @@ export function blacklistRedisClient(url: string, auth: { username?: string | un
     maxRetriesPerRequest: 0,
     commandTimeout: 1500,
     connectTimeout: 1500,
+    // A least-privilege blacklist user may SET revoked:* and nothing else, so no INFO-based check.
+    enableReadyCheck: false,
     retryStrategy: (attempt) => Math.min(attempt * 250, 5000),
   });
-  // Connection errors are expected while Redis is down: writes go to the outbox meanwhile.
+  // Connection errors are expected while Redis is down: writes go to the outbox meanwhile (the
+  // mirror keeps the last one, to tell a refusal from an outage).
   client.on('error', () => undefined);
   return client;
+}
+
+/** TLS verification failures: the server is not who it should be, which no retry will change. */
+const TLS_REFUSALS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * What the blacklist Redis said when it refused us for good (authentication, permission, an
+ * untrusted certificate), or null for trouble that may pass (down, timed out, failing over).
+ * A refusal is a failure to report now, not a write to keep pending forever.
+ */
+export function blacklistRefusal(error: unknown): string | null {
+  if (!(error instanceof Error)) return null;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  // The message only: an ioredis reply error keeps the command it answered (AUTH and its password).
+  if (/^(NOAUTH|WRONGPASS|NOPERM)\b/.test(error.message)) return error.message.split('\n')[0] ?? error.message;
+  if (TLS_REFUSALS.has(code)) return `TLS: ${error.message.split('\n')[0] ?? code}`;
+  return null;
+}
+
+/** The blacklist Redis refused the write for a reason no retry will fix (see blacklistRefusal). */
+export class BlacklistRefusedError extends Error {
+  override name = 'BlacklistRefusedError';
+}
+
+export interface FlushReport {
+  written: number;
+  pending: number;
+  /** Why the round stopped early (Redis away, or refusing us). */
+  error?: string;
+}
+
+/** Outage wording for the operator: the command's error, or the connection's when it says more. */
+function describeOutage(error: unknown, connectionError: Error | undefined): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (connectionError && /writeable|Connection is closed/.test(message)) return connectionError.message.split('\n')[0] ?? message;
+  return message.split('\n')[0] ?? message;
 }
 
 export interface BlacklistMirrorOptions {
@@ -48,45 +97,89 @@ export class BlacklistMirror {
   readonly #clock: () => number;
   readonly #retryIntervalMs: number;
   #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<{ written: number; pending: number }> | undefined;
+  #flushing: Promise<FlushReport> | undefined;
+  /** The connection's last error event: a refused AUTH or TLS handshake shows up only there. */
+  #connectionError: Error | undefined;
+  #lastError: string | undefined;
 
   constructor(options: BlacklistMirrorOptions) {
     this.#redis = options.redis;
     this.#outbox = options.outbox;
     this.#clock = options.clock ?? Date.now;
     this.#retryIntervalMs = options.retryIntervalMs ?? 5000;
+    // Not cleared on 'ready': ioredis reports ready even after a refused AUTH (the next command
+    // then fails with "Stream isn't writeable"); a write that lands clears it.
+    this.#redis.on('error', (error: Error) => (this.#connectionError = error));
   }
 
-  /** Writes the entry now, or records it durably as pending; never throws for Redis trouble. */
+  /**
+   * Writes the entry now, or records it durably as pending when Redis is away. Throws
+   * BlacklistRefusedError when Redis refused us for good (credentials, permissions, TLS): that
+   * is a failure the operator must see now, not a write to retry forever.
+   */
   async write(entry: PendingBlacklistWrite): Promise<BlacklistState> {
     try {
       await this.#set(entry);
       return 'written';
-    } catch {
+    } catch (error) {
+      const refused = this.#refusal(error);
+      if (refused) throw new BlacklistRefusedError(`the blacklist Redis refused the write (${refused}): the session is not blacklisted; fix the blacklist credentials and run again`);
       await this.#outbox.add(entry);
       return 'pending';
     }
   }
 
-  /** Retries every pending write once; returns how many landed and how many remain. */
-  flush(): Promise<{ written: number; pending: number }> {
+  /** Retries every pending write once, reading the outbox again (another process may have added to it). */
+  flush(): Promise<FlushReport> {
     this.#flushing ??= (async () => {
       await this.#outbox.load();
       let written = 0;
+      this.#lastError = undefined;
       for (const entry of this.#outbox.pending()) {
         try {
           await this.#set(entry);
           await this.#outbox.done(entry.id);
           written += 1;
-        } catch {
-          break; // Redis is still down: try again on the next round
+        } catch (error) {
+          // Redis is still down, or refuses us: try again on the next round, and say why.
+          this.#lastError = this.#refusal(error) ?? describeOutage(error, this.#connectionError);
+          break;
         }
       }
-      return { written, pending: this.#outbox.pending().length };
+      return { written, pending: this.#outbox.pending().length, ...(this.#lastError ? { error: this.#lastError } : {}) };
     })().finally(() => {
       this.#flushing = undefined;
     });
     return this.#flushing;
+  }
+
+  /** Why the last retry round stopped, if it did. */
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  #refusal(error: unknown): string | null {
+    // With no offline queue, a command on a connection that AUTH or TLS refused fails only with
+    // "Stream isn't writeable": the reason is the connection's last error. A reply from the
+    // server (OOM, READONLY during a failover) speaks for itself.
+    if (error instanceof ReplyError) return blacklistRefusal(error);
+    return blacklistRefusal(error) ?? blacklistRefusal(this.#connectionError);
+  }
+
+  /** Waits (briefly) for a connection still being set up, so the first write is not sent to the outbox for nothing. */
+  async #ready(): Promise<void> {
+    const redis = this.#redis;
+    if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') return;
+    if (redis.status === 'wait') void redis.connect().catch(() => undefined);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        redis.off('ready', done).off('error', done).off('end', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 2000);
+      redis.once('ready', done).once('error', done).once('end', done);
+    });
   }
 
   pendingCount(): number {
@@ -109,9 +202,11 @@ export class BlacklistMirror {
   }
 
   async #set(entry: PendingBlacklistWrite): Promise<void> {
+    await this.#ready();
     // Relative EX seconds, never an absolute PXAT from our clock: a skewed client clock would
     // otherwise write a key that is already expired.
     const ttl = blacklistTtlSeconds(entry.expiresAtMs, this.#clock());
     await this.#redis.set(`revoked:${entry.id}`, entry.reason, 'EX', ttl);
+    this.#connectionError = undefined;
   }
 }

@@ -5,7 +5,7 @@ import { Ledger } from '../../src-main/ledger/ledger';
 import { BlacklistMirror, blacklistRedisClient, blacklistTtlSeconds } from '../../src-main/revocation/blacklist';
 import { DurableOutbox } from '../../src-main/revocation/outbox';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
-import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
+import { makeTlsFiles, startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -76,6 +76,57 @@ describe('blacklist mirror: revoked:<id> in Redis beside the DynamoDB revocation
     expect(report.results.map((r) => [r.outcome, r.blacklist])).toEqual(Array(5).fill(['revoked', 'pending']));
     expect(mirror.pendingCount()).toBe(5);
     client.disconnect();
+  });
+
+  describe('a blacklist Redis that refuses us is a failure, not "pending"', () => {
+    let guarded: RunningRedis;
+    let tlsServer: RunningRedis;
+    afterAll(async () => {
+      await guarded?.stop();
+      await tlsServer?.stop();
+    });
+
+    it('reports a wrong password, a missing password, a missing permission and an untrusted certificate as failed at once, keeping nothing pending', async () => {
+      guarded = await startRedisServer({ password: 'right-password', extraArgs: ['--user', 'reader', 'on', '>reader-pass', '~*', '+@read'] });
+      const tls = await makeTlsFiles(dir.path);
+      tlsServer = await startRedisServer({ tls });
+      const port = (url: string) => new URL(url).port;
+      const cases: { label: string; url: string; auth?: { username?: string; password?: string }; says: RegExp }[] = [
+        { label: 'wrong password', url: guarded.url, auth: { password: 'wrong' }, says: /WRONGPASS/ },
+        { label: 'no password', url: guarded.url, says: /NOAUTH/ },
+        { label: 'no permission', url: guarded.url, auth: { username: 'reader', password: 'reader-pass' }, says: /NOPERM/ },
+        // The server's certificate is signed by a CA this client does not trust.
+        { label: 'untrusted certificate', url: `rediss://127.0.0.1:${port(tlsServer.url)}`, says: /TLS: .*certificate/i },
+      ];
+      for (const c of cases) {
+        const session = sentinelItem({ seconds: now() - 30 });
+        await table.put([session]);
+        const redis = blacklistRedisClient(c.url, c.auth ?? {});
+        const outbox = new DurableOutbox(join(dir.path, `outbox-${c.label.replace(/ /g, '-')}.jsonl`));
+        const mirror = new BlacklistMirror({ redis, outbox });
+        try {
+          const report = await table.revoker(dir.path, { blacklist: mirror }).revokeSessions({ ids: [session.id], reasonCode: 'security_incident' });
+          expect(report.results[0], c.label).toMatchObject({ outcome: 'revoked', blacklist: 'failed', error: expect.stringMatching(c.says) });
+          expect(report.results[0]?.error, c.label).toMatch(/not blacklisted/);
+          expect(mirror.pendingCount(), c.label).toBe(0);
+          // The password never appears in what the operator is shown.
+          expect(report.results[0]?.error).not.toMatch(/wrong|reader-pass|right-password/);
+        } finally {
+          redis.disconnect();
+        }
+      }
+    });
+
+    it('sends the first write of a fresh client to Redis, not to the outbox, while the client is still connecting', async () => {
+      const redis = blacklistRedisClient(inject('redisUrl'));
+      const mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(join(dir.path, 'outbox-fresh.jsonl')) });
+      try {
+        expect(await mirror.write({ id: 'feedfacefeedface', reason: 'offboarding', expiresAtMs: Date.now() + 3600_000 })).toBe('written');
+        expect(mirror.pendingCount()).toBe(0);
+      } finally {
+        redis.disconnect();
+      }
+    });
   });
 
   describe('with Redis stopped in the middle of a bulk revoke', () => {
