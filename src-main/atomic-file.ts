@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 
 /**
  * Replaces `path` with `text` so that a crash leaves either the old file or the new one: a
- * temporary file beside it (owner-only), fsynced, then renamed over it, and the folder fsynced
- * so the rename itself survives a power cut. A failed write removes the temporary file.
+ * temporary file beside it (owner-only), fsynced, then renamed over it. A failed write removes
+ * the temporary file.
  */
 export async function writeFileAtomic(path: string, text: string, temporary = `${path}.${process.pid}.tmp`): Promise<void> {
   const file = await open(temporary, 'w', 0o600);
@@ -19,15 +18,6 @@ export async function writeFileAtomic(path: string, text: string, temporary = `$
   }
   await file.close();
   await rename(temporary, path);
-  await syncFolder(dirname(path));
-}
-
-/** Some systems (Windows) cannot open a folder to fsync it; the rename is then as durable as they make it. */
-async function syncFolder(path: string): Promise<void> {
-  const folder = await open(path, 'r').catch(() => null);
-  if (!folder) return;
-  await folder.sync().catch(() => undefined);
-  await folder.close();
 }
 
 /**

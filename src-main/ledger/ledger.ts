@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { GENESIS, hashOfLine, LedgerEntrySchema, sealEntry, type LedgerEntry, type LedgerRecord } from './ledger-entry';
 import { withFileLock } from './file-lock';
 import { completeLength, cutTornTail, lastCompleteLine, warnOfCut, writeAll, writeFileAtomic, type TornTailReport } from '../atomic-file';
@@ -135,7 +135,9 @@ export class Ledger {
    * Checks every link, streaming (memory stays flat however long the ledger), and that the
    * `.head` checkpoint is in the chain, so altered, removed, reordered or dropped entries show.
    * It checks a snapshot taken under the lock (the head and the length), so an append in flight
-   * is never mistaken for damage; appends made meanwhile land after that length.
+   * is never mistaken for damage; appends made meanwhile land after that length. A torn last line
+   * left by a crash is not an entry and not damage (see `append`), as long as the head does not
+   * say it was a whole one.
    */
   async verify(): Promise<VerifyReport> {
     const { head, size } = await this.#snapshot();
@@ -151,7 +153,12 @@ export class Ledger {
     for await (const { text, end } of ledgerLines(this.path, 0, size)) {
       const at = count + 1;
       const broken = (reason: string): VerifyReport => ({ ok: false, verifiedEntries: count, brokenAt: at, reason });
-      if (end === null) return broken(this.#tornReason(text, head, count));
+      if (end === null) {
+        // What a crash mid-append leaves: never acknowledged, so not an entry (the next append
+        // cuts it off and keeps it). Unless the head says a whole entry was there: then the end was cut.
+        if (head && head.seq > count) return broken(`the head file says ${head.seq} entries, the ledger has ${count} and a torn line of ${Buffer.byteLength(text)} bytes (entries dropped or cut from the end)`);
+        break;
+      }
       let parsed: Record<string, unknown>;
       try {
         parsed = JSON.parse(text) as Record<string, unknown>;
@@ -174,16 +181,6 @@ export class Ledger {
       return { ok: false, verifiedEntries: count, brokenAt: count + 1, reason: `the head file says ${head.seq} entries, the ledger has ${count} (entries dropped from the end)` };
     }
     return { ok: true, verifiedEntries: count };
-  }
-
-  /**
-   * A last line without its newline is what a crash mid-append leaves (never acknowledged), unless
-   * the head says a whole entry was there: then the end was cut off.
-   */
-  #tornReason(text: string, head: Head | null, complete: number): string {
-    const bytes = Buffer.byteLength(text);
-    if (head && head.seq > complete) return `the head file says ${head.seq} entries, the ledger has ${complete} and a torn line of ${bytes} bytes (entries dropped or cut from the end)`;
-    return `a torn last line (${bytes} bytes without a newline): an append cut short by a crash, never acknowledged; the next append cuts it off and keeps it in ${basename(this.path)}.torn-<time>`;
   }
 
   /**

@@ -136,8 +136,8 @@ describe('the hash-chained ledger', () => {
 
   it('detects a line that is not JSON', async () => {
     await ledger.append([record(1)]);
-    await writeFile(ledger.path, `${(await lines())[0]}\n{"seq": 2, torn`, { flag: 'w' });
-    expect(await ledger.verify()).toMatchObject({ ok: false, brokenAt: 2 });
+    await writeFile(ledger.path, `${(await lines())[0]}\n{"seq": 2, torn\n`, { flag: 'w' });
+    expect(await ledger.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: 'not a JSON line' });
   });
 
   it('cuts a torn last line (a crash mid-append) before the next append, keeps it beside the ledger and reports it', async () => {
@@ -146,7 +146,8 @@ describe('the hash-chained ledger', () => {
     await ledger.append([record(1)]);
     const sizeBefore = (await readFile(ledger.path)).length;
     await writeFile(ledger.path, '{"seq":2,"tor', { flag: 'a' });
-    expect(await ledger.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: expect.stringContaining('torn') });
+    // Not an entry (never acknowledged) and not damage: verify checks the entries before it.
+    expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 1 });
     const [second] = await ledger.append([record(2)]);
     expect(second?.seq).toBe(2);
     expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 2 });
@@ -165,10 +166,21 @@ describe('the hash-chained ledger', () => {
     expect(await quiet.verify()).toEqual({ ok: true, verifiedEntries: 2 });
   });
 
+  it('finds where a torn line begins however long it is', async () => {
+    await ledger.append([record(1)]);
+    const reports: TornTailReport[] = [];
+    const again = new Ledger(ledger.path, { onRecover: (report) => reports.push(report) });
+    await writeFile(ledger.path, `{"seq":2,"note":"${'é'.repeat(100_000)}`, { flag: 'a' });
+    await again.append([record(2)]);
+    expect(reports[0]?.bytes).toBe(Buffer.byteLength('{"seq":2,"note":"') + 200_000);
+    expect(await again.verify()).toEqual({ ok: true, verifiedEntries: 2 });
+  });
+
   it('does not cut a torn line where the head says a whole entry was there (dropped, not a crash)', async () => {
     await ledger.append([record(1), record(2), record(3)]);
     const before = await readFile(ledger.path, 'utf8');
     await truncate(ledger.path, before.length - 40);
+    expect(await ledger.verify()).toMatchObject({ ok: false, verifiedEntries: 2, reason: expect.stringContaining('dropped or cut') });
     const quiet = new Ledger(ledger.path, { onRecover: () => undefined });
     await expect(quiet.append([record(4)])).rejects.toThrow(/head checkpoint/);
     expect(await readFile(ledger.path, 'utf8')).toBe(before.slice(0, -40));
