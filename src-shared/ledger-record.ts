@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PrincipalSchema } from './principal';
 import { BlacklistStateSchema, OutcomeSchema, ReasonCodeSchema } from './revocation';
 
 /**
@@ -10,7 +11,13 @@ export const LedgerRecordSchema = z.strictObject({
   kind: z.enum(['attempt', 'outcome']),
   /** When this entry was written (ISO 8601, ms, UTC). */
   time: z.string(),
+  /** `revoked_by` as written to the store: the short name Sentinel's tools read. */
   operator: z.string(),
+  /**
+   * Who that name really is (ARN, account, role and the caller-chosen session name). Optional so
+   * that ledgers written before it still parse; each line's hash covers whatever fields it has.
+   */
+  principal: PrincipalSchema.optional(),
   connection: z.string(),
   /** Groups the entries of one revoke request. */
   run: z.string(),

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { defaultDataDir } from '../app-paths';
 import { loadSavedConnection, SavedConnectionError, type SavedConnection } from '../connections/saved-connections';
 import { Ledger } from '../ledger/ledger';
-import { isLocalEndpoint, localOperator, resolveOperator } from '../operator-identity';
+import { isLocalEndpoint, localIdentity, resolveOperator } from '../operator-identity';
 import { BlacklistMirror, blacklistRedisClient } from '../revocation/blacklist';
 import { DurableOutbox, outboxPathFor } from '../revocation/outbox';
 import type { Revoker } from '../revocation/revoker';
@@ -122,13 +122,13 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
     store,
     ledger,
     revoker: async () => {
-      const operator = await resolveOperator({
+      const { name: operator, principal } = await resolveOperator({
         endpoint: flags.endpoint,
         sts: () => new STSClient({ region: region === 'local' ? 'us-east-1' : region, maxAttempts: 3, ...(flags.awsProfile ? { profile: flags.awsProfile } : {}) }),
       });
       // Writes left pending by an earlier run are retried first.
       await mirror?.start();
-      return new SentinelRevoker({ client, store, ledger, operator, connection: flags.ledgerName ?? (flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`), ...(mirror ? { blacklist: mirror } : {}) });
+      return new SentinelRevoker({ client, store, ledger, operator, principal, connection: flags.ledgerName ?? (flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`), ...(mirror ? { blacklist: mirror } : {}) });
     },
     close: async () => {
       await mirror?.flush().catch(() => undefined);
@@ -175,7 +175,7 @@ async function connectWebSessions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   return {
     store,
     ledger,
-    revoker: async () => new RedisRevoker({ client, store, ledger, operator: localOperator(), connection: `redis:${where}` }),
+    revoker: async () => new RedisRevoker({ client, store, ledger, operator: localIdentity().name, principal: localIdentity().principal, connection: `redis:${where}` }),
     close: async () => {
       client.disconnect();
     },

@@ -25,15 +25,27 @@ export interface SentinelItem {
 }
 
 /**
- * The status an operator sees: `active` past its `expires_at` is `expired` (Sentinel writes
- * `expired` only on a graceful stop, and TTL deletion is late).
+ * How long after its `expires_at` a revocation still treats a session as live. Our clock and
+ * Sentinel's disagree by some amount however well we correct ours, and the two mistakes are not
+ * equal: writing `revoked` on a session that just expired costs nothing, skipping a live one
+ * leaves it usable. Read paths do not use it: they show the status as it is.
  */
-export function deriveStatus(storedStatus: unknown, expiresAt: unknown, nowMs: number): SessionStatus | null {
+export const REVOKE_GRACE_MS = 120_000;
+
+/**
+ * The status an operator sees: `active` past its `expires_at` is `expired` (Sentinel writes
+ * `expired` only on a graceful stop, and TTL deletion is late). `graceMs` (revocation only, see
+ * REVOKE_GRACE_MS) keeps a session that expired less than that long ago `active`.
+ */
+export function deriveStatus(storedStatus: unknown, expiresAt: unknown, nowMs: number, graceMs = 0): SessionStatus | null {
   if (storedStatus === 'revoked' || storedStatus === 'expired') return storedStatus;
   if (storedStatus !== 'active') return null;
   const expiry = typeof expiresAt === 'string' ? parseExactTime(expiresAt) : null;
-  if (expiry && expiry.epochSeconds * 1000 + expiry.nanos / 1e6 <= nowMs) return 'expired';
-  return 'active';
+  if (!expiry) return 'active';
+  // In whole milliseconds, rounded up: a float sum would drop the nanoseconds (epoch
+  // milliseconds leave a double no room for them) and call a session over a moment early.
+  const expiryMs = expiry.epochSeconds * 1000 + Math.ceil(expiry.nanos / 1e6);
+  return expiryMs + graceMs <= nowMs ? 'expired' : 'active';
 }
 
 /** Maps a raw item to the common session shape; null when it is not a session we can show. */

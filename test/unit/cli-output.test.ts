@@ -37,8 +37,8 @@ describe('operator identity', () => {
   it('asks STS for AWS endpoints and never for local ones', async () => {
     let asked = 0;
     const sts = () => ({ send: async () => ((asked += 1), { Arn: 'arn:aws:sts::1:assumed-role/Ops/bob' }), destroy: () => undefined }) as unknown as STSClient;
-    expect(await resolveOperator({ endpoint: undefined, sts })).toBe('bob');
-    expect(await resolveOperator({ endpoint: 'http://127.0.0.1:9000', sts })).toMatch(/^local:/);
+    expect((await resolveOperator({ endpoint: undefined, sts })).name).toBe('bob');
+    expect((await resolveOperator({ endpoint: 'http://127.0.0.1:9000', sts })).name).toMatch(/^local:/);
     expect(asked).toBe(1);
   });
 });

@@ -1,3 +1,5 @@
+import type { Principal } from '../../../src-shared/principal';
+import { describePrincipal } from '../../../src-shared/principal-description';
 import { useAppInfo } from '../api/use-app-info';
 import { useConnections, useSwitchConnection } from '../api/use-connections';
 import { useToasts } from '../ui/toast-store';
@@ -55,11 +57,32 @@ export function TopBar() {
             ) : null}
             <div>
               <dt>Recorded as</dt>
-              <dd className="mono" data-testid="operator">{info.data?.operator}</dd>
+              <dd>{info.data ? <RecordedAs operator={info.data.operator} principal={info.data.principal} /> : null}</dd>
             </div>
           </dl>
         ) : null}
       </header>
+    </>
+  );
+}
+
+/**
+ * The name written as `revoked_by`, and beside it what that name really is: for an assumed role
+ * the role, and that the name is a session name the caller chose (so it cannot pass as a person).
+ * The whole identity with its ARN is the hover title and what a screen reader hears.
+ */
+function RecordedAs({ operator, principal }: { operator: string; principal: Principal | undefined }) {
+  if (!principal) return <span className="mono" data-testid="operator">{operator}</span>;
+  const description = describePrincipal(operator, principal);
+  return (
+    <>
+      <span className="recorded-as" title={description.full} aria-hidden="true" data-testid="operator-identity" data-principal-type={principal.type}>
+        <span className="mono" data-testid="operator">{operator}</span>
+        <span className={description.callerChosen ? 'principal-kind caller-chosen' : 'principal-kind'} data-testid="operator-principal">
+          ({description.kind})
+        </span>
+      </span>
+      <span className="visually-hidden">{description.full}</span>
     </>
   );
 }
