@@ -108,6 +108,15 @@ describe('the file lock', () => {
     await holding;
   });
 
+  it('takes over a lock whose owner is a zombie (killed, not yet reaped by its parent)', async () => {
+    // The short sleep ends after its parent shell became `sleep 30`, which never reaps it.
+    sleeper = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = Number(await new Promise<string>((resolve) => sleeper?.stdout?.once('data', (c: Buffer) => resolve(c.toString()))));
+    await expect.poll(async () => (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.[0], { timeout: 5000 }).toBe('Z');
+    await writeFile(lock, JSON.stringify({ ...(await ownRecord(lock)), pid, token: 'e'.repeat(32), started: await startTicks(pid) }));
+    expect(await contend(3, 2000)).toBe(1);
+  });
+
   it('takes over a lock left from before a reboot', async () => {
     sleeper = spawn('sleep', ['30']);
     const pid = sleeper.pid as number;
