@@ -1,3 +1,4 @@
+import { chmod } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
@@ -27,10 +28,27 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * `npm link` installs out/main/cli.js as the `session-warden` command through a symlink, which
+ * runs the file itself (its shebang). Every build rewrites the file without the executable bit,
+ * so the installed command would stop with "Permission denied": set it again after each write.
+ */
+export function executableCli(entry = 'cli'): Plugin {
+  return {
+    name: 'warden-executable-cli',
+    async writeBundle(options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type === 'chunk' && file.isEntry && file.name === entry) await chmod(resolve(options.dir ?? '', file.fileName), 0o755);
+      }
+    },
+  };
+}
+
 // electron-vite assumes src/main, src/preload and src/renderer; our folders are runtime
 // boundaries (src-main, src-preload, src-renderer, src-shared), so every entry is explicit.
 export default defineConfig({
   main: {
+    plugins: [executableCli()],
     build: {
       outDir: 'out/main',
       rolldownOptions: {

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,5 +68,15 @@ describe('the built main bundle (out/main/index.js) starts the app on the demo s
     const [window] = report.windows as { url: string; options: { webPreferences: Record<string, unknown> } }[];
     expect(window?.url).toBe('app://warden/index.html');
     expect(window?.options.webPreferences.devTools).toBe(false);
+  });
+});
+
+describe('the built command line (out/main/cli.js)', () => {
+  it('stays executable after every build, so a `session-warden` installed with npm link keeps working', () => {
+    const cli = resolve(ROOT, 'out/main/cli.js');
+    if (!existsSync(cli)) throw new Error('out/main/cli.js is missing: run `npm run build` first (npm test does).');
+    expect((statSync(cli).mode & 0o777).toString(8)).toBe('755');
+    // Run as npm link's symlink runs it: by itself, through its shebang.
+    expect(execFileSync(cli, ['--help'], { encoding: 'utf8' })).toMatch(/^Usage: session-warden/);
   });
 });

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { chmod, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { executableCli } from '../../electron.vite.config';
+import { tempDir } from '../fixtures/temp-dir';
 
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -43,5 +47,27 @@ describe('packaging (electron-builder config in package.json)', () => {
     const electron = require('electron/package.json');
     expect(electron.scripts?.postinstall).toBeUndefined();
     expect(pkg.devDependencies.electron).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('the session-warden command (package.json "bin")', () => {
+  it('is out/main/cli.js, which the build leaves executable every time it rewrites it', async () => {
+    expect(pkg.bin).toEqual({ 'session-warden': 'out/main/cli.js' });
+    const dir = await tempDir();
+    try {
+      // As a rebuild leaves it: rewritten with the default mode, no executable bit.
+      const cli = join(dir.path, 'cli.js');
+      await writeFile(cli, '#!/usr/bin/env node\n');
+      await chmod(cli, 0o644);
+      const bundle = { 'cli.js': { type: 'chunk', name: 'cli', isEntry: true, fileName: 'cli.js' } };
+      const plugin = executableCli();
+      const hook = plugin.writeBundle;
+      const handler = typeof hook === 'function' ? hook : hook?.handler;
+      if (!handler) throw new Error('the plugin has no writeBundle hook');
+      await handler.call({} as never, { dir: dir.path } as never, bundle as never);
+      expect(((await stat(cli)).mode & 0o777).toString(8)).toBe('755');
+    } finally {
+      await dir.remove();
+    }
   });
 });
