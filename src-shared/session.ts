@@ -19,6 +19,9 @@ export const SessionIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,128}$/, 'a session id is 1 to 128 letters, digits, "_" or "-"');
 
+/** Sentinel's ids exactly: the table's partition key `id` is 16 lowercase hex characters. */
+export const SentinelSessionIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'a Sentinel session id is 16 lowercase hex characters');
+
 /**
  * A time from the store, normalised to UTC with exactly nine fraction digits
  * (`2026-11-22T08:00:00.123456789Z`), so that it sorts chronologically as a string and keeps

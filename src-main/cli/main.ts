@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { SessionsQueryRequestSchema } from '../../src-shared/contract';
 import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeReport } from '../../src-shared/revocation';
-import { SessionIdSchema } from '../../src-shared/session';
+import { SentinelSessionIdSchema, SessionIdSchema } from '../../src-shared/session';
 import { parseUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
@@ -156,6 +156,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
     case 'sessions show': {
       if (args.length !== 1) throw new UsageError('sessions show takes exactly one session id');
       const id = parseOrUsage(SessionIdSchema, args[0], 'session id');
+      checkSessionIds([id], values);
       return withConnection(flags, async (conn) => {
         const session = await conn.store.get(id);
         if (!session) {
@@ -168,6 +169,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
     }
     case 'sessions revoke': {
       const request = parseOrUsage(RevokeSessionsRequestSchema, { ids: args, ...reasonOf(values) }, 'request');
+      checkSessionIds(request.ids, values);
       return withConnection(flags, async (conn) => report(await (await conn.revoker()).revokeSessions(request), output, io));
     }
     case 'users revoke': {
@@ -244,6 +246,25 @@ function connectionFlags(values: Values): ConnectionFlags {
     ledger: text('ledger'),
     connection: text('connection'),
   };
+}
+
+/** What a session id looks like in each kind of store `--store` opens (Sentinel by default). */
+const SESSION_IDS = new Map<string, { schema: z.ZodType<string>; hint: string }>([
+  ['dynamodb', { schema: SentinelSessionIdSchema, hint: ' (web sessions in Redis: --store redis)' }],
+  ['redis', { schema: SessionIdSchema, hint: '' }],
+]);
+
+/**
+ * Checked before anything connects: `XYZ` against a Sentinel table is a mistake in the command
+ * (exit 2, nothing looked up or written), not a session that was not found.
+ */
+function checkSessionIds(ids: string[], values: Values): void {
+  const kind = SESSION_IDS.get(typeof values.store === 'string' ? values.store : 'dynamodb');
+  if (!kind) throw new UsageError('--store must be dynamodb or redis');
+  for (const id of ids) {
+    const checked = kind.schema.safeParse(id);
+    if (!checked.success) throw new UsageError(`invalid session id "${id}": ${checked.error.issues[0]?.message ?? 'malformed'}${kind.hint}`);
+  }
 }
 
 function reasonOf(values: Values) {

@@ -99,6 +99,11 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     ['an unknown reason code', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'boredom']],
     ['"other" without a note', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'other']],
     ['a malformed id', ['sessions', 'revoke', 'session:*', '--reason-code', 'offboarding']],
+    // Sentinel ids are 16 lowercase hex characters: anything else is a typo or another store's id.
+    ['an id that is not a Sentinel id, against a Sentinel table', ['sessions', 'revoke', 'XYZ', '--reason-code', 'offboarding']],
+    ['a Sentinel id in upper case', ['sessions', 'revoke', 'ABCDEFABCDEF0002', '--reason-code', 'offboarding']],
+    ['a web-session id among Sentinel ids', ['sessions', 'revoke', 'abcdefabcdef0002', 'Xb3kP_q9-Lm2', '--reason-code', 'offboarding']],
+    ['an id that is not a Sentinel id, shown from a Sentinel table', ['sessions', 'show', 'XYZ']],
     ['an unknown flag', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'offboarding', '--revoked-by', 'mallory']],
     ['a flag of another command', ['sessions', 'revoke', 'abcdefabcdef0002', '--reason-code', 'offboarding', '--status', 'active']],
     ['an unknown command', ['sessions', 'delete']],
@@ -113,6 +118,15 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^session-warden: /);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(ledgerPath)).toBe(false);
+  });
+
+  it('refuses a non-Sentinel id for a Sentinel table before it connects: exit 2, not 3 or not_found', async () => {
+    // Nothing listens on port 9: reaching for the store would exit 3. Nothing is looked up.
+    const result = await runCli(['sessions', 'revoke', 'XYZ', '--reason-code', 'offboarding', '--table', 'x', '--endpoint', 'http://127.0.0.1:9', '--ledger', ledgerPath]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('session-warden: invalid session id "XYZ": a Sentinel session id is 16 lowercase hex characters (web sessions in Redis: --store redis)\n');
+    expect(result.stdout).toBe('');
     expect(existsSync(ledgerPath)).toBe(false);
   });
 
