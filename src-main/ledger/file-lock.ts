@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * Who holds a lock. The pid alone is not enough: after a crash and a reboot (or simply later)
@@ -55,31 +56,29 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>, time
 
 async function acquire(path: string, root: string, deadline: number): Promise<string> {
   const me = { ...(await identity()), token: randomBytes(16).toString('hex') };
-  const record = `${root}.${me.token}.tmp`;
-  await writeFile(record, JSON.stringify(me), { mode: 0o600, flag: 'wx' });
-  try {
-    for (;;) {
-      if (await tryTake(record, path)) return me.token;
-      const held = await readHeld(path);
-      if (held === null) continue; // released meanwhile
-      if (await provablyStale(held, me)) {
-        await removeStale(path, root, held, deadline);
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`${path} is held by ${describe(held)}; try again when it has finished`);
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
+  for (;;) {
+    if (await tryTake(me, root, path)) return me.token;
+    const held = await readHeld(path);
+    if (held === null) continue; // released meanwhile
+    if (await provablyStale(held, me)) {
+      await removeStale(path, root, held, me, deadline);
+      continue;
     }
-  } finally {
-    await unlink(record).catch(() => undefined);
+    if (Date.now() > deadline) throw new Error(`${path} is held by ${describe(held)}; try again when it has finished`);
+    await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
   }
 }
 
 /**
- * Publishes the complete owner record at `path` in one step: link(2) fails if `path` exists,
- * whoever else tries at the same moment. Where hard links are not supported, an exclusive
- * create and a write (whose brief empty state the age rule for unreadable locks tolerates).
+ * Publishes the complete owner record at `path` in one step: written to a file of its own, then
+ * link(2)ed, which fails if `path` exists, whoever else tries at the same moment. The record file
+ * lives only for the attempt, so a writer killed while it waits leaves nothing behind. Where hard
+ * links are not supported, an exclusive create and a write (whose brief empty state the age rule
+ * for unreadable locks tolerates).
  */
-async function tryTake(record: string, path: string): Promise<boolean> {
+async function tryTake(me: LockOwner, root: string, path: string): Promise<boolean> {
+  const record = `${root}.${me.token}.tmp`;
+  await writeFile(record, JSON.stringify(me), { mode: 0o600 });
   try {
     await link(record, path);
     return true;
@@ -87,11 +86,13 @@ async function tryTake(record: string, path: string): Promise<boolean> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+  } finally {
+    await unlink(record).catch(() => undefined);
   }
   try {
     const handle = await open(path, 'wx', 0o600);
     try {
-      await handle.writeFile(await readFile(record));
+      await handle.writeFile(JSON.stringify(me));
     } finally {
       await handle.close();
     }
@@ -112,17 +113,31 @@ async function tryTake(record: string, path: string): Promise<boolean> {
  * removes this one. A claim whose claimant dies is stale in its turn and is taken over the same
  * way (claims are named from `root`, so the names do not grow).
  */
-async function removeStale(path: string, root: string, stale: HeldLock, deadline: number): Promise<void> {
+async function removeStale(path: string, root: string, stale: HeldLock, me: LockOwner, deadline: number): Promise<void> {
   const claim = `${root}.takeover-${stale.key}`;
   const token = await acquire(claim, root, deadline);
   try {
     const now = await readHeld(path);
     if (now?.key !== stale.key) return;
     await unlink(path).catch(ignoreMissing);
-    // The dead owner's record, if it died while taking the lock.
-    if (stale.owner) await unlink(`${root}.${stale.owner.token}.tmp`).catch(ignoreMissing);
   } finally {
     await release(claim, token);
+  }
+  await sweepRecords(root, me);
+}
+
+/**
+ * A writer killed in the instant between writing its owner record and removing it (see
+ * `tryTake`) leaves the record behind. Once a crash has been seen, records whose owner is
+ * provably gone are removed; a record's name holds a token, so no one else ever reuses it.
+ */
+async function sweepRecords(root: string, me: LockOwner): Promise<void> {
+  const prefix = `${basename(root)}.`;
+  for (const name of await readdir(dirname(root)).catch(() => [])) {
+    if (!name.startsWith(prefix) || !/^[0-9a-f]{32}\.tmp$/.test(name.slice(prefix.length))) continue;
+    const record = join(dirname(root), name);
+    const held = await readHeld(record).catch(() => null);
+    if (held && (await provablyStale(held, me))) await unlink(record).catch(() => undefined);
   }
 }
 

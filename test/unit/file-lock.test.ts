@@ -72,6 +72,15 @@ describe('the file lock', () => {
     expect(await readdir(dir.path)).toEqual([]);
   });
 
+  it('clears the owner record of a writer killed while taking the lock, once its death is seen', async () => {
+    const dead = { ...(await ownRecord(lock)), pid: await deadPid() };
+    const record = `${lock}.${'1'.repeat(32)}.tmp`;
+    await writeFile(record, JSON.stringify({ ...dead, token: '1'.repeat(32) }));
+    await writeFile(lock, JSON.stringify({ ...dead, token: '2'.repeat(32) }));
+    expect(await contend(2)).toBe(1);
+    expect(await readdir(dir.path)).toEqual([]);
+  });
+
   it('does not remove a lock that another owner holds now', async () => {
     const other = JSON.stringify({ ...(await ownRecord(lock)), token: 'f'.repeat(32) });
     await withFileLock(lock, async () => {
