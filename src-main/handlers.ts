@@ -1,4 +1,6 @@
 import type { AppInfo } from '../src-shared/contract';
+import type { BlacklistPending } from '../src-shared/blacklist';
+import type { ConfirmedConnection } from '../src-shared/revocation';
 import { WardenError } from './errors';
 import { Exports } from './export/exports';
 import { activitySummary } from './activity/activity-source';
@@ -24,16 +26,22 @@ export interface HandlerDependencies {
   chooseSavePath: ChooseSavePath;
   /** Raises a system notification (Electron's Notification in the app). */
   notify: (notification: { title: string; body: string }) => void;
+  /** Pending blacklist writes and their delivery; absent for a connection without a blacklist. */
+  blacklist?: { status(): Promise<BlacklistPending>; deliver(): Promise<BlacklistPending> } | undefined;
 }
+
+const NOTHING_PENDING: BlacklistPending = { total: 0, oldestQueuedAtMs: null, targets: [] };
 
 /** Every channel of the contract, implemented on the services; no Electron in sight. */
 export function createHandlers(deps: HandlerDependencies): HandlerTable {
   // Whatever the renderer sends, a read-only connection has no revoker to reach.
-  const revoker = (request: { connection?: string | undefined }): Revoker => {
+  const revoker = (request: { connection: ConfirmedConnection }): Revoker => {
     if (deps.revoker === null) throw new WardenError('READ_ONLY', 'This connection is read-only (auditor mode): revocations are refused.');
-    const active = deps.info().connection.name;
-    if (request.connection !== undefined && request.connection !== active) {
-      throw new WardenError('VALIDATION', `The active connection is now "${active}", not "${request.connection}": nothing was revoked. Check the environment and confirm again.`);
+    // Id and nonce, never the name: a saved connection may share the demo's name, and reopening
+    // a connection draws a new nonce, so a confirmation from before a switch does not carry over.
+    const active = deps.info().connection;
+    if (request.connection.id !== active.id || request.connection.nonce !== active.nonce) {
+      throw new WardenError('CONNECTION_CHANGED', `The active connection changed (now "${active.name}") since this revocation was confirmed: nothing was revoked. Check the environment and confirm again.`);
     }
     return deps.revoker;
   };
@@ -65,6 +73,8 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'activity:summary': (request) => activitySummary(deps.store, deps.ledger, deps.ledgerConnection, request),
     'ledger:list': async (request) => pageOfAuditRows(await audit.rows(), request),
     'export:cancel': async ({ exportId }) => exports.cancel(exportId),
+    'blacklist:pending': async () => (deps.blacklist ? deps.blacklist.status() : NOTHING_PENDING),
+    'blacklist:retry': async () => (deps.blacklist ? deps.blacklist.deliver() : NOTHING_PENDING),
     'connections:list': unmanaged,
     'connections:save': unmanaged,
     'connections:delete': unmanaged,

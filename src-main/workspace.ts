@@ -4,11 +4,10 @@ import type { AppInfo } from '../src-shared/contract';
 import { startDemoStore } from './demo/demo-store';
 import { createHandlers } from './handlers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Redis } from 'ioredis';
 import { dynamoClientFor, stsClientFor, type DynamoStore } from './connections/connection-clients';
-import { localOperator, resolveOperator } from './operator-identity';
-import { BlacklistMirror, blacklistRedisClient } from './revocation/blacklist';
-import { DurableOutbox, outboxPathFor } from './revocation/outbox';
+import { localIdentity, resolveOperator, type OperatorIdentity } from './operator-identity';
+import { BlacklistDelivery } from './revocation/blacklist-delivery';
+import { openBlacklist, type OpenedBlacklist } from './revocation/blacklist-targets';
 import type { HandlerTable } from './ipc/dispatch';
 import { Ledger } from './ledger/ledger';
 import type { ChooseSavePath } from './revocation/evidence';
@@ -40,18 +39,27 @@ export interface WorkspaceOptions {
   readOnly?: boolean;
 }
 
+/**
+ * Drawn each time a workspace opens. A revoke request carries back the nonce it was confirmed
+ * under, so one confirmed before a switch (even away and back to the same connection) is refused.
+ */
+function workspaceNonce(): string {
+  return randomBytes(16).toString('hex');
+}
+
 export async function openDemoWorkspace(version: string, dataDir: string, desktop: DesktopServices, options: WorkspaceOptions = {}): Promise<Workspace> {
   const readOnly = options.readOnly === true;
   const demo = await startDemoStore();
   const store = new SentinelStore({ client: demo.client, tableName: demo.tableName, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = new Ledger(join(dataDir, 'demo-ledger.jsonl'));
-  const operator = localOperator();
+  const { name: operator, principal } = localIdentity();
   const info: AppInfo = {
     version,
-    connection: { name: 'Demo store', kind: 'demo', environment: 'demo', table: demo.tableName, readOnly },
+    connection: { id: 'demo', nonce: workspaceNonce(), name: 'Demo store', kind: 'demo', environment: 'demo', table: demo.tableName, readOnly },
     operator,
+    principal,
   };
-  const revoker = readOnly ? null : new SentinelRevoker({ client: demo.client, store, ledger, operator, connection: 'demo' });
+  const revoker = readOnly ? null : new SentinelRevoker({ client: demo.client, store, ledger, operator, principal, connection: 'demo' });
   return { handlers: createHandlers({ store, revoker, ledger, ledgerConnection: 'demo', info: () => info, ...desktop }), ledger, close: () => demo.close() };
 }
 
@@ -63,7 +71,7 @@ export async function openDemoWorkspace(version: string, dataDir: string, deskto
 export async function openRedisWorkspace(
   version: string,
   dataDir: string,
-  connection: { name: string; environment: string; target: RedisTarget },
+  connection: { id: string; name: string; environment: string; target: RedisTarget },
   desktop: DesktopServices,
   options: WorkspaceOptions = {},
 ): Promise<Workspace> {
@@ -71,10 +79,10 @@ export async function openRedisWorkspace(
   const client = await connectRedis(connection.target);
   const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
-  const operator = localOperator();
+  const { name: operator, principal } = localIdentity();
   const where = connection.target.urls.map(redactUrl).join(',');
-  const info: AppInfo = { version, connection: { name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly }, operator };
-  const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger, operator, connection: connection.name });
+  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly }, operator, principal };
+  const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger, operator, principal, connection: connection.name });
   return {
     handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop }),
     ledger,
@@ -92,7 +100,7 @@ export async function openRedisWorkspace(
 export async function openSentinelWorkspace(
   version: string,
   dataDir: string,
-  connection: { name: string; environment: string; store: DynamoStore; secret: string | null; blacklistSecret?: string | null; readOnly: boolean },
+  connection: { id: string; name: string; environment: string; store: DynamoStore; secret: string | null; blacklistSecret?: string | null; readOnly: boolean },
   desktop: DesktopServices,
 ): Promise<Workspace> {
   const { store: config, readOnly } = connection;
@@ -100,34 +108,38 @@ export async function openSentinelWorkspace(
   const client = DynamoDBDocumentClient.from(base);
   const store = new SentinelStore({ client, tableName: config.table, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
-  let operator: string;
+  let identity: OperatorIdentity;
   try {
-    operator = await resolveOperator({ endpoint: config.endpoint, sts: () => stsClientFor(config, connection.secret) });
+    identity = await resolveOperator({ endpoint: config.endpoint, sts: () => stsClientFor(config, connection.secret) });
   } catch (error) {
     client.destroy();
     throw error;
   }
-  let redis: Redis | undefined;
-  let mirror: BlacklistMirror | undefined;
+  let blacklist: OpenedBlacklist | undefined;
+  let delivery: BlacklistDelivery | undefined;
   if (config.blacklistRedis && !readOnly) {
-    redis = blacklistRedisClient(config.blacklistRedis.url, { username: config.blacklistRedis.username, password: connection.blacklistSecret });
-    mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(outboxPathFor(dataDir, config.blacklistRedis.url)) });
+    const target = { url: config.blacklistRedis.url, username: config.blacklistRedis.username, password: connection.blacklistSecret };
+    blacklist = await openBlacklist(target, dataDir);
+    // What this connection's outbox holds, for a workspace used alone (the app's manager answers
+    // for every outbox, whichever connection is active).
+    delivery = new BlacklistDelivery({ dataDir, credentials: async () => [{ connection: connection.name, target }] });
     try {
-      await mirror.start();
+      await blacklist.mirror.start();
     } catch (error) {
-      redis.disconnect();
+      await blacklist.close();
       client.destroy();
       throw error;
     }
   }
-  const info: AppInfo = { version, connection: { name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly }, operator };
-  const revoker = readOnly ? null : new SentinelRevoker({ client, store, ledger, operator, connection: connection.name, ...(mirror ? { blacklist: mirror } : {}) });
+  const mirror = blacklist?.mirror;
+  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly }, operator: identity.name, principal: identity.principal };
+  const revoker = readOnly ? null : new SentinelRevoker({ client, store, ledger, operator: identity.name, principal: identity.principal, connection: connection.name, ...(mirror ? { blacklist: mirror } : {}) });
   return {
-    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop }),
+    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, blacklist: delivery }),
     ledger,
     close: async () => {
-      await mirror?.stop();
-      redis?.disconnect();
+      await delivery?.stop();
+      await blacklist?.close();
       client.destroy();
     },
   };

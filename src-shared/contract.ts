@@ -5,11 +5,13 @@ import {
   RevokeReportSchema,
   UserPreviewSchema,
   UsersPreviewRequestSchema,
-  RevokeSessionsRequestSchema,
-  RevokeUsersRequestSchema,
+  ConfirmedRevokeSessionsRequestSchema,
+  ConfirmedRevokeUsersRequestSchema,
 } from './revocation';
 import { ActivityRequestSchema, ActivitySummarySchema } from './activity';
+import { BlacklistPendingSchema } from './blacklist';
 import { LedgerListRequestSchema, LedgerListResponseSchema } from './audit';
+import { PrincipalSchema } from './principal';
 import { AwsProfileSchema, ConnectionSaveRequestSchema, ConnectionSchema, ConnectionsListSchema, ConnectionTestResultSchema } from './connections';
 import { ExportCancelRequestSchema, ExportProgressSchema, ExportResultSchema, exportStartRequestSchema } from './export';
 import { SessionIdSchema, SessionSchema } from './session';
@@ -54,6 +56,11 @@ export const SessionsPageSchema = z.strictObject({
   sessions: z.array(SessionSchema),
   /** Opaque; pass back to get the next page. Absent on the last page. */
   nextCursor: z.string().optional(),
+  /**
+   * Entries the store holds for this filter that are not sessions we can read (a web user's set
+   * with members that are not session ids): counted, with a few examples, never silently dropped.
+   */
+  unreadable: z.strictObject({ count: z.number().int().positive(), examples: z.array(z.string().max(200)).max(5) }).optional(),
 });
 
 /** demo: the embedded store; dynamodb: Sentinel sessions; redis: web sessions. */
@@ -62,6 +69,10 @@ export const ConnectionKindSchema = z.enum(['demo', 'dynamodb', 'redis']);
 export const AppInfoSchema = z.strictObject({
   version: z.string(),
   connection: z.strictObject({
+    /** The saved connection's id, or `demo`: what a revoke request names as confirmed. */
+    id: z.string(),
+    /** Drawn by main each time a workspace opens: a revoke request must carry it back. */
+    nonce: z.string(),
     name: z.string(),
     kind: ConnectionKindSchema,
     /** Shown in the top bar; `demo` for the embedded store. */
@@ -73,6 +84,11 @@ export const AppInfoSchema = z.strictObject({
   }),
   /** The identity revocations are recorded under, decided in main. */
   operator: z.string(),
+  /**
+   * Who `operator` really is (ARN, account, role, caller-chosen session name). Main always sends
+   * it; optional so hand-built infos (tests, harnesses) need not, and the top bar then shows the name alone.
+   */
+  principal: PrincipalSchema.optional(),
 });
 
 export const SessionsGetRequestSchema = z.strictObject({ id: SessionIdSchema });
@@ -99,9 +115,9 @@ export const contract = {
   /** One session by id (`session: null` when the store has no such item). */
   'sessions:get': { request: SessionsGetRequestSchema, response: SessionsGetResponseSchema },
   /** Revoke sessions by id, with a reason code; one outcome per id. */
-  'sessions:revoke': { request: RevokeSessionsRequestSchema, response: RevokeReportSchema },
+  'sessions:revoke': { request: ConfirmedRevokeSessionsRequestSchema, response: RevokeReportSchema },
   /** Revoke every active session of each user; one outcome per session. */
-  'users:revoke': { request: RevokeUsersRequestSchema, response: RevokeReportSchema },
+  'users:revoke': { request: ConfirmedRevokeUsersRequestSchema, response: RevokeReportSchema },
   /** Active sessions per user, and unknown names, before an offboarding run. */
   'users:preview': { request: UsersPreviewRequestSchema, response: z.strictObject({ users: z.array(UserPreviewSchema) }) },
   /** Write a run's ledger outcomes as CSV evidence to a file the operator picks in a save dialog. */
@@ -142,6 +158,13 @@ export const contract = {
   'connections:profiles': { request: NoArguments, response: z.strictObject({ profiles: z.array(AwsProfileSchema) }) },
   /** Stop a running export; its partial file is removed. */
   'export:cancel': { request: ExportCancelRequestSchema, response: z.strictObject({ cancelled: z.boolean() }) },
+  /**
+   * Blacklist writes not yet acknowledged by their Redis, for every blacklist Redis (not only the
+   * active connection's): how many, since when, and why delivery has not succeeded yet.
+   */
+  'blacklist:pending': { request: NoArguments, response: BlacklistPendingSchema },
+  /** Try to deliver every pending blacklist write now; answers what is still pending. */
+  'blacklist:retry': { request: NoArguments, response: BlacklistPendingSchema },
 } as const;
 
 /**

@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'STORE_UNAVAILABLE',
   /** The connection is read-only (auditor mode): revocations are refused in main. */
   'READ_ONLY',
+  /** A revocation was confirmed for another connection, or another opening of it, than the active one. */
+  'CONNECTION_CHANGED',
   'INTERNAL',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);

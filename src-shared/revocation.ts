@@ -24,12 +24,19 @@ const reasonFields = {
   reasonCode: ReasonCodeSchema,
   note: z.string().trim().max(2000).optional(),
   ticket: z.string().trim().max(200).optional(),
-  /**
-   * The connection the operator saw when confirming (AppInfo's name). Main refuses the request if
-   * another connection is active by then, so a revocation never lands in the wrong environment.
-   */
-  connection: z.string().max(200).optional(),
 };
+
+/**
+ * Which opening of which connection the operator confirmed against: AppInfo's connection `id` and
+ * the `nonce` main drew when it opened that workspace. A name is not enough (a saved connection
+ * may be called "Demo store"), nor is the id alone: switching away and back opens the connection
+ * again with a new nonce, and a confirmation from before then no longer holds.
+ */
+export const ConfirmedConnectionSchema = z.strictObject({
+  id: z.string().min(1).max(200),
+  nonce: z.string().min(16).max(128),
+});
+export type ConfirmedConnection = z.infer<typeof ConfirmedConnectionSchema>;
 
 /** `other` says nothing by itself: it needs a note. */
 function noteForOther(value: { reasonCode: ReasonCode; note?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -41,15 +48,29 @@ function noteForOther(value: { reasonCode: ReasonCode; note?: string | undefined
 export const MAX_REVOKE_IDS = 5000;
 export const MAX_REVOKE_USERS = 1000;
 
-export const RevokeSessionsRequestSchema = z
-  .strictObject({ ids: z.array(SessionIdSchema).min(1).max(MAX_REVOKE_IDS), ...reasonFields })
-  .superRefine(noteForOther);
+const revokeIds = z.array(SessionIdSchema).min(1).max(MAX_REVOKE_IDS);
+const revokeUsers = z.array(UserNameSchema).min(1).max(MAX_REVOKE_USERS);
+
+/** What a revoker is given: by the command line, and by main once the connection is checked. */
+export const RevokeSessionsRequestSchema = z.strictObject({ ids: revokeIds, ...reasonFields }).superRefine(noteForOther);
 export type RevokeSessionsRequest = z.infer<typeof RevokeSessionsRequestSchema>;
 
-export const RevokeUsersRequestSchema = z
-  .strictObject({ users: z.array(UserNameSchema).min(1).max(MAX_REVOKE_USERS), ...reasonFields })
-  .superRefine(noteForOther);
+export const RevokeUsersRequestSchema = z.strictObject({ users: revokeUsers, ...reasonFields }).superRefine(noteForOther);
 export type RevokeUsersRequest = z.infer<typeof RevokeUsersRequestSchema>;
+
+/**
+ * A revocation over IPC names the connection it was confirmed for (required): main refuses it
+ * unless that is still the active workspace, so it never lands in another environment.
+ */
+export const ConfirmedRevokeSessionsRequestSchema = z
+  .strictObject({ ids: revokeIds, ...reasonFields, connection: ConfirmedConnectionSchema })
+  .superRefine(noteForOther);
+export type ConfirmedRevokeSessionsRequest = z.infer<typeof ConfirmedRevokeSessionsRequestSchema>;
+
+export const ConfirmedRevokeUsersRequestSchema = z
+  .strictObject({ users: revokeUsers, ...reasonFields, connection: ConfirmedConnectionSchema })
+  .superRefine(noteForOther);
+export type ConfirmedRevokeUsersRequest = z.infer<typeof ConfirmedRevokeUsersRequestSchema>;
 
 export const RevokeResultSchema = z.strictObject({
   id: z.string(),
@@ -71,6 +92,11 @@ export const RevokeReportSchema = z.strictObject({
   operator: z.string(),
   /** Users asked for that have no active session (users:revoke only). */
   usersWithoutActiveSessions: z.array(z.string()),
+  /**
+   * Users whose sessions could not be (fully) listed, and why: a listing error, or entries of their
+   * session list that are not session ids. Never folded into "no active session" (users:revoke only).
+   */
+  unlistedUsers: z.array(z.strictObject({ user: z.string(), error: z.string() })).default([]),
 });
 export type RevokeReport = z.infer<typeof RevokeReportSchema>;
 

@@ -8,4 +8,8 @@ export class StoreUnreachableError extends Error {
   override name = 'StoreUnreachableError';
 }
 
-export const EXIT = { ok: 0, incomplete: 1, usage: 2, unreachable: 3 } as const;
+/**
+ * 0 done; 1 a session was not revoked; 2 bad usage (nothing written); 3 the store could not be
+ * reached before any write; 4 revoked in the store, but a blacklist entry is pending or failed.
+ */
+export const EXIT = { ok: 0, incomplete: 1, usage: 2, unreachable: 3, blacklistIncomplete: 4 } as const;

@@ -4,13 +4,11 @@ import { DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from 
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import { readFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
 import { defaultDataDir } from '../app-paths';
 import { loadSavedConnection, SavedConnectionError, type SavedConnection } from '../connections/saved-connections';
 import { Ledger } from '../ledger/ledger';
 import { isLocalEndpoint, localIdentity, resolveOperator } from '../operator-identity';
-import { BlacklistMirror, blacklistRedisClient } from '../revocation/blacklist';
-import { DurableOutbox, outboxPathFor } from '../revocation/outbox';
+import { openBlacklist, type OpenedBlacklist } from '../revocation/blacklist-targets';
 import type { Revoker } from '../revocation/revoker';
 import { SentinelRevoker } from '../revocation/sentinel-revoker';
 import type { SessionStore } from '../session-store';
@@ -18,7 +16,8 @@ import { RedisSessionStore } from '../web-sessions/redis-session-store';
 import { connectRedis, parseRedisUrls, redactUrl, RedisTargetError, type RedisTarget } from '../web-sessions/redis-target';
 import { RedisRevoker } from '../web-sessions/redis-writer';
 import { CursorCodec } from '../sentinel/cursor';
-import { dynamoClientOptions, LOCAL_CREDENTIALS } from '../sentinel/dynamo-client-options';
+import { dynamoClientOptions } from '../sentinel/dynamo-client-options';
+import { localEndpointCredentials } from '../connections/connection-clients';
 import { SentinelStore } from '../sentinel/sentinel-store';
 import { StoreUnreachableError, UsageError } from './cli-errors';
 
@@ -35,6 +34,8 @@ export interface ConnectionFlags {
   endpoint?: string | undefined;
   awsProfile?: string | undefined;
   blacklistRedis?: string | undefined;
+  /** From a saved connection: the blacklist Redis ACL user (its password comes from the environment). */
+  blacklistUsername?: string | undefined;
   ledger?: string | undefined;
   connection?: string | undefined;
   /** From a saved connection: refuse revocations. */
@@ -74,7 +75,15 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
       if (error instanceof SavedConnectionError) throw new UsageError(error.message, { cause: error });
       throw error;
     }
-    const connected = await connect({ ...saved, ledger: flags.ledger, connection: undefined, ledgerName: saved.name }, env, dataDir);
+    const { blacklistPasswordSealed, ...fields } = saved;
+    // Never connect to the blacklist without the password the connection was saved with: the
+    // writes would be refused, or land as someone else.
+    if (blacklistPasswordSealed && !env.SESSION_WARDEN_BLACKLIST_PASSWORD) {
+      throw new UsageError(
+        `saved connection "${saved.name}" keeps its blacklist Redis password sealed with the app's OS keyring, which the command line cannot open: set SESSION_WARDEN_BLACKLIST_PASSWORD to that password (nothing was read or written)`,
+      );
+    }
+    const connected = await connect({ ...fields, ledger: flags.ledger, connection: undefined, ledgerName: saved.name }, env, dataDir);
     if (!saved.readOnly) return connected;
     return {
       ...connected,
@@ -92,8 +101,9 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
     region,
     ...dynamoClientOptions(3000),
     ...(flags.awsProfile ? { profile: flags.awsProfile } : {}),
-    // DynamoDB Local accepts any key; never look for real credentials to talk to it.
-    ...(local && !flags.awsProfile ? { credentials: LOCAL_CREDENTIALS } : {}),
+    // DynamoDB Local keeps one database per access key and region: the configured keys find the
+    // tables made with them; fixed keys only when none are configured.
+    ...(local && !flags.awsProfile ? localEndpointCredentials(env) : {}),
   };
   const base = new DynamoDBClient({ ...common, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) });
   const client = DynamoDBDocumentClient.from(base);
@@ -111,12 +121,16 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
 
   const store = new SentinelStore({ client, tableName: flags.table, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = ledgerFrom(flags, dataDir);
-  let redis: Redis | undefined;
-  let mirror: BlacklistMirror | undefined;
+  let blacklist: OpenedBlacklist | undefined;
   if (flags.blacklistRedis) {
-    redis = blacklistRedisClient(flags.blacklistRedis);
-    mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(outboxPathFor(dirname(ledger.path), flags.blacklistRedis)) });
+    blacklist = await openBlacklist(
+      { url: flags.blacklistRedis, username: flags.blacklistUsername, password: env.SESSION_WARDEN_BLACKLIST_PASSWORD || undefined },
+      dirname(ledger.path),
+    );
+    // Whatever this run is for, writes an earlier run (or the app) left pending go first.
+    await blacklist.mirror.flush().catch(() => undefined);
   }
+  const mirror = blacklist?.mirror;
 
   return {
     store,
@@ -132,8 +146,7 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
     },
     close: async () => {
       await mirror?.flush().catch(() => undefined);
-      await mirror?.stop();
-      redis?.disconnect();
+      await blacklist?.close();
       client.destroy();
     },
   };

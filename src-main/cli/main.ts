@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { SessionsQueryRequestSchema } from '../../src-shared/contract';
@@ -7,10 +8,11 @@ import { SentinelSessionIdSchema, SessionIdSchema } from '../../src-shared/sessi
 import { parseUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
+import { outboxesWithPending } from '../revocation/blacklist-targets';
 import type { Session } from '../../src-shared/session';
 import { EXIT, StoreUnreachableError, UsageError } from './cli-errors';
 import { connect, ledgerFrom, type ConnectionFlags } from './connect';
-import { formatLedger, formatRevokeResults, formatSession, formatSessions } from './output';
+import { formatLedger, formatPendingBlacklist, formatRevokeResults, formatSession, formatSessions } from './output';
 import { USAGE } from './usage';
 
 const OPTIONS = {
@@ -48,6 +50,7 @@ const ALLOWED: Record<string, string[]> = {
   'users revoke': [...CONNECTION_OPTIONS, 'output', 'reason-code', 'note', 'ticket', 'from-file'],
   'ledger verify': ['ledger', 'output'],
   'ledger list': ['ledger', 'output'],
+  'blacklist pending': ['ledger', 'output'],
 };
 const FORMATS: Record<string, string[]> = {
   'sessions list': ['table', 'json', 'ndjson', 'csv'],
@@ -56,6 +59,7 @@ const FORMATS: Record<string, string[]> = {
   'users revoke': ['table', 'json'],
   'ledger verify': ['table', 'json'],
   'ledger list': ['table', 'json', 'ndjson', 'csv'],
+  'blacklist pending': ['table', 'json'],
 };
 
 export interface Io {
@@ -151,6 +155,12 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       io.out(formatLedger(entries, output));
       return EXIT.ok;
     }
+    case 'blacklist pending': {
+      noPositionals(args, command);
+      const outboxes = await outboxesWithPending(dirname(ledgerFrom(flags).path));
+      io.out(formatPendingBlacklist(outboxes, output, io.now()));
+      return EXIT.ok;
+    }
     case 'sessions list':
       return listSessions(args, values, flags, output, io);
     case 'sessions show': {
@@ -178,6 +188,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       return withConnection(flags, async (conn) => {
         const result = await (await conn.revoker()).revokeUsers(request);
         for (const user of result.usersWithoutActiveSessions) io.err(`session-warden: ${user} has no active session`);
+        for (const { user, error } of result.unlistedUsers) io.err(`session-warden: ${user}: ${error}`);
         return report(result, output, io);
       });
     }
@@ -216,10 +227,16 @@ async function listSessions(args: string[], values: Values, flags: ConnectionFla
   });
 }
 
+/**
+ * Prints the results; the exit code says what a script must know: 1 when a session was not
+ * revoked (failed, not found, or a user whose sessions could not be listed), else 4 when every
+ * session is revoked in the store but a blacklist entry is still pending or failed, else 0.
+ */
 function report(result: RevokeReport, output: string, io: Io): number {
-  io.out(formatRevokeResults(result.results, output, result.operator));
-  const incomplete = result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found');
-  return incomplete ? EXIT.incomplete : EXIT.ok;
+  io.out(formatRevokeResults(result, output));
+  const incomplete = result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found') || result.unlistedUsers.length > 0;
+  if (incomplete) return EXIT.incomplete;
+  return result.results.some((r) => r.blacklist === 'pending' || r.blacklist === 'failed') ? EXIT.blacklistIncomplete : EXIT.ok;
 }
 
 async function withConnection(flags: ConnectionFlags, work: (conn: Awaited<ReturnType<typeof connect>>) => Promise<number>): Promise<number> {

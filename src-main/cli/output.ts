@@ -1,5 +1,6 @@
 import type { Session } from '../../src-shared/session';
-import type { RevokeResult } from '../../src-shared/revocation';
+import type { RevokeReport } from '../../src-shared/revocation';
+import type { OutboxOnDisk } from '../revocation/blacklist-targets';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import { toCsv } from '../export/csv';
 
@@ -44,22 +45,74 @@ export function formatSession(session: Session, format: string): string {
     .join('\n');
 }
 
-export function formatRevokeResults(results: RevokeResult[], format: string, operator: string): string {
+/**
+ * One row per session, then one per user with nothing revoked: `failed` (their sessions could not
+ * be listed, with why) or `no_active_sessions`; such rows have no session id (`null` in JSON).
+ */
+export function formatRevokeResults(report: Pick<RevokeReport, 'results' | 'operator' | 'usersWithoutActiveSessions' | 'unlistedUsers'>, format: string): string {
+  const { results, operator } = report;
+  const userRows: { id: null; user: string; outcome: string; error?: string }[] = [
+    ...report.unlistedUsers.map(({ user, error }) => ({ id: null, user, outcome: 'failed', error })),
+    ...report.usersWithoutActiveSessions.map((user) => ({ id: null, user, outcome: 'no_active_sessions' })),
+  ];
   if (format === 'json') {
-    return JSON.stringify(results.map((r) => ({ id: r.id, user: r.user, outcome: r.outcome, ...(r.blacklist ? { blacklist: r.blacklist } : {}), ...(r.error ? { error: r.error } : {}) })), null, 2);
+    const sessions = results.map((r) => ({ id: r.id, user: r.user, outcome: r.outcome, ...(r.blacklist ? { blacklist: r.blacklist } : {}), ...(r.error ? { error: r.error } : {}) }));
+    return JSON.stringify([...sessions, ...userRows], null, 2);
   }
   const counts = new Map<string, number>();
   for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
-  const summary = [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(', ') || 'nothing to revoke';
+  const summary = [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(', ') || 'no session revoked';
   const pending = results.filter((r) => r.blacklist === 'pending').length;
+  const refused = results.filter((r) => r.blacklist === 'failed').length;
+  const rows = [
+    ...results.map((r) => [r.id, r.user, r.outcome, r.blacklist ?? '', r.error ?? '']),
+    ...userRows.map((r) => ['-', r.user, r.outcome, '', r.error ?? '']),
+  ];
   return [
-    table(['ID', 'USER', 'OUTCOME', 'BLACKLIST', 'ERROR'], results.map((r) => [r.id, r.user, r.outcome, r.blacklist ?? '', r.error ?? ''])),
+    table(['ID', 'USER', 'OUTCOME', 'BLACKLIST', 'ERROR'], rows),
     '',
-    `${summary}. Recorded as ${terminalSafe(operator)}.${pending ? ` ${pending} blacklist write(s) pending: they are kept and retried on the next run.` : ''}`,
+    `${summary}. Recorded as ${terminalSafe(operator)}.`,
+    pending ? `${pending} blacklist write(s) pending: not yet refused by enforcement points; kept and retried (session-warden blacklist pending lists them).` : '',
+    refused ? `${refused} blacklist write(s) failed: those sessions are revoked in the store but not blacklisted (see ERROR).` : '',
+    report.unlistedUsers.length ? `${report.unlistedUsers.length} user(s) could not be listed: nothing of theirs was revoked (see ERROR).` : '',
     results.some((r) => r.outcome === 'revoked') ? 'Credentials already issued stay valid until they expire (Sentinel default: 15 minutes).' : '',
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** What `blacklist pending` prints: per blacklist Redis, how many writes wait and since when. */
+export function formatPendingBlacklist(outboxes: OutboxOnDisk[], format: string, nowMs: number): string {
+  const total = outboxes.reduce((sum, o) => sum + o.pending.length, 0);
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  if (format === 'json') {
+    const times = outboxes.map((o) => o.oldestQueuedAtMs).filter((t): t is number => t !== null);
+    return JSON.stringify(
+      {
+        total,
+        oldestQueuedAt: iso(times.length ? Math.min(...times) : null),
+        targets: outboxes.map((o) => ({
+          target: o.target,
+          file: o.path,
+          pending: o.pending.length,
+          oldestQueuedAt: iso(o.oldestQueuedAtMs),
+          writes: o.pending.map((w) => ({ id: w.id, reason: w.reason, queuedAt: iso(w.queuedAtMs), sessionExpiresAt: iso(w.expiresAtMs) })),
+        })),
+      },
+      null,
+      2,
+    );
+  }
+  if (total === 0) return 'no blacklist writes pending';
+  const age = (ms: number | null) => (ms === null ? 'unknown' : `${Math.max(0, Math.round((nowMs - ms) / 60_000))} min`);
+  return [
+    table(
+      ['TARGET', 'SESSION', 'QUEUED', 'WAITING', 'REASON'],
+      outboxes.flatMap((o) => o.pending.map((w) => [o.target ?? `(unknown: ${o.path})`, w.id, iso(w.queuedAtMs) ?? '-', age(w.queuedAtMs), w.reason])),
+    ),
+    '',
+    `${total} blacklist write(s) pending. Any run against that blacklist Redis (--blacklist-redis, or a saved --connection) delivers them first; the app retries them in the background.`,
+  ].join('\n');
 }
 
 export function formatLedger(entries: LedgerEntry[], format: string): string {

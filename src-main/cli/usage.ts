@@ -11,7 +11,13 @@ const CONNECTION = `Connection (either a saved one, or flags):
   --region REGION           AWS region (or AWS_REGION); "local" for a local endpoint
   --endpoint URL            DynamoDB endpoint (DynamoDB Local, a VPC endpoint)
   --aws-profile NAME        AWS profile from ~/.aws/config (default: the AWS credential chain)
-  --blacklist-redis URL     also write revoked:<id> to this Redis (redis:// or rediss://)
+  --blacklist-redis URL     also write revoked:<id> to this Redis (redis:// or rediss://). Its
+                            password is best passed in SESSION_WARDEN_BLACKLIST_PASSWORD rather
+                            than in the URL (which other users can read in ps). Writes still
+                            pending from an earlier run are delivered first. A saved connection's
+                            blacklist password is sealed by the app: set the same variable.
+                            Local endpoints use the AWS keys in the environment (DynamoDB Local
+                            keeps one database per key and region), fixed keys when none are set.
   --ledger PATH             revocation ledger (default: the app's data directory)`;
 
 export const USAGE: Record<string, string> = {
@@ -24,11 +30,13 @@ Commands:
   users revoke USER...      revoke every active session of users
   ledger verify             check the revocation ledger's hash chain
   ledger list               print the ledger
+  blacklist pending         list blacklist writes not yet acknowledged by their Redis
 
 Run "session-warden <command> --help" for a command's options.
 Ids or users that begin with "-" go after "--": session-warden sessions show -- -Xb3kP....
-Exit codes: 0 success; 1 a revocation failed or a session was not found; 2 bad usage or input
-(nothing written); 3 the store could not be reached before any write.`,
+Exit codes: 0 success; 1 a revocation failed, a session was not found or a user's sessions could
+not be listed; 2 bad usage or input (nothing written); 3 the store could not be reached before
+any write; 4 every session is revoked in the store, but a blacklist entry is pending or failed.`,
   'sessions list': `Usage: session-warden sessions list [options]
 
   --status STATUS           active (default), revoked, expired or any
@@ -63,11 +71,19 @@ ${CONNECTION}`,
   --reason-code CODE        as for "sessions revoke"
   --note TEXT               why (required with "other")
   --ticket REF              ticket or incident reference
-  --output FORMAT           table (default) or json
+  --output FORMAT           table (default) or json: a row per session, then a row per user
+                            with nothing revoked ({id: null, user, outcome: "failed", error} when
+                            their sessions could not be listed, "no_active_sessions" otherwise)
 
 ${CONNECTION}`,
   'ledger verify': `Usage: session-warden ledger verify [--ledger PATH] [--output table|json]
 
 Checks every link of the hash chain and the head checkpoint. Exit 0 when intact, 1 when not.`,
   'ledger list': `Usage: session-warden ledger list [--ledger PATH] [--output table|json|ndjson|csv]`,
+  'blacklist pending': `Usage: session-warden blacklist pending [--ledger PATH] [--output table|json]
+
+Lists the blacklist writes (revoked:<id>) that their Redis has not acknowledged yet, for every
+blacklist Redis, from the outboxes beside the ledger (the app's data directory by default): which
+Redis, which session, since when. JSON: {total, oldestQueuedAt, targets: [{target, file, pending,
+oldestQueuedAt, writes: [{id, reason, queuedAt, sessionExpiresAt}]}]}. Exit 0 once listed.`,
 };

@@ -17,8 +17,19 @@ function awsCredentials(store: DynamoStore, secret: string | null): Pick<DynamoD
     if (!secret) throw new MissingSecretError('The secret access key of this connection is not available (it was kept for one run only, or the keyring changed): enter it again.');
     return { credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: secret } };
   }
-  // DynamoDB Local accepts any key: never look for real credentials to talk to it.
-  return isLocalEndpoint(store.endpoint) ? { credentials: LOCAL_CREDENTIALS } : {};
+  return isLocalEndpoint(store.endpoint) ? localEndpointCredentials(process.env) : {};
+}
+
+/**
+ * For a local endpoint (DynamoDB Local) without an explicit profile or keys: DynamoDB Local keeps
+ * one database per access key and region, so keys configured in the environment (or a profile
+ * named there) are used as they are, and a table created with them is found. Fixed keys only when
+ * nothing is configured, so that talking to a local endpoint never goes looking for real
+ * credentials (an instance-metadata lookup would leave this machine).
+ */
+export function localEndpointCredentials(env: NodeJS.ProcessEnv): Pick<DynamoDBClientConfig, 'credentials'> {
+  if ((env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) || env.AWS_PROFILE) return {};
+  return { credentials: LOCAL_CREDENTIALS };
 }
 
 export class MissingSecretError extends Error {

@@ -9,6 +9,7 @@ import { testDynamoConnection, testRedisConnection } from './connection-test';
 import { sameSecretTarget, type ConnectionStore, type StoredConnection } from './connection-store';
 import type { SecretVault } from './secret-vault';
 import { listAwsProfiles, type AwsProfile } from './aws-profiles';
+import { BlacklistDelivery, type DeliveryCredentials } from '../revocation/blacklist-delivery';
 
 export const DEMO_ID = 'demo';
 
@@ -20,6 +21,8 @@ export interface ConnectionManagerOptions {
   desktop: DesktopServices;
   /** Where AWS profiles are read from (a test's temporary files). */
   env?: NodeJS.ProcessEnv;
+  /** How often pending blacklist writes are retried in the background (default 15 s). */
+  blacklistRetryMs?: number;
 }
 
 /**
@@ -34,9 +37,24 @@ export class ConnectionManager {
   #switching: Promise<unknown> = Promise.resolve();
   /** Calls still running on each workspace: a replaced workspace is closed once they are done. */
   readonly #inFlight = new Map<Workspace, { count: number; idle: (() => void)[] }>();
+  /** Pending blacklist writes of every saved connection, delivered whichever one is active. */
+  readonly blacklist: BlacklistDelivery;
 
   constructor(options: ConnectionManagerOptions) {
     this.#options = options;
+    this.blacklist = new BlacklistDelivery({ dataDir: options.dataDir, credentials: () => this.#blacklistCredentials(), ...(options.blacklistRetryMs ? { intervalMs: options.blacklistRetryMs } : {}) });
+  }
+
+  /** Every saved DynamoDB connection's blacklist Redis with its own credentials (read-only ones write nothing). */
+  async #blacklistCredentials(): Promise<DeliveryCredentials[]> {
+    const credentials: DeliveryCredentials[] = [];
+    for (const listed of await this.#options.store.list()) {
+      const saved = await this.#options.store.get(listed.id);
+      if (!saved || saved.readOnly || saved.store.kind !== 'dynamodb' || !saved.store.blacklistRedis) continue;
+      const { url, username } = saved.store.blacklistRedis;
+      credentials.push({ connection: saved.name, target: { url, username, password: this.#options.store.blacklistSecretOf(saved) } });
+    }
+    return credentials;
   }
 
   get workspace(): Workspace {
@@ -46,6 +64,7 @@ export class ConnectionManager {
 
   async start(): Promise<void> {
     this.#workspace = await openDemoWorkspace(this.#options.version, this.#options.dataDir, this.#options.desktop);
+    this.blacklist.start();
   }
 
   async list() {
@@ -108,10 +127,10 @@ export class ConnectionManager {
             ? await openSentinelWorkspace(
                 version,
                 dataDir,
-                { name: saved.name, environment: saved.environment, store: saved.store, secret, blacklistSecret: this.#options.store.blacklistSecretOf(saved), readOnly: saved.readOnly },
+                { id: saved.id, name: saved.name, environment: saved.environment, store: saved.store, secret, blacklistSecret: this.#options.store.blacklistSecretOf(saved), readOnly: saved.readOnly },
                 desktop,
               )
-            : await openRedisWorkspace(version, dataDir, { name: saved.name, environment: saved.environment, target: redisTargetFor(saved.store, secret) }, desktop, { readOnly: saved.readOnly });
+            : await openRedisWorkspace(version, dataDir, { id: saved.id, name: saved.name, environment: saved.environment, target: redisTargetFor(saved.store, secret) }, desktop, { readOnly: saved.readOnly });
       } catch (error) {
         throw new WardenError('STORE_UNAVAILABLE', `"${saved.name}" could not be opened, the current connection stays active: ${formatErrorForLog(error).split('\n')[0]}`);
       }
@@ -130,6 +149,7 @@ export class ConnectionManager {
   }
 
   async close(): Promise<void> {
+    await this.blacklist.stop();
     await this.#workspace?.close();
     this.#workspace = null;
   }
@@ -198,5 +218,7 @@ export function createAppHandlers(manager: ConnectionManager): HandlerTable {
     'connections:test': (request) => manager.test(request),
     'connections:switch': ({ id }) => manager.switchTo(id),
     'connections:profiles': async () => ({ profiles: await manager.profiles() }),
+    'blacklist:pending': () => manager.blacklist.status(),
+    'blacklist:retry': () => manager.blacklist.deliver(),
   };
 }

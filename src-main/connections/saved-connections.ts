@@ -31,6 +31,10 @@ const SavedConnectionSchema = z.strictObject({
     .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
     .refine(hasNoPassword, 'holds a password: secrets are not read from connections.json')
     .optional(),
+  /** The blacklist Redis ACL user. */
+  blacklistUsername: z.string().min(1).max(256).optional(),
+  /** The app keeps a blacklist password for it, sealed with the OS keyring (which the command line cannot open). */
+  blacklistPasswordSealed: z.boolean().optional(),
 });
 export type SavedConnection = z.infer<typeof SavedConnectionSchema>;
 
@@ -86,7 +90,7 @@ function fromAppConnection(entry: Record<string, unknown>): Record<string, unkno
   if (credentials.source === 'static' || entry.secret !== undefined) {
     throw new SavedConnectionError(`saved connection "${name}" holds a secret the app keeps encrypted: the command line uses AWS profiles or the default credential chain`);
   }
-  const blacklist = store.blacklistRedis as { url?: string } | undefined;
+  const blacklist = store.blacklistRedis as { url?: string; username?: string } | undefined;
   return {
     name,
     table: store.table,
@@ -94,6 +98,8 @@ function fromAppConnection(entry: Record<string, unknown>): Record<string, unkno
     ...(store.endpoint !== undefined ? { endpoint: store.endpoint } : {}),
     ...(credentials.source === 'profile' ? { awsProfile: credentials.profile } : {}),
     ...(blacklist?.url ? { blacklistRedis: blacklist.url } : {}),
+    ...(blacklist?.url && blacklist.username ? { blacklistUsername: blacklist.username } : {}),
+    ...(blacklist?.url && entry.blacklistSecret !== undefined ? { blacklistPasswordSealed: true } : {}),
     ...(entry.readOnly === true ? { readOnly: true } : {}),
   };
 }

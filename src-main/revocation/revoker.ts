@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ReasonCode, RevokeReport, RevokeResult, RevokeSessionsRequest, RevokeUsersRequest, UserPreview } from '../../src-shared/revocation';
+import type { Principal } from '../../src-shared/principal';
 import type { LedgerRecord } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
-import { formatRfc3339Nano } from '../sentinel/exact-time';
-import { sessionPages, type SessionStore } from '../session-store';
-import type { BlacklistMirror } from './blacklist';
+import { epochMillis, formatRfc3339Nano } from '../sentinel/exact-time';
+import type { SessionStore } from '../session-store';
+import { BlacklistRefusedError, type BlacklistMirror } from './blacklist';
 import { mapConcurrent } from './concurrency';
+import { REVOKE_GRACE_MS } from './expiry-grace';
 
 export interface Reason {
   reasonCode: ReasonCode;
@@ -38,6 +40,8 @@ export interface RevokerOptions {
   ledger: Ledger;
   /** `revoked_by`: decided in main (AWS caller or local OS user), never by the caller. */
   operator: string;
+  /** Who `operator` really is (ARN, role, caller-chosen session name), recorded in the ledger. */
+  principal?: Principal;
   /** Connection name, for the ledger. */
   connection: string;
   /** Mirror of revocations into a Redis blacklist (DynamoDB connections that have one). */
@@ -61,7 +65,7 @@ interface Target {
  * running again is safe. The store-specific write is the `SessionWriter`.
  */
 export class Revoker {
-  readonly #options: Required<Omit<RevokerOptions, 'blacklist'>> & Pick<RevokerOptions, 'blacklist'>;
+  readonly #options: Required<Omit<RevokerOptions, 'blacklist' | 'principal'>> & Pick<RevokerOptions, 'blacklist' | 'principal'>;
 
   constructor(options: RevokerOptions) {
     this.#options = { clock: Date.now, concurrency: 16, ...options };
@@ -74,28 +78,67 @@ export class Revoker {
   async revokeSessions(request: RevokeSessionsRequest, onProgress?: ProgressListener): Promise<RevokeReport> {
     const targets = [...new Set(request.ids)].map((id) => ({ id, user: '' }));
     const run = randomUUID();
-    return { run, results: await this.#revokeAll(targets, request, run, onProgress), operator: this.operator, usersWithoutActiveSessions: [] };
+    return { run, results: await this.#revokeAll(targets, request, run, onProgress), operator: this.operator, usersWithoutActiveSessions: [], unlistedUsers: [] };
   }
 
-  /** Every active session of each user, found through the store's per-user index. */
+  /**
+   * Every active session of each user, found through the store's per-user index. A user whose
+   * sessions could not be listed (throttling, a timeout, set members that are no session ids) is
+   * reported with why, never passed over as "no active session", and the others are still revoked.
+   */
   async revokeUsers(request: RevokeUsersRequest, onProgress?: ProgressListener): Promise<RevokeReport> {
     const users = [...new Set(request.users)];
-    const targets: Target[] = [];
-    const without: string[] = [];
-    for (const user of users) {
-      const ids = await this.activeSessionIds(user);
-      if (ids.length === 0) without.push(user);
-      targets.push(...ids.map((id) => ({ id, user })));
-    }
+    const listed = await mapConcurrent(users, 8, async (user) => {
+      try {
+        return { user, ...(await this.#listActive(user)) };
+      } catch (error) {
+        return { user, ids: [], problem: `could not list their sessions (${error instanceof Error ? error.message : String(error)}); nothing of theirs was revoked, run again` };
+      }
+    });
+    const targets: Target[] = listed.flatMap(({ user, ids }) => ids.map((id) => ({ id, user })));
+    const unlisted = listed.flatMap(({ user, problem }) => (problem ? [{ user, error: problem }] : []));
+    const without = listed.filter((l) => l.ids.length === 0 && !l.problem).map((l) => l.user);
     const run = randomUUID();
-    return { run, results: await this.#revokeAll(targets, request, run, onProgress), operator: this.operator, usersWithoutActiveSessions: without };
+    const results = await this.#revokeAll(targets, request, run, onProgress);
+    return { run, results, operator: this.operator, usersWithoutActiveSessions: without, unlistedUsers: unlisted };
   }
 
   /** Ids of a user's active sessions, all pages. */
   async activeSessionIds(user: string): Promise<string[]> {
-    const ids: string[] = [];
-    for await (const page of sessionPages(this.#options.store, { status: 'active', user })) ids.push(...page.map((s) => s.id));
-    return ids;
+    return (await this.#listActive(user)).ids;
+  }
+
+  /**
+   * A user's sessions to revoke: the active ones, and those that expired within the grace (see
+   * REVOKE_GRACE_MS: the store's clock and ours may disagree, and skipping a live session is the
+   * worse mistake; the write itself decides). `problem` names what the store could not read.
+   */
+  async #listActive(user: string): Promise<{ ids: string[]; problem?: string }> {
+    const { store, clock } = this.#options;
+    const ids = new Set<string>();
+    const unreadable: string[] = [];
+    let unreadableCount = 0;
+    const graceStart = clock() - REVOKE_GRACE_MS;
+    let cursor: string | undefined;
+    do {
+      const page = await store.query({ status: ['active', 'expired'], user, limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const session of page.sessions) {
+        const expires = epochMillis(session.expiresAt);
+        const justExpired = session.status === 'expired' && session.storedStatus === 'active' && expires !== null && expires > graceStart;
+        if (session.status === 'active' || justExpired) ids.add(session.id);
+      }
+      if (page.unreadable) {
+        unreadableCount += page.unreadable.count;
+        unreadable.push(...page.unreadable.examples.slice(0, Math.max(0, 3 - unreadable.length)));
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    if (unreadableCount === 0) return { ids: [...ids] };
+    const examples = unreadable.map((m) => JSON.stringify(m)).join(', ');
+    return {
+      ids: [...ids],
+      problem: `${unreadableCount} entr${unreadableCount === 1 ? 'y' : 'ies'} of their session list ${unreadableCount === 1 ? 'is' : 'are'} not a session id (${examples}): ${unreadableCount === 1 ? 'it was' : 'they were'} not revoked; look at them in the store`,
+    };
   }
 
   async #revokeAll(targets: Target[], reason: Reason, run: string, onProgress?: ProgressListener): Promise<RevokeResult[]> {
@@ -112,6 +155,7 @@ export class Revoker {
     const record = (fields: Partial<LedgerRecord> & Pick<LedgerRecord, 'kind'>): LedgerRecord => ({
       time: new Date(clock()).toISOString(),
       operator: this.operator,
+      ...(this.#options.principal ? { principal: this.#options.principal } : {}),
       connection: this.#options.connection,
       run,
       sessionId: target.id,
@@ -150,7 +194,7 @@ export class Revoker {
         });
       } catch (error) {
         result.blacklist = 'failed';
-        result.error = `the blacklist entry was neither written nor kept for retry (${describe(error)})`;
+        result.error = error instanceof BlacklistRefusedError ? error.message : `the blacklist entry was neither written nor kept for retry (${describe(error)})`;
       }
     }
 

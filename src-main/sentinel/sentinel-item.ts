@@ -24,13 +24,7 @@ export interface SentinelItem {
   revoked_reason?: string;
 }
 
-/**
- * How long after its `expires_at` a revocation still treats a session as live. Our clock and
- * Sentinel's disagree by some amount however well we correct ours, and the two mistakes are not
- * equal: writing `revoked` on a session that just expired costs nothing, skipping a live one
- * leaves it usable. Read paths do not use it: they show the status as it is.
- */
-export const REVOKE_GRACE_MS = 120_000;
+export { REVOKE_GRACE_MS } from '../revocation/expiry-grace';
 
 /**
  * The status an operator sees: `active` past its `expires_at` is `expired` (Sentinel writes

@@ -49,8 +49,10 @@ export class RedisSessionStore implements SessionStore {
       throw new WardenError('VALIDATION', 'web sessions have no profile or server instance: filter by user, status or time');
     }
     const statuses = new Set<SessionStatus>(request.status === 'any' ? SESSION_STATUSES : Array.isArray(request.status) ? request.status : [request.status]);
-    // The user's set holds only live ids: revoked and expired sessions are found by scanning.
-    const source: Source = request.user !== undefined && statuses.size === 1 && statuses.has('active') ? 'user-set' : 'scan';
+    // The user's set holds the ids of their live sessions (and of expired ones whose key is still
+    // there, until the web app prunes them): active sessions, with or without those just expired
+    // (what a revocation asks for), come from it; revoked ones and other expired ones are scanned for.
+    const source: Source = request.user !== undefined && statuses.has('active') && [...statuses].every((s) => s === 'active' || s === 'expired') ? 'user-set' : 'scan';
     const since = request.since === undefined ? null : epochMillis(request.since);
     const until = request.until === undefined ? null : epochMillis(request.until);
     const revokedSince = request.revokedSince === undefined ? null : epochMillis(request.revokedSince);
@@ -80,14 +82,22 @@ export class RedisSessionStore implements SessionStore {
 
     const now = this.#clock();
     const found = new Map<string, Session>();
+    let unreadableCount = 0;
+    const unreadableExamples: string[] = [];
     let done = false;
     for (let batch = 0; batch < this.#maxBatches && found.size < request.limit && !done; batch += 1) {
       let ids: string[];
       if (source === 'user-set') {
         const [next, members] = await this.#client.sscan(keys.userSessions(request.user as string), cursor, 'COUNT', this.#scanCount);
         cursor = next;
-        // The same check as for scanned keys: only ids we can show and act on.
+        // The same check as for scanned keys: only ids we can show and act on. The others are
+        // counted: a user must not look as if they had no session because we could not read one.
         ids = members.filter((id) => SessionIdSchema.safeParse(id).success);
+        for (const member of members) {
+          if (ids.includes(member)) continue;
+          unreadableCount += 1;
+          if (unreadableExamples.length < 5) unreadableExamples.push(member.slice(0, 200));
+        }
       } else {
         const node = nodes[nodeIndex];
         if (!node) break;
@@ -114,9 +124,10 @@ export class RedisSessionStore implements SessionStore {
     }
 
     const sessions = [...found.values()].sort(newestFirst);
-    if (done) return { sessions };
+    const unreadable = unreadableCount > 0 ? { unreadable: { count: unreadableCount, examples: unreadableExamples } } : {};
+    if (done) return { sessions, ...unreadable };
     const address = source === 'scan' ? (nodes[nodeIndex]?.address ?? '') : '';
-    return { sessions, nextCursor: this.#cursors.encode({ query: queryKey, at: `${nodeIndex}:${cursor}`, id: address }) };
+    return { sessions, nextCursor: this.#cursors.encode({ query: queryKey, at: `${nodeIndex}:${cursor}`, id: address }), ...unreadable };
   }
 
   async get(id: string): Promise<Session | null> {

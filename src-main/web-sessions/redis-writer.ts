@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { blacklistTtlSeconds } from '../revocation/blacklist';
+import { REVOKE_GRACE_MS } from '../revocation/expiry-grace';
 import { describe, reasonText, Revoker, type Reason, type RevokerOptions, type SessionWriter, type WriteOutcome } from '../revocation/revoker';
 import { epochMillis } from '../sentinel/exact-time';
 import type { RedisClient } from './redis-target';
@@ -74,12 +75,6 @@ if left >= 0 and left < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARG
 return left
 `;
 
-/**
- * How long after its expiry a session is still revoked rather than skipped: clocks disagree by a
- * little, and writing `revoked` on a session that just expired costs nothing, while skipping a
- * live one leaves it open.
- */
-export const EXPIRY_GRACE_MS = 2 * 60_000;
 
 type ScriptReply = ['not_found'] | ['not_a_record'] | ['revoked' | 'already_revoked', string];
 
@@ -120,7 +115,7 @@ export class RedisWriter implements SessionWriter {
     if (!record) throw new Error(`session:${id} does not hold a session record (not a JSON object); nothing was written`);
     const user = typeof record.userId === 'string' ? record.userId : '';
     const expiresAtMs = epochMillis(record.expiresAt);
-    if (deriveWebStatus(record, blacklisted !== null, serverNow - EXPIRY_GRACE_MS) === 'expired') return { outcome: 'expired', user, expiresAtMs };
+    if (deriveWebStatus(record, blacklisted !== null, serverNow - REVOKE_GRACE_MS) === 'expired') return { outcome: 'expired', user, expiresAtMs };
     // The remaining lifetime by expiresAt or by the key's own TTL, whichever is longer; one hour at least.
     const ttl = Math.max(blacklistTtlSeconds(expiresAtMs ?? serverNow, serverNow), pttl > 0 ? Math.ceil(pttl / 1000) : 0);
     const revokedAt = new Date(nowMs).toISOString();

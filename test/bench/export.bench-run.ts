@@ -22,7 +22,7 @@ import { tempDir, type TempDir } from '../fixtures/temp-dir';
 let dynamo: RunningDynamoDbLocal;
 let dir: TempDir;
 const figures: string[] = [];
-const INFO: AppInfo = { version: 'bench', connection: { name: 'bench', kind: 'dynamodb', environment: 'bench', table: 't', readOnly: true }, operator: 'local:bench' };
+const INFO: AppInfo = { version: 'bench', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'bench', kind: 'dynamodb', environment: 'bench', table: 't', readOnly: true }, operator: 'local:bench' };
 
 beforeAll(async () => {
   [dynamo, dir] = await Promise.all([startDynamoDbLocal(), tempDir()]);

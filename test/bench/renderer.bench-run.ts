@@ -70,7 +70,7 @@ afterAll(async () => {
 
 it(`renders, scrolls and searches ${ROWS.toLocaleString('en-US')} loaded rows`, async () => {
   const dir = await tempDir();
-  const info: AppInfo = { version: 'bench', connection: { name: 'bench', kind: 'dynamodb', environment: 'bench', table: 'in-memory', readOnly: false }, operator: 'local:bench' };
+  const info: AppInfo = { version: 'bench', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'bench', kind: 'dynamodb', environment: 'bench', table: 'in-memory', readOnly: false }, operator: 'local:bench' };
   const handlers = createHandlers({
     ledgerConnection: 'bench',
     store: new InMemoryStore(sessions()),

@@ -11,7 +11,7 @@ import { createSentinelTable, revokeAsSentinelCli, sentinelItem, type TestTable 
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type AppPage, type RendererServer } from './harness';
 
-const INFO: AppInfo = { version: '0.1.0', connection: { name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false }, operator: 'secops.jane' };
+const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false }, operator: 'secops.jane' };
 const rowIds = (page: Page) => page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-session-id') ?? ''));
 
 describe('activity, audit and exports, in Chromium over the real handler table', () => {
@@ -179,7 +179,12 @@ describe('a read-only (auditor) connection in the workspace', () => {
     expect(await page.getByRole('dialog').count()).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'read-only-light.png') });
     // What a compromised renderer could still send: refused in main.
-    const forged = await page.evaluate((id) => (window as unknown as { warden: { sessions: { revoke: (r: unknown) => Promise<unknown> } } }).warden.sessions.revoke({ ids: [id], reasonCode: 'offboarding' }), first);
+    // It can even name the active connection and its nonce, as a real dialog would.
+    const forged = await page.evaluate(async (id) => {
+      const { warden } = window as unknown as { warden: { app: { info: () => Promise<{ value: AppInfo }> }; sessions: { revoke: (r: unknown) => Promise<unknown> } } };
+      const { connection } = (await warden.app.info()).value;
+      return warden.sessions.revoke({ ids: [id], reasonCode: 'offboarding', connection: { id: connection.id, nonce: connection.nonce } });
+    }, first);
     expect(forged).toMatchObject({ ok: false, error: { code: 'READ_ONLY' } });
     expect(await seriousViolations(page, 'read-only')).toEqual([]);
     await app.close();

@@ -7,7 +7,7 @@ import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/s
 import { tempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, serveBuiltRenderer, type RendererServer } from './harness';
 
-const INFO: AppInfo = { version: '0.1.0', connection: { name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:e2e' };
+const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:e2e' };
 const rowIds = (page: Page) => page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-session-id') ?? ''));
 
 describe('the live table and watched users', () => {

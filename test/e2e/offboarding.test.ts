@@ -2,19 +2,18 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser } from 'playwright-core';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { BlacklistMirror, blacklistRedisClient } from '../../src-main/revocation/blacklist';
 import { DurableOutbox } from '../../src-main/revocation/outbox';
-import { startRedisServer } from '../fixtures/redis-server';
+import { startSilentServer } from '../fixtures/silent-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
 
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { name: 'sentinel-staging', kind: 'dynamodb', environment: 'staging', table: 'sentinel-sessions', readOnly: false },
+  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-staging', kind: 'dynamodb', environment: 'staging', table: 'sentinel-sessions', readOnly: false },
   operator: 'it.offboarding',
 };
 
@@ -105,15 +104,12 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
     await app.close();
   });
 
-  it('counts blacklist entries still pending per user when the blacklist Redis refuses them', async () => {
+  it('counts blacklist entries still pending per user when the blacklist Redis does not answer', async () => {
     const gus = sessionsOf('gus.leaver', 2);
     await table.put(gus);
-    // A blacklist Redis that refuses our writes (deterministic, unlike a stopped server whose port can be reused).
-    const refusing = await startRedisServer();
-    const admin = new Redis(refusing.url);
-    await admin.call('ACL', 'SETUSER', 'default', '-set');
-    admin.disconnect();
-    const redis = blacklistRedisClient(refusing.url);
+    // A blacklist Redis that has gone quiet: every write times out and is kept for retry.
+    const silent = await startSilentServer();
+    const redis = blacklistRedisClient(silent.url);
     const mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(join(dir.path, 'outbox.jsonl')), retryIntervalMs: 60_000 });
     try {
       const app = await openApp(browser, server, table.handlers(dir.path, INFO, [], { blacklist: mirror }));
@@ -134,7 +130,7 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
     } finally {
       await mirror.stop();
       redis.disconnect();
-      await refusing.stop();
+      await silent.close();
     }
   });
 

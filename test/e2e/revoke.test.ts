@@ -11,7 +11,7 @@ import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRend
 
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { name: 'sentinel-prod-eu', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false },
+  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod-eu', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false },
   operator: 'secops.jane',
 };
 

@@ -54,7 +54,7 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     admin = new Redis(redis.url);
     await writeWebSessions(admin, [...sessions, ...compromised, blacklisted, hostile], now);
     await admin.set(`revoked:${blacklisted.id}`, 'fraud check', 'EX', 3600);
-    workspace = await openRedisWorkspace('0.1.0', dir.path, { name: 'shop-web', environment: 'staging', target: { urls: [redis.url] } }, { chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
+    workspace = await openRedisWorkspace('0.1.0', dir.path, { id: 'shop-web', name: 'shop-web', environment: 'staging', target: { urls: [redis.url] } }, { chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
   });
   afterAll(async () => {
     await workspace?.close();

@@ -10,7 +10,7 @@ import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { revokeAsSentinelCli, sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
-const INFO: AppInfo = { version: 't', connection: { name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:analyst' };
+const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:analyst' };
 const now = () => Math.floor(Date.now() / 1000);
 
 describe('activity and audit over DynamoDB Local and the ledger', () => {

@@ -88,9 +88,12 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     await writeFile(file, '# HR export\nhank.leaver,Hank,2026-11-30\n\nivy.never\n');
     const result = await runCli(['users', 'revoke', 'gina.leaver', '--from-file', file, '--reason-code', 'offboarding', '--ticket', 'HR-1234', '--output', 'json', ...conn]);
     expect(result.code).toBe(0);
-    const rows = JSON.parse(result.stdout) as { user: string; outcome: string }[];
-    expect(rows.map((r) => r.user).sort()).toEqual(['gina.leaver', 'gina.leaver', 'gina.leaver', 'hank.leaver']);
-    expect(rows.every((r) => r.outcome === 'revoked')).toBe(true);
+    const rows = JSON.parse(result.stdout) as { id: string | null; user: string; outcome: string }[];
+    const sessions = rows.filter((r) => r.id !== null);
+    expect(sessions.map((r) => r.user).sort()).toEqual(['gina.leaver', 'gina.leaver', 'gina.leaver', 'hank.leaver']);
+    expect(sessions.every((r) => r.outcome === 'revoked')).toBe(true);
+    // A user with nothing to revoke is in the JSON too, never silently left out.
+    expect(rows.filter((r) => r.id === null)).toEqual([{ id: null, user: 'ivy.never', outcome: 'no_active_sessions' }]);
     expect(result.stderr).toBe('session-warden: ivy.never has no active session\n');
   });
 
@@ -138,13 +141,13 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     expect(existsSync(ledgerPath)).toBe(false);
   });
 
-  it('answers within 3 s of work with the blacklist Redis down, marking it pending', async () => {
+  it('answers within 3 s of work with the blacklist Redis down, marking it pending (exit 4)', async () => {
     const redis = await startRedisServer();
     await redis.stop();
     const s = sentinelItem({ seconds: now() - 5 });
     await table.put([s]);
     const result = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'security_incident', '--blacklist-redis', redis.url, '--output', 'json', ...conn]);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(4);
     expect(JSON.parse(result.stdout)).toEqual([{ id: s.id, user: 'alice', outcome: 'revoked', blacklist: 'pending' }]);
     const { outboxPathFor } = await import('../../src-main/revocation/outbox');
     expect(await readFile(outboxPathFor(dir.path, redis.url), 'utf8')).toContain(s.id);

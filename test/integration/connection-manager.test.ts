@@ -14,6 +14,8 @@ import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/s
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
+/** What a revoke dialog sends back: the connection id and nonce of the app info it showed. */
+const confirmedFor = (info: AppInfo) => ({ id: info.connection.id, nonce: info.connection.nonce });
 
 describe('the connection manager behind the app handler table', () => {
   let dir: TempDir;
@@ -49,10 +51,10 @@ describe('the connection manager behind the app handler table', () => {
       store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } },
     });
     const info = await call<AppInfo>('connections:switch', { id: connection.id });
-    expect(info.connection).toEqual({ name: 'staging', kind: 'dynamodb', environment: 'staging', table: table.name, readOnly: true });
+    expect(info.connection).toEqual({ id: connection.id, nonce: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'staging', kind: 'dynamodb', environment: 'staging', table: table.name, readOnly: true });
     expect((await call<{ sessions: { id: string }[] }>('sessions:query', { status: 'any' })).sessions.map((s) => s.id)).toEqual([item.id]);
     // Read-only from the saved flag: refused in main.
-    await expect(call('sessions:revoke', { ids: [item.id], reasonCode: 'offboarding' })).rejects.toMatchObject({ code: 'READ_ONLY' });
+    await expect(call('sessions:revoke', { ids: [item.id], reasonCode: 'offboarding', connection: confirmedFor(info) })).rejects.toMatchObject({ code: 'READ_ONLY' });
 
     const { connection: broken } = await call<{ connection: { id: string } }>('connections:save', {
       name: 'down', environment: 'production', colour: 'red', readOnly: false, store: { kind: 'redis', urls: ['redis://127.0.0.1:1'], cluster: false },
@@ -64,6 +66,35 @@ describe('the connection manager behind the app handler table', () => {
     expect(await call('connections:delete', { id: connection.id })).toEqual({ deleted: true });
     expect((await call<AppInfo>('app:info')).connection.kind).toBe('demo');
     expect((await call<{ connections: unknown[]; active: string }>('connections:list')).active).toBe('demo');
+  });
+
+  it('refuses a revocation confirmed on the demo store once a saved connection named "Demo store" is active', async () => {
+    const demo = await call<AppInfo>('app:info');
+    expect(demo.connection.name).toBe('Demo store');
+    const item = sentinelItem({ seconds: Math.floor(Date.now() / 1000) - 10 }, { user: 'same.name' });
+    await table.put([item]);
+    const { connection } = await call<{ connection: { id: string } }>('connections:save', {
+      name: 'Demo store', environment: 'production', colour: 'red', readOnly: false,
+      store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } },
+    });
+    const first = await call<AppInfo>('connections:switch', { id: connection.id });
+    expect(first.connection.name).toBe(demo.connection.name);
+    // What the dialog confirmed on the demo store arrives after the switch: same name, other store.
+    await expect(call('sessions:revoke', { ids: [item.id], reasonCode: 'offboarding', connection: confirmedFor(demo) })).rejects.toMatchObject({ code: 'CONNECTION_CHANGED' });
+    await expect(call('users:revoke', { users: ['same.name'], reasonCode: 'offboarding', connection: confirmedFor(demo) })).rejects.toMatchObject({ code: 'CONNECTION_CHANGED' });
+    const statuses = async () => (await call<{ sessions: { status: string }[] }>('sessions:query', { status: 'any' })).sessions.map((s) => s.status);
+    expect(await statuses()).toEqual(['active']);
+
+    // Away and back: the same connection, opened again, with a new nonce. What was confirmed on
+    // the first opening no longer holds; the second opening's confirmation does.
+    await call('connections:switch', { id: 'demo' });
+    const again = await call<AppInfo>('connections:switch', { id: connection.id });
+    expect(again.connection.id).toBe(first.connection.id);
+    expect(again.connection.nonce).not.toBe(first.connection.nonce);
+    await expect(call('sessions:revoke', { ids: [item.id], reasonCode: 'offboarding', connection: confirmedFor(first) })).rejects.toMatchObject({ code: 'CONNECTION_CHANGED' });
+    expect(await statuses()).toEqual(['active']);
+    await expect(call('sessions:revoke', { ids: [item.id], reasonCode: 'offboarding', connection: confirmedFor(again) })).resolves.toMatchObject({ results: [{ outcome: 'revoked' }] });
+    expect(await statuses()).toEqual(['revoked']);
   });
 });
 
@@ -91,9 +122,9 @@ describe('a DynamoDB connection with a password-protected blacklist Redis', () =
       ]);
       const wrong = await manager.test({ draft: { name: 'mirrored', environment: 'staging', colour: 'amber', readOnly: false, store, blacklistSecret: 'nope' } });
       expect(wrong.checks.find((c) => c.name === 'Blacklist Redis: Connect')?.detail).toContain('WRONGPASS');
-      await manager.switchTo(saved.id);
+      const info = await manager.switchTo(saved.id);
       const dispatch = createDispatch(createAppHandlers(manager), { trustedOrigins: ['app://warden'] });
-      const report = await dispatch('sessions:revoke', { ids: [item.id], reasonCode: 'security_incident', connection: 'mirrored' }, OURS);
+      const report = await dispatch('sessions:revoke', { ids: [item.id], reasonCode: 'security_incident', connection: confirmedFor(info) }, OURS);
       expect(report).toMatchObject({ ok: true, value: { results: [{ outcome: 'revoked', blacklist: 'written' }] } });
       const admin = new Redis(blacklist.url, { password: 'blacklist-pass-4411' });
       expect(await admin.get(`revoked:${item.id}`)).toBe('security_incident');

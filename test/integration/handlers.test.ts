@@ -10,7 +10,7 @@ import { tempDir } from '../fixtures/temp-dir';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
-const INFO: AppInfo = { version: 't', connection: { name: 'local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:t' };
+const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:t' };
 
 describe('the handler table over a real store', () => {
   let table: TestTable;
@@ -50,7 +50,7 @@ describe('the handler table over a real store', () => {
     const now = Math.floor(Date.now() / 1000);
     await table.put(Array.from({ length: 40 }, (_, i) => sentinelItem({ seconds: now - 500 - i }, { user: 'progress.user' })));
     const seen: unknown[] = [];
-    const result = await dispatch('users:revoke', { users: ['progress.user'], reasonCode: 'offboarding' }, OURS, (event, payload) => seen.push([event, payload]));
+    const result = await dispatch('users:revoke', { users: ['progress.user'], reasonCode: 'offboarding', connection: { id: INFO.connection.id, nonce: INFO.connection.nonce } }, OURS, (event, payload) => seen.push([event, payload]));
     expect(result.ok).toBe(true);
     expect(seen[0]).toEqual(['revoke:progress', { done: 0, total: 40 }]);
     expect(seen.at(-1)).toEqual(['revoke:progress', { done: 40, total: 40 }]);

@@ -296,6 +296,27 @@ describe('web sessions in Redis (real redis-server)', () => {
     }
   });
 
+  it('never reports a user as without sessions when their set holds entries that are not session ids', async () => {
+    const now = Date.now();
+    const olga = [webSession('olga', now), webSession('olga', now)];
+    await writeWebSessions(admin, olga, now);
+    // Another program put things in the users' sets that are no session ids.
+    await admin.sadd('user_sessions:olga', 'not an id!', '');
+    await admin.sadd('user_sessions:pat', '../../etc/passwd');
+    const store = new RedisSessionStore({ client, cursors });
+    const revoker = new RedisRevoker({ client, store, ledger, operator: 'local:analyst', connection: 'web@test' });
+    const report = await revoker.revokeUsers({ users: ['olga', 'pat', 'quinn'], reasonCode: 'offboarding' });
+    expect(report.results.map((r) => [r.user, r.outcome])).toEqual([
+      ['olga', 'revoked'],
+      ['olga', 'revoked'],
+    ]);
+    expect(report.unlistedUsers).toEqual([
+      { user: 'olga', error: expect.stringMatching(/^2 entries of their session list are not a session id \(.*"not an id!".*\): they were not revoked/) },
+      { user: 'pat', error: expect.stringMatching(/^1 entry of their session list is not a session id \("\.\.\/\.\.\/etc\/passwd"\)/) },
+    ]);
+    expect(report.usersWithoutActiveSessions).toEqual(['quinn']);
+  });
+
   it('revokes 2,000 sessions of one user; a connection cut mid-command leaves each fully revoked or untouched', async () => {
     const now = Date.now();
     const sessions = Array.from({ length: 2000 }, () => webSession('grace', now));

@@ -9,8 +9,10 @@ import { Ledger } from '../../src-main/ledger/ledger';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
-const INFO: AppInfo = { version: 't', connection: { name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:tester' };
+const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:tester' };
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
+/** What the dialog sends back: the active workspace's connection id and nonce. */
+const CONFIRMED = { id: INFO.connection.id, nonce: INFO.connection.nonce };
 const now = () => Math.floor(Date.now() / 1000);
 
 async function ledgerEntries(ledger: Ledger) {
@@ -34,7 +36,8 @@ describe('revocation against DynamoDB Local', () => {
   it('follows the state machine: active → revoked; then already_revoked; expired; not_found', async () => {
     const active = sentinelItem({ seconds: now() - 60 }, { user: 'alice', request_count: 41 });
     const storedExpired = sentinelItem({ seconds: now() - 9 * 3600 }, { status: 'expired', expires_at: formatRfc3339Nano(now() - 3600, 0), ttl: now() - 3600 });
-    const stale = sentinelItem({ seconds: now() - 9 * 3600 }, { expires_at: formatRfc3339Nano(now() - 60, 0), ttl: now() - 60 });
+    // Ended ten minutes ago: past the two-minute grace within which a revocation still writes.
+    const stale = sentinelItem({ seconds: now() - 9 * 3600 }, { expires_at: formatRfc3339Nano(now() - 600, 0), ttl: now() - 600 });
     await table.put([active, storedExpired, stale]);
     const revoker = table.revoker(dir.path, { ledger, operator: 'local:analyst' });
     const missing = 'ffffffffffff0000';
@@ -145,15 +148,21 @@ describe('revocation against DynamoDB Local', () => {
     const target = sentinelItem({ seconds: now() - 30 });
     await table.put([target]);
     const dispatch = createDispatch(table.handlers(dir.path, INFO), { trustedOrigins: ['app://warden'] });
+    const connection = CONFIRMED;
     const bad = [
-      ['sessions:revoke', { ids: ['revoked:* OR 1=1'], reasonCode: 'offboarding' }, 'ids.0'],
-      ['sessions:revoke', { ids: [target.id], reasonCode: 'because' }, 'reasonCode'],
-      ['sessions:revoke', { ids: [target.id], reasonCode: 'other' }, 'note'],
-      ['sessions:revoke', { ids: [target.id], reasonCode: 'other', note: '   ' }, 'note'],
-      ['sessions:revoke', { ids: [], reasonCode: 'offboarding' }, 'ids'],
-      ['sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', revokedBy: 'someone-else' }, ''],
-      ['users:revoke', { users: [''], reasonCode: 'offboarding' }, 'users.0'],
-      ['users:revoke', { users: ['alice'], reasonCode: 'other' }, 'note'],
+      ['sessions:revoke', { ids: ['revoked:* OR 1=1'], reasonCode: 'offboarding', connection }, 'ids.0'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'because', connection }, 'reasonCode'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'other', connection }, 'note'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'other', note: '   ', connection }, 'note'],
+      ['sessions:revoke', { ids: [], reasonCode: 'offboarding', connection }, 'ids'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', connection, revokedBy: 'someone-else' }, ''],
+      ['users:revoke', { users: [''], reasonCode: 'offboarding', connection }, 'users.0'],
+      ['users:revoke', { users: ['alice'], reasonCode: 'other', connection }, 'note'],
+      // The connection it was confirmed for is required, and is an id and a nonce (not a name).
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'offboarding' }, 'connection'],
+      ['users:revoke', { users: ['alice'], reasonCode: 'offboarding' }, 'connection'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', connection: INFO.connection.name }, 'connection'],
+      ['sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', connection: { id: INFO.connection.id } }, 'connection.nonce'],
     ] as const;
     for (const [channel, payload, path] of bad) {
       const result = await dispatch(channel, payload, OURS);
@@ -168,12 +177,22 @@ describe('revocation against DynamoDB Local', () => {
     const target = sentinelItem({ seconds: now() - 33 }, { user: 'switched.away' });
     await table.put([target]);
     const dispatch = createDispatch(table.handlers(dir.path, INFO), { trustedOrigins: ['app://warden'] });
-    const answer = await dispatch('sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', connection: 'staging' }, OURS);
-    expect(answer).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringContaining(`The active connection is now "${INFO.connection.name}", not "staging"`) } });
+    for (const connection of [
+      { id: 'staging', nonce: INFO.connection.nonce },
+      { id: INFO.connection.id, nonce: 'an-earlier-opening-of-it-0001' },
+    ]) {
+      for (const [channel, payload] of [
+        ['sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', connection }],
+        ['users:revoke', { users: ['switched.away'], reasonCode: 'offboarding', connection }],
+      ] as const) {
+        const answer = await dispatch(channel, payload, OURS);
+        expect(answer).toMatchObject({ ok: false, error: { code: 'CONNECTION_CHANGED', message: expect.stringContaining(`now "${INFO.connection.name}"`) } });
+      }
+    }
     expect((await item(target.id))?.status).toBe('active');
     expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 0 });
     // Confirmed for the active one: revoked.
-    expect(await dispatch('sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', connection: INFO.connection.name }, OURS)).toMatchObject({ ok: true });
+    expect(await dispatch('sessions:revoke', { ids: [target.id], reasonCode: 'offboarding', connection: CONFIRMED }, OURS)).toMatchObject({ ok: true });
   });
 
   it('on a read-only connection refuses every forged revoke request over IPC, writing nothing', async () => {
@@ -190,8 +209,8 @@ describe('revocation against DynamoDB Local', () => {
     });
     const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'] });
     const forged = [
-      ['sessions:revoke', { ids: targets.map((t) => t.id), reasonCode: 'security_incident' }],
-      ['users:revoke', { users: ['auditor.target'], reasonCode: 'offboarding', ticket: 'HR-1' }],
+      ['sessions:revoke', { ids: targets.map((t) => t.id), reasonCode: 'security_incident', connection: CONFIRMED }],
+      ['users:revoke', { users: ['auditor.target'], reasonCode: 'offboarding', ticket: 'HR-1', connection: CONFIRMED }],
     ] as const;
     for (const [channel, payload] of forged) {
       expect(await dispatch(channel, payload, OURS)).toEqual({ ok: false, error: { code: 'READ_ONLY', message: 'This connection is read-only (auditor mode): revocations are refused.' } });

@@ -36,7 +36,7 @@ const OURS = { url: 'app://warden/index.html', isMainFrame: true };
  * A valid request for every channel of the contract. Typed over `Channel`, so a channel added to
  * the contract without a sample here does not compile: the walk below covers every channel.
  */
-function samples(ids: { session: string; user: string; run: string; connection: string }): { [C in Channel]: RequestOf<C>[] } {
+function samples(ids: { session: string; user: string; run: string; connection: string; confirmed: { id: string; nonce: string } }): { [C in Channel]: RequestOf<C>[] } {
   return {
     'connections:list': [undefined],
     'connections:profiles': [undefined],
@@ -47,9 +47,9 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'app:info': [undefined],
     'sessions:query': [{ status: 'any', limit: 50 }, { status: 'active', user: ids.user, limit: 10 }],
     'sessions:get': [{ id: ids.session }, { id: 'nosuchsession0000' }],
-    'sessions:revoke': [{ ids: [ids.session], reasonCode: 'security_incident', note: 'canary test', ticket: 'SEC-1' }],
+    'sessions:revoke': [{ ids: [ids.session], reasonCode: 'security_incident', note: 'canary test', ticket: 'SEC-1', connection: ids.confirmed }],
     'users:preview': [{ users: [ids.user, 'nobody.here'] }],
-    'users:revoke': [{ users: [ids.user], reasonCode: 'offboarding' }],
+    'users:revoke': [{ users: [ids.user], reasonCode: 'offboarding', connection: ids.confirmed }],
     'evidence:save': [{ runs: [ids.run] }],
     'watch:notify': [{ sessionId: ids.session }],
     'ledger:verify': [undefined],
@@ -61,6 +61,8 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'export:cancel': [{ exportId: randomUUID() }],
     'activity:summary': [{ since: new Date(Date.now() - 86_400_000).toISOString(), until: new Date().toISOString() }],
     'ledger:list': [{}, { text: ids.user, outcome: 'revoked' }],
+    'blacklist:pending': [undefined],
+    'blacklist:retry': [undefined],
   };
 }
 
@@ -107,7 +109,11 @@ describe('canary secrets never leave the store configuration', () => {
   /** Walks every channel with valid requests, then a store outage; returns everything said. */
   async function walk(dispatch: Dispatch, ids: { session: string; user: string; connection?: string }, logs: string[], breakStore: () => Promise<void>): Promise<string> {
     const answers: unknown[] = [];
-    const sample = samples({ ...ids, run: '00000000-0000-4000-8000-000000000000', connection: ids.connection ?? randomUUID() });
+    // Revocations are confirmed for the workspace that is active now (its connection id and nonce).
+    const info = await dispatch('app:info', undefined, OURS);
+    if (!info.ok) throw new Error(info.error.message);
+    const { id, nonce } = (info.value as AppInfo).connection;
+    const sample = samples({ ...ids, run: '00000000-0000-4000-8000-000000000000', connection: ids.connection ?? randomUUID(), confirmed: { id, nonce } });
     // Renaming (and pointing elsewhere) is the last thing a walk does to a real connection.
     const rename = sample['connections:save'];
     sample['connections:save'] = [];
@@ -197,7 +203,7 @@ describe('canary secrets never leave the store configuration', () => {
     const store = new SentinelStore({ client, tableName: table.name, cursors: new CursorCodec(randomBytes(32)) });
     const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
     const revoker = new SentinelRevoker({ client, store, ledger, operator: 'local:canary', connection: 'aws-canary' });
-    const info: AppInfo = { version: 't', connection: { name: 'aws', kind: 'dynamodb', environment: 'test', table: table.name, readOnly: false }, operator: 'local:canary' };
+    const info: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'aws', kind: 'dynamodb', environment: 'test', table: table.name, readOnly: false }, operator: 'local:canary' };
     const logs: string[] = [];
     const output = await capturingOutput(async () => {
       const handlers = createHandlers({ store, revoker, ledger, ledgerConnection: 'aws-canary', info: () => info, chooseSavePath: async (name) => join(dataDir, name), notify: (n) => logs.push(JSON.stringify(n)) });

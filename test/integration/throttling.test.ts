@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { localDynamoClient } from '../../src-main/demo/demo-store';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
+import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
 /** DynamoDB Local never throttles: these errors are thrown from SDK middleware, inside its retry loop. */
@@ -80,5 +83,43 @@ describe('throttled and failing writes', () => {
     const failing = injectingClient(inject('dynamoEndpoint'), (_n, id) => (id === a.id ? serviceError('ValidationException', 400) : null));
     const mixed = await revokerWith(failing.client, new Ledger(join(dir.path, 'm.jsonl'))).revokeSessions({ ids: [a.id, b.id], reasonCode: 'offboarding' });
     expect(mixed.results.map((r) => r.outcome)).toEqual(['failed', 'revoked']);
+  });
+});
+
+describe('bulk work never stops at, or hides, a user it could not list', () => {
+  let table: TestTable;
+  let dir: { path: string; remove: () => Promise<void> };
+  const now = () => Math.floor(Date.now() / 1000);
+
+  withTableAndDir({ table: (t) => (table = t), dir: (d) => (dir = d) });
+
+  it('gives a user whose listing is throttled a failed row and still revokes the others', async () => {
+    const ann = Array.from({ length: 2 }, (_, i) => sentinelItem({ seconds: now() - 10 - i }, { user: 'ann.leaver' }));
+    const bob = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: now() - 20 - i }, { user: 'bob.leaver' }));
+    await table.put([...ann, ...bob]);
+    // Every Query for bob is throttled past the SDK's attempts (DynamoDB Local never throttles).
+    const base = localDynamoClient(inject('dynamoEndpoint'));
+    base.middlewareStack.add(
+      (next, context) => async (args) => {
+        const values = (args.input as { ExpressionAttributeValues?: Record<string, { S?: string }> }).ExpressionAttributeValues ?? {};
+        if (context.commandName === 'QueryCommand' && Object.values(values).some((v) => v.S === 'bob.leaver')) {
+          throw Object.assign(new Error('injected throttling'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'throttleBob' },
+    );
+    const client = DynamoDBDocumentClient.from(base);
+    const store = new SentinelStore({ client, tableName: table.name, cursors: new CursorCodec(randomBytes(32)) });
+    const revoker = new SentinelRevoker({ client, store, ledger: new Ledger(join(dir.path, 'l.jsonl')), operator: 'local:t', connection: 'test' });
+    const report = await revoker.revokeUsers({ users: ['ann.leaver', 'bob.leaver', 'carl.nobody'], reasonCode: 'offboarding', ticket: 'HR-9' });
+    expect(report.results.map((r) => [r.user, r.outcome])).toEqual(ann.map(() => ['ann.leaver', 'revoked']));
+    expect(report.unlistedUsers).toEqual([{ user: 'bob.leaver', error: expect.stringMatching(/^could not list their sessions \(.*ThrottlingException.*injected throttling.*\); nothing of theirs was revoked/) }]);
+    // bob is never "without active sessions": only the user who really has none is.
+    expect(report.usersWithoutActiveSessions).toEqual(['carl.nobody']);
+    for (const s of bob) {
+      expect((await table.client.send(new GetCommand({ TableName: table.name, Key: { id: s.id }, ConsistentRead: true }))).Item?.status).toBe('active');
+    }
+    base.destroy();
   });
 });

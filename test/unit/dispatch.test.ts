@@ -6,7 +6,7 @@ import { createDispatch, type HandlerTable, type SenderInfo } from '../../src-ma
 const OURS: SenderInfo = { url: 'app://warden/index.html', isMainFrame: true };
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { name: 'Demo store', kind: 'demo', environment: 'demo', table: 't', readOnly: false },
+  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'Demo store', kind: 'demo', environment: 'demo', table: 't', readOnly: false },
   operator: 'local:tester',
 };
 
@@ -34,6 +34,8 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
     'connections:test': vi.fn(unused),
     'connections:switch': vi.fn(unused),
     'connections:profiles': vi.fn(unused),
+    'blacklist:pending': vi.fn(unused),
+    'blacklist:retry': vi.fn(unused),
   };
   const onInternalError = vi.fn();
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError });

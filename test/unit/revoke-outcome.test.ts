@@ -11,6 +11,7 @@ describe('a revocation and its retries, seen as one', () => {
     run: RUN_1,
     operator: 'local:analyst',
     usersWithoutActiveSessions: ['nobody'],
+    unlistedUsers: [],
     results: [
       { id: 'a', user: 'ann', outcome: 'revoked' },
       { id: 'b', user: 'ann', outcome: 'failed', error: 'throttled' },
@@ -28,6 +29,7 @@ describe('a revocation and its retries, seen as one', () => {
       run: RUN_2,
       operator: 'local:analyst',
       usersWithoutActiveSessions: [],
+      unlistedUsers: [],
       results: [
         { id: 'b', user: 'ann', outcome: 'revoked' },
         // Read by id, and the read failed: main knows no user for it.
@@ -45,7 +47,7 @@ describe('a revocation and its retries, seen as one', () => {
     ]);
     expect(failedResults(retried).map((r) => [r.id, r.user])).toEqual([['d', 'bob']]);
 
-    const done = withRetry(retried, { run: RUN_3, operator: 'local:analyst', usersWithoutActiveSessions: [], results: [{ id: 'd', user: 'bob', outcome: 'already_revoked' }] });
+    const done = withRetry(retried, { run: RUN_3, operator: 'local:analyst', usersWithoutActiveSessions: [], unlistedUsers: [], results: [{ id: 'd', user: 'bob', outcome: 'already_revoked' }] });
     expect(done.runs).toEqual([RUN_1, RUN_2, RUN_3]);
     expect(failedResults(done)).toEqual([]);
     // The first outcome is left as it was (React state is never changed in place).
