@@ -99,8 +99,40 @@ export class Revoker {
     const unlisted = listed.flatMap(({ user, problem }) => (problem ? [{ user, error: problem }] : []));
     const without = listed.filter((l) => l.ids.length === 0 && !l.problem).map((l) => l.user);
     const run = randomUUID();
+    await this.#recordUnlisted(unlisted, request, run);
     const results = await this.#revokeAll(targets, request, run, onProgress);
     return { run, results, operator: this.operator, usersWithoutActiveSessions: without, unlistedUsers: unlisted };
+  }
+
+  /**
+   * A user who could not be listed is part of the run's record too (audit, evidence): a `failed`
+   * outcome with no session id. If even that cannot be written, the operator's answer says so.
+   */
+  async #recordUnlisted(unlisted: { user: string; error: string }[], reason: Reason, run: string): Promise<void> {
+    if (unlisted.length === 0) return;
+    const { ledger, clock, connection, principal } = this.#options;
+    const time = new Date(clock()).toISOString();
+    try {
+      await ledger.append(
+        unlisted.map(({ user, error }) => ({
+          kind: 'outcome',
+          time,
+          operator: this.operator,
+          ...(principal ? { principal } : {}),
+          connection,
+          run,
+          sessionId: '',
+          user,
+          reasonCode: reason.reasonCode,
+          ...(reason.note ? { note: reason.note } : {}),
+          ...(reason.ticket ? { ticket: reason.ticket } : {}),
+          outcome: 'failed',
+          error,
+        })),
+      );
+    } catch (error) {
+      for (const entry of unlisted) entry.error += ` (and the ledger could not record it: ${describe(error)})`;
+    }
   }
 
   /** Ids of a user's active sessions, all pages. */

@@ -111,7 +111,8 @@ describe('bulk work never stops at, or hides, a user it could not list', () => {
     );
     const client = DynamoDBDocumentClient.from(base);
     const store = new SentinelStore({ client, tableName: table.name, cursors: new CursorCodec(randomBytes(32)) });
-    const revoker = new SentinelRevoker({ client, store, ledger: new Ledger(join(dir.path, 'l.jsonl')), operator: 'local:t', connection: 'test' });
+    const ledger = new Ledger(join(dir.path, 'l.jsonl'));
+    const revoker = new SentinelRevoker({ client, store, ledger, operator: 'local:t', connection: 'test' });
     const report = await revoker.revokeUsers({ users: ['ann.leaver', 'bob.leaver', 'carl.nobody'], reasonCode: 'offboarding', ticket: 'HR-9' });
     expect(report.results.map((r) => [r.user, r.outcome])).toEqual(ann.map(() => ['ann.leaver', 'revoked']));
     expect(report.unlistedUsers).toEqual([{ user: 'bob.leaver', error: expect.stringMatching(/^could not list their sessions \(.*ThrottlingException.*injected throttling.*\); nothing of theirs was revoked/) }]);
@@ -120,6 +121,11 @@ describe('bulk work never stops at, or hides, a user it could not list', () => {
     for (const s of bob) {
       expect((await table.client.send(new GetCommand({ TableName: table.name, Key: { id: s.id }, ConsistentRead: true }))).Item?.status).toBe('active');
     }
+    // The run's record (audit, evidence) has bob's failure too, not only the operator's screen.
+    const bobsEntries = [];
+    for await (const e of ledger.entries()) if (e.user === 'bob.leaver') bobsEntries.push(e);
+    expect(bobsEntries).toEqual([expect.objectContaining({ kind: 'outcome', run: report.run, sessionId: '', outcome: 'failed', ticket: 'HR-9', error: report.unlistedUsers[0]?.error })]);
+    expect((await ledger.verify()).ok).toBe(true);
     base.destroy();
   });
 });
