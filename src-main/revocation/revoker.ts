@@ -24,6 +24,8 @@ export interface WriteOutcome {
   expiresAtMs: number | null;
   /** The reason already stored by an earlier revocation (kept in the blacklist entry). */
   storedReason?: string;
+  /** What the operator should know about a revocation that took effect only in part. */
+  note?: string;
 }
 
 /**
@@ -209,7 +211,7 @@ export class Revoker {
     let written: WriteOutcome | null = null;
     try {
       written = await writer.revoke(target.id, reason, revokedAt, nowMs);
-      result = { id: target.id, user: written.user || target.user, outcome: written.outcome };
+      result = { id: target.id, user: written.user || target.user, outcome: written.outcome, ...(written.note ? { error: written.note } : {}) };
     } catch (error) {
       result = { id: target.id, user: target.user, outcome: 'failed', error: describe(error) };
     }

@@ -20,7 +20,10 @@ import { deriveWebStatus, keys, parseRecord } from './web-session-record';
  * relative (EX) and never shortened. The session keeps its TTL (KEEPTTL). Nothing can fail after
  * the first write (Redis does not roll a failed script back): a user set of the wrong type is
  * left alone. Already revoked (by the web app, another tool, an interrupted run): what is missing
- * is completed and the stored reason kept. Redis' cjson re-encodes the record: key order, `\/`
+ * is completed and the stored reason kept. A record Redis cannot decode (cjson is stricter than the
+ * web app's JSON.parse: a lone surrogate escape, deep nesting) still gets its blacklist entry and
+ * leaves the set; only its flag is left out (`unflagged`), so no content of the record can keep
+ * its session from being refused. Redis' cjson re-encodes the record: key order, `\/`
  * for `/` and an empty array (none in the web app's layout) written as `{}` may differ; every
  * value of the layout (strings, booleans, null) comes back as it was.
  */
@@ -28,9 +31,9 @@ const REVOKE_SCRIPT = `
 local raw = redis.call('GET', KEYS[1])
 if raw == false then return {'not_found'} end
 local ok, record = pcall(cjson.decode, raw)
-if not ok or type(record) ~= 'table' then return {'not_a_record'} end
+if not ok or type(record) ~= 'table' then record = nil end
 local listed = redis.call('GET', KEYS[2])
-local flagged = record.revoked == true
+local flagged = record ~= nil and record.revoked == true
 local reason = ARGV[1]
 if flagged and type(record.revokedReason) == 'string' and record.revokedReason ~= '' then reason = record.revokedReason
 elseif listed then reason = listed end
@@ -40,15 +43,17 @@ else
   local left = redis.call('TTL', KEYS[2])
   if left >= 0 and left < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 end
+if redis.call('TYPE', KEYS[3]).ok == 'set' then redis.call('SREM', KEYS[3], ARGV[3]) end
+local outcome = 'revoked'
+if flagged or listed then outcome = 'already_revoked' end
+if record == nil then return {outcome, reason, 'unflagged'} end
 if not flagged then
   record.revoked = true
   record.revokedAt = ARGV[4]
   record.revokedReason = reason
   redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
 end
-if redis.call('TYPE', KEYS[3]).ok == 'set' then redis.call('SREM', KEYS[3], ARGV[3]) end
-if flagged or listed then return {'already_revoked', reason} end
-return {'revoked', reason}
+return {outcome, reason}
 `;
 
 /**
@@ -76,7 +81,7 @@ return left
 `;
 
 
-type ScriptReply = ['not_found'] | ['not_a_record'] | ['revoked' | 'already_revoked', string];
+type ScriptReply = ['not_found'] | ['not_a_record'] | ['revoked' | 'already_revoked', string] | ['revoked' | 'already_revoked', string, 'unflagged'];
 
 /**
  * Revokes web sessions exactly as the web application does: `revoked:<id>` = reason with TTL =
@@ -111,8 +116,9 @@ export class RedisWriter implements SessionWriter {
     ]);
     const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     if (raw === null) return { outcome: 'not_found', user: '', expiresAtMs: null };
-    const record = parseRecord(raw);
-    if (!record) throw new Error(`session:${id} does not hold a session record (not a JSON object); nothing was written`);
+    // Not a JSON object: whatever it holds, the id is blacklisted (when in doubt, revoke); the
+    // value itself is left as it is.
+    const record = parseRecord(raw) ?? {};
     const user = typeof record.userId === 'string' ? record.userId : '';
     const expiresAtMs = epochMillis(record.expiresAt);
     if (deriveWebStatus(record, blacklisted !== null, serverNow - REVOKE_GRACE_MS) === 'expired') return { outcome: 'expired', user, expiresAtMs };
@@ -127,9 +133,10 @@ export class RedisWriter implements SessionWriter {
         ? await this.#revokeInCluster(client, id, user, priorReason, ttl, revokedAt, revokedBefore)
         : await this.#revokeOnServer(id, user, reasonText(reason), ttl, revokedAt);
     if (reply[0] === 'not_found') return { outcome: 'not_found', user: '', expiresAtMs: null };
-    if (reply[0] === 'not_a_record') throw new Error(`session:${id} no longer holds a session record (not a JSON object); nothing was written`);
-    const [outcome, storedReason] = reply;
-    return { outcome, user, expiresAtMs, ...(outcome === 'already_revoked' ? { storedReason } : {}) };
+    const unflagged = `revoked:${id} is written (the web app refuses the session), but session:${id} is not a record Redis can decode, so it was left unflagged`;
+    if (reply[0] === 'not_a_record') return { outcome: revokedBefore ? 'already_revoked' : 'revoked', user, expiresAtMs, storedReason: priorReason, note: unflagged };
+    const [outcome, storedReason, flag] = reply;
+    return { outcome, user, expiresAtMs, ...(outcome === 'already_revoked' ? { storedReason } : {}), ...(flag === 'unflagged' ? { note: unflagged } : {}) };
   }
 
   async #revokeOnServer(id: string, user: string, reason: string, ttl: number, revokedAt: string): Promise<ScriptReply> {
@@ -150,10 +157,11 @@ export class RedisWriter implements SessionWriter {
       return result.value;
     };
     const flagged = await completing(`flagging session:${id} revoked`, async () => (await runScript(client, FLAG_SCRIPT, [keys.session(id)], [reason, revokedAt])) as ScriptReply);
-    if (flagged[0] === 'not_found' || flagged[0] === 'not_a_record') return flagged;
+    if (flagged[0] === 'not_found') return flagged;
     await completing(`removing it from user_sessions:${user}`, async () => {
       if ((await client.type(keys.userSessions(user))) === 'set') await client.srem(keys.userSessions(user), id);
     });
+    if (flagged[0] === 'not_a_record') return flagged;
     if (revokedBefore || flagged[0] === 'already_revoked') return ['already_revoked', (flagged[0] === 'already_revoked' && flagged[1]) || reason];
     return flagged;
   }

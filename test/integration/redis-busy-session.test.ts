@@ -115,4 +115,26 @@ describe('a session kept busy by its owner (real redis-server)', () => {
       admin.disconnect();
     }
   });
+
+  it('refuses a session whose record Redis cannot decode (a lone surrogate in a field the owner controls)', async () => {
+    const now = Date.now();
+    // JSON.parse (the web app) reads "\ud800" happily; Redis' cjson refuses it.
+    const session = webSession('oscar', now, { fields: { deviceInfo: 'evil\ud800' } });
+    const admin = new Redis(server.url);
+    await writeWebSessions(admin, [session], now);
+    try {
+      const result = await runCli(
+        ['users', 'revoke', 'oscar', '--reason-code', 'credential_compromise', '--store', 'redis', '--redis', proxy.url, '--ledger', join(dir.path, 'ledger-3.jsonl'), '--output', 'json'],
+        isolatedEnv(),
+      );
+      const [row] = JSON.parse(result.stdout) as { outcome: string; error?: string }[];
+      expect(row).toMatchObject({ outcome: 'revoked', error: expect.stringMatching(/revoked:.* is written \(the web app refuses the session\).*left unflagged/) });
+      expect(await webAppSeesRevoked(admin, session.id)).toBe(true);
+      expect(await validateSession(admin, session.id)).toBe(false);
+      expect(await admin.get(`revoked:${session.id}`)).toBe('credential_compromise');
+      expect(await admin.smembers('user_sessions:oscar')).toEqual([]);
+    } finally {
+      admin.disconnect();
+    }
+  });
 });
