@@ -12,6 +12,7 @@ import type { HandlerTable } from './ipc/dispatch';
 import { Ledger } from './ledger/ledger';
 import type { ChooseSavePath } from './revocation/evidence';
 import { SentinelRevoker } from './revocation/sentinel-revoker';
+import { serviceClock } from './sentinel/dynamo-client-options';
 import { CursorCodec } from './sentinel/cursor';
 import { SentinelStore } from './sentinel/sentinel-store';
 import { RedisSessionStore } from './web-sessions/redis-session-store';
@@ -119,7 +120,7 @@ export async function openSentinelWorkspace(
   let delivery: BlacklistDelivery | undefined;
   if (config.blacklistRedis && !readOnly) {
     const target = { url: config.blacklistRedis.url, username: config.blacklistRedis.username, password: connection.blacklistSecret };
-    blacklist = await openBlacklist(target, dataDir);
+    blacklist = await openBlacklist(target, dataDir, { clock: serviceClock(base) });
     // What this connection's outbox holds, for a workspace used alone (the app's manager answers
     // for every outbox, whichever connection is active).
     delivery = new BlacklistDelivery({ dataDir, credentials: async () => [{ connection: connection.name, target }] });

@@ -16,7 +16,7 @@ import { RedisSessionStore } from '../web-sessions/redis-session-store';
 import { connectRedis, parseRedisUrls, redactUrl, RedisTargetError, type RedisTarget } from '../web-sessions/redis-target';
 import { RedisRevoker } from '../web-sessions/redis-writer';
 import { CursorCodec } from '../sentinel/cursor';
-import { dynamoClientOptions } from '../sentinel/dynamo-client-options';
+import { dynamoClientOptions, serviceClock } from '../sentinel/dynamo-client-options';
 import { localEndpointCredentials } from '../connections/connection-clients';
 import { SentinelStore } from '../sentinel/sentinel-store';
 import { StoreUnreachableError, UsageError } from './cli-errors';
@@ -75,15 +75,19 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
       if (error instanceof SavedConnectionError) throw new UsageError(error.message, { cause: error });
       throw error;
     }
-    const { blacklistPasswordSealed, ...fields } = saved;
+    const { blacklistPasswordSealed, blacklistRedis, blacklistUsername, ...fields } = saved;
     // Never connect to the blacklist without the password the connection was saved with: the
-    // writes would be refused, or land as someone else.
-    if (blacklistPasswordSealed && !env.SESSION_WARDEN_BLACKLIST_PASSWORD) {
+    // writes would be refused, or land as someone else. A password the app keeps only in memory
+    // (no keyring) is not in the file at all, but an ACL user says one is needed.
+    const needsPassword = blacklistPasswordSealed === true || blacklistUsername !== undefined;
+    if (blacklistRedis && !saved.readOnly && needsPassword && !env.SESSION_WARDEN_BLACKLIST_PASSWORD) {
       throw new UsageError(
-        `saved connection "${saved.name}" keeps its blacklist Redis password sealed with the app's OS keyring, which the command line cannot open: set SESSION_WARDEN_BLACKLIST_PASSWORD to that password (nothing was read or written)`,
+        `saved connection "${saved.name}" keeps its blacklist Redis password ${blacklistPasswordSealed ? "sealed with the app's OS keyring, which the command line cannot open" : 'in the app only'}: set SESSION_WARDEN_BLACKLIST_PASSWORD to that password (nothing was read or written)`,
       );
     }
-    const connected = await connect({ ...fields, ledger: flags.ledger, connection: undefined, ledgerName: saved.name }, env, dataDir);
+    // A read-only connection writes nothing, the blacklist included.
+    const blacklist = blacklistRedis && !saved.readOnly ? { blacklistRedis, ...(blacklistUsername ? { blacklistUsername } : {}) } : {};
+    const connected = await connect({ ...fields, ...blacklist, ledger: flags.ledger, connection: undefined, ledgerName: saved.name }, env, dataDir);
     if (!saved.readOnly) return connected;
     return {
       ...connected,
@@ -126,6 +130,7 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
     blacklist = await openBlacklist(
       { url: flags.blacklistRedis, username: flags.blacklistUsername, password: env.SESSION_WARDEN_BLACKLIST_PASSWORD || undefined },
       dirname(ledger.path),
+      { clock: serviceClock(base) },
     );
     // Whatever this run is for, writes an earlier run (or the app) left pending go first.
     await blacklist.mirror.flush().catch(() => undefined);

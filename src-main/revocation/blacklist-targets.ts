@@ -24,9 +24,10 @@ export interface OpenedBlacklist {
  * A blacklist mirror over its outbox in `dataDir`: the one wiring the app, its background
  * delivery and the command line share. The outbox file is named by a hash of the URL, so a
  * `.target` file beside it says which Redis it is for (URL without credentials), for
- * `blacklist pending` and the Audit screen.
+ * `blacklist pending` and the Audit screen. `clock` sizes TTLs: the store's time where it is known
+ * (a desk clock running ahead would otherwise give entries too short a life).
  */
-export async function openBlacklist(target: BlacklistTarget, dataDir: string, options: { retryIntervalMs?: number } = {}): Promise<OpenedBlacklist> {
+export async function openBlacklist(target: BlacklistTarget, dataDir: string, options: { retryIntervalMs?: number; clock?: () => number } = {}): Promise<OpenedBlacklist> {
   const outboxPath = outboxPathFor(dataDir, target.url);
   await rememberTarget(outboxPath, target.url);
   const redis = blacklistRedisClient(target.url, { username: target.username, password: target.password });

@@ -73,9 +73,12 @@ export interface FlushReport {
 }
 
 /** Outage wording for the operator: the command's error, or the connection's when it says more. */
+/** A command that never reached the server because the connection is not up (no offline queue). */
+const NOT_CONNECTED = /Stream isn't writeable|Connection is closed/;
+
 function describeOutage(error: unknown, connectionError: Error | undefined): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (connectionError && /writeable|Connection is closed/.test(message)) return connectionError.message.split('\n')[0] ?? message;
+  if (connectionError && NOT_CONNECTED.test(message)) return connectionError.message.split('\n')[0] ?? message;
   return message.split('\n')[0] ?? message;
 }
 
@@ -115,7 +118,9 @@ export class BlacklistMirror {
   /**
    * Writes the entry now, or records it durably as pending when Redis is away. Throws
    * BlacklistRefusedError when Redis refused us for good (credentials, permissions, TLS): that
-   * is a failure the operator must see now, not a write to retry forever.
+   * is a failure the operator must see now. The write is kept in the outbox all the same, so it
+   * lands once the credentials are fixed: the session is already revoked in the store, and a
+   * later "revoke all of this user" would no longer find it.
    */
   async write(entry: PendingBlacklistWrite): Promise<BlacklistState> {
     try {
@@ -123,8 +128,12 @@ export class BlacklistMirror {
       return 'written';
     } catch (error) {
       const refused = this.#refusal(error);
-      if (refused) throw new BlacklistRefusedError(`the blacklist Redis refused the write (${refused}): the session is not blacklisted; fix the blacklist credentials and run again`);
       await this.#outbox.add(entry);
+      if (refused) {
+        throw new BlacklistRefusedError(
+          `the blacklist Redis refused the write (${refused}): the session is not blacklisted; the write is kept and retried, but lands only once the blacklist credentials are fixed`,
+        );
+      }
       return 'pending';
     }
   }
@@ -163,7 +172,9 @@ export class BlacklistMirror {
     // "Stream isn't writeable": the reason is the connection's last error. A reply from the
     // server (OOM, READONLY during a failover) speaks for itself.
     if (error instanceof ReplyError) return blacklistRefusal(error);
-    return blacklistRefusal(error) ?? blacklistRefusal(this.#connectionError);
+    const ownRefusal = blacklistRefusal(error);
+    if (ownRefusal || !(error instanceof Error) || !NOT_CONNECTED.test(error.message)) return ownRefusal;
+    return blacklistRefusal(this.#connectionError);
   }
 
   /** Waits (briefly) for a connection still being set up, so the first write is not sent to the outbox for nothing. */
@@ -206,7 +217,14 @@ export class BlacklistMirror {
     // Relative EX seconds, never an absolute PXAT from our clock: a skewed client clock would
     // otherwise write a key that is already expired.
     const ttl = blacklistTtlSeconds(entry.expiresAtMs, this.#clock());
-    await this.#redis.set(`revoked:${entry.id}`, entry.reason, 'EX', ttl);
+    // Never shortened: an entry already there (another tool's, or one written for a longer life)
+    // keeps its value and is only lengthened. EXPIRE GT needs Redis 7 and the EXPIRE permission; a
+    // blacklist user allowed only SET still has the entry, so a refusal there is not an error.
+    if ((await this.#redis.set(`revoked:${entry.id}`, entry.reason, 'EX', ttl, 'NX')) !== 'OK') {
+      await this.#redis.call('EXPIRE', `revoked:${entry.id}`, String(ttl), 'GT').catch((error: unknown) => {
+        if (!(error instanceof ReplyError)) throw error;
+      });
+    }
     this.#connectionError = undefined;
   }
 }

@@ -86,7 +86,7 @@ describe('blacklist mirror: revoked:<id> in Redis beside the DynamoDB revocation
       await tlsServer?.stop();
     });
 
-    it('reports a wrong password, a missing password, a missing permission and an untrusted certificate as failed at once, keeping nothing pending', async () => {
+    it('reports a wrong password, a missing password, a missing permission and an untrusted certificate as failed at once, and keeps the write for when the credentials are fixed', async () => {
       guarded = await startRedisServer({ password: 'right-password', extraArgs: ['--user', 'reader', 'on', '>reader-pass', '~*', '+@read'] });
       const tls = await makeTlsFiles(dir.path);
       tlsServer = await startRedisServer({ tls });
@@ -108,12 +108,64 @@ describe('blacklist mirror: revoked:<id> in Redis beside the DynamoDB revocation
           const report = await table.revoker(dir.path, { blacklist: mirror }).revokeSessions({ ids: [session.id], reasonCode: 'security_incident' });
           expect(report.results[0], c.label).toMatchObject({ outcome: 'revoked', blacklist: 'failed', error: expect.stringMatching(c.says) });
           expect(report.results[0]?.error, c.label).toMatch(/not blacklisted/);
-          expect(mirror.pendingCount(), c.label).toBe(0);
+          // Failed now, and kept: it lands once the credentials are fixed (a later "revoke all of
+          // this user" would no longer find the session, which is revoked in the store already).
+          expect(mirror.pendingCount(), c.label).toBe(1);
           // The password never appears in what the operator is shown.
           expect(report.results[0]?.error).not.toMatch(/wrong|reader-pass|right-password/);
         } finally {
           redis.disconnect();
         }
+      }
+    });
+
+    it('delivers a refused write once the credentials are fixed; a later timeout is an outage, not a refusal', async () => {
+      const server = await startRedisServer({ password: 'new-password' });
+      const redis = blacklistRedisClient(server.url, { password: 'old-password' });
+      const outbox = new DurableOutbox(join(dir.path, 'outbox-rotated.jsonl'));
+      const mirror = new BlacklistMirror({ redis, outbox });
+      const admin = new Redis(server.url, { password: 'new-password' });
+      try {
+        const entry = { id: 'cafecafecafecafe', reason: 'offboarding', expiresAtMs: Date.now() + 3 * 3600_000 };
+        await expect(mirror.write(entry)).rejects.toThrow(/WRONGPASS/);
+        expect(mirror.pendingCount()).toBe(1);
+        // The server's password is changed to the one this client has: it reconnects.
+        await admin.config('SET', 'requirepass', 'old-password');
+        await expect.poll(() => redis.ping().catch(() => 'down')).toBe('PONG');
+        // Then, before anything landed, Redis stops answering for a while: that timeout is an
+        // outage (kept as pending), not the refusal seen before the reconnection.
+        const check = new Redis(server.url, { password: 'old-password' });
+        await check.client('PAUSE', '3000', 'WRITE');
+        expect(await mirror.write({ ...entry, id: 'cafecafecafe0002' })).toBe('pending');
+        // Once it answers, both kept writes land.
+        await expect.poll(async () => (await mirror.flush()).pending, { timeout: 15_000 }).toBe(0);
+        expect(await check.get(`revoked:${entry.id}`)).toBe('offboarding');
+        expect(await check.get('revoked:cafecafecafe0002')).toBe('offboarding');
+        check.disconnect();
+      } finally {
+        admin.disconnect();
+        redis.disconnect();
+        await server.stop();
+      }
+    });
+
+    it('never shortens an entry already there, and keeps its value', async () => {
+      const redis = blacklistRedisClient(inject('redisUrl'));
+      const mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(join(dir.path, 'outbox-long.jsonl')) });
+      const check = new Redis(inject('redisUrl'));
+      try {
+        await check.set('revoked:beefbeefbeefbeef', 'fraud check', 'EX', 5 * 3600);
+        await check.set('revoked:beefbeefbeef0002', 'fraud check', 'EX', 60);
+        // Unknown expiry (one hour at least) must not cut the 5-hour entry down, nor rename it.
+        expect(await mirror.write({ id: 'beefbeefbeefbeef', reason: 'offboarding', expiresAtMs: Date.now() })).toBe('written');
+        expect(await check.ttl('revoked:beefbeefbeefbeef')).toBeGreaterThan(5 * 3600 - 60);
+        expect(await check.get('revoked:beefbeefbeefbeef')).toBe('fraud check');
+        // A one-minute entry is lengthened to the rule's hour.
+        expect(await mirror.write({ id: 'beefbeefbeef0002', reason: 'offboarding', expiresAtMs: Date.now() })).toBe('written');
+        expect(await check.ttl('revoked:beefbeefbeef0002')).toBeGreaterThan(3600 - 60);
+      } finally {
+        check.disconnect();
+        redis.disconnect();
       }
     });
 

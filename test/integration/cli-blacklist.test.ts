@@ -83,7 +83,7 @@ describe('the command line and the blacklist Redis (spawned, DynamoDB Local, red
     expect((await runCli(['blacklist', 'pending', '--ledger', ledgerPath])).stdout.trim()).toBe('no blacklist writes pending');
   });
 
-  it('reports a refused blacklist (wrong or missing password) as failed, exit 4, nothing pending, no password printed', async () => {
+  it('reports a refused blacklist (wrong or missing password) as failed, exit 4, keeps the writes for later, no password printed', async () => {
     redis ??= await startRedisServer({ password: 'bl-pass' });
     for (const [env, says] of [
       [isolatedEnv({ SESSION_WARDEN_BLACKLIST_PASSWORD: 'not-the-password' }), /WRONGPASS/],
@@ -98,8 +98,13 @@ describe('the command line and the blacklist Redis (spawned, DynamoDB Local, red
       expect(result.stdout + result.stderr).not.toContain('not-the-password');
       expect(await statusOf(s.id)).toBe('revoked');
     }
+    // Kept: a run with the right password delivers them (the sessions are revoked already, so a
+    // later "users revoke" would not find them to try again).
     const pending = JSON.parse((await runCli(['blacklist', 'pending', '--ledger', ledgerPath, '--output', 'json'])).stdout) as PendingJson;
-    expect(pending.total).toBe(0);
+    expect(pending.total).toBe(2);
+    const fixed = await runCli(['sessions', 'list', '--blacklist-redis', redis.url, ...conn], isolatedEnv({ SESSION_WARDEN_BLACKLIST_PASSWORD: 'bl-pass' }));
+    expect(fixed.code).toBe(0);
+    expect(JSON.parse((await runCli(['blacklist', 'pending', '--ledger', ledgerPath, '--output', 'json'])).stdout)).toMatchObject({ total: 0 });
   });
 
   it('uses a saved connection\'s blacklist user and password, and refuses to connect without the password the app keeps sealed', async () => {
@@ -141,6 +146,33 @@ describe('the command line and the blacklist Redis (spawned, DynamoDB Local, red
       }
     } finally {
       await guarded.stop();
+      await home.remove();
+    }
+  });
+
+  it('asks for the blacklist password the app holds only in memory (no keyring), and a read-only connection never opens the blacklist', async () => {
+    const home = await tempDir();
+    try {
+      const dataDir = join(home.path, 'Session Warden');
+      await mkdir(dataDir, { recursive: true });
+      // Without a usable keyring the app keeps the password for its run only: the file has none.
+      const store = new ConnectionStore(dataDir, new SecretVault(fakeKeyring({ available: false }), 'linux'));
+      const base = { environment: 'production', colour: 'red', blacklistSecret: 'in-memory-only' } as const;
+      const dynamo = { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' }, blacklistRedis: { url: 'redis://127.0.0.1:1', username: 'warden-bl' } } as const;
+      await store.save({ ...base, name: 'memory-only', readOnly: false, store: dynamo });
+      await store.save({ ...base, name: 'auditor', readOnly: true, store: dynamo });
+      const env = isolatedEnv({ XDG_CONFIG_HOME: home.path });
+      const s = sentinelItem({ seconds: now() - 5 });
+      await table.put([s]);
+      const refused = await runCli(['sessions', 'revoke', s.id, '--connection', 'memory-only', '--reason-code', 'offboarding'], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/"memory-only" keeps its blacklist Redis password in the app only: set SESSION_WARDEN_BLACKLIST_PASSWORD/);
+      expect(await statusOf(s.id)).toBe('active');
+      // The auditor lists without any blacklist (port 1 would refuse, and no password is asked).
+      const listed = await runCli(['sessions', 'list', '--connection', 'auditor', '--output', 'json'], env);
+      expect(listed.stderr).toBe('');
+      expect(listed.code).toBe(0);
+    } finally {
       await home.remove();
     }
   });
