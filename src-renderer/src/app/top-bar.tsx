@@ -2,9 +2,13 @@ import type { Principal } from '../../../src-shared/principal';
 import { describePrincipal } from '../../../src-shared/principal-description';
 import { useAppInfo } from '../api/use-app-info';
 import { useConnections, useSwitchConnection } from '../api/use-connections';
+import { BlacklistPendingChip } from '../features/blacklist/blacklist-pending-chip';
 import { useToasts } from '../ui/toast-store';
 
-/** Which store, which environment, and whose name revocations will carry: always in view. */
+/**
+ * Which store, which environment, and whose name revocations will carry: always in view; and
+ * blacklist writes still pending, from any connection.
+ */
 export function TopBar() {
   const info = useAppInfo();
   const connection = info.data?.connection;
@@ -24,6 +28,7 @@ export function TopBar() {
       ) : null}
       <header className="top-bar">
         <span className="brand">Session Warden</span>
+        <BlacklistPendingChip />
         {info.isError ? (
           <span className="top-error" role="alert">Connection details unavailable: {info.error.message}</span>
         ) : null}

@@ -20,3 +20,17 @@ export function relativeTime(ms: number, nowMs: number): string {
 export function exactLabel(exact: string): string {
   return `${exact.slice(0, 10)} ${exact.slice(11, -1)} UTC`;
 }
+
+/** How long ago, without "ago", to the minute: "< 1 min", "12 min", "3 h", "2 d" (for "oldest 12 min"). */
+export function ageLabel(ms: number, nowMs: number): string {
+  const seconds = Math.max(0, Math.floor((nowMs - ms) / 1000));
+  if (seconds < 60) return '< 1 min';
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86400)} d`;
+}
+
+/** `2026-11-22 08:00:00 UTC` for a time kept in milliseconds (not a store time). */
+export function exactMillisLabel(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

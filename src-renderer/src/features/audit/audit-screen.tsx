@@ -4,10 +4,11 @@ import type { AuditRow } from '../../../../src-shared/audit';
 import { OUTCOMES, REASON_CODES } from '../../../../src-shared/reason-codes';
 import { wardenClient } from '../../api/warden-client';
 import { ExportControl } from '../export/export-control';
+import { PendingBlacklistWrites } from './pending-blacklist-writes';
 
 const PAGE = 200;
 
-/** The ledger as a filterable table, with its verification state above it and exports. */
+/** The ledger as a filterable table, with its verification state and pending blacklist writes above it, and exports. */
 export function AuditScreen() {
   const id = useId();
   const [text, setText] = useState('');
@@ -37,6 +38,7 @@ export function AuditScreen() {
         <ExportControl target={{ kind: 'ledger' }} label="Export the ledger" />
       </header>
       <VerificationBanner verify={verify} />
+      <PendingBlacklistWrites />
       <div className="filter-bar" role="search" aria-label="Ledger filters">
         <div className="filter-row">
           <label className="field search" htmlFor={`${id}-text`}>
@@ -99,7 +101,8 @@ export function AuditScreen() {
                       <td className="mono">{r.time.slice(0, 19).replace('T', ' ')}</td>
                       <td className="mono">{r.operator}</td>
                       <td className="clip">{r.user || '—'}</td>
-                      <td className="mono">{r.sessionId}</td>
+                      {/* A user whose sessions could not be listed is recorded without a session. */}
+                      <td className="mono">{r.sessionId || <span className="muted">—</span>}</td>
                       <td>{r.reasonCode}</td>
                       <td className="clip">{r.note ?? ''}</td>
                       <td>{r.ticket ?? ''}</td>

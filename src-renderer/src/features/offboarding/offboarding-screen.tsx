@@ -7,6 +7,7 @@ import { parseUserList } from '../../../../src-shared/user-list';
 import { useAppInfo } from '../../api/use-app-info';
 import { useRevoke } from '../../api/use-revoke';
 import { wardenClient } from '../../api/warden-client';
+import { BlacklistGaps, useBlacklistGapView } from '../revoke/blacklist-gaps';
 import { FormProblems, ReasonSelect, RetryFailed, RevokeProgress } from '../revoke/revoke-form-parts';
 import { whenRevocationTakesEffect } from '../revoke/takes-effect';
 
@@ -211,6 +212,9 @@ interface UserOutcome {
   alreadyOrExpired: number;
   problems: number;
   pendingBlacklist: number;
+  failedBlacklist: number;
+  /** Why this user's sessions could not be (fully) listed: a failure, never "no active session". */
+  unlisted?: string;
 }
 
 function Outcome({ report, revoke, users }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; users: string[] }) {
@@ -220,25 +224,34 @@ function Outcome({ report, revoke, users }: { report: RevokeOutcome; revoke: Ret
   // A file saved before a retry does not cover it: say nothing about it once the retry is in.
   const { reset: forgetSaved } = save;
   useEffect(() => forgetSaved(), [report.runs.length, forgetSaved]);
-  const byUser = new Map<string, UserOutcome>(users.map((user) => [user, { user, revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0 }]));
+  const empty = (user: string): UserOutcome => ({ user, revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0, failedBlacklist: 0 });
+  const byUser = new Map<string, UserOutcome>(users.map((user) => [user, empty(user)]));
   for (const r of report.results) {
-    const row = byUser.get(r.user) ?? { user: r.user || '(unknown)', revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0 };
+    const row = byUser.get(r.user) ?? empty(r.user || '(unknown)');
     if (r.outcome === 'revoked') row.revoked += 1;
     else if (r.outcome === 'already_revoked' || r.outcome === 'expired') row.alreadyOrExpired += 1;
     else row.problems += 1;
-    if (r.blacklist === 'pending') row.pendingBlacklist += 1;
+    if (r.outcome !== 'failed' && r.blacklist === 'pending') row.pendingBlacklist += 1;
+    if (r.outcome !== 'failed' && r.blacklist === 'failed') row.failedBlacklist += 1;
     byUser.set(row.user, row);
   }
+  for (const { user, error } of report.unlistedUsers) byUser.set(user, { ...(byUser.get(user) ?? empty(user)), unlisted: error });
+  const rows = [...byUser.values()];
+  const gaps = useBlacklistGapView(report, revoke.settledAt);
   // Only a Sentinel connection with a blacklist Redis mirrors revocations; elsewhere the column would only say 0.
   const mirrored = report.results.some((r) => r.blacklist !== undefined);
-  const problems = [...byUser.values()].reduce((n, u) => n + u.problems, 0);
-  const revokedTotal = [...byUser.values()].reduce((n, u) => n + u.revoked, 0);
-  const revokedUsers = [...byUser.values()].filter((u) => u.revoked > 0).length;
+  const anyBlacklistFailed = rows.some((u) => u.failedBlacklist > 0);
+  const unlisted = rows.filter((u) => u.unlisted !== undefined).length;
+  const problems = rows.reduce((n, u) => n + u.problems, 0);
+  const revokedTotal = rows.reduce((n, u) => n + u.revoked, 0);
+  const revokedUsers = rows.filter((u) => u.revoked > 0).length;
+  const revokedText = `${plural(revokedTotal, 'session')} of ${plural(revokedUsers, 'user')}`;
   return (
     <div className="panel" data-testid="offboarding-result">
       <h2 ref={heading} tabIndex={-1}>
-        Done: {revokedTotal} session{revokedTotal === 1 ? '' : 's'} of {revokedUsers} user{revokedUsers === 1 ? '' : 's'} revoked
+        {gaps.notBlacklisted > 0 ? `Revoked in the store: ${revokedText} — ${gaps.notBlacklisted} not yet blacklisted` : `Done: ${revokedText} revoked`}
         {problems > 0 ? `, ${problems} not revoked (see below)` : ''}
+        {unlisted > 0 ? `, ${plural(unlisted, 'user')} could not be listed (see below)` : ''}
       </h2>
       <p className="muted small" data-testid="takes-effect">
         Recorded as {report.operator}. {whenRevocationTakesEffect(kind)}
@@ -262,21 +275,45 @@ function Outcome({ report, revoke, users }: { report: RevokeOutcome; revoke: Ret
                   Blacklist pending
                 </th>
               ) : null}
+              {anyBlacklistFailed ? (
+                <th scope="col" className="num">
+                  Blacklist failed
+                </th>
+              ) : null}
+              {unlisted > 0 ? <th scope="col">Listing</th> : null}
             </tr>
           </thead>
           <tbody>
-            {[...byUser.values()].map((u) => (
-              <tr key={u.user} data-testid="user-result-row" data-user={u.user} data-revoked={u.revoked}>
+            {rows.map((u) => (
+              <tr key={u.user} data-testid="user-result-row" data-user={u.user} data-revoked={u.revoked} data-state={u.unlisted !== undefined ? 'failed' : undefined}>
                 <td>{u.user}</td>
                 <td className="num">{u.revoked}</td>
                 <td className="num">{u.alreadyOrExpired}</td>
                 <td className={`num ${u.problems ? 'error-text' : ''}`}>{u.problems}</td>
-                {mirrored ? <td className="num">{u.pendingBlacklist}</td> : null}
+                {mirrored ? <td className="num">{gaps.landed && u.pendingBlacklist > 0 ? `0 (${u.pendingBlacklist} landed since)` : u.pendingBlacklist}</td> : null}
+                {anyBlacklistFailed ? (
+                  <td className={`num ${u.failedBlacklist && !gaps.landed ? 'error-text' : ''}`}>
+                    {gaps.landed && u.failedBlacklist > 0 ? `0 (${u.failedBlacklist} landed since)` : u.failedBlacklist}
+                  </td>
+                ) : null}
+                {unlisted > 0 ? (
+                  <td data-testid="listing">
+                    {u.unlisted !== undefined ? (
+                      <span className="error-text">
+                        <span aria-hidden="true">✗ </span>
+                        <strong>failed:</strong> {u.unlisted}
+                      </span>
+                    ) : (
+                      <span className="muted">listed</span>
+                    )}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      <BlacklistGaps view={gaps} />
       <FailureReasons report={report} />
       <RetryFailed revoke={revoke} headingRef={heading} />
       <div className="row">

@@ -3,6 +3,7 @@ import type { Outcome, ReasonCode } from '../../../../src-shared/reason-codes';
 import type { RevokeOutcome } from '../../api/revoke-outcome';
 import { useAppInfo } from '../../api/use-app-info';
 import { ModalDialog } from '../../ui/modal-dialog';
+import { BlacklistCell, BlacklistGaps, useBlacklistGapView } from './blacklist-gaps';
 import { FormProblems, ReasonSelect, RetryFailed, RevokeProgress } from './revoke-form-parts';
 import { whenRevocationTakesEffect } from './takes-effect';
 import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
@@ -144,21 +145,27 @@ function ResultView({ report, revoke, onlyUser, titleId, onDone }: { report: Rev
   const heading = useRef<HTMLHeadingElement>(null);
   const counts = new Map<Outcome, number>();
   for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
-  const pending = report.results.filter((r) => r.blacklist === 'pending').length;
+  const gaps = useBlacklistGapView(report, revoke.settledAt);
   // Only DynamoDB connections with a blacklist Redis mirror have a blacklist state to show.
   const mirrored = report.results.some((r) => r.blacklist !== undefined);
-  const bad = (counts.get('failed') ?? 0) + (counts.get('not_found') ?? 0);
+  const unlisted = report.unlistedUsers;
+  const bad = (counts.get('failed') ?? 0) + (counts.get('not_found') ?? 0) + unlisted.length;
+  const outcomes = [...counts].map(([outcome, n]) => `${n} ${OUTCOME_LABELS[outcome]}`);
+  if (unlisted.length > 0) outcomes.push(`${unlisted.length} user${unlisted.length === 1 ? '' : 's'} could not be listed`);
   return (
     <div data-testid="revoke-result">
       <h2 id={titleId} className="dialog-title" ref={heading} tabIndex={-1}>
-        {bad > 0 ? 'Revocation finished with problems' : 'Revocation finished'}
+        {bad > 0
+          ? 'Revocation finished with problems'
+          : gaps.notBlacklisted > 0
+            ? `Revoked in the store — ${gaps.notBlacklisted} session${gaps.notBlacklisted === 1 ? '' : 's'} not yet blacklisted`
+            : 'Revocation finished'}
       </h2>
       <p className="dialog-summary" role="status">
-        {[...counts].map(([outcome, n]) => `${n} ${OUTCOME_LABELS[outcome]}`).join(', ') || 'No active sessions were found'}.
-        {pending > 0 ? ` ${pending} blacklist write${pending === 1 ? '' : 's'} pending (kept and retried).` : ''} Recorded as{' '}
-        <span className="mono">{report.operator}</span>.
+        {outcomes.join(', ') || 'No active sessions were found'}. Recorded as <span className="mono">{report.operator}</span>.
       </p>
       {report.usersWithoutActiveSessions.length > 0 ? <p className="muted">No active session: {report.usersWithoutActiveSessions.join(', ')}.</p> : null}
+      <BlacklistGaps view={gaps} />
       <div className="result-scroll">
         <table className="result-table" aria-label="Outcome per session">
           <thead>
@@ -170,16 +177,33 @@ function ResultView({ report, revoke, onlyUser, titleId, onDone }: { report: Rev
             </tr>
           </thead>
           <tbody>
+            {unlisted.map((u) => (
+              // Not "no active session": we could not read them, and say why.
+              <tr key={`unlisted:${u.user}`} data-testid="unlisted-row" data-outcome="failed" data-user={u.user}>
+                <td className="muted">not listed</td>
+                <td>{u.user}</td>
+                <td>
+                  <span className="outcome outcome-failed">failed</span>
+                  <span className="error-text small"> {u.error}</span>
+                </td>
+                {mirrored ? <td className="muted">—</td> : null}
+              </tr>
+            ))}
             {report.results.map((r) => (
-              <tr key={r.id} data-testid="result-row" data-outcome={r.outcome}>
+              <tr key={r.id} data-testid="result-row" data-outcome={r.outcome} data-blacklist={r.blacklist ?? ''}>
                 <td className="mono">{r.id}</td>
                 {/* A session that could not be read has no user in the report; the one asked for is known. */}
                 <td>{r.user || onlyUser || '—'}</td>
                 <td>
                   <span className={`outcome outcome-${r.outcome}`}>{OUTCOME_LABELS[r.outcome]}</span>
-                  {r.error ? <span className="error-text small"> {r.error}</span> : null}
+                  {/* A failed blacklist write's error is said in the Blacklist column and above the table. */}
+                  {r.error && r.blacklist !== 'failed' ? <span className="error-text small"> {r.error}</span> : null}
                 </td>
-                {mirrored ? <td>{r.blacklist ?? '—'}</td> : null}
+                {mirrored ? (
+                  <td>
+                    <BlacklistCell result={r} landed={gaps.landed} />
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>

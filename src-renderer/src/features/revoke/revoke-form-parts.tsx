@@ -49,8 +49,9 @@ export function RevokeProgress({ progress, expected }: { progress: { done: numbe
 }
 
 /**
- * Tries the failed sessions of a finished revocation again, with the reason, ticket and
- * connection already confirmed; their new results replace the failed ones above.
+ * Tries the failed sessions of a finished revocation again, and those whose blacklist write
+ * failed, with the reason, ticket and connection already confirmed; their new results replace
+ * the failed ones above.
  */
 export function RetryFailed({ revoke, headingRef }: { revoke: ReturnType<typeof useRevoke>; headingRef: RefObject<HTMLHeadingElement | null> }) {
   const failed = revoke.failedCount;
@@ -67,7 +68,7 @@ export function RetryFailed({ revoke, headingRef }: { revoke: ReturnType<typeof 
     <div className="retry-failed">
       {failed > 0 && revoke.canRetry ? (
         <button type="button" className="secondary-button" onClick={revoke.retryFailed} disabled={revoke.isPending}>
-          Retry {failed} failed session{failed === 1 ? '' : 's'}
+          {retryLabel(failed, revoke.blacklistFailedCount)}
         </button>
       ) : null}
       {failed > 0 && !revoke.canRetry && !revoke.isPending ? (
@@ -81,4 +82,12 @@ export function RetryFailed({ revoke, headingRef }: { revoke: ReturnType<typeof 
       ) : null}
     </div>
   );
+}
+
+/** "Retry 2 failed sessions", "Retry 3 sessions not blacklisted", or both counted. */
+function retryLabel(total: number, notBlacklisted: number): string {
+  const sessions = (n: number) => `${n} session${n === 1 ? '' : 's'}`;
+  if (notBlacklisted === 0) return `Retry ${total} failed session${total === 1 ? '' : 's'}`;
+  if (notBlacklisted === total) return `Retry ${sessions(total)} not blacklisted`;
+  return `Retry ${sessions(total)} (${total - notBlacklisted} failed, ${notBlacklisted} not blacklisted)`;
 }
