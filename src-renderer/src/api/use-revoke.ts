@@ -1,9 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest } from '../../../src-shared/revocation';
+import type { ConfirmedConnection, ConfirmedRevokeUsersRequest, RevokeReport, RevokeSessionsRequest } from '../../../src-shared/revocation';
 import { useToasts } from '../ui/toast-store';
 import { MAX_EVIDENCE_RUNS } from '../../../src-shared/reason-codes';
-import { failedResults, firstOutcome, withRetry, type RevokeOutcome } from './revoke-outcome';
+import { firstOutcome, retryableResults, revokeToast, withRetry, type RevokeOutcome } from './revoke-outcome';
+import { BLACKLIST_QUERY_KEY } from './use-blacklist';
 import { useAppInfo } from './use-app-info';
 import { wardenClient } from './warden-client';
 
@@ -13,45 +14,53 @@ export type RevokeTarget =
   | { kind: 'users'; users: string[]; count: number };
 
 export type RevokeInput = Omit<RevokeSessionsRequest, 'ids'> & { target: RevokeTarget };
+/** What the operator confirmed: the reason fields and the connection they were confirmed for. */
+type Confirmed = Omit<RevokeInput, 'target'> & { connection: ConfirmedConnection };
 
 /**
  * Revokes through main, reports progress while it runs, and refreshes every sessions query the
  * moment it is done, so the table shows the new state without a manual refresh. Sessions that
- * failed can be tried again with the same reason, ticket and connection (`retryFailed`); the
- * `outcome` then shows each session's latest result.
+ * failed, or whose blacklist write failed, can be tried again with the same reason, ticket and
+ * connection (`retryFailed`); the `outcome` then shows each session's latest result.
  */
 export function useRevoke() {
   const queryClient = useQueryClient();
   const show = useToasts((s) => s.show);
-  // The connection the operator is looking at: main refuses if another one is active by then.
-  const connection = useAppInfo().data?.connection.name;
+  // The connection the operator is looking at (its id and this opening's nonce): main refuses if
+  // another one, or another opening of the same one, is active by then.
+  const onScreen = useAppInfo().data?.connection;
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [outcome, setOutcome] = useState<RevokeOutcome | null>(null);
   // What the operator confirmed (reason, note, ticket, connection): a retry sends exactly that again.
-  const [confirmed, setConfirmed] = useState<Omit<RevokeInput, 'target'> | null>(null);
+  const [confirmed, setConfirmed] = useState<Confirmed | null>(null);
   // Bumped by `reset`: a run that finishes after the operator moved on must not bring its result back.
   const generation = useRef(0);
-  const mutation = useMutation<RevokeReport, Error, RevokeInput & { retry?: boolean; generation: number }>({
-    mutationFn: ({ target, retry, generation: _, ...fields }) => {
+  // When the latest run's report arrived: what is read about pending blacklist writes after it is current.
+  const [settledAt, setSettledAt] = useState(0);
+  const mutation = useMutation<RevokeReport, Error, RevokeInput & { retry?: boolean; connection?: ConfirmedConnection; generation: number }>({
+    mutationFn: async ({ target, retry, connection: confirmedFor, generation: _, ...fields }) => {
       setProgress(null);
-      const reason = retry ? fields : { ...fields, ...(connection !== undefined ? { connection } : {}) };
+      // A retry goes to the connection confirmed for the first run; a first run to the one on screen.
+      const connection = retry ? confirmedFor : onScreen && { id: onScreen.id, nonce: onScreen.nonce };
+      if (!connection) throw new Error('The active connection is not known yet: nothing was revoked. Try again in a moment.');
+      const reason: Confirmed = { ...fields, connection };
       if (!retry) setConfirmed(reason);
       if (target.kind === 'sessions') return wardenClient.revokeSessions({ ids: target.ids, ...reason });
-      const request: RevokeUsersRequest = { users: target.kind === 'user' ? [target.user] : target.users, ...reason };
+      const request: ConfirmedRevokeUsersRequest = { users: target.kind === 'user' ? [target.user] : target.users, ...reason };
       return wardenClient.revokeUsers(request);
     },
     onSuccess: (report, { retry, generation: asked }) => {
-      if (asked === generation.current) setOutcome((previous) => (retry && previous ? withRetry(previous, report) : firstOutcome(report)));
+      if (asked === generation.current) {
+        setOutcome((previous) => (retry && previous ? withRetry(previous, report) : firstOutcome(report)));
+        setSettledAt(Date.now());
+      }
       // What happened in the store is said either way.
-      const revoked = report.results.filter((r) => r.outcome === 'revoked').length;
-      const problems = report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'not_found').length;
-      const pending = report.results.filter((r) => r.blacklist === 'pending').length;
-      show(
-        `${retry ? 'Retry: ' : ''}${revoked} session${revoked === 1 ? '' : 's'} revoked${problems ? `, ${problems} not revoked` : ''}${pending ? `, ${pending} blacklist write${pending === 1 ? '' : 's'} pending` : ''}.`,
-        problems || pending ? 'warning' : 'success',
-      );
+      const { text, tone } = revokeToast(report);
+      show(`${retry ? 'Retry: ' : ''}${text}`, tone);
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['sessions'] }),
+    onSettled: async () => {
+      await Promise.all([queryClient.invalidateQueries({ queryKey: ['sessions'] }), queryClient.invalidateQueries({ queryKey: BLACKLIST_QUERY_KEY })]);
+    },
   });
   const running = mutation.isPending;
   useEffect(() => {
@@ -60,7 +69,7 @@ export function useRevoke() {
   }, [running]);
   const { mutate, reset } = mutation;
   const start = useCallback((input: RevokeInput) => mutate({ ...input, generation: generation.current }), [mutate]);
-  const failed = outcome ? failedResults(outcome) : [];
+  const failed = outcome ? retryableResults(outcome) : [];
   const canRetry = confirmed !== null && outcome !== null && outcome.runs.length < MAX_EVIDENCE_RUNS && failed.length > 0;
   const retryFailed = () => {
     if (!canRetry) return;
@@ -73,5 +82,6 @@ export function useRevoke() {
     setOutcome(null);
     setConfirmed(null);
   }, [reset]);
-  return { ...mutation, mutate: start, reset: clear, progress, outcome, failedCount: failed.length, retryFailed, canRetry };
+  const blacklistFailedCount = failed.filter((r) => r.outcome !== 'failed').length;
+  return { ...mutation, mutate: start, reset: clear, progress, outcome, settledAt, failedCount: failed.length, blacklistFailedCount, retryFailed, canRetry };
 }

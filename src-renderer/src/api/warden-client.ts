@@ -1,9 +1,10 @@
 import type { ActivitySummary } from '../../../src-shared/activity';
 import type { AuditRow } from '../../../src-shared/audit';
+import type { BlacklistPending } from '../../../src-shared/blacklist';
 import type { AppInfo, EventPayload, RequestOf, SessionsPage, SessionsQueryRequest } from '../../../src-shared/contract';
 import type { ExportResult } from '../../../src-shared/export';
 import type { ErrorCode, IpcResult } from '../../../src-shared/result';
-import type { RevokeReport, RevokeSessionsRequest, RevokeUsersRequest, UserPreview } from '../../../src-shared/revocation';
+import type { ConfirmedRevokeSessionsRequest, ConfirmedRevokeUsersRequest, RevokeReport, UserPreview } from '../../../src-shared/revocation';
 import type { Session } from '../../../src-shared/session';
 import type { WardenApi } from '../../../src-shared/warden-api';
 
@@ -43,8 +44,8 @@ export const wardenClient = {
   appInfo: (): Promise<AppInfo> => unwrap(api().app.info()),
   querySessions: (request: Partial<SessionsQueryRequest>): Promise<SessionsPage> => unwrap(api().sessions.query(request)),
   getSession: async (id: string): Promise<Session | null> => (await unwrap(api().sessions.get({ id }))).session,
-  revokeSessions: (request: RevokeSessionsRequest): Promise<RevokeReport> => unwrap(api().sessions.revoke(request)),
-  revokeUsers: (request: RevokeUsersRequest): Promise<RevokeReport> => unwrap(api().users.revoke(request)),
+  revokeSessions: (request: ConfirmedRevokeSessionsRequest): Promise<RevokeReport> => unwrap(api().sessions.revoke(request)),
+  revokeUsers: (request: ConfirmedRevokeUsersRequest): Promise<RevokeReport> => unwrap(api().users.revoke(request)),
   previewUsers: async (users: string[]): Promise<UserPreview[]> => (await unwrap(api().users.preview({ users }))).users,
   saveEvidence: (runs: string[]) => unwrap(api().evidence.save({ runs })),
   notifyWatch: (sessionId: string) => unwrap(api().watch.notify({ sessionId })),
@@ -60,5 +61,9 @@ export const wardenClient = {
   verifyLedger: () => unwrap(api().ledger.verify()),
   startExport: (request: RequestOf<'export:start'>): Promise<ExportResult> => unwrap(api().export.start(request)),
   cancelExport: (exportId: string) => unwrap(api().export.cancel({ exportId })),
+  /** Blacklist writes not yet acknowledged, for every blacklist Redis (not only the active connection's). */
+  blacklistPending: (): Promise<BlacklistPending> => unwrap(api().blacklist.pending()),
+  /** One delivery round now; answers what is still pending. */
+  retryBlacklist: (): Promise<BlacklistPending> => unwrap(api().blacklist.retry()),
   onExportProgress: (listener: (progress: EventPayload<'export:progress'>) => void): (() => void) => api().on('export:progress', listener),
 };
