@@ -78,7 +78,11 @@ const NOT_CONNECTED = /Stream isn't writeable|Connection is closed/;
 
 function describeOutage(error: unknown, connectionError: Error | undefined): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (connectionError && NOT_CONNECTED.test(message)) return connectionError.message.split('\n')[0] ?? message;
+  if (/Command timed out/.test(message)) return 'the blacklist Redis did not answer in time';
+  if (NOT_CONNECTED.test(message)) {
+    const why = connectionError?.message.split('\n')[0];
+    return `not connected to the blacklist Redis${why ? ` (${why})` : ''}`;
+  }
   return message.split('\n')[0] ?? message;
 }
 
@@ -125,6 +129,8 @@ export class BlacklistMirror {
   async write(entry: PendingBlacklistWrite): Promise<BlacklistState> {
     try {
       await this.#set(entry);
+      // Landed: what was intended for it (see `intend`) is done.
+      await this.#outbox.done(entry.id);
       return 'written';
     } catch (error) {
       const refused = this.#refusal(error);
@@ -136,6 +142,20 @@ export class BlacklistMirror {
       }
       return 'pending';
     }
+  }
+
+  /**
+   * Records, durably, that an entry is to be written, before the store write it mirrors: if the
+   * process dies before `write` (or `forget`) settles it, the entry is delivered like any pending
+   * write. `expiresAtMs` is a conservative guess until the store says.
+   */
+  intend(entry: PendingBlacklistWrite): Promise<void> {
+    return this.#outbox.add(entry);
+  }
+
+  /** Drops an intended entry that turned out to have nothing to enforce (not found, expired). */
+  forget(id: string): Promise<void> {
+    return this.#outbox.done(id);
   }
 
   /** Retries every pending write once, reading the outbox again (another process may have added to it). */

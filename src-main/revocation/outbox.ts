@@ -75,6 +75,8 @@ export class DurableOutbox {
   readonly #onRecover: (report: TornTailReport) => void;
   #pending = new Map<string, QueuedBlacklistWrite>();
   #writes: Promise<unknown> = Promise.resolve();
+  #queue: { line: Line; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #draining = false;
 
   constructor(path: string, options: DurableOutboxOptions = {}) {
     this.#path = path;
@@ -107,22 +109,56 @@ export class DurableOutbox {
     return { pending, oldestQueuedAtMs: times.length > 0 ? Math.min(...times) : null };
   }
 
-  /** Resolves once the write is durably recorded as pending. */
+  /**
+   * Resolves once the write is durably recorded as pending. Queuing one already pending updates
+   * it (its reason and expiry) and keeps the time it was first queued.
+   */
   add(write: PendingBlacklistWrite): Promise<void> {
-    const line: Line = { op: 'add', id: write.id, reason: write.reason, expiresAtMs: write.expiresAtMs, queuedAtMs: this.#clock() };
-    return this.#serial(async () => {
-      await this.#append(line, false);
-      fold(this.#pending, line);
-    });
+    return this.#enqueue({ op: 'add', id: write.id, reason: write.reason, expiresAtMs: write.expiresAtMs, queuedAtMs: this.#clock() });
   }
 
   done(id: string): Promise<void> {
-    return this.#serial(async () => {
-      if (!this.#pending.has(id)) return;
-      const line: Line = { op: 'done', id };
-      await this.#append(line, this.#pending.size === 1);
-      fold(this.#pending, line);
+    return this.#enqueue({ op: 'done', id });
+  }
+
+  /**
+   * Group commit: lines asked for while an append is on disk go out together in the next one,
+   * one write and one fsync under one lock, and each caller hears only once its line is durable.
+   * A bulk revocation with a blacklist queues two lines per session; this keeps that cheap.
+   */
+  #enqueue(line: Line): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ line, resolve, reject });
+      if (this.#draining) return;
+      this.#draining = true;
+      void this.#serial(() => this.#drain());
     });
+  }
+
+  /**
+   * Appends what is queued, batch after batch. It stops in the same tick as it finds the queue
+   * empty (callers resumed by the last batch run only after), so a line queued then starts a new drain.
+   */
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0);
+      // A `done` for a write no longer pending (here, or just before in this batch) writes nothing.
+      const after = new Map(this.#pending);
+      const lines: Line[] = [];
+      for (const { line } of batch) {
+        if (line.op === 'done' && !after.has(line.id)) continue;
+        fold(after, line);
+        lines.push(line);
+      }
+      try {
+        if (lines.length > 0) await this.#append(lines, lines.some((l) => l.op === 'done') && after.size === 0);
+        for (const line of lines) fold(this.#pending, line);
+        for (const { resolve } of batch) resolve();
+      } catch (error) {
+        for (const { reject } of batch) reject(error);
+      }
+    }
+    this.#draining = false;
   }
 
   /** Runs file work one at a time in this process, in call order; one failure does not stop the rest. */
@@ -132,14 +168,14 @@ export class DurableOutbox {
     return run;
   }
 
-  #append(line: Line, compact: boolean): Promise<void> {
+  #append(lines: Line[], compact: boolean): Promise<void> {
     return this.#locked(async () => {
       const file = await open(this.#path, 'a+', 0o600);
       try {
         const size = (await file.stat()).size;
         const complete = await completeLength(file, size);
         if (complete < size) this.#report(await cutTornTail(file, this.#path, complete, size));
-        await writeAll(file, `${JSON.stringify(line)}\n`);
+        await writeAll(file, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
         await file.sync();
       } finally {
         await file.close();

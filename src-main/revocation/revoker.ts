@@ -171,7 +171,10 @@ export class Revoker {
     const examples = unreadable.map((m) => JSON.stringify(m)).join(', ');
     return {
       ids: [...ids],
-      problem: `${unreadableCount} entr${unreadableCount === 1 ? 'y' : 'ies'} of their session list ${unreadableCount === 1 ? 'is' : 'are'} not a session id (${examples}): ${unreadableCount === 1 ? 'it was' : 'they were'} not revoked; look at them in the store`,
+      problem:
+        unreadableCount === 1
+          ? `1 entry of their session list is not a session id (${examples}): it was not revoked; look at it in the store`
+          : `${unreadableCount} entries of their session list are not a session id (${examples}): they were not revoked; look at them in the store`,
     };
   }
 
@@ -207,17 +210,33 @@ export class Revoker {
       return { id: target.id, user: target.user, outcome: 'failed', error: `not attempted: the ledger could not be written (${describe(error)})` };
     }
 
+    // The blacklist write is intended, durably, before the store write: a process killed after the
+    // store write (Ctrl-C while the blacklist Redis is slow) leaves it in the outbox, delivered by
+    // the next run or the app, instead of a revoked session that enforcement points still accept
+    // and that a later "revoke all of this user" no longer finds.
+    const blacklist = this.#options.blacklist;
+    let intended = true;
+    if (blacklist) {
+      intended = await blacklist.intend({ id: target.id, reason: reasonText(reason), expiresAtMs: nowMs + INTENT_LIFETIME_MS }).then(
+        () => true,
+        () => false,
+      );
+    }
+
     let result: RevokeResult;
     let written: WriteOutcome | null = null;
     try {
+      if (!intended) throw new Error('not attempted: the blacklist outbox could not be written');
       written = await writer.revoke(target.id, reason, revokedAt, nowMs);
       result = { id: target.id, user: written.user || target.user, outcome: written.outcome, ...(written.note ? { error: written.note } : {}) };
     } catch (error) {
+      // A failed write may still have landed (a timeout): the intended blacklist entry is kept.
       result = { id: target.id, user: target.user, outcome: 'failed', error: describe(error) };
     }
+    // Nothing to enforce for a session that is gone or over.
+    if (blacklist && written && (written.outcome === 'not_found' || written.outcome === 'expired')) await blacklist.forget(target.id).catch(() => undefined);
     // Revoked now, or before (perhaps by another tool, or by a run whose blacklist write was
     // lost): the blacklist must hold it either way, so running again repairs a missing key.
-    const blacklist = this.#options.blacklist;
     if (blacklist && written && (written.outcome === 'revoked' || written.outcome === 'already_revoked')) {
       try {
         result.blacklist = await blacklist.write({
@@ -249,6 +268,13 @@ export class Revoker {
     return result;
   }
 }
+
+/**
+ * How long an intended blacklist entry lives when the process dies before the store said when
+ * the session expires: longer than any session lifetime we know of (a longer entry only refuses
+ * a session that is over anyway).
+ */
+const INTENT_LIFETIME_MS = 24 * 3600_000;
 
 /** The reason as stored for other tools to read: `<code>: <note>` or `<code>`. */
 export function reasonText(reason: Reason): string {

@@ -297,7 +297,7 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
         trs.map((r) => [r.getAttribute('data-user'), r.getAttribute('data-state'), r.querySelector('[data-testid="listing"]')?.textContent]),
       );
       expect(rows).toEqual([
-        ['kim.partial', 'failed', '✗ failed: 1 entry of their session list is not a session id ("legacy 7f3a:9c2e"): it was not revoked; look at them in the store'],
+        ['kim.partial', 'failed', '✗ failed: 1 entry of their session list is not a session id ("legacy 7f3a:9c2e"): it was not revoked; look at it in the store'],
         ['lou.clean', null, 'listed'],
       ]);
       await expect(page.getByTestId('toasts').textContent()).resolves.toContain('3 sessions revoked, 1 user could not be listed.');

@@ -10,7 +10,8 @@ import { SecretVault } from '../../src-main/connections/secret-vault';
 import { sentinelTableDefinition } from '../../src-main/sentinel/table-schema';
 import { fakeKeyring } from '../fixtures/fake-keyring';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
-import { isolatedEnv, runCli } from '../fixtures/run-cli';
+import { isolatedEnv, runCli, startCli } from '../fixtures/run-cli';
+import { startSilentServer } from '../fixtures/silent-server';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 
@@ -81,6 +82,41 @@ describe('the command line and the blacklist Redis (spawned, DynamoDB Local, red
     const after = JSON.parse((await runCli(['blacklist', 'pending', '--ledger', ledgerPath, '--output', 'json'])).stdout) as PendingJson;
     expect(after).toEqual({ total: 0, oldestQueuedAt: null, targets: [] });
     expect((await runCli(['blacklist', 'pending', '--ledger', ledgerPath])).stdout.trim()).toBe('no blacklist writes pending');
+  });
+
+  it('a run killed after the store write but before the blacklist answered loses no blacklist write', async () => {
+    // The blacklist Redis has gone quiet: each write waits for its timeout.
+    const silent = await startSilentServer();
+    const port = Number(new URL(silent.url).port);
+    const items = Array.from({ length: 5 }, (_, i) => sentinelItem({ seconds: now() - 5 - i }, { user: 'kim.compromised' }));
+    await table.put(items);
+    const args = ['users', 'revoke', 'kim.compromised', '--reason-code', 'credential_compromise', '--blacklist-redis', silent.url, ...conn];
+    const child = startCli(args);
+    const exited = new Promise((resolve) => child.once('close', resolve));
+    try {
+      await expect.poll(async () => (await Promise.all(items.map((i) => statusOf(i.id)))).every((st) => st === 'revoked'), { timeout: 20_000, interval: 20 }).toBe(true);
+      child.kill('SIGKILL');
+      await exited;
+    } finally {
+      await silent.close();
+    }
+    // Every intended entry is on disk, although no blacklist write ever settled.
+    const pending = JSON.parse((await runCli(['blacklist', 'pending', '--ledger', ledgerPath, '--output', 'json'])).stdout) as PendingJson;
+    expect(pending.total).toBe(5);
+    expect(pending.targets[0]?.writes.map((w) => w.id).sort()).toEqual(items.map((i) => i.id).sort());
+    // The next run against that Redis (here once it answers again) delivers them first.
+    const back = await startRedisServer({ port });
+    try {
+      expect((await runCli(['sessions', 'list', '--blacklist-redis', back.url, ...conn])).code).toBe(0);
+      const check = new Redis(back.url);
+      try {
+        for (const item of items) expect(await check.get(`revoked:${item.id}`)).toBe('credential_compromise');
+      } finally {
+        check.disconnect();
+      }
+    } finally {
+      await back.stop();
+    }
   });
 
   it('reports a refused blacklist (wrong or missing password) as failed, exit 4, keeps the writes for later, no password printed', async () => {
