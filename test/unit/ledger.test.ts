@@ -1,8 +1,9 @@
-import { open, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger, type TornTailReport } from '../../src-main/ledger/ledger';
 import type { LedgerRecord } from '../../src-main/ledger/ledger-entry';
+import { withShortWrites } from '../fixtures/short-writes';
 import { tempDir } from '../fixtures/temp-dir';
 
 function record(i: number, kind: LedgerRecord['kind'] = 'outcome'): LedgerRecord {
@@ -196,27 +197,15 @@ describe('the hash-chained ledger', () => {
   });
 
   it('writes every byte when the file system takes only part of a write', async () => {
-    const handle = await open(join(dir.path, 'probe'), 'w');
-    const prototype = Object.getPrototypeOf(handle) as { write: (...args: unknown[]) => Promise<{ bytesWritten: number }> };
-    await handle.close();
-    const original = prototype.write;
-    let shortWrites = 0;
-    const spy = vi.spyOn(prototype, 'write').mockImplementation(function short(this: unknown, data: unknown, ...rest: unknown[]) {
-      // At most 7 bytes per call, as a full disk, a signal or a network file system may do.
-      const buffer = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
-      const offset = typeof data === 'string' ? 0 : ((rest[0] as number | undefined) ?? 0);
-      const length = typeof data === 'string' ? buffer.length : ((rest[1] as number | undefined) ?? buffer.length - offset);
-      const position = typeof data === 'string' ? null : (rest[2] ?? null);
-      if (length > 7) shortWrites += 1;
-      return original.call(this, buffer, offset, Math.min(length, 7), position);
-    });
+    // At most 7 bytes per call, as a full disk, a signal or a network file system may do.
+    const { shortWrites, restore } = await withShortWrites(dir.path, 7);
     try {
       await ledger.append([record(1), record(2)]);
       await ledger.append([record(3)]);
     } finally {
-      spy.mockRestore();
+      restore();
     }
-    expect(shortWrites).toBeGreaterThan(0);
+    expect(shortWrites()).toBeGreaterThan(0);
     expect(await ledger.verify()).toEqual({ ok: true, verifiedEntries: 3 });
   });
 

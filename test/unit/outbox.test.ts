@@ -1,7 +1,8 @@
-import { open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DurableOutbox, outboxPathFor, type TornTailReport } from '../../src-main/revocation/outbox';
+import { withShortWrites } from '../fixtures/short-writes';
 import { tempDir } from '../fixtures/temp-dir';
 
 const write = (id: string, expiresAtMs = 1) => ({ id: id.repeat(16).slice(0, 16), reason: 'offboarding', expiresAtMs });
@@ -87,27 +88,16 @@ describe('the blacklist outbox', () => {
   });
 
   it('writes every byte when the file system takes only part of a write', async () => {
-    const handle = await open(join(dir.path, 'probe'), 'w');
-    const prototype = Object.getPrototypeOf(handle) as { write: (...args: unknown[]) => Promise<{ bytesWritten: number }> };
-    await handle.close();
-    const original = prototype.write;
-    let shortWrites = 0;
-    const spy = vi.spyOn(prototype, 'write').mockImplementation(function short(this: unknown, data: unknown, ...rest: unknown[]) {
-      const buffer = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
-      const offset = typeof data === 'string' ? 0 : ((rest[0] as number | undefined) ?? 0);
-      const length = typeof data === 'string' ? buffer.length : ((rest[1] as number | undefined) ?? buffer.length - offset);
-      const position = typeof data === 'string' ? null : (rest[2] ?? null);
-      if (length > 5) shortWrites += 1;
-      return original.call(this, buffer, offset, Math.min(length, 5), position);
-    });
+    // At most 5 bytes per call, as a full disk, a signal or a network file system may do.
+    const { shortWrites, restore } = await withShortWrites(dir.path, 5);
     const outbox = new DurableOutbox(path);
     try {
       await outbox.add(write('a'));
       await outbox.add(write('b'));
     } finally {
-      spy.mockRestore();
+      restore();
     }
-    expect(shortWrites).toBeGreaterThan(0);
+    expect(shortWrites()).toBeGreaterThan(0);
     const restarted = new DurableOutbox(path);
     await restarted.load();
     expect(restarted.pending()).toEqual([write('a'), write('b')]);
