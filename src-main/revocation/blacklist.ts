@@ -73,6 +73,9 @@ export interface FlushReport {
 }
 
 /** Outage wording for the operator: the command's error, or the connection's when it says more. */
+/** Pending writes retried at once in one round. */
+const FLUSH_CHUNK = 64;
+
 /** A command that never reached the server because the connection is not up (no offline queue). */
 const NOT_CONNECTED = /Stream isn't writeable|Connection is closed/;
 
@@ -108,6 +111,8 @@ export class BlacklistMirror {
   /** The connection's last error event: a refused AUTH or TLS handshake shows up only there. */
   #connectionError: Error | undefined;
   #lastError: string | undefined;
+  /** Ids intended by this process whose store write is still running (see `intend`). */
+  readonly #inFlight = new Set<string>();
 
   constructor(options: BlacklistMirrorOptions) {
     this.#redis = options.redis;
@@ -127,11 +132,9 @@ export class BlacklistMirror {
    * later "revoke all of this user" would no longer find it.
    */
   async write(entry: PendingBlacklistWrite): Promise<BlacklistState> {
+    this.#inFlight.delete(entry.id);
     try {
       await this.#set(entry);
-      // Landed: what was intended for it (see `intend`) is done.
-      await this.#outbox.done(entry.id);
-      return 'written';
     } catch (error) {
       const refused = this.#refusal(error);
       await this.#outbox.add(entry);
@@ -142,6 +145,10 @@ export class BlacklistMirror {
       }
       return 'pending';
     }
+    // Landed. Settling what was intended for it (see `intend`) may fail (a full disk): the entry
+    // is in Redis all the same, and a later round writes it once more (NX: nothing changes).
+    await this.#outbox.done(entry.id).catch(() => undefined);
+    return 'written';
   }
 
   /**
@@ -150,12 +157,20 @@ export class BlacklistMirror {
    * write. `expiresAtMs` is a conservative guess until the store says.
    */
   intend(entry: PendingBlacklistWrite): Promise<void> {
+    // This process settles it itself: the retry rounds leave it alone meanwhile.
+    this.#inFlight.add(entry.id);
     return this.#outbox.add(entry);
   }
 
   /** Drops an intended entry that turned out to have nothing to enforce (not found, expired). */
   forget(id: string): Promise<void> {
+    this.#inFlight.delete(id);
     return this.#outbox.done(id);
+  }
+
+  /** The store write failed: the intended entry stays pending (when in doubt, revoke) for the retry rounds. */
+  release(id: string): void {
+    this.#inFlight.delete(id);
   }
 
   /** Retries every pending write once, reading the outbox again (another process may have added to it). */
@@ -164,14 +179,19 @@ export class BlacklistMirror {
       await this.#outbox.load();
       let written = 0;
       this.#lastError = undefined;
-      for (const entry of this.#outbox.pending()) {
-        try {
-          await this.#set(entry);
-          await this.#outbox.done(entry.id);
-          written += 1;
-        } catch (error) {
+      // Writes this process has in flight are settled by it; the rest go in chunks, their SETs at
+      // once (one round trip) and their settle lines in one group commit.
+      const due = this.#outbox.pending().filter((entry) => !this.#inFlight.has(entry.id));
+      for (let start = 0; start < due.length; start += FLUSH_CHUNK) {
+        const chunk = due.slice(start, start + FLUSH_CHUNK);
+        const results = await Promise.allSettled(chunk.map((entry) => this.#set(entry)));
+        const landed = chunk.filter((_, i) => results[i]?.status === 'fulfilled');
+        await Promise.all(landed.map((entry) => this.#outbox.done(entry.id).catch(() => undefined)));
+        written += landed.length;
+        const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failure) {
           // Redis is still down, or refuses us: try again on the next round, and say why.
-          this.#lastError = this.#refusal(error) ?? describeOutage(error, this.#connectionError);
+          this.#lastError = this.#refusal(failure.reason) ?? describeOutage(failure.reason, this.#connectionError);
           break;
         }
       }
@@ -240,10 +260,15 @@ export class BlacklistMirror {
     // Never shortened: an entry already there (another tool's, or one written for a longer life)
     // keeps its value and is only lengthened. EXPIRE GT needs Redis 7 and the EXPIRE permission; a
     // blacklist user allowed only SET still has the entry, so a refusal there is not an error.
-    if ((await this.#redis.set(`revoked:${entry.id}`, entry.reason, 'EX', ttl, 'NX')) !== 'OK') {
-      await this.#redis.call('EXPIRE', `revoked:${entry.id}`, String(ttl), 'GT').catch((error: unknown) => {
+    const key = `revoked:${entry.id}`;
+    if ((await this.#redis.set(key, entry.reason, 'EX', ttl, 'NX')) !== 'OK') {
+      const lengthened = await this.#redis.call('EXPIRE', key, String(ttl), 'GT').catch((error: unknown) => {
         if (!(error instanceof ReplyError)) throw error;
+        return null;
       });
+      // 0: its TTL was already as long, or the key expired between the two commands: in that
+      // case it is written again.
+      if (lengthened === 0) await this.#redis.set(key, entry.reason, 'EX', ttl, 'NX');
     }
     this.#connectionError = undefined;
   }

@@ -233,8 +233,9 @@ export class Revoker {
       // A failed write may still have landed (a timeout): the intended blacklist entry is kept.
       result = { id: target.id, user: target.user, outcome: 'failed', error: describe(error) };
     }
-    // Nothing to enforce for a session that is gone or over.
+    // Nothing to enforce for a session that is gone or over; a failed write stays for the retry rounds.
     if (blacklist && written && (written.outcome === 'not_found' || written.outcome === 'expired')) await blacklist.forget(target.id).catch(() => undefined);
+    if (blacklist && !written) blacklist.release(target.id);
     // Revoked now, or before (perhaps by another tool, or by a run whose blacklist write was
     // lost): the blacklist must hold it either way, so running again repairs a missing key.
     if (blacklist && written && (written.outcome === 'revoked' || written.outcome === 'already_revoked')) {

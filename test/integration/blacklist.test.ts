@@ -149,6 +149,26 @@ describe('blacklist mirror: revoked:<id> in Redis beside the DynamoDB revocation
       }
     });
 
+    it('says written when the entry landed, even if settling its outbox line then fails (a full disk)', async () => {
+      class FullDiskOutbox extends DurableOutbox {
+        override done(): Promise<void> {
+          return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+        }
+      }
+      const redis = blacklistRedisClient(inject('redisUrl'));
+      const mirror = new BlacklistMirror({ redis, outbox: new FullDiskOutbox(join(dir.path, 'outbox-full.jsonl')) });
+      const check = new Redis(inject('redisUrl'));
+      try {
+        const entry = { id: 'deaddeaddeaddead', reason: 'offboarding', expiresAtMs: Date.now() + 3600_000 };
+        await mirror.intend(entry);
+        expect(await mirror.write(entry)).toBe('written');
+        expect(await check.get('revoked:deaddeaddeaddead')).toBe('offboarding');
+      } finally {
+        check.disconnect();
+        redis.disconnect();
+      }
+    });
+
     it('never shortens an entry already there, and keeps its value', async () => {
       const redis = blacklistRedisClient(inject('redisUrl'));
       const mirror = new BlacklistMirror({ redis, outbox: new DurableOutbox(join(dir.path, 'outbox-long.jsonl')) });
