@@ -64,7 +64,7 @@ export class BlacklistDelivery {
     const { dataDir } = this.#options;
     const [outboxes, credentials] = await Promise.all([outboxesWithPending(dataDir), this.#options.credentials()]);
     const targets: BlacklistTargetStatus[] = outboxes.map((outbox) => {
-      const owner = credentials.find((c) => outboxPathFor(dataDir, c.target.url) === outbox.path);
+      const owner = ownerOf(credentials, dataDir, outbox.path);
       const attempt = this.#attempts.get(outbox.path);
       const error = attempt?.error ?? (owner ? undefined : NO_CONNECTION);
       return {
@@ -83,7 +83,7 @@ export class BlacklistDelivery {
     const { dataDir, clock } = this.#options;
     const [outboxes, credentials] = await Promise.all([outboxesWithPending(dataDir), this.#options.credentials()]);
     for (const outbox of outboxes) {
-      const owner = credentials.find((c) => outboxPathFor(dataDir, c.target.url) === outbox.path);
+      const owner = ownerOf(credentials, dataDir, outbox.path);
       if (!owner) {
         this.#attempts.set(outbox.path, { atMs: clock(), error: NO_CONNECTION });
         continue;
@@ -116,6 +116,11 @@ export class BlacklistDelivery {
     this.#open.set(path, { key, opened });
     return opened;
   }
+}
+
+/** The saved connection whose blacklist Redis an outbox file is for (outboxes are named by URL). */
+function ownerOf(credentials: DeliveryCredentials[], dataDir: string, outboxPath: string): DeliveryCredentials | undefined {
+  return credentials.find((c) => outboxPathFor(dataDir, c.target.url) === outboxPath);
 }
 
 const NO_CONNECTION = 'no saved connection uses this blacklist Redis: deliver with the command line (any run with --blacklist-redis URL) or save a connection for it';
