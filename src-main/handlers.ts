@@ -12,6 +12,7 @@ import type { ProgressListener } from './revocation/revoker';
 import type { Ledger } from './ledger/ledger';
 import { previewUsers, type Revoker } from './revocation/revoker';
 import type { SessionStore } from './session-store';
+import { UserDirectory } from './users/user-directory';
 
 export interface HandlerDependencies {
   store: SessionStore;
@@ -50,14 +51,18 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     throw new WardenError('STORE_UNAVAILABLE', 'Connections are managed by the app window, not by this workspace.');
   };
   const audit = new AuditIndex(deps.ledger.path);
+  const directory = new UserDirectory(deps.store);
+  // Live counts change with every revocation: the next lookup reads the index again.
+  const invalidating = <T>(work: Promise<T>): Promise<T> => work.finally(() => directory.invalidate());
   const exports = new Exports({ store: deps.store, ledger: deps.ledger, info: deps.info, chooseSavePath: deps.chooseSavePath });
   return {
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),
     'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
-    'sessions:revoke': (request, { emit }) => revoker(request).revokeSessions(request, throttled(emit)),
-    'users:revoke': (request, { emit }) => revoker(request).revokeUsers(request, throttled(emit)),
+    'sessions:revoke': (request, { emit }) => invalidating(revoker(request).revokeSessions(request, throttled(emit))),
+    'users:revoke': (request, { emit }) => invalidating(revoker(request).revokeUsers(request, throttled(emit))),
     'users:preview': async ({ users }) => ({ users: await previewUsers(deps.store, users) }),
+    'users:lookup': ({ text }) => directory.lookup(text),
     'evidence:save': ({ runs }) => saveRunEvidence(deps.ledger, runs, deps.chooseSavePath),
     'watch:notify': async ({ sessionId }) => {
       const session = await deps.store.get(sessionId);

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import type { SessionsFilterSchema, SessionsPage, SessionsQueryRequest } from '../src-shared/contract';
 import type { Session } from '../src-shared/session';
+import type { UserDirectorySource } from './users/user-directory';
 
 /**
  * What every store adapter (Sentinel on DynamoDB, web sessions on Redis) offers the handlers.
  * Adapters throw WardenError with an operator-readable message when the store fails.
  */
-export interface SessionStore {
+export interface SessionStore extends UserDirectorySource {
   /** One page of sessions, newest first; `request.cursor` continues a previous page. */
   query(request: SessionsQueryRequest): Promise<SessionsPage>;
   /** One session by id; null when the store has no such session. */

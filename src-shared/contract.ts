@@ -16,6 +16,7 @@ import { AwsProfileSchema, ConnectionSaveRequestSchema, ConnectionSchema, Connec
 import { ExportCancelRequestSchema, ExportProgressSchema, ExportResultSchema, exportStartRequestSchema } from './export';
 import { SessionIdSchema, SessionSchema } from './session';
 import { SESSION_STATUSES } from './session-status';
+import { UserLookupSchema, UsersLookupRequestSchema } from './users';
 
 /** Largest page a renderer may ask for. */
 export const MAX_PAGE_SIZE = 500;
@@ -120,6 +121,11 @@ export const contract = {
   'users:revoke': { request: ConfirmedRevokeUsersRequestSchema, response: RevokeReportSchema },
   /** Active sessions per user, and unknown names, before an offboarding run. */
   'users:preview': { request: UsersPreviewRequestSchema, response: z.strictObject({ users: z.array(UserPreviewSchema) }) },
+  /**
+   * What the store knows of a typed user name: the exact user, the one it means ignoring case or
+   * by e-mail, or the closest names with live sessions (from a cached directory, never a table scan).
+   */
+  'users:lookup': { request: UsersLookupRequestSchema, response: UserLookupSchema },
   /** Write a run's ledger outcomes as CSV evidence to a file the operator picks in a save dialog. */
   'evidence:save': { request: EvidenceSaveRequestSchema, response: EvidenceSaveResponseSchema },
   /**

@@ -205,6 +205,7 @@ export function createAppHandlers(manager: ConnectionManager): HandlerTable {
     'sessions:revoke': delegate('sessions:revoke'),
     'users:revoke': delegate('users:revoke'),
     'users:preview': delegate('users:preview'),
+    'users:lookup': delegate('users:lookup'),
     'evidence:save': delegate('evidence:save'),
     'watch:notify': delegate('watch:notify'),
     'ledger:verify': delegate('ledger:verify'),

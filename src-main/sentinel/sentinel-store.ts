@@ -7,6 +7,9 @@ import type { SessionStore } from '../session-store';
 import { CursorCodec, InvalidCursorError, type CursorPosition } from './cursor';
 import { filterOf, planQuery, type ReadPlan, type SessionFilter } from './query-plan';
 import { toSession } from './sentinel-item';
+import { epochMillis } from './exact-time';
+import { SENTINEL_INDEXES } from './table-schema';
+import type { DirectoryUser } from '../users/user-match';
 
 export interface SentinelStoreOptions {
   client: DynamoDBDocumentClient;
@@ -111,6 +114,65 @@ export class SentinelStore implements SessionStore {
     try {
       const out = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { id }, ConsistentRead: true }));
       return out.Item ? toSession(out.Item, this.#clock()) : null;
+    } catch (error) {
+      throw storeError(error, this.#table);
+    }
+  }
+
+  /**
+   * Users with live sessions, counted from the `active` partition of gsi-status with only `user`
+   * and `expires_at` projected: an index read, never a scan of the table. A session past its
+   * exact `expires_at` is not live even when the store still says `active`.
+   */
+  async activeUsers(): Promise<DirectoryUser[]> {
+    const now = this.#clock();
+    const live = new Map<string, number>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      this.#onRead?.({ index: SENTINEL_INDEXES.status.name, operation: 'Query' });
+      let out;
+      try {
+        out = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: SENTINEL_INDEXES.status.name,
+            KeyConditionExpression: '#status = :active',
+            FilterExpression: 'attribute_not_exists(#ttl) OR #ttl >= :nowSeconds',
+            ProjectionExpression: '#user, expires_at',
+            ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl', '#user': 'user' },
+            ExpressionAttributeValues: { ':active': 'active', ':nowSeconds': Math.floor(now / 1000) },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+      } catch (error) {
+        throw storeError(error, this.#table);
+      }
+      for (const item of out.Items ?? []) {
+        const expires = epochMillis(item.expires_at);
+        if (typeof item.user !== 'string' || item.user === '' || (expires !== null && expires <= now)) continue;
+        live.set(item.user, (live.get(item.user) ?? 0) + 1);
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return [...live].map(([user, count]) => ({ user, live: count, emails: [] }));
+  }
+
+  /** Whether any session (any status) of exactly this user is in the table: one item of gsi-user. */
+  async hasUser(user: string): Promise<boolean> {
+    this.#onRead?.({ index: SENTINEL_INDEXES.user.name, operation: 'Query' });
+    try {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: SENTINEL_INDEXES.user.name,
+          KeyConditionExpression: '#user = :user',
+          ExpressionAttributeNames: { '#user': 'user' },
+          ExpressionAttributeValues: { ':user': user },
+          ProjectionExpression: 'id',
+          Limit: 1,
+        }),
+      );
+      return (out.Items?.length ?? 0) > 0;
     } catch (error) {
       throw storeError(error, this.#table);
     }

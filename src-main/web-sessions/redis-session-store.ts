@@ -8,6 +8,8 @@ import { CursorCodec, InvalidCursorError } from '../sentinel/cursor';
 import { epochMillis } from '../sentinel/exact-time';
 import { scanNodes, type RedisClient } from './redis-target';
 import { idOfSessionKey, keys, parseRecord, toWebSession } from './web-session-record';
+import { mapConcurrent } from '../revocation/concurrency';
+import type { DirectoryUser } from '../users/user-match';
 
 export interface RedisSessionStoreOptions {
   client: RedisClient;
@@ -133,6 +135,42 @@ export class RedisSessionStore implements SessionStore {
   async get(id: string): Promise<Session | null> {
     const [session] = await this.#read([id], this.#clock());
     return session ?? null;
+  }
+
+  /**
+   * Users with live sessions: the web app's own index of them, the `user_sessions:<userId>` sets
+   * (found with SCAN MATCH on every node, never KEYS), each counted with SCARD; one member's
+   * record gives the user's e-mail. A set may still hold ids of sessions that just expired, until
+   * the web app prunes it, so a count can be a little high; never low.
+   */
+  async activeUsers(): Promise<DirectoryUser[]> {
+    const prefix = keys.userSessions('');
+    const users = new Set<string>();
+    for (const { node } of scanNodes(this.#client)) {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', this.#scanCount);
+        cursor = next;
+        for (const key of found) if (key.length > prefix.length) users.add(key.slice(prefix.length));
+      } while (cursor !== '0');
+    }
+    const client = this.#client;
+    const entries = await mapConcurrent([...users], 64, async (user): Promise<DirectoryUser> => {
+      const [live, sample] = await Promise.all([client.scard(keys.userSessions(user)), client.srandmember(keys.userSessions(user))]);
+      const raw = typeof sample === 'string' && SessionIdSchema.safeParse(sample).success ? await client.get(keys.session(sample)) : null;
+      const record = raw === null ? null : parseRecord(raw);
+      const email = record && typeof record.email === 'string' && record.email.includes('@') ? record.email : null;
+      return { user, live, emails: email ? [email] : [] };
+    });
+    return entries.filter((e) => e.live > 0);
+  }
+
+  /**
+   * True when the user has a session set. A user whose sessions were all revoked has none left
+   * (the set is emptied), and telling that apart would take a scan: null then, not false.
+   */
+  async hasUser(user: string): Promise<boolean | null> {
+    return (await this.#client.exists(keys.userSessions(user))) === 1 ? true : null;
   }
 
   /**

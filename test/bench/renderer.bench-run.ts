@@ -31,6 +31,14 @@ class InMemoryStore implements SessionStore {
   async get(id: string): Promise<Session | null> {
     return this.sessions.find((s) => s.id === id) ?? null;
   }
+  async activeUsers(): Promise<{ user: string; live: number; emails: string[] }[]> {
+    const live = new Map<string, number>();
+    for (const s of this.sessions) if (s.status === 'active') live.set(s.user, (live.get(s.user) ?? 0) + 1);
+    return [...live].map(([user, count]) => ({ user, live: count, emails: [] }));
+  }
+  async hasUser(user: string): Promise<boolean> {
+    return this.sessions.some((s) => s.user === user);
+  }
 }
 
 function sessions(): Session[] {

@@ -49,6 +49,7 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'sessions:get': [{ id: ids.session }, { id: 'nosuchsession0000' }],
     'sessions:revoke': [{ ids: [ids.session], reasonCode: 'security_incident', note: 'canary test', ticket: 'SEC-1', connection: ids.confirmed }],
     'users:preview': [{ users: [ids.user, 'nobody.here'] }],
+    'users:lookup': [{ text: ids.user }, { text: 'nobody.here' }],
     'users:revoke': [{ users: [ids.user], reasonCode: 'offboarding', connection: ids.confirmed }],
     'evidence:save': [{ runs: [ids.run] }],
     'watch:notify': [{ sessionId: ids.session }],

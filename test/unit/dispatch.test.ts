@@ -22,6 +22,7 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
     'users:revoke': vi.fn(unused),
     'ledger:verify': vi.fn(unused),
     'users:preview': vi.fn(unused),
+    'users:lookup': vi.fn(unused),
     'evidence:save': vi.fn(unused),
     'watch:notify': vi.fn(unused),
     'export:start': vi.fn(unused),

@@ -6,6 +6,7 @@ import type { ExportResult } from '../../../src-shared/export';
 import type { ErrorCode, IpcResult } from '../../../src-shared/result';
 import type { ConfirmedRevokeSessionsRequest, ConfirmedRevokeUsersRequest, RevokeReport, UserPreview } from '../../../src-shared/revocation';
 import type { Session } from '../../../src-shared/session';
+import type { UserLookup } from '../../../src-shared/users';
 import type { WardenApi } from '../../../src-shared/warden-api';
 
 declare global {
@@ -47,6 +48,8 @@ export const wardenClient = {
   revokeSessions: (request: ConfirmedRevokeSessionsRequest): Promise<RevokeReport> => unwrap(api().sessions.revoke(request)),
   revokeUsers: (request: ConfirmedRevokeUsersRequest): Promise<RevokeReport> => unwrap(api().users.revoke(request)),
   previewUsers: async (users: string[]): Promise<UserPreview[]> => (await unwrap(api().users.preview({ users }))).users,
+  /** What the store knows of a typed user name: exact, resolved (case, e-mail), or close matches. */
+  lookupUser: (text: string): Promise<UserLookup> => unwrap(api().users.lookup({ text })),
   saveEvidence: (runs: string[]) => unwrap(api().evidence.save({ runs })),
   notifyWatch: (sessionId: string) => unwrap(api().watch.notify({ sessionId })),
   onRevokeProgress: (listener: (progress: EventPayload<'revoke:progress'>) => void): (() => void) => api().on('revoke:progress', listener),
