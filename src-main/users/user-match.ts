@@ -51,6 +51,7 @@ export function suggestUsers(typed: string, users: readonly DirectoryUser[], max
     let rank = 0;
     if (name === text) why = 'case';
     else if (email.has(u.user)) [why, rank] = ['email', 1];
+    else if (text.length >= 3 && u.emails.some((e) => fold(e).startsWith(text))) [why, rank] = ['email', 2];
     else if (name.startsWith(text) || name.startsWith(local)) [why, rank] = ['prefix', 2];
     else if (text.length >= 3 && name.includes(text)) [why, rank] = ['prefix', 3];
     else {
