@@ -13,6 +13,7 @@ import { activeChips, FilterBar } from './filter-bar';
 import { queryOf, useFilters } from './filters-store';
 import { useSelection } from './selection-store';
 import { SessionsTable } from './sessions-table';
+import { UserEmptyState } from './user-empty-state';
 import { useActiveCount, useSessions } from './use-sessions';
 
 const EMPTY_HINT = 'No sessions match these filters. Widen the status or time range, or clear the filters.';
@@ -93,7 +94,8 @@ export function SessionsScreen() {
               </button>
             </div>
           ) : null}
-          {state === 'empty' ? <p className="placeholder">{EMPTY_HINT}</p> : null}
+          {state === 'empty' && query.user !== undefined ? <UserEmptyState user={query.user} hint={EMPTY_HINT} onPick={(user) => filters.set({ user })} /> : null}
+          {state === 'empty' && query.user === undefined ? <p className="placeholder">{EMPTY_HINT}</p> : null}
           {state === 'ready' ? (
             <SessionsTable
               sessions={sessions}

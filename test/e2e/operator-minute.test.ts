@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AppInfo } from '../../src-shared/contract';
+import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { tempDir, type TempDir } from '../fixtures/temp-dir';
+import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
+
+const INFO: AppInfo = {
+  version: '0.1.0',
+  connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0014', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false },
+  operator: 'soc.analyst',
+};
+
+async function sessionsState(page: Page, state: string): Promise<void> {
+  await page.locator(`[data-testid="sessions"][data-state="${state}"]`).waitFor();
+}
+
+const rowCount = (page: Page) => page.locator('[data-testid="session-row"]').count();
+
+/**
+ * The operator's minute (issue 14), keyboard first, on a production-labelled connection over the
+ * real handler table: a near-miss name never reads as "no sessions".
+ */
+describe('a near-miss user name never reads as "no sessions"', () => {
+  let browser: Browser;
+  let server: RendererServer;
+  let table: TestTable;
+  let dir: TempDir;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    dir = await tempDir();
+    [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
+    const now = Math.floor(Date.now() / 1000);
+    const devices = ['a1b2c3d4e5f60718', '1122334455667788', '99aabbccddeeff00'];
+    await table.put([
+      ...Array.from({ length: 19 }, (_, i) => sentinelItem({ seconds: now - 60 - i * 30 }, { user: 'alice', device_id: devices[i % 3] as string })),
+      ...Array.from({ length: 2 }, (_, i) => sentinelItem({ seconds: now - 90 - i * 30 }, { user: 'alicia.m' })),
+      ...Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: now - 120 - i * 30 }, { user: 'grace.ho' })),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await table?.drop();
+    await dir?.remove();
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`says "no user named 'Alice' — did you mean alice (19 live)?" and shows alice in one keystroke (${colorScheme})`, async () => {
+      const app = await openApp(browser, server, table.handlers(dir.path, INFO), { colorScheme });
+      const { page } = app;
+      await sessionsState(page, 'ready');
+      await page.getByLabel('User', { exact: true }).fill('Alice');
+      await sessionsState(page, 'empty');
+      const empty = page.getByTestId('user-empty-state');
+      await empty.locator('[data-match="resolved"]').or(page.locator('[data-testid="user-empty-state"][data-match="resolved"]')).waitFor();
+      expect((await empty.textContent())?.replace(/\s+/g, ' ')).toContain("No user named “Alice” in this store — did you mean alice (19 live)?");
+      await page.screenshot({ path: join(SCREENSHOTS, `did-you-mean-${colorScheme}.png`) });
+      expect(await seriousViolations(page, 'did-you-mean')).toEqual([]);
+      // Keyboard: the suggestion is a button; Enter on it shows alice's sessions.
+      await page.getByRole('button', { name: 'alice', exact: true }).focus();
+      await page.keyboard.press('Enter');
+      await sessionsState(page, 'ready');
+      await expect.poll(() => rowCount(page)).toBe(19);
+      expect(await page.getByLabel('User', { exact: true }).inputValue()).toBe('alice');
+      expect(app.problems).toEqual([]);
+      await app.close();
+    });
+  }
+
+  it('offers every close name with its live count for a partial name, and says so plainly when nothing is close', async () => {
+    const app = await openApp(browser, server, table.handlers(dir.path, INFO));
+    const { page } = app;
+    await sessionsState(page, 'ready');
+    await page.getByLabel('User', { exact: true }).fill('ali');
+    await page.locator('[data-testid="user-empty-state"][data-match="none"]').waitFor();
+    const offered = await page.getByTestId('did-you-mean').evaluateAll((els) => els.map((e) => e.getAttribute('data-user')));
+    expect(offered).toEqual(['alice', 'alicia.m']);
+    expect((await page.getByTestId('user-empty-state').textContent())?.replace(/\s+/g, ' ')).toContain('did you mean alice (19 live) or alicia.m (2 live)?');
+
+    await page.getByLabel('User', { exact: true }).fill('grace.ho@example.com');
+    await page.locator('[data-testid="user-empty-state"][data-match="resolved"]').waitFor();
+    expect((await page.getByTestId('user-empty-state').textContent())?.replace(/\s+/g, ' ')).toContain('did you mean grace.ho (3 live)?');
+
+    await page.getByLabel('User', { exact: true }).fill('zed.nobody');
+    await page.locator('[data-testid="user-empty-state"][data-match="none"]').waitFor();
+    const text = (await page.getByTestId('user-empty-state').textContent())?.replace(/\s+/g, ' ');
+    expect(text).toContain('No user named “zed.nobody” in this store.');
+    expect(text).toContain('3 users have live sessions here');
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+});
