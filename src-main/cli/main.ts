@@ -12,8 +12,9 @@ import { outboxesWithPending } from '../revocation/blacklist-targets';
 import type { Session } from '../../src-shared/session';
 import { EXIT, StoreUnreachableError, UsageError } from './cli-errors';
 import { connect, ledgerFrom, type ConnectionFlags } from './connect';
-import { formatLedger, formatPendingBlacklist, formatRevokeResults, formatSession, formatSessions } from './output';
+import { formatLedger, formatPendingBlacklist, formatRevokeResults, formatSession, formatSessions, terminalSafe } from './output';
 import { USAGE } from './usage';
+import { didYouMean, sortOutQuietUsers, type UnknownUser } from '../users/unknown-users';
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -186,9 +187,13 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       const users = [...args, ...(typeof values['from-file'] === 'string' ? await usersFromFile(values['from-file']) : [])];
       const request = parseOrUsage(RevokeUsersRequestSchema, { users, ...reasonOf(values) }, 'request');
       return withConnection(flags, async (conn) => {
-        const result = await (await conn.revoker()).revokeUsers(request);
-        for (const user of result.usersWithoutActiveSessions) io.err(`session-warden: ${user} has no active session`);
-        for (const { user, error } of result.unlistedUsers) io.err(`session-warden: ${user}: ${error}`);
+        const revoked = await (await conn.revoker()).revokeUsers(request);
+        // A name with nothing live is "nothing to revoke" only when the store knows it.
+        const { withoutActive, unknown } = await sortOutQuietUsers(conn.store, revoked.usersWithoutActiveSessions);
+        const result = { ...revoked, usersWithoutActiveSessions: withoutActive, unknownUsers: unknown };
+        for (const { user, suggestions } of unknown) io.err(`session-warden: unknown user "${terminalSafe(user)}": ${terminalSafe(didYouMean(suggestions))}`);
+        for (const user of withoutActive) io.err(`session-warden: ${terminalSafe(user)} has no active session`);
+        for (const { user, error } of result.unlistedUsers) io.err(`session-warden: ${terminalSafe(user)}: ${error}`);
         return report(result, output, io);
       });
     }
@@ -232,9 +237,10 @@ async function listSessions(args: string[], values: Values, flags: ConnectionFla
  * revoked (failed, not found, or a user whose sessions could not be listed), else 4 when every
  * session is revoked in the store but a blacklist entry is still pending or failed, else 0.
  */
-function report(result: RevokeReport, output: string, io: Io): number {
+function report(result: RevokeReport & { unknownUsers?: UnknownUser[] }, output: string, io: Io): number {
   io.out(formatRevokeResults(result, output));
-  const incomplete = result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found') || result.unlistedUsers.length > 0;
+  const incomplete =
+    result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found') || result.unlistedUsers.length > 0 || (result.unknownUsers?.length ?? 0) > 0;
   if (incomplete) return EXIT.incomplete;
   return result.results.some((r) => r.blacklist === 'pending' || r.blacklist === 'failed') ? EXIT.blacklistIncomplete : EXIT.ok;
 }

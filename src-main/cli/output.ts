@@ -3,6 +3,7 @@ import type { RevokeReport } from '../../src-shared/revocation';
 import type { OutboxOnDisk } from '../revocation/blacklist-targets';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import { toCsv } from '../export/csv';
+import { didYouMean, type UnknownUser } from '../users/unknown-users';
 
 /**
  * Store strings are untrusted: a user name holding terminal escape sequences or bidi overrides
@@ -49,9 +50,14 @@ export function formatSession(session: Session, format: string): string {
  * One row per session, then one per user with nothing revoked: `failed` (their sessions could not
  * be listed, with why) or `no_active_sessions`; such rows have no session id (`null` in JSON).
  */
-export function formatRevokeResults(report: Pick<RevokeReport, 'results' | 'operator' | 'usersWithoutActiveSessions' | 'unlistedUsers'>, format: string): string {
+export function formatRevokeResults(
+  report: Pick<RevokeReport, 'results' | 'operator' | 'usersWithoutActiveSessions' | 'unlistedUsers'> & { unknownUsers?: UnknownUser[] },
+  format: string,
+): string {
   const { results, operator } = report;
-  const userRows: { id: null; user: string; outcome: string; error?: string }[] = [
+  const unknown = report.unknownUsers ?? [];
+  const userRows: { id: null; user: string; outcome: string; error?: string; suggestions?: { user: string; live: number }[] }[] = [
+    ...unknown.map(({ user, suggestions }) => ({ id: null, user, outcome: 'unknown_user', error: `unknown user: ${didYouMean(suggestions)}`, suggestions: suggestions.map((s) => ({ user: s.user, live: s.live })) })),
     ...report.unlistedUsers.map(({ user, error }) => ({ id: null, user, outcome: 'failed', error })),
     ...report.usersWithoutActiveSessions.map((user) => ({ id: null, user, outcome: 'no_active_sessions' })),
   ];
@@ -75,6 +81,7 @@ export function formatRevokeResults(report: Pick<RevokeReport, 'results' | 'oper
     pending ? `${pending} blacklist write(s) pending: not yet refused by enforcement points; kept and retried (session-warden blacklist pending lists them).` : '',
     refused ? `${refused} blacklist write(s) failed: those sessions are revoked in the store but not blacklisted (see ERROR).` : '',
     report.unlistedUsers.length ? `${report.unlistedUsers.length} user(s) could not be listed: nothing of theirs was revoked (see ERROR).` : '',
+    unknown.length ? `${unknown.length} name(s) not known to this store with live sessions: nothing was revoked for them (see ERROR for the names it holds).` : '',
     results.some((r) => r.outcome === 'revoked') ? 'Credentials already issued stay valid until they expire (Sentinel default: 15 minutes).' : '',
   ]
     .filter(Boolean)

@@ -73,7 +73,13 @@ ${CONNECTION}`,
   --ticket REF              ticket or incident reference
   --output FORMAT           table (default) or json: a row per session, then a row per user
                             with nothing revoked ({id: null, user, outcome: "failed", error} when
-                            their sessions could not be listed, "no_active_sessions" otherwise)
+                            their sessions could not be listed; "unknown_user" with suggestions
+                            [{user, live}] for a name the store does not hold as typed;
+                            "no_active_sessions" for a known user with nothing live)
+
+User names match exactly. A name the store does not hold with live sessions (another case, an
+e-mail, a typo) is reported as "unknown user, did you mean ..." with the closest names it holds,
+nothing is revoked for it, and the exit status is 1; the other users are still revoked.
 
 ${CONNECTION}`,
   'ledger verify': `Usage: session-warden ledger verify [--ledger PATH] [--output table|json]

@@ -80,21 +80,44 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     expect(verify.stdout).toBe('ledger intact: 6 entries verified\n');
   });
 
-  it('revokes users from arguments and a file, saying who had no session', async () => {
+  it('revokes users from arguments and a file, saying who had no session and which names the store does not know', async () => {
     const g = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: now() - 5 - i }, { user: 'gina.leaver' }));
     const h = sentinelItem({ seconds: now() - 9 }, { user: 'hank.leaver' });
-    await table.put([...g, h]);
+    // Known to the store, nothing live: truly nothing to revoke.
+    const j = sentinelItem({ seconds: now() - 9 }, { user: 'jo.gone', status: 'revoked', revoked_by: 'hr.bot', revoked_reason: 'offboarding' });
+    await table.put([...g, h, j]);
     const file = join(dir.path, 'leavers.csv');
-    await writeFile(file, '# HR export\nhank.leaver,Hank,2026-11-30\n\nivy.never\n');
+    await writeFile(file, '# HR export\nhank.leaver,Hank,2026-11-30\n\nivy.never\njo.gone\n');
     const result = await runCli(['users', 'revoke', 'gina.leaver', '--from-file', file, '--reason-code', 'offboarding', '--ticket', 'HR-1234', '--output', 'json', ...conn]);
-    expect(result.code).toBe(0);
+    // A name the store has never held is not "nothing to revoke": the run is incomplete.
+    expect(result.code).toBe(1);
     const rows = JSON.parse(result.stdout) as { id: string | null; user: string; outcome: string }[];
     const sessions = rows.filter((r) => r.id !== null);
     expect(sessions.map((r) => r.user).sort()).toEqual(['gina.leaver', 'gina.leaver', 'gina.leaver', 'hank.leaver']);
     expect(sessions.every((r) => r.outcome === 'revoked')).toBe(true);
-    // A user with nothing to revoke is in the JSON too, never silently left out.
-    expect(rows.filter((r) => r.id === null)).toEqual([{ id: null, user: 'ivy.never', outcome: 'no_active_sessions' }]);
-    expect(result.stderr).toBe('session-warden: ivy.never has no active session\n');
+    // Every user with nothing revoked is in the JSON too, never silently left out.
+    expect(rows.filter((r) => r.id === null)).toEqual([
+      { id: null, user: 'ivy.never', outcome: 'unknown_user', error: 'unknown user: no user of that name has live sessions in this store', suggestions: [] },
+      { id: null, user: 'jo.gone', outcome: 'no_active_sessions' },
+    ]);
+    expect(result.stderr).toBe('session-warden: unknown user "ivy.never": no user of that name has live sessions in this store\nsession-warden: jo.gone has no active session\n');
+  });
+
+  it('answers a near-miss name with "unknown user, did you mean …" and a non-zero exit, revoking nothing for it', async () => {
+    const k = Array.from({ length: 4 }, (_, i) => sentinelItem({ seconds: now() - 5 - i }, { user: 'kim.near' }));
+    await table.put(k);
+    for (const typed of ['Kim.Near', 'kim.near@example.com', 'kim.naer']) {
+      const result = await runCli(['users', 'revoke', typed, '--reason-code', 'credential_compromise', ...conn]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`session-warden: unknown user "${typed}": did you mean kim.near (4 live)?\n`);
+      expect(result.stdout).toContain('unknown_user');
+      expect(result.stdout).not.toContain('no session revoked.\n');
+    }
+    for (const s of k) expect((await status(s.id))?.status).toBe('active');
+    const json = await runCli(['users', 'revoke', 'KIM.NEAR', '--reason-code', 'credential_compromise', '--output', 'json', ...conn]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { id: null, user: 'KIM.NEAR', outcome: 'unknown_user', error: 'unknown user: did you mean kim.near (4 live)?', suggestions: [{ user: 'kim.near', live: 4 }] },
+    ]);
   });
 
   it.each<[string, string[]]>([
