@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { SessionsQueryRequestSchema } from '../../src-shared/contract';
 import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeReport } from '../../src-shared/revocation';
 import { SentinelSessionIdSchema, SessionIdSchema } from '../../src-shared/session';
-import { parseUserList } from '../../src-shared/user-list';
+import { readUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import { outboxesWithPending } from '../revocation/blacklist-targets';
@@ -184,7 +184,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       return withConnection(flags, async (conn) => report(await (await conn.revoker()).revokeSessions(request), output, io));
     }
     case 'users revoke': {
-      const users = [...args, ...(typeof values['from-file'] === 'string' ? await usersFromFile(values['from-file']) : [])];
+      const users = [...args, ...(typeof values['from-file'] === 'string' ? await usersFromFile(values['from-file'], io) : [])];
       const request = parseOrUsage(RevokeUsersRequestSchema, { users, ...reasonOf(values) }, 'request');
       return withConnection(flags, async (conn) => {
         const revoked = await (await conn.revoker()).revokeUsers(request);
@@ -309,14 +309,17 @@ export function timeArgument(text: string, flag: string, nowMs: number): string 
   return new Date(ms).toISOString();
 }
 
-async function usersFromFile(path: string): Promise<string[]> {
+/** The names of a list file; every line that did not become exactly one name is said on stderr (comments aside). */
+async function usersFromFile(path: string, io: Io): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read --from-file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
   }
-  return parseUserList(text);
+  const read = readUserList(text);
+  for (const note of read.notes) if (note.kind !== 'comment') io.err(`session-warden: ${terminalSafe(path)} line ${note.line}: ${terminalSafe(note.detail)}`);
+  return read.names;
 }
 
 function parseOrUsage<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {

@@ -100,7 +100,15 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
       { id: null, user: 'ivy.never', outcome: 'unknown_user', error: 'unknown user: no user of that name has live sessions in this store', suggestions: [] },
       { id: null, user: 'jo.gone', outcome: 'no_active_sessions' },
     ]);
-    expect(result.stderr).toBe('session-warden: unknown user "ivy.never": no user of that name has live sessions in this store\nsession-warden: jo.gone has no active session\n');
+    expect(result.stderr).toBe(
+      [
+        // How the file was read: the columns it dropped are said, never silently.
+        `session-warden: ${file} line 2: first column used: “hank.leaver”; ignored: Hank, 2026-11-30`,
+        'session-warden: unknown user "ivy.never": no user of that name has live sessions in this store',
+        'session-warden: jo.gone has no active session',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('answers a near-miss name with "unknown user, did you mean …" and a non-zero exit, revoking nothing for it', async () => {
