@@ -12,28 +12,93 @@ export const AuditOutcomeSchema = z.union([OutcomeSchema, z.literal('interrupted
 export const AuditRowSchema = LedgerRecordSchema.omit({ kind: true, revokedAt: true, outcome: true }).extend({
   /** Ledger position of the outcome entry (of the attempt, when interrupted). */
   seq: z.number().int().positive(),
+  /**
+   * Ledger position of the attempt entry: equal to `seq` for an interrupted attempt (no outcome
+   * entry), absent for an outcome written without an attempt (a user whose sessions could not
+   * be listed). So a row stands for two ledger entries, or one.
+   */
+  attemptSeq: z.number().int().positive().optional(),
   outcome: AuditOutcomeSchema,
 });
 export type AuditRow = z.infer<typeof AuditRowSchema>;
 
 const Text = z.string().trim().min(1).max(256);
 
-export const LedgerListRequestSchema = z.strictObject({
+/**
+ * Which audit rows to show, and so which to export: the audit table and the ledger export take
+ * the same filter, and main applies it to both.
+ */
+export const LedgerFilterSchema = z.strictObject({
   /** Matches operator, user, session id, ticket and note (case-insensitive, anywhere). */
   text: Text.optional(),
+  /** Exactly this operator (`revoked_by`). */
   operator: Text.optional(),
+  /** Exactly this connection, as the ledger names it. */
+  connection: Text.optional(),
   reasonCode: ReasonCodeSchema.optional(),
   outcome: AuditOutcomeSchema.optional(),
+  /** The attempt was made at or after this time. */
   since: z.iso.datetime({ offset: true }).optional(),
+  /** The attempt was made at or before this time. */
   until: z.iso.datetime({ offset: true }).optional(),
+});
+export type LedgerFilter = z.output<typeof LedgerFilterSchema>;
+
+export const LedgerListRequestSchema = LedgerFilterSchema.extend({
   limit: z.number().int().min(1).max(500).default(200),
   offset: z.number().int().min(0).max(10_000_000).default(0),
 });
 export type LedgerListRequest = z.output<typeof LedgerListRequestSchema>;
+
+const Count = z.number().int().nonnegative();
+const NamedCount = z.strictObject({ name: z.string(), count: Count });
+
+/**
+ * How the ledger's entries make up its rows (whatever the filter), so that the verification's
+ * entry count and the table's row count can be told in the same units:
+ * `entries = 2 × withOutcome + interrupted + outcomeOnly`, `revocations = withOutcome + interrupted + outcomeOnly`.
+ */
+export const LedgerCompositionSchema = z.strictObject({
+  /** Ledger entries the rows were built from. */
+  entries: Count,
+  /** Rows in all: one per revocation attempt of one session. */
+  revocations: Count,
+  /** Rows with an attempt entry and its outcome entry. */
+  withOutcome: Count,
+  /** Attempts with no outcome entry: the process stopped between the two. */
+  interrupted: Count,
+  /** Outcome entries alone: a user whose sessions could not be listed. */
+  outcomeOnly: Count,
+});
+export type LedgerComposition = z.infer<typeof LedgerCompositionSchema>;
 
 export const LedgerListResponseSchema = z.strictObject({
   /** Newest first. */
   rows: z.array(AuditRowSchema),
   /** Rows matching the filter in all (for paging). */
   total: z.number().int().nonnegative(),
+  ledger: LedgerCompositionSchema,
+  /** Every operator and connection in the ledger, with its rows, most first: what the filters offer. */
+  facets: z.strictObject({ operators: z.array(NamedCount), connections: z.array(NamedCount) }),
 });
+export type LedgerListResponse = z.infer<typeof LedgerListResponseSchema>;
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/**
+ * A composition in words, in the units of the audit table (revocations), for the verification
+ * banner and an export's manifest: "8 revocation attempts and their outcomes", or, when some rows
+ * stand for one entry only, "9 revocations: 8 attempts with their outcomes (16 entries) and 1
+ * interrupted attempt with no outcome recorded (1 entry)".
+ */
+export function explainComposition(c: LedgerComposition): string {
+  if (c.revocations === 0) return 'no revocations';
+  if (c.withOutcome === c.revocations) return plural(c.revocations, 'revocation attempt and its outcome', 'revocation attempts and their outcomes');
+  const parts = [
+    c.withOutcome > 0 ? `${plural(c.withOutcome, 'attempt with its outcome', 'attempts with their outcomes')} (${plural(2 * c.withOutcome, 'entry', 'entries')})` : null,
+    c.interrupted > 0 ? `${plural(c.interrupted, 'interrupted attempt', 'interrupted attempts')} with no outcome recorded (${plural(c.interrupted, 'entry', 'entries')})` : null,
+    c.outcomeOnly > 0 ? `${plural(c.outcomeOnly, 'user', 'users')} whose sessions could not be listed (${plural(c.outcomeOnly, 'outcome entry', 'outcome entries')})` : null,
+  ].filter((p): p is string => p !== null);
+  const listed = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1) as string}` : (parts[0] as string);
+  return `${plural(c.revocations, 'revocation', 'revocations')}: ${listed}`;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LedgerFilterSchema } from './audit';
 import { EXPORT_FORMATS } from './reason-codes';
 
 export { EXPORT_FORMATS, type ExportFormat } from './reason-codes';
@@ -6,13 +7,15 @@ export const ExportFormatSchema = z.enum(EXPORT_FORMATS);
 
 /**
  * What to export, streamed by main to a file the operator picks in a save dialog: the sessions of
- * a filter (every page, not only what the table has loaded), or the whole ledger. `exportId` is
- * chosen by the caller so it can cancel the export and match its progress events.
+ * a filter (every page, not only what the table has loaded), or the ledger entries of the audit
+ * rows a filter matches (the audit table's filter; none: the whole ledger). Main applies either
+ * filter itself. `exportId` is chosen by the caller so it can cancel the export and match its
+ * progress events.
  */
 export function exportStartRequestSchema<F extends z.ZodType>(sessionsFilter: F) {
   return z.discriminatedUnion('kind', [
     z.strictObject({ exportId: z.uuid(), kind: z.literal('sessions'), format: ExportFormatSchema, filter: sessionsFilter }),
-    z.strictObject({ exportId: z.uuid(), kind: z.literal('ledger'), format: ExportFormatSchema }),
+    z.strictObject({ exportId: z.uuid(), kind: z.literal('ledger'), format: ExportFormatSchema, filter: LedgerFilterSchema.optional() }),
   ]);
 }
 
@@ -20,7 +23,10 @@ export const ExportResultSchema = z.strictObject({
   /** False when the operator closed the save dialog or cancelled: nothing was left on disk. */
   saved: z.boolean(),
   cancelled: z.boolean(),
+  /** Rows written: sessions, or ledger entries. */
   rows: z.number().int().nonnegative(),
+  /** A ledger export: the revocations (audit rows) those entries make up, as the audit table counts them. */
+  revocations: z.number().int().nonnegative().optional(),
   /** File names only, never the full path of the operator's disk. */
   fileName: z.string().optional(),
   manifestFileName: z.string().optional(),

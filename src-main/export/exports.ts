@@ -1,8 +1,11 @@
+import { basename } from 'node:path';
+import { explainComposition, type LedgerFilter } from '../../src-shared/audit';
 import type { AppInfo } from '../../src-shared/contract';
 import type { ExportFormat, ExportResult } from '../../src-shared/export';
 import type { Session } from '../../src-shared/session';
 import { WardenError } from '../errors';
 import type { Emit } from '../ipc/dispatch';
+import { selectLedgerEntries } from '../ledger/audit-rows';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
 import type { ChooseSavePath } from '../revocation/evidence';
@@ -38,7 +41,7 @@ export interface ExportsOptions {
   clock?: () => number;
 }
 
-type StartRequest = { exportId: string; format: ExportFormat } & ({ kind: 'sessions'; filter: SessionsFilter } | { kind: 'ledger' });
+type StartRequest = { exportId: string; format: ExportFormat } & ({ kind: 'sessions'; filter: SessionsFilter } | { kind: 'ledger'; filter?: LedgerFilter | undefined });
 
 /** Runs exports (one per id), each cancellable while it writes. */
 export class Exports {
@@ -65,21 +68,27 @@ export class Exports {
         last = Date.now();
         emit('export:progress', { exportId: request.exportId, rows });
       };
-      const manifest = {
-        kind: request.kind,
-        ...(request.kind === 'sessions' ? { filter: request.filter } : {}),
+      const common = {
+        path,
+        format: request.format,
+        signal: controller.signal,
+        onProgress: progress,
         exportedAt: now.toISOString(),
         operator: info.operator,
         connection: { name: info.connection.name, kind: info.connection.kind, environment: info.connection.environment, store: info.connection.table },
         app: { name: 'Session Warden', version: info.version },
       };
-      const common = { path, format: request.format, signal: controller.signal, onProgress: progress, manifest };
       let written;
+      let revocations: number | undefined;
       try {
-        written =
-          request.kind === 'sessions'
-            ? await exportFile({ ...common, shape: SESSION_SHAPE, pages: sessionPages(this.#options.store, request.filter) })
-            : await exportFile({ ...common, shape: LEDGER_SHAPE, pages: ledgerPages(this.#options.ledger) });
+        if (request.kind === 'sessions') {
+          const manifest = { kind: request.kind, filter: request.filter, exportedAt: common.exportedAt, operator: common.operator, connection: common.connection, app: common.app };
+          written = await exportFile({ ...common, manifest, shape: SESSION_SHAPE, pages: sessionPages(this.#options.store, request.filter) });
+        } else {
+          const ledger = await this.#ledgerExport(request.filter ?? {}, common);
+          revocations = ledger.revocations;
+          written = await exportFile({ ...common, manifest: ledger.manifest, shape: LEDGER_SHAPE, pages: ledger.pages });
+        }
       } catch (error) {
         if (error instanceof ExportCancelledError) return { saved: false, cancelled: true, rows: 0 };
         if (error instanceof WardenError) throw error;
@@ -87,10 +96,36 @@ export class Exports {
         throw new WardenError('INTERNAL', `The export could not be written${code ? ` (${code})` : ''}; nothing was left on disk.`);
       }
       emit('export:progress', { exportId: request.exportId, rows: written.rows });
-      return { saved: true, cancelled: false, ...written };
+      return { saved: true, cancelled: false, ...written, ...(revocations !== undefined ? { revocations } : {}) };
     } finally {
       this.#running.delete(request.exportId);
     }
+  }
+
+  /**
+   * The entries of the audit rows a filter matches (the audit table's own test), and a manifest
+   * that states the filter, what the rows are in the table's units, and the ledger they were taken
+   * from (its length, last hash, and whether its chain verified just before).
+   */
+  async #ledgerExport(filter: LedgerFilter, common: { exportedAt: string; operator: string; connection: object; app: object }) {
+    const { ledger } = this.#options;
+    const selection = await selectLedgerEntries(ledger.entries(), filter);
+    const verified = await ledger.verify();
+    const { composition } = selection;
+    const manifest = {
+      kind: 'ledger',
+      filter,
+      filterDescription: describeLedgerFilter(filter),
+      revocations: composition.revocations,
+      contents: `${composition.entries.toLocaleString('en-US')} ledger ${composition.entries === 1 ? 'entry' : 'entries'}, for ${explainComposition(composition)}`,
+      order: 'ledger order (oldest first); each line exactly as in the ledger, with its seq, prev and hash',
+      ledger: { file: basename(ledger.path), ...selection.ledger, verified },
+      exportedAt: common.exportedAt,
+      operator: common.operator,
+      connection: common.connection,
+      app: common.app,
+    };
+    return { manifest, revocations: composition.revocations, pages: selectedPages(ledger, selection.seqs, selection.ledger.lastSeq) };
   }
 
   cancel(exportId: string): { cancelled: boolean } {
@@ -100,9 +135,17 @@ export class Exports {
   }
 }
 
-async function* ledgerPages(ledger: Ledger): AsyncGenerator<LedgerEntry[]> {
+/**
+ * The chosen entries, a page at a time, read again from the ledger. Each must still be the entry
+ * that was chosen (same hash): a ledger rewritten in between is an error, never a mixed export.
+ */
+async function* selectedPages(ledger: Ledger, seqs: ReadonlyMap<number, string>, lastSeq: number): AsyncGenerator<LedgerEntry[]> {
   let page: LedgerEntry[] = [];
   for await (const entry of ledger.entries()) {
+    if (entry.seq > lastSeq) break;
+    const hash = seqs.get(entry.seq);
+    if (hash === undefined) continue;
+    if (hash !== entry.hash) throw new WardenError('INTERNAL', `The ledger changed while it was being exported (entry ${entry.seq} differs); nothing was saved. Check it on the Audit screen.`);
     page.push(entry);
     if (page.length === PAGE) {
       yield page;
@@ -110,6 +153,25 @@ async function* ledgerPages(ledger: Ledger): AsyncGenerator<LedgerEntry[]> {
     }
   }
   yield page;
+}
+
+/** A filter in words for the manifest: "operator secops.jane; reason offboarding; attempted from … to …". */
+export function describeLedgerFilter(filter: LedgerFilter): string {
+  const parts = [
+    filter.operator !== undefined ? `operator ${filter.operator}` : null,
+    filter.connection !== undefined ? `connection ${filter.connection}` : null,
+    filter.reasonCode !== undefined ? `reason ${filter.reasonCode}` : null,
+    filter.outcome !== undefined ? `outcome ${filter.outcome}` : null,
+    filter.since !== undefined && filter.until !== undefined
+      ? `attempted from ${filter.since} to ${filter.until}`
+      : filter.since !== undefined
+        ? `attempted from ${filter.since}`
+        : filter.until !== undefined
+          ? `attempted until ${filter.until}`
+          : null,
+    filter.text !== undefined ? `operator, user, session, ticket or note contains "${filter.text}"` : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length === 0 ? 'none: every revocation in the ledger' : parts.join('; ');
 }
 
 /** A connection name as part of a file name. */

@@ -183,3 +183,95 @@ describe(`exports through the real handler (${COUNT.toLocaleString('en-US')} ses
     expect((await readdir(dir.path)).filter((f) => f.startsWith('first-page'))).toEqual([]);
   });
 });
+
+describe('a ledger export holds exactly what the audit filter shows', () => {
+  let table: TestTable;
+  let dir: TempDir;
+  let dispatch: Dispatch;
+  let ledger: Ledger;
+  const day = (d: number, hour = 8) => new Date(Date.UTC(2026, 9, d, hour)).toISOString();
+  const pair = (sessionId: string, time: string, fields: Record<string, string> = {}) => [
+    { kind: 'attempt' as const, time, operator: 'secops.jane', connection: 'sentinel-prod', run: `run-${sessionId}`, sessionId, user: 'alice', reasonCode: 'offboarding' as const, ...fields },
+    { kind: 'outcome' as const, time, operator: 'secops.jane', connection: 'sentinel-prod', run: `run-${sessionId}`, sessionId, user: 'alice', reasonCode: 'offboarding' as const, outcome: 'revoked' as const, ...fields },
+  ];
+
+  beforeAll(async () => {
+    [table, dir] = await Promise.all([createSentinelTable(inject('dynamoEndpoint')), tempDir()]);
+    ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
+    await ledger.append([
+      ...pair('aaaaaaaaaaaaaaa1', day(1)),
+      ...pair('aaaaaaaaaaaaaaa2', day(2), { operator: 'secops.omar' }),
+      ...pair('aaaaaaaaaaaaaaa3', day(3), { connection: 'redis-web' }),
+      ...pair('aaaaaaaaaaaaaaa4', day(20)),
+      // Interrupted: the attempt alone.
+      { kind: 'attempt', time: day(4), operator: 'secops.jane', connection: 'sentinel-prod', run: 'run-x', sessionId: 'aaaaaaaaaaaaaaa5', user: 'bob', reasonCode: 'security_incident' },
+    ]);
+    const handlers = createHandlers({
+      ledgerConnection: 'sentinel-prod',
+      store: table.store(),
+      revoker: null,
+      ledger,
+      info: () => INFO,
+      chooseSavePath: async (name) => join(dir.path, name),
+      notify: () => undefined,
+    });
+    dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'] });
+  });
+  afterAll(async () => {
+    await table?.drop();
+    await dir?.remove();
+  });
+
+  const call = async (channel: string, request: object) => {
+    const result = await dispatch(channel, request, OURS);
+    if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+    return result.value as Record<string, unknown>;
+  };
+
+  it('exports the entries of the filtered rows only, and the manifest states the filter and the units', async () => {
+    const filter = { operator: 'secops.jane', connection: 'sentinel-prod', since: day(1, 0), until: day(10, 0) };
+    const listed = (await call('ledger:list', { ...filter })) as { total: number; rows: { sessionId: string }[] };
+    expect(listed.rows.map((r) => r.sessionId)).toEqual(['aaaaaaaaaaaaaaa5', 'aaaaaaaaaaaaaaa1']);
+
+    const result = (await call('export:start', { exportId: randomUUID(), kind: 'ledger', format: 'csv', filter })) as { rows: number; revocations: number; fileName: string; sha256: string };
+    expect(result).toMatchObject({ saved: true, rows: 3, revocations: 2 });
+    const data = await readFile(join(dir.path, result.fileName));
+    const rows = parse(data.toString('utf8'), { columns: true }) as Record<string, string>[];
+    // Ledger order, each entry exactly as in the ledger (its own hash, the hash before it).
+    const entries = [];
+    for await (const e of ledger.entries()) entries.push(e);
+    expect(rows.map((r) => [r.seq, r.kind, r.session_id])).toEqual([
+      ['1', 'attempt', 'aaaaaaaaaaaaaaa1'],
+      ['2', 'outcome', 'aaaaaaaaaaaaaaa1'],
+      ['9', 'attempt', 'aaaaaaaaaaaaaaa5'],
+    ]);
+    expect(rows.map((r) => r.hash)).toEqual([entries[0]?.hash, entries[1]?.hash, entries[8]?.hash]);
+
+    const manifest = JSON.parse(await readFile(join(dir.path, `${result.fileName}.manifest.json`), 'utf8')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({
+      kind: 'ledger',
+      rows: 3,
+      sha256: sha256(data),
+      filter,
+      revocations: 2,
+      contents: '3 ledger entries, for 2 revocations: 1 attempt with its outcome (2 entries) and 1 interrupted attempt with no outcome recorded (1 entry)',
+      ledger: { entries: 9, lastSeq: 9, lastHash: entries[8]?.hash, verified: { ok: true, verifiedEntries: 9 } },
+    });
+    expect(manifest.filterDescription).toBe('operator secops.jane; connection sentinel-prod; attempted from 2026-10-01T00:00:00.000Z to 2026-10-10T00:00:00.000Z');
+  });
+
+  it('exports the whole ledger, entry for entry, when nothing is filtered, and says so', async () => {
+    const result = (await call('export:start', { exportId: randomUUID(), kind: 'ledger', format: 'ndjson', filter: {} })) as { rows: number; revocations: number; fileName: string };
+    expect(result).toMatchObject({ rows: 9, revocations: 5 });
+    const manifest = JSON.parse(await readFile(join(dir.path, `${result.fileName}.manifest.json`), 'utf8')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ filter: {}, filterDescription: 'none: every revocation in the ledger', revocations: 5 });
+  });
+
+  it('refuses a filter it cannot apply exactly: nothing is written', async () => {
+    for (const filter of [{ operator: '' }, { connection: 42 }, { since: 'yesterday' }, { reasonCode: 'bored' }, { user: 'alice' }]) {
+      const answer = await dispatch('export:start', { exportId: randomUUID(), kind: 'ledger', format: 'csv', filter }, OURS);
+      expect(answer).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    }
+    expect((await readdir(dir.path)).filter((f) => f.endsWith('.csv')).length).toBe(1);
+  });
+});
