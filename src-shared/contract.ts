@@ -15,6 +15,7 @@ import { PrincipalSchema } from './principal';
 import { AwsProfileSchema, ConnectionSaveRequestSchema, ConnectionSchema, ConnectionsListSchema, ConnectionTestResultSchema } from './connections';
 import { ExportCancelRequestSchema, ExportProgressSchema, ExportResultSchema, exportStartRequestSchema } from './export';
 import { SessionIdSchema, SessionSchema } from './session';
+import { ACTIVITY_REASONS } from './reason-codes';
 import { SESSION_STATUSES } from './session-status';
 import { UserLookupSchema, UsersLookupRequestSchema } from './users';
 
@@ -43,6 +44,11 @@ export const SessionsQueryRequestSchema = z.strictObject({
   revokedSince: TimeBoundSchema.optional(),
   /** Revoked at or before this time. */
   revokedUntil: TimeBoundSchema.optional(),
+  /**
+   * Revoked sessions whose `revoked_reason` names this code (`code` or `code: note`, as we write
+   * it); `unknown`: revoked with free text or no reason (other tools). The Activity chart's reasons.
+   */
+  reasonCode: z.enum(ACTIVITY_REASONS).optional(),
   /** Page size. */
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
   /** The `nextCursor` of the previous page, exactly as received. */

@@ -1,8 +1,8 @@
 import { ACTIVITY_REASONS, type ActivityReason, type ActivitySummary } from '../../src-shared/activity';
-import { REASON_CODES } from '../../src-shared/reason-codes';
 import { revocationTime, type Session } from '../../src-shared/session';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import { epochMillis } from '../sentinel/exact-time';
+import { reasonOf } from './reason-of';
 
 /** One revocation of one session, wherever it was learned from. */
 export interface Revocation {
@@ -55,11 +55,7 @@ export function mergeRevocations(storeRevoked: readonly Session[], ledger: Itera
   return [...merged.values()];
 }
 
-/** `offboarding: leaver` or `offboarding` → offboarding; free text from other tools → unknown. */
-export function reasonOf(text: string | null): ActivityReason {
-  const code = (text ?? '').split(':')[0]?.trim();
-  return (REASON_CODES as readonly string[]).includes(code ?? '') ? (code as ActivityReason) : 'unknown';
-}
+export { reasonOf };
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,4 +1,5 @@
 import type { SessionsQueryRequest } from '../../src-shared/contract';
+import type { ActivityReason } from '../../src-shared/reason-codes';
 import { SESSION_STATUSES, type SessionStatus } from '../../src-shared/session-status';
 import { parseExactTime } from './exact-time';
 import { SENTINEL_INDEXES } from './table-schema';
@@ -16,6 +17,8 @@ export interface SessionFilter {
   /** Revocation time bounds, normalised UTC, inclusive (checked in code). */
   revokedSince?: string;
   revokedUntil?: string;
+  /** Revoked with this reason (see `reasonOf`); checked in code. */
+  reasonCode?: ActivityReason;
 }
 
 /**
@@ -61,6 +64,7 @@ export function planQuery(filter: SessionFilter): QueryPlan {
     filter.until ?? null,
     filter.revokedSince ?? null,
     filter.revokedUntil ?? null,
+    filter.reasonCode ?? null,
   ]);
   const equals: Record<string, string> = {};
   if (filter.user !== undefined) equals.user = filter.user;
@@ -145,11 +149,13 @@ export function filterOf(request: SessionsQueryRequest): SessionFilter {
   const until = exact(request.until, 'until');
   const revokedSince = exact(request.revokedSince, 'revokedSince');
   const revokedUntil = exact(request.revokedUntil, 'revokedUntil');
+  // A revocation time and reason only exist for revoked sessions.
+  const revokedOnly = revokedSince !== undefined || revokedUntil !== undefined || request.reasonCode !== undefined;
   return {
-    // A revocation time only exists for revoked sessions.
-    statuses: revokedSince !== undefined || revokedUntil !== undefined ? statusesOf(request.status).filter((s) => s === 'revoked') : statusesOf(request.status),
+    statuses: revokedOnly ? statusesOf(request.status).filter((s) => s === 'revoked') : statusesOf(request.status),
     ...(revokedSince !== undefined ? { revokedSince } : {}),
     ...(revokedUntil !== undefined ? { revokedUntil } : {}),
+    ...(request.reasonCode !== undefined ? { reasonCode: request.reasonCode } : {}),
     ...(request.user !== undefined ? { user: request.user } : {}),
     ...(request.profile !== undefined ? { profile: request.profile } : {}),
     ...(request.serverInstance !== undefined ? { serverInstance: request.serverInstance } : {}),

@@ -9,6 +9,7 @@ import { filterOf, planQuery, type ReadPlan, type SessionFilter } from './query-
 import { toSession } from './sentinel-item';
 import { epochMillis } from './exact-time';
 import { SENTINEL_INDEXES } from './table-schema';
+import { reasonOf } from '../activity/reason-of';
 import type { DirectoryUser } from '../users/user-match';
 
 export interface SentinelStoreOptions {
@@ -58,7 +59,7 @@ export class SentinelStore implements SessionStore {
     } catch (error) {
       throw new WardenError('VALIDATION', (error as Error).message);
     }
-    // A revocation-time filter on non-revoked statuses: nothing can match.
+    // A revocation time or reason filter on non-revoked statuses: nothing can match.
     if (filter.statuses.length === 0) return { sessions: [] };
     const plan = planQuery(filter);
     let position: CursorPosition | null = null;
@@ -277,6 +278,7 @@ export function matches(session: Session, filter: SessionFilter): boolean {
     if (filter.revokedSince !== undefined && revoked < filter.revokedSince) return false;
     if (filter.revokedUntil !== undefined && revoked > filter.revokedUntil) return false;
   }
+  if (filter.reasonCode !== undefined && (session.status !== 'revoked' || reasonOf(session.revokedReason) !== filter.reasonCode)) return false;
   return true;
 }
 

@@ -10,6 +10,7 @@ import { scanNodes, type RedisClient } from './redis-target';
 import { idOfSessionKey, keys, parseRecord, toWebSession } from './web-session-record';
 import { mapConcurrent } from '../revocation/concurrency';
 import type { DirectoryUser } from '../users/user-match';
+import { reasonOf } from '../activity/reason-of';
 
 export interface RedisSessionStoreOptions {
   client: RedisClient;
@@ -59,13 +60,14 @@ export class RedisSessionStore implements SessionStore {
     const until = request.until === undefined ? null : epochMillis(request.until);
     const revokedSince = request.revokedSince === undefined ? null : epochMillis(request.revokedSince);
     const revokedUntil = request.revokedUntil === undefined ? null : epochMillis(request.revokedUntil);
-    if (revokedSince !== null || revokedUntil !== null) {
+    // A revocation time or reason only exists for revoked sessions.
+    if (revokedSince !== null || revokedUntil !== null || request.reasonCode !== undefined) {
       statuses.delete('active');
       statuses.delete('expired');
       if (statuses.size === 0) return { sessions: [] };
     }
     const queryKey = createHash('sha256')
-      .update(JSON.stringify([source, [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null, request.revokedSince ?? null, request.revokedUntil ?? null]))
+      .update(JSON.stringify([source, [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null, request.revokedSince ?? null, request.revokedUntil ?? null, request.reasonCode ?? null]))
       .digest('base64url');
 
     const nodes = source === 'scan' ? scanNodes(this.#client) : [];
@@ -117,6 +119,7 @@ export class RedisSessionStore implements SessionStore {
           const revoked = epochMillis(revocationTime(session));
           if (revoked === null || (revokedSince !== null && revoked < revokedSince) || (revokedUntil !== null && revoked > revokedUntil)) continue;
         }
+        if (request.reasonCode !== undefined && reasonOf(session.revokedReason) !== request.reasonCode) continue;
         found.set(session.id, session);
       }
       if (cursor === '0') {
