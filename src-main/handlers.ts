@@ -61,7 +61,7 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
     'sessions:revoke': (request, { emit }) => invalidating(revoker(request).revokeSessions(request, throttled(emit))),
     'users:revoke': (request, { emit }) => invalidating(revoker(request).revokeUsers(request, throttled(emit))),
-    'users:preview': async ({ users }) => ({ users: await previewUsers(deps.store, users) }),
+    'users:preview': async ({ users }) => ({ users: await previewUsers(deps.store, directory, users) }),
     'users:lookup': ({ text }) => directory.lookup(text),
     'evidence:save': ({ runs }) => saveRunEvidence(deps.ledger, runs, deps.chooseSavePath),
     'watch:notify': async ({ sessionId }) => {

@@ -23,6 +23,11 @@ export const LedgerRecordSchema = z.strictObject({
   run: z.string(),
   sessionId: z.string(),
   user: z.string(),
+  /**
+   * The name as the operator's list gave it, when that differs from `user` (another case, an
+   * e-mail): the record says which requested name each outcome answers.
+   */
+  requested: z.string().optional(),
   reasonCode: ReasonCodeSchema,
   note: z.string().optional(),
   ticket: z.string().optional(),

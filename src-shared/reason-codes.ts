@@ -22,9 +22,25 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   other: 'Other (note required)',
 };
 
-/** Per-session outcomes of a revocation attempt. */
-export const OUTCOMES = ['revoked', 'already_revoked', 'expired', 'not_found', 'failed'] as const;
+/**
+ * Outcomes a revocation records: per session (`revoked` … `failed`), and per requested user with
+ * nothing revoked (`no_active_sessions`: a user the store knows; `unknown_user`: a name it does not
+ * hold), so that the record covers every name an operator asked for.
+ */
+export const SESSION_OUTCOMES = ['revoked', 'already_revoked', 'expired', 'not_found', 'failed'] as const;
+export const OUTCOMES = [...SESSION_OUTCOMES, 'no_active_sessions', 'unknown_user'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** How outcomes read to an operator, everywhere they are shown. */
+export const OUTCOME_LABELS: Record<Outcome, string> = {
+  revoked: 'revoked',
+  already_revoked: 'already revoked',
+  expired: 'expired',
+  not_found: 'not found',
+  failed: 'failed',
+  no_active_sessions: 'no live sessions',
+  unknown_user: 'unknown: no such user',
+};
 
 /** Reason codes, plus `unknown` for revocations by other tools whose reason names none. */
 export const ACTIVITY_REASONS = [...REASON_CODES, 'unknown'] as const;

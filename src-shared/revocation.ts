@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { MAX_EVIDENCE_RUNS, OUTCOMES, REASON_CODES } from './reason-codes';
+import { MAX_EVIDENCE_RUNS, OUTCOMES, REASON_CODES, SESSION_OUTCOMES } from './reason-codes';
 import { SessionIdSchema } from './session';
+import { MAX_USER_SUGGESTIONS, UserNameSchema, UserSuggestionSchema } from './users';
 
 export { OUTCOMES, REASON_CODES };
 export const ReasonCodeSchema = z.enum(REASON_CODES);
@@ -17,8 +18,7 @@ export type Outcome = z.infer<typeof OutcomeSchema>;
 export const BlacklistStateSchema = z.enum(['written', 'pending', 'failed']);
 export type BlacklistState = z.infer<typeof BlacklistStateSchema>;
 
-/** Users are Sentinel user names; generous but bounded. */
-export const UserNameSchema = z.string().trim().min(1).max(256);
+export { UserNameSchema };
 
 const reasonFields = {
   reasonCode: ReasonCodeSchema,
@@ -49,13 +49,33 @@ export const MAX_REVOKE_IDS = 5000;
 export const MAX_REVOKE_USERS = 1000;
 
 const revokeIds = z.array(SessionIdSchema).min(1).max(MAX_REVOKE_IDS);
-const revokeUsers = z.array(UserNameSchema).min(1).max(MAX_REVOKE_USERS);
+const revokeUsers = z.array(UserNameSchema).max(MAX_REVOKE_USERS);
+
+/**
+ * An offboarding list as the operator gave it: each requested name and the store's user it was
+ * matched to (null: unknown to the store). Every name is recorded, even with nothing to revoke.
+ */
+export const RequestedNameSchema = z.strictObject({ name: UserNameSchema, user: UserNameSchema.nullable() });
+export type RequestedName = z.infer<typeof RequestedNameSchema>;
+const requestedNames = z.array(RequestedNameSchema).max(MAX_REVOKE_USERS).optional();
+
+/** Users to revoke, or at least a list of requested names to record. */
+function someone(value: { users: string[]; requested?: RequestedName[] | undefined }, ctx: z.RefinementCtx): void {
+  if (value.users.length === 0 && (value.requested?.length ?? 0) === 0) ctx.addIssue({ code: 'custom', path: ['users'], message: 'name at least one user' });
+  const users = new Set(value.users);
+  for (const r of value.requested ?? []) {
+    if (r.user !== null && !users.has(r.user)) ctx.addIssue({ code: 'custom', path: ['requested'], message: `"${r.name}" is matched to a user that is not in users` });
+  }
+}
 
 /** What a revoker is given: by the command line, and by main once the connection is checked. */
 export const RevokeSessionsRequestSchema = z.strictObject({ ids: revokeIds, ...reasonFields }).superRefine(noteForOther);
 export type RevokeSessionsRequest = z.infer<typeof RevokeSessionsRequestSchema>;
 
-export const RevokeUsersRequestSchema = z.strictObject({ users: revokeUsers, ...reasonFields }).superRefine(noteForOther);
+export const RevokeUsersRequestSchema = z
+  .strictObject({ users: revokeUsers, requested: requestedNames, ...reasonFields })
+  .superRefine(noteForOther)
+  .superRefine(someone);
 export type RevokeUsersRequest = z.infer<typeof RevokeUsersRequestSchema>;
 
 /**
@@ -68,15 +88,16 @@ export const ConfirmedRevokeSessionsRequestSchema = z
 export type ConfirmedRevokeSessionsRequest = z.infer<typeof ConfirmedRevokeSessionsRequestSchema>;
 
 export const ConfirmedRevokeUsersRequestSchema = z
-  .strictObject({ users: revokeUsers, ...reasonFields, connection: ConfirmedConnectionSchema })
-  .superRefine(noteForOther);
+  .strictObject({ users: revokeUsers, requested: requestedNames, ...reasonFields, connection: ConfirmedConnectionSchema })
+  .superRefine(noteForOther)
+  .superRefine(someone);
 export type ConfirmedRevokeUsersRequest = z.infer<typeof ConfirmedRevokeUsersRequestSchema>;
 
 export const RevokeResultSchema = z.strictObject({
   id: z.string(),
   /** Empty when the session was not found. */
   user: z.string(),
-  outcome: OutcomeSchema,
+  outcome: z.enum(SESSION_OUTCOMES),
   /** Absent when the connection has no blacklist Redis, or nothing was revoked. */
   blacklist: BlacklistStateSchema.optional(),
   /** For `failed`: what went wrong, for the operator. */
@@ -97,14 +118,24 @@ export const RevokeReportSchema = z.strictObject({
    * session list that are not session ids. Never folded into "no active session" (users:revoke only).
    */
   unlistedUsers: z.array(z.strictObject({ user: z.string(), error: z.string() })).default([]),
+  /** Requested names the store does not hold (users:revoke with `requested` only): recorded, nothing revoked. */
+  unknownUsers: z.array(z.string()).optional(),
 });
 export type RevokeReport = z.infer<typeof RevokeReportSchema>;
 
 export const UsersPreviewRequestSchema = z.strictObject({ users: z.array(UserNameSchema).min(1).max(MAX_REVOKE_USERS) });
 
-/** Live sessions per user before an offboarding run; `known: false` for a name never seen. */
+/**
+ * Live sessions per requested name before an offboarding run. `user` is the store's name for it
+ * (matched ignoring case or by e-mail when `how` says so); `known: false` for a name the store does
+ * not hold, with the closest names it does.
+ */
 export const UserPreviewSchema = z.strictObject({
+  /** The name as the list gave it. */
+  requested: z.string(),
   user: z.string(),
+  how: z.enum(['case', 'email']).optional(),
+  suggestions: z.array(UserSuggestionSchema).max(MAX_USER_SUGGESTIONS).default([]),
   activeSessions: z.number().int().nonnegative(),
   /** More active sessions than were counted (the count is a lower bound). */
   more: z.boolean(),

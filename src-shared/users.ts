@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { UserNameSchema } from './revocation';
+
+/** Users are Sentinel user names or web user ids; generous but bounded. */
+export const UserNameSchema = z.string().trim().min(1).max(256);
 
 /** Most close matches a lookup offers. */
 export const MAX_USER_SUGGESTIONS = 5;

@@ -190,7 +190,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
         const revoked = await (await conn.revoker()).revokeUsers(request);
         // A name with nothing live is "nothing to revoke" only when the store knows it.
         const { withoutActive, unknown } = await sortOutQuietUsers(conn.store, revoked.usersWithoutActiveSessions);
-        const result = { ...revoked, usersWithoutActiveSessions: withoutActive, unknownUsers: unknown };
+        const result = { ...revoked, usersWithoutActiveSessions: withoutActive, unknownNames: unknown };
         for (const { user, suggestions } of unknown) io.err(`session-warden: unknown user "${terminalSafe(user)}": ${terminalSafe(didYouMean(suggestions))}`);
         for (const user of withoutActive) io.err(`session-warden: ${terminalSafe(user)} has no active session`);
         for (const { user, error } of result.unlistedUsers) io.err(`session-warden: ${terminalSafe(user)}: ${error}`);
@@ -237,10 +237,10 @@ async function listSessions(args: string[], values: Values, flags: ConnectionFla
  * revoked (failed, not found, or a user whose sessions could not be listed), else 4 when every
  * session is revoked in the store but a blacklist entry is still pending or failed, else 0.
  */
-function report(result: RevokeReport & { unknownUsers?: UnknownUser[] }, output: string, io: Io): number {
+function report(result: RevokeReport & { unknownNames?: UnknownUser[] }, output: string, io: Io): number {
   io.out(formatRevokeResults(result, output));
   const incomplete =
-    result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found') || result.unlistedUsers.length > 0 || (result.unknownUsers?.length ?? 0) > 0;
+    result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found') || result.unlistedUsers.length > 0 || (result.unknownNames?.length ?? 0) > 0;
   if (incomplete) return EXIT.incomplete;
   return result.results.some((r) => r.blacklist === 'pending' || r.blacklist === 'failed') ? EXIT.blacklistIncomplete : EXIT.ok;
 }

@@ -51,11 +51,11 @@ export function formatSession(session: Session, format: string): string {
  * be listed, with why) or `no_active_sessions`; such rows have no session id (`null` in JSON).
  */
 export function formatRevokeResults(
-  report: Pick<RevokeReport, 'results' | 'operator' | 'usersWithoutActiveSessions' | 'unlistedUsers'> & { unknownUsers?: UnknownUser[] },
+  report: Pick<RevokeReport, 'results' | 'operator' | 'usersWithoutActiveSessions' | 'unlistedUsers'> & { unknownNames?: UnknownUser[] },
   format: string,
 ): string {
   const { results, operator } = report;
-  const unknown = report.unknownUsers ?? [];
+  const unknown = report.unknownNames ?? [];
   const userRows: { id: null; user: string; outcome: string; error?: string; suggestions?: { user: string; live: number }[] }[] = [
     ...unknown.map(({ user, suggestions }) => ({ id: null, user, outcome: 'unknown_user', error: `unknown user: ${didYouMean(suggestions)}`, suggestions: suggestions.map((s) => ({ user: s.user, live: s.live })) })),
     ...report.unlistedUsers.map(({ user, error }) => ({ id: null, user, outcome: 'failed', error })),

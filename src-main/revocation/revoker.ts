@@ -8,6 +8,7 @@ import type { SessionStore } from '../session-store';
 import { BlacklistRefusedError, type BlacklistMirror } from './blacklist';
 import { mapConcurrent } from './concurrency';
 import { REVOKE_GRACE_MS } from './expiry-grace';
+import type { UserDirectory } from '../users/user-directory';
 
 export interface Reason {
   reasonCode: ReasonCode;
@@ -59,6 +60,16 @@ interface Target {
   id: string;
   /** Known for users:revoke; learned from the store for sessions:revoke. */
   user: string;
+  /** The requested name(s) the user was matched from, when they differ from `user`. */
+  requested?: string | undefined;
+}
+
+/** A requested user with no session revoked, as recorded. */
+interface NamedOutcome {
+  user: string;
+  requested?: string | undefined;
+  outcome: 'failed' | 'no_active_sessions' | 'unknown_user';
+  error?: string;
 }
 
 /**
@@ -90,6 +101,14 @@ export class Revoker {
    */
   async revokeUsers(request: RevokeUsersRequest, onProgress?: ProgressListener): Promise<RevokeReport> {
     const users = [...new Set(request.users)];
+    // The names of the operator's list each store user answers (when they differ), and the names
+    // the store does not hold: both go into the record, so it covers every requested name.
+    const requestedAs = new Map<string, string[]>();
+    for (const r of request.requested ?? []) {
+      if (r.user !== null && r.user !== r.name) requestedAs.set(r.user, [...(requestedAs.get(r.user) ?? []), r.name]);
+    }
+    const asked = (user: string): string | undefined => requestedAs.get(user)?.join(', ');
+    const unknownUsers = [...new Set((request.requested ?? []).filter((r) => r.user === null).map((r) => r.name))];
     const listed = await mapConcurrent(users, 8, async (user) => {
       try {
         return { user, ...(await this.#listActive(user)) };
@@ -97,26 +116,40 @@ export class Revoker {
         return { user, ids: [], problem: `could not list their sessions (${error instanceof Error ? error.message : String(error)}); nothing of theirs was revoked, run again` };
       }
     });
-    const targets: Target[] = listed.flatMap(({ user, ids }) => ids.map((id) => ({ id, user })));
+    const targets: Target[] = listed.flatMap(({ user, ids }) => ids.map((id) => ({ id, user, requested: asked(user) })));
     const unlisted = listed.flatMap(({ user, problem }) => (problem ? [{ user, error: problem }] : []));
     const without = listed.filter((l) => l.ids.length === 0 && !l.problem).map((l) => l.user);
     const run = randomUUID();
-    await this.#recordUnlisted(unlisted, request, run);
+    const named: NamedOutcome[] = [
+      ...unlisted.map(({ user, error }) => ({ user, requested: asked(user), outcome: 'failed' as const, error })),
+      ...(request.requested ? without.map((user) => ({ user, requested: asked(user), outcome: 'no_active_sessions' as const })) : []),
+      ...unknownUsers.map((name) => ({ user: name, outcome: 'unknown_user' as const, error: 'unknown: no such user in the store' })),
+    ];
+    const recordFailure = await this.#recordNamed(named, request, run);
+    if (recordFailure) for (const entry of unlisted) entry.error += recordFailure;
     const results = await this.#revokeAll(targets, request, run, onProgress);
-    return { run, results, operator: this.operator, usersWithoutActiveSessions: without, unlistedUsers: unlisted };
+    return {
+      run,
+      results,
+      operator: this.operator,
+      usersWithoutActiveSessions: without,
+      unlistedUsers: unlisted,
+      ...(request.requested ? { unknownUsers } : {}),
+    };
   }
 
   /**
-   * A user who could not be listed is part of the run's record too (audit, evidence): a `failed`
-   * outcome with no session id. If even that cannot be written, the operator's answer says so.
+   * What was done for a requested user with no session revoked is part of the run's record too
+   * (audit, evidence): could not be listed (`failed`), nothing live, or unknown to the store; one
+   * entry each with no session id. Answers what the operator must be told if even that failed.
    */
-  async #recordUnlisted(unlisted: { user: string; error: string }[], reason: Reason, run: string): Promise<void> {
-    if (unlisted.length === 0) return;
+  async #recordNamed(named: NamedOutcome[], reason: Reason, run: string): Promise<string | null> {
+    if (named.length === 0) return null;
     const { ledger, clock, connection, principal } = this.#options;
     const time = new Date(clock()).toISOString();
     try {
       await ledger.append(
-        unlisted.map(({ user, error }) => ({
+        named.map(({ user, requested, outcome, error }) => ({
           kind: 'outcome',
           time,
           operator: this.operator,
@@ -125,15 +158,17 @@ export class Revoker {
           run,
           sessionId: '',
           user,
+          ...(requested ? { requested } : {}),
           reasonCode: reason.reasonCode,
           ...(reason.note ? { note: reason.note } : {}),
           ...(reason.ticket ? { ticket: reason.ticket } : {}),
-          outcome: 'failed',
-          error,
+          outcome,
+          ...(error ? { error } : {}),
         })),
       );
+      return null;
     } catch (error) {
-      for (const entry of unlisted) entry.error += ` (and the ledger could not record it: ${describe(error)})`;
+      return ` (and the ledger could not record it: ${describe(error)})`;
     }
   }
 
@@ -197,6 +232,7 @@ export class Revoker {
       run,
       sessionId: target.id,
       user: target.user,
+      ...(target.requested ? { requested: target.requested } : {}),
       reasonCode: reason.reasonCode,
       ...(reason.note ? { note: reason.note } : {}),
       ...(reason.ticket ? { ticket: reason.ticket } : {}),
@@ -288,13 +324,25 @@ export function describe(error: unknown): string {
 }
 
 /**
- * For an offboarding list: each user's active sessions (counted up to 500), and whether the store
- * knows the name at all (any session in any status), to flag typos before revoking. Reads only.
+ * For an offboarding list: each requested name matched to the store's user (exactly, or ignoring
+ * case, or by e-mail, through the directory), that user's active sessions (counted up to 500,
+ * always read from the store, not the cached directory), and for a name the store does not hold,
+ * the closest names it does. Reads only.
  */
-export async function previewUsers(store: SessionStore, users: string[]): Promise<UserPreview[]> {
-  return mapConcurrent([...new Set(users)], 8, async (user) => {
+export async function previewUsers(store: SessionStore, directory: UserDirectory, names: string[]): Promise<UserPreview[]> {
+  return mapConcurrent([...new Set(names.map((n) => n.trim()))], 8, async (requested) => {
+    const found = await directory.lookup(requested);
+    const user = found.user ?? requested;
     const active = await store.query({ status: 'active', user, limit: 500 });
-    const known = active.sessions.length > 0 || (await store.query({ status: 'any', user, limit: 1 })).sessions.length > 0;
-    return { user, activeSessions: active.sessions.length, more: active.nextCursor !== undefined, known };
+    const known = found.match !== 'none' || found.known === true || active.sessions.length > 0;
+    return {
+      requested,
+      user,
+      ...(found.how ? { how: found.how } : {}),
+      activeSessions: active.sessions.length,
+      more: active.nextCursor !== undefined,
+      known,
+      suggestions: known ? [] : found.suggestions,
+    };
   });
 }

@@ -5,6 +5,8 @@ import type { AppInfo } from '../../src-shared/contract';
 import { createHandlers } from '../../src-main/handlers';
 import { createDispatch } from '../../src-main/ipc/dispatch';
 import { previewUsers } from '../../src-main/revocation/revoker';
+import { UserDirectory } from '../../src-main/users/user-directory';
+import { RevokeUsersRequestSchema } from '../../src-shared/revocation';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
@@ -102,16 +104,57 @@ describe('revocation against DynamoDB Local', () => {
     expect((await item(old.id))?.revoked_by).toBe('x');
   });
 
-  it('previews an offboarding list: active counts, users without sessions, unknown names', async () => {
+  it('previews an offboarding list: names matched ignoring case or by e-mail, users without sessions, unknown names with suggestions', async () => {
     const kim = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: now() - 50 - i }, { user: 'kim.preview' }));
     const lee = sentinelItem({ seconds: now() - 60 }, { user: 'lee.preview', status: 'revoked', revoked_by: 'x', revoked_reason: 'y' });
     await table.put([...kim, lee]);
-    const preview = await previewUsers(table.store(), ['kim.preview', 'lee.preview', 'kim.preveiw', 'kim.preview']);
+    const store = table.store();
+    const preview = await previewUsers(store, new UserDirectory(store), ['kim.preview', 'lee.preview', 'kim.preveiw', 'kim.preview', 'Kim.Preview', 'kim.preview@example.com']);
     expect(preview).toEqual([
-      { user: 'kim.preview', activeSessions: 3, more: false, known: true },
-      { user: 'lee.preview', activeSessions: 0, more: false, known: true },
-      { user: 'kim.preveiw', activeSessions: 0, more: false, known: false },
+      { requested: 'kim.preview', user: 'kim.preview', activeSessions: 3, more: false, known: true, suggestions: [] },
+      { requested: 'lee.preview', user: 'lee.preview', activeSessions: 0, more: false, known: true, suggestions: [] },
+      { requested: 'kim.preveiw', user: 'kim.preveiw', activeSessions: 0, more: false, known: false, suggestions: [{ user: 'kim.preview', live: 3, why: 'similar' }] },
+      { requested: 'Kim.Preview', user: 'kim.preview', how: 'case', activeSessions: 3, more: false, known: true, suggestions: [] },
+      { requested: 'kim.preview@example.com', user: 'kim.preview', how: 'email', activeSessions: 3, more: false, known: true, suggestions: [] },
     ]);
+  });
+
+  it('records every requested name of an offboarding run: revoked sessions under the name asked for, nothing live, unknown', async () => {
+    const mo = Array.from({ length: 2 }, (_, i) => sentinelItem({ seconds: now() - 70 - i }, { user: 'mo.leaver' }));
+    const ned = sentinelItem({ seconds: now() - 80 }, { user: 'ned.leaver', status: 'revoked', revoked_by: 'x', revoked_reason: 'y' });
+    await table.put([...mo, ned]);
+    const ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
+    const report = await table.revoker(dir.path, { ledger }).revokeUsers({
+      users: ['mo.leaver', 'ned.leaver'],
+      requested: [
+        { name: 'Mo.Leaver', user: 'mo.leaver' },
+        { name: 'mo.leaver@example.com', user: 'mo.leaver' },
+        { name: 'ned.leaver', user: 'ned.leaver' },
+        { name: 'olive.typo', user: null },
+      ],
+      reasonCode: 'offboarding',
+      ticket: 'HR-77',
+    });
+    expect(report.results.map((r) => r.outcome)).toEqual(['revoked', 'revoked']);
+    expect(report.usersWithoutActiveSessions).toEqual(['ned.leaver']);
+    expect(report.unknownUsers).toEqual(['olive.typo']);
+    const outcomes = [];
+    for await (const e of ledger.entries()) if (e.kind === 'outcome' && e.run === report.run) outcomes.push(e);
+    expect(outcomes.map((e) => [e.user, e.requested ?? null, e.sessionId === '' ? '' : 'session', e.outcome, e.ticket]).sort()).toEqual(
+      [
+        ['mo.leaver', 'Mo.Leaver, mo.leaver@example.com', 'session', 'revoked', 'HR-77'],
+        ['mo.leaver', 'Mo.Leaver, mo.leaver@example.com', 'session', 'revoked', 'HR-77'],
+        ['ned.leaver', null, '', 'no_active_sessions', 'HR-77'],
+        ['olive.typo', null, '', 'unknown_user', 'HR-77'],
+      ].sort(),
+    );
+    expect(await ledger.verify()).toMatchObject({ ok: true });
+  });
+
+  it('refuses a users request that names nobody, or matches a name to a user it does not revoke', () => {
+    expect(RevokeUsersRequestSchema.safeParse({ users: [], reasonCode: 'offboarding' }).success).toBe(false);
+    expect(RevokeUsersRequestSchema.safeParse({ users: [], requested: [{ name: 'x', user: null }], reasonCode: 'offboarding' }).success).toBe(true);
+    expect(RevokeUsersRequestSchema.safeParse({ users: ['a'], requested: [{ name: 'B', user: 'b' }], reasonCode: 'offboarding' }).success).toBe(false);
   });
 
   it('saves a run as CSV evidence read back from the ledger, escaped against formulas', async () => {
@@ -125,8 +168,8 @@ describe('revocation against DynamoDB Local', () => {
     expect(saved).toEqual({ saved: true, fileName: 'evidence.csv', rows: 3 });
     const { readFile } = await import('node:fs/promises');
     const lines = (await readFile(target, 'utf8')).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('time,operator,connection,user,session_id,reason_code,note,ticket,outcome,blacklist,error,revoked_at,ledger_seq,ledger_hash');
-    expect(lines.slice(1).map((l) => l.split(',')[8]).sort()).toEqual(['not_found', 'revoked', 'revoked']);
+    expect(lines[0]).toBe('time,operator,connection,requested_name,user,session_id,reason_code,note,ticket,outcome,blacklist,error,revoked_at,ledger_seq,ledger_hash');
+    expect(lines.slice(1).map((l) => l.split(',')[9]).sort()).toEqual(['not_found', 'revoked', 'revoked']);
     expect(lines.find((l) => l.includes(hostile.id))).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
     expect(await saveRunEvidence(ledger, [report.run], async () => null)).toEqual({ saved: false, rows: 3 });
 
@@ -138,8 +181,8 @@ describe('revocation against DynamoDB Local', () => {
     const both = join(dir.path, 'evidence-with-retry.csv');
     expect(await saveRunEvidence(ledger, [report.run, retry.run], async () => both)).toEqual({ saved: true, fileName: 'evidence-with-retry.csv', rows: 4 });
     const rows = (await readFile(both, 'utf8')).trimEnd().split('\r\n').slice(1).map((l) => l.split(','));
-    expect(rows.map((r) => r[4])).not.toContain(other.id);
-    expect(rows.filter((r) => r[4] === plain.id).map((r) => r[8])).toEqual(['revoked', 'already_revoked']);
+    expect(rows.map((r) => r[5])).not.toContain(other.id);
+    expect(rows.filter((r) => r[5] === plain.id).map((r) => r[9])).toEqual(['revoked', 'already_revoked']);
     const seqs = rows.map((r) => Number(r.at(-2)));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });

@@ -1,5 +1,5 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
-import type { Outcome, ReasonCode } from '../../../../src-shared/reason-codes';
+import { OUTCOME_LABELS, type Outcome, type ReasonCode } from '../../../../src-shared/reason-codes';
 import type { RevokeOutcome } from '../../api/revoke-outcome';
 import { useAppInfo } from '../../api/use-app-info';
 import { ModalDialog } from '../../ui/modal-dialog';
@@ -7,14 +7,6 @@ import { BlacklistCell, BlacklistGaps, useBlacklistGapView } from './blacklist-g
 import { FormProblems, ReasonSelect, RetryFailed, RevokeProgress } from './revoke-form-parts';
 import { whenRevocationTakesEffect } from './takes-effect';
 import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
-
-const OUTCOME_LABELS: Record<Outcome, string> = {
-  revoked: 'revoked',
-  already_revoked: 'already revoked',
-  expired: 'expired',
-  not_found: 'not found',
-  failed: 'failed',
-};
 
 interface RevokeDialogProps {
   target: RevokeTarget | null;
