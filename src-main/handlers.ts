@@ -60,7 +60,15 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'sessions:query': (request) => deps.store.query(request),
     'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
     'sessions:revoke': (request, { emit }) => invalidating(revoker(request).revokeSessions(request, throttled(emit))),
-    'users:revoke': (request, { emit }) => invalidating(revoker(request).revokeUsers(request, throttled(emit))),
+    'users:revoke': async (request, { emit }) => {
+      const chosen = revoker(request);
+      // An offboarding run (a list of requested names) is evidence for a ticket: where the
+      // connection requires one, a run without it is refused before anything is read or written.
+      if (request.requested !== undefined && !request.ticket && deps.info().connection.requireTicket === true) {
+        throw new WardenError('VALIDATION', `Connection "${deps.info().connection.name}" requires a ticket for offboarding runs: nothing was revoked. Add the ticket (the HR request) and confirm again.`);
+      }
+      return invalidating(chosen.revokeUsers(request, throttled(emit)));
+    },
     'users:preview': async ({ users }) => ({ users: await previewUsers(deps.store, directory, users) }),
     'users:lookup': ({ text }) => directory.lookup(text),
     'evidence:save': ({ runs }) => saveRunEvidence(deps.ledger, runs, deps.chooseSavePath),

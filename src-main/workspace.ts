@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AppInfo } from '../src-shared/contract';
+import { ticketRequired } from '../src-shared/environment';
 import { startDemoStore } from './demo/demo-store';
 import { createHandlers } from './handlers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -72,7 +73,7 @@ export async function openDemoWorkspace(version: string, dataDir: string, deskto
 export async function openRedisWorkspace(
   version: string,
   dataDir: string,
-  connection: { id: string; name: string; environment: string; target: RedisTarget },
+  connection: { id: string; name: string; environment: string; target: RedisTarget; requireTicket?: boolean | undefined },
   desktop: DesktopServices,
   options: WorkspaceOptions = {},
 ): Promise<Workspace> {
@@ -82,7 +83,7 @@ export async function openRedisWorkspace(
   const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
   const { name: operator, principal } = localIdentity();
   const where = connection.target.urls.map(redactUrl).join(',');
-  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly }, operator, principal };
+  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly, requireTicket: ticketRequired(connection) }, operator, principal };
   const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger, operator, principal, connection: connection.name });
   return {
     handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop }),
@@ -101,7 +102,7 @@ export async function openRedisWorkspace(
 export async function openSentinelWorkspace(
   version: string,
   dataDir: string,
-  connection: { id: string; name: string; environment: string; store: DynamoStore; secret: string | null; blacklistSecret?: string | null; readOnly: boolean },
+  connection: { id: string; name: string; environment: string; store: DynamoStore; secret: string | null; blacklistSecret?: string | null; readOnly: boolean; requireTicket?: boolean | undefined },
   desktop: DesktopServices,
 ): Promise<Workspace> {
   const { store: config, readOnly } = connection;
@@ -133,7 +134,7 @@ export async function openSentinelWorkspace(
     }
   }
   const mirror = blacklist?.mirror;
-  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly }, operator: identity.name, principal: identity.principal };
+  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly, requireTicket: ticketRequired(connection) }, operator: identity.name, principal: identity.principal };
   const revoker = readOnly ? null : new SentinelRevoker({ client, store, ledger, operator: identity.name, principal: identity.principal, connection: connection.name, ...(mirror ? { blacklist: mirror } : {}) });
   return {
     handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, blacklist: delivery }),

@@ -67,6 +67,8 @@ export const ConnectionSchema = z.strictObject({
   environment: z.string().trim().min(1).max(40),
   colour: z.enum(ENVIRONMENT_COLOURS),
   readOnly: z.boolean(),
+  /** Offboarding runs must carry a ticket; absent: in production environments only. */
+  requireTicket: z.boolean().optional(),
   store: z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]),
   /** A secret is kept for this connection (static secret key, or a Redis password). */
   hasSecret: z.boolean(),
@@ -87,6 +89,8 @@ export const ConnectionSaveRequestSchema = z.strictObject({
   environment: z.string().trim().min(1).max(40).refine(printable, 'no control or direction-override characters'),
   colour: z.enum(ENVIRONMENT_COLOURS),
   readOnly: z.boolean(),
+  /** Offboarding runs must carry a ticket; absent: in production environments only. */
+  requireTicket: z.boolean().optional(),
   store: z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]),
   secret: z.string().min(1).max(4096).nullable().optional(),
   /** The blacklist Redis password of a DynamoDB connection: write-only, like `secret`. */

@@ -88,6 +88,11 @@ export const AppInfoSchema = z.strictObject({
     table: z.string(),
     /** Auditor mode: main refuses every revocation on this connection. */
     readOnly: z.boolean(),
+    /**
+     * Main refuses an offboarding run without a ticket (decided in main from the saved
+     * connection: by default in production). Absent in hand-built infos: not required.
+     */
+    requireTicket: z.boolean().optional(),
   }),
   /** The identity revocations are recorded under, decided in main. */
   operator: z.string(),

@@ -127,10 +127,10 @@ export class ConnectionManager {
             ? await openSentinelWorkspace(
                 version,
                 dataDir,
-                { id: saved.id, name: saved.name, environment: saved.environment, store: saved.store, secret, blacklistSecret: this.#options.store.blacklistSecretOf(saved), readOnly: saved.readOnly },
+                { id: saved.id, name: saved.name, environment: saved.environment, store: saved.store, secret, blacklistSecret: this.#options.store.blacklistSecretOf(saved), readOnly: saved.readOnly, requireTicket: saved.requireTicket },
                 desktop,
               )
-            : await openRedisWorkspace(version, dataDir, { id: saved.id, name: saved.name, environment: saved.environment, target: redisTargetFor(saved.store, secret) }, desktop, { readOnly: saved.readOnly });
+            : await openRedisWorkspace(version, dataDir, { id: saved.id, name: saved.name, environment: saved.environment, target: redisTargetFor(saved.store, secret), requireTicket: saved.requireTicket }, desktop, { readOnly: saved.readOnly });
       } catch (error) {
         throw new WardenError('STORE_UNAVAILABLE', `"${saved.name}" could not be opened, the current connection stays active: ${formatErrorForLog(error).split('\n')[0]}`);
       }

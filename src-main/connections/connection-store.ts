@@ -95,6 +95,7 @@ export class ConnectionStore {
       environment: request.environment,
       colour: request.colour,
       readOnly: request.readOnly,
+      ...(request.requireTicket !== undefined ? { requireTicket: request.requireTicket } : {}),
       store: request.store,
       ...(secret ? { secret } : {}),
       ...(blacklistSecret ? { blacklistSecret } : {}),

@@ -51,7 +51,7 @@ describe('the connection manager behind the app handler table', () => {
       store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } },
     });
     const info = await call<AppInfo>('connections:switch', { id: connection.id });
-    expect(info.connection).toEqual({ id: connection.id, nonce: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'staging', kind: 'dynamodb', environment: 'staging', table: table.name, readOnly: true });
+    expect(info.connection).toEqual({ id: connection.id, nonce: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'staging', kind: 'dynamodb', environment: 'staging', table: table.name, readOnly: true, requireTicket: false });
     expect((await call<{ sessions: { id: string }[] }>('sessions:query', { status: 'any' })).sessions.map((s) => s.id)).toEqual([item.id]);
     // Read-only from the saved flag: refused in main.
     await expect(call('sessions:revoke', { ids: [item.id], reasonCode: 'offboarding', connection: confirmedFor(info) })).rejects.toMatchObject({ code: 'READ_ONLY' });
@@ -66,6 +66,31 @@ describe('the connection manager behind the app handler table', () => {
     expect(await call('connections:delete', { id: connection.id })).toEqual({ deleted: true });
     expect((await call<AppInfo>('app:info')).connection.kind).toBe('demo');
     expect((await call<{ connections: unknown[]; active: string }>('connections:list')).active).toBe('demo');
+  });
+
+  it('requires a ticket for offboarding runs in production (or where the connection says so), refusing in main before anything is written', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const items = [sentinelItem({ seconds: now - 10 }, { user: 'tia.leaver' }), sentinelItem({ seconds: now - 11 }, { user: 'uma.leaver' })];
+    await table.put(items);
+    const store = { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } };
+    const { connection: prod } = await call<{ connection: { id: string } }>('connections:save', { name: 'prod', environment: 'production', colour: 'red', readOnly: false, store });
+    const info = await call<AppInfo>('connections:switch', { id: prod.id });
+    expect(info.connection.requireTicket).toBe(true);
+    const offboarding = { users: ['tia.leaver'], requested: [{ name: 'Tia.Leaver', user: 'tia.leaver' }], reasonCode: 'offboarding', connection: confirmedFor(info) };
+    await expect(call('users:revoke', offboarding)).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('requires a ticket for offboarding runs: nothing was revoked') });
+    expect((await call<{ sessions: unknown[] }>('sessions:query', { user: 'tia.leaver' })).sessions).toHaveLength(1);
+    // An incident revocation from the Sessions screen (no list) is not held up.
+    const incident = await call<{ results: { outcome: string }[] }>('users:revoke', { users: ['uma.leaver'], reasonCode: 'credential_compromise', connection: confirmedFor(info) });
+    expect(incident.results.map((r) => r.outcome)).toEqual(['revoked']);
+    const done = await call<{ results: { outcome: string }[] }>('users:revoke', { ...offboarding, ticket: 'HR-9' });
+    expect(done.results.map((r) => r.outcome)).toEqual(['revoked']);
+
+    // Configurable per connection: optional in production, or required elsewhere.
+    await call('connections:save', { id: prod.id, name: 'prod', environment: 'production', colour: 'red', readOnly: false, requireTicket: false, store });
+    expect((await call<AppInfo>('connections:switch', { id: prod.id })).connection.requireTicket).toBe(false);
+    const { connection: staging } = await call<{ connection: { id: string; requireTicket?: boolean } }>('connections:save', { name: 'stg', environment: 'staging', colour: 'amber', readOnly: false, requireTicket: true, store });
+    expect(staging.requireTicket).toBe(true);
+    expect((await call<AppInfo>('connections:switch', { id: staging.id })).connection.requireTicket).toBe(true);
   });
 
   it('refuses a revocation confirmed on the demo store once a saved connection named "Demo store" is active', async () => {
