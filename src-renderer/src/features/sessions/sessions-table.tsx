@@ -11,6 +11,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
 import { StatusBadge } from '../../ui/status-badge';
 import { TimeCell } from '../../ui/time-cell';
+import { useNewRows } from './new-rows';
 import { useSelection } from './selection-store';
 
 const ROW_HEIGHT = 34;
@@ -102,7 +103,10 @@ interface SessionsTableProps {
   loadingMore: boolean;
   onNeedMore: () => void;
   label: string;
-  /** Rows that appeared since the last look: highlighted for a while. */
+  /**
+   * Rows that appeared since the last look. Only those that are new sessions (created after every
+   * row already there) are highlighted, never the older rows of a page loaded on scroll.
+   */
   fresh: ReadonlySet<string>;
   /** Narrower layout while the detail panel is open: start time (and e-mail) are shown there. */
   compact?: boolean;
@@ -115,7 +119,8 @@ interface SessionsTableProps {
  * virtualised, so only the rows in view are in the DOM however many are loaded. Rows are keyed
  * by session id, so position and selection survive refreshes.
  */
-export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh, compact = false, web = false }: SessionsTableProps) {
+export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh: added, compact = false, web = false }: SessionsTableProps) {
+  const fresh = useNewRows(sessions, added);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [sorting, setSorting] = useState<SortingState>([]);
   const focused = useSelection((s) => s.focused);
