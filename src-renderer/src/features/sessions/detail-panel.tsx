@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
 import { useReadOnly, useWebSessions } from '../../api/use-app-info';
 import { countdown, residualExposureUntil } from '../../ui/exposure';
@@ -7,11 +7,16 @@ import { StatusBadge } from '../../ui/status-badge';
 import { TimeCell } from '../../ui/time-cell';
 import { useNow } from '../../ui/use-now';
 import { useWatch } from '../watch/watch-store';
+import { queryOf, useFilters } from './filters-store';
 import { useSelection } from './selection-store';
+import { whyNotMatching } from './signal-filter-match';
 import { useSession } from './use-sessions';
 
 interface DetailPanelProps {
-  /** The row as loaded in the table, shown until the fresh read arrives. */
+  /**
+   * The row as loaded in the table (undefined when it is not among the loaded rows): shown until
+   * the fresh read arrives, and whenever the table's copy is the newer one.
+   */
   fallback: Session | undefined;
   onRevokeSession: (session: Session) => void;
   onRevokeUser: (user: string) => void;
@@ -25,14 +30,27 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
   const now = useNow(1000);
   const closeRef = useRef<HTMLButtonElement>(null);
   const [copied, setCopied] = useState(false);
-  const session = fresh.data ?? fallback;
+  const session = newer(fresh.data, fallback);
   const web = useWebSessions();
   const readOnly = useReadOnly();
+  const filters = useFilters();
+  const query = useMemo(() => queryOf(filters, Date.now(), web), [filters, web]);
+  const inTable = fallback !== undefined;
+  const mismatch = session ? whyNotMatching(session, query, now, inTable) : [];
 
   useEffect(() => {
     closeRef.current?.focus();
     setCopied(false);
   }, [focused]);
+
+  // The row left the table (revoked or expired meanwhile, or the filters changed): read the
+  // session again, so the panel says what it is now rather than what it was.
+  const { refetch } = fresh;
+  const wasInTable = useRef(inTable);
+  useEffect(() => {
+    if (wasInTable.current && !inTable) void refetch();
+    wasInTable.current = inTable;
+  }, [inTable, refetch]);
 
   if (!focused) return null;
   return (
@@ -43,6 +61,23 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
           ×
         </button>
       </header>
+      <div role="status" className="detail-mismatch-region">
+        {mismatch.length > 0 ? (
+          <div className="detail-mismatch" data-testid="detail-mismatch">
+            <p>
+              <strong>No longer matches the filters</strong>: this session is not in the table.
+            </p>
+            <ul>
+              {mismatch.map((reason) => (
+                <li key={reason}>{reason}</li>
+              ))}
+            </ul>
+            <button type="button" className="small-button" onClick={() => focus(null)}>
+              Close the panel
+            </button>
+          </div>
+        ) : null}
+      </div>
       {fresh.isError ? <p role="alert" className="error-text">Could not read the session: {fresh.error.message}</p> : null}
       {fresh.data === null ? (
         <p role="status">
@@ -130,6 +165,13 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
       )}
     </aside>
   );
+}
+
+/** The fresher of the session as read alone and as the table last loaded it (by `updated_at`). */
+function newer(read: Session | null | undefined, row: Session | undefined): Session | undefined {
+  if (!read) return row;
+  if (!row || row.updatedAt === null) return read;
+  return read.updatedAt === null || row.updatedAt > read.updatedAt ? row : read;
 }
 
 function WatchButton({ user }: { user: string }) {
