@@ -104,10 +104,11 @@ export class Revoker {
     // The names of the operator's list each store user answers (when they differ), and the names
     // the store does not hold: both go into the record, so it covers every requested name.
     const requestedAs = new Map<string, string[]>();
-    for (const r of request.requested ?? []) {
-      if (r.user !== null && r.user !== r.name) requestedAs.set(r.user, [...(requestedAs.get(r.user) ?? []), r.name]);
-    }
-    const asked = (user: string): string | undefined => requestedAs.get(user)?.join(', ');
+    for (const r of request.requested ?? []) if (r.user !== null) requestedAs.set(r.user, [...(requestedAs.get(r.user) ?? []), r.name]);
+    const asked = (user: string): string | undefined => {
+      const names = requestedAs.get(user) ?? [];
+      return names.length === 0 || (names.length === 1 && names[0] === user) ? undefined : names.join(', ');
+    };
     const unknownUsers = [...new Set((request.requested ?? []).filter((r) => r.user === null).map((r) => r.name))];
     const listed = await mapConcurrent(users, 8, async (user) => {
       try {

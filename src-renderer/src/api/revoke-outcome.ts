@@ -67,8 +67,13 @@ export function revokeToast(report: RevokeReport): { text: string; tone: 'succes
     : repaired && !revoked
       ? `${plural(repaired, 'already revoked session')} now blacklisted`
       : `${plural(revoked, 'session')} revoked`;
-  const rest = [problems ? `${problems} not revoked` : null, unlisted ? `${plural(unlisted, 'user')} could not be listed` : null].filter(Boolean);
-  return { text: `${[lead, ...rest].join(', ')}.`, tone: notBlacklisted || problems || unlisted ? 'warning' : 'success' };
+  const unknown = report.unknownUsers?.length ?? 0;
+  const rest = [
+    problems ? `${problems} not revoked` : null,
+    unlisted ? `${plural(unlisted, 'user')} could not be listed` : null,
+    unknown ? `${plural(unknown, 'unknown name')} (nothing revoked for ${unknown === 1 ? 'it' : 'them'})` : null,
+  ].filter(Boolean);
+  return { text: `${[lead, ...rest].join(', ')}.`, tone: notBlacklisted || problems || unlisted || unknown ? 'warning' : 'success' };
 }
 
 function plural(n: number, noun: string): string {

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ConfirmedConnection, ConfirmedRevokeUsersRequest, RevokeReport, RevokeSessionsRequest } from '../../../src-shared/revocation';
+import type { ConfirmedConnection, ConfirmedRevokeUsersRequest, RequestedName, RevokeReport, RevokeSessionsRequest } from '../../../src-shared/revocation';
 import { useToasts } from '../ui/toast-store';
 import { MAX_EVIDENCE_RUNS } from '../../../src-shared/reason-codes';
 import { firstOutcome, retryableResults, revokeToast, withRetry, type RevokeOutcome } from './revoke-outcome';
@@ -11,7 +11,8 @@ import { wardenClient } from './warden-client';
 export type RevokeTarget =
   | { kind: 'sessions'; ids: string[]; users: string[] }
   | { kind: 'user'; user: string; count: number }
-  | { kind: 'users'; users: string[]; count: number };
+  /** An offboarding list: `requested` is every name as the list gave it, matched to the store's user (null: unknown). */
+  | { kind: 'users'; users: string[]; count: number; requested?: RequestedName[] };
 
 export type RevokeInput = Omit<RevokeSessionsRequest, 'ids'> & { target: RevokeTarget };
 /** What the operator confirmed: the reason fields and the connection they were confirmed for. */
@@ -46,7 +47,11 @@ export function useRevoke() {
       const reason: Confirmed = { ...fields, connection };
       if (!retry) setConfirmed(reason);
       if (target.kind === 'sessions') return wardenClient.revokeSessions({ ids: target.ids, ...reason });
-      const request: ConfirmedRevokeUsersRequest = { users: target.kind === 'user' ? [target.user] : target.users, ...reason };
+      const request: ConfirmedRevokeUsersRequest = {
+        users: target.kind === 'user' ? [target.user] : target.users,
+        ...(target.kind === 'users' && target.requested ? { requested: target.requested } : {}),
+        ...reason,
+      };
       return wardenClient.revokeUsers(request);
     },
     onSuccess: (report, { retry, generation: asked }) => {
