@@ -94,3 +94,82 @@ describe('a near-miss user name never reads as "no sessions"', () => {
     await app.close();
   });
 });
+
+describe('keyboard flow and the palette', () => {
+  let browser: Browser;
+  let server: RendererServer;
+  let table: TestTable;
+  let dir: TempDir;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
+    const now = Math.floor(Date.now() / 1000);
+    await table.put([
+      ...Array.from({ length: 19 }, (_, i) => sentinelItem({ seconds: now - 60 - i * 30 }, { user: 'alice' })),
+      ...Array.from({ length: 2 }, (_, i) => sentinelItem({ seconds: now - 90 - i * 30 }, { user: 'bob' })),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await table?.drop();
+    await dir?.remove();
+  });
+
+  it('lists every screen, the users a name means (revoke all, watch) above the free text, and moves focus to what it opened', async () => {
+    const app = await openApp(browser, server, table.handlers(dir.path, INFO));
+    const { page } = app;
+    await sessionsState(page, 'ready');
+    // On another screen too.
+    await page.getByRole('button', { name: 'Audit', exact: true }).click();
+    await page.keyboard.press('Control+k');
+    const palette = page.getByTestId('command-palette');
+    await palette.getByRole('combobox').waitFor();
+    const options = () => palette.getByRole('option').allTextContents();
+    expect((await options()).filter((o) => o.startsWith('Go to '))).toEqual(['Go to Sessions', 'Go to Activity', 'Go to Audit', 'Go to Offboarding', 'Go to Connections']);
+    expect(await options()).toContain('Switch connection…');
+    await page.keyboard.type('Alice');
+    await expect
+      .poll(options)
+      .toEqual(['Show sessions of alice (19 live)', 'Revoke all of alice (19 live)…', 'Watch alice (alert on a new session)', 'Show active sessions of Alice']);
+    await page.screenshot({ path: join(SCREENSHOTS, 'palette-user-light.png') });
+    expect(await seriousViolations(page, 'palette')).toEqual([]);
+    // Revoke all of alice: the Sessions screen opens its dialog, counted from the store.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await expect.poll(async () => (await dialog.textContent()) ?? '').toContain('19');
+    await page.keyboard.press('Escape');
+
+    // A screen: focus lands on its heading.
+    await page.keyboard.press('Control+k');
+    await palette.getByRole('combobox').waitFor();
+    await page.keyboard.type('offboarding');
+    await expect.poll(options).toEqual(['Go to Offboarding', 'Show active sessions of offboarding']);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Offboarding');
+
+    // The sessions of a user: focus lands on the table.
+    await page.keyboard.press('Control+k');
+    await palette.getByRole('combobox').waitFor();
+    await page.keyboard.type('bob');
+    await expect.poll(options).toContain('Show sessions of bob (2 live)');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => rowCount(page)).toBe(2);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Sessions, scrollable');
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+
+  it('says what to do when r is pressed with nothing selected', async () => {
+    const app = await openApp(browser, server, table.handlers(dir.path, INFO));
+    const { page } = app;
+    await sessionsState(page, 'ready');
+    await page.locator('.table-scroll').focus();
+    await page.keyboard.press('r');
+    await expect.poll(() => page.getByTestId('shortcut-hint').textContent()).toContain('Nothing is selected');
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    await app.close();
+  });
+});

@@ -196,7 +196,9 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     const palette = page.getByTestId('command-palette');
     await palette.getByRole('combobox').waitFor();
     await page.keyboard.type('mallory.x');
-    await expect.poll(() => palette.getByRole('option').allTextContents()).toEqual(['Show active sessions of mallory.x']);
+    await expect
+      .poll(() => palette.getByRole('option').allTextContents())
+      .toEqual(['Show sessions of mallory.x (3 live)', 'Revoke all of mallory.x (3 live)…', 'Watch mallory.x (alert on a new session)']);
     await page.screenshot({ path: join(SCREENSHOTS, 'command-palette-light.png') });
     await page.keyboard.press('Enter');
     await expect.poll(async () => (await visibleIds(page)).length).toBe(3);

@@ -2,6 +2,7 @@ import { ActivityScreen } from '../features/activity/activity-screen';
 import { AuditScreen } from '../features/audit/audit-screen';
 import { ConnectionsScreen } from '../features/connections/connections-screen';
 import { OffboardingScreen } from '../features/offboarding/offboarding-screen';
+import { CommandPalette } from '../features/palette/command-palette';
 import { SessionsScreen } from '../features/sessions/sessions-screen';
 import { useWatcher } from '../features/watch/use-watcher';
 import { useWatch } from '../features/watch/watch-store';
@@ -52,6 +53,7 @@ export function AppShell() {
           <View />
         </main>
       </div>
+      <CommandPalette />
       <Toasts />
     </div>
   );

@@ -4,7 +4,7 @@ import { useReadOnly, useWebSessions } from '../../api/use-app-info';
 import type { RevokeTarget } from '../../api/use-revoke';
 import { relativeTime } from '../../ui/format-time';
 import { useNow } from '../../ui/use-now';
-import { CommandPalette } from '../palette/command-palette';
+import { usePaletteIntents } from '../palette/palette-intents';
 import { RevokeDialog } from '../revoke/revoke-dialog';
 import { WatchStrip } from '../watch/watch-strip';
 import { ExportControl } from '../export/export-control';
@@ -56,7 +56,30 @@ export function SessionsScreen() {
     if (selected.size > 0 && !readOnly) setTarget({ kind: 'sessions', ids: [...selected], users: selectedUsers });
   }, [selected, selectedUsers, readOnly]);
 
-  useShortcuts({ focusSearch: () => searchRef.current?.focus(), revoke: revokeSelection, dialogOpen: target !== null });
+  // "Revoke all of alice…" and "Revoke the selection…" from the palette, which opens on any screen.
+  const intent = usePaletteIntents((s) => s.intent);
+  const intentDone = usePaletteIntents((s) => s.done);
+  useEffect(() => {
+    if (!intent) return;
+    if (readOnly) return intentDone();
+    if (intent.kind === 'revoke-user') setUserToRevoke(intent.user);
+    else revokeSelection();
+    intentDone();
+  }, [intent, intentDone, readOnly, revokeSelection]);
+
+  // `r` with nothing selected says what to do instead of doing nothing.
+  const [hint, setHint] = useState<string | null>(null);
+  useEffect(() => {
+    if (hint === null) return undefined;
+    const timer = setTimeout(() => setHint(null), 8_000);
+    return () => clearTimeout(timer);
+  }, [hint]);
+  const revokeKey = useCallback(() => {
+    if (readOnly) setHint('This connection is read-only (auditor mode): revocations are refused.');
+    else if (selected.size === 0) setHint('Nothing is selected: tick the sessions to revoke (Space on a row’s checkbox), or press Ctrl+K and choose “Revoke all of <user>…”.');
+    else revokeSelection();
+  }, [readOnly, selected.size, revokeSelection]);
+  useShortcuts({ focusSearch: () => searchRef.current?.focus(), revoke: revokeKey, dialogOpen: target !== null });
 
   useEffect(() => {
     const chips = activeChips(filters, web).map((c) => c.label);
@@ -76,6 +99,9 @@ export function SessionsScreen() {
         <ExportControl target={{ kind: 'sessions', filter: query }} label="Export these sessions" />
       </header>
       <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} web={web} />
+      <p className="shortcut-hint" role="status" data-testid="shortcut-hint">
+        {hint}
+      </p>
       <WatchStrip />
       {sessionsQuery.isError && loaded.length > 0 ? (
         <p className="inline-error" role="alert">
@@ -135,7 +161,6 @@ export function SessionsScreen() {
           </button>
         </div>
       ) : null}
-      <CommandPalette onRevokeSelection={readOnly ? null : revokeSelection} />
       <RevokeDialog
         target={target}
         onClose={(revoked) => {
