@@ -1,9 +1,9 @@
 import { useId, useMemo, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ActivitySummary } from '../../../../src-shared/activity';
-import { ACTIVITY_REASONS, REASON_LABELS as FORM_LABELS, type ActivityReason, type ReasonCode } from '../../../../src-shared/reason-codes';
+import type { ActivityReason } from '../../../../src-shared/reason-codes';
 import { useNavigation } from '../../app/navigation-store';
 import { DEFAULT_FILTERS, useFilters } from '../sessions/filters-store';
+import { TimeChart } from './time-chart';
 import { useActivity } from './use-activity';
 
 type RangeChoice = '24h' | '7d' | '30d' | '90d' | 'custom';
@@ -12,25 +12,6 @@ const RANGES: Record<Exclude<RangeChoice, 'custom'>, { label: string; ms: number
   '7d': { label: 'Last 7 days', ms: 7 * 86_400_000 },
   '30d': { label: 'Last 30 days', ms: 30 * 86_400_000 },
   '90d': { label: 'Last 90 days', ms: 90 * 86_400_000 },
-};
-
-/** One colour per reason (the legend and tooltips name them: colour is never the only signal). */
-export const REASON_COLOURS: Record<ActivityReason, string> = {
-  offboarding: '#4e79a7',
-  security_incident: '#e15759',
-  credential_compromise: '#b07aa1',
-  role_change: '#59a14f',
-  policy_violation: '#f28e2b',
-  contractor_end: '#76b7b2',
-  user_request: '#edc948',
-  other: '#9c755f',
-  unknown: '#8c8c8c',
-};
-
-/** The form's labels without their hints ("(leaver)", "(note required)"), and a name for other tools. */
-export const REASON_LABELS: Record<ActivityReason, string> = {
-  ...(Object.fromEntries(Object.entries(FORM_LABELS).map(([code, label]) => [code, label.replace(/ \(.*\)$/, '')])) as Record<ReasonCode, string>),
-  unknown: 'Other tools (no code)',
 };
 
 /**
@@ -94,7 +75,10 @@ export function ActivityScreen() {
         ) : null}
         {summary && state !== 'invalid' ? (
           <>
-            <TimeChart summary={summary} onOpen={(start, end) => openSessions({ revokedSince: start, revokedUntil: end })} />
+            <TimeChart
+              summary={summary}
+              onOpen={(window, reason) => openSessions({ revokedSince: window.since, revokedUntil: window.until, ...(reason ? { reasonCode: reason } : {}) })}
+            />
             <div className="multiples">
               <SmallBars
                 title="Sessions now, by status"
@@ -132,87 +116,14 @@ function totalText(s: ActivitySummary): string {
   return `${n(s.total)} revocation${s.total === 1 ? '' : 's'}: ${n(s.fromLedger)} by Session Warden, ${n(s.fromStoreOnly)} by other tools`;
 }
 
-/** The workspace filtered to revoked sessions (of a window, a user or a profile). */
+/** The workspace filtered to revoked sessions (of a window, a reason, a user or a profile). */
 function useOpenSessions() {
   const set = useFilters((s) => s.set);
   const go = useNavigation((s) => s.go);
-  return (patch: { revokedSince?: string; revokedUntil?: string; user?: string; profile?: string }) => {
+  return (patch: { revokedSince?: string; revokedUntil?: string; user?: string; profile?: string; reasonCode?: ActivityReason }) => {
     set({ ...DEFAULT_FILTERS, statuses: ['revoked'], ...patch });
     go('sessions');
   };
-}
-
-function TimeChart({ summary, onOpen }: { summary: ActivitySummary; onOpen: (start: string, end: string) => void }) {
-  const id = useId();
-  const data = summary.series.map((b) => ({ label: bucketLabel(b.start, summary.bucket), start: b.start, end: b.end, total: b.total, ...b.counts }));
-  const used = ACTIVITY_REASONS.filter((r) => summary.series.some((b) => b.counts[r] > 0));
-  return (
-    <figure className="chart-card" aria-labelledby={`${id}-caption`} data-testid="time-chart">
-      <figcaption id={`${id}-caption`}>
-        Revocations per {summary.bucket}, by reason <span className="muted">(times in UTC; click a bar to see its sessions)</span>
-      </figcaption>
-      <div className="chart-area">
-        <ResponsiveContainer width="100%" height={260}>
-          <BarChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" vertical={false} />
-            <XAxis dataKey="label" tick={{ fill: 'var(--muted)', fontSize: 11 }} interval="preserveStartEnd" minTickGap={24} />
-            <YAxis allowDecimals={false} tick={{ fill: 'var(--muted)', fontSize: 11 }} width={40} />
-            <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)', color: 'var(--text)' }} cursor={{ fill: 'var(--row-hover)' }} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            {used.map((reason) => (
-              <Bar
-                key={reason}
-                dataKey={reason}
-                name={REASON_LABELS[reason]}
-                stackId="reasons"
-                fill={REASON_COLOURS[reason]}
-                cursor="pointer"
-                onClick={(entry: { payload?: { start: string; end: string } }) => entry.payload && onOpen(entry.payload.start, entry.payload.end)}
-              />
-            ))}
-          </BarChart>
-        </ResponsiveContainer>
-      </div>
-      {used.length === 0 ? <p className="muted chart-empty">No revocations in this range.</p> : null}
-      <details className="chart-table">
-        <summary>Show the data as a table</summary>
-        <table className="result-table" aria-label="Revocations per bucket">
-          <thead>
-            <tr>
-              <th scope="col">{summary.bucket === 'hour' ? 'Hour' : summary.bucket === 'day' ? 'Day' : 'Week of'}</th>
-              <th scope="col">Total</th>
-              {used.map((r) => (
-                <th scope="col" key={r}>
-                  {REASON_LABELS[r]}
-                </th>
-              ))}
-              <th scope="col">
-                <span className="visually-hidden">Sessions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {summary.series
-              .filter((b) => b.total > 0)
-              .map((b) => (
-                <tr key={b.start}>
-                  <td className="mono">{bucketLabel(b.start, summary.bucket)}</td>
-                  <td>{b.total}</td>
-                  {used.map((r) => (
-                    <td key={r}>{b.counts[r]}</td>
-                  ))}
-                  <td>
-                    <button type="button" className="link-button" onClick={() => onOpen(b.start, b.end)}>
-                      Show sessions
-                    </button>
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </details>
-    </figure>
-  );
 }
 
 function SmallBars({ title, rows, testId, onOpen, note }: { title: string; rows: { name: string; count: number }[]; testId: string; onOpen?: (name: string) => void; note?: string | undefined }) {
@@ -241,10 +152,6 @@ function SmallBars({ title, rows, testId, onOpen, note }: { title: string; rows:
       {note ? <p className="muted small">{note}</p> : null}
     </section>
   );
-}
-
-function bucketLabel(iso: string, bucket: ActivitySummary['bucket']): string {
-  return bucket === 'hour' ? iso.slice(5, 16).replace('T', ' ') : iso.slice(0, 10);
 }
 
 function rangeOf(choice: RangeChoice, custom: { since: string; until: string }, now: number): { since: string; until: string } | null {

@@ -1,6 +1,6 @@
 import { useId, type RefObject } from 'react';
 import { SESSION_STATUSES } from '../../../../src-shared/session-status';
-import { DEFAULT_FILTERS, RANGE_LABELS, useFilters, type RangePreset, type SessionFilters } from './filters-store';
+import { DEFAULT_FILTERS, RANGE_LABELS, REASON_FILTER_CHOICES, REASON_FILTER_LABELS, useFilters, type RangePreset, type SessionFilters } from './filters-store';
 
 const REFRESH_CHOICES = [5_000, 10_000, 30_000, 60_000];
 
@@ -35,6 +35,22 @@ export function FilterBar({ searchRef, updatedAgo, web }: { searchRef: RefObject
             {Object.entries(RANGE_LABELS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field" htmlFor={`${id}-reason`}>
+          <span>Revocation reason</span>
+          <select
+            id={`${id}-reason`}
+            value={filters.reasonCode}
+            // Only a revoked session has a reason: choosing one lists revoked sessions.
+            onChange={(e) => filters.set({ reasonCode: e.target.value as SessionFilters['reasonCode'], ...(e.target.value ? { statuses: ['revoked'] } : {}) })}
+          >
+            <option value="">Any</option>
+            {REASON_FILTER_CHOICES.map((r) => (
+              <option key={r} value={r}>
+                {REASON_FILTER_LABELS[r]}
               </option>
             ))}
           </select>
@@ -129,13 +145,19 @@ export function activeChips(f: SessionFilters, web = false): Chip[] {
   if (!web && f.serverInstance.trim()) chips.push({ key: 'instance', label: `instance: ${f.serverInstance.trim()}`, reset: { serverInstance: '' } });
   if (f.range !== 'all') chips.push({ key: 'range', label: `created: ${RANGE_LABELS[f.range].replace('…', '')}`, reset: { range: 'all', customSince: '', customUntil: '' } });
   if (f.revokedSince || f.revokedUntil) chips.push({ key: 'revoked', label: `revoked: ${windowLabel(f.revokedSince, f.revokedUntil)}`, reset: { revokedSince: '', revokedUntil: '' } });
+  if (f.reasonCode) chips.push({ key: 'reason', label: `reason: ${REASON_FILTER_LABELS[f.reasonCode]}`, reset: { reasonCode: '' } });
   if (f.search.trim()) chips.push({ key: 'search', label: `search: ${f.search.trim()}`, reset: { search: '' } });
   return chips;
 }
 
-/** A revocation window as a chip says it: `2026-11-22 10:00 – 11:00 UTC`. */
-function windowLabel(since: string, until: string): string {
+/**
+ * A revocation window as a chip says it: `2026-11-22 10:00 – 11:00 UTC`. An upper bound one
+ * nanosecond before a whole minute (how the Activity chart ends a bucket, so that the next
+ * bucket's first instant is not counted twice) is shown as that minute.
+ */
+function windowLabel(since: string, bound: string): string {
   const at = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+  const until = /:59\.999999999Z$/.test(bound) ? new Date(Date.parse(`${bound.slice(0, 19)}Z`) + 1000).toISOString() : bound;
   if (!until) return `since ${at(since)} UTC`;
   if (!since) return `until ${at(until)} UTC`;
   return since.slice(0, 10) === until.slice(0, 10) ? `${at(since)} – ${until.slice(11, 16)} UTC` : `${at(since)} – ${at(until)} UTC`;

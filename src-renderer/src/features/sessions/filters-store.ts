@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
+import { ACTIVITY_REASONS, REASON_LABELS, type ActivityReason } from '../../../../src-shared/reason-codes';
 import { SESSION_STATUSES, type SessionStatus } from '../../../../src-shared/session-status';
 
 export type RangePreset = 'all' | '1h' | '24h' | '7d' | '30d' | 'custom';
@@ -27,7 +28,13 @@ export interface SessionFilters {
   /** Revoked within this window (ISO times), set from the activity chart; empty when unused. */
   revokedSince: string;
   revokedUntil: string;
+  /** Revoked with this reason (main reads it from the stored reason, as the Activity chart does); empty when unused. */
+  reasonCode: '' | ActivityReason;
 }
+
+/** The revoke dialog's labels, and a name for other tools' revocations that name no code. */
+export const REASON_FILTER_LABELS: Record<ActivityReason, string> = { ...REASON_LABELS, unknown: 'Other tools (no code)' };
+export const REASON_FILTER_CHOICES = ACTIVITY_REASONS;
 
 interface FiltersState extends SessionFilters {
   set: (patch: Partial<SessionFilters>) => void;
@@ -50,6 +57,7 @@ export const DEFAULT_FILTERS: SessionFilters = {
   search: '',
   revokedSince: '',
   revokedUntil: '',
+  reasonCode: '',
 };
 
 /** Filters and refresh settings of the sessions workspace; kept across window reloads. */
@@ -95,6 +103,7 @@ export function queryOf(filters: SessionFilters, nowMs: number, web = false) {
     ...(until ? { until } : {}),
     ...(filters.revokedSince ? { revokedSince: filters.revokedSince } : {}),
     ...(filters.revokedUntil ? { revokedUntil: filters.revokedUntil } : {}),
+    ...(filters.reasonCode ? { reasonCode: filters.reasonCode } : {}),
   };
 }
 
