@@ -71,6 +71,34 @@ describe('a near-miss user name never reads as "no sessions"', () => {
     });
   }
 
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`shows one user at a glance when the table is filtered to them (${colorScheme})`, async () => {
+      const app = await openApp(browser, server, table.handlers(dir.path, INFO), { colorScheme });
+      const { page } = app;
+      await sessionsState(page, 'ready');
+      await page.getByLabel('User', { exact: true }).fill('alice');
+      await expect.poll(() => rowCount(page)).toBe(19);
+      const header = page.getByTestId('user-header');
+      await header.waitFor();
+      const facts = (await header.locator('.user-header-facts').textContent()) ?? '';
+      expect(await header.getByRole('heading').textContent()).toBe('alice');
+      expect(facts).toContain('19 active');
+      expect(facts).toContain('3 devices');
+      expect(facts).toMatch(/last access (\d+ s ago|just now|1 min ago)/);
+      expect(facts).toMatch(/exposure ends \d\d:\d\d UTC if revoked now/);
+      await page.screenshot({ path: join(SCREENSHOTS, `user-header-${colorScheme}.png`) });
+      expect(await seriousViolations(page, 'user header')).toEqual([]);
+      // Watch, then Revoke all 19…, straight from the header.
+      await header.getByRole('button', { name: 'Watch' }).click();
+      expect(await header.getByRole('button', { name: 'Watching' }).getAttribute('aria-pressed')).toBe('true');
+      await header.getByRole('button', { name: 'Revoke all 19…' }).click();
+      await expect.poll(async () => (await page.getByRole('dialog').textContent()) ?? '').toContain('19');
+      await page.keyboard.press('Escape');
+      expect(app.problems).toEqual([]);
+      await app.close();
+    });
+  }
+
   it('offers every close name with its live count for a partial name, and says so plainly when nothing is close', async () => {
     const app = await openApp(browser, server, table.handlers(dir.path, INFO));
     const { page } = app;

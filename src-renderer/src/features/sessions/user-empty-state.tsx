@@ -1,5 +1,6 @@
 import type { UserLookup } from '../../../../src-shared/users';
 import { liveLabel, useUserLookup } from '../../api/use-users';
+import './user-views.css';
 
 /**
  * The empty table when the User filter is set: never a bare "no sessions" for a name the store
