@@ -14,6 +14,7 @@ import { queryOf, useFilters } from './filters-store';
 import { useSelection } from './selection-store';
 import { SessionsTable } from './sessions-table';
 import { UserEmptyState } from './user-empty-state';
+import { UserHeader } from './user-header';
 import { useActiveCount, useSessions } from './use-sessions';
 
 const EMPTY_HINT = 'No sessions match these filters. Widen the status or time range, or clear the filters.';
@@ -103,6 +104,9 @@ export function SessionsScreen() {
         {hint}
       </p>
       <WatchStrip />
+      {query.user !== undefined ? (
+        <UserHeader user={query.user} web={web} readOnly={readOnly} refreshMs={filters.paused ? false : filters.refreshMs} now={now} onRevokeAll={setUserToRevoke} />
+      ) : null}
       {sessionsQuery.isError && loaded.length > 0 ? (
         <p className="inline-error" role="alert">
           Refresh failed: {sessionsQuery.error.message} Showing the last rows loaded.
