@@ -79,9 +79,10 @@ describe('activity, audit and exports, in Chromium over the real handler table',
     // A bar of the time chart opens the sessions revoked in that bucket.
     await page.getByRole('button', { name: 'Activity', exact: true }).click();
     await page.locator('[data-testid="activity"][data-state="ready"]').waitFor();
-    await page.locator('[data-testid="time-chart"] .recharts-bar-rectangle path').last().click();
+    // (The last bucket ends now, where the range does: its window ends there too.)
+    await page.locator('[data-testid="chart-bar"]').last().click();
     await page.locator('[data-testid="sessions"][data-state="ready"]').waitFor();
-    await expect(page.getByRole('list', { name: 'Active filters' }).textContent()).resolves.toMatch(/revoked: \d{4}-\d\d-\d\d \d\d:00 – (\d{4}-\d\d-\d\d )?\d\d:00 UTC/);
+    await expect(page.getByRole('list', { name: 'Active filters' }).textContent()).resolves.toMatch(/revoked: \d{4}-\d\d-\d\d \d\d:\d\d – (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC/);
     const shown = await rowIds(page);
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.every((id) => [...incident, ...leavers, viaCli].some((s) => s.id === id))).toBe(true);
@@ -105,8 +106,11 @@ describe('activity, audit and exports, in Chromium over the real handler table',
     await page.locator('[data-testid="audit"][data-state="ready"]').waitFor();
     await page.getByLabel('Search operator, user, session, ticket, note').fill('hr-1203');
     await expect.poll(() => page.getByTestId('audit-row').count()).toBe(3);
-    await page.getByRole('button', { name: 'Export the ledger…' }).click();
-    await expect.poll(() => page.getByTestId('toasts').textContent()).toMatch(/Exported 16 rows to ledger-sentinel-prod-.*\.csv; manifest .*\.manifest\.json \(SHA-256 [0-9a-f]{12}…\)/);
+    // Exactly what the table shows: those 3 revocations, an attempt and an outcome entry each.
+    await page.getByRole('button', { name: 'Export the filtered ledger…' }).click();
+    await expect.poll(() => page.getByTestId('toasts').textContent()).toMatch(
+      /Exported 3 revocations \(6 ledger entries\) to ledger-sentinel-prod-.*\.csv; the manifest .*\.manifest\.json states the filter \(SHA-256 [0-9a-f]{12}…\)/,
+    );
     const files = await readdir(dir.path);
     expect(files.filter((f) => /^ledger-sentinel-prod-.*\.csv(\.manifest\.json)?$/.test(f))).toHaveLength(2);
 
@@ -130,7 +134,7 @@ describe('activity, audit and exports, in Chromium over the real handler table',
     await page.locator('[data-testid="sessions"][data-state="ready"]').waitFor();
     await page.getByLabel('Export format').first().selectOption('ndjson');
     await page.getByRole('button', { name: 'Export these sessions…' }).click();
-    await expect.poll(() => page.getByTestId('toasts').textContent()).toMatch(/Exported 12 rows to sessions-sentinel-prod-.*\.ndjson/);
+    await expect.poll(() => page.getByTestId('toasts').textContent()).toMatch(/Exported 12 sessions to sessions-sentinel-prod-.*\.ndjson/);
     const file = (await readdir(dir.path)).find((f) => /^sessions-.*\.ndjson$/.test(f)) as string;
     const exported = (await readFile(join(dir.path, file), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
     expect(exported.sort()).toEqual(calm.map((c) => c.id).sort());

@@ -4,7 +4,10 @@ import type { RequestOf } from '../../../src-shared/contract';
 import type { ExportFormat } from '../../../src-shared/export';
 import { wardenClient } from './warden-client';
 
-export type ExportTarget = { kind: 'sessions'; filter: Extract<RequestOf<'export:start'>, { kind: 'sessions' }>['filter'] } | { kind: 'ledger' };
+/** Sessions of a filter, or the ledger entries of the audit rows a filter matches (the audit table's filter). */
+export type ExportTarget =
+  | { kind: 'sessions'; filter: Extract<RequestOf<'export:start'>, { kind: 'sessions' }>['filter'] }
+  | { kind: 'ledger'; filter: NonNullable<Extract<RequestOf<'export:start'>, { kind: 'ledger' }>['filter']> };
 
 /** Starts an export in main, follows its progress, and can cancel it. */
 export function useExport() {

@@ -1,72 +1,137 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useId, useState } from 'react';
-import type { AuditRow } from '../../../../src-shared/audit';
-import { OUTCOMES, REASON_CODES } from '../../../../src-shared/reason-codes';
+import { useEffect, useId, useRef } from 'react';
+import type { AuditRow, LedgerComposition, LedgerFilter, LedgerListResponse } from '../../../../src-shared/audit';
+import { explainComposition } from '../../../../src-shared/audit-words';
+import { OUTCOMES, REASON_CODES, REASON_LABELS } from '../../../../src-shared/reason-codes';
 import { wardenClient } from '../../api/warden-client';
 import { ExportControl } from '../export/export-control';
+import { chipsOf, ledgerFilterOf, useAuditFilters, type AuditFilters } from './audit-filters';
+import { AuditTable, PAGE } from './audit-table';
 import { PendingBlacklistWrites } from './pending-blacklist-writes';
 
-const PAGE = 200;
+/**
+ * `ledger:list` with its whole answer (the rows, and the ledger's make-up and facets): main checks
+ * every answer against the contract's LedgerListResponseSchema. (wardenClient.listLedger's declared
+ * type predates the make-up and facets.)
+ */
+const listLedger = (request: LedgerFilter & { limit: number; offset: number }) => wardenClient.listLedger(request) as Promise<LedgerListResponse>;
+
+const OUTCOME_CHOICES: AuditRow['outcome'][] = [...OUTCOMES, 'interrupted'];
 
 /** The ledger as a filterable table, with its verification state and pending blacklist writes above it, and exports. */
 export function AuditScreen() {
   const id = useId();
-  const [text, setText] = useState('');
-  const [outcome, setOutcome] = useState('');
-  const [reasonCode, setReasonCode] = useState('');
-  const [offset, setOffset] = useState(0);
-  const request = {
-    ...(text.trim() ? { text: text.trim() } : {}),
-    ...(outcome ? { outcome: outcome as AuditRow['outcome'] } : {}),
-    ...(reasonCode ? { reasonCode: reasonCode as AuditRow['reasonCode'] } : {}),
-    limit: PAGE,
-    offset,
-  };
-  const rows = useQuery({ queryKey: ['ledger', 'list', request], queryFn: () => wardenClient.listLedger(request), placeholderData: keepPreviousData, refetchInterval: 15_000 });
+  const filters = useAuditFilters();
+  const searchRef = useRef<HTMLInputElement>(null);
+  const chipList = useRef<HTMLUListElement>(null);
+  const filter = ledgerFilterOf(filters);
+  const request = { ...filter, limit: PAGE, offset: filters.offset };
+  const rows = useQuery({ queryKey: ['ledger', 'list', request], queryFn: () => listLedger(request), placeholderData: keepPreviousData, refetchInterval: 15_000 });
   const verify = useQuery({ queryKey: ['ledger', 'verify'], queryFn: wardenClient.verifyLedger, refetchInterval: 60_000 });
-  const filterChanged = (apply: () => void) => {
-    apply();
-    setOffset(0);
+  const data = rows.data;
+  const total = data?.total ?? 0;
+  const inLedger = data?.ledger.revocations ?? 0;
+  const chips = chipsOf(filters);
+  const filtered = Object.keys(filter).length > 0;
+  const state = rows.isPending ? 'loading' : rows.isError && !data ? 'error' : total === 0 ? 'empty' : 'ready';
+
+  // The table saw a ledger of another length than the last verification (a revocation since):
+  // verify again now, once per change, rather than explain one count with the other.
+  const rechecked = useRef('');
+  const seen = data?.ledger.entries;
+  const verified = verify.data?.verifiedEntries;
+  useEffect(() => {
+    if (seen === undefined || verified === undefined || seen === verified || verify.isFetching) return;
+    const pair = `${seen}:${verified}`;
+    if (rechecked.current === pair) return;
+    rechecked.current = pair;
+    void verify.refetch();
+  }, [seen, verified, verify]);
+
+  // Removing a chip unmounts its button: focus goes to the next chip, or back to the search field.
+  const remove = (index: number, key: keyof AuditFilters) => {
+    filters.set({ [key]: '' });
+    requestAnimationFrame(() => {
+      const buttons = chipList.current?.querySelectorAll('button');
+      const next = buttons && buttons.length > 0 ? buttons[Math.min(index, buttons.length - 1)] : null;
+      (next ?? searchRef.current)?.focus();
+    });
   };
-  const total = rows.data?.total ?? 0;
-  const state = rows.isPending ? 'loading' : rows.isError && !rows.data ? 'error' : total === 0 ? 'empty' : 'ready';
+  const clearAll = () => {
+    filters.clearAll();
+    searchRef.current?.focus();
+  };
 
   return (
     <section className="screen audit" aria-labelledby={`${id}-title`}>
       <header className="screen-header">
         <h1 id={`${id}-title`}>Audit</h1>
-        <ExportControl target={{ kind: 'ledger' }} label="Export the ledger" />
+        <ExportControl target={{ kind: 'ledger', filter }} label={filtered ? 'Export the filtered ledger' : 'Export the ledger'} />
       </header>
-      <VerificationBanner verify={verify} />
+      <VerificationBanner verify={verify} composition={data?.ledger} />
       <PendingBlacklistWrites />
       <div className="filter-bar" role="search" aria-label="Ledger filters">
         <div className="filter-row">
-          <label className="field search" htmlFor={`${id}-text`}>
-            <span>Search operator, user, session, ticket, note</span>
-            <input id={`${id}-text`} type="search" value={text} onChange={(e) => filterChanged(() => setText(e.target.value))} />
-          </label>
-          <label className="field" htmlFor={`${id}-reason`}>
-            <span>Reason code</span>
-            <select id={`${id}-reason`} value={reasonCode} onChange={(e) => filterChanged(() => setReasonCode(e.target.value))}>
+          <div className="field search">
+            <label htmlFor={`${id}-text`}>Search operator, user, session, ticket, note</label>
+            <input id={`${id}-text`} ref={searchRef} type="search" value={filters.text} onChange={(e) => filters.set({ text: e.target.value })} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-reason`}>Reason</label>
+            <select id={`${id}-reason`} value={filters.reasonCode} onChange={(e) => filters.set({ reasonCode: e.target.value as AuditFilters['reasonCode'] })}>
               <option value="">Any</option>
               {REASON_CODES.map((r) => (
                 <option key={r} value={r}>
-                  {r}
+                  {REASON_LABELS[r]}
                 </option>
               ))}
             </select>
-          </label>
-          <label className="field" htmlFor={`${id}-outcome`}>
-            <span>Outcome</span>
-            <select id={`${id}-outcome`} value={outcome} onChange={(e) => filterChanged(() => setOutcome(e.target.value))}>
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-outcome`}>Outcome</label>
+            <select id={`${id}-outcome`} value={filters.outcome} onChange={(e) => filters.set({ outcome: e.target.value as AuditFilters['outcome'] })}>
               <option value="">Any</option>
-              {[...OUTCOMES, 'interrupted'].map((o) => (
+              {OUTCOME_CHOICES.map((o) => (
                 <option key={o} value={o}>
                   {o.replace('_', ' ')}
                 </option>
               ))}
             </select>
-          </label>
+          </div>
+        </div>
+        <div className="filter-row">
+          <FacetSelect id={`${id}-operator`} label="Operator" value={filters.operator} facets={data?.facets.operators} onChange={(operator) => filters.set({ operator })} />
+          <FacetSelect id={`${id}-connection`} label="Connection" value={filters.connection} facets={data?.facets.connections} onChange={(connection) => filters.set({ connection })} />
+          <div className="field">
+            <label htmlFor={`${id}-since`}>From (UTC)</label>
+            <input id={`${id}-since`} type="datetime-local" value={filters.since} max={filters.until || undefined} onChange={(e) => filters.set({ since: e.target.value })} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-until`}>To (UTC)</label>
+            <input id={`${id}-until`} type="datetime-local" value={filters.until} min={filters.since || undefined} onChange={(e) => filters.set({ until: e.target.value })} />
+          </div>
+        </div>
+        <div className="filter-row secondary">
+          <ul className="chips" aria-label="Active filters" ref={chipList}>
+            {chips.map((chip, i) => (
+              <li key={chip.key}>
+                <span className="chip">
+                  {chip.label}
+                  <button type="button" aria-label={`Remove filter ${chip.label}`} onClick={() => remove(i, chip.key)}>
+                    ×
+                  </button>
+                </span>
+              </li>
+            ))}
+          </ul>
+          {chips.length > 0 ? (
+            <button type="button" className="link-button" onClick={clearAll}>
+              Clear all filters
+            </button>
+          ) : null}
+          <p className="count" role="status" data-testid="audit-count">
+            {data && inLedger > 0 ? countText(total, inLedger, filtered) : ''}
+          </p>
         </div>
       </div>
       <div className="screen-body" data-testid="audit" data-state={state}>
@@ -76,71 +141,75 @@ export function AuditScreen() {
             The ledger could not be read: {rows.error?.message}
           </p>
         ) : null}
-        {state === 'empty' ? <p className="placeholder">No ledger entries match. Revocations made with Session Warden appear here.</p> : null}
-        {state === 'ready' && rows.data ? (
-          <>
-            <div className="table-scroll">
-              <table className="audit-table" aria-label="Ledger entries, newest first">
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Time (UTC)</th>
-                    <th scope="col">Operator</th>
-                    <th scope="col">User</th>
-                    <th scope="col">Session</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Note</th>
-                    <th scope="col">Ticket</th>
-                    <th scope="col">Outcome</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.data.rows.map((r) => (
-                    <tr key={r.seq} data-testid="audit-row" data-outcome={r.outcome}>
-                      <td className="mono">{r.seq}</td>
-                      <td className="mono">{r.time.slice(0, 19).replace('T', ' ')}</td>
-                      <td className="mono">{r.operator}</td>
-                      <td className="clip">{r.user || '—'}</td>
-                      {/* A user whose sessions could not be listed is recorded without a session. */}
-                      <td className="mono">{r.sessionId || <span className="muted">—</span>}</td>
-                      <td>{r.reasonCode}</td>
-                      <td className="clip">{r.note ?? ''}</td>
-                      <td>{r.ticket ?? ''}</td>
-                      <td>
-                        <span className={`outcome outcome-${r.outcome}`}>{r.outcome.replace('_', ' ')}</span>
-                        {r.error ? <span className="error-text small"> {r.error}</span> : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <nav className="pager" aria-label="Ledger pages">
-              <span data-testid="audit-range">
-                {offset + 1}–{Math.min(offset + PAGE, total)} of {total.toLocaleString('en-US')}
-              </span>
-              <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-                Newer
-              </button>
-              <button type="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
-                Older
-              </button>
-            </nav>
-          </>
+        {state === 'empty' && inLedger === 0 ? (
+          <p className="placeholder">
+            Revocations made with Session Warden on this computer (Sessions, Offboarding, the command line) appear here, each recorded in the hash-chained ledger before it is reported
+            done.
+          </p>
         ) : null}
+        {state === 'empty' && inLedger > 0 ? (
+          <div className="placeholder">
+            <p>No revocations match these filters ({inLedger.toLocaleString('en-US')} in the ledger).</p>
+            <button type="button" onClick={clearAll}>
+              Clear all filters
+            </button>
+          </div>
+        ) : null}
+        {state === 'ready' && data ? <AuditTable rows={data.rows} offset={filters.offset} total={total} setOffset={filters.setOffset} /> : null}
       </div>
     </section>
   );
 }
 
-function VerificationBanner({ verify }: { verify: ReturnType<typeof useQuery<{ ok: boolean; verifiedEntries: number; brokenAt?: number | undefined; reason?: string | undefined }>> }) {
+function countText(shown: number, inLedger: number, filtered: boolean): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (!filtered) return `${n(shown)} revocation${shown === 1 ? '' : 's'} shown`;
+  return `${n(shown)} of ${n(inLedger)} revocation${inLedger === 1 ? '' : 's'} shown`;
+}
+
+/** A select of the values the ledger holds (with their rows); a chosen value the ledger no longer holds stays choosable. */
+function FacetSelect({ id, label, value, facets, onChange }: { id: string; label: string; value: string; facets: LedgerListResponse['facets']['operators'] | undefined; onChange: (v: string) => void }) {
+  const options = facets ?? [];
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Any</option>
+        {value && !options.some((o) => o.name === value) ? <option value={value}>{value}</option> : null}
+        {options.map((o) => (
+          <option key={o.name} value={o.name}>
+            {o.name} ({o.count.toLocaleString('en-US')})
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+type VerifyReport = { ok: boolean; verifiedEntries: number; brokenAt?: number | undefined; reason?: string | undefined };
+
+/**
+ * The chain's state, in the table's units: entries verified, and the revocations they make up.
+ * An empty (or absent) ledger verified nothing: it is said plainly, never shown as a green check.
+ */
+function VerificationBanner({ verify, composition }: { verify: ReturnType<typeof useQuery<VerifyReport>>; composition: LedgerComposition | undefined }) {
   if (verify.isPending) return <p className="verify-banner" role="status">Verifying the ledger's hash chain…</p>;
   if (verify.isError) return <p className="verify-banner broken" role="alert">The ledger could not be verified: {verify.error.message}</p>;
   const report = verify.data;
+  if (report.ok && report.verifiedEntries === 0) {
+    return (
+      <p className="verify-banner" role="status" data-testid="verify-banner">
+        No revocations recorded yet on this desk.
+      </p>
+    );
+  }
   if (report.ok) {
+    const n = report.verifiedEntries.toLocaleString('en-US');
+    // The table's rows are read a moment apart from the verification: explain them only when both saw the same ledger.
+    const explained = composition && composition.entries === report.verifiedEntries ? ` — ${explainComposition(composition)}` : '';
     return (
       <p className="verify-banner ok" role="status" data-testid="verify-banner">
-        <span aria-hidden="true">✓</span> Ledger verified: all {report.verifiedEntries.toLocaleString('en-US')} entries intact, hash chain and head checkpoint match.
+        <span aria-hidden="true">✓</span> Ledger verified: all {n} entries intact, hash chain and head checkpoint match{explained}.
       </p>
     );
   }

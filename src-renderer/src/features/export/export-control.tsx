@@ -1,10 +1,23 @@
 import { useId, useState } from 'react';
+import type { ExportResult } from '../../../../src-shared/export';
 import { EXPORT_FORMATS, type ExportFormat } from '../../../../src-shared/reason-codes';
 import { useExport, type ExportTarget } from '../../api/use-export';
 import { ModalDialog } from '../../ui/modal-dialog';
 import { useToasts } from '../../ui/toast-store';
 
 const FORMAT_LABELS: Record<ExportFormat, string> = { csv: 'CSV', json: 'JSON', ndjson: 'NDJSON' };
+
+/** What was written, in the units of the screen it came from: sessions, or revocations and their ledger entries. */
+function savedText(target: ExportTarget, result: ExportResult): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const file = result.fileName ?? 'the file';
+  const hash = `SHA-256 ${result.sha256?.slice(0, 12) ?? ''}…`;
+  if (target.kind === 'sessions') return `Exported ${n(result.rows)} session${result.rows === 1 ? '' : 's'} to ${file}; manifest ${result.manifestFileName ?? ''} (${hash}).`;
+  const revocations = result.revocations ?? 0;
+  const what = `${n(revocations)} revocation${revocations === 1 ? '' : 's'} (${n(result.rows)} ledger ${result.rows === 1 ? 'entry' : 'entries'})`;
+  const manifest = Object.keys(target.filter).length > 0 ? `the manifest ${result.manifestFileName ?? ''} states the filter` : `manifest ${result.manifestFileName ?? ''}`;
+  return `Exported ${what} to ${file}; ${manifest} (${hash}).`;
+}
 
 /**
  * "Export as [CSV] Export…": main asks where to save, streams every row (not only those loaded),
@@ -21,9 +34,7 @@ export function ExportControl({ target, label }: { target: ExportTarget; label: 
       {
         onSuccess: (result) => {
           if (result.cancelled) show('Export cancelled: nothing was saved.', 'warning');
-          else if (result.saved) {
-            show(`Exported ${result.rows.toLocaleString('en-US')} rows to ${result.fileName ?? 'the file'}; manifest ${result.manifestFileName ?? ''} (SHA-256 ${result.sha256?.slice(0, 12) ?? ''}…).`);
-          }
+          else if (result.saved) show(savedText(target, result));
         },
         onError: (error) => show(`Export failed: ${error.message}`, 'warning'),
       },

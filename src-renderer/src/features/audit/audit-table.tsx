@@ -1,0 +1,81 @@
+import type { AuditRow } from '../../../../src-shared/audit';
+import { REASON_LABELS } from '../../../../src-shared/reason-codes';
+
+/** Rows per page. */
+export const PAGE = 200;
+
+const INTERRUPTED_HINT =
+  'An attempt was recorded but no outcome was recorded: Session Warden stopped between the two. The session may or may not have been revoked; check it on the Sessions screen.';
+
+/** The revocations, newest first, a page at a time. */
+export function AuditTable({ rows, offset, total, setOffset }: { rows: AuditRow[]; offset: number; total: number; setOffset: (offset: number) => void }) {
+  return (
+    <>
+      <div className="table-scroll">
+        <table className="audit-table" aria-label="Revocations, newest first">
+          <thead>
+            <tr>
+              <th scope="col">
+                <abbr title="Ledger entries: the attempt and its outcome">Entries</abbr>
+              </th>
+              <th scope="col">Time (UTC)</th>
+              <th scope="col">Operator</th>
+              <th scope="col">Connection</th>
+              <th scope="col">User</th>
+              <th scope="col">Session</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Note</th>
+              <th scope="col">Ticket</th>
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.seq} data-testid="audit-row" data-outcome={r.outcome} title={r.outcome === 'interrupted' ? INTERRUPTED_HINT : undefined}>
+                <td className="mono" title={entriesTitle(r)}>
+                  {r.attemptSeq !== undefined && r.attemptSeq !== r.seq ? `${r.attemptSeq}, ${r.seq}` : r.seq}
+                </td>
+                <td className="mono">{r.time.slice(0, 19).replace('T', ' ')}</td>
+                <td className="mono">{r.operator}</td>
+                <td className="clip">{r.connection}</td>
+                <td className="clip" data-col="user">
+                  {r.user || '—'}
+                </td>
+                {/* A user whose sessions could not be listed is recorded without a session. */}
+                <td className="mono">{r.sessionId || <span className="muted">—</span>}</td>
+                <td data-col="reason" title={r.reasonCode}>
+                  {REASON_LABELS[r.reasonCode]}
+                </td>
+                <td className="clip">{r.note ?? ''}</td>
+                <td>{r.ticket ?? ''}</td>
+                <td>
+                  <span className={`outcome outcome-${r.outcome}`}>{r.outcome.replace('_', ' ')}</span>
+                  {r.error ? <span className="error-text small"> {r.error}</span> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <nav className="pager" aria-label="Ledger pages">
+        <span data-testid="audit-range">
+          {offset + 1}–{Math.min(offset + PAGE, total)} of {total.toLocaleString('en-US')}
+        </span>
+        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          Newer
+        </button>
+        <button type="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
+          Older
+        </button>
+      </nav>
+    </>
+  );
+}
+
+/** Which ledger entries a row stands for, in words. */
+function entriesTitle(r: AuditRow): string {
+  if (r.attemptSeq === undefined) return `Ledger entry ${r.seq}: an outcome with no attempt (the user's sessions could not be listed)`;
+  if (r.attemptSeq === r.seq) return `Ledger entry ${r.seq}: an attempt with no outcome recorded`;
+  return `Ledger entries ${r.attemptSeq} (the attempt) and ${r.seq} (its outcome)`;
+}
+
