@@ -1,3 +1,4 @@
+import { REASON_CODES } from '../../../../src-shared/reason-codes';
 import type { Session } from '../../../../src-shared/session';
 import type { SessionStatus } from '../../../../src-shared/session-status';
 import { exactLabel, toMillis } from '../../ui/format-time';
@@ -30,8 +31,8 @@ export function whyNotMatching(session: Session, query: StoreQuery, nowMs: numbe
   const revokedWindow = query.revokedSince !== undefined || query.revokedUntil !== undefined;
   if (query.status !== 'any' && !query.status.includes(status)) {
     reasons.push(`It is ${status}; the filters show ${words(query.status)} sessions.`);
-  } else if (revokedWindow && status !== 'revoked') {
-    reasons.push(`It is ${status}; the filters show sessions revoked in a time window.`);
+  } else if ((revokedWindow || query.reasonCode !== undefined) && status !== 'revoked') {
+    reasons.push(`It is ${status}; the filters show revoked sessions only.`);
   }
   if (inTable) return reasons;
 
@@ -56,5 +57,14 @@ export function whyNotMatching(session: Session, query: StoreQuery, nowMs: numbe
       reasons.push(`It was revoked ${exactLabel(revokedAt)}, outside the filters' revocation window.`);
     }
   }
+  if (query.reasonCode !== undefined && status === 'revoked' && reasonOf(session.revokedReason) !== query.reasonCode) {
+    reasons.push(`It was revoked for ${session.revokedReason ?? 'no stated reason'}; the filters show the reason ${query.reasonCode}.`);
+  }
   return reasons;
+}
+
+/** The reason code a revocation names (`code` or `code: note`); free text from other tools is `unknown` (as main reads it). */
+function reasonOf(text: string | null): string {
+  const code = (text ?? '').split(':')[0]?.trim() ?? '';
+  return (REASON_CODES as readonly string[]).includes(code) ? code : 'unknown';
 }
