@@ -162,30 +162,28 @@ describe('no false signals, in Chromium over the real handler table', () => {
     await app.close();
   });
 
-  it('gives the Activity legend and the revoked pill AA contrast, in light and dark', async () => {
-    for (const colorScheme of ['light', 'dark'] as const) {
-      const app = await openApp(browser, server, handlers(), { colorScheme });
-      const { page } = app;
-      await ready(page);
-      await status(page, 'Revoked').check();
-      await status(page, 'Active').uncheck();
-      await expect.poll(async () => (await rowIds(page)).length).toBeGreaterThanOrEqual(revoked.length);
-      const pill = page.locator('[data-testid="session-row"] .status-revoked').first();
-      expect(await contrastOf(pill)).toBeGreaterThanOrEqual(4.5);
-      expect(await seriousViolations(page, `revoked sessions (${colorScheme})`)).toEqual([]);
-      await page.locator('[data-testid="session-row"]').first().screenshot({ path: join(SCREENSHOTS, `revoked-pill-${colorScheme}.png`) });
+  it.each(['light', 'dark'] as const)('gives the Activity legend and the revoked pill AA contrast (%s)', async (colorScheme) => {
+    const app = await openApp(browser, server, handlers(), { colorScheme });
+    const { page } = app;
+    await ready(page);
+    await status(page, 'Revoked').check();
+    await status(page, 'Active').uncheck();
+    await expect.poll(async () => (await rowIds(page)).length).toBeGreaterThanOrEqual(revoked.length);
+    const pill = page.locator('[data-testid="session-row"] .status-revoked').first();
+    expect(await contrastOf(pill)).toBeGreaterThanOrEqual(4.5);
+    expect(await seriousViolations(page, `revoked sessions (${colorScheme})`)).toEqual([]);
+    await page.locator('[data-testid="session-row"]').first().screenshot({ path: join(SCREENSHOTS, `revoked-pill-${colorScheme}.png`) });
 
-      await page.getByRole('button', { name: 'Activity', exact: true }).click();
-      await page.locator('[data-testid="activity"][data-state="ready"]').waitFor();
-      const legend = page.locator('[data-testid="time-chart"] .recharts-legend-item-text');
-      await expect.poll(() => legend.count()).toBe(reasons.length);
-      const ratios = await Promise.all((await legend.all()).map(async (item) => ({ item: await item.textContent(), ratio: await contrastOf(item) })));
-      expect(ratios.filter((r) => r.ratio < 4.5)).toEqual([]);
-      expect(await seriousViolations(page, `activity (${colorScheme})`)).toEqual([]);
-      await page.getByTestId('time-chart').screenshot({ path: join(SCREENSHOTS, `activity-legend-${colorScheme}.png`) });
-      expect(app.problems).toEqual([]);
-      await app.close();
-    }
+    await page.getByRole('button', { name: 'Activity', exact: true }).click();
+    await page.locator('[data-testid="activity"][data-state="ready"]').waitFor();
+    const legend = page.locator('[data-testid="time-chart"] .recharts-legend-item-text');
+    await expect.poll(() => legend.count()).toBe(reasons.length);
+    const ratios = await Promise.all((await legend.all()).map(async (item) => ({ item: await item.textContent(), ratio: await contrastOf(item) })));
+    expect(ratios.filter((r) => r.ratio < 4.5)).toEqual([]);
+    expect(await seriousViolations(page, `activity (${colorScheme})`)).toEqual([]);
+    await page.getByTestId('time-chart').screenshot({ path: join(SCREENSHOTS, `activity-legend-${colorScheme}.png`) });
+    expect(app.problems).toEqual([]);
+    await app.close();
   });
 });
 
