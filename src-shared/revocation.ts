@@ -100,6 +100,11 @@ export const RevokeResultSchema = z.strictObject({
   outcome: z.enum(SESSION_OUTCOMES),
   /** Absent when the connection has no blacklist Redis, or nothing was revoked. */
   blacklist: BlacklistStateSchema.optional(),
+  /**
+   * Sentinel sessions revoked (now or before): the latest moment AWS credentials already issued
+   * can still be used (last fetch plus their lifetime, capped by expiry), ISO UTC.
+   */
+  credentialsUntil: z.iso.datetime().optional(),
   /** For `failed`: what went wrong, for the operator. */
   error: z.string().optional(),
 });

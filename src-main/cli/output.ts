@@ -62,7 +62,14 @@ export function formatRevokeResults(
     ...report.usersWithoutActiveSessions.map((user) => ({ id: null, user, outcome: 'no_active_sessions' })),
   ];
   if (format === 'json') {
-    const sessions = results.map((r) => ({ id: r.id, user: r.user, outcome: r.outcome, ...(r.blacklist ? { blacklist: r.blacklist } : {}), ...(r.error ? { error: r.error } : {}) }));
+    const sessions = results.map((r) => ({
+      id: r.id,
+      user: r.user,
+      outcome: r.outcome,
+      ...(r.blacklist ? { blacklist: r.blacklist } : {}),
+      ...(r.credentialsUntil ? { credentialsUntil: r.credentialsUntil } : {}),
+      ...(r.error ? { error: r.error } : {}),
+    }));
     return JSON.stringify([...sessions, ...userRows], null, 2);
   }
   const counts = new Map<string, number>();
@@ -82,7 +89,7 @@ export function formatRevokeResults(
     refused ? `${refused} blacklist write(s) failed: those sessions are revoked in the store but not blacklisted (see ERROR).` : '',
     report.unlistedUsers.length ? `${report.unlistedUsers.length} user(s) could not be listed: nothing of theirs was revoked (see ERROR).` : '',
     unknown.length ? `${unknown.length} name(s) not known to this store with live sessions: nothing was revoked for them (see ERROR for the names it holds).` : '',
-    results.some((r) => r.outcome === 'revoked') ? 'Credentials already issued stay valid until they expire (Sentinel default: 15 minutes).' : '',
+    credentialsLine(results),
   ]
     .filter(Boolean)
     .join('\n');
@@ -137,4 +144,12 @@ export function formatLedger(entries: LedgerEntry[], format: string): string {
         entries.map((e) => [String(e.seq), e.time, e.kind, e.operator, e.sessionId, e.user, e.reasonCode, e.ticket ?? '', e.outcome ?? '']),
       );
   }
+}
+
+/** Until when credentials already issued for the revoked sessions can be used: exact when the store said. */
+function credentialsLine(results: Pick<RevokeReport, 'results'>['results']): string {
+  if (!results.some((r) => r.outcome === 'revoked')) return '';
+  const times = results.map((r) => (r.credentialsUntil ? Date.parse(r.credentialsUntil) : NaN)).filter((t) => Number.isFinite(t));
+  if (times.length === 0) return 'Credentials already issued stay valid until they expire (Sentinel default: 15 minutes).';
+  return `Credentials already issued can be used until ${new Date(Math.max(...times)).toISOString()} at the latest (last fetch plus 15 minutes, capped by expiry).`;
 }

@@ -58,7 +58,8 @@ ${CONNECTION}`,
                             policy_violation, contractor_end, user_request, other (needs --note)
   --note TEXT               why (required with "other")
   --ticket REF              ticket or incident reference
-  --output FORMAT           table (default) or json: [{id, user, outcome, blacklist?, error?}]
+  --output FORMAT           table (default) or json: [{id, user, outcome, blacklist?,
+                            credentialsUntil? (issued credentials usable until, ISO UTC), error?}]
 
 The operator recorded as revoked_by is your AWS user name (or local:<os user> for a local
 endpoint); it cannot be set by a flag.

@@ -27,6 +27,8 @@ export interface WriteOutcome {
   storedReason?: string;
   /** What the operator should know about a revocation that took effect only in part. */
   note?: string;
+  /** Revoked sessions: the latest moment credentials already issued can be used (Sentinel). */
+  credentialsUntilMs?: number | null;
 }
 
 /**
@@ -265,7 +267,13 @@ export class Revoker {
     try {
       if (!intended) throw new Error('not attempted: the blacklist outbox could not be written');
       written = await writer.revoke(target.id, reason, revokedAt, nowMs);
-      result = { id: target.id, user: written.user || target.user, outcome: written.outcome, ...(written.note ? { error: written.note } : {}) };
+      result = {
+        id: target.id,
+        user: written.user || target.user,
+        outcome: written.outcome,
+        ...(written.credentialsUntilMs != null ? { credentialsUntil: new Date(written.credentialsUntilMs).toISOString() } : {}),
+        ...(written.note ? { error: written.note } : {}),
+      };
     } catch (error) {
       // A failed write may still have landed (a timeout): the intended blacklist entry is kept.
       result = { id: target.id, user: target.user, outcome: 'failed', error: describe(error) };

@@ -1,3 +1,4 @@
+import { SENTINEL_CREDENTIAL_LIFETIME_MS } from '../../src-shared/credentials';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -104,7 +105,7 @@ export class SentinelWriter implements SessionWriter {
         }),
       );
       const item = out.Attributes ?? {};
-      return { outcome: 'revoked', user: String(item.user ?? ''), expiresAtMs: expiryForBlacklist(item) };
+      return { outcome: 'revoked', user: String(item.user ?? ''), expiresAtMs: expiryForBlacklist(item), credentialsUntilMs: credentialsUntil(item) };
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
@@ -114,12 +115,13 @@ export class SentinelWriter implements SessionWriter {
     const user = typeof item.user === 'string' ? item.user : '';
     const status = deriveStatus(item.status, item.expires_at, clock(), REVOKE_GRACE_MS);
     // Our own write, landed by an attempt whose answer the SDK never got: revoked by us, now.
-    if (status === 'revoked' && item[ATTEMPT_ATTRIBUTE] === attempt) return { outcome: 'revoked', user, expiresAtMs: expiryForBlacklist(item) };
+    if (status === 'revoked' && item[ATTEMPT_ATTRIBUTE] === attempt) return { outcome: 'revoked', user, expiresAtMs: expiryForBlacklist(item), credentialsUntilMs: credentialsUntil(item) };
     if (status === 'revoked') {
       return {
         outcome: 'already_revoked',
         user,
         expiresAtMs: expiryForBlacklist(item),
+        credentialsUntilMs: credentialsUntil(item),
         ...(typeof item.revoked_reason === 'string' ? { storedReason: item.revoked_reason } : {}),
       };
     }
@@ -127,6 +129,19 @@ export class SentinelWriter implements SessionWriter {
     if (status === 'active' && !retried) return this.#write(id, reason, revokedAt, nowMs, attempt, true);
     throw new Error(`the session is in an unexpected state (status ${JSON.stringify(item.status)})`);
   }
+}
+
+/**
+ * The latest moment credentials already issued for a revoked session can be used: its last
+ * credential fetch (`last_access_at`, as the revoking write saw it) plus the credential lifetime,
+ * and never after the session's expiry. Null when the item says neither.
+ */
+export function credentialsUntil(item: Record<string, unknown>): number | null {
+  const expiry = expiryForBlacklist(item);
+  const lastFetch = epochMillis(item.last_access_at) ?? epochMillis(item.started_at);
+  if (lastFetch === null) return expiry;
+  const end = lastFetch + SENTINEL_CREDENTIAL_LIFETIME_MS;
+  return expiry === null ? end : Math.min(end, expiry);
 }
 
 /**

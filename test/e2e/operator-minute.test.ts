@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
+import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
@@ -200,4 +201,71 @@ describe('keyboard flow and the palette', () => {
     expect(await page.getByRole('dialog').count()).toBe(0);
     await app.close();
   });
+});
+
+describe('a revoke result is the record of what was done', () => {
+  let browser: Browser;
+  let server: RendererServer;
+  let table: TestTable;
+  let dir: TempDir;
+  const now = Math.floor(Date.now() / 1000);
+  // Last credential fetch 2 minutes ago: issued credentials last until 13 minutes from now.
+  const lastFetch = now - 120;
+  const sessions = Array.from({ length: 4 }, (_, i) => sentinelItem({ seconds: now - 600 - i }, { user: 'kim.compromised', last_access_at: formatRfc3339Nano(lastFetch - i * 30, 0) }));
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
+    await table.put(sessions);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await table?.drop();
+    await dir?.remove();
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`repeats reason, note and ticket, gives the exact time issued credentials run out, and explains a count that changed (${colorScheme})`, async () => {
+      const user = `kim.${colorScheme}`;
+      const mine = sessions.map((s) => ({ ...s, id: `${s.id.slice(0, 12)}${colorScheme === 'light' ? 'aaaa' : 'bbbb'}`, user }));
+      await table.put(mine);
+      const app = await openApp(browser, server, table.handlers(dir.path, INFO), { colorScheme });
+      const { page } = app;
+      await sessionsState(page, 'ready');
+      await page.getByLabel('User', { exact: true }).fill(user);
+      await expect.poll(() => rowCount(page)).toBe(4);
+      await page.getByTestId('user-header').getByRole('button', { name: 'Revoke all 4…' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Reason code (required)').selectOption('credential_compromise');
+      await dialog.getByLabel('Note (optional)').fill('keys posted in a public repo');
+      await dialog.getByLabel('Ticket or incident reference (optional)').fill('INC-5120');
+      await dialog.getByLabel(/To confirm, type the user name/).fill(user);
+      // The owner signs in again between confirmation and the run.
+      const late = sentinelItem({ seconds: now - 1 }, { user, id: `${mine[0]?.id.slice(0, 12)}cccc`, last_access_at: formatRfc3339Nano(now - 1, 0) });
+      await table.put([late]);
+      await dialog.getByRole('button', { name: 'Revoke 4 sessions' }).click();
+      await page.getByTestId('revoke-result').waitFor();
+      const record = page.getByTestId('run-record');
+      const text = (await record.textContent())?.replace(/\s+/g, ' ') ?? '';
+      expect(text).toContain('ReasonCredential compromise');
+      expect(text).toContain('TicketINC-5120');
+      expect(text).toContain('Notekeys posted in a public repo');
+      expect(await page.getByTestId('count-changed').textContent()).toBe('1 session started after you confirmed 4 and was revoked too.');
+      // The newest fetch (the late sign-in) decides: its last access plus 15 minutes, to the second.
+      const expected = new Date((now - 1) * 1000 + 15 * 60_000).toISOString().slice(0, 19).replace('T', ' ');
+      expect(await page.getByTestId('credentials-until').textContent()).toContain(`usable until ${expected} UTC at the latest`);
+      expect(await page.getByTestId('record-blacklist').textContent()).toBe('No blacklist on this connection: enforcement reads the Sentinel table.');
+      expect(await page.locator('[data-testid="result-row"][data-outcome="revoked"]').count()).toBe(5);
+      await page.screenshot({ path: join(SCREENSHOTS, `revoke-record-${colorScheme}.png`) });
+      expect(await seriousViolations(page, 'revoke record')).toEqual([]);
+      // Watch and evidence from the result itself.
+      await dialog.getByRole('button', { name: `Watch ${user}` }).click();
+      await dialog.getByRole('button', { name: `Watching ${user}` }).waitFor();
+      await dialog.getByRole('button', { name: 'Save evidence (CSV)…' }).click();
+      await expect.poll(() => dialog.getByTestId('evidence-status').textContent()).toMatch(/^Saved revocation-evidence-[0-9a-f]{8}\.csv \(5 records, from the ledger\)\.$/);
+      expect(app.problems).toEqual([]);
+      await app.close();
+    });
+  }
 });

@@ -50,7 +50,7 @@ describe('the command line and the blacklist Redis (spawned, DynamoDB Local, red
     const env = isolatedEnv({ SESSION_WARDEN_BLACKLIST_PASSWORD: 'bl-pass' });
     const revoked = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'security_incident', '--blacklist-redis', redis.url, '--output', 'json', ...conn], env);
     expect(revoked.code).toBe(4);
-    expect(JSON.parse(revoked.stdout)).toEqual([{ id: s.id, user: 'alice', outcome: 'revoked', blacklist: 'pending' }]);
+    expect(JSON.parse(revoked.stdout)).toEqual([{ id: s.id, user: 'alice', outcome: 'revoked', blacklist: 'pending', credentialsUntil: expect.any(String) }]);
     expect(await statusOf(s.id)).toBe('revoked');
     const text = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'security_incident', '--blacklist-redis', redis.url, ...conn], env);
     expect(text.code).toBe(4);
@@ -173,7 +173,7 @@ describe('the command line and the blacklist Redis (spawned, DynamoDB Local, red
       const done = await runCli(args, isolatedEnv({ XDG_CONFIG_HOME: home.path, SESSION_WARDEN_BLACKLIST_PASSWORD: 'bl-user-pass' }));
       expect(done.stderr).toBe('');
       expect(done.code).toBe(0);
-      expect(JSON.parse(done.stdout)).toEqual([{ id: s.id, user: 'alice', outcome: 'revoked', blacklist: 'written' }]);
+      expect(JSON.parse(done.stdout)).toEqual([{ id: s.id, user: 'alice', outcome: 'revoked', blacklist: 'written', credentialsUntil: expect.any(String) }]);
       const check = new Redis(guarded.url, { password: 'default-pass' });
       try {
         expect(await check.get(`revoked:${s.id}`)).toBe('credential_compromise');

@@ -65,7 +65,8 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     await table.put([s]);
     const first = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'credential_compromise', '--ticket', 'INC-9', '--output', 'json', ...conn]);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual([{ id: s.id, user: 'frank', outcome: 'revoked' }]);
+    // With the exact time issued credentials run out: the last fetch plus 15 minutes.
+    expect(JSON.parse(first.stdout)).toEqual([{ id: s.id, user: 'frank', outcome: 'revoked', credentialsUntil: new Date(Date.parse(s.last_access_at) + 15 * 60_000).toISOString() }]);
     const stored = await status(s.id);
     expect(stored).toMatchObject({ status: 'revoked', revoked_reason: 'credential_compromise', revoked_ticket: 'INC-9' });
     expect(String(stored?.revoked_by)).toMatch(/^local:/);
@@ -179,7 +180,7 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     await table.put([s]);
     const result = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'security_incident', '--blacklist-redis', redis.url, '--output', 'json', ...conn]);
     expect(result.code).toBe(4);
-    expect(JSON.parse(result.stdout)).toEqual([{ id: s.id, user: 'alice', outcome: 'revoked', blacklist: 'pending' }]);
+    expect(JSON.parse(result.stdout)).toEqual([{ id: s.id, user: 'alice', outcome: 'revoked', blacklist: 'pending', credentialsUntil: expect.any(String) }]);
     const { outboxPathFor } = await import('../../src-main/revocation/outbox');
     expect(await readFile(outboxPathFor(dir.path, redis.url), 'utf8')).toContain(s.id);
   });

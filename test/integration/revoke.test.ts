@@ -45,8 +45,10 @@ describe('revocation against DynamoDB Local', () => {
     const missing = 'ffffffffffff0000';
 
     const first = await revoker.revokeSessions({ ids: [active.id, storedExpired.id, stale.id, missing], reasonCode: 'credential_compromise', note: 'seen from AS64500', ticket: 'INC-4471' });
+    // Issued credentials last until the last fetch (last_access_at) plus 15 minutes, to the millisecond.
+    const credentialsUntil = new Date(Date.parse(active.last_access_at) + 15 * 60_000).toISOString();
     expect(first.results).toEqual([
-      { id: active.id, user: 'alice', outcome: 'revoked' },
+      { id: active.id, user: 'alice', outcome: 'revoked', credentialsUntil },
       { id: storedExpired.id, user: 'alice', outcome: 'expired' },
       { id: stale.id, user: 'alice', outcome: 'expired' },
       { id: missing, user: '', outcome: 'not_found' },
@@ -71,7 +73,7 @@ describe('revocation against DynamoDB Local', () => {
     expect(await item(stale.id)).toEqual(stale);
 
     const again = await revoker.revokeSessions({ ids: [active.id], reasonCode: 'offboarding' });
-    expect(again.results).toEqual([{ id: active.id, user: 'alice', outcome: 'already_revoked' }]);
+    expect(again.results).toEqual([{ id: active.id, user: 'alice', outcome: 'already_revoked', credentialsUntil }]);
     expect((await item(active.id))?.revoked_reason).toBe('credential_compromise: seen from AS64500');
 
     const entries = await ledgerEntries(ledger);

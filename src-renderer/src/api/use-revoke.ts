@@ -88,5 +88,5 @@ export function useRevoke() {
     setConfirmed(null);
   }, [reset]);
   const blacklistFailedCount = failed.filter((r) => r.outcome !== 'failed').length;
-  return { ...mutation, mutate: start, reset: clear, progress, outcome, settledAt, failedCount: failed.length, blacklistFailedCount, retryFailed, canRetry };
+  return { ...mutation, mutate: start, reset: clear, progress, outcome, confirmed, settledAt, failedCount: failed.length, blacklistFailedCount, retryFailed, canRetry };
 }

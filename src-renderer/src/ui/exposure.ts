@@ -1,7 +1,8 @@
+import { SENTINEL_CREDENTIAL_LIFETIME_MS } from '../../../src-shared/credentials';
 import { toMillis } from './format-time';
 
 /** Sentinel's default lifetime of the AWS credentials it hands out. */
-export const CREDENTIAL_LIFETIME_MS = 15 * 60_000;
+export const CREDENTIAL_LIFETIME_MS = SENTINEL_CREDENTIAL_LIFETIME_MS;
 
 /**
  * Until when credentials Sentinel already handed out for a session can still be used: revoking

@@ -6,6 +6,8 @@ import { ModalDialog } from '../../ui/modal-dialog';
 import { BlacklistCell, BlacklistGaps, useBlacklistGapView } from './blacklist-gaps';
 import { FormProblems, ReasonSelect, RetryFailed, RevokeProgress } from './revoke-form-parts';
 import { whenRevocationTakesEffect } from './takes-effect';
+import { RunRecord, SaveEvidence } from './run-record';
+import { useWatch } from '../watch/watch-store';
 import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
 
 interface RevokeDialogProps {
@@ -29,7 +31,7 @@ export function RevokeDialog({ target, onClose }: RevokeDialogProps) {
   return (
     <ModalDialog open={target !== null} onClose={close} busy={revoke.isPending} labelledBy={titleId} testId="revoke-dialog">
       {target === null ? null : report ? (
-        <ResultView report={report} revoke={revoke} onlyUser={onlyUserOf(target)} titleId={titleId} onDone={close} />
+        <ResultView report={report} revoke={revoke} onlyUser={onlyUserOf(target)} confirmedCount={target.kind === 'sessions' ? target.ids.length : target.count} titleId={titleId} onDone={close} />
       ) : (
         <RevokeForm target={target} revoke={revoke} titleId={titleId} onCancel={close} />
       )}
@@ -133,8 +135,24 @@ function onlyUserOf(target: RevokeTarget): string | null {
   return target.users.length === 1 ? (target.users[0] ?? null) : null;
 }
 
-function ResultView({ report, revoke, onlyUser, titleId, onDone }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; onlyUser: string | null; titleId: string; onDone: () => void }) {
+function ResultView({
+  report,
+  revoke,
+  onlyUser,
+  confirmedCount,
+  titleId,
+  onDone,
+}: {
+  report: RevokeOutcome;
+  revoke: ReturnType<typeof useRevoke>;
+  onlyUser: string | null;
+  confirmedCount: number;
+  titleId: string;
+  onDone: () => void;
+}) {
   const heading = useRef<HTMLHeadingElement>(null);
+  const watching = useWatch((s) => (onlyUser !== null ? s.watched.includes(onlyUser) : false));
+  const watch = useWatch((s) => s.watch);
   const counts = new Map<Outcome, number>();
   for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const gaps = useBlacklistGapView(report, revoke.settledAt);
@@ -157,6 +175,7 @@ function ResultView({ report, revoke, onlyUser, titleId, onDone }: { report: Rev
         {outcomes.join(', ') || 'No active sessions were found'}. Recorded as <span className="mono">{report.operator}</span>.
       </p>
       {report.usersWithoutActiveSessions.length > 0 ? <p className="muted">No active session: {report.usersWithoutActiveSessions.join(', ')}.</p> : null}
+      <RunRecord report={report} confirmed={revoke.confirmed} confirmedCount={report.runs.length === 1 ? confirmedCount : null} />
       <BlacklistGaps view={gaps} />
       <div className="result-scroll">
         <table className="result-table" aria-label="Outcome per session">
@@ -202,7 +221,13 @@ function ResultView({ report, revoke, onlyUser, titleId, onDone }: { report: Rev
         </table>
       </div>
       <RetryFailed revoke={revoke} headingRef={heading} />
-      <div className="dialog-actions">
+      <div className="dialog-actions record-actions">
+        <SaveEvidence report={report} disabled={revoke.isPending} />
+        {onlyUser !== null ? (
+          <button type="button" className="secondary-button" aria-pressed={watching} disabled={watching} onClick={() => watch(onlyUser)}>
+            {watching ? `Watching ${onlyUser}` : `Watch ${onlyUser}`}
+          </button>
+        ) : null}
         <button type="button" className="primary-button" onClick={onDone} disabled={revoke.isPending} autoFocus>
           Done
         </button>

@@ -1,0 +1,129 @@
+import { useMutation } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { REASON_LABELS, type ReasonCode } from '../../../../src-shared/reason-codes';
+import type { RevokeResult } from '../../../../src-shared/revocation';
+import type { RevokeOutcome } from '../../api/revoke-outcome';
+import { useAppInfo } from '../../api/use-app-info';
+import { wardenClient } from '../../api/warden-client';
+import { exactMillisLabel } from '../../ui/format-time';
+import './run-record.css';
+
+/** What the operator confirmed for a run, as the result repeats it. */
+export interface ConfirmedFields {
+  reasonCode: ReasonCode;
+  note?: string | undefined;
+  ticket?: string | undefined;
+}
+
+/**
+ * The latest moment credentials already issued for the revoked sessions can be used: the latest
+ * of the per-session times main read from the store when it revoked them. Null when none says.
+ */
+export function credentialsUsableUntil(results: readonly RevokeResult[]): number | null {
+  const times = results
+    .filter((r) => r.outcome === 'revoked' || r.outcome === 'already_revoked')
+    .map((r) => (r.credentialsUntil ? Date.parse(r.credentialsUntil) : NaN))
+    .filter((t) => Number.isFinite(t));
+  return times.length > 0 ? Math.max(...times) : null;
+}
+
+/**
+ * A revoke result read as the record of what was done: the reason, note and ticket confirmed;
+ * when the revocation really stops the holder (the exact time already-issued credentials run out,
+ * or the next request); where the blacklist stands; and a count that changed since confirmation.
+ */
+export function RunRecord({ report, confirmed, confirmedCount }: { report: RevokeOutcome; confirmed: ConfirmedFields | null; confirmedCount: number | null }) {
+  const connection = useAppInfo().data?.connection;
+  const revoked = report.results.filter((r) => r.outcome === 'revoked').length;
+  const until = credentialsUsableUntil(report.results);
+  const mirrored = report.results.some((r) => r.blacklist !== undefined);
+  // Sessions that expired on their own are neither new nor cut off by this run.
+  const seen = report.results.filter((r) => r.outcome !== 'expired').length;
+  const changed = confirmedCount !== null && seen !== confirmedCount ? seen - confirmedCount : 0;
+  return (
+    <div className="run-record" data-testid="run-record">
+      <dl className="record-facts">
+        {confirmed ? (
+          <>
+            <div>
+              <dt>Reason</dt>
+              <dd>{REASON_LABELS[confirmed.reasonCode].replace(' (note required)', '')}</dd>
+            </div>
+            <div>
+              <dt>Ticket</dt>
+              <dd data-testid="record-ticket">{confirmed.ticket ? <span className="mono">{confirmed.ticket}</span> : <span className="muted">none given</span>}</dd>
+            </div>
+            {confirmed.note ? (
+              <div className="wide">
+                <dt>Note</dt>
+                <dd>{confirmed.note}</dd>
+              </div>
+            ) : null}
+          </>
+        ) : null}
+        <div>
+          <dt>Recorded as</dt>
+          <dd className="mono">{report.operator}</dd>
+        </div>
+        <div>
+          <dt>Where</dt>
+          <dd>
+            {connection?.name} ({connection?.environment.toUpperCase()})
+          </dd>
+        </div>
+        {revoked + report.results.filter((r) => r.outcome === 'already_revoked').length > 0 ? (
+          <div className="wide">
+            <dt>Already-issued credentials</dt>
+            <dd data-testid="credentials-until">
+              {connection?.kind === 'redis'
+                ? 'None: the web app checks revoked:<id> on every request, so each session is refused from its next request.'
+                : until !== null
+                  ? (
+                    <>
+                      usable until <strong>{exactMillisLabel(until)}</strong> at the latest (last credential fetch plus 15 minutes, capped by expiry); nothing after that.
+                    </>
+                  )
+                  : 'The store did not say when the last credentials were fetched: assume up to 15 minutes from now.'}
+            </dd>
+          </div>
+        ) : null}
+        <div className="wide">
+          <dt>Blacklist</dt>
+          <dd data-testid="record-blacklist">
+            {mirrored
+              ? 'Per session below.'
+              : connection?.kind === 'redis'
+                ? 'Written with each revocation (revoked:<id>).'
+                : 'No blacklist on this connection: enforcement reads the Sentinel table.'}
+          </dd>
+        </div>
+      </dl>
+      {changed !== 0 ? (
+        <p className="record-changed" role="note" data-testid="count-changed">
+          {changed > 0
+            ? `${changed} ${changed === 1 ? 'session' : 'sessions'} started after you confirmed ${confirmedCount} and ${changed === 1 ? 'was' : 'were'} revoked too.`
+            : `${-changed} of the ${confirmedCount} sessions you confirmed ended before the run reached ${-changed === 1 ? 'it' : 'them'} (expired or revoked elsewhere).`}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Save the run (and its retries) as CSV evidence read back from the ledger. */
+export function SaveEvidence({ report, disabled }: { report: RevokeOutcome; disabled: boolean }) {
+  const save = useMutation({ mutationFn: () => wardenClient.saveEvidence(report.runs) });
+  // A file saved before a retry does not cover it: say nothing about it once the retry is in.
+  const { reset } = save;
+  useEffect(() => reset(), [report.runs.length, reset]);
+  return (
+    <>
+      <button type="button" className="secondary-button" onClick={() => save.mutate()} disabled={save.isPending || disabled}>
+        Save evidence (CSV)…
+      </button>
+      <span role="status" className="small" data-testid="evidence-status">
+        {save.data?.saved ? `Saved ${save.data.fileName} (${save.data.rows} records, from the ledger).` : save.data ? 'Not saved.' : ''}
+        {save.isError ? <span className="error-text">Could not save: {save.error.message}</span> : null}
+      </span>
+    </>
+  );
+}
