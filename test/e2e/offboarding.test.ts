@@ -197,6 +197,8 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
       ['eve.stay', 'eve.stays', '1', '0', '0', 'revoked'],
       ['ghost.user', '—', '0', '0', '0', '⚠ unknown: no such user'],
     ]);
+    // The result repeats what was confirmed: the record of this run.
+    expect(await result.getByTestId('record-ticket').textContent()).toBe('HR-3000');
     await page.screenshot({ path: join(SCREENSHOTS, 'offboarding-result-dark.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
     expect(app.problems).toEqual([]);

@@ -6,6 +6,7 @@ import type { useRevoke } from '../../api/use-revoke';
 import { wardenClient } from '../../api/warden-client';
 import { BlacklistGaps, useBlacklistGapView } from '../revoke/blacklist-gaps';
 import { RetryFailed } from '../revoke/revoke-form-parts';
+import { RunRecord } from '../revoke/run-record';
 import { whenRevocationTakesEffect } from '../revoke/takes-effect';
 import { plural, type ListRow } from './offboarding-rows';
 
@@ -81,6 +82,7 @@ export function OffboardingResult({ report, revoke, rows: listRows }: { report: 
       <p className="muted small" data-testid="takes-effect">
         Recorded as {report.operator}, every requested name in the ledger. {whenRevocationTakesEffect(kind)}
       </p>
+      <RunRecord report={report} confirmed={revoke.confirmed} confirmedCount={null} />
       <div className="result-scroll">
         <table className="result-table" aria-label="Result per requested name">
           <thead>
