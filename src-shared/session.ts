@@ -52,6 +52,8 @@ export const SessionSchema = z.strictObject({
   /** When it was revoked (our `revoked_at`; null for revocations by other tools). */
   revokedAt: ExactTimeSchema,
   revokedReason: z.string().nullable(),
+  /** The ticket the revocation was recorded with (Sentinel's `revoked_ticket`, which we write). */
+  revokedTicket: z.string().optional(),
   /** Web sessions (Redis) only: the user's e-mail, client address and browser. */
   email: z.string().optional(),
   ipAddress: z.string().optional(),

@@ -65,6 +65,8 @@ export function toSession(item: Record<string, unknown>, nowMs: number): Session
     revokedBy: typeof item.revoked_by === 'string' ? item.revoked_by : null,
     revokedAt: normaliseTime(item.revoked_at),
     revokedReason: typeof item.revoked_reason === 'string' ? item.revoked_reason : null,
+    // Our own attribute, written with the revocation; other tools' revocations have none.
+    ...(typeof item.revoked_ticket === 'string' && item.revoked_ticket !== '' ? { revokedTicket: item.revoked_ticket } : {}),
   };
 }
 
