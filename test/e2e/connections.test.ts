@@ -103,7 +103,11 @@ describe('the connection manager, in Chromium over the real handler table', () =
       await editor.getByLabel('Table', { exact: true }).fill(table.name);
       await editor.getByLabel(/^Endpoint/).fill(inject('dynamoEndpoint'));
       await editor.getByLabel('The default credential chain').check();
+      // Staging, but this team wants a ticket on every offboarding run.
+      await editor.getByLabel('Ticket for offboarding runs').selectOption('required');
     });
+    expect((await manager.list()).connections.find((c) => c.name === 'sentinel-staging')?.requireTicket).toBe(true);
+    expect((await manager.list()).connections.find((c) => c.name === 'shop-web')?.requireTicket).toBeUndefined();
     await page.getByRole('button', { name: 'New connection…' }).click();
     const editor = page.getByTestId('connection-editor');
     await editor.getByLabel('Name', { exact: true }).fill('sentinel-legacy');

@@ -1,3 +1,4 @@
+import { isProductionEnvironment } from '../../../../src-shared/environment';
 import { useId, useState } from 'react';
 import type { Connection, ConnectionSaveRequest } from '../../../../src-shared/connections';
 import { ENVIRONMENT_COLOURS } from '../../../../src-shared/reason-codes';
@@ -13,6 +14,8 @@ interface Form {
   environment: string;
   colour: (typeof ENVIRONMENT_COLOURS)[number];
   readOnly: boolean;
+  /** Offboarding runs need a ticket: by the environment (production), always, or never. */
+  ticket: 'default' | 'required' | 'optional';
   kind: 'dynamodb' | 'redis';
   region: string;
   table: string;
@@ -34,13 +37,13 @@ interface Form {
 
 function formOf(subject: EditorSubject): Form {
   const blank: Form = {
-    name: '', environment: 'staging', colour: 'amber', readOnly: false, kind: 'dynamodb', region: 'eu-west-1', table: 'sentinel-sessions', endpoint: '',
+    name: '', environment: 'staging', colour: 'amber', readOnly: false, ticket: 'default', kind: 'dynamodb', region: 'eu-west-1', table: 'sentinel-sessions', endpoint: '',
     credentialSource: 'profile', profile: '', accessKeyId: '', blacklistUrl: '', urls: '', cluster: false, username: '', db: '', secret: '',
     blacklistUsername: '', blacklistSecret: '', tlsCa: '',
   };
   if (subject.mode === 'new') return blank;
   const c = subject.connection;
-  const base = { ...blank, name: subject.mode === 'duplicate' ? `${c.name} (copy)` : c.name, environment: c.environment, colour: c.colour, readOnly: c.readOnly };
+  const base = { ...blank, name: subject.mode === 'duplicate' ? `${c.name} (copy)` : c.name, environment: c.environment, colour: c.colour, readOnly: c.readOnly, ticket: ticketRule(c.requireTicket) };
   if (c.store.kind === 'redis') {
     return { ...base, kind: 'redis', urls: c.store.urls.join('\n'), cluster: c.store.cluster, username: c.store.username ?? '', db: c.store.db === undefined ? '' : String(c.store.db), tlsCa: c.store.tlsCa ?? '' };
   }
@@ -92,6 +95,7 @@ function requestOf(form: Form, subject: EditorSubject): ConnectionSaveRequest {
     environment: form.environment.trim(),
     colour: form.colour,
     readOnly: form.readOnly,
+    ...(form.ticket !== 'default' ? { requireTicket: form.ticket === 'required' } : {}),
     store,
     // Empty keeps the stored secret (when editing); a credential without a secret drops it.
     ...(!usesSecret ? { secret: null } : form.secret ? { secret: form.secret } : {}),
@@ -152,6 +156,14 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
         {/^prod/i.test(form.environment) ? <p className="env-band env-production">Production: shown as a red band on every screen and in every revoke dialog.</p> : null}
         <label className="checkbox-field">
           <input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })} /> Read-only (auditor): revocations are refused
+        </label>
+        <label className="form-field" htmlFor={`${id}-ticket-rule`}>
+          <span>Ticket for offboarding runs</span>
+          <select id={`${id}-ticket-rule`} value={form.ticket} onChange={(e) => set({ ticket: e.target.value as Form['ticket'] })}>
+            <option value="default">{isProductionEnvironment(form.environment) ? 'Required (production default)' : 'Warned about when missing (default outside production)'}</option>
+            <option value="required">Always required</option>
+            <option value="optional">Optional: warned about when missing</option>
+          </select>
         </label>
         <fieldset className="form-group">
           <legend>Store</legend>
@@ -283,4 +295,8 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
       </form>
     </ModalDialog>
   );
+}
+
+function ticketRule(requireTicket: boolean | undefined): Form['ticket'] {
+  return requireTicket === undefined ? 'default' : requireTicket ? 'required' : 'optional';
 }
