@@ -1,5 +1,5 @@
 import type { ActivitySummary } from '../../../src-shared/activity';
-import type { AuditRow } from '../../../src-shared/audit';
+import type { LedgerListResponse } from '../../../src-shared/audit';
 import type { BlacklistPending } from '../../../src-shared/blacklist';
 import type { AppInfo, EventPayload, RequestOf, SessionsPage, SessionsQueryRequest } from '../../../src-shared/contract';
 import type { ExportResult } from '../../../src-shared/export';
@@ -60,7 +60,7 @@ export const wardenClient = {
   switchConnection: (id: string) => unwrap(api().connections.switch({ id })),
   awsProfiles: async () => (await unwrap(api().connections.profiles())).profiles,
   activitySummary: (range: { since: string; until: string }): Promise<ActivitySummary> => unwrap(api().activity.summary(range)),
-  listLedger: (request: RequestOf<'ledger:list'>): Promise<{ rows: AuditRow[]; total: number }> => unwrap(api().ledger.list(request)),
+  listLedger: (request: RequestOf<'ledger:list'>): Promise<LedgerListResponse> => unwrap(api().ledger.list(request)),
   verifyLedger: () => unwrap(api().ledger.verify()),
   startExport: (request: RequestOf<'export:start'>): Promise<ExportResult> => unwrap(api().export.start(request)),
   cancelExport: (exportId: string) => unwrap(api().export.cancel({ exportId })),

@@ -14,7 +14,7 @@ import { PendingBlacklistWrites } from './pending-blacklist-writes';
  * every answer against the contract's LedgerListResponseSchema. (wardenClient.listLedger's declared
  * type predates the make-up and facets.)
  */
-const listLedger = (request: LedgerFilter & { limit: number; offset: number }) => wardenClient.listLedger(request) as Promise<LedgerListResponse>;
+const listLedger = (request: LedgerFilter & { limit: number; offset: number }): Promise<LedgerListResponse> => wardenClient.listLedger(request);
 
 const OUTCOME_CHOICES: AuditRow['outcome'][] = [...OUTCOMES, 'interrupted'];
 
