@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_EVIDENCE_RUNS } from './reason-codes';
 import { LedgerRecordSchema } from './ledger-record';
 import { OutcomeSchema, ReasonCodeSchema } from './revocation';
 
@@ -41,6 +42,8 @@ export const LedgerFilterSchema = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional(),
   /** The attempt was made at or before this time. */
   until: z.iso.datetime({ offset: true }).optional(),
+  /** Only these revoke runs: a revocation and its retries, opened from their result. */
+  runs: z.array(z.uuid()).min(1).max(MAX_EVIDENCE_RUNS).optional(),
 });
 export type LedgerFilter = z.output<typeof LedgerFilterSchema>;
 

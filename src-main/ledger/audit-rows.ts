@@ -89,6 +89,7 @@ export function auditRowFilter(filter: LedgerFilter): (row: AuditRow) => boolean
   const since = filter.since ? Date.parse(filter.since) : null;
   const until = filter.until ? Date.parse(filter.until) : null;
   return (r) => {
+    if (filter.runs !== undefined && !filter.runs.includes(r.run)) return false;
     if (filter.operator !== undefined && r.operator !== filter.operator) return false;
     if (filter.connection !== undefined && r.connection !== filter.connection) return false;
     if (filter.reasonCode !== undefined && r.reasonCode !== filter.reasonCode) return false;

@@ -264,6 +264,12 @@ describe('a revoke result is the record of what was done', () => {
       await dialog.getByRole('button', { name: `Watching ${user}` }).waitFor();
       await dialog.getByRole('button', { name: 'Save evidence (CSV)…' }).click();
       await expect.poll(() => dialog.getByTestId('evidence-status').textContent()).toMatch(/^Saved revocation-evidence-[0-9a-f]{8}\.csv \(5 records, from the ledger\)\.$/);
+      // Open in Audit: exactly this run's revocations, filtered by a chip that says so.
+      await dialog.getByRole('button', { name: 'Open in Audit' }).click();
+      await page.locator('[data-testid="audit"][data-state="ready"]').waitFor();
+      await expect.poll(() => page.locator('[data-testid="audit-row"]').count()).toBe(5);
+      expect(await page.getByRole('button', { name: /^Remove filter run [0-9a-f]{8}$/ }).count()).toBe(1);
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Audit');
       expect(app.problems).toEqual([]);
       await app.close();
     });

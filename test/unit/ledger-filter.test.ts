@@ -47,6 +47,16 @@ describe('the ledger filter: the audit table, its counts, and what an export of 
     return all;
   };
 
+  it('keeps the rows of the revoke runs asked for (Open in Audit from a result), for the table and the export alike', async () => {
+    const rows = await new AuditIndex(ledger.path).rows();
+    const runs = ['00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003'];
+    const relabelled = [...rows].map((r) => ({ ...r, run: r.run === 'run-2' ? (runs[0] as string) : r.run === 'run-3' ? (runs[1] as string) : r.run }));
+    const page = pageOfAuditRows(relabelled, LedgerListRequestSchema.parse({ runs }));
+    expect(page.rows.map((r) => (r.user === 'bob' ? 'bob' : r.sessionId)).sort()).toEqual(['bob', 's4']);
+    expect(LedgerListRequestSchema.safeParse({ runs: ['not-a-run'] }).success).toBe(false);
+    expect(LedgerListRequestSchema.safeParse({ runs: [] }).success).toBe(false);
+  });
+
   it('filters by connection as well as operator and time range', async () => {
     expect((await list({ connection: 'redis-web' })).rows.map((r) => r.sessionId)).toEqual(['s3', 's2']);
     expect((await list({ connection: 'redis-web', operator: 'secops.jane' })).rows.map((r) => r.sessionId)).toEqual(['s3']);

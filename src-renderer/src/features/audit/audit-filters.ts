@@ -11,9 +11,11 @@ export interface AuditFilters {
   outcome: '' | AuditRow['outcome'];
   since: string;
   until: string;
+  /** Revoke runs (a revocation and its retries), space-separated; set by "Open in Audit". */
+  runs: string;
 }
 
-const NO_FILTERS: AuditFilters = { text: '', operator: '', connection: '', reasonCode: '', outcome: '', since: '', until: '' };
+const NO_FILTERS: AuditFilters = { text: '', operator: '', connection: '', reasonCode: '', outcome: '', since: '', until: '', runs: '' };
 
 /** The Audit screen's filters (UI state, kept while the app runs so that other screens can open Audit filtered). */
 export const useAuditFilters = create<AuditFilters & { offset: number; set: (patch: Partial<AuditFilters>) => void; clearAll: () => void; setOffset: (offset: number) => void }>((set) => ({
@@ -43,6 +45,7 @@ export function ledgerFilterOf(f: AuditFilters): LedgerFilter {
     ...(f.outcome ? { outcome: f.outcome } : {}),
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
+    ...(f.runs.trim() ? { runs: f.runs.trim().split(/\s+/) } : {}),
   };
 }
 
@@ -54,6 +57,8 @@ export interface Chip {
 export function chipsOf(f: AuditFilters): Chip[] {
   const at = (value: string) => `${value.replace('T', ' ')} UTC`;
   const chips: Chip[] = [];
+  const runs = f.runs.trim() ? f.runs.trim().split(/\s+/) : [];
+  if (runs.length > 0) chips.push({ key: 'runs', label: `run ${runs[0]?.slice(0, 8)}${runs.length > 1 ? ` and ${runs.length - 1} ${runs.length === 2 ? 'retry' : 'retries'}` : ''}` });
   if (f.text.trim()) chips.push({ key: 'text', label: `search: ${f.text.trim()}` });
   if (f.operator) chips.push({ key: 'operator', label: `operator: ${f.operator}` });
   if (f.connection) chips.push({ key: 'connection', label: `connection: ${f.connection}` });

@@ -6,7 +6,7 @@ import type { useRevoke } from '../../api/use-revoke';
 import { wardenClient } from '../../api/warden-client';
 import { BlacklistGaps, useBlacklistGapView } from '../revoke/blacklist-gaps';
 import { RetryFailed } from '../revoke/revoke-form-parts';
-import { RunRecord } from '../revoke/run-record';
+import { OpenInAudit, RunRecord } from '../revoke/run-record';
 import { whenRevocationTakesEffect } from '../revoke/takes-effect';
 import { plural, type ListRow } from './offboarding-rows';
 
@@ -161,6 +161,7 @@ export function OffboardingResult({ report, revoke, rows: listRows }: { report: 
         <button type="button" className="primary-button" onClick={() => save.mutate()} disabled={save.isPending || revoke.isPending}>
           Save evidence (CSV)…
         </button>
+        <OpenInAudit report={report} />
         <span role="status" data-testid="evidence-status">
           {save.data?.saved
             ? `Saved ${save.data.fileName} (${save.data.rows} records${report.runs.length > 1 ? ` of the run and ${plural(report.runs.length - 1, 'retry')}` : ''}, from the ledger: one per session and one per name with nothing revoked).`

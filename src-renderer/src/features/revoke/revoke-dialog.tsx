@@ -6,7 +6,7 @@ import { ModalDialog } from '../../ui/modal-dialog';
 import { BlacklistCell, BlacklistGaps, useBlacklistGapView } from './blacklist-gaps';
 import { FormProblems, ReasonSelect, RetryFailed, RevokeProgress } from './revoke-form-parts';
 import { whenRevocationTakesEffect } from './takes-effect';
-import { RunRecord, SaveEvidence } from './run-record';
+import { OpenInAudit, RunRecord, SaveEvidence } from './run-record';
 import { useWatch } from '../watch/watch-store';
 import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
 
@@ -223,6 +223,7 @@ function ResultView({
       <RetryFailed revoke={revoke} headingRef={heading} />
       <div className="dialog-actions record-actions">
         <SaveEvidence report={report} disabled={revoke.isPending} />
+        <OpenInAudit report={report} onOpen={onDone} />
         {onlyUser !== null ? (
           <button type="button" className="secondary-button" aria-pressed={watching} disabled={watching} onClick={() => watch(onlyUser)}>
             {watching ? `Watching ${onlyUser}` : `Watch ${onlyUser}`}

@@ -7,6 +7,9 @@ import { useAppInfo } from '../../api/use-app-info';
 import { wardenClient } from '../../api/warden-client';
 import { exactMillisLabel } from '../../ui/format-time';
 import './run-record.css';
+import { useNavigation } from '../../app/navigation-store';
+import { useAuditFilters } from '../audit/audit-filters';
+import { focusWhenShown } from '../palette/palette-intents';
 
 /** What the operator confirmed for a run, as the result repeats it. */
 export interface ConfirmedFields {
@@ -125,5 +128,27 @@ export function SaveEvidence({ report, disabled }: { report: RevokeOutcome; disa
         {save.isError ? <span className="error-text">Could not save: {save.error.message}</span> : null}
       </span>
     </>
+  );
+}
+
+/** Opens the Audit screen on the ledger rows of this run and its retries. */
+export function OpenInAudit({ report, onOpen }: { report: RevokeOutcome; onOpen?: () => void }) {
+  const go = useNavigation((s) => s.go);
+  const setAudit = useAuditFilters((s) => s.set);
+  const clearAudit = useAuditFilters((s) => s.clearAll);
+  return (
+    <button
+      type="button"
+      className="secondary-button"
+      onClick={() => {
+        clearAudit();
+        setAudit({ runs: report.runs.join(' ') });
+        onOpen?.();
+        go('audit');
+        focusWhenShown('main h1');
+      }}
+    >
+      Open in Audit
+    </button>
   );
 }
