@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import type { SentinelItem } from '../../src-main/sentinel/sentinel-item';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
@@ -20,6 +21,31 @@ async function sessionsState(page: Page, state: string): Promise<void> {
 
 const rowCount = (page: Page) => page.locator('[data-testid="session-row"]').count();
 
+interface Desk {
+  browser: Browser;
+  server: RendererServer;
+  table: TestTable;
+  dir: TempDir;
+}
+
+/** Chromium, the served renderer and a fresh Sentinel table holding `items`, for one describe block. */
+function withDesk(items: () => SentinelItem[], set: (desk: Desk) => void): void {
+  let desk: Desk | undefined;
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const [dir, browser, server, table] = await Promise.all([tempDir(), launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
+    await table.put(items());
+    desk = { browser, server, table, dir };
+    set(desk);
+  });
+  afterAll(async () => {
+    await desk?.browser.close();
+    await desk?.server.close();
+    await desk?.table.drop();
+    await desk?.dir.remove();
+  });
+}
+
 /**
  * The operator's minute (issue 14), keyboard first, on a production-labelled connection over the
  * real handler table: a near-miss name never reads as "no sessions".
@@ -29,25 +55,16 @@ describe('a near-miss user name never reads as "no sessions"', () => {
   let server: RendererServer;
   let table: TestTable;
   let dir: TempDir;
-
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    dir = await tempDir();
-    [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
-    const now = Math.floor(Date.now() / 1000);
-    const devices = ['a1b2c3d4e5f60718', '1122334455667788', '99aabbccddeeff00'];
-    await table.put([
+  const now = Math.floor(Date.now() / 1000);
+  const devices = ['a1b2c3d4e5f60718', '1122334455667788', '99aabbccddeeff00'];
+  withDesk(
+    () => [
       ...Array.from({ length: 19 }, (_, i) => sentinelItem({ seconds: now - 60 - i * 30 }, { user: 'alice', device_id: devices[i % 3] as string })),
       ...Array.from({ length: 2 }, (_, i) => sentinelItem({ seconds: now - 90 - i * 30 }, { user: 'alicia.m' })),
       ...Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: now - 120 - i * 30 }, { user: 'grace.ho' })),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await table?.drop();
-    await dir?.remove();
-  });
+    ],
+    (desk) => ({ browser, server, table, dir } = desk),
+  );
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`says "no user named 'Alice' — did you mean alice (19 live)?" and shows alice in one keystroke (${colorScheme})`, async () => {
@@ -129,22 +146,14 @@ describe('keyboard flow and the palette', () => {
   let server: RendererServer;
   let table: TestTable;
   let dir: TempDir;
-
-  beforeAll(async () => {
-    dir = await tempDir();
-    [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
-    const now = Math.floor(Date.now() / 1000);
-    await table.put([
+  const now = Math.floor(Date.now() / 1000);
+  withDesk(
+    () => [
       ...Array.from({ length: 19 }, (_, i) => sentinelItem({ seconds: now - 60 - i * 30 }, { user: 'alice' })),
       ...Array.from({ length: 2 }, (_, i) => sentinelItem({ seconds: now - 90 - i * 30 }, { user: 'bob' })),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await table?.drop();
-    await dir?.remove();
-  });
+    ],
+    (desk) => ({ browser, server, table, dir } = desk),
+  );
 
   it('lists every screen, the users a name means (revoke all, watch) above the free text, and moves focus to what it opened', async () => {
     const app = await openApp(browser, server, table.handlers(dir.path, INFO));
@@ -213,17 +222,10 @@ describe('a revoke result is the record of what was done', () => {
   const lastFetch = now - 120;
   const sessions = Array.from({ length: 4 }, (_, i) => sentinelItem({ seconds: now - 600 - i }, { user: 'kim.compromised', last_access_at: formatRfc3339Nano(lastFetch - i * 30, 0) }));
 
-  beforeAll(async () => {
-    dir = await tempDir();
-    [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
-    await table.put(sessions);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await table?.drop();
-    await dir?.remove();
-  });
+  withDesk(
+    () => sessions,
+    (desk) => ({ browser, server, table, dir } = desk),
+  );
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`repeats reason, note and ticket, gives the exact time issued credentials run out, and explains a count that changed (${colorScheme})`, async () => {

@@ -6,17 +6,9 @@ import { CommandPalette } from '../features/palette/command-palette';
 import { SessionsScreen } from '../features/sessions/sessions-screen';
 import { useWatcher } from '../features/watch/use-watcher';
 import { useWatch } from '../features/watch/watch-store';
-import { useNavigation, type Screen } from './navigation-store';
+import { SCREENS, useNavigation, type Screen } from './navigation-store';
 import { Toasts } from '../ui/toasts';
 import { TopBar } from './top-bar';
-
-const SCREENS: { id: Screen; label: string }[] = [
-  { id: 'sessions', label: 'Sessions' },
-  { id: 'activity', label: 'Activity' },
-  { id: 'audit', label: 'Audit' },
-  { id: 'offboarding', label: 'Offboarding' },
-  { id: 'connections', label: 'Connections' },
-];
 
 const SCREEN_VIEWS: Record<Screen, () => React.JSX.Element> = {
   sessions: SessionsScreen,

@@ -2,7 +2,7 @@ import { Command } from 'cmdk';
 import { useEffect, useId, useState } from 'react';
 import { useReadOnly } from '../../api/use-app-info';
 import { liveLabel, useUserLookup } from '../../api/use-users';
-import { useNavigation, type Screen } from '../../app/navigation-store';
+import { SCREENS, useNavigation, type Screen } from '../../app/navigation-store';
 import { ModalDialog } from '../../ui/modal-dialog';
 import { useFilters } from '../sessions/filters-store';
 import { useSelection } from '../sessions/selection-store';
@@ -15,14 +15,6 @@ interface PaletteAction {
   hint?: string;
   run: () => void;
 }
-
-const SCREENS: { id: Screen; label: string }[] = [
-  { id: 'sessions', label: 'Sessions' },
-  { id: 'activity', label: 'Activity' },
-  { id: 'audit', label: 'Audit' },
-  { id: 'offboarding', label: 'Offboarding' },
-  { id: 'connections', label: 'Connections' },
-];
 
 /** Users a palette offers for typed text: the one it names (exactly, by case or e-mail), then close names. */
 const MAX_USERS_OFFERED = 3;
