@@ -8,6 +8,7 @@ import { useWatcher } from '../features/watch/use-watcher';
 import { useWatch } from '../features/watch/watch-store';
 import { SCREENS, useNavigation, type Screen } from './navigation-store';
 import { Toasts } from '../ui/toasts';
+import { SkipLink } from './skip-link';
 import { TopBar } from './top-bar';
 
 const SCREEN_VIEWS: Record<Screen, () => React.JSX.Element> = {
@@ -26,6 +27,7 @@ export function AppShell() {
   const alerts = useWatch((s) => s.alerts.length);
   return (
     <div className="app">
+      <SkipLink />
       <TopBar />
       <div className="frame">
         <nav className="rail" aria-label="Screens">
@@ -41,7 +43,7 @@ export function AppShell() {
             </button>
           ))}
         </nav>
-        <main className="content">
+        <main className="content" id="main">
           <View />
         </main>
       </div>
