@@ -52,7 +52,8 @@ describe('revocation judged by the service clock, with a grace, recognising its 
     });
 
   it('revokes a session that expired 30 s ago (within the grace) and leaves one 10 min past as expired', async () => {
-    const justOver = endingIn(-30);
+    // Fetched credentials a minute ago: they would last 14 more minutes, but not past the expiry.
+    const justOver = { ...endingIn(-30), last_access_at: formatRfc3339Nano(nowSeconds() - 60, 0) };
     const longOver = endingIn(-600);
     await table.put([justOver, longOver]);
     const report = await table.revoker(dir.path).revokeSessions({ ids: [justOver.id, longOver.id], reasonCode: 'credential_compromise' });
