@@ -283,22 +283,22 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
 
       // Offboarding: the per-user result.
       await page.getByRole('button', { name: 'Offboarding' }).click();
-      await page.getByLabel(/User names, one per line/).fill('kim.partial\nlou.clean\n');
+      await page.getByLabel(/User names or e-mails, one per line/).fill('kim.partial\nlou.clean\n');
       await page.getByRole('button', { name: 'Preview sessions' }).click();
       await page.getByTestId('offboarding-preview').waitFor();
-      await page.getByLabel('Ticket (e.g. the HR request)').fill('HR-4410');
+      await page.getByLabel(/^Ticket \(the HR request\)/).fill('HR-4410');
       await page.getByLabel(/To confirm, type the number of sessions/).fill('3');
       await page.getByRole('button', { name: 'Revoke 3 sessions of 2 users' }).click();
       const result = page.getByTestId('offboarding-result');
       await result.waitFor();
-      await expect(result.getByRole('heading', { level: 2 }).textContent()).resolves.toBe('Done: 3 sessions of 2 users revoked, 1 user could not be listed (see below)');
-      expect(await result.locator('th').allTextContents()).toEqual(['User', 'Revoked', 'Already revoked or expired', 'Failed or not found', 'Listing']);
+      await expect(result.getByRole('heading', { level: 2 }).textContent()).resolves.toBe('Done: 3 sessions of 2 users revoked; 1 user could not be listed (see below)');
+      expect(await result.locator('th').allTextContents()).toEqual(['Requested', 'User in the store', 'Revoked', 'Already revoked or expired', 'Failed or not found', 'Record']);
       const rows = await result.locator('[data-testid="user-result-row"]').evaluateAll((trs) =>
-        trs.map((r) => [r.getAttribute('data-user'), r.getAttribute('data-state'), r.querySelector('[data-testid="listing"]')?.textContent]),
+        trs.map((r) => [r.getAttribute('data-user'), r.getAttribute('data-state'), r.querySelector('[data-testid="record"]')?.textContent]),
       );
       expect(rows).toEqual([
-        ['kim.partial', 'failed', '✗ failed: 1 entry of their session list is not a session id ("legacy 7f3a:9c2e"): it was not revoked; look at it in the store'],
-        ['lou.clean', null, 'listed'],
+        ['kim.partial', 'failed', '✗ could not be listed: 1 entry of their session list is not a session id ("legacy 7f3a:9c2e"): it was not revoked; look at it in the store'],
+        ['lou.clean', null, 'revoked'],
       ]);
       await expect(page.getByTestId('toasts').textContent()).resolves.toContain('3 sessions revoked, 1 user could not be listed.');
       a11y.push(...(await seriousViolations(page, 'offboarding with an unlisted user')));

@@ -15,10 +15,10 @@ async function ready(page: Page): Promise<void> {
 /** Offboards one user from the Offboarding screen (preview, ticket, typed count) and returns the result panel. */
 async function offboard(page: Page, user: string, sessions: number, ticket: string) {
   await page.getByRole('button', { name: 'Offboarding' }).click();
-  await page.getByLabel(/User names, one per line/).fill(`${user}\n`);
+  await page.getByLabel(/User names or e-mails, one per line/).fill(`${user}\n`);
   await page.getByRole('button', { name: 'Preview sessions' }).click();
   await page.getByTestId('offboarding-preview').waitFor();
-  await page.getByLabel('Ticket (e.g. the HR request)').fill(ticket);
+  await page.getByLabel(/^Ticket \(the HR request\)/).fill(ticket);
   await page.getByLabel(/To confirm, type the number of sessions/).fill(String(sessions));
   await page.getByRole('button', { name: `Revoke ${sessions} sessions of 1 user` }).click();
   const result = page.getByTestId('offboarding-result');
@@ -134,7 +134,7 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     const leaver = sessions.filter((s) => s.userId === 'dev.patel');
     const result = await offboard(page, 'dev.patel', leaver.length, 'HR-3107');
     await expect(result.getByTestId('takes-effect').textContent()).resolves.toMatch(
-      /^Recorded as local:\S+\. The web app checks revoked:<id> on every request: each session is refused from its next request\.$/,
+      /^Recorded as local:\S+, every requested name in the ledger\. The web app checks revoked:<id> on every request: each session is refused from its next request\.$/,
     );
     expect(await result.locator('th').allTextContents()).not.toContain('Blacklist pending');
     for (const s of leaver) expect(await revocationState(admin, s)).toBe('revoked');
@@ -153,7 +153,7 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     await admin.call('ACL', 'SETUSER', 'default', '-evalsha', '-eval');
     try {
       const result = await offboard(page, 'chloe.martin', leaver.length, 'HR-3300');
-      await expect(result.getByRole('heading', { level: 2 }).textContent()).resolves.toBe(`Done: 0 sessions of 0 users revoked, ${leaver.length} not revoked (see below)`);
+      await expect(result.getByRole('heading', { level: 2 }).textContent()).resolves.toBe(`Done: 0 sessions of 0 users revoked; ${leaver.length} not revoked (see below)`);
       for (const s of leaver) expect(await revocationState(admin, s)).toBe('untouched');
       await expect(result.getByTestId('failure-reasons').locator('li').allTextContents()).resolves.toEqual([
         `${leaver.length} sessions: ReplyError: NOPERM this user has no permissions to run the 'evalsha' command`,
@@ -177,12 +177,12 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
 
     // The evidence: the failed attempts and the retry that completed them, same ticket, from the ledger.
     await result.getByRole('button', { name: 'Save evidence (CSV)…' }).click();
-    await expect.poll(() => result.getByTestId('evidence-status').textContent()).toMatch(new RegExp(`^Saved revocation-evidence-[0-9a-f]{8}\\.csv \\(${leaver.length * 2} outcomes of the run and 1 retry, from the ledger\\)\\.$`));
+    await expect.poll(() => result.getByTestId('evidence-status').textContent()).toMatch(new RegExp(`^Saved revocation-evidence-[0-9a-f]{8}\\.csv \\(${leaver.length * 2} records of the run and 1 retry, from the ledger: one per session and one per name with nothing revoked\\)\\.$`));
     const file = readdirSync(dir.path).find((f) => f.startsWith('revocation-evidence-')) as string;
     const rows = readFileSync(join(dir.path, file), 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(','));
     // One base64url id in 64 begins with "-": in CSV it carries the apostrophe that keeps a spreadsheet from reading a formula.
     const cell = (id: string) => (id.startsWith('-') ? `'${id}` : id);
-    expect(rows.map((r) => [r[4], r[7], r[8]]).sort()).toEqual(
+    expect(rows.map((r) => [r[5], r[8], r[9]]).sort()).toEqual(
       leaver.flatMap((s) => [[cell(s.id), 'HR-3300', 'failed'], [cell(s.id), 'HR-3300', 'revoked']]).sort(),
     );
     expect(await seriousViolations(page, 'web offboarding retried')).toEqual([]);

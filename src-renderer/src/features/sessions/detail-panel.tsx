@@ -222,7 +222,7 @@ function Field({ label, children, mono }: { label: string; children: string; mon
   return (
     <div>
       <dt>{label}</dt>
-      <dd className={mono ? 'mono' : undefined}>
+      <dd className={[mono ? 'mono' : '', long && full ? 'long-value' : ''].filter(Boolean).join(' ') || undefined} tabIndex={long && full ? 0 : undefined}>
         {children ? (long && !full ? `${children.slice(0, FIELD_PREVIEW)}…` : children) : '—'}
         {long ? (
           <button type="button" className="link-button small" onClick={() => setFull(!full)}>
