@@ -200,6 +200,60 @@ describe('keyboard flow and the palette', () => {
     await app.close();
   });
 
+  it('moves between rows with the arrow keys, opens one with Enter, returns focus to it after Esc; the skip link leads to the table', async () => {
+    const app = await openApp(browser, server, table.handlers(dir.path, INFO));
+    const { page } = app;
+    await sessionsState(page, 'ready');
+    // The first Tab stop skips the top bar, the rail and the filters.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the sessions table');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Sessions, scrollable');
+    const ids = await page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-session-id')));
+    const focusedRow = () => page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-session-id') ?? null);
+    await page.keyboard.press('ArrowDown');
+    expect(await focusedRow()).toBe(ids[0]);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await focusedRow()).toBe(ids[2]);
+    await page.keyboard.press('ArrowUp');
+    expect(await focusedRow()).toBe(ids[1]);
+    await page.keyboard.press('End');
+    expect(await focusedRow()).toBe(ids.at(-1));
+    await page.keyboard.press('Home');
+    expect(await focusedRow()).toBe(ids[0]);
+    await page.keyboard.press('Enter');
+    const panel = page.getByTestId('detail-panel');
+    await panel.waitFor();
+    // Watch is in reach without scrolling the panel.
+    const watch = panel.getByRole('button', { name: /^Watch / });
+    const [box, panelBox] = await Promise.all([watch.boundingBox(), panel.boundingBox()]);
+    expect((box?.y ?? Infinity) + (box?.height ?? 0)).toBeLessThan((panelBox?.y ?? 0) + (panelBox?.height ?? 0));
+    await watch.focus();
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    expect(await focusedRow()).toBe(ids[0]);
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+
+  it('offers Device and Source identity columns, kept across a reload', async () => {
+    const app = await openApp(browser, server, table.handlers(dir.path, INFO));
+    const { page } = app;
+    await sessionsState(page, 'ready');
+    const headers = () => page.locator('.sessions-table th').allTextContents();
+    expect(await headers()).not.toContain('Device');
+    await page.getByLabel('Device column').check();
+    await page.getByLabel('Source identity column').check();
+    await expect.poll(headers).toEqual(expect.arrayContaining(['Device', 'Source identity']));
+    expect((await page.locator('[data-testid="session-row"]').first().locator('td').allTextContents()).some((t) => t.startsWith('sentinel:'))).toBe(true);
+    await page.reload();
+    await sessionsState(page, 'ready');
+    expect(await headers()).toEqual(expect.arrayContaining(['Device', 'Source identity']));
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-identity-columns-light.png') });
+    await app.close();
+  });
+
   it('says what to do when r is pressed with nothing selected', async () => {
     const app = await openApp(browser, server, table.handlers(dir.path, INFO));
     const { page } = app;
@@ -272,6 +326,13 @@ describe('a revoke result is the record of what was done', () => {
       await expect.poll(() => page.locator('[data-testid="audit-row"]').count()).toBe(5);
       expect(await page.getByRole('button', { name: /^Remove filter run [0-9a-f]{8}$/ }).count()).toBe(1);
       await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Audit');
+      // The detail panel of a revoked session shows the ticket it was revoked under.
+      await page.getByRole('button', { name: 'Sessions', exact: true }).click();
+      await page.getByRole('checkbox', { name: 'Revoked', exact: true }).check();
+      await page.getByRole('checkbox', { name: 'Active', exact: true }).uncheck();
+      await page.getByRole('button', { name: `Show details of session ${mine[1]?.id}` }).click();
+      const fields = await page.getByTestId('detail-panel').locator('.fields > div').evaluateAll((divs) => divs.map((d) => [d.querySelector('dt')?.textContent, d.querySelector('dd')?.textContent]));
+      expect(fields).toContainEqual(['Ticket', 'INC-5120']);
       expect(app.problems).toEqual([]);
       await app.close();
     });

@@ -14,7 +14,8 @@ export function SkipLink() {
       className="skip-link"
       onClick={(event) => {
         event.preventDefault();
-        const target = document.querySelector<HTMLElement>(toTable ? 'main .table-scroll, main [data-testid="sessions"]' : 'main h1');
+        // The table when it is there (not its empty state or its loading line), else the heading.
+        const target = (toTable ? document.querySelector<HTMLElement>('main .table-scroll') : null) ?? document.querySelector<HTMLElement>('main h1');
         if (!target) return;
         if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
         target.focus();

@@ -103,6 +103,24 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
               {copied ? 'Copied' : 'Copy id'}
             </button>
           </p>
+          {/* The actions first: Watch and Revoke in reach without scrolling past the fields. */}
+          <div className="detail-actions">
+            {session.status === 'active' && !readOnly ? (
+              <button type="button" className="danger-button" onClick={() => onRevokeSession(session)}>
+                Revoke this session…
+              </button>
+            ) : null}
+            {session.user ? (
+              <>
+                {readOnly ? null : (
+                  <button type="button" className="secondary-button" onClick={() => onRevokeUser(session.user)}>
+                    Revoke all active sessions of {session.user}…
+                  </button>
+                )}
+                <WatchButton user={session.user} />
+              </>
+            ) : null}
+          </div>
           <StatusBadge status={session.status} storedStatus={session.storedStatus} />
           {web ? <WebEnforcement session={session} /> : <Exposure session={session} now={now} />}
           <dl className="fields">
@@ -133,6 +151,7 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
             )}
             {session.revokedBy !== null ? <Field label="Revoked by">{session.revokedBy}</Field> : null}
             {session.revokedReason !== null ? <Field label="Reason">{session.revokedReason}</Field> : null}
+            {session.revokedTicket !== undefined ? <Field label="Ticket">{session.revokedTicket}</Field> : null}
           </dl>
           <h3>Timeline</h3>
           <ol className="timeline">
@@ -142,23 +161,6 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
             {session.revokedAt !== null ? <TimelineItem label="Revoked" value={session.revokedAt} now={now} /> : null}
             <TimelineItem label={session.status === 'active' ? 'Expires' : 'Expiry'} value={session.expiresAt} now={now} />
           </ol>
-          <div className="detail-actions">
-            {session.status === 'active' && !readOnly ? (
-              <button type="button" className="danger-button" onClick={() => onRevokeSession(session)}>
-                Revoke this session…
-              </button>
-            ) : null}
-            {session.user ? (
-              <>
-                {readOnly ? null : (
-                  <button type="button" className="secondary-button" onClick={() => onRevokeUser(session.user)}>
-                    Revoke all active sessions of {session.user}…
-                  </button>
-                )}
-                <WatchButton user={session.user} />
-              </>
-            ) : null}
-          </div>
         </div>
       ) : (
         <p role="status">Loading…</p>

@@ -8,6 +8,7 @@ import { usePaletteIntents } from '../palette/palette-intents';
 import { RevokeDialog } from '../revoke/revoke-dialog';
 import { WatchStrip } from '../watch/watch-strip';
 import { ExportControl } from '../export/export-control';
+import { ColumnChoice } from './column-choice';
 import { DetailPanel } from './detail-panel';
 import { activeChips, FilterBar } from './filter-bar';
 import { queryOf, useFilters } from './filters-store';
@@ -97,6 +98,7 @@ export function SessionsScreen() {
         <p className="count" aria-live="polite" data-testid="sessions-count">
           {state === 'ready' || state === 'empty' ? countText(sessions.length, loaded.length, hasNextPage, web) : ''}
         </p>
+        <ColumnChoice web={web} />
         <ExportControl target={{ kind: 'sessions', filter: query }} label="Export these sessions" />
       </header>
       <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} web={web} />

@@ -11,6 +11,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
 import { StatusBadge } from '../../ui/status-badge';
 import { TimeCell } from '../../ui/time-cell';
+import { useColumnChoice } from './column-choice';
 import { useNewRows } from './new-rows';
 import { useSelection } from './selection-store';
 
@@ -57,6 +58,9 @@ function columns(now: number, web: boolean) {
     column.accessor('lastAccessAt', { header: web ? 'Last active' : 'Last access', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
     column.accessor('expiresAt', { header: 'Expires', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
     lastColumn,
+    // Optional identity columns (see ColumnChoice): which device, and Sentinel's source identity.
+    column.accessor('deviceId', { header: 'Device', size: web ? 200 : 150, meta: { className: web ? undefined : 'mono' } }),
+    column.accessor('sourceIdentity', { header: 'Source identity', size: 220, meta: { className: 'mono' } }),
   ];
 }
 
@@ -124,11 +128,12 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
   const scrollRef = useRef<HTMLDivElement>(null);
   const [sorting, setSorting] = useState<SortingState>([]);
   const focused = useSelection((s) => s.focused);
+  const optional = useColumnChoice();
   const tableColumns = useMemo(() => columns(now, web), [now, web]);
   const table = useReactTable({
     data: sessions,
     columns: tableColumns,
-    state: { sorting, columnVisibility: { startedAt: !compact, email: !compact } },
+    state: { sorting, columnVisibility: { startedAt: !compact, email: !compact, deviceId: optional.device, sourceIdentity: optional.source && !web } },
     onSortingChange: setSorting,
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),
@@ -148,11 +153,44 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
     if (hasMore && !loadingMore && lastIndex >= rows.length - 20) onNeedMore();
   }, [hasMore, loadingMore, lastIndex, rows.length, onNeedMore]);
 
+  // Keyboard: ↑/↓ (Home/End) move between rows' "show details" buttons, Enter opens the panel,
+  // and when the panel closes (Esc) focus goes back to the row it showed.
+  const focusRow = (index: number) => {
+    const row = rows[index];
+    if (!row) return;
+    virtualizer.scrollToIndex(index, { align: 'auto' });
+    const target = () => scrollRef.current?.querySelector<HTMLElement>(`tr[data-session-id="${CSS.escape(row.id)}"] .cell-button`);
+    const now = target();
+    if (now) now.focus();
+    else requestAnimationFrame(() => target()?.focus());
+  };
+  const onKeyDown = (event: React.KeyboardEvent<HTMLDivElement>) => {
+    if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key) || event.altKey || event.ctrlKey || event.metaKey) return;
+    const target = event.target as HTMLElement;
+    if (target.tagName === 'INPUT' && event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    const rowIndex = Number(target.closest('tr[data-session-id]')?.getAttribute('aria-rowindex') ?? '1') - 2;
+    const next = event.key === 'Home' ? 0 : event.key === 'End' ? rows.length - 1 : event.key === 'ArrowDown' ? rowIndex + 1 : rowIndex - 1;
+    if (next < 0 || next >= rows.length) return;
+    event.preventDefault();
+    focusRow(next);
+  };
+  const shown = useRef<string | null>(null);
+  useEffect(() => {
+    const previous = shown.current;
+    shown.current = focused;
+    if (focused !== null || previous === null) return;
+    const index = rows.findIndex((r) => r.id === previous);
+    if (index >= 0) focusRow(index);
+    else scrollRef.current?.focus();
+    // Only a change of the panel's session matters here, not every new row model.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [focused]);
+
   const padTop = items[0]?.start ?? 0;
   const padBottom = virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0);
 
   return (
-    <div className="table-scroll" ref={scrollRef} tabIndex={0} aria-label={`${label}, scrollable`}>
+    <div className="table-scroll" ref={scrollRef} tabIndex={0} aria-label={`${label}, scrollable`} onKeyDown={onKeyDown}>
       <table className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1} style={{ minWidth: table.getVisibleLeafColumns().reduce((w, c) => w + c.getSize(), 0) }}>
         <colgroup>
           {table.getVisibleLeafColumns().map((c) => (
