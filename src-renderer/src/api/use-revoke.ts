@@ -36,6 +36,8 @@ export function useRevoke() {
   const [confirmed, setConfirmed] = useState<Confirmed | null>(null);
   // Bumped by `reset`: a run that finishes after the operator moved on must not bring its result back.
   const generation = useRef(0);
+  // A run and its retries share one toast: a retry's news replaces the run's failure.
+  const runToast = useRef(0);
   // When the latest run's report arrived: what is read about pending blacklist writes after it is current.
   const [settledAt, setSettledAt] = useState(0);
   const mutation = useMutation<RevokeReport, Error, RevokeInput & { retry?: boolean; connection?: ConfirmedConnection; generation: number }>({
@@ -61,7 +63,8 @@ export function useRevoke() {
       }
       // What happened in the store is said either way.
       const { text, tone } = revokeToast(report);
-      show(`${retry ? 'Retry: ' : ''}${text}`, tone);
+      if (!retry) runToast.current += 1;
+      show(`${retry ? 'Retry: ' : ''}${text}`, tone, `revoke-run-${runToast.current}`);
     },
     onSettled: async () => {
       await Promise.all([queryClient.invalidateQueries({ queryKey: ['sessions'] }), queryClient.invalidateQueries({ queryKey: BLACKLIST_QUERY_KEY })]);
