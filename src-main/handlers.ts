@@ -67,9 +67,23 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
       if (request.requested !== undefined && !request.ticket && deps.info().connection.requireTicket === true) {
         throw new WardenError('VALIDATION', `Connection "${deps.info().connection.name}" requires a ticket for offboarding runs: nothing was revoked. Add the ticket (the HR request) and confirm again.`);
       }
+      // A name recorded as unknown must really have nothing live: never "unknown" beside live sessions.
+      for (const r of request.requested ?? []) {
+        if (r.user !== null) continue;
+        const live = await deps.store.query({ status: 'active', user: r.name, limit: 1 });
+        if (live.sessions.length > 0) throw new WardenError('VALIDATION', `"${r.name}" has live sessions now, but the list called it unknown: nothing was revoked. Preview the list again.`);
+      }
       return invalidating(chosen.revokeUsers(request, throttled(emit)));
     },
-    'users:preview': async ({ users }) => ({ users: await previewUsers(deps.store, directory, users) }),
+    'users:preview': async ({ users }) => {
+      // A web store forgets a user whose sessions were all revoked: our ledger still knows them.
+      let revokedHere: Set<string> | null = null;
+      const ledgerKnows = async (user: string) => {
+        revokedHere ??= new Set([...(await audit.rows())].filter((r) => r.connection === deps.ledgerConnection).map((r) => r.user));
+        return revokedHere.has(user);
+      };
+      return { users: await previewUsers(deps.store, directory, users, ledgerKnows) };
+    },
     'users:lookup': ({ text }) => directory.lookup(text),
     'evidence:save': ({ runs }) => saveRunEvidence(deps.ledger, runs, deps.chooseSavePath),
     'watch:notify': async ({ sessionId }) => {

@@ -188,12 +188,21 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       const request = parseOrUsage(RevokeUsersRequestSchema, { users, ...reasonOf(values) }, 'request');
       return withConnection(flags, async (conn) => {
         const revoked = await (await conn.revoker()).revokeUsers(request);
-        // A name with nothing live is "nothing to revoke" only when the store knows it.
-        const { withoutActive, unknown } = await sortOutQuietUsers(conn.store, revoked.usersWithoutActiveSessions);
+        // A name with nothing live is "nothing to revoke" only when the store (or, for a web store
+        // that forgets fully revoked users, our ledger) knows it. If that cannot be checked, the
+        // results are still printed and the run counts as incomplete.
+        let sorted: Awaited<ReturnType<typeof sortOutQuietUsers>>;
+        try {
+          sorted = await sortOutQuietUsers(conn.store, revoked.usersWithoutActiveSessions, (user) => ledgerKnowsUser(conn.ledger, user));
+        } catch (error) {
+          io.err(`session-warden: could not check which names the store knows (${terminalSafe(firstLine(error))}): treating them as unknown`);
+          sorted = { withoutActive: [], unknown: revoked.usersWithoutActiveSessions.map((user) => ({ user, suggestions: [] })) };
+        }
+        const { withoutActive, unknown } = sorted;
         const result = { ...revoked, usersWithoutActiveSessions: withoutActive, unknownNames: unknown };
         for (const { user, suggestions } of unknown) io.err(`session-warden: unknown user "${terminalSafe(user)}": ${terminalSafe(didYouMean(suggestions))}`);
         for (const user of withoutActive) io.err(`session-warden: ${terminalSafe(user)} has no active session`);
-        for (const { user, error } of result.unlistedUsers) io.err(`session-warden: ${terminalSafe(user)}: ${error}`);
+        for (const { user, error } of result.unlistedUsers) io.err(`session-warden: ${terminalSafe(user)}: ${terminalSafe(error)}`);
         return report(result, output, io);
       });
     }
@@ -243,6 +252,12 @@ function report(result: RevokeReport & { unknownNames?: UnknownUser[] }, output:
     result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found') || result.unlistedUsers.length > 0 || (result.unknownNames?.length ?? 0) > 0;
   if (incomplete) return EXIT.incomplete;
   return result.results.some((r) => r.blacklist === 'pending' || r.blacklist === 'failed') ? EXIT.blacklistIncomplete : EXIT.ok;
+}
+
+/** Whether our ledger has any entry for this user (a user we revoked before is not a typo). */
+async function ledgerKnowsUser(ledger: { entries(): AsyncIterable<LedgerEntry> }, user: string): Promise<boolean> {
+  for await (const entry of ledger.entries()) if (entry.user === user) return true;
+  return false;
 }
 
 async function withConnection(flags: ConnectionFlags, work: (conn: Awaited<ReturnType<typeof connect>>) => Promise<number>): Promise<number> {

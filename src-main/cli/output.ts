@@ -148,8 +148,10 @@ export function formatLedger(entries: LedgerEntry[], format: string): string {
 
 /** Until when credentials already issued for the revoked sessions can be used: exact when the store said. */
 function credentialsLine(results: Pick<RevokeReport, 'results'>['results']): string {
+  const revoked = results.filter((r) => r.outcome === 'revoked' || r.outcome === 'already_revoked');
   if (!results.some((r) => r.outcome === 'revoked')) return '';
-  const times = results.map((r) => (r.credentialsUntil ? Date.parse(r.credentialsUntil) : NaN)).filter((t) => Number.isFinite(t));
-  if (times.length === 0) return 'Credentials already issued stay valid until they expire (Sentinel default: 15 minutes).';
-  return `Credentials already issued can be used until ${new Date(Math.max(...times)).toISOString()} at the latest (last fetch plus 15 minutes, capped by expiry).`;
+  const times = revoked.map((r) => (r.credentialsUntil ? Date.parse(r.credentialsUntil) : NaN));
+  // One session without a time makes "the latest" unknown: never report an end that may be early.
+  if (times.some((t) => !Number.isFinite(t))) return 'Credentials already issued stay valid until they expire (Sentinel default: 15 minutes).';
+  return `Credentials already issued can be used until ${new Date(Math.max(...times)).toISOString()} at the latest (15 minutes after the revocation).`;
 }

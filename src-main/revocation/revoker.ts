@@ -338,20 +338,20 @@ export function describe(error: unknown): string {
  * always read from the store, not the cached directory), and for a name the store does not hold,
  * the closest names it does. Reads only.
  */
-export async function previewUsers(store: SessionStore, directory: UserDirectory, names: string[]): Promise<UserPreview[]> {
+export async function previewUsers(store: SessionStore, directory: UserDirectory, names: string[], alsoKnown: (user: string) => Promise<boolean> = async () => false): Promise<UserPreview[]> {
   return mapConcurrent([...new Set(names.map((n) => n.trim()))], 8, async (requested) => {
+    // The name exactly as typed first, from the store itself (the directory may be 30 s old).
+    const direct = await store.query({ status: 'active', user: requested, limit: 500 });
+    if (direct.sessions.length > 0) {
+      return { requested, user: requested, activeSessions: direct.sessions.length, more: direct.nextCursor !== undefined, known: true, suggestions: [] };
+    }
     const found = await directory.lookup(requested);
-    const user = found.user ?? requested;
-    const active = await store.query({ status: 'active', user, limit: 500 });
-    const known = found.match !== 'none' || found.known === true || active.sessions.length > 0;
-    return {
-      requested,
-      user,
-      ...(found.how ? { how: found.how } : {}),
-      activeSessions: active.sessions.length,
-      more: active.nextCursor !== undefined,
-      known,
-      suggestions: known ? [] : found.suggestions,
-    };
+    if (found.match === 'resolved' && found.user !== undefined) {
+      const active = await store.query({ status: 'active', user: found.user, limit: 500 });
+      return { requested, user: found.user, ...(found.how ? { how: found.how } : {}), activeSessions: active.sessions.length, more: active.nextCursor !== undefined, known: true, suggestions: [] };
+    }
+    // Known without live sessions: to the store, or (a web store cannot tell) to our own ledger.
+    const known = found.known === true || (found.known === null && (await alsoKnown(requested)));
+    return { requested, user: requested, activeSessions: 0, more: false, known, suggestions: known ? [] : found.suggestions };
   });
 }

@@ -105,7 +105,7 @@ export class SentinelWriter implements SessionWriter {
         }),
       );
       const item = out.Attributes ?? {};
-      return { outcome: 'revoked', user: String(item.user ?? ''), expiresAtMs: expiryForBlacklist(item), credentialsUntilMs: credentialsUntil(item) };
+      return { outcome: 'revoked', user: String(item.user ?? ''), expiresAtMs: expiryForBlacklist(item), credentialsUntilMs: credentialsUntil(item, nowMs) };
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
@@ -115,13 +115,13 @@ export class SentinelWriter implements SessionWriter {
     const user = typeof item.user === 'string' ? item.user : '';
     const status = deriveStatus(item.status, item.expires_at, clock(), REVOKE_GRACE_MS);
     // Our own write, landed by an attempt whose answer the SDK never got: revoked by us, now.
-    if (status === 'revoked' && item[ATTEMPT_ATTRIBUTE] === attempt) return { outcome: 'revoked', user, expiresAtMs: expiryForBlacklist(item), credentialsUntilMs: credentialsUntil(item) };
+    if (status === 'revoked' && item[ATTEMPT_ATTRIBUTE] === attempt) return { outcome: 'revoked', user, expiresAtMs: expiryForBlacklist(item), credentialsUntilMs: credentialsUntil(item, nowMs) };
     if (status === 'revoked') {
       return {
         outcome: 'already_revoked',
         user,
         expiresAtMs: expiryForBlacklist(item),
-        credentialsUntilMs: credentialsUntil(item),
+        credentialsUntilMs: credentialsUntil(item, nowMs),
         ...(typeof item.revoked_reason === 'string' ? { storedReason: item.revoked_reason } : {}),
       };
     }
@@ -132,16 +132,16 @@ export class SentinelWriter implements SessionWriter {
 }
 
 /**
- * The latest moment credentials already issued for a revoked session can be used: its last
- * credential fetch (`last_access_at`, as the revoking write saw it) plus the credential lifetime,
- * and never after the session's expiry. Null when the item says neither.
+ * The latest moment AWS credentials issued for a revoked session can still be used: the moment
+ * it was revoked plus the credential lifetime. Not the last fetch we saw: a Sentinel server that
+ * passed its `status = active` check just before our write may hand out credentials (and update
+ * `last_access_at`) just after it. Not capped by the session's expiry either: credentials fetched
+ * a minute before expiry live their whole lifetime. For a session revoked earlier, its
+ * `revoked_at` (by another tool, which writes none: `updated_at`, else now, the safe side).
  */
-export function credentialsUntil(item: Record<string, unknown>): number | null {
-  const expiry = expiryForBlacklist(item);
-  const lastFetch = epochMillis(item.last_access_at) ?? epochMillis(item.started_at);
-  if (lastFetch === null) return expiry;
-  const end = lastFetch + SENTINEL_CREDENTIAL_LIFETIME_MS;
-  return expiry === null ? end : Math.min(end, expiry);
+export function credentialsUntil(item: Record<string, unknown>, nowMs: number): number {
+  const revoked = epochMillis(item.revoked_at) ?? epochMillis(item.updated_at) ?? nowMs;
+  return revoked + SENTINEL_CREDENTIAL_LIFETIME_MS;
 }
 
 /**

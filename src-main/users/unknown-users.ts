@@ -13,14 +13,18 @@ export interface UnknownUser {
  * never pass as "nothing to revoke". A name the store cannot vouch for cheaply counts as unknown.
  * The directory is read only when some user came back empty.
  */
-export async function sortOutQuietUsers(source: UserDirectorySource, users: readonly string[]): Promise<{ withoutActive: string[]; unknown: UnknownUser[] }> {
+export async function sortOutQuietUsers(
+  source: UserDirectorySource,
+  users: readonly string[],
+  alsoKnown: (user: string) => Promise<boolean> = async () => false,
+): Promise<{ withoutActive: string[]; unknown: UnknownUser[] }> {
   if (users.length === 0) return { withoutActive: [], unknown: [] };
   const directory = new UserDirectory(source);
   const withoutActive: string[] = [];
   const unknown: UnknownUser[] = [];
   for (const user of users) {
     const found = await directory.lookup(user);
-    if (found.known === true) withoutActive.push(user);
+    if (found.known === true || (found.known === null && (await alsoKnown(user)))) withoutActive.push(user);
     else unknown.push({ user, suggestions: found.user !== undefined ? [{ user: found.user, live: found.live, why: found.how ?? 'case' }, ...found.suggestions] : found.suggestions });
   }
   return { withoutActive, unknown };

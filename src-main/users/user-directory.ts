@@ -29,6 +29,8 @@ export class UserDirectory {
   readonly #clock: () => number;
   #cached: { users: DirectoryUser[]; asOfMs: number } | null = null;
   #gathering: Promise<{ users: DirectoryUser[]; asOfMs: number }> | null = null;
+  /** Bumped by invalidate: a gathering begun before it must not be cached after it. */
+  #generation = 0;
 
   constructor(source: UserDirectorySource, options: UserDirectoryOptions = {}) {
     this.#source = source;
@@ -41,10 +43,18 @@ export class UserDirectory {
     if (this.#cached && this.#clock() - this.#cached.asOfMs < this.#maxAgeMs) return this.#cached;
     if (!this.#gathering) {
       const started = this.#clock();
-      this.#gathering = this.#source
+      const generation = this.#generation;
+      const gathering = this.#source
         .activeUsers()
-        .then((users) => (this.#cached = { users, asOfMs: started }))
-        .finally(() => (this.#gathering = null));
+        .then((users) => {
+          const gathered = { users, asOfMs: started };
+          if (generation === this.#generation) this.#cached = gathered;
+          return gathered;
+        })
+        .finally(() => {
+          if (this.#gathering === gathering) this.#gathering = null;
+        });
+      this.#gathering = gathering;
     }
     return this.#gathering;
   }
@@ -52,15 +62,20 @@ export class UserDirectory {
   /** Live counts change with a revocation: the next lookup gathers again. */
   invalidate(): void {
     this.#cached = null;
+    this.#gathering = null;
+    this.#generation += 1;
   }
 
   /** What the store knows of a typed name (see UserLookupSchema). */
   async lookup(typed: string): Promise<UserLookup> {
     const text = typed.trim();
     const { users, asOfMs } = await this.users();
-    const found = matchUser(text, users);
+    let found = matchUser(text, users);
     const known = found.match === 'exact' ? true : await this.#source.hasUser(text);
-    const suggestions = found.match === 'none' ? suggestUsers(text, users) : suggestUsers(text, users).filter((s) => s.user !== found.user);
+    // The exact name is in the store (nothing live, or newer than the directory): it is that
+    // user, never the one another case or an e-mail points to; that one is only suggested.
+    if (found.match === 'resolved' && known === true) found = { match: 'none' };
+    const suggestions = found.match === 'exact' ? [] : suggestUsers(text, users).filter((s) => found.match !== 'resolved' || s.user !== found.user);
     return {
       text,
       match: found.match,

@@ -54,7 +54,8 @@ export function suggestUsers(typed: string, users: readonly DirectoryUser[], max
     else if (text.length >= 3 && u.emails.some((e) => fold(e).startsWith(text))) [why, rank] = ['email', 2];
     else if (name.startsWith(text) || name.startsWith(local)) [why, rank] = ['prefix', 2];
     else if (text.length >= 3 && name.includes(text)) [why, rank] = ['prefix', 3];
-    else {
+    else if (Math.abs(name.length - text.length) <= allowed || Math.abs(name.length - local.length) <= allowed) {
+      // Lengths first: most names are too long or too short to be a few edits away.
       const distance = Math.min(editDistance(text, name), local === text ? Infinity : editDistance(local, name));
       if (distance <= allowed) [why, rank] = ['similar', 3 + distance];
     }
@@ -64,8 +65,9 @@ export function suggestUsers(typed: string, users: readonly DirectoryUser[], max
   return scored.slice(0, max).map((s) => s.suggestion);
 }
 
+/** Case only: no Unicode normalisation, which would equate look-alikes such as full-width letters. */
 function fold(text: string): string {
-  return text.normalize('NFKC').toLocaleLowerCase('en-US');
+  return text.toLowerCase();
 }
 
 function localPart(text: string): string {
@@ -73,11 +75,14 @@ function localPart(text: string): string {
   return at > 0 ? text.slice(0, at) : text;
 }
 
-/** Users an e-mail address names: by a recorded e-mail, else (no e-mail known at all) by the local part. */
+/**
+ * Users an e-mail address names: by a recorded e-mail; in a store that records no e-mails at all
+ * (Sentinel), by the local part. Where e-mails are recorded, an address nobody has is nobody's:
+ * `j.smith@contractor.example` is not the `j.smith` whose address is `j.smith@corp.example`.
+ */
 function emailMatches(folded: string, users: readonly DirectoryUser[]): DirectoryUser[] {
   if (!folded.includes('@')) return [];
-  const recorded = users.filter((u) => u.emails.some((e) => fold(e) === folded));
-  if (recorded.length > 0) return recorded;
+  if (users.some((u) => u.emails.length > 0)) return users.filter((u) => u.emails.some((e) => fold(e) === folded));
   const local = localPart(folded);
   return users.filter((u) => fold(u.user) === local);
 }

@@ -158,14 +158,20 @@ export class RedisSessionStore implements SessionStore {
       } while (cursor !== '0');
     }
     const client = this.#client;
-    const entries = await mapConcurrent([...users], 64, async (user): Promise<DirectoryUser> => {
-      const [live, sample] = await Promise.all([client.scard(keys.userSessions(user)), client.srandmember(keys.userSessions(user))]);
-      const raw = typeof sample === 'string' && SessionIdSchema.safeParse(sample).success ? await client.get(keys.session(sample)) : null;
-      const record = raw === null ? null : parseRecord(raw);
-      const email = record && typeof record.email === 'string' && record.email.includes('@') ? record.email : null;
-      return { user, live, emails: email ? [email] : [] };
+    const entries = await mapConcurrent([...users], 64, async (user): Promise<DirectoryUser | null> => {
+      try {
+        const [live, sample] = await Promise.all([client.scard(keys.userSessions(user)), client.srandmember(keys.userSessions(user), 3)]);
+        // A few members: a stale one (its key gone) must not leave the user without an e-mail.
+        const ids = sample.filter((id) => SessionIdSchema.safeParse(id).success);
+        const records = ids.length > 0 ? await Promise.all(ids.map((id) => client.get(keys.session(id)))) : [];
+        const emails = new Set(records.map((raw) => (raw === null ? null : parseRecord(raw)?.email)).filter((e): e is string => typeof e === 'string' && e.includes('@')));
+        return { user, live, emails: [...emails] };
+      } catch {
+        // A key of that name that is not a set (WRONGTYPE) is not a user's index: left out.
+        return null;
+      }
     });
-    return entries.filter((e) => e.live > 0);
+    return entries.filter((e): e is DirectoryUser => e !== null && e.live > 0);
   }
 
   /**

@@ -65,9 +65,9 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     await table.put([s]);
     const first = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'credential_compromise', '--ticket', 'INC-9', '--output', 'json', ...conn]);
     expect(first.code).toBe(0);
-    // With the exact time issued credentials run out: the last fetch plus 15 minutes.
-    expect(JSON.parse(first.stdout)).toEqual([{ id: s.id, user: 'frank', outcome: 'revoked', credentialsUntil: new Date(Date.parse(s.last_access_at) + 15 * 60_000).toISOString() }]);
     const stored = await status(s.id);
+    // With the exact time issued credentials run out: 15 minutes after the revocation.
+    expect(JSON.parse(first.stdout)).toEqual([{ id: s.id, user: 'frank', outcome: 'revoked', credentialsUntil: new Date(Date.parse(String(stored?.revoked_at)) + 15 * 60_000).toISOString() }]);
     expect(stored).toMatchObject({ status: 'revoked', revoked_reason: 'credential_compromise', revoked_ticket: 'INC-9' });
     expect(String(stored?.revoked_by)).toMatch(/^local:/);
     const again = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'credential_compromise', '--output', 'json', ...conn]);

@@ -82,6 +82,11 @@ describe('the connection manager behind the app handler table', () => {
     // An incident revocation from the Sessions screen (no list) is not held up.
     const incident = await call<{ results: { outcome: string }[] }>('users:revoke', { users: ['uma.leaver'], reasonCode: 'credential_compromise', connection: confirmedFor(info) });
     expect(incident.results.map((r) => r.outcome)).toEqual(['revoked']);
+    // A name called unknown while it has live sessions is refused: never "unknown" beside live sessions.
+    await expect(call('users:revoke', { ...offboarding, ticket: 'HR-9', users: [], requested: [{ name: 'tia.leaver', user: null }] })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('"tia.leaver" has live sessions now, but the list called it unknown'),
+    });
     const done = await call<{ results: { outcome: string }[] }>('users:revoke', { ...offboarding, ticket: 'HR-9' });
     expect(done.results.map((r) => r.outcome)).toEqual(['revoked']);
 

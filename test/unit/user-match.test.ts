@@ -22,8 +22,20 @@ describe('matching a typed user name against the users the store holds', () => {
   });
 
   it('maps an e-mail to the user name the store uses: by a recorded e-mail, else by its local part', () => {
-    expect(matchUser('grace.ho@example.com', users)).toEqual({ match: 'resolved', user: 'grace.ho', live: 3, how: 'email' });
+    const sentinel = users.filter((u) => u.emails.length === 0);
+    expect(matchUser('grace.ho@example.com', sentinel)).toEqual({ match: 'resolved', user: 'grace.ho', live: 3, how: 'email' });
     expect(matchUser('olivia.reyes@example.com', users)).toEqual({ match: 'resolved', user: 'u-7f3a', live: 4, how: 'email' });
+  });
+
+  it('maps an e-mail by its local part only in a store that records no e-mails', () => {
+    // This store records e-mails: an address nobody has is nobody's, whatever its local part.
+    const withEmails = [...users, { user: 'j.smith', live: 2, emails: ['j.smith@corp.example'] }];
+    expect(matchUser('j.smith@contractor.example', withEmails)).toEqual({ match: 'none' });
+    expect(matchUser('j.smith@corp.example', withEmails)).toMatchObject({ match: 'resolved', user: 'j.smith', how: 'email' });
+  });
+
+  it('does not equate look-alike characters (full-width letters are another name)', () => {
+    expect(matchUser('ａｌｉｃｅ', users)).toEqual({ match: 'none' });
   });
 
   it('never guesses between two users that differ only in case', () => {
@@ -82,6 +94,31 @@ describe('the user directory', () => {
     directory.invalidate();
     await directory.lookup('bob');
     expect(gathered).toBe(3);
+  });
+
+  it('takes an exact name the store holds (nothing live) over the live user another case points to', async () => {
+    const directory = new UserDirectory({ activeUsers: async () => users, hasUser: async (u) => u === 'Alice' });
+    const found = await directory.lookup('Alice');
+    expect(found).toMatchObject({ match: 'none', known: true, live: 0 });
+    expect(found.suggestions[0]).toEqual({ user: 'alice', live: 19, why: 'case' });
+  });
+
+  it('does not cache a gathering that began before an invalidation', async () => {
+    let release: (v: DirectoryUser[]) => void = () => undefined;
+    let calls = 0;
+    const directory = new UserDirectory({
+      activeUsers: () => {
+        calls += 1;
+        return calls === 1 ? new Promise<DirectoryUser[]>((r) => (release = r)) : Promise.resolve([{ user: 'bob', live: 0, emails: [] }]);
+      },
+      hasUser: async () => false,
+    });
+    const stale = directory.users();
+    directory.invalidate();
+    release(users);
+    await stale;
+    expect((await directory.users()).users).toEqual([{ user: 'bob', live: 0, emails: [] }]);
+    expect(calls).toBe(2);
   });
 
   it('does not offer the resolved user again among the suggestions', async () => {

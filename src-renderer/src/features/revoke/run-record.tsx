@@ -20,14 +20,12 @@ export interface ConfirmedFields {
 
 /**
  * The latest moment credentials already issued for the revoked sessions can be used: the latest
- * of the per-session times main read from the store when it revoked them. Null when none says.
+ * of the per-session times main decided when it revoked them. Null when any is missing.
  */
 export function credentialsUsableUntil(results: readonly RevokeResult[]): number | null {
-  const times = results
-    .filter((r) => r.outcome === 'revoked' || r.outcome === 'already_revoked')
-    .map((r) => (r.credentialsUntil ? Date.parse(r.credentialsUntil) : NaN))
-    .filter((t) => Number.isFinite(t));
-  return times.length > 0 ? Math.max(...times) : null;
+  const times = results.filter((r) => r.outcome === 'revoked' || r.outcome === 'already_revoked').map((r) => (r.credentialsUntil ? Date.parse(r.credentialsUntil) : NaN));
+  // One session without a time makes "the latest" unknown: never show an end that may be early.
+  return times.length > 0 && times.every((t) => Number.isFinite(t)) ? Math.max(...times) : null;
 }
 
 /**
@@ -83,7 +81,7 @@ export function RunRecord({ report, confirmed, confirmedCount }: { report: Revok
                 : until !== null
                   ? (
                     <>
-                      usable until <strong>{exactMillisLabel(until)}</strong> at the latest (last credential fetch plus 15 minutes, capped by expiry); nothing after that.
+                      usable until <strong>{exactMillisLabel(until)}</strong> at the latest: 15 minutes (their lifetime) after the revocation, since a fetch racing it can still have been served; nothing after that.
                     </>
                   )
                   : 'The store did not say when the last credentials were fetched: assume up to 15 minutes from now.'}
