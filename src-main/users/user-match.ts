@@ -43,6 +43,7 @@ export function suggestUsers(typed: string, users: readonly DirectoryUser[], max
   const local = localPart(text);
   const email = new Set(emailMatches(text, users).map((u) => u.user));
   const allowed = Math.max(1, Math.floor(text.length / 4));
+  const allowedLocal = Math.max(1, Math.floor(local.length / 4));
   const scored: { suggestion: UserSuggestion; rank: number }[] = [];
   for (const u of users) {
     if (u.user === typed.trim()) continue;
@@ -54,10 +55,12 @@ export function suggestUsers(typed: string, users: readonly DirectoryUser[], max
     else if (text.length >= 3 && u.emails.some((e) => fold(e).startsWith(text))) [why, rank] = ['email', 2];
     else if (name.startsWith(text) || name.startsWith(local)) [why, rank] = ['prefix', 2];
     else if (text.length >= 3 && name.includes(text)) [why, rank] = ['prefix', 3];
-    else if (Math.abs(name.length - text.length) <= allowed || Math.abs(name.length - local.length) <= allowed) {
+    else {
       // Lengths first: most names are too long or too short to be a few edits away.
-      const distance = Math.min(editDistance(text, name), local === text ? Infinity : editDistance(local, name));
-      if (distance <= allowed) [why, rank] = ['similar', 3 + distance];
+      const byText = Math.abs(name.length - text.length) <= allowed ? editDistance(text, name) : Infinity;
+      const byLocal = local !== text && Math.abs(name.length - local.length) <= allowedLocal ? editDistance(local, name) : Infinity;
+      const distance = Math.min(byText <= allowed ? byText : Infinity, byLocal <= allowedLocal ? byLocal : Infinity);
+      if (distance !== Infinity) [why, rank] = ['similar', 3 + distance];
     }
     if (why) scored.push({ suggestion: { user: u.user, live: u.live, why }, rank });
   }
