@@ -17,6 +17,7 @@ export function explainComposition(c: LedgerComposition): string {
     c.withOutcome > 0 ? `${plural(c.withOutcome, 'attempt with its outcome', 'attempts with their outcomes')} (${plural(2 * c.withOutcome, 'entry', 'entries')})` : null,
     c.interrupted > 0 ? `${plural(c.interrupted, 'interrupted attempt', 'interrupted attempts')} with no outcome recorded (${plural(c.interrupted, 'entry', 'entries')})` : null,
     c.outcomeOnly > 0 ? `${plural(c.outcomeOnly, 'user', 'users')} whose sessions could not be listed (${plural(c.outcomeOnly, 'outcome entry', 'outcome entries')})` : null,
+    c.perName > 0 ? `${plural(c.perName, 'requested name', 'requested names')} with nothing revoked: no live sessions, or unknown (${plural(c.perName, 'entry', 'entries')})` : null,
   ].filter((p): p is string => p !== null);
   const listed = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1) as string}` : (parts[0] as string);
   return `${plural(c.revocations, 'revocation', 'revocations')}: ${listed}`;

@@ -59,7 +59,7 @@ const NamedCount = z.strictObject({ name: z.string(), count: Count });
 /**
  * How the ledger's entries make up its rows (whatever the filter), so that the verification's
  * entry count and the table's row count can be told in the same units:
- * `entries = 2 × withOutcome + interrupted + outcomeOnly`, `revocations = withOutcome + interrupted + outcomeOnly`.
+ * `entries = 2 × withOutcome + interrupted + outcomeOnly + perName`, `revocations` = the sum of the four row counts.
  */
 export const LedgerCompositionSchema = z.strictObject({
   /** Ledger entries the rows were built from. */
@@ -72,6 +72,8 @@ export const LedgerCompositionSchema = z.strictObject({
   interrupted: Count,
   /** Outcome entries alone: a user whose sessions could not be listed. */
   outcomeOnly: Count,
+  /** Outcome entries alone for a requested name with nothing revoked: no live sessions, or unknown. */
+  perName: Count,
 });
 export type LedgerComposition = z.infer<typeof LedgerCompositionSchema>;
 

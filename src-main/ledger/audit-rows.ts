@@ -70,7 +70,7 @@ function entriesOf(r: AuditRow): 1 | 2 {
 }
 
 function emptyComposition(): LedgerComposition {
-  return { entries: 0, revocations: 0, withOutcome: 0, interrupted: 0, outcomeOnly: 0 };
+  return { entries: 0, revocations: 0, withOutcome: 0, interrupted: 0, outcomeOnly: 0, perName: 0 };
 }
 
 /** Counts a row, and the entries it stands for, into a composition. */
@@ -79,6 +79,7 @@ function countRow(into: LedgerComposition, r: AuditRow): void {
   into.entries += entries;
   into.revocations += 1;
   if (entries === 2) into.withOutcome += 1;
+  else if (r.attemptSeq === undefined && (r.outcome === 'no_active_sessions' || r.outcome === 'unknown_user')) into.perName += 1;
   else if (r.attemptSeq === undefined) into.outcomeOnly += 1;
   else into.interrupted += 1;
 }

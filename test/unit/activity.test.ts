@@ -99,7 +99,7 @@ describe('audit rows', () => {
     expect(page({ offset: 1, limit: 1 })).toMatchObject({ rows: [rows[1]], total: 3 });
     expect(page({ offset: 3 })).toMatchObject({ rows: [], total: 3 });
     // The whole ledger's make-up, whatever the page: 2 rows of two entries, 1 interrupted attempt.
-    expect(page({ offset: 3 }).ledger).toEqual({ entries: 5, revocations: 3, withOutcome: 2, interrupted: 1, outcomeOnly: 0 });
+    expect(page({ offset: 3 }).ledger).toEqual({ entries: 5, revocations: 3, withOutcome: 2, interrupted: 1, outcomeOnly: 0, perName: 0 });
   });
 
   it('joins an outcome that arrives after the rows were read, and keeps interrupted rows in ledger order', () => {

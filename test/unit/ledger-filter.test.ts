@@ -69,7 +69,7 @@ describe('the ledger filter: the audit table, its counts, and what an export of 
   it('says how the ledger entries make up the rows, whatever the filter, and which operators and connections it holds', async () => {
     const page = await list({ operator: 'secops.omar' });
     expect(page.total).toBe(1);
-    expect(page.ledger).toEqual({ entries: 8, revocations: 5, withOutcome: 3, interrupted: 1, outcomeOnly: 1 });
+    expect(page.ledger).toEqual({ entries: 8, revocations: 5, withOutcome: 3, interrupted: 1, outcomeOnly: 1, perName: 0 });
     expect(page.facets).toEqual({
       operators: [{ name: 'secops.jane', count: 4 }, { name: 'secops.omar', count: 1 }],
       connections: [{ name: 'sentinel-prod', count: 3 }, { name: 'redis-web', count: 2 }],
@@ -85,7 +85,7 @@ describe('the ledger filter: the audit table, its counts, and what an export of 
 
     const web = await select({ connection: 'redis-web' });
     expect([...web.seqs.keys()]).toEqual([3, 4, 5, 6]);
-    expect(web.composition).toEqual({ entries: 4, revocations: 2, withOutcome: 2, interrupted: 0, outcomeOnly: 0 });
+    expect(web.composition).toEqual({ entries: 4, revocations: 2, withOutcome: 2, interrupted: 0, outcomeOnly: 0, perName: 0 });
     expect(web.seqs.get(3)).toBe(all[2]?.hash);
     expect(web.ledger).toEqual({ entries: 8, lastSeq: 8, lastHash: all[7]?.hash });
 
@@ -104,12 +104,16 @@ describe('the ledger filter: the audit table, its counts, and what an export of 
   });
 
   it('tells entries in the units of the table: revocations, and what each stands for', () => {
-    expect(explainComposition({ entries: 42, revocations: 21, withOutcome: 21, interrupted: 0, outcomeOnly: 0 })).toBe('21 revocation attempts and their outcomes');
-    expect(explainComposition({ entries: 2, revocations: 1, withOutcome: 1, interrupted: 0, outcomeOnly: 0 })).toBe('1 revocation attempt and its outcome');
-    expect(explainComposition({ entries: 8, revocations: 5, withOutcome: 3, interrupted: 1, outcomeOnly: 1 })).toBe(
+    expect(explainComposition({ entries: 42, revocations: 21, withOutcome: 21, interrupted: 0, outcomeOnly: 0, perName: 0 })).toBe('21 revocation attempts and their outcomes');
+    expect(explainComposition({ entries: 2, revocations: 1, withOutcome: 1, interrupted: 0, outcomeOnly: 0, perName: 0 })).toBe('1 revocation attempt and its outcome');
+    expect(explainComposition({ entries: 8, revocations: 5, withOutcome: 3, interrupted: 1, outcomeOnly: 1, perName: 0 })).toBe(
       '5 revocations: 3 attempts with their outcomes (6 entries), 1 interrupted attempt with no outcome recorded (1 entry) and 1 user whose sessions could not be listed (1 outcome entry)',
     );
-    expect(explainComposition({ entries: 2, revocations: 2, withOutcome: 0, interrupted: 2, outcomeOnly: 0 })).toBe('2 revocations: 2 interrupted attempts with no outcome recorded (2 entries)');
-    expect(explainComposition({ entries: 0, revocations: 0, withOutcome: 0, interrupted: 0, outcomeOnly: 0 })).toBe('no revocations');
+    expect(explainComposition({ entries: 2, revocations: 2, withOutcome: 0, interrupted: 2, outcomeOnly: 0, perName: 0 })).toBe('2 revocations: 2 interrupted attempts with no outcome recorded (2 entries)');
+    expect(explainComposition({ entries: 0, revocations: 0, withOutcome: 0, interrupted: 0, outcomeOnly: 0, perName: 0 })).toBe('no revocations');
+    // An offboarding run's names with nothing revoked are said as such, not as users that could not be listed.
+    expect(explainComposition({ entries: 6, revocations: 4, withOutcome: 2, interrupted: 0, outcomeOnly: 0, perName: 2 })).toBe(
+      '4 revocations: 2 attempts with their outcomes (4 entries) and 2 requested names with nothing revoked: no live sessions, or unknown (2 entries)',
+    );
   });
 });
