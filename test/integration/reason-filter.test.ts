@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ActivitySummary } from '../../src-shared/activity';
 import type { AppInfo, SessionsQueryRequest } from '../../src-shared/contract';
@@ -11,11 +11,10 @@ import { CursorCodec } from '../../src-main/sentinel/cursor';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import type { SessionStore } from '../../src-main/session-store';
 import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';
-import { connectRedis, type RedisClient } from '../../src-main/web-sessions/redis-target';
-import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
+import type { RedisClient } from '../../src-main/web-sessions/redis-target';
 import { createSentinelTable, revokeAsSentinelCli, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
-import { webSession, writeWebSessions } from '../fixtures/web-sessions';
+import { webSession, withOwnRedis, writeWebSessions } from '../fixtures/web-sessions';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
 const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel', readOnly: false }, operator: 'secops.jane' };
@@ -118,22 +117,10 @@ describe('Sessions by revocation reason, in Sentinel (DynamoDB Local)', () => {
 });
 
 describe('Web sessions by revocation reason (redis-server)', () => {
-  let server: RunningRedis;
   let admin: Redis;
   let client: RedisClient;
   const prefix = randomBytes(4).toString('hex');
-
-  // A server of its own: SCAN sees every session key, so no other test's keys may be there.
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-    client = await connectRedis({ urls: [server.url] });
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    admin?.disconnect();
-    await server?.stop();
-  });
+  withOwnRedis((own) => ({ admin, client } = own));
 
   it('filters by the reason the record or its blacklist entry holds, binds cursors to it, and refuses to guess', async () => {
     const now = Date.now();

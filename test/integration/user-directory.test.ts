@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CursorCodec } from '../../src-main/sentinel/cursor';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { UserDirectory } from '../../src-main/users/user-directory';
 import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';
-import { connectRedis, type RedisClient } from '../../src-main/web-sessions/redis-target';
-import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
+import type { RedisClient } from '../../src-main/web-sessions/redis-target';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
-import { webSession, writeWebSessions } from '../fixtures/web-sessions';
+import { webSession, withOwnRedis, writeWebSessions } from '../fixtures/web-sessions';
 
 const NOW = Date.now();
 const BASE = Math.floor(NOW / 1000) - 3600;
@@ -55,19 +54,9 @@ describe('the user directory of a Sentinel table (DynamoDB Local)', () => {
 });
 
 describe('the user directory of web sessions (real redis-server)', () => {
-  let server: RunningRedis;
   let admin: Redis;
   let client: RedisClient;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-    client = await connectRedis({ urls: [server.url] });
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    admin?.disconnect();
-    await server?.stop();
-  });
+  withOwnRedis((own) => ({ admin, client } = own));
 
   it('finds users through their user_sessions sets (SCAN, never KEYS), with the e-mail their sessions carry', async () => {
     await admin.flushall();
