@@ -1,12 +1,10 @@
-import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import type { RevokeOutcome } from '../../api/revoke-outcome';
 import { useAppInfo } from '../../api/use-app-info';
 import type { useRevoke } from '../../api/use-revoke';
-import { wardenClient } from '../../api/warden-client';
 import { BlacklistGaps, useBlacklistGapView } from '../revoke/blacklist-gaps';
 import { RetryFailed } from '../revoke/revoke-form-parts';
-import { OpenInAudit, RunRecord } from '../revoke/run-record';
+import { OpenInAudit, RunRecord, SaveEvidence } from '../revoke/run-record';
 import { whenRevocationTakesEffect } from '../revoke/takes-effect';
 import { plural, type ListRow } from './offboarding-rows';
 
@@ -33,10 +31,6 @@ interface UserOutcome {
 export function OffboardingResult({ report, revoke, rows: listRows }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; rows: ListRow[] }) {
   const kind = useAppInfo().data?.connection.kind;
   const heading = useRef<HTMLHeadingElement>(null);
-  const save = useMutation({ mutationFn: () => wardenClient.saveEvidence(report.runs) });
-  // A file saved before a retry does not cover it: say nothing about it once the retry is in.
-  const { reset: forgetSaved } = save;
-  useEffect(() => forgetSaved(), [report.runs.length, forgetSaved]);
   useEffect(() => heading.current?.focus(), []);
   const empty = (user: string, known: boolean): UserOutcome => ({ user, requested: [], known, revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0, failedBlacklist: 0 });
   const byUser = new Map<string, UserOutcome>();
@@ -158,18 +152,8 @@ export function OffboardingResult({ report, revoke, rows: listRows }: { report: 
       <FailureReasons report={report} />
       <RetryFailed revoke={revoke} headingRef={heading} />
       <div className="row">
-        <button type="button" className="primary-button" onClick={() => save.mutate()} disabled={save.isPending || revoke.isPending}>
-          Save evidence (CSV)…
-        </button>
         <OpenInAudit report={report} />
-        <span role="status" data-testid="evidence-status">
-          {save.data?.saved
-            ? `Saved ${save.data.fileName} (${save.data.rows} records${report.runs.length > 1 ? ` of the run and ${plural(report.runs.length - 1, 'retry')}` : ''}, from the ledger: one per session and one per name with nothing revoked).`
-            : save.data
-              ? 'Not saved.'
-              : ''}
-          {save.isError ? <span className="error-text">Could not save: {save.error.message}</span> : null}
-        </span>
+        <SaveEvidence report={report} disabled={revoke.isPending} primary detail="one per session and one per name with nothing revoked" />
       </div>
     </div>
   );

@@ -110,19 +110,24 @@ export function RunRecord({ report, confirmed, confirmedCount }: { report: Revok
   );
 }
 
-/** Save the run (and its retries) as CSV evidence read back from the ledger. */
-export function SaveEvidence({ report, disabled }: { report: RevokeOutcome; disabled: boolean }) {
+/**
+ * Save the run (and its retries) as CSV evidence read back from the ledger. `detail` says what
+ * the records are, where a screen's runs hold more than sessions (offboarding's per-name records).
+ */
+export function SaveEvidence({ report, disabled, primary = false, detail }: { report: RevokeOutcome; disabled: boolean; primary?: boolean; detail?: string }) {
   const save = useMutation({ mutationFn: () => wardenClient.saveEvidence(report.runs) });
   // A file saved before a retry does not cover it: say nothing about it once the retry is in.
   const { reset } = save;
   useEffect(() => reset(), [report.runs.length, reset]);
+  const retries = report.runs.length - 1;
+  const covered = retries > 0 ? ` of the run and ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
   return (
     <>
-      <button type="button" className="secondary-button" onClick={() => save.mutate()} disabled={save.isPending || disabled}>
+      <button type="button" className={primary ? 'primary-button' : 'secondary-button'} onClick={() => save.mutate()} disabled={save.isPending || disabled}>
         Save evidence (CSV)…
       </button>
       <span role="status" className="small" data-testid="evidence-status">
-        {save.data?.saved ? `Saved ${save.data.fileName} (${save.data.rows} records, from the ledger).` : save.data ? 'Not saved.' : ''}
+        {save.data?.saved ? `Saved ${save.data.fileName} (${save.data.rows} records${covered}, from the ledger${detail ? `: ${detail}` : ''}).` : save.data ? 'Not saved.' : ''}
         {save.isError ? <span className="error-text">Could not save: {save.error.message}</span> : null}
       </span>
     </>
