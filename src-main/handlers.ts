@@ -1,6 +1,8 @@
 import type { AppInfo } from '../src-shared/contract';
 import type { BlacklistPending } from '../src-shared/blacklist';
 import type { ConfirmedConnection } from '../src-shared/revocation';
+import type { TeamLedgerStatus } from '../src-shared/team-ledger';
+import type { TeamLedger } from './team-ledger/team-ledger';
 import { WardenError } from './errors';
 import { Exports } from './export/exports';
 import { activitySummary } from './activity/activity-source';
@@ -27,11 +29,14 @@ export interface HandlerDependencies {
   chooseSavePath: ChooseSavePath;
   /** Raises a system notification (Electron's Notification in the app). */
   notify: (notification: { title: string; body: string }) => void;
+  /** The connection's team ledger (delivery and verification); absent when it keeps none. */
+  team?: TeamLedger | undefined;
   /** Pending blacklist writes and their delivery; absent for a connection without a blacklist. */
   blacklist?: { status(): Promise<BlacklistPending>; deliver(): Promise<BlacklistPending> } | undefined;
 }
 
 const NOTHING_PENDING: BlacklistPending = { total: 0, oldestQueuedAtMs: null, targets: [] };
+const NO_TEAM_LEDGER: TeamLedgerStatus = { configured: false };
 
 /** Every channel of the contract, implemented on the services; no Electron in sight. */
 export function createHandlers(deps: HandlerDependencies): HandlerTable {
@@ -95,13 +100,15 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
       });
       return { shown: true };
     },
-    'ledger:verify': () => deps.ledger.verify(),
+    'ledger:verify': () => (deps.team ? deps.team.verify() : deps.ledger.verify()),
     'export:start': (request, { emit }) => exports.start(request, emit),
     'activity:summary': (request) => activitySummary(deps.store, deps.ledger, deps.ledgerConnection, request),
     'ledger:list': async (request) => pageOfAuditRows(await audit.rows(), request),
     'export:cancel': async ({ exportId }) => exports.cancel(exportId),
     'blacklist:pending': async () => (deps.blacklist ? deps.blacklist.status() : NOTHING_PENDING),
     'blacklist:retry': async () => (deps.blacklist ? deps.blacklist.deliver() : NOTHING_PENDING),
+    'ledger:team': async () => (deps.team ? deps.team.status() : NO_TEAM_LEDGER),
+    'ledger:deliver': async () => (deps.team ? deps.team.deliver() : NO_TEAM_LEDGER),
     'connections:list': unmanaged,
     'connections:save': unmanaged,
     'connections:delete': unmanaged,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TeamLedgerStatusSchema, TeamVerifySchema } from './team-ledger';
 import {
   EvidenceSaveRequestSchema,
   EvidenceSaveResponseSchema,
@@ -111,6 +112,8 @@ export const LedgerVerifyResponseSchema = z.strictObject({
   verifiedEntries: z.number().int().nonnegative(),
   brokenAt: z.number().int().positive().optional(),
   reason: z.string().optional(),
+  /** The connection's team ledger, checked against this desk's (absent when it keeps none). */
+  team: TeamVerifySchema.optional(),
 });
 
 const NoArguments = z.strictObject({}).optional();
@@ -182,6 +185,10 @@ export const contract = {
   'blacklist:pending': { request: NoArguments, response: BlacklistPendingSchema },
   /** Try to deliver every pending blacklist write now; answers what is still pending. */
   'blacklist:retry': { request: NoArguments, response: BlacklistPendingSchema },
+  /** The active connection's team ledger: where, and how many local entries have not reached it. */
+  'ledger:team': { request: NoArguments, response: TeamLedgerStatusSchema },
+  /** Deliver pending entries to the team ledger now; answers what is still pending. */
+  'ledger:deliver': { request: NoArguments, response: TeamLedgerStatusSchema },
 } as const;
 
 /**

@@ -36,4 +36,9 @@ export const LedgerRecordSchema = z.strictObject({
   outcome: OutcomeSchema.optional(),
   blacklist: BlacklistStateSchema.optional(),
   error: z.string().optional(),
+  /**
+   * The team ledger this entry is to reach (its id: kind, where, name; no secret), stamped when the
+   * connection keeps one. The local ledger is its write-ahead copy; delivery carries it there.
+   */
+  team: z.string().max(600).optional(),
 });

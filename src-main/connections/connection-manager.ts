@@ -210,6 +210,8 @@ export function createAppHandlers(manager: ConnectionManager): HandlerTable {
     'watch:notify': delegate('watch:notify'),
     'ledger:verify': delegate('ledger:verify'),
     'ledger:list': delegate('ledger:list'),
+    'ledger:team': delegate('ledger:team'),
+    'ledger:deliver': delegate('ledger:deliver'),
     'export:start': delegate('export:start'),
     'export:cancel': delegate('export:cancel'),
     'activity:summary': delegate('activity:summary'),

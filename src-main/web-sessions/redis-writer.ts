@@ -170,7 +170,7 @@ export class RedisWriter implements SessionWriter {
 const shas = new Map<string, string>();
 
 /** EVALSHA, loading the script with EVAL the first time a server has not seen it. */
-async function runScript(client: RedisClient, script: string, scriptKeys: string[], args: string[]): Promise<unknown> {
+export async function runScript(client: RedisClient, script: string, scriptKeys: string[], args: string[]): Promise<unknown> {
   let sha = shas.get(script);
   if (!sha) {
     sha = createHash('sha1').update(script).digest('hex');

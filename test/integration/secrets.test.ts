@@ -54,6 +54,8 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'evidence:save': [{ runs: [ids.run] }],
     'watch:notify': [{ sessionId: ids.session }],
     'ledger:verify': [undefined],
+    'ledger:team': [undefined],
+    'ledger:deliver': [undefined],
     'export:start': [
       { exportId: randomUUID(), kind: 'sessions', format: 'csv', filter: { status: 'any' } },
       { exportId: randomUUID(), kind: 'sessions', format: 'ndjson', filter: { status: 'revoked', user: ids.user } },

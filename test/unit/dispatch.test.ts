@@ -37,6 +37,8 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
     'connections:profiles': vi.fn(unused),
     'blacklist:pending': vi.fn(unused),
     'blacklist:retry': vi.fn(unused),
+    'ledger:team': vi.fn(unused),
+    'ledger:deliver': vi.fn(unused),
   };
   const onInternalError = vi.fn();
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError });

@@ -1,0 +1,319 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { TeamLedgerStatus, TeamVerify } from '../../src-shared/team-ledger';
+import { writeFileAtomic } from '../atomic-file';
+import { withFileLock } from '../ledger/file-lock';
+import { ledgerLines, type Ledger, type VerifyReport } from '../ledger/ledger';
+import { LedgerEntrySchema, type LedgerEntry } from '../ledger/ledger-entry';
+import { TeamChainError, type StoredTeamEntry, type TeamChain } from './team-chain';
+import { EMPTY_HEAD, parseTeamLine, sealTeamEntry, type TeamEntry, type TeamHead } from './team-entry';
+
+type ConfiguredStatus = Extract<TeamLedgerStatus, { configured: true }>;
+
+/** Entries read from the team chain per request. */
+const PAGE = 500;
+
+const HeadSchema = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string() });
+/** This device's last entry on the team chain, by its local position and hash. */
+const MineSchema = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string() });
+/** How far delivery has read the team chain, and this device's last entry there. */
+const ScannedSchema = z.strictObject({ id: z.string(), head: HeadSchema, mine: MineSchema });
+/** The last team head this desk verified (the team history it has seen), and this device's entry then. */
+const VerifiedSchema = z.strictObject({ id: z.string(), head: HeadSchema, mine: MineSchema, atMs: z.number() });
+type Scanned = z.infer<typeof ScannedSchema>;
+type Verified = z.infer<typeof VerifiedSchema>;
+const NONE_MINE = { seq: 0, hash: '' };
+
+export interface TeamLedgerOptions {
+  /** The desk's local ledger: the write-ahead copy of every entry. */
+  ledger: Ledger;
+  chain: TeamChain;
+  /** Where this desk keeps its state (the ledger's folder, shared by the app and the command line). */
+  dataDir: string;
+  device: string;
+  clock?: () => number;
+}
+
+/** A local entry meant for the team chain: the line's object as written, and where it ends in the file. */
+interface LocalLine {
+  raw: LedgerEntry;
+  end: number;
+}
+
+/**
+ * A desk's side of the team ledger. Revocations append to the local ledger (fsynced, the
+ * write-ahead copy) with the team chain's id stamped on each record; `deliver` carries what the
+ * team chain does not hold yet onto it, in order, in conditional batches (group commit), and is
+ * safe to run from the app and the command line at once (one at a time per desk, under a lock;
+ * other desks race through the chain's condition). Nothing is lost while the chain is unreachable:
+ * what is pending is whatever the local ledger holds beyond this device's last team entry.
+ *
+ * `verify` checks, incrementally from the last team head this desk verified: the local chain; the
+ * team chain from there on; that the team history verified before is still there unchanged; that
+ * every team entry of this device is in the local ledger (so deleting or truncating the local
+ * files shows); and that every local entry meant for the team is on it or still pending.
+ */
+export class TeamLedger {
+  readonly chain: TeamChain;
+  readonly #options: TeamLedgerOptions & { clock: () => number };
+  /** Delivery's and verification's positions, one file each (each written by its own side only). */
+  readonly #statePath: string;
+  #last: { deliveredAtMs: number | null; error: string | null; pending: number; oldest: string | null; teamEntries: number | null } = {
+    deliveredAtMs: null,
+    error: null,
+    pending: 0,
+    oldest: null,
+    teamEntries: null,
+  };
+  #round: Promise<ConfiguredStatus> | undefined;
+
+  constructor(options: TeamLedgerOptions) {
+    this.chain = options.chain;
+    this.#options = { clock: Date.now, ...options };
+    const name = createHash('sha256').update(options.chain.id).digest('hex').slice(0, 16);
+    this.#statePath = join(options.dataDir, `team-ledger-${name}`);
+  }
+
+  /** What is pending, from the local ledger and what this desk last knew of the chain (no store call). */
+  async status(): Promise<ConfiguredStatus> {
+    const scanned = await this.#read('delivered', ScannedSchema);
+    const { pending } = await this.#pendingLocal(scanned?.mine.seq ?? 0);
+    this.#last.pending = pending.length;
+    this.#last.oldest = pending[0]?.raw.time ?? null;
+    return this.#status();
+  }
+
+  /** One delivery round now; a round already running is joined, not doubled. */
+  deliver(): Promise<ConfiguredStatus> {
+    this.#round ??= this.#deliverLocked().finally(() => {
+      this.#round = undefined;
+    });
+    return this.#round;
+  }
+
+  async #deliverLocked(): Promise<ConfiguredStatus> {
+    try {
+      await mkdir(this.#options.dataDir, { recursive: true });
+      await withFileLock(`${this.#statePath}.lock`, () => this.#deliver(), 30_000);
+      this.#last.error = null;
+    } catch (error) {
+      this.#last.error = describe(error);
+      // Still say how much is pending, from what this desk knows.
+      await this.status().catch(() => undefined);
+    }
+    return this.#status();
+  }
+
+  async #deliver(): Promise<void> {
+    const { chain, device } = this.#options;
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const { head, mine } = await this.#catchUp(await this.#read('delivered', ScannedSchema), await this.#read('verified', VerifiedSchema));
+      await this.#write('delivered', { id: chain.id, head, mine });
+      this.#last.teamEntries = head.seq;
+      const { pending } = await this.#pendingLocal(mine.seq);
+      this.#last.pending = pending.length;
+      this.#last.oldest = pending[0]?.raw.time ?? null;
+      if (pending.length === 0) return;
+      let at = head;
+      let lost = false;
+      for (let i = 0; i < pending.length; i += chain.maxBatch) {
+        const batch = pending.slice(i, i + chain.maxBatch);
+        const sealed: TeamEntry[] = [];
+        let prev = at;
+        for (const line of batch) {
+          const entry = sealTeamEntry(line.raw, device, prev.seq + 1, prev.hash);
+          sealed.push(entry);
+          prev = { seq: entry.seq, hash: entry.hash };
+        }
+        if (!(await chain.append(sealed, at))) {
+          lost = true; // another writer took the position: read what it wrote, then chain after it
+          break;
+        }
+        at = prev;
+        const lastLocal = batch[batch.length - 1]?.raw ?? { seq: 0, hash: '' };
+        await this.#write('delivered', { id: chain.id, head: at, mine: { seq: lastLocal.seq, hash: lastLocal.hash } });
+        this.#last.deliveredAtMs = this.#options.clock();
+        this.#last.teamEntries = at.seq;
+        this.#last.pending = pending.length - (i + batch.length);
+        this.#last.oldest = pending[i + batch.length]?.raw.time ?? null;
+      }
+      if (!lost) return;
+    }
+    throw new Error('the team ledger kept moving under this desk (50 attempts); entries stay pending and are tried again');
+  }
+
+  /**
+   * Reads the team chain from where this desk last read it, checking each link, and finds this
+   * device's last entry there. Refuses to go on when the history it read before is gone or
+   * different: appending after a rewritten chain would seal the rewrite.
+   */
+  async #catchUp(scanned: Scanned | null, verified: Verified | null): Promise<{ head: TeamHead; mine: { seq: number; hash: string } }> {
+    const { chain, device } = this.#options;
+    let head = scanned?.head ?? EMPTY_HEAD;
+    let mine = scanned?.mine ?? NONE_MINE;
+    // What this desk read or verified before must still be there as it was.
+    for (const known of [head, verified?.head ?? EMPTY_HEAD]) {
+      if (known.seq === 0) continue;
+      const anchor = await chain.at(known.seq);
+      if (!anchor || declaredHash(anchor) !== known.hash) {
+        throw new TeamChainError(
+          `${chain.label} no longer holds entry ${known.seq} as this desk read it (${anchor ? 'rewritten' : 'its end was dropped'}): nothing is delivered until that is resolved (session-warden ledger verify says more)`,
+          'malformed',
+        );
+      }
+    }
+    for (;;) {
+      const page = await chain.read(head.seq + 1, PAGE);
+      for (const stored of page) {
+        const parsed = parseTeamLine(stored.text);
+        if ('error' in parsed) throw new TeamChainError(`${chain.label} entry ${stored.seq}: ${parsed.error}`, 'malformed');
+        const e = parsed.entry;
+        if (stored.seq !== head.seq + 1 || e.seq !== stored.seq || e.prev !== head.hash) throw new TeamChainError(`${chain.label} entry ${stored.seq} does not follow entry ${head.seq}`, 'malformed');
+        head = { seq: e.seq, hash: e.hash };
+        if (e.device === device) mine = { seq: e.entry.seq, hash: e.entry.hash };
+      }
+      if (page.length < PAGE) return { head, mine };
+    }
+  }
+
+  /** Local entries meant for this chain after local position `after`, oldest first. */
+  async #pendingLocal(after: number): Promise<{ pending: LocalLine[] }> {
+    const pending: LocalLine[] = [];
+    for await (const line of this.#localLines()) if (line.raw.seq > after) pending.push(line);
+    return { pending };
+  }
+
+  /** The local entries stamped for this chain, as written (key order kept: the hashes cover it). */
+  async *#localLines(): AsyncGenerator<LocalLine> {
+    const path = this.#options.ledger.path;
+    const exists = await stat(path).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return;
+    for await (const { text, end } of ledgerLines(path)) {
+      if (end === null || !text.trim()) continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        continue; // damage is the verifier's to report; delivery carries only whole entries
+      }
+      if (!LedgerEntrySchema.safeParse(raw).success) continue;
+      if ((raw as LedgerEntry).team === this.chain.id) yield { raw: raw as LedgerEntry, end };
+    }
+  }
+
+  /**
+   * Verifies the local chain, then the team chain from the last head this desk verified (all of
+   * it with `full`, or when this desk never verified it), cross-checking this device's entries.
+   */
+  async verify(options: { full?: boolean } = {}): Promise<VerifyReport & { team: TeamVerify }> {
+    const { chain, device } = this.#options;
+    const local = await this.#options.ledger.verify();
+    const mineLocal: { seq: number; hash: string }[] = [];
+    for await (const line of this.#localLines()) mineLocal.push({ seq: line.raw.seq, hash: line.raw.hash });
+    const verified = await this.#read('verified', VerifiedSchema);
+    const full = options.full === true || verified === null;
+    let head = full || !verified ? EMPTY_HEAD : verified.head;
+    let mine = full || !verified ? NONE_MINE : verified.mine;
+    let read = 0;
+    const team = (fields: Partial<TeamVerify> & { ok: boolean }): VerifyReport & { team: TeamVerify } => ({
+      ...local,
+      ok: local.ok && fields.ok,
+      team: { label: chain.label, entries: head.seq, read, full, pending: Math.max(0, mineLocal.length - (indexOf(mineLocal, mine.seq) + 1)), ...fields },
+    });
+    const broken = (at: number, reason: string) => team({ ok: false, brokenAt: at, reason });
+
+    if (head.seq > 0) {
+      const anchor = await chain.at(head.seq);
+      const when = new Date(verified?.atMs ?? 0).toISOString();
+      if (!anchor) return broken(head.seq, `the team ledger no longer has entry ${head.seq}, which this desk verified at ${when} (entries dropped from its end, or the chain was replaced)`);
+      read += 1;
+      if (declaredHash(anchor) !== head.hash) return broken(head.seq, `entry ${head.seq} differs from the one this desk verified at ${when} (the team chain was rewritten)`);
+    }
+    const anchored = mineLocal[indexOf(mineLocal, mine.seq)];
+    if (mine.seq > 0 && !anchored) {
+      return broken(head.seq, `this desk's local entry ${mine.seq}, which the team ledger holds, is missing from the local ledger (local files deleted or truncated)`);
+    }
+    if (anchored && anchored.hash !== mine.hash) {
+      return broken(head.seq, `this desk's local entry ${mine.seq} differs from the copy on the team ledger (local ledger rewritten)`);
+    }
+    let next = indexOf(mineLocal, mine.seq) + 1;
+    for (;;) {
+      const page = await chain.read(head.seq + 1, PAGE);
+      for (const stored of page) {
+        read += 1;
+        const at = head.seq + 1;
+        const parsed = parseTeamLine(stored.text);
+        if ('error' in parsed) return broken(at, parsed.error);
+        const e = parsed.entry;
+        if (stored.seq !== at || e.seq !== at) return broken(at, `expected entry ${at}, found entry ${e.seq} (removed or reordered)`);
+        if (e.prev !== head.hash) return broken(at, 'does not link to the entry before it (removed, reordered or altered)');
+        if (e.device === device) {
+          const expected = mineLocal[next];
+          if (!expected || expected.seq > e.entry.seq) return broken(at, `carries this desk's local entry ${e.entry.seq}, which the local ledger does not have (local files deleted, truncated or rewritten)`);
+          if (expected.seq < e.entry.seq) return broken(at, `this desk's local entry ${expected.seq} never reached the team ledger, but the later entry ${e.entry.seq} did`);
+          if (expected.hash !== e.entry.hash) return broken(at, `carries this desk's local entry ${e.entry.seq}, which differs in the local ledger (one of them was altered)`);
+          next += 1;
+          mine = { seq: e.entry.seq, hash: e.entry.hash };
+        }
+        head = { seq: e.seq, hash: e.hash };
+      }
+      if (page.length < PAGE) break;
+    }
+    const report = team({ ok: true });
+    if (report.ok) await this.#write('verified', { id: chain.id, head, mine, atMs: this.#options.clock() } satisfies Verified);
+    return report;
+  }
+
+  #status(): ConfiguredStatus {
+    const l = this.#last;
+    return { configured: true, label: this.chain.label, pending: l.pending, oldestPendingTime: l.oldest, teamEntries: l.teamEntries, lastDeliveredAtMs: l.deliveredAtMs, lastError: l.error };
+  }
+
+  /** A position kept by this desk; null when there is none (or it is unreadable: the chain is then read from its start). */
+  async #read<T extends { id: string }>(which: 'delivered' | 'verified', schema: z.ZodType<T>): Promise<T | null> {
+    const text = await readFile(`${this.#statePath}.${which}.json`, 'utf8').catch(() => null);
+    if (text === null) return null;
+    try {
+      const state = schema.parse(JSON.parse(text));
+      return state.id === this.chain.id ? state : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async #write(which: 'delivered' | 'verified', state: Scanned | Verified): Promise<void> {
+    await writeFileAtomic(`${this.#statePath}.${which}.json`, JSON.stringify(state));
+  }
+}
+
+function indexOf(list: { seq: number }[], seq: number): number {
+  if (seq === 0) return -1;
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = list[mid]?.seq ?? 0;
+    if (at === seq) return mid;
+    if (at < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+function declaredHash(stored: StoredTeamEntry): string | null {
+  try {
+    const hash = (JSON.parse(stored.text) as { hash?: unknown }).hash;
+    return typeof hash === 'string' ? hash : null;
+  } catch {
+    return null;
+  }
+}
+
+function describe(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'error';
+}
