@@ -42,6 +42,11 @@ export const DynamoStoreSchema = z.strictObject({
   credentials: AwsCredentialsSchema,
   /** Optional Redis mirror of revocations (`revoked:<id>`); its password is a secret too. */
   blacklistRedis: z.strictObject({ url: RedisUrl, username: Name.optional() }).optional(),
+  /**
+   * The team ledger table every desk's revocations are chained into (usually `<table>-revocations`,
+   * see `defaultLedgerTable`); absent: this desk keeps only its local ledger.
+   */
+  teamLedger: z.string().trim().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
 });
 
 export const RedisStoreSchema = z.strictObject({
@@ -57,6 +62,11 @@ export const RedisStoreSchema = z.strictObject({
     .max(20_000)
     .regex(/^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate (-----BEGIN CERTIFICATE----- …)')
     .optional(),
+  /**
+   * The stream every desk's revocations are chained into (usually `session-warden:revocations`);
+   * absent: this desk keeps only its local ledger.
+   */
+  teamLedger: z.string().trim().min(1).max(200).refine(printable, 'no control or direction-override characters').optional(),
 });
 
 /** A connection as the renderer sees and edits it: never a secret, only whether one is kept. */
