@@ -130,7 +130,7 @@ export class ConnectionManager {
                 { id: saved.id, name: saved.name, environment: saved.environment, store: saved.store, secret, blacklistSecret: this.#options.store.blacklistSecretOf(saved), readOnly: saved.readOnly, requireTicket: saved.requireTicket },
                 desktop,
               )
-            : await openRedisWorkspace(version, dataDir, { id: saved.id, name: saved.name, environment: saved.environment, target: redisTargetFor(saved.store, secret), requireTicket: saved.requireTicket }, desktop, { readOnly: saved.readOnly });
+            : await openRedisWorkspace(version, dataDir, { id: saved.id, name: saved.name, environment: saved.environment, target: redisTargetFor(saved.store, secret), requireTicket: saved.requireTicket, teamLedger: saved.store.teamLedger }, desktop, { readOnly: saved.readOnly });
       } catch (error) {
         throw new WardenError('STORE_UNAVAILABLE', `"${saved.name}" could not be opened, the current connection stays active: ${formatErrorForLog(error).split('\n')[0]}`);
       }
