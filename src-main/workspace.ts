@@ -19,6 +19,11 @@ import { SentinelStore } from './sentinel/sentinel-store';
 import { RedisSessionStore } from './web-sessions/redis-session-store';
 import { connectRedis, redactUrl, type RedisTarget } from './web-sessions/redis-target';
 import { RedisRevoker } from './web-sessions/redis-writer';
+import { deviceId } from './team-ledger/device-id';
+import { DynamoTeamChain } from './team-ledger/dynamo-chain';
+import { RedisTeamChain } from './team-ledger/redis-chain';
+import type { TeamChain } from './team-ledger/team-chain';
+import { TeamLedger } from './team-ledger/team-ledger';
 
 export interface Workspace {
   readonly handlers: HandlerTable;
@@ -73,7 +78,7 @@ export async function openDemoWorkspace(version: string, dataDir: string, deskto
 export async function openRedisWorkspace(
   version: string,
   dataDir: string,
-  connection: { id: string; name: string; environment: string; target: RedisTarget; requireTicket?: boolean | undefined },
+  connection: { id: string; name: string; environment: string; target: RedisTarget; requireTicket?: boolean | undefined; teamLedger?: string | undefined },
   desktop: DesktopServices,
   options: WorkspaceOptions = {},
 ): Promise<Workspace> {
@@ -83,12 +88,14 @@ export async function openRedisWorkspace(
   const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
   const { name: operator, principal } = localIdentity();
   const where = connection.target.urls.map(redactUrl).join(',');
+  const team = connection.teamLedger ? await openTeamLedger(ledger, new RedisTeamChain(client, connection.teamLedger, where), dataDir, readOnly) : undefined;
   const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly, requireTicket: ticketRequired(connection) }, operator, principal };
-  const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger, operator, principal, connection: connection.name });
+  const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator, principal, connection: connection.name });
   return {
-    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop }),
+    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, team }),
     ledger,
     close: async () => {
+      await team?.stop();
       client.disconnect();
     },
   };
@@ -134,15 +141,30 @@ export async function openSentinelWorkspace(
     }
   }
   const mirror = blacklist?.mirror;
+  const team = config.teamLedger ? await openTeamLedger(ledger, new DynamoTeamChain(base, config.teamLedger, config.endpoint ?? config.region), dataDir, readOnly) : undefined;
   const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly, requireTicket: ticketRequired(connection) }, operator: identity.name, principal: identity.principal };
-  const revoker = readOnly ? null : new SentinelRevoker({ client, store, ledger, operator: identity.name, principal: identity.principal, connection: connection.name, ...(mirror ? { blacklist: mirror } : {}) });
+  const revoker = readOnly
+    ? null
+    : new SentinelRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator: identity.name, principal: identity.principal, connection: connection.name, ...(mirror ? { blacklist: mirror } : {}) });
   return {
-    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, blacklist: delivery }),
+    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, blacklist: delivery, team }),
     ledger,
     close: async () => {
+      await team?.stop();
       await delivery?.stop();
       await blacklist?.close();
       client.destroy();
     },
   };
+}
+
+/**
+ * The connection's team ledger over this desk's local ledger. A desk that may revoke delivers
+ * from the moment the workspace opens (entries an earlier run or the command line left pending
+ * too); a read-only desk only reads and verifies it.
+ */
+async function openTeamLedger(ledger: Ledger, chain: TeamChain, dataDir: string, readOnly: boolean): Promise<TeamLedger> {
+  const team = new TeamLedger({ ledger, chain, dataDir, device: await deviceId(dataDir) });
+  if (!readOnly) team.start();
+  return team;
 }

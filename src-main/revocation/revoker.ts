@@ -42,7 +42,8 @@ export interface SessionWriter {
 export interface RevokerOptions {
   store: SessionStore;
   writer: SessionWriter;
-  ledger: Ledger;
+  /** The local ledger (or the team ledger's stamping view of it): only appended to. */
+  ledger: Pick<Ledger, 'append'>;
   /** `revoked_by`: decided in main (AWS caller or local OS user), never by the caller. */
   operator: string;
   /** Who `operator` really is (ARN, role, caller-chosen session name), recorded in the ledger. */

@@ -68,6 +68,10 @@ export class TeamLedger {
     teamEntries: null,
   };
   #round: Promise<ConfiguredStatus> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #nudged: NodeJS.Timeout | undefined;
+  #again = false;
+  #stopped = false;
 
   constructor(options: TeamLedgerOptions) {
     this.chain = options.chain;
@@ -85,10 +89,65 @@ export class TeamLedger {
     return this.#status();
   }
 
+  /**
+   * The local ledger as revokers write to it: each record stamped with this chain's id (the
+   * stamp is under the local hash, so it cannot be re-routed later), and delivery nudged once
+   * the entries are fsynced. The revocation never waits for the team chain.
+   */
+  stamping(ledger: Pick<Ledger, 'append'>): Pick<Ledger, 'append'> {
+    const team = this.chain.id;
+    return {
+      append: async (records) => {
+        const sealed = await ledger.append(records.map((r) => ({ ...r, team })));
+        this.nudge();
+        return sealed;
+      },
+    };
+  }
+
+  /** Delivers in the background: now, every `intervalMs`, and shortly after each nudge. */
+  start(intervalMs = 15_000): void {
+    if (this.#timer) return;
+    this.#stopped = false;
+    this.#timer = setInterval(() => this.nudge(0), intervalMs);
+    this.#timer.unref();
+    this.nudge(0);
+  }
+
+  /** A round soon (appends close together share one); one running now is followed by one more. */
+  nudge(delayMs = 50): void {
+    if (this.#stopped) return;
+    if (this.#round) {
+      this.#again = true;
+      return;
+    }
+    if (this.#nudged) return;
+    this.#nudged = setTimeout(() => {
+      this.#nudged = undefined;
+      void this.deliver();
+    }, delayMs);
+    this.#nudged.unref();
+  }
+
+  /** Stops background delivery and waits for a round in flight (what is pending stays in the local ledger). */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    clearTimeout(this.#nudged);
+    this.#timer = undefined;
+    this.#nudged = undefined;
+    this.#again = false;
+    this.#stopped = true;
+    await this.#round?.catch(() => undefined);
+  }
+
   /** One delivery round now; a round already running is joined, not doubled. */
   deliver(): Promise<ConfiguredStatus> {
     this.#round ??= this.#deliverLocked().finally(() => {
       this.#round = undefined;
+      if (this.#again && !this.#stopped) {
+        this.#again = false;
+        this.nudge(0);
+      }
     });
     return this.#round;
   }
