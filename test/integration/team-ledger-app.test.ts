@@ -86,7 +86,7 @@ describe('two app instances on one Sentinel table keep one team ledger', () => {
     const alice = Array.from({ length: 40 }, (_, i) => sentinelItem({ seconds: now - 100 - i }, { user: 'alice' }));
     const bob = Array.from({ length: 40 }, (_, i) => sentinelItem({ seconds: now - 200 - i }, { user: 'bob' }));
     await table.put([...alice, ...bob]);
-    const [one, two] = await Promise.all(dirs.map((d) => open(d)));
+    const [one, two] = await Promise.all([open(dirs[0] as TempDir), open(dirs[1] as TempDir)]);
     const [r1, r2] = await Promise.all([
       one.call<RevokeReport>('users:revoke', { users: ['alice'], reasonCode: 'security_incident', ticket: 'SEC-7', connection: one.confirmed }),
       two.call<RevokeReport>('users:revoke', { users: ['bob'], reasonCode: 'offboarding', ticket: 'HR-12', connection: two.confirmed }),
