@@ -20,6 +20,11 @@ import { dynamoClientOptions, serviceClock } from '../sentinel/dynamo-client-opt
 import { localEndpointCredentials } from '../connections/connection-clients';
 import { SentinelStore } from '../sentinel/sentinel-store';
 import { StoreUnreachableError, UsageError } from './cli-errors';
+import { deviceId } from '../team-ledger/device-id';
+import { createLedgerTable, defaultLedgerTable, DynamoTeamChain } from '../team-ledger/dynamo-chain';
+import { DEFAULT_LEDGER_STREAM, persistenceOf, RedisTeamChain } from '../team-ledger/redis-chain';
+import type { TeamChain } from '../team-ledger/team-chain';
+import { TeamLedger } from '../team-ledger/team-ledger';
 
 export interface ConnectionFlags {
   /** Which kind of store: Sentinel sessions in DynamoDB (default) or web sessions in Redis. */
@@ -42,11 +47,30 @@ export interface ConnectionFlags {
   readOnly?: boolean | undefined;
   /** From a saved connection: its name, which the ledger records (as the app does). */
   ledgerName?: string | undefined;
+  /** The team ledger: a DynamoDB table, or with --store redis a stream key (from a saved connection too). */
+  teamLedger?: string | undefined;
+  /** Name the default team ledger when none is named (`ledger init`): `<table>-revocations`, `session-warden:revocations`. */
+  defaultTeamLedger?: boolean | undefined;
+}
+
+/** What `ledger init` did. */
+export interface TeamLedgerInit {
+  kind: 'dynamodb' | 'redis';
+  name: string;
+  /** DynamoDB: the table was created now (false: it was there already). Redis: a stream needs no creating. */
+  created: boolean;
+  /** DynamoDB: point-in-time recovery; Redis: whether the server persists what is written. */
+  durability: 'point-in-time recovery enabled' | 'point-in-time recovery NOT enabled' | 'appendonly yes' | 'snapshots only' | 'NOT persisted' | 'unknown';
+  detail?: string;
 }
 
 export interface CliConnection {
   store: SessionStore;
   ledger: Ledger;
+  /** The connection's team ledger, when one is named. */
+  team: TeamLedger | null;
+  /** Creates the team ledger (`ledger init`). */
+  initTeamLedger(): Promise<TeamLedgerInit>;
   /** Resolves the operator identity (STS for AWS) and builds the revoker. */
   revoker(): Promise<Revoker>;
   close(): Promise<void>;
@@ -87,7 +111,13 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
     }
     // A read-only connection writes nothing, the blacklist included.
     const blacklist = blacklistRedis && !saved.readOnly ? { blacklistRedis, ...(blacklistUsername ? { blacklistUsername } : {}) } : {};
-    const connected = await connect({ ...fields, ...blacklist, ledger: flags.ledger, connection: undefined, ledgerName: saved.name }, env, dataDir);
+    const { teamLedger: savedTeamLedger, ...rest } = fields;
+    const teamLedger = flags.teamLedger ?? savedTeamLedger;
+    const connected = await connect(
+      { ...rest, ...blacklist, ledger: flags.ledger, connection: undefined, ledgerName: saved.name, defaultTeamLedger: flags.defaultTeamLedger, ...(teamLedger ? { teamLedger } : {}) },
+      env,
+      dataDir,
+    );
     if (!saved.readOnly) return connected;
     return {
       ...connected,
@@ -125,6 +155,9 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
 
   const store = new SentinelStore({ client, tableName: flags.table, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = ledgerFrom(flags, dataDir);
+  const teamTable = flags.teamLedger ?? (flags.defaultTeamLedger ? defaultLedgerTable(flags.table) : undefined);
+  if (teamTable !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(teamTable)) throw new UsageError('--team-ledger must be a DynamoDB table name');
+  const team = teamTable ? await teamLedgerOver(ledger, new DynamoTeamChain(base, teamTable, flags.endpoint ?? region)) : null;
   let blacklist: OpenedBlacklist | undefined;
   if (flags.blacklistRedis) {
     blacklist = await openBlacklist(
@@ -140,6 +173,18 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   return {
     store,
     ledger,
+    team,
+    initTeamLedger: async () => {
+      if (!teamTable) throw new UsageError('--team-ledger NAME is required');
+      const made = await createLedgerTable(base, teamTable);
+      return {
+        kind: 'dynamodb',
+        name: teamTable,
+        created: made.created,
+        durability: made.pointInTimeRecovery === 'enabled' ? 'point-in-time recovery enabled' : 'point-in-time recovery NOT enabled',
+        ...(made.detail ? { detail: made.detail } : {}),
+      };
+    },
     revoker: async () => {
       const { name: operator, principal } = await resolveOperator({
         endpoint: flags.endpoint,
@@ -147,7 +192,7 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
       });
       // Writes left pending by an earlier run are retried first.
       await mirror?.start();
-      return new SentinelRevoker({ client, store, ledger, operator, principal, connection: flags.ledgerName ?? (flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`), ...(mirror ? { blacklist: mirror } : {}) });
+      return new SentinelRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator, principal, connection: flags.ledgerName ?? (flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`), ...(mirror ? { blacklist: mirror } : {}) });
     },
     close: async () => {
       await mirror?.flush().catch(() => undefined);
@@ -190,12 +235,27 @@ async function connectWebSessions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   }
   const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = ledgerFrom(flags, dataDir);
+  const stream = flags.teamLedger ?? (flags.defaultTeamLedger ? DEFAULT_LEDGER_STREAM : undefined);
+  const team = stream ? await teamLedgerOver(ledger, new RedisTeamChain(client, stream, where)) : null;
   return {
     store,
     ledger,
-    revoker: async () => new RedisRevoker({ client, store, ledger, operator: localIdentity().name, principal: localIdentity().principal, connection: `redis:${where}` }),
+    team,
+    initTeamLedger: async () => {
+      if (!stream) throw new UsageError('--team-ledger NAME is required');
+      const persisted = await persistenceOf(client);
+      const durability: TeamLedgerInit['durability'] = persisted === null ? 'unknown' : persisted.appendonly ? 'appendonly yes' : persisted.snapshots ? 'snapshots only' : 'NOT persisted';
+      return { kind: 'redis', name: stream, created: false, durability, ...(persisted === null ? { detail: 'the server refused CONFIG GET: check that it runs with appendonly yes' } : {}) };
+    },
+    revoker: async () => new RedisRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator: localIdentity().name, principal: localIdentity().principal, connection: `redis:${where}` }),
     close: async () => {
       client.disconnect();
     },
   };
+}
+
+/** The team ledger over the local one; this desk is the ledger's folder (shared with the app by default). */
+async function teamLedgerOver(ledger: Ledger, chain: TeamChain): Promise<TeamLedger> {
+  const dataDir = dirname(ledger.path);
+  return new TeamLedger({ ledger, chain, dataDir, device: await deviceId(dataDir) });
 }

@@ -11,8 +11,12 @@ import type { LedgerEntry } from '../ledger/ledger-entry';
 import { outboxesWithPending } from '../revocation/blacklist-targets';
 import type { Session } from '../../src-shared/session';
 import { EXIT, StoreUnreachableError, UsageError } from './cli-errors';
-import { connect, ledgerFrom, type ConnectionFlags } from './connect';
-import { formatLedger, formatPendingBlacklist, formatRevokeResults, formatSession, formatSessions, terminalSafe } from './output';
+import { connect, ledgerFrom, type CliConnection, type ConnectionFlags } from './connect';
+import { formatInit, formatLedger, formatPendingBlacklist, formatRevokeResults, formatSession, formatSessions, formatTeamLedger, formatVerify, terminalSafe } from './output';
+import type { TeamChain } from '../team-ledger/team-chain';
+import { TeamChainError } from '../team-ledger/team-chain';
+import { parseTeamLine, type TeamEntry } from '../team-ledger/team-entry';
+import type { TeamLedger } from '../team-ledger/team-ledger';
 import { USAGE } from './usage';
 import { didYouMean, sortOutQuietUsers, type UnknownUser } from '../users/unknown-users';
 
@@ -41,16 +45,19 @@ const OPTIONS = {
   note: { type: 'string' },
   ticket: { type: 'string' },
   'from-file': { type: 'string' },
+  'team-ledger': { type: 'string' },
+  full: { type: 'boolean' },
 } as const;
 
 const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
 const ALLOWED: Record<string, string[]> = {
   'sessions list': [...CONNECTION_OPTIONS, 'output', 'status', 'user', 'profile', 'server-instance', 'since', 'until', 'limit'],
   'sessions show': [...CONNECTION_OPTIONS, 'output'],
-  'sessions revoke': [...CONNECTION_OPTIONS, 'output', 'reason-code', 'note', 'ticket'],
-  'users revoke': [...CONNECTION_OPTIONS, 'output', 'reason-code', 'note', 'ticket', 'from-file'],
-  'ledger verify': ['ledger', 'output'],
-  'ledger list': ['ledger', 'output'],
+  'sessions revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket'],
+  'users revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket', 'from-file'],
+  'ledger verify': [...CONNECTION_OPTIONS, 'team-ledger', 'full', 'output'],
+  'ledger list': [...CONNECTION_OPTIONS, 'team-ledger', 'output'],
+  'ledger init': [...CONNECTION_OPTIONS, 'team-ledger', 'output'],
   'blacklist pending': ['ledger', 'output'],
 };
 const FORMATS: Record<string, string[]> = {
@@ -60,6 +67,7 @@ const FORMATS: Record<string, string[]> = {
   'users revoke': ['table', 'json'],
   'ledger verify': ['table', 'json'],
   'ledger list': ['table', 'json', 'ndjson', 'csv'],
+  'ledger init': ['table', 'json'],
   'blacklist pending': ['table', 'json'],
 };
 
@@ -144,17 +152,49 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
   switch (command) {
     case 'ledger verify': {
       noPositionals(args, command);
-      const report = await ledgerFrom(flags).verify();
-      if (output === 'json') io.out(JSON.stringify(report, null, 2));
-      else io.out(report.ok ? `ledger intact: ${report.verifiedEntries} entries verified` : `ledger BROKEN at entry ${report.brokenAt}: ${report.reason} (${report.verifiedEntries} entries verified before it)`);
-      return report.ok ? EXIT.ok : EXIT.incomplete;
+      if (!namesStore(flags)) {
+        if (values.full === true) throw new UsageError('--full re-reads a team ledger: name the connection (--connection, or --table/--redis) and --team-ledger');
+        const report = await ledgerFrom(flags).verify();
+        io.out(output === 'json' ? JSON.stringify(report, null, 2) : formatVerify(report));
+        return report.ok ? EXIT.ok : EXIT.incomplete;
+      }
+      return withConnection(flags, async (conn) => {
+        if (!conn.team) {
+          io.err('session-warden: this connection names no team ledger (--team-ledger NAME): only the local ledger was checked');
+          const report = await conn.ledger.verify();
+          io.out(output === 'json' ? JSON.stringify(report, null, 2) : formatVerify(report));
+          return report.ok ? EXIT.ok : EXIT.incomplete;
+        }
+        const report = await teamCall(() => (conn.team as TeamLedger).verify({ full: values.full === true }));
+        io.out(output === 'json' ? JSON.stringify(report, null, 2) : formatVerify(report));
+        return report.ok ? EXIT.ok : EXIT.incomplete;
+      });
     }
     case 'ledger list': {
       noPositionals(args, command);
-      const entries: LedgerEntry[] = [];
-      for await (const entry of ledgerFrom(flags).entries()) entries.push(entry);
-      io.out(formatLedger(entries, output));
-      return EXIT.ok;
+      if (!namesStore(flags)) {
+        const entries: LedgerEntry[] = [];
+        for await (const entry of ledgerFrom(flags).entries()) entries.push(entry);
+        io.out(formatLedger(entries, output));
+        return EXIT.ok;
+      }
+      return withConnection(flags, async (conn) => {
+        if (!conn.team) throw new UsageError('this connection names no team ledger: give --team-ledger NAME (without a connection, "ledger list" prints the local ledger)');
+        const team = conn.team;
+        io.out(formatTeamLedger(await teamCall(() => readTeamChain(team.chain)), output));
+        return EXIT.ok;
+      });
+    }
+    case 'ledger init': {
+      noPositionals(args, command);
+      if (!namesStore(flags)) throw new UsageError('"ledger init" needs the connection: --connection NAME, --table NAME (DynamoDB) or --store redis --redis URL');
+      return withConnection({ ...flags, defaultTeamLedger: true }, async (conn) => {
+        const made = await teamCall(() => conn.initTeamLedger());
+        io.out(output === 'json' ? JSON.stringify(made, null, 2) : formatInit(made));
+        const durable = made.durability === 'point-in-time recovery enabled' || made.durability === 'appendonly yes';
+        if (!durable) io.err(`session-warden: ${made.kind === 'dynamodb' ? `point-in-time recovery is not enabled on ${made.name}` : `the Redis does not append to a file (appendonly ${made.durability})`}${made.detail ? `: ${made.detail}` : ''}`);
+        return durable ? EXIT.ok : EXIT.incomplete;
+      });
     }
     case 'blacklist pending': {
       noPositionals(args, command);
@@ -181,7 +221,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
     case 'sessions revoke': {
       const request = parseOrUsage(RevokeSessionsRequestSchema, { ids: args, ...reasonOf(values) }, 'request');
       checkSessionIds(request.ids, values);
-      return withConnection(flags, async (conn) => report(await (await conn.revoker()).revokeSessions(request), output, io));
+      return withConnection(flags, async (conn) => delivered(conn, io, report(await (await conn.revoker()).revokeSessions(request), output, io)));
     }
     case 'users revoke': {
       const users = [...args, ...(typeof values['from-file'] === 'string' ? await usersFromFile(values['from-file'], io) : [])];
@@ -203,7 +243,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
         for (const { user, suggestions } of unknown) io.err(`session-warden: unknown user "${terminalSafe(user)}": ${terminalSafe(didYouMean(suggestions))}`);
         for (const user of withoutActive) io.err(`session-warden: ${terminalSafe(user)} has no active session`);
         for (const { user, error } of result.unlistedUsers) io.err(`session-warden: ${terminalSafe(user)}: ${terminalSafe(error)}`);
-        return report(result, output, io);
+        return delivered(conn, io, report(result, output, io));
       });
     }
     default:
@@ -260,6 +300,53 @@ async function ledgerKnowsUser(ledger: { entries(): AsyncIterable<LedgerEntry> }
   return false;
 }
 
+/**
+ * After a revocation, the entries it wrote go to the team ledger before the command ends. The
+ * revocation stands either way: what could not be delivered stays in the local ledger (the
+ * write-ahead copy) and the app or the next command delivers it. Said on stderr; the exit code
+ * is the revocation's.
+ */
+async function delivered(conn: CliConnection, io: Io, code: number): Promise<number> {
+  if (!conn.team) return code;
+  const status = await conn.team.deliver();
+  if (status.pending > 0) {
+    const n = status.pending;
+    io.err(
+      `session-warden: ${n} ledger entr${n === 1 ? 'y is' : 'ies are'} not on the team ledger (${status.label}) yet${status.lastError ? `: ${terminalSafe(status.lastError)}` : ''}; kept in the local ledger, the app or the next command delivers ${n === 1 ? 'it' : 'them'}`,
+    );
+  }
+  return code;
+}
+
+/** Whether the flags name a store (so a ledger command reads that connection's team ledger). */
+function namesStore(flags: ConnectionFlags): boolean {
+  return flags.connection !== undefined || flags.table !== undefined || (flags.redis?.length ?? 0) > 0 || flags.store !== undefined || flags.teamLedger !== undefined;
+}
+
+/** A team ledger that cannot be read is a store that cannot be reached (exit 3), not a broken chain. */
+async function teamCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TeamChainError) throw new StoreUnreachableError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** Every entry of a team chain, oldest first, a page at a time. */
+async function readTeamChain(chain: TeamChain): Promise<TeamEntry[]> {
+  const entries: TeamEntry[] = [];
+  for (;;) {
+    const page = await chain.read(entries.length + 1, 1000);
+    for (const stored of page) {
+      const parsed = parseTeamLine(stored.text);
+      if ('error' in parsed) throw new WardenError('VALIDATION', `team ledger entry ${stored.seq}: ${parsed.error} (run "ledger verify")`);
+      entries.push(parsed.entry);
+    }
+    if (page.length < 1000) return entries;
+  }
+}
+
 async function withConnection(flags: ConnectionFlags, work: (conn: Awaited<ReturnType<typeof connect>>) => Promise<number>): Promise<number> {
   const conn = await connect(flags);
   try {
@@ -283,6 +370,7 @@ function connectionFlags(values: Values): ConnectionFlags {
     blacklistRedis: text('blacklist-redis'),
     ledger: text('ledger'),
     connection: text('connection'),
+    teamLedger: text('team-ledger'),
   };
 }
 

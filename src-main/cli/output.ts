@@ -3,6 +3,10 @@ import type { RevokeReport } from '../../src-shared/revocation';
 import type { OutboxOnDisk } from '../revocation/blacklist-targets';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import { toCsv } from '../export/csv';
+import type { VerifyReport } from '../ledger/ledger';
+import type { TeamEntry } from '../team-ledger/team-entry';
+import type { TeamVerify } from '../../src-shared/team-ledger';
+import type { TeamLedgerInit } from './connect';
 import { didYouMean, type UnknownUser } from '../users/unknown-users';
 
 /**
@@ -144,6 +148,56 @@ export function formatLedger(entries: LedgerEntry[], format: string): string {
         entries.map((e) => [String(e.seq), e.time, e.kind, e.operator, e.sessionId, e.user, e.reasonCode, e.ticket ?? '', e.outcome ?? '']),
       );
   }
+}
+
+/**
+ * The team chain's entries: its own position and the writing device beside each local entry's
+ * fields (and the local position and hash it witnesses, in CSV and JSON).
+ */
+export function formatTeamLedger(entries: TeamEntry[], format: string): string {
+  const columns = ['seq', 'device', 'localSeq', 'localHash', 'time', 'kind', 'operator', 'principal', 'connection', 'sessionId', 'user', 'reasonCode', 'note', 'ticket', 'outcome', 'blacklist', 'error', 'hash'] as const;
+  const flat = (e: TeamEntry): Partial<Record<(typeof columns)[number], string>> => ({
+    ...e.entry,
+    principal: e.entry.principal ? ('arn' in e.entry.principal ? e.entry.principal.arn : `local:${e.entry.principal.osUser}`) : undefined,
+    seq: String(e.seq),
+    device: e.device,
+    localSeq: String(e.entry.seq),
+    localHash: e.entry.hash,
+    hash: e.hash,
+  });
+  switch (format) {
+    case 'json':
+      return JSON.stringify(entries, null, 2);
+    case 'ndjson':
+      return entries.map((e) => JSON.stringify(e)).join('\n');
+    case 'csv':
+      return toCsv(columns, entries.map((e) => columns.map((c) => flat(e)[c]))).trimEnd();
+    default:
+      return table(
+        ['SEQ', 'TIME', 'KIND', 'OPERATOR', 'DEVICE', 'SESSION', 'USER', 'REASON', 'TICKET', 'OUTCOME'],
+        entries.map((e) => [String(e.seq), e.entry.time, e.entry.kind, e.entry.operator, e.device.slice(0, 8), e.entry.sessionId, e.entry.user, e.entry.reasonCode, e.entry.ticket ?? '', e.entry.outcome ?? '']),
+      );
+  }
+}
+
+/** `ledger verify`: the local chain's line, and the team chain's when one was checked. */
+export function formatVerify(report: VerifyReport & { team?: TeamVerify }): string {
+  const local = report.brokenAt === undefined
+    ? `local ledger intact: ${report.verifiedEntries} entries verified`
+    : `local ledger BROKEN at entry ${report.brokenAt}: ${report.reason ?? ''} (${report.verifiedEntries} entries verified before it)`;
+  const t = report.team;
+  if (!t) return local;
+  const how = t.full ? `read in full (${t.read} entries)` : `${t.read} entr${t.read === 1 ? 'y' : 'ies'} read since the last verification`;
+  const team = t.ok
+    ? `team ledger (${t.label}) intact: ${t.entries} entries, ${how}; this desk's entries all present${t.pending > 0 ? `, ${t.pending} still pending delivery` : ''}`
+    : `team ledger (${t.label}) BROKEN at entry ${t.brokenAt ?? '?'}: ${t.reason ?? ''}`;
+  return `${terminalSafe(local)}\n${terminalSafe(team)}`;
+}
+
+/** `ledger init`: what is there now. */
+export function formatInit(made: TeamLedgerInit): string {
+  if (made.kind === 'redis') return `team ledger: Redis stream ${terminalSafe(made.name)} (created with its first entry); server persistence: ${made.durability}`;
+  return `team ledger table ${terminalSafe(made.name)} ${made.created ? 'created (on-demand billing)' : 'already exists'}; ${made.durability}`;
 }
 
 /** Until when credentials already issued for the revoked sessions can be used: exact when the store said. */

@@ -20,6 +20,13 @@ const CONNECTION = `Connection (either a saved one, or flags):
                             keeps one database per key and region), fixed keys when none are set.
   --ledger PATH             revocation ledger (default: the app's data directory)`;
 
+const TEAM = `  --team-ledger NAME        the team ledger every desk's revocations are chained into: a DynamoDB
+                            table (usually <table>-revocations) or, with --store redis, a stream
+                            key (usually session-warden:revocations). A saved connection's own
+                            is used without it. Entries go to the local ledger first (fsynced)
+                            and then to the team ledger; what cannot be delivered is said on
+                            stderr and delivered by the app or the next command.`;
+
 export const USAGE: Record<string, string> = {
   root: `Usage: session-warden <command> [options]
 
@@ -28,8 +35,9 @@ Commands:
   sessions show ID          show one session
   sessions revoke ID...     revoke sessions by id
   users revoke USER...      revoke every active session of users
-  ledger verify             check the revocation ledger's hash chain
-  ledger list               print the ledger
+  ledger verify             check the revocation ledger's hash chain (and the team ledger's)
+  ledger list               print the ledger (the team ledger, with a connection)
+  ledger init               create the connection's team ledger table
   blacklist pending         list blacklist writes not yet acknowledged by their Redis
 
 Run "session-warden <command> --help" for a command's options.
@@ -64,6 +72,8 @@ ${CONNECTION}`,
 The operator recorded as revoked_by is your AWS user name (or local:<os user> for a local
 endpoint); it cannot be set by a flag.
 
+${TEAM}
+
 ${CONNECTION}`,
   'users revoke': `Usage: session-warden users revoke USER... [--from-file FILE] --reason-code CODE [options]
 
@@ -82,11 +92,50 @@ User names match exactly. A name the store does not hold with live sessions (ano
 e-mail, a typo) is reported as "unknown user, did you mean ..." with the closest names it holds,
 nothing is revoked for it, and the exit status is 1; the other users are still revoked.
 
+${TEAM}
+
 ${CONNECTION}`,
   'ledger verify': `Usage: session-warden ledger verify [--ledger PATH] [--output table|json]
+       session-warden ledger verify --connection NAME | --table T ... [--team-ledger NAME] [--full]
 
-Checks every link of the hash chain and the head checkpoint. Exit 0 when intact, 1 when not.`,
-  'ledger list': `Usage: session-warden ledger list [--ledger PATH] [--output table|json|ndjson|csv]`,
+Checks every link of the local ledger's hash chain and its head checkpoint. With a connection
+that has a team ledger, also: the team chain; that the team history this desk verified before
+is still there unchanged (a rewrite or a dropped end is found); that every team entry written by
+this desk is in the local ledger (deleted or truncated local files are found); and that every
+local entry meant for the team is on it or pending delivery. Only what is new since the last
+verification is read; --full reads the whole team chain again (an entry edited in place behind
+the last verified head is found only then, or by a desk that has not verified it yet).
+
+  --full                    re-read the whole team chain
+  --output FORMAT           table (default) or json: {ok, verifiedEntries, brokenAt?, reason?,
+                            team?: {label, ok, entries, read, full, pending, brokenAt?, reason?}}
+
+Exit 0 when intact, 1 with the first broken entry when not, 3 when the team ledger cannot be read.
+
+${TEAM}
+
+${CONNECTION}`,
+  'ledger list': `Usage: session-warden ledger list [--ledger PATH] [--output table|json|ndjson|csv]
+       session-warden ledger list --connection NAME | --table T ... [--team-ledger NAME] [--output ...]
+
+Without a connection: this desk's local ledger. With one: its team ledger, every desk's entries,
+oldest first (its position, the writing device, and the local entry's fields).
+
+${TEAM}
+
+${CONNECTION}`,
+  'ledger init': `Usage: session-warden ledger init --connection NAME | --table T ... [--team-ledger NAME] [--output table|json]
+
+Creates the team ledger table (default <table>-revocations) with on-demand billing and
+point-in-time recovery; an existing table is left as it is. With --store redis nothing needs
+creating (the stream appears with its first entry): the server's persistence is checked instead.
+JSON: {kind, name, created, durability, detail?}. Exit 0 when the ledger is there and durable
+(point-in-time recovery on; appendonly yes), 1 when it is there but not durable, 3 when the
+store cannot be reached.
+
+${TEAM}
+
+${CONNECTION}`,
   'blacklist pending': `Usage: session-warden blacklist pending [--ledger PATH] [--output table|json]
 
 Lists the blacklist writes (revoked:<id>) that their Redis has not acknowledged yet, for every

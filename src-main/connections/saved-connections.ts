@@ -35,6 +35,8 @@ const SavedConnectionSchema = z.strictObject({
   blacklistUsername: z.string().min(1).max(256).optional(),
   /** The app keeps a blacklist password for it, sealed with the OS keyring (which the command line cannot open). */
   blacklistPasswordSealed: z.boolean().optional(),
+  /** The team ledger table every desk's revocations are chained into. */
+  teamLedger: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).optional(),
 });
 export type SavedConnection = z.infer<typeof SavedConnectionSchema>;
 
@@ -101,5 +103,6 @@ function fromAppConnection(entry: Record<string, unknown>): Record<string, unkno
     ...(blacklist?.url && blacklist.username ? { blacklistUsername: blacklist.username } : {}),
     ...(blacklist?.url && entry.blacklistSecret !== undefined ? { blacklistPasswordSealed: true } : {}),
     ...(entry.readOnly === true ? { readOnly: true } : {}),
+    ...(typeof store.teamLedger === 'string' ? { teamLedger: store.teamLedger } : {}),
   };
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { TeamLedgerStatus, TeamVerify } from '../../src-shared/team-ledger';
-import { writeFileAtomic } from '../atomic-file';
+import { lastCompleteLine, writeFileAtomic } from '../atomic-file';
 import { withFileLock } from '../ledger/file-lock';
 import { ledgerLines, type Ledger, type VerifyReport } from '../ledger/ledger';
 import { LedgerEntrySchema, type LedgerEntry } from '../ledger/ledger-entry';
@@ -17,7 +17,13 @@ const PAGE = 500;
 
 const HeadSchema = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string() });
 /** This device's last entry on the team chain, by its local position and hash. */
-const MineSchema = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string() });
+const MineSchema = z.strictObject({
+  seq: z.number().int().nonnegative(),
+  hash: z.string(),
+  /** Where that entry's line ends in the local file, when known: the next look for pending entries starts there. */
+  end: z.number().int().nonnegative().optional(),
+});
+type Mine = z.infer<typeof MineSchema>;
 /** How far delivery has read the team chain, and this device's last entry there. */
 const ScannedSchema = z.strictObject({ id: z.string(), head: HeadSchema, mine: MineSchema });
 /** The last team head this desk verified (the team history it has seen), and this device's entry then. */
@@ -68,6 +74,7 @@ export class TeamLedger {
     teamEntries: null,
   };
   #round: Promise<ConfiguredStatus> | undefined;
+  #next: Promise<ConfiguredStatus> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #nudged: NodeJS.Timeout | undefined;
   #again = false;
@@ -83,7 +90,7 @@ export class TeamLedger {
   /** What is pending, from the local ledger and what this desk last knew of the chain (no store call). */
   async status(): Promise<ConfiguredStatus> {
     const scanned = await this.#read('delivered', ScannedSchema);
-    const { pending } = await this.#pendingLocal(scanned?.mine.seq ?? 0);
+    const { pending } = await this.#pendingLocal(scanned?.mine ?? NONE_MINE);
     this.#last.pending = pending.length;
     this.#last.oldest = pending[0]?.raw.time ?? null;
     return this.#status();
@@ -115,7 +122,7 @@ export class TeamLedger {
   }
 
   /** A round soon (appends close together share one); one running now is followed by one more. */
-  nudge(delayMs = 50): void {
+  nudge(delayMs = 250): void {
     if (this.#stopped) return;
     if (this.#round) {
       this.#again = true;
@@ -138,18 +145,32 @@ export class TeamLedger {
     this.#again = false;
     this.#stopped = true;
     await this.#round?.catch(() => undefined);
+    await this.#next?.catch(() => undefined);
   }
 
-  /** One delivery round now; a round already running is joined, not doubled. */
+  /**
+   * A delivery round that covers everything appended before this call: a round already running
+   * may have read the local ledger too early, so the callers that arrive meanwhile share one
+   * round after it.
+   */
   deliver(): Promise<ConfiguredStatus> {
-    this.#round ??= this.#deliverLocked().finally(() => {
-      this.#round = undefined;
-      if (this.#again && !this.#stopped) {
-        this.#again = false;
-        this.nudge(0);
-      }
+    if (!this.#round) return this.#startRound();
+    this.#next ??= this.#round.then(
+      () => this.#startRound(),
+      () => this.#startRound(),
+    );
+    return this.#next;
+  }
+
+  #startRound(): Promise<ConfiguredStatus> {
+    this.#next = undefined;
+    this.#again = false;
+    const round = this.#deliverLocked().finally(() => {
+      if (this.#round === round) this.#round = undefined;
+      if (this.#again && !this.#stopped) this.nudge(0);
     });
-    return this.#round;
+    this.#round = round;
+    return round;
   }
 
   async #deliverLocked(): Promise<ConfiguredStatus> {
@@ -171,7 +192,7 @@ export class TeamLedger {
       const { head, mine } = await this.#catchUp(await this.#read('delivered', ScannedSchema), await this.#read('verified', VerifiedSchema));
       await this.#write('delivered', { id: chain.id, head, mine });
       this.#last.teamEntries = head.seq;
-      const { pending } = await this.#pendingLocal(mine.seq);
+      const { pending } = await this.#pendingLocal(mine);
       this.#last.pending = pending.length;
       this.#last.oldest = pending[0]?.raw.time ?? null;
       if (pending.length === 0) return;
@@ -191,8 +212,8 @@ export class TeamLedger {
           break;
         }
         at = prev;
-        const lastLocal = batch[batch.length - 1]?.raw ?? { seq: 0, hash: '' };
-        await this.#write('delivered', { id: chain.id, head: at, mine: { seq: lastLocal.seq, hash: lastLocal.hash } });
+        const last = batch[batch.length - 1];
+        await this.#write('delivered', { id: chain.id, head: at, mine: last ? { seq: last.raw.seq, hash: last.raw.hash, end: last.end } : NONE_MINE });
         this.#last.deliveredAtMs = this.#options.clock();
         this.#last.teamEntries = at.seq;
         this.#last.pending = pending.length - (i + batch.length);
@@ -208,13 +229,14 @@ export class TeamLedger {
    * device's last entry there. Refuses to go on when the history it read before is gone or
    * different: appending after a rewritten chain would seal the rewrite.
    */
-  async #catchUp(scanned: Scanned | null, verified: Verified | null): Promise<{ head: TeamHead; mine: { seq: number; hash: string } }> {
+  async #catchUp(scanned: Scanned | null, verified: Verified | null): Promise<{ head: TeamHead; mine: Mine }> {
     const { chain, device } = this.#options;
     let head = scanned?.head ?? EMPTY_HEAD;
-    let mine = scanned?.mine ?? NONE_MINE;
-    // What this desk read or verified before must still be there as it was.
+    let mine: Mine = scanned?.mine ?? NONE_MINE;
+    // What this desk read or verified before must still be there as it was. (A rewrite behind the
+    // last entry read changes that entry's hash too; a verified head further on is checked itself.)
     for (const known of [head, verified?.head ?? EMPTY_HEAD]) {
-      if (known.seq === 0) continue;
+      if (known.seq === 0 || (known !== head && known.seq <= head.seq)) continue;
       const anchor = await chain.at(known.seq);
       if (!anchor || declaredHash(anchor) !== known.hash) {
         throw new TeamChainError(
@@ -237,23 +259,45 @@ export class TeamLedger {
     }
   }
 
-  /** Local entries meant for this chain after local position `after`, oldest first. */
-  async #pendingLocal(after: number): Promise<{ pending: LocalLine[] }> {
+  /**
+   * Local entries meant for this chain after this device's last one on it, oldest first. Read
+   * from where that entry's line ends when it is still there as delivered (each round reads only
+   * what was appended since), else from the start.
+   */
+  async #pendingLocal(after: Mine): Promise<{ pending: LocalLine[] }> {
+    const from = after.end !== undefined && (await this.#lineEndingAt(after.end))?.hash === after.hash ? after.end : 0;
     const pending: LocalLine[] = [];
-    for await (const line of this.#localLines()) if (line.raw.seq > after) pending.push(line);
+    for await (const line of this.#localLines(from)) if (line.raw.seq > after.seq) pending.push(line);
     return { pending };
   }
 
-  /** The local entries stamped for this chain, as written (key order kept: the hashes cover it). */
-  async *#localLines(): AsyncGenerator<LocalLine> {
+  /** The entry whose line ends at byte `end` of the local file, if that is where a line ends. */
+  async #lineEndingAt(end: number): Promise<{ hash: string } | null> {
+    let file: FileHandle | undefined;
+    try {
+      file = await open(this.#options.ledger.path, 'r');
+      const line = await lastCompleteLine(file, end);
+      const parsed = line === null ? null : (JSON.parse(line) as { hash?: unknown });
+      return typeof parsed?.hash === 'string' ? { hash: parsed.hash } : null;
+    } catch {
+      return null;
+    } finally {
+      await file?.close();
+    }
+  }
+
+  /** The local entries stamped for this chain from byte `from`, as written (key order kept: the hashes cover it). */
+  async *#localLines(from = 0): AsyncGenerator<LocalLine> {
     const path = this.#options.ledger.path;
-    const exists = await stat(path).then(
-      () => true,
-      () => false,
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => null,
     );
-    if (!exists) return;
-    for await (const { text, end } of ledgerLines(path)) {
-      if (end === null || !text.trim()) continue;
+    if (size === null || from > size) return;
+    // Only lines that name this chain are parsed (the id is JSON-quoted in them as written).
+    const stamp = JSON.stringify(this.chain.id);
+    for await (const { text, end } of ledgerLines(path, from)) {
+      if (end === null || !text.includes(stamp)) continue;
       let raw: unknown;
       try {
         raw = JSON.parse(text);
