@@ -12,6 +12,9 @@ import { EMPTY_HEAD, parseTeamLine, sealTeamEntry, type TeamEntry, type TeamHead
 
 type ConfiguredStatus = Extract<TeamLedgerStatus, { configured: true }>;
 
+/** The longest a nudged delivery waits for appends to pause. */
+const QUIET_MAX_MS = 3_000;
+
 /** Entries read from the team chain per request. */
 const PAGE = 500;
 
@@ -78,6 +81,7 @@ export class TeamLedger {
   #timer: NodeJS.Timeout | undefined;
   #nudged: NodeJS.Timeout | undefined;
   #again = false;
+  #firstNudgeAt: number | undefined;
   #stopped = false;
 
   constructor(options: TeamLedgerOptions) {
@@ -121,18 +125,26 @@ export class TeamLedger {
     this.nudge(0);
   }
 
-  /** A round soon (appends close together share one); one running now is followed by one more. */
-  nudge(delayMs = 250): void {
+  /**
+   * A round once appends pause for `quietMs` (a revocation run's entries are delivered together,
+   * group-committed, instead of competing with its store writes), but never later than
+   * `QUIET_MAX_MS` after the first nudge. One running now is followed by one more.
+   */
+  nudge(quietMs = 300): void {
     if (this.#stopped) return;
     if (this.#round) {
       this.#again = true;
       return;
     }
-    if (this.#nudged) return;
+    const now = Date.now();
+    this.#firstNudgeAt ??= now;
+    const at = Math.min(now + quietMs, this.#firstNudgeAt + QUIET_MAX_MS);
+    clearTimeout(this.#nudged);
     this.#nudged = setTimeout(() => {
       this.#nudged = undefined;
+      this.#firstNudgeAt = undefined;
       void this.deliver();
-    }, delayMs);
+    }, at - now);
     this.#nudged.unref();
   }
 
