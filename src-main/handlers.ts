@@ -7,6 +7,9 @@ import { WardenError } from './errors';
 import { Exports } from './export/exports';
 import { activitySummary } from './activity/activity-source';
 import { AuditIndex } from './ledger/audit-index';
+import { TeamAudit } from './team-ledger/team-audit';
+import { deviceId } from './team-ledger/device-id';
+import { dirname } from 'node:path';
 import { pageOfAuditRows } from './ledger/audit-rows';
 import type { Emit, HandlerTable } from './ipc/dispatch';
 import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
@@ -59,7 +62,11 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
   const directory = new UserDirectory(deps.store);
   // Live counts change with every revocation: the next lookup reads the index again.
   const invalidating = <T>(work: Promise<T>): Promise<T> => work.finally(() => directory.invalidate());
-  const exports = new Exports({ store: deps.store, ledger: deps.ledger, info: deps.info, chooseSavePath: deps.chooseSavePath });
+  // With a team ledger, Audit, Activity and ledger exports read it (every desk's revocations); the desk's state lives beside its ledger.
+  const teamLedger = deps.team;
+  const teamAudit = teamLedger ? new TeamAudit(teamLedger.chain, () => deviceId(dirname(deps.ledger.path))) : null;
+  const team = teamLedger && teamAudit ? { audit: teamAudit, verify: () => teamLedger.verify() } : undefined;
+  const exports = new Exports({ store: deps.store, ledger: deps.ledger, team, info: deps.info, chooseSavePath: deps.chooseSavePath });
   return {
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),
@@ -102,8 +109,8 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     },
     'ledger:verify': () => (deps.team ? deps.team.verify() : deps.ledger.verify()),
     'export:start': (request, { emit }) => exports.start(request, emit),
-    'activity:summary': (request) => activitySummary(deps.store, deps.ledger, deps.ledgerConnection, request),
-    'ledger:list': async (request) => pageOfAuditRows(await audit.rows(), request),
+    'activity:summary': (request) => activitySummary(deps.store, teamAudit ?? deps.ledger, deps.ledgerConnection, request),
+    'ledger:list': async (request) => (teamAudit ? teamAudit.list(request) : pageOfAuditRows(await audit.rows(), request)),
     'export:cancel': async ({ exportId }) => exports.cancel(exportId),
     'blacklist:pending': async () => (deps.blacklist ? deps.blacklist.status() : NOTHING_PENDING),
     'blacklist:retry': async () => (deps.blacklist ? deps.blacklist.deliver() : NOTHING_PENDING),

@@ -20,6 +20,8 @@ export const AuditRowSchema = LedgerRecordSchema.omit({ kind: true, revokedAt: t
    */
   attemptSeq: z.number().int().positive().optional(),
   outcome: AuditOutcomeSchema,
+  /** The desk (device id on the team ledger) that wrote the row's entries; absent for a desk's own ledger file. */
+  device: z.string().optional(),
 });
 export type AuditRow = z.infer<typeof AuditRowSchema>;
 
@@ -36,6 +38,8 @@ export const LedgerFilterSchema = z.strictObject({
   operator: Text.optional(),
   /** Exactly this connection, as the ledger names it. */
   connection: Text.optional(),
+  /** Exactly this desk (its device id on the team ledger); matches nothing in a desk's own ledger file. */
+  device: z.string().regex(/^[0-9a-f-]{36}$/).optional(),
   reasonCode: ReasonCodeSchema.optional(),
   outcome: AuditOutcomeSchema.optional(),
   /** The attempt was made at or after this time. */
@@ -77,14 +81,38 @@ export const LedgerCompositionSchema = z.strictObject({
 });
 export type LedgerComposition = z.infer<typeof LedgerCompositionSchema>;
 
+/**
+ * What a page of the team ledger was read from. The team chain is paged newest first and never read
+ * whole for a page, so `total`, `ledger` and `facets` count the rows of the entries read (from the
+ * chain's end back to the page, and at least a recent window), not of the whole chain.
+ */
+export const LedgerCoverageSchema = z.strictObject({
+  /** "DynamoDB table sessions-revocations". */
+  label: z.string(),
+  /** Entries on the team chain when it was read (its last position). */
+  chainEntries: Count,
+  /** Entries read for this answer: the newest ones, from the chain's end. */
+  read: Count,
+  /**
+   * True when no older entry can match the filter (the whole chain was read, or the filter's
+   * `since` was passed): `total` is then every matching row. False: `total` is "at least".
+   */
+  complete: z.boolean(),
+  /** This desk's device id, so rows it wrote can be told from other desks'. */
+  thisDevice: z.string(),
+});
+export type LedgerCoverage = z.infer<typeof LedgerCoverageSchema>;
+
 export const LedgerListResponseSchema = z.strictObject({
   /** Newest first. */
   rows: z.array(AuditRowSchema),
-  /** Rows matching the filter in all (for paging). */
+  /** Rows matching the filter in all (for paging); with `coverage`, in the entries read (at least, unless complete). */
   total: z.number().int().nonnegative(),
   ledger: LedgerCompositionSchema,
-  /** Every operator and connection in the ledger, with its rows, most first: what the filters offer. */
-  facets: z.strictObject({ operators: z.array(NamedCount), connections: z.array(NamedCount) }),
+  /** Every operator and connection (and desk, on a team ledger) in the rows counted, with its rows, most first: what the filters offer. */
+  facets: z.strictObject({ operators: z.array(NamedCount), connections: z.array(NamedCount), devices: z.array(NamedCount).optional() }),
+  /** Present when the rows come from the connection's team ledger: how much of it was read. */
+  coverage: LedgerCoverageSchema.optional(),
 });
 export type LedgerListResponse = z.infer<typeof LedgerListResponseSchema>;
 

@@ -3,16 +3,21 @@ import type { SessionStatus } from '../../src-shared/session-status';
 import type { Session } from '../../src-shared/session';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
+import type { TeamAudit } from '../team-ledger/team-audit';
 import { sessionPages, type SessionsFilter, type SessionStore } from '../session-store';
 import { mergeRevocations, summarize } from './activity';
 
 /** Counting sessions by status stops here; the view then says "at least". */
 export const STATUS_COUNT_CAP = 100_000;
 
-/** The activity view's data for a range, read from the store and the ledger. */
+/**
+ * The activity view's data for a range, read from the store and the ledger: the connection's team
+ * ledger when it keeps one (every desk's revocations, read newest first down to the range's start),
+ * else this desk's ledger file (its revocations on this connection).
+ */
 export async function activitySummary(
   store: SessionStore,
-  ledger: Ledger,
+  ledger: Ledger | TeamAudit,
   connection: string,
   request: { since: string; until: string },
 ): Promise<ActivitySummary> {
@@ -21,7 +26,12 @@ export async function activitySummary(
   const revoked: Session[] = [];
   await eachSession(store, { status: 'revoked', revokedSince: request.since, revokedUntil: request.until }, Number.POSITIVE_INFINITY, (s) => void revoked.push(s));
   const entries: LedgerEntry[] = [];
-  for await (const entry of ledger.entries()) entries.push(entry);
+  if ('entriesSince' in ledger) {
+    // Each desk names the connection its own way; every entry of the team ledger is of this store.
+    for await (const entry of ledger.entriesSince(sinceMs)) if (entry.kind === 'outcome' && entry.outcome === 'revoked') entries.push({ ...entry, connection });
+  } else {
+    for await (const entry of ledger.entries()) entries.push(entry);
+  }
   const counts = { active: 0, revoked: 0, expired: 0, capped: false };
   for (const status of ['active', 'revoked', 'expired'] as const satisfies readonly SessionStatus[]) {
     const counted = await eachSession(store, { status }, STATUS_COUNT_CAP, () => undefined);

@@ -9,6 +9,8 @@ import { selectLedgerEntries } from '../ledger/audit-rows';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
 import type { ChooseSavePath } from '../revocation/evidence';
+import type { TeamAudit } from '../team-ledger/team-audit';
+import type { TeamEntry } from '../team-ledger/team-entry';
 import { sessionPages, type SessionsFilter, type SessionStore } from '../session-store';
 import { ExportCancelledError, exportFile, type RowShape } from './export-file';
 
@@ -33,9 +35,18 @@ export const LEDGER_SHAPE: RowShape<LedgerEntry> = {
   json: (e) => e,
 };
 
+/** A team ledger's entries: the desk's entry as it wrote it, with the team chain's position, desk and link. */
+export const TEAM_LEDGER_SHAPE: RowShape<TeamEntry> = {
+  columns: ['team_seq', 'device', ...LEDGER_SHAPE.columns.map((c) => (c === 'seq' || c === 'prev' || c === 'hash' ? `local_${c}` : c)), 'team_prev', 'team_hash'],
+  cells: (t) => [t.seq, t.device, ...LEDGER_SHAPE.cells(t.entry), t.prev, t.hash],
+  json: (t) => t,
+};
+
 export interface ExportsOptions {
   store: SessionStore;
   ledger: Ledger;
+  /** The connection's team ledger: a ledger export is then of it (every desk's entries), verified with `verify`. */
+  team?: { audit: TeamAudit; verify: () => Promise<unknown> } | undefined;
   info: () => AppInfo;
   chooseSavePath: ChooseSavePath;
   clock?: () => number;
@@ -85,9 +96,16 @@ export class Exports {
           const manifest = { kind: request.kind, filter: request.filter, exportedAt: common.exportedAt, operator: common.operator, connection: common.connection, app: common.app };
           written = await exportFile({ ...common, manifest, shape: SESSION_SHAPE, pages: sessionPages(this.#options.store, request.filter) });
         } else {
-          const ledger = await this.#ledgerExport(request.filter ?? {}, common);
-          revocations = ledger.revocations;
-          written = await exportFile({ ...common, manifest: ledger.manifest, shape: LEDGER_SHAPE, pages: ledger.pages });
+          const { team } = this.#options;
+          if (team) {
+            const ledger = await this.#teamLedgerExport(team, request.filter ?? {}, common);
+            revocations = ledger.revocations;
+            written = await exportFile({ ...common, manifest: ledger.manifest, shape: TEAM_LEDGER_SHAPE, pages: ledger.pages });
+          } else {
+            const ledger = await this.#ledgerExport(request.filter ?? {}, common);
+            revocations = ledger.revocations;
+            written = await exportFile({ ...common, manifest: ledger.manifest, shape: LEDGER_SHAPE, pages: ledger.pages });
+          }
         }
       } catch (error) {
         if (error instanceof ExportCancelledError) return { saved: false, cancelled: true, rows: 0 };
@@ -128,6 +146,32 @@ export class Exports {
     return { manifest, revocations: composition.revocations, pages: selectedPages(ledger, selection.seqs, selection.ledger.lastSeq) };
   }
 
+  /**
+   * The team ledger's entries of the rows a filter matches, with the same manifest as a desk's
+   * ledger: the filter, the rows in the table's units, and the chain they were taken from (its
+   * label, length, last hash, and its verification just before, which covers this desk's copy).
+   */
+  async #teamLedgerExport(team: NonNullable<ExportsOptions['team']>, filter: LedgerFilter, common: { exportedAt: string; operator: string; connection: object; app: object }) {
+    const selection = await team.audit.select(filter);
+    const verified = await team.verify();
+    const { composition } = selection;
+    const manifest = {
+      kind: 'ledger',
+      filter,
+      filterDescription: describeLedgerFilter(filter),
+      revocations: composition.revocations,
+      contents: `${composition.entries.toLocaleString('en-US')} team ledger ${composition.entries === 1 ? 'entry' : 'entries'}, for ${explainComposition(composition)}`,
+      order:
+        'team chain order (oldest first); each line exactly as stored on the team ledger: its seq, prev, device and hash, and the desk\'s own entry inside with that desk\'s seq, prev and hash',
+      ledger: { team: selection.chain.label, entries: selection.chain.entries, lastSeq: selection.chain.lastSeq, lastHash: selection.chain.lastHash, entriesRead: selection.chain.read, verified },
+      exportedAt: common.exportedAt,
+      operator: common.operator,
+      connection: common.connection,
+      app: common.app,
+    };
+    return { manifest, revocations: composition.revocations, pages: team.audit.selectedPages(selection.seqs) };
+  }
+
   cancel(exportId: string): { cancelled: boolean } {
     const controller = this.#running.get(exportId);
     controller?.abort();
@@ -160,6 +204,7 @@ export function describeLedgerFilter(filter: LedgerFilter): string {
   const parts = [
     filter.operator !== undefined ? `operator ${filter.operator}` : null,
     filter.connection !== undefined ? `connection ${filter.connection}` : null,
+    filter.device !== undefined ? `desk ${filter.device}` : null,
     filter.reasonCode !== undefined ? `reason ${filter.reasonCode}` : null,
     filter.outcome !== undefined ? `outcome ${filter.outcome}` : null,
     filter.since !== undefined && filter.until !== undefined

@@ -44,7 +44,7 @@ export class AuditRowBuilder {
 }
 
 /** The row for an outcome entry (with its attempt, if any), or for an attempt alone (`interrupted`). */
-function row(e: LedgerEntry, outcome: AuditRow['outcome'], attempt?: LedgerEntry): AuditRow {
+export function row(e: LedgerEntry, outcome: AuditRow['outcome'], attempt?: LedgerEntry): AuditRow {
   const attemptSeq = e.kind === 'attempt' ? e.seq : attempt?.seq;
   return {
     seq: e.seq,
@@ -69,12 +69,12 @@ function entriesOf(r: AuditRow): 1 | 2 {
   return r.attemptSeq !== undefined && r.attemptSeq !== r.seq ? 2 : 1;
 }
 
-function emptyComposition(): LedgerComposition {
+export function emptyComposition(): LedgerComposition {
   return { entries: 0, revocations: 0, withOutcome: 0, interrupted: 0, outcomeOnly: 0, perName: 0 };
 }
 
 /** Counts a row, and the entries it stands for, into a composition. */
-function countRow(into: LedgerComposition, r: AuditRow): void {
+export function countRow(into: LedgerComposition, r: AuditRow): void {
   const entries = entriesOf(r);
   into.entries += entries;
   into.revocations += 1;
@@ -93,6 +93,7 @@ export function auditRowFilter(filter: LedgerFilter): (row: AuditRow) => boolean
     if (filter.runs !== undefined && !filter.runs.includes(r.run)) return false;
     if (filter.operator !== undefined && r.operator !== filter.operator) return false;
     if (filter.connection !== undefined && r.connection !== filter.connection) return false;
+    if (filter.device !== undefined && r.device !== filter.device) return false;
     if (filter.reasonCode !== undefined && r.reasonCode !== filter.reasonCode) return false;
     if (filter.outcome !== undefined && r.outcome !== filter.outcome) return false;
     const at = Date.parse(r.time);
@@ -125,7 +126,7 @@ export function pageOfAuditRows(rows: Iterable<AuditRow>, request: LedgerListReq
   return { rows: page, total, ledger, facets: { operators: mostFirst(operators), connections: mostFirst(connections) } };
 }
 
-function mostFirst(counts: Map<string, number>): { name: string; count: number }[] {
+export function mostFirst(counts: Map<string, number>): { name: string; count: number }[] {
   return [...counts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

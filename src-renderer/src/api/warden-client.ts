@@ -6,6 +6,7 @@ import type { ExportResult } from '../../../src-shared/export';
 import type { ErrorCode, IpcResult } from '../../../src-shared/result';
 import type { ConfirmedRevokeSessionsRequest, ConfirmedRevokeUsersRequest, RevokeReport, UserPreview } from '../../../src-shared/revocation';
 import type { Session } from '../../../src-shared/session';
+import type { TeamLedgerStatus } from '../../../src-shared/team-ledger';
 import type { UserLookup } from '../../../src-shared/users';
 import type { WardenApi } from '../../../src-shared/warden-api';
 
@@ -68,5 +69,9 @@ export const wardenClient = {
   blacklistPending: (): Promise<BlacklistPending> => unwrap(api().blacklist.pending()),
   /** One delivery round now; answers what is still pending. */
   retryBlacklist: (): Promise<BlacklistPending> => unwrap(api().blacklist.retry()),
+  /** The active connection's team ledger: where, and how many of this desk's entries have not reached it. */
+  teamLedger: (): Promise<TeamLedgerStatus> => unwrap(api().ledger.team()),
+  /** One team ledger delivery round now; answers what is still pending. */
+  deliverTeamLedger: (): Promise<TeamLedgerStatus> => unwrap(api().ledger.deliver()),
   onExportProgress: (listener: (progress: EventPayload<'export:progress'>) => void): (() => void) => api().on('export:progress', listener),
 };

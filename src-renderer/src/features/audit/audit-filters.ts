@@ -7,6 +7,8 @@ export interface AuditFilters {
   text: string;
   operator: string;
   connection: string;
+  /** A desk's device id on the team ledger. */
+  device: string;
   reasonCode: '' | ReasonCode;
   outcome: '' | AuditRow['outcome'];
   since: string;
@@ -15,7 +17,7 @@ export interface AuditFilters {
   runs: string;
 }
 
-const NO_FILTERS: AuditFilters = { text: '', operator: '', connection: '', reasonCode: '', outcome: '', since: '', until: '', runs: '' };
+const NO_FILTERS: AuditFilters = { text: '', operator: '', connection: '', device: '', reasonCode: '', outcome: '', since: '', until: '', runs: '' };
 
 /** The Audit screen's filters (UI state, kept while the app runs so that other screens can open Audit filtered). */
 export const useAuditFilters = create<AuditFilters & { offset: number; set: (patch: Partial<AuditFilters>) => void; clearAll: () => void; setOffset: (offset: number) => void }>((set) => ({
@@ -41,6 +43,7 @@ export function ledgerFilterOf(f: AuditFilters): LedgerFilter {
     ...(f.text.trim() ? { text: f.text.trim() } : {}),
     ...(f.operator ? { operator: f.operator } : {}),
     ...(f.connection ? { connection: f.connection } : {}),
+    ...(f.device ? { device: f.device } : {}),
     ...(f.reasonCode ? { reasonCode: f.reasonCode } : {}),
     ...(f.outcome ? { outcome: f.outcome } : {}),
     ...(since ? { since } : {}),
@@ -62,6 +65,7 @@ export function chipsOf(f: AuditFilters): Chip[] {
   if (f.text.trim()) chips.push({ key: 'text', label: `search: ${f.text.trim()}` });
   if (f.operator) chips.push({ key: 'operator', label: `operator: ${f.operator}` });
   if (f.connection) chips.push({ key: 'connection', label: `connection: ${f.connection}` });
+  if (f.device) chips.push({ key: 'device', label: `desk: ${shortDevice(f.device)}` });
   if (f.reasonCode) chips.push({ key: 'reasonCode', label: `reason: ${REASON_LABELS[f.reasonCode]}` });
   if (f.outcome) chips.push({ key: 'outcome', label: `outcome: ${f.outcome.replace('_', ' ')}` });
   if (utcOf(f.since, false)) chips.push({ key: 'since', label: `from ${at(f.since)}` });
@@ -69,3 +73,8 @@ export function chipsOf(f: AuditFilters): Chip[] {
   return chips;
 }
 
+
+/** A desk's device id as the table shows it: its first eight hex digits (the whole id is on hover). */
+export function shortDevice(device: string): string {
+  return device.slice(0, 8);
+}

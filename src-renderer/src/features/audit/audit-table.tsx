@@ -1,5 +1,6 @@
-import type { AuditRow } from '../../../../src-shared/audit';
+import type { AuditRow, LedgerCoverage } from '../../../../src-shared/audit';
 import { REASON_LABELS } from '../../../../src-shared/reason-codes';
+import { shortDevice } from './audit-filters';
 
 /** Rows per page. */
 export const PAGE = 200;
@@ -7,8 +8,15 @@ export const PAGE = 200;
 const INTERRUPTED_HINT =
   'An attempt was recorded but no outcome was recorded: Session Warden stopped between the two. The session may or may not have been revoked; check it on the Sessions screen.';
 
-/** The revocations, newest first, a page at a time. */
-export function AuditTable({ rows, offset, total, setOffset }: { rows: AuditRow[]; offset: number; total: number; setOffset: (offset: number) => void }) {
+/**
+ * The revocations, newest first, a page at a time. Rows of a team ledger name the desk that wrote
+ * them; its `total` may be a lower bound (`coverage.complete` false), and an older page is then
+ * always offered.
+ */
+export function AuditTable({ rows, offset, total, setOffset, coverage }: { rows: AuditRow[]; offset: number; total: number; setOffset: (offset: number) => void; coverage?: LedgerCoverage | undefined }) {
+  const desks = rows.some((r) => r.device !== undefined);
+  const exact = coverage?.complete !== false;
+  const n = (x: number) => x.toLocaleString('en-US');
   return (
     <>
       <div className="table-scroll">
@@ -20,6 +28,11 @@ export function AuditTable({ rows, offset, total, setOffset }: { rows: AuditRow[
               </th>
               <th scope="col">Time (UTC)</th>
               <th scope="col">Operator</th>
+              {desks ? (
+                <th scope="col">
+                  <abbr title="The desk (app or command line with its own data directory) that recorded the revocation, by its device id on the team ledger">Desk</abbr>
+                </th>
+              ) : null}
               <th scope="col">Connection</th>
               <th scope="col">User</th>
               <th scope="col">Session</th>
@@ -31,12 +44,18 @@ export function AuditTable({ rows, offset, total, setOffset }: { rows: AuditRow[
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.seq} data-testid="audit-row" data-outcome={r.outcome} title={r.outcome === 'interrupted' ? INTERRUPTED_HINT : undefined}>
+              <tr key={r.seq} data-testid="audit-row" data-outcome={r.outcome} data-device={r.device} title={r.outcome === 'interrupted' ? INTERRUPTED_HINT : undefined}>
                 <td className="mono" title={entriesTitle(r)}>
                   {r.attemptSeq !== undefined && r.attemptSeq !== r.seq ? `${r.attemptSeq}, ${r.seq}` : r.seq}
                 </td>
                 <td className="mono">{r.time.slice(0, 19).replace('T', ' ')}</td>
                 <td className="mono">{r.operator}</td>
+                {desks ? (
+                  <td className="mono" data-col="device" title={r.device ? `Device ${r.device}${r.device === coverage?.thisDevice ? ' (this desk)' : ''}` : undefined}>
+                    {r.device ? shortDevice(r.device) : '—'}
+                    {r.device !== undefined && r.device === coverage?.thisDevice ? <span className="muted"> (this desk)</span> : null}
+                  </td>
+                ) : null}
                 <td className="clip">{r.connection}</td>
                 <td className="clip" data-col="user">
                   {r.user || '—'}
@@ -59,12 +78,12 @@ export function AuditTable({ rows, offset, total, setOffset }: { rows: AuditRow[
       </div>
       <nav className="pager" aria-label="Ledger pages">
         <span data-testid="audit-range">
-          {offset + 1}–{Math.min(offset + PAGE, total)} of {total.toLocaleString('en-US')}
+          {n(offset + 1)}–{n(offset + rows.length)} of {exact ? n(total) : `at least ${n(total)}`}
         </span>
         <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
           Newer
         </button>
-        <button type="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
+        <button type="button" disabled={exact ? offset + PAGE >= total : rows.length < PAGE} onClick={() => setOffset(offset + PAGE)}>
           Older
         </button>
       </nav>
@@ -74,8 +93,9 @@ export function AuditTable({ rows, offset, total, setOffset }: { rows: AuditRow[
 
 /** Which ledger entries a row stands for, in words. */
 function entriesTitle(r: AuditRow): string {
-  if (r.attemptSeq === undefined) return `Ledger entry ${r.seq}: an outcome with no attempt (the user's sessions could not be listed)`;
-  if (r.attemptSeq === r.seq) return `Ledger entry ${r.seq}: an attempt with no outcome recorded`;
-  return `Ledger entries ${r.attemptSeq} (the attempt) and ${r.seq} (its outcome)`;
+  const where = r.device !== undefined ? 'Team ledger' : 'Ledger';
+  if (r.attemptSeq === undefined) return `${where} entry ${r.seq}: an outcome with no attempt (the user's sessions could not be listed)`;
+  if (r.attemptSeq === r.seq) return `${where} entry ${r.seq}: an attempt with no outcome recorded`;
+  return `${where} entries ${r.attemptSeq} (the attempt) and ${r.seq} (its outcome)`;
 }
 
