@@ -217,14 +217,37 @@ export class Revoker {
     };
   }
 
+  /**
+   * Revokes with at most `concurrency` store writes in flight. A session's slot is freed once its
+   * store (and blacklist) write is done; its outcome entry is fsynced meanwhile, group-committed
+   * with the others', and the run answers only when every outcome is in the ledger.
+   */
   async #revokeAll(targets: Target[], reason: Reason, run: string, onProgress?: ProgressListener): Promise<RevokeResult[]> {
     onProgress?.({ done: 0, total: targets.length });
-    return mapConcurrent(targets, this.#options.concurrency, (target) => this.#revokeOne(target, reason, run), (done, total) =>
-      onProgress?.({ done, total }),
-    );
+    let recorded = 0;
+    const written = await mapConcurrent(targets, this.#options.concurrency, async (target) => {
+      const outcome = this.#revokeOne(target, reason, run);
+      const settled = outcome.then((result) => {
+        recorded += 1;
+        onProgress?.({ done: recorded, total: targets.length });
+        return result;
+      });
+      // Boxed, so that awaiting the write does not also await the outcome's fsync.
+      await outcome.written;
+      return { settled };
+    });
+    return Promise.all(written.map((w) => w.settled));
   }
 
-  async #revokeOne(target: Target, reason: Reason, run: string): Promise<RevokeResult> {
+  #revokeOne(target: Target, reason: Reason, run: string): Promise<RevokeResult> & { written: Promise<void> } {
+    let wrote: () => void = () => undefined;
+    const written = new Promise<void>((resolve) => (wrote = resolve));
+    const result = this.#revokeAndRecord(target, reason, run, wrote).finally(wrote);
+    return Object.assign(result, { written });
+  }
+
+  /** One session: attempt entry, blacklist intent, store write, blacklist write (then `wrote`), outcome entry. */
+  async #revokeAndRecord(target: Target, reason: Reason, run: string, wrote: () => void): Promise<RevokeResult> {
     const { ledger, clock, writer } = this.#options;
     const nowMs = clock();
     const revokedAt = formatRfc3339Nano(Math.floor(nowMs / 1000), (nowMs % 1000) * 1_000_000);
@@ -297,6 +320,7 @@ export class Revoker {
         result.error = error instanceof BlacklistRefusedError ? error.message : `the blacklist entry was neither written nor kept for retry (${describe(error)})`;
       }
     }
+    wrote();
 
     try {
       await ledger.append([
