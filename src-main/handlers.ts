@@ -122,6 +122,7 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'connections:test': unmanaged,
     'connections:switch': unmanaged,
     'connections:profiles': unmanaged,
+    'connections:initLedger': unmanaged,
   };
 }
 

@@ -174,6 +174,15 @@ export const contract = {
   },
   /** Make a connection (or `demo`) the active one; answers the new app info. */
   'connections:switch': { request: z.strictObject({ id: z.union([z.uuid(), z.literal('demo')]) }), response: AppInfoSchema },
+  /**
+   * Create a saved DynamoDB connection's team ledger table (on-demand billing, point-in-time
+   * recovery) with that connection's own credentials; an existing table is left as it is. Refused
+   * (READ_ONLY) on a read-only connection, which never writes.
+   */
+  'connections:initLedger': {
+    request: z.strictObject({ id: z.uuid() }),
+    response: z.strictObject({ created: z.boolean(), pointInTimeRecovery: z.enum(['enabled', 'failed']), detail: z.string().optional() }),
+  },
   /** AWS profiles from ~/.aws/config and ~/.aws/credentials (names and kinds only). */
   'connections:profiles': { request: NoArguments, response: z.strictObject({ profiles: z.array(AwsProfileSchema) }) },
   /** Stop a running export; its partial file is removed. */

@@ -1,17 +1,21 @@
-import type { AppInfo } from '../../src-shared/contract';
+import type { AppInfo, ResponseOf } from '../../src-shared/contract';
 import type { Connection, ConnectionSaveRequest, ConnectionTestResult } from '../../src-shared/connections';
 import { WardenError } from '../errors';
 import type { HandlerTable } from '../ipc/dispatch';
 import { formatErrorForLog } from '../log-format';
 import { openDemoWorkspace, openRedisWorkspace, openSentinelWorkspace, type DesktopServices, type Workspace } from '../workspace';
-import { redisTargetFor } from './connection-clients';
-import { testDynamoConnection, testRedisConnection } from './connection-test';
+import { dynamoClientFor, redisTargetFor } from './connection-clients';
+import { explainAwsError, testDynamoConnection, testRedisConnection } from './connection-test';
+import { createLedgerTable } from '../team-ledger/dynamo-chain';
+import { TeamChainError } from '../team-ledger/team-chain';
 import { sameSecretTarget, type ConnectionStore, type StoredConnection } from './connection-store';
 import type { SecretVault } from './secret-vault';
 import { listAwsProfiles, type AwsProfile } from './aws-profiles';
 import { BlacklistDelivery, type DeliveryCredentials } from '../revocation/blacklist-delivery';
 
 export const DEMO_ID = 'demo';
+
+type LedgerTableInit = ResponseOf<'connections:initLedger'>;
 
 export interface ConnectionManagerOptions {
   version: string;
@@ -144,6 +148,32 @@ export class ConnectionManager {
     return (await next.handlers['app:info'](undefined, { emit: () => undefined })) as AppInfo;
   }
 
+  /**
+   * Creates a saved DynamoDB connection's team ledger table with that connection's own
+   * credentials (the saved ones, never the editor's draft). A read-only connection never writes.
+   */
+  async initLedger(id: string): Promise<LedgerTableInit> {
+    const saved = await this.#saved(id);
+    if (saved.readOnly) throw new WardenError('READ_ONLY', `"${saved.name}" is read-only (auditor mode): it never writes, so it cannot create a table. Create the ledger table with an operator's connection, or with \`session-warden ledger init\`.`);
+    if (saved.store.kind !== 'dynamodb') throw new WardenError('VALIDATION', `"${saved.name}" is a Redis connection: its team ledger is a stream, created by the first revocation written to it.`);
+    const table = saved.store.teamLedger;
+    if (!table) throw new WardenError('VALIDATION', `"${saved.name}" names no team ledger: check "Keep a team ledger" in its editor and save first.`);
+    let client;
+    try {
+      client = dynamoClientFor(saved.store, this.#options.store.secretOf(saved));
+    } catch (error) {
+      throw new WardenError('VALIDATION', (error as Error).message);
+    }
+    try {
+      return await createLedgerTable(client, table);
+    } catch (error) {
+      const reason = error instanceof TeamChainError ? error.message : explainAwsError(error, { ...saved.store, table }, 'dynamodb:CreateTable');
+      throw new WardenError('STORE_UNAVAILABLE', `The team ledger table "${table}" was not created: ${reason}`);
+    } finally {
+      client.destroy();
+    }
+  }
+
   profiles(): Promise<AwsProfile[]> {
     return listAwsProfiles(this.#options.env);
   }
@@ -221,6 +251,7 @@ export function createAppHandlers(manager: ConnectionManager): HandlerTable {
     'connections:test': (request) => manager.test(request),
     'connections:switch': ({ id }) => manager.switchTo(id),
     'connections:profiles': async () => ({ profiles: await manager.profiles() }),
+    'connections:initLedger': ({ id }) => manager.initLedger(id),
     'blacklist:pending': () => manager.blacklist.status(),
     'blacklist:retry': () => manager.blacklist.deliver(),
   };

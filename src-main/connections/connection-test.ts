@@ -1,8 +1,10 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { ConnectionTestResult } from '../../src-shared/connections';
 import { isLocalEndpoint, localOperator, userNameFromArn } from '../operator-identity';
 import { SENTINEL_INDEXES } from '../sentinel/table-schema';
+import { describeLedgerTable } from '../team-ledger/dynamo-chain';
+import { persistenceOf } from '../team-ledger/redis-chain';
 import { connectRedis, redactUrl, scanNodes, type RedisClient } from '../web-sessions/redis-target';
 import { dynamoClientFor, MissingSecretError, redisTargetFor, stsClientFor, type DynamoStore, type RedisStore } from './connection-clients';
 
@@ -37,6 +39,9 @@ export async function testDynamoConnection(store: DynamoStore, secret: string | 
     for (const name of missing) checks.push({ name: `Index ${name}`, state: 'failed', detail: `Index "${name}" is missing: ${WITHOUT_INDEX[name]}. Is this a Sentinel session table?` });
   } catch (error) {
     checks.push({ name: 'Table', state: 'failed', detail: explainAwsError(error, store, 'dynamodb:DescribeTable') });
+  }
+  try {
+    if (store.teamLedger) checks.push(await ledgerTableCheck(client, store.teamLedger));
   } finally {
     client.destroy();
   }
@@ -47,6 +52,24 @@ export async function testDynamoConnection(store: DynamoStore, secret: string | 
     checks.push(...blacklist.checks.map((c) => ({ ...c, name: `Blacklist Redis: ${c.name}` })));
   }
   return { ok: checks.every((c) => c.state !== 'failed'), checks };
+}
+
+/** The team ledger table: there (ok), not yet created (a warning: revocations wait locally), or refused. */
+async function ledgerTableCheck(client: DynamoDBClient, table: string): Promise<Check> {
+  try {
+    if ((await describeLedgerTable(client, table)) === 'ok') return { name: 'Team ledger', state: 'ok', detail: `Team ledger table "${table}" found: every operator's revocations are chained into it.` };
+    return {
+      name: 'Team ledger',
+      state: 'warning',
+      detail: `Team ledger table "${table}" does not exist: Create ledger table, or \`session-warden ledger init\`. Until then revocations are kept in this desk's ledger and wait to be delivered.`,
+    };
+  } catch (error) {
+    return { name: 'Team ledger', state: 'failed', detail: `${capitalised((error as Error).message.replace(/\.$/, ''))}.` };
+  }
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 async function identityCheck(store: DynamoStore, secret: string | null): Promise<Check> {
@@ -113,6 +136,7 @@ export async function testRedisConnection(store: RedisStore, secret: string | nu
     checks.push({ name: 'Version', state: 'ok', detail: `Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? 'of unknown version'}.` });
     if (options.layout !== false) checks.push(await layoutCheck(client));
     checks.push(await durabilityCheck(client));
+    if (store.teamLedger) checks.push(await ledgerStreamCheck(client, store.teamLedger));
   } catch (error) {
     checks.push({ name: 'Server', state: 'failed', detail: explainRedisError(error, where) });
   } finally {
@@ -151,6 +175,30 @@ async function durabilityCheck(client: RedisClient): Promise<Check> {
   } catch {
     return { name: 'Durability', state: 'warning', detail: 'Could not read the persistence settings (CONFIG is not allowed for this user): make sure appendonly is on.' };
   }
+}
+
+/**
+ * The team ledger stream: a key of another type cannot hold it; otherwise whether the server
+ * keeps it across a restart (a stream on a server that neither appends nor snapshots dies with it).
+ */
+async function ledgerStreamCheck(client: RedisClient, key: string): Promise<Check> {
+  const name = 'Team ledger';
+  let held: string;
+  try {
+    const type = await client.type(key);
+    if (type !== 'none' && type !== 'stream') return { name, state: 'failed', detail: `"${key}" on this server is a ${type}, not a stream: it cannot hold the team ledger. Name another stream key.` };
+    const length = type === 'stream' ? await client.xlen(key) : 0;
+    held = type === 'stream' ? `Stream "${key}" holds ${length} ${length === 1 ? 'entry' : 'entries'}` : `Stream "${key}" is created by the first revocation written to it`;
+  } catch (error) {
+    return { name, state: 'failed', detail: `The team ledger stream "${key}" could not be read (${(error as Error).message}): check what this user's ACL allows on that key.` };
+  }
+  const persistence = await persistenceOf(client);
+  if (persistence === null) return { name, state: 'warning', detail: `${held}; could not check (CONFIG refused) whether the server persists it: make sure appendonly is on.` };
+  if (persistence.appendonly) return { name, state: 'ok', detail: `${held}; appendonly is on: the team ledger survives a restart.` };
+  if (persistence.snapshots) {
+    return { name, state: 'warning', detail: `${held}; appendonly is off and only snapshots (save) are taken: a crash can lose the last minutes of revocations in the stream. Ask for appendonly yes.` };
+  }
+  return { name, state: 'warning', detail: `${held}; the server does not persist (appendonly no, no save snapshots): revocations in the stream would be lost with the server. Ask for appendonly yes.` };
 }
 
 /** A Redis connection error as what to fix. */

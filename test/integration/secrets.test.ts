@@ -40,6 +40,7 @@ function samples(ids: { session: string; user: string; run: string; connection: 
   return {
     'connections:list': [undefined],
     'connections:profiles': [undefined],
+    'connections:initLedger': [{ id: ids.connection }],
     'connections:test': [{ id: ids.connection }],
     'connections:switch': [{ id: ids.connection }],
     'connections:save': [{ id: ids.connection, name: 'renamed', environment: 'production', colour: 'red', readOnly: false, store: { kind: 'redis', urls: ['redis://127.0.0.1:1'], cluster: false } }],

@@ -35,6 +35,7 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
     'connections:test': vi.fn(unused),
     'connections:switch': vi.fn(unused),
     'connections:profiles': vi.fn(unused),
+    'connections:initLedger': vi.fn(unused),
     'blacklist:pending': vi.fn(unused),
     'blacklist:retry': vi.fn(unused),
     'ledger:team': vi.fn(unused),

@@ -60,6 +60,8 @@ export const wardenClient = {
   testConnection: (request: RequestOf<'connections:test'>) => unwrap(api().connections.test(request)),
   switchConnection: (id: string) => unwrap(api().connections.switch({ id })),
   awsProfiles: async () => (await unwrap(api().connections.profiles())).profiles,
+  /** Creates a saved DynamoDB connection's team ledger table with its own credentials (refused when read-only). */
+  initLedger: (id: string) => unwrap(api().connections.initLedger({ id })),
   activitySummary: (range: { since: string; until: string }): Promise<ActivitySummary> => unwrap(api().activity.summary(range)),
   listLedger: (request: RequestOf<'ledger:list'>): Promise<LedgerListResponse> => unwrap(api().ledger.list(request)),
   verifyLedger: () => unwrap(api().ledger.verify()),

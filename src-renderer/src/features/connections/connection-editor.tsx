@@ -1,107 +1,12 @@
 import { isProductionEnvironment } from '../../../../src-shared/environment';
 import { useId, useState } from 'react';
-import type { Connection, ConnectionSaveRequest } from '../../../../src-shared/connections';
 import { ENVIRONMENT_COLOURS } from '../../../../src-shared/reason-codes';
 import { useAwsProfiles, useSaveConnection, useTestConnection } from '../../api/use-connections';
 import { ModalDialog } from '../../ui/modal-dialog';
 import { useToasts } from '../../ui/toast-store';
+import { formOf, ledgerTableOf, requestOf, unsavedStore, type EditorSubject, type Form } from './connection-form';
+import { TeamLedgerControl } from './team-ledger-control';
 import { TestResults } from './test-results';
-
-export type EditorSubject = { mode: 'new' } | { mode: 'edit' | 'duplicate'; connection: Connection };
-
-interface Form {
-  name: string;
-  environment: string;
-  colour: (typeof ENVIRONMENT_COLOURS)[number];
-  readOnly: boolean;
-  /** Offboarding runs need a ticket: by the environment (production), always, or never. */
-  ticket: 'default' | 'required' | 'optional';
-  kind: 'dynamodb' | 'redis';
-  region: string;
-  table: string;
-  endpoint: string;
-  credentialSource: 'profile' | 'default' | 'static';
-  profile: string;
-  accessKeyId: string;
-  blacklistUrl: string;
-  urls: string;
-  cluster: boolean;
-  username: string;
-  db: string;
-  /** Write-only: empty keeps what is stored. */
-  secret: string;
-  blacklistUsername: string;
-  blacklistSecret: string;
-  tlsCa: string;
-}
-
-function formOf(subject: EditorSubject): Form {
-  const blank: Form = {
-    name: '', environment: 'staging', colour: 'amber', readOnly: false, ticket: 'default', kind: 'dynamodb', region: 'eu-west-1', table: 'sentinel-sessions', endpoint: '',
-    credentialSource: 'profile', profile: '', accessKeyId: '', blacklistUrl: '', urls: '', cluster: false, username: '', db: '', secret: '',
-    blacklistUsername: '', blacklistSecret: '', tlsCa: '',
-  };
-  if (subject.mode === 'new') return blank;
-  const c = subject.connection;
-  const base = { ...blank, name: subject.mode === 'duplicate' ? `${c.name} (copy)` : c.name, environment: c.environment, colour: c.colour, readOnly: c.readOnly, ticket: ticketRule(c.requireTicket) };
-  if (c.store.kind === 'redis') {
-    return { ...base, kind: 'redis', urls: c.store.urls.join('\n'), cluster: c.store.cluster, username: c.store.username ?? '', db: c.store.db === undefined ? '' : String(c.store.db), tlsCa: c.store.tlsCa ?? '' };
-  }
-  const creds = c.store.credentials;
-  return {
-    ...base,
-    kind: 'dynamodb',
-    region: c.store.region,
-    table: c.store.table,
-    endpoint: c.store.endpoint ?? '',
-    credentialSource: creds.source,
-    profile: creds.source === 'profile' ? creds.profile : '',
-    accessKeyId: creds.source === 'static' ? creds.accessKeyId : '',
-    blacklistUrl: c.store.blacklistRedis?.url ?? '',
-    blacklistUsername: c.store.blacklistRedis?.username ?? '',
-  };
-}
-
-function requestOf(form: Form, subject: EditorSubject): ConnectionSaveRequest {
-  const store: ConnectionSaveRequest['store'] =
-    form.kind === 'redis'
-      ? {
-          kind: 'redis',
-          urls: form.urls.split(/\s+/).filter(Boolean),
-          cluster: form.cluster,
-          ...(form.username.trim() ? { username: form.username.trim() } : {}),
-          ...(form.db.trim() ? { db: Number(form.db) } : {}),
-          ...(form.tlsCa.trim() ? { tlsCa: form.tlsCa.trim() } : {}),
-        }
-      : {
-          kind: 'dynamodb',
-          region: form.region.trim(),
-          table: form.table.trim(),
-          ...(form.endpoint.trim() ? { endpoint: form.endpoint.trim() } : {}),
-          credentials:
-            form.credentialSource === 'profile'
-              ? { source: 'profile', profile: form.profile }
-              : form.credentialSource === 'static'
-                ? { source: 'static', accessKeyId: form.accessKeyId.trim() }
-                : { source: 'default' },
-          ...(form.blacklistUrl.trim()
-            ? { blacklistRedis: { url: form.blacklistUrl.trim(), ...(form.blacklistUsername.trim() ? { username: form.blacklistUsername.trim() } : {}) } }
-            : {}),
-        };
-  const usesSecret = form.kind === 'redis' || form.credentialSource === 'static';
-  return {
-    ...(subject.mode === 'edit' ? { id: subject.connection.id } : {}),
-    name: form.name.trim(),
-    environment: form.environment.trim(),
-    colour: form.colour,
-    readOnly: form.readOnly,
-    ...(form.ticket !== 'default' ? { requireTicket: form.ticket === 'required' } : {}),
-    store,
-    // Empty keeps the stored secret (when editing); a credential without a secret drops it.
-    ...(!usesSecret ? { secret: null } : form.secret ? { secret: form.secret } : {}),
-    ...(form.kind === 'dynamodb' && form.blacklistUrl.trim() && form.blacklistSecret ? { blacklistSecret: form.blacklistSecret } : {}),
-  };
-}
 
 /** Create, edit or duplicate a connection; the secret field is write-only. */
 export function ConnectionEditor({ subject, secretStorage, onClose }: { subject: EditorSubject; secretStorage: { available: boolean; explanation: string }; onClose: () => void }) {
@@ -275,6 +180,16 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
             <span className={`small ${secretStorage.available ? 'muted' : 'warning-text'}`}>{secretStorage.explanation}</span>
           </label>
         ) : null}
+        <TeamLedgerControl
+          idPrefix={id}
+          kind={form.kind}
+          enabled={form.teamLedger}
+          name={form.kind === 'dynamodb' ? ledgerTableOf(form) : form.ledgerStream}
+          onEnabled={(teamLedger) => set({ teamLedger })}
+          onName={(name) => set(form.kind === 'dynamodb' ? { ledgerTable: name } : { ledgerStream: name })}
+          saved={subject.mode === 'edit' ? subject.connection : null}
+          unsaved={unsavedStore(form, subject)}
+        />
         {save.isError ? (
           <p role="alert" className="error-text">
             Not saved: {save.error.message}
@@ -295,8 +210,4 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
       </form>
     </ModalDialog>
   );
-}
-
-function ticketRule(requireTicket: boolean | undefined): Form['ticket'] {
-  return requireTicket === undefined ? 'default' : requireTicket ? 'required' : 'optional';
 }

@@ -2,7 +2,8 @@ import { useId, useState } from 'react';
 import type { Connection } from '../../../../src-shared/connections';
 import { useConnections, useDeleteConnection, useSwitchConnection, useTestConnection } from '../../api/use-connections';
 import { useToasts } from '../../ui/toast-store';
-import { ConnectionEditor, type EditorSubject } from './connection-editor';
+import { ConnectionEditor } from './connection-editor';
+import type { EditorSubject } from './connection-form';
 import { TestResults } from './test-results';
 
 /** Saved connections: create, edit, duplicate, delete, test, switch; the demo store one click away. */
@@ -120,8 +121,9 @@ export function ConnectionsScreen() {
 }
 
 function describeStore(c: Connection): string {
-  if (c.store.kind === 'dynamodb') return `DynamoDB table ${c.store.table} in ${c.store.region}${c.store.endpoint ? ` at ${c.store.endpoint}` : ''}${c.store.blacklistRedis ? `; blacklist ${c.store.blacklistRedis.url}` : ''}`;
-  return `Redis ${c.store.cluster ? 'cluster ' : ''}${c.store.urls.join(', ')}${c.store.db ? ` db ${c.store.db}` : ''}`;
+  const ledger = c.store.teamLedger ? `; team ledger ${c.store.teamLedger}` : '';
+  if (c.store.kind === 'dynamodb') return `DynamoDB table ${c.store.table} in ${c.store.region}${c.store.endpoint ? ` at ${c.store.endpoint}` : ''}${c.store.blacklistRedis ? `; blacklist ${c.store.blacklistRedis.url}` : ''}${ledger}`;
+  return `Redis ${c.store.cluster ? 'cluster ' : ''}${c.store.urls.join(', ')}${c.store.db ? ` db ${c.store.db}` : ''}${ledger}`;
 }
 
 function describeCredentials(c: Connection): string {
