@@ -20,8 +20,8 @@ import { RedisSessionStore } from './web-sessions/redis-session-store';
 import { connectRedis, redactUrl, type RedisTarget } from './web-sessions/redis-target';
 import { RedisRevoker } from './web-sessions/redis-writer';
 import { deviceId } from './team-ledger/device-id';
-import { DynamoTeamChain } from './team-ledger/dynamo-chain';
-import { RedisTeamChain } from './team-ledger/redis-chain';
+import { DynamoTeamChain, dynamoChainWhere } from './team-ledger/dynamo-chain';
+import { RedisTeamChain, redisChainWhere } from './team-ledger/redis-chain';
 import type { TeamChain } from './team-ledger/team-chain';
 import { TeamLedger } from './team-ledger/team-ledger';
 
@@ -88,7 +88,7 @@ export async function openRedisWorkspace(
   const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
   const { name: operator, principal } = localIdentity();
   const where = connection.target.urls.map(redactUrl).join(',');
-  const team = connection.teamLedger ? await openTeamLedger(ledger, new RedisTeamChain(client, connection.teamLedger, where), dataDir, readOnly) : undefined;
+  const team = connection.teamLedger ? await openTeamLedger(ledger, new RedisTeamChain(client, connection.teamLedger, redisChainWhere(connection.target.urls)), dataDir, readOnly) : undefined;
   const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly, requireTicket: ticketRequired(connection) }, operator, principal };
   const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator, principal, connection: connection.name });
   return {
@@ -141,7 +141,7 @@ export async function openSentinelWorkspace(
     }
   }
   const mirror = blacklist?.mirror;
-  const team = config.teamLedger ? await openTeamLedger(ledger, new DynamoTeamChain(base, config.teamLedger, config.endpoint ?? config.region), dataDir, readOnly) : undefined;
+  const team = config.teamLedger ? await openTeamLedger(ledger, new DynamoTeamChain(base, config.teamLedger, dynamoChainWhere(config.endpoint, config.region)), dataDir, readOnly) : undefined;
   const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly, requireTicket: ticketRequired(connection) }, operator: identity.name, principal: identity.principal };
   const revoker = readOnly
     ? null

@@ -21,8 +21,8 @@ import { localEndpointCredentials } from '../connections/connection-clients';
 import { SentinelStore } from '../sentinel/sentinel-store';
 import { StoreUnreachableError, UsageError } from './cli-errors';
 import { deviceId } from '../team-ledger/device-id';
-import { createLedgerTable, defaultLedgerTable, DynamoTeamChain } from '../team-ledger/dynamo-chain';
-import { DEFAULT_LEDGER_STREAM, persistenceOf, RedisTeamChain } from '../team-ledger/redis-chain';
+import { createLedgerTable, defaultLedgerTable, dynamoChainWhere, DynamoTeamChain } from '../team-ledger/dynamo-chain';
+import { DEFAULT_LEDGER_STREAM, persistenceOf, redisChainWhere, RedisTeamChain } from '../team-ledger/redis-chain';
 import type { TeamChain } from '../team-ledger/team-chain';
 import { TeamLedger } from '../team-ledger/team-ledger';
 
@@ -157,7 +157,7 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   const ledger = ledgerFrom(flags, dataDir);
   const teamTable = flags.teamLedger ?? (flags.defaultTeamLedger ? defaultLedgerTable(flags.table) : undefined);
   if (teamTable !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(teamTable)) throw new UsageError('--team-ledger must be a DynamoDB table name');
-  const team = teamTable ? await teamLedgerOver(ledger, new DynamoTeamChain(base, teamTable, flags.endpoint ?? region)) : null;
+  const team = teamTable ? await teamLedgerOver(ledger, new DynamoTeamChain(base, teamTable, dynamoChainWhere(flags.endpoint, region))) : null;
   let blacklist: OpenedBlacklist | undefined;
   if (flags.blacklistRedis) {
     blacklist = await openBlacklist(
@@ -236,7 +236,7 @@ async function connectWebSessions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
   const ledger = ledgerFrom(flags, dataDir);
   const stream = flags.teamLedger ?? (flags.defaultTeamLedger ? DEFAULT_LEDGER_STREAM : undefined);
-  const team = stream ? await teamLedgerOver(ledger, new RedisTeamChain(client, stream, where)) : null;
+  const team = stream ? await teamLedgerOver(ledger, new RedisTeamChain(client, stream, redisChainWhere(flags.redis))) : null;
   return {
     store,
     ledger,

@@ -110,19 +110,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (!FORMATS[command]?.includes(output)) throw new UsageError(`--output must be one of ${FORMATS[command]?.join(', ')}`);
     return await dispatchCommand(command, args, values, output, io);
   } catch (error) {
+    // Messages may quote what a store holds (a key, an entry): never raw to the terminal.
+    const say = (text: string) => io.err(`session-warden: ${terminalSafe(text)}`);
     if (error instanceof UsageError) {
-      io.err(`session-warden: ${error.message}`);
+      say(error.message);
       return EXIT.usage;
     }
     if (error instanceof StoreUnreachableError) {
-      io.err(`session-warden: ${error.message}`);
+      say(error.message);
       return EXIT.unreachable;
     }
     if (error instanceof WardenError) {
-      io.err(`session-warden: ${error.message}`);
+      say(error.message);
       return error.code === 'VALIDATION' ? EXIT.usage : EXIT.incomplete;
     }
-    io.err(`session-warden: ${firstLine(error)}`);
+    say(firstLine(error));
     return EXIT.incomplete;
   }
 }
@@ -323,12 +325,16 @@ function namesStore(flags: ConnectionFlags): boolean {
   return flags.connection !== undefined || flags.table !== undefined || (flags.redis?.length ?? 0) > 0 || flags.store !== undefined || flags.teamLedger !== undefined;
 }
 
-/** A team ledger that cannot be read is a store that cannot be reached (exit 3), not a broken chain. */
+/**
+ * A team ledger that cannot be read is a store that cannot be reached (exit 3); one that holds
+ * something that is not an entry, or cannot go on, is damage (exit 1), never "unreachable".
+ */
 async function teamCall<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof TeamChainError) throw new StoreUnreachableError(error.message, { cause: error });
+    if (error instanceof TeamChainError && error.reason !== 'malformed') throw new StoreUnreachableError(error.message, { cause: error });
+    if (error instanceof TeamChainError) throw new Error(`team ledger BROKEN: ${error.message}`, { cause: error });
     throw error;
   }
 }
@@ -340,7 +346,7 @@ async function readTeamChain(chain: TeamChain): Promise<TeamEntry[]> {
     const page = await chain.read(entries.length + 1, 1000);
     for (const stored of page) {
       const parsed = parseTeamLine(stored.text);
-      if ('error' in parsed) throw new WardenError('VALIDATION', `team ledger entry ${stored.seq}: ${parsed.error} (run "ledger verify")`);
+      if ('error' in parsed) throw new TeamChainError(`entry ${stored.seq}: ${parsed.error} (run "ledger verify --full")`, 'malformed');
       entries.push(parsed.entry);
     }
     if (page.length < 1000) return entries;

@@ -15,7 +15,7 @@ import { didYouMean, type UnknownUser } from '../users/unknown-users';
  */
 export function terminalSafe(text: string): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function table(header: string[], rows: string[][]): string {
@@ -182,9 +182,10 @@ export function formatTeamLedger(entries: TeamEntry[], format: string): string {
 
 /** `ledger verify`: the local chain's line, and the team chain's when one was checked. */
 export function formatVerify(report: VerifyReport & { team?: TeamVerify }): string {
-  const local = report.brokenAt === undefined
-    ? `local ledger intact: ${report.verifiedEntries} entries verified`
-    : `local ledger BROKEN at entry ${report.brokenAt}: ${report.reason ?? ''} (${report.verifiedEntries} entries verified before it)`;
+  const local =
+    report.brokenAt === undefined
+      ? `ledger intact: ${report.verifiedEntries} entries verified`
+      : `ledger BROKEN at entry ${report.brokenAt}: ${report.reason ?? ''} (${report.verifiedEntries} entries verified before it)`;
   const t = report.team;
   if (!t) return local;
   const how = t.full ? `read in full (${t.read} entries)` : `${t.read} entr${t.read === 1 ? 'y' : 'ies'} read since the last verification`;

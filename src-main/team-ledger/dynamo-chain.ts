@@ -13,6 +13,16 @@ import { EMPTY_HEAD } from './team-entry';
 /** Every entry lives under one partition key value, ordered by `seq`. */
 const PARTITION = 'revocations';
 
+/** Where a DynamoDB chain is, for its id: the endpoint's origin, else the region (one id however it was typed). */
+export function dynamoChainWhere(endpoint: string | undefined, region: string): string {
+  if (!endpoint) return region;
+  try {
+    return new URL(endpoint).origin;
+  } catch {
+    return endpoint;
+  }
+}
+
 /** The default team ledger table of a Sentinel session table. */
 export function defaultLedgerTable(sessionTable: string): string {
   return `${sessionTable}-revocations`;
@@ -66,7 +76,8 @@ export class DynamoTeamChain implements TeamChain {
       return true;
     } catch (error) {
       const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if ((error as Error).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+      // Lost the race: the position is taken, or another writer's transaction was on it at the same moment.
+      if ((error as Error).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) return false;
       throw explain(error, this.#table);
     }
   }

@@ -21,6 +21,13 @@ if #last > 0 then
   for i = 1, #fields, 2 do if fields[i] == 'hash' then hash = fields[i + 1] end end
 end
 if seq ~= tonumber(ARGV[1]) or hash ~= ARGV[2] then return 0 end
+if #last > 0 then
+  -- An entry deleted from the end (XDEL) leaves its id used: the chain cannot go on after it.
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' and info[i + 1] ~= last[1][1] then return -1 end
+  end
+end
 for i = 4, #ARGV, 3 do
   redis.call('XADD', KEYS[1], ARGV[i] .. '-0', 'hash', ARGV[i + 1], 'entry', ARGV[i + 2])
 end
@@ -59,11 +66,16 @@ export class RedisTeamChain implements TeamChain {
     if (entries.length === 0) return true;
     if (entries.length > this.maxBatch) throw new Error(`at most ${this.maxBatch} entries per append`);
     const args = [String(after.seq), after.hash, GENESIS, ...entries.flatMap((e) => [String(e.seq), e.hash, JSON.stringify(e)])];
+    let answer: unknown;
     try {
-      return (await runScript(this.#client, APPEND, [this.#key], args)) === 1;
+      answer = await runScript(this.#client, APPEND, [this.#key], args);
     } catch (error) {
       throw explain(error, this.#key);
     }
+    if (answer === -1) {
+      throw new TeamChainError(`the stream "${this.#key}" had an entry after ${after.seq} that was deleted (XDEL): no desk can append until the entry is restored; run \`session-warden ledger verify\``, 'malformed');
+    }
+    return answer === 1;
   }
 
   async read(fromSeq: number, limit: number): Promise<StoredTeamEntry[]> {
@@ -99,6 +111,21 @@ export class RedisTeamChain implements TeamChain {
       return { seq: Number(id.split('-')[0]), text };
     });
   }
+}
+
+/** Where a Redis chain is, for its id: each server as scheme, host, port and database (one id however the URLs were typed; no credentials). */
+export function redisChainWhere(urls: string[]): string {
+  return urls
+    .map((url) => {
+      try {
+        const u = new URL(url);
+        return `${u.protocol}//${u.host}/${u.pathname.replace(/^\//, '') || '0'}`;
+      } catch {
+        return 'unparsable';
+      }
+    })
+    .sort()
+    .join(',');
 }
 
 /**

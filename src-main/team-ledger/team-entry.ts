@@ -14,7 +14,7 @@ export { GENESIS } from '../ledger/ledger-entry';
 export const TeamEntrySchema = z.strictObject({
   seq: z.number().int().positive(),
   prev: z.string().regex(/^[0-9a-f]{64}$/),
-  /** The writing app's or command line's data directory, as a random id (`device-id` there). */
+  /** The writing desk: its machine, OS user and data directory, as an id (see `deviceId`). */
   device: z.string().regex(/^[0-9a-f-]{36}$/),
   entry: LedgerEntrySchema,
   hash: z.string().regex(/^[0-9a-f]{64}$/),

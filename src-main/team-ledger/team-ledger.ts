@@ -201,10 +201,18 @@ export class TeamLedger {
   async #deliver(): Promise<void> {
     const { chain, device } = this.#options;
     for (let attempt = 0; attempt < 50; attempt += 1) {
-      const { head, mine } = await this.#catchUp(await this.#read('delivered', ScannedSchema), await this.#read('verified', VerifiedSchema));
+      let caught = await this.#catchUp(await this.#read('delivered', ScannedSchema), await this.#read('verified', VerifiedSchema));
+      let local = await this.#pendingLocal(caught.mine);
+      if (!local.anchorFound) {
+        // What this desk last delivered is not in its local ledger as recorded (the state file is
+        // stale, forged, or the ledger was replaced): find its entries on the chain by their hashes.
+        caught = await this.#catchUp(null, await this.#read('verified', VerifiedSchema));
+        local = await this.#pendingLocal(caught.mine);
+      }
+      const { head, mine } = caught;
       await this.#write('delivered', { id: chain.id, head, mine });
       this.#last.teamEntries = head.seq;
-      const { pending } = await this.#pendingLocal(mine);
+      const { pending } = local;
       this.#last.pending = pending.length;
       this.#last.oldest = pending[0]?.raw.time ?? null;
       if (pending.length === 0) return;
@@ -245,6 +253,10 @@ export class TeamLedger {
     const { chain, device } = this.#options;
     let head = scanned?.head ?? EMPTY_HEAD;
     let mine: Mine = scanned?.mine ?? NONE_MINE;
+    // Reading from the start (no state, or state not to be trusted): this desk's entries are the
+    // ones whose local hash its ledger holds, whatever device id wrote them (it may have changed).
+    const ownHashes = scanned ? null : new Set<string>();
+    if (ownHashes) for await (const line of this.#localLines()) ownHashes.add(line.raw.hash);
     // What this desk read or verified before must still be there as it was. (A rewrite behind the
     // last entry read changes that entry's hash too; a verified head further on is checked itself.)
     for (const known of [head, verified?.head ?? EMPTY_HEAD]) {
@@ -265,7 +277,9 @@ export class TeamLedger {
         const e = parsed.entry;
         if (stored.seq !== head.seq + 1 || e.seq !== stored.seq || e.prev !== head.hash) throw new TeamChainError(`${chain.label} entry ${stored.seq} does not follow entry ${head.seq}`, 'malformed');
         head = { seq: e.seq, hash: e.hash };
-        if (e.device === device) mine = { seq: e.entry.seq, hash: e.entry.hash };
+        // Only entries stamped for this chain: the same store named another way is another stamp.
+        const own = ownHashes ? ownHashes.has(e.entry.hash) : e.device === device;
+        if (own && e.entry.team === chain.id) mine = { seq: e.entry.seq, hash: e.entry.hash };
       }
       if (page.length < PAGE) return { head, mine };
     }
@@ -276,11 +290,32 @@ export class TeamLedger {
    * from where that entry's line ends when it is still there as delivered (each round reads only
    * what was appended since), else from the start.
    */
-  async #pendingLocal(after: Mine): Promise<{ pending: LocalLine[] }> {
-    const from = after.end !== undefined && (await this.#lineEndingAt(after.end))?.hash === after.hash ? after.end : 0;
+  async #pendingLocal(after: Mine): Promise<{ pending: LocalLine[]; anchorFound: boolean }> {
+    const resume = after.end !== undefined && (await this.#lineEndingAt(after.end))?.hash === after.hash;
     const pending: LocalLine[] = [];
-    for await (const line of this.#localLines(from)) if (line.raw.seq > after.seq) pending.push(line);
-    return { pending };
+    let anchorFound = after.seq === 0 || resume;
+    for await (const line of this.#localLines(resume ? after.end : 0)) {
+      if (line.raw.seq > after.seq) pending.push(line);
+      else if (line.raw.seq === after.seq && line.raw.hash === after.hash) anchorFound = true;
+    }
+    return { pending, anchorFound };
+  }
+
+  async #syncedLength(): Promise<number | null> {
+    const path = this.#options.ledger.path;
+    const size = () =>
+      stat(path).then(
+        (s) => s.size,
+        () => null,
+      );
+    try {
+      return await withFileLock(`${path}.lock`, size);
+    } catch (error) {
+      // A folder where no one can take the lock is one where no one appends (an auditor's copy).
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return size();
+      throw error;
+    }
   }
 
   /** The entry whose line ends at byte `end` of the local file, if that is where a line ends. */
@@ -301,14 +336,13 @@ export class TeamLedger {
   /** The local entries stamped for this chain from byte `from`, as written (key order kept: the hashes cover it). */
   async *#localLines(from = 0): AsyncGenerator<LocalLine> {
     const path = this.#options.ledger.path;
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => null,
-    );
+    // The length under the ledger's lock: appends write and fsync under it, so every line before
+    // it is durable (a line read mid-append could vanish in a power cut after it was delivered).
+    const size = await this.#syncedLength();
     if (size === null || from > size) return;
     // Only lines that name this chain are parsed (the id is JSON-quoted in them as written).
     const stamp = JSON.stringify(this.chain.id);
-    for await (const { text, end } of ledgerLines(path, from)) {
+    for await (const { text, end } of ledgerLines(path, from, size)) {
       if (end === null || !text.includes(stamp)) continue;
       let raw: unknown;
       try {
@@ -349,6 +383,8 @@ export class TeamLedger {
       read += 1;
       if (declaredHash(anchor) !== head.hash) return broken(head.seq, `entry ${head.seq} differs from the one this desk verified at ${when} (the team chain was rewritten)`);
     }
+    // What this desk's delivery read or wrote, even if it never verified it, must still be there (checked as it is read).
+    const delivered = await this.#read('delivered', ScannedSchema);
     const anchored = mineLocal[indexOf(mineLocal, mine.seq)];
     if (mine.seq > 0 && !anchored) {
       return broken(head.seq, `this desk's local entry ${mine.seq}, which the team ledger holds, is missing from the local ledger (local files deleted or truncated)`);
@@ -358,7 +394,14 @@ export class TeamLedger {
     }
     let next = indexOf(mineLocal, mine.seq) + 1;
     for (;;) {
-      const page = await chain.read(head.seq + 1, PAGE);
+      let page: StoredTeamEntry[];
+      try {
+        page = await chain.read(head.seq + 1, PAGE);
+      } catch (error) {
+        // A stored item that is not an entry at all is damage, not an unreachable store.
+        if (error instanceof TeamChainError && error.reason === 'malformed') return broken(head.seq + 1, error.message);
+        throw error;
+      }
       for (const stored of page) {
         read += 1;
         const at = head.seq + 1;
@@ -367,6 +410,7 @@ export class TeamLedger {
         const e = parsed.entry;
         if (stored.seq !== at || e.seq !== at) return broken(at, `expected entry ${at}, found entry ${e.seq} (removed or reordered)`);
         if (e.prev !== head.hash) return broken(at, 'does not link to the entry before it (removed, reordered or altered)');
+        if (delivered && delivered.head.seq === at && delivered.head.hash !== e.hash) return broken(at, `differs from the entry this desk's delivery read or wrote there (the team chain was rewritten)`);
         if (e.device === device) {
           const expected = mineLocal[next];
           if (!expected || expected.seq > e.entry.seq) return broken(at, `carries this desk's local entry ${e.entry.seq}, which the local ledger does not have (local files deleted, truncated or rewritten)`);
@@ -378,6 +422,13 @@ export class TeamLedger {
         head = { seq: e.seq, hash: e.hash };
       }
       if (page.length < PAGE) break;
+    }
+    if (delivered && delivered.head.seq > head.seq) {
+      return broken(head.seq + 1, `the team ledger no longer has entry ${delivered.head.seq}, which this desk's delivery read or wrote (entries dropped from its end, or the chain was replaced)`);
+    }
+    // Delivery recorded this local entry as on the team chain: if the chain does not hold it, it was removed.
+    if (delivered && delivered.mine.seq > mine.seq && delivered.mine.seq > 0) {
+      return broken(head.seq, `this desk delivered its local entry ${delivered.mine.seq} to the team ledger, which does not hold it (removed from the chain, or this desk's delivery record was altered)`);
     }
     const report = team({ ok: true });
     if (report.ok) await this.#write('verified', { id: chain.id, head, mine, atMs: this.#options.clock() } satisfies Verified);

@@ -66,7 +66,7 @@ describe('the command line and the team ledger (spawned, DynamoDB Local)', () =>
     const team = ['--team-ledger', ledgerTable(), ...conn];
     const verified = await runCli(['ledger', 'verify', ...team]);
     expect(verified.code).toBe(0);
-    expect(verified.stdout).toMatch(/^local ledger intact: 4 entries verified\nteam ledger \(DynamoDB table .+-revocations\) intact: 4 entries, read in full \(4 entries\); this desk's entries all present\n$/);
+    expect(verified.stdout).toMatch(/^ledger intact: 4 entries verified\nteam ledger \(DynamoDB table .+-revocations\) intact: 4 entries, read in full \(4 entries\); this desk's entries all present\n$/);
     const listed = await runCli(['ledger', 'list', '--output', 'json', ...team]);
     const entries = JSON.parse(listed.stdout) as { seq: number; device: string; entry: { seq: number; ticket?: string; user: string; principal?: unknown } }[];
     expect(entries.map((e) => [e.seq, e.entry.seq, e.entry.user, e.entry.ticket])).toEqual([
@@ -81,7 +81,7 @@ describe('the command line and the team ledger (spawned, DynamoDB Local)', () =>
     await rm(join(dir.path, 'ledger.jsonl'));
     await rm(join(dir.path, 'ledger.jsonl.head'));
     const alone = await runCli(['ledger', 'verify', '--ledger', join(dir.path, 'ledger.jsonl')]);
-    expect(alone).toMatchObject({ code: 0, stdout: 'local ledger intact: 0 entries verified\n' });
+    expect(alone).toMatchObject({ code: 0, stdout: 'ledger intact: 0 entries verified\n' });
     const found = await runCli(['ledger', 'verify', ...team]);
     expect(found.code).toBe(1);
     expect(found.stdout).toMatch(/team ledger \(.+\) BROKEN at entry 4: this desk's local entry 4, which the team ledger holds, is missing from the local ledger/);
@@ -103,7 +103,7 @@ describe('the command line and the team ledger (spawned, DynamoDB Local)', () =>
     await writeFile(`${path}.head`, JSON.stringify({ seq: last.seq, hash: last.hash }));
     const found = await runCli(['ledger', 'verify', '--full', ...team]);
     expect(found.code).toBe(1);
-    expect(found.stdout).toMatch(/local ledger intact: 2 entries verified\nteam ledger \(.+\) BROKEN at entry 3: carries this desk's local entry 3, which the local ledger does not have/);
+    expect(found.stdout).toMatch(/ledger intact: 2 entries verified\nteam ledger \(.+\) BROKEN at entry 3: carries this desk's local entry 3, which the local ledger does not have/);
   });
 
   it('a team ledger that is not there: the revocation stands, the entries wait and are said on stderr; exit 3 for verify', async () => {
@@ -124,6 +124,23 @@ describe('the command line and the team ledger (spawned, DynamoDB Local)', () =>
     expect(await runCli(['ledger', 'verify', '--output', 'json', ...team])).toMatchObject({ code: 0 });
     const listed = JSON.parse((await runCli(['ledger', 'list', '--output', 'json', ...team])).stdout) as unknown[];
     expect(listed).toHaveLength(4);
+  });
+
+  it('damage on the team ledger is exit 1 with its place, never "unreachable"; what it quotes cannot drive the terminal', async () => {
+    await runCli(['ledger', 'init', ...conn]);
+    const team = ['--team-ledger', ledgerTable(), ...conn];
+    // An item that is no entry at all, and one with a key made to rewrite the terminal's title.
+    const { DynamoDBDocumentClient, PutCommand: DocPut } = await import('@aws-sdk/lib-dynamodb');
+    const doc = DynamoDBDocumentClient.from(base());
+    await doc.send(new DocPut({ TableName: ledgerTable(), Item: { ledger: 'revocations', seq: 1, hash: 'x', entry: 5 } }));
+    const notEntry = await runCli(['ledger', 'verify', '--full', '--output', 'json', ...team]);
+    expect(notEntry.code).toBe(1);
+    expect(JSON.parse(notEntry.stdout)).toMatchObject({ ok: false, team: { ok: false, brokenAt: 1, reason: expect.stringMatching(/is not an entry/) } });
+    await doc.send(new DocPut({ TableName: ledgerTable(), Item: { ledger: 'revocations', seq: 1, hash: 'x', entry: JSON.stringify({ seq: 1, '\u001b]0;PWNED\u0007\u202eevil': 1 }) } }));
+    const listed = await runCli(['ledger', 'list', ...team]);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toMatch(/team ledger BROKEN: entry 1: not a team ledger entry/);
+    expect([...listed.stderr].filter((c) => ['\u001b', '\u0007', '\u202e'].includes(c))).toEqual([]);
   });
 
   it('a desk whose team history lost its end is told, by verify and by the next revocation', async () => {

@@ -214,6 +214,60 @@ describe.each(KINDS)('the team ledger in a $name', ({ setup }) => {
     expect((await one.team.verify({ full: true })).team).toMatchObject({ ok: true, entries: 42, read: 42, full: true });
   });
 
+  it('the same store named two ways (an app and a command line typing its address differently) loses nothing', async () => {
+    const ledger = new Ledger(join(a.path, 'ledger.jsonl'));
+    const device = await deviceId(a.path);
+    const base = kit.chain();
+    // The same chain under another id: what a differently typed endpoint or URL gives.
+    const other: TeamChain = { ...delegate(base), id: `${base.id}-typed-otherwise` };
+    const app = new TeamLedger({ ledger, chain: base, dataDir: a.path, device });
+    const cli = new TeamLedger({ ledger, chain: other, dataDir: a.path, device });
+    await ledger.append([record(base.id, 1, 'alice'), record(base.id, 2, 'alice')]); // the app could not deliver these yet
+    await ledger.append([record(other.id, 3, 'alice')]);
+    expect(await cli.deliver()).toMatchObject({ pending: 0, lastError: null });
+    expect(await app.deliver()).toMatchObject({ pending: 0, lastError: null });
+    expect((await kit.all()).map((e) => e.entry.sessionId).sort()).toEqual(['s-alice-1', 's-alice-2', 's-alice-3']);
+  });
+
+  it('a desk whose device id changed and whose delivery record was lost delivers nothing twice', async () => {
+    const one = await desk(a);
+    await one.ledger.append([record(one.id, 1, 'alice'), record(one.id, 2, 'alice')]);
+    await one.team.deliver();
+    await removeTeamState(a.path);
+    const renamed = new TeamLedger({ ledger: one.ledger, chain: kit.chain(), dataDir: a.path, device: '00000000-0000-4000-8000-000000000001' });
+    await one.ledger.append([record(one.id, 3, 'alice')]);
+    expect(await renamed.deliver()).toMatchObject({ pending: 0, lastError: null });
+    expect((await kit.all()).map((e) => e.entry.seq)).toEqual([1, 2, 3]);
+  });
+
+  it("this desk's delivered entries dropped from the chain's end before it ever verified: found", async () => {
+    const one = await desk(a);
+    await one.ledger.append([1, 2, 3].map((i) => record(one.id, i, 'alice')));
+    await one.team.deliver();
+    await kit.remove(3);
+    await kit.remove(2);
+    const report = await one.team.verify();
+    expect(report.ok).toBe(false);
+    expect(report.team.reason).toMatch(/no longer has entry 3, which this desk's delivery read or wrote/);
+  });
+
+  it('a forged delivery record neither hides an entry from delivery nor passes verification', async () => {
+    const one = await desk(a);
+    await one.ledger.append([record(one.id, 1, 'alice')]);
+    await one.team.deliver();
+    await one.ledger.append([record(one.id, 2, 'alice')]);
+    const [head] = await kit.all();
+    const state = (await readdir(a.path)).find((f) => f.endsWith('.delivered.json')) ?? '';
+    // "Local entry 999 is already on the chain": nothing after it would ever be sent.
+    await writeFile(join(a.path, state), JSON.stringify({ id: one.id, head: { seq: 1, hash: head?.hash }, mine: { seq: 999, hash: 'x' } }));
+    const before = await one.team.verify();
+    expect(before.ok).toBe(false);
+    expect(before.team.reason).toMatch(/delivered its local entry 999 to the team ledger, which does not hold it/);
+    expect(await one.team.deliver()).toMatchObject({ pending: 0, lastError: null });
+    expect((await kit.all()).map((e) => e.entry.seq)).toEqual([1, 2]);
+    expect((await one.team.verify()).ok).toBe(true);
+  });
+
   describe('tampering that one person can do is found', () => {
     let one: Awaited<ReturnType<typeof desk>>;
     let two: Awaited<ReturnType<typeof desk>>;
@@ -296,6 +350,46 @@ describe.each(KINDS)('the team ledger in a $name', ({ setup }) => {
   });
 });
 
+/** A chain that forwards to another (its methods use private fields, so no spreading the object itself). */
+function delegate(chain: TeamChain): TeamChain {
+  return {
+    id: chain.id,
+    label: chain.label,
+    maxBatch: chain.maxBatch,
+    tail: () => chain.tail(),
+    append: (entries, after) => chain.append(entries, after),
+    read: (from, limit) => chain.read(from, limit),
+    readNewest: (before, limit) => chain.readNewest(before, limit),
+    at: (seq) => chain.at(seq),
+    close: () => chain.close(),
+  };
+}
+
 async function removeTeamState(dir: string): Promise<void> {
   for (const f of await readdir(dir)) if (f.startsWith('team-ledger-')) await rm(join(dir, f), { force: true });
 }
+
+describe('a Redis team stream whose last entry was deleted (XDEL)', () => {
+  it('is said to be damaged, not unreachable, and nothing is appended after the gap', async () => {
+    const server = await startRedisServer();
+    const admin = new Redis(server.url);
+    const dir = await tempDir();
+    try {
+      const ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
+      const chain = new RedisTeamChain(admin, 'session-warden:revocations', '127.0.0.1');
+      const team = new TeamLedger({ ledger, chain, dataDir: dir.path, device: await deviceId(dir.path) });
+      await ledger.append([record(chain.id, 1, 'alice'), record(chain.id, 2, 'alice')]);
+      await team.deliver();
+      await admin.xdel('session-warden:revocations', '2-0');
+      await removeTeamState(dir.path); // a desk that never saw entry 2
+      await ledger.append([record(chain.id, 3, 'alice')]);
+      const status = await team.deliver();
+      expect(status.lastError).toMatch(/had an entry after 1 that was deleted \(XDEL\): no desk can append until the entry is restored/);
+      expect((await admin.xrange('session-warden:revocations', '-', '+')).map(([id]) => id)).toEqual(['1-0']);
+    } finally {
+      admin.disconnect();
+      await server.stop();
+      await dir.remove();
+    }
+  });
+});
