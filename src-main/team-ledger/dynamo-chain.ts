@@ -23,10 +23,7 @@ export function dynamoChainWhere(endpoint: string | undefined, region: string): 
   }
 }
 
-/** The default team ledger table of a Sentinel session table. */
-export function defaultLedgerTable(sessionTable: string): string {
-  return `${sessionTable}-revocations`;
-}
+export { defaultLedgerTable } from '../../src-shared/team-ledger';
 
 /**
  * The team ledger in a DynamoDB table (schema in the README): partition key `ledger` (S, always

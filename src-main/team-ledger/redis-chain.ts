@@ -3,8 +3,7 @@ import type { RedisClient } from '../web-sessions/redis-target';
 import { TeamChainError, type StoredTeamEntry, type TeamChain } from './team-chain';
 import { EMPTY_HEAD, GENESIS, type TeamEntry, type TeamHead } from './team-entry';
 
-/** The stream a web-session Redis keeps its team ledger in, unless the connection names another. */
-export const DEFAULT_LEDGER_STREAM = 'session-warden:revocations';
+export { DEFAULT_LEDGER_STREAM } from '../../src-shared/team-ledger';
 
 /**
  * Appends after the expected last entry, or writes nothing and answers 0. The stream's entry ids

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectionSaveRequestSchema, type Connection } from '../../src-shared/connections';
-import { defaultLedgerTable as mainDefaultTable } from '../../src-main/team-ledger/dynamo-chain';
-import { DEFAULT_LEDGER_STREAM as MAIN_DEFAULT_STREAM } from '../../src-main/team-ledger/redis-chain';
 import { formOf, ledgerTableOf, requestOf, unsavedStore } from '../../src-renderer/src/features/connections/connection-form';
-import { DEFAULT_LEDGER_STREAM, defaultLedgerTable } from '../../src-renderer/src/features/connections/team-ledger-defaults';
 
 const saved = (store: Connection['store']): Connection => ({
   id: '5d7a1c9e-2b3f-4c8d-9e0a-1b2c3d4e5f60', name: 'prod', environment: 'production', colour: 'red', readOnly: false, store, hasSecret: false, hasBlacklistSecret: false, secretKept: 'none',
 });
 
 describe('the editor’s team ledger fields', () => {
-  it('propose the same names as main (the renderer may not import them)', () => {
-    expect(DEFAULT_LEDGER_STREAM).toBe(MAIN_DEFAULT_STREAM);
-    expect(defaultLedgerTable('sessions')).toBe(mainDefaultTable('sessions'));
-  });
-
   it('save no team ledger unless the box is checked; checked, `<table>-revocations` follows the session table until edited', () => {
     const subject = { mode: 'new' } as const;
     const form = { ...formOf(subject), name: 'prod', table: 'sessions' };
