@@ -28,6 +28,8 @@ import { TeamLedger } from './team-ledger/team-ledger';
 export interface Workspace {
   readonly handlers: HandlerTable;
   readonly ledger: Ledger;
+  /** The id of the team chain this workspace delivers to itself, if its connection keeps one. */
+  readonly teamChain?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function openRedisWorkspace(
   return {
     handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, team }),
     ledger,
+    teamChain: team?.chain.id,
     close: async () => {
       await team?.stop();
       client.disconnect();
@@ -149,6 +152,7 @@ export async function openSentinelWorkspace(
   return {
     handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, blacklist: delivery, team }),
     ledger,
+    teamChain: team?.chain.id,
     close: async () => {
       await team?.stop();
       await delivery?.stop();

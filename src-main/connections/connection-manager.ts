@@ -6,7 +6,10 @@ import { formatErrorForLog } from '../log-format';
 import { openDemoWorkspace, openRedisWorkspace, openSentinelWorkspace, type DesktopServices, type Workspace } from '../workspace';
 import { dynamoClientFor, redisTargetFor } from './connection-clients';
 import { explainAwsError, testDynamoConnection, testRedisConnection } from './connection-test';
-import { createLedgerTable } from '../team-ledger/dynamo-chain';
+import { createLedgerTable, dynamoChainId, dynamoChainWhere, DynamoTeamChain } from '../team-ledger/dynamo-chain';
+import { redisChainId, redisChainWhere, RedisTeamChain } from '../team-ledger/redis-chain';
+import { TeamDeliveries, type TeamTarget } from '../team-ledger/team-deliveries';
+import { connectRedis } from '../web-sessions/redis-target';
 import { TeamChainError } from '../team-ledger/team-chain';
 import { sameSecretTarget, type ConnectionStore, type StoredConnection } from './connection-store';
 import type { SecretVault } from './secret-vault';
@@ -43,10 +46,53 @@ export class ConnectionManager {
   readonly #inFlight = new Map<Workspace, { count: number; idle: (() => void)[] }>();
   /** Pending blacklist writes of every saved connection, delivered whichever one is active. */
   readonly blacklist: BlacklistDelivery;
+  /** Entries pending for the team ledger of every saved connection, delivered whichever one is active. */
+  readonly teamLedgers: TeamDeliveries;
 
   constructor(options: ConnectionManagerOptions) {
     this.#options = options;
     this.blacklist = new BlacklistDelivery({ dataDir: options.dataDir, credentials: () => this.#blacklistCredentials(), ...(options.blacklistRetryMs ? { intervalMs: options.blacklistRetryMs } : {}) });
+    this.teamLedgers = new TeamDeliveries({
+      dataDir: options.dataDir,
+      targets: () => this.#teamTargets(),
+      active: () => this.#workspace?.teamChain ?? null,
+      ...(options.blacklistRetryMs ? { intervalMs: options.blacklistRetryMs } : {}),
+    });
+  }
+
+  /** Every saved connection's team ledger, reached with its own credentials (read-only ones deliver nothing). */
+  async #teamTargets(): Promise<TeamTarget[]> {
+    const targets: TeamTarget[] = [];
+    for (const listed of await this.#options.store.list()) {
+      const saved = await this.#options.store.get(listed.id);
+      if (!saved || saved.readOnly || !saved.store.teamLedger) continue;
+      const secret = this.#options.store.secretOf(saved);
+      const { store } = saved;
+      const table = store.teamLedger;
+      if (!table) continue;
+      if (store.kind === 'dynamodb') {
+        const where = dynamoChainWhere(store.endpoint, store.region);
+        targets.push({
+          connection: saved.name,
+          chainId: dynamoChainId(where, table),
+          open: async () => {
+            const client = dynamoClientFor(store, secret);
+            return { chain: new DynamoTeamChain(client, table, where), close: async () => client.destroy() };
+          },
+        });
+      } else {
+        const where = redisChainWhere(store.urls);
+        targets.push({
+          connection: saved.name,
+          chainId: redisChainId(where, table),
+          open: async () => {
+            const client = await connectRedis(redisTargetFor(store, secret));
+            return { chain: new RedisTeamChain(client, table, where), close: async () => client.disconnect() };
+          },
+        });
+      }
+    }
+    return targets;
   }
 
   /** Every saved DynamoDB connection's blacklist Redis with its own credentials (read-only ones write nothing). */
@@ -69,6 +115,7 @@ export class ConnectionManager {
   async start(): Promise<void> {
     this.#workspace = await openDemoWorkspace(this.#options.version, this.#options.dataDir, this.#options.desktop);
     this.blacklist.start();
+    this.teamLedgers.start();
   }
 
   async list() {
@@ -180,6 +227,7 @@ export class ConnectionManager {
 
   async close(): Promise<void> {
     await this.blacklist.stop();
+    await this.teamLedgers.stop();
     await this.#workspace?.close();
     this.#workspace = null;
   }

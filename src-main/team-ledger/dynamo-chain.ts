@@ -25,6 +25,11 @@ export function dynamoChainWhere(endpoint: string | undefined, region: string): 
 
 export { defaultLedgerTable } from '../../src-shared/team-ledger';
 
+/** The id of the chain in `table` at `where` (see `dynamoChainWhere`), known without connecting. */
+export function dynamoChainId(where: string, table: string): string {
+  return `dynamodb:${where}/${table}`;
+}
+
 /**
  * The team ledger in a DynamoDB table (schema in the README): partition key `ledger` (S, always
  * "revocations"), sort key `seq` (N). Each item keeps the entry as written (`entry`, the JSON text
@@ -44,7 +49,7 @@ export class DynamoTeamChain implements TeamChain {
   constructor(client: DynamoDBClient | DynamoDBDocumentClient, table: string, where: string) {
     this.#doc = client instanceof DynamoDBDocumentClient ? client : DynamoDBDocumentClient.from(client);
     this.#table = table;
-    this.id = `dynamodb:${where}/${table}`;
+    this.id = dynamoChainId(where, table);
     this.label = `DynamoDB table ${table}`;
   }
 

@@ -5,6 +5,11 @@ import { EMPTY_HEAD, GENESIS, type TeamEntry, type TeamHead } from './team-entry
 
 export { DEFAULT_LEDGER_STREAM } from '../../src-shared/team-ledger';
 
+/** The id of the chain in stream `key` at `where` (see `redisChainWhere`), known without connecting. */
+export function redisChainId(where: string, key: string): string {
+  return `redis:${where}/${key}`;
+}
+
 /**
  * Appends after the expected last entry, or writes nothing and answers 0. The stream's entry ids
  * are the chain positions (`<seq>-0`), so a position is taken once, and XADD refuses an id that
@@ -49,7 +54,7 @@ export class RedisTeamChain implements TeamChain {
   constructor(client: RedisClient, key: string, where: string) {
     this.#client = client;
     this.#key = key;
-    this.id = `redis:${where}/${key}`;
+    this.id = redisChainId(where, key);
     this.label = `Redis stream ${key}`;
   }
 

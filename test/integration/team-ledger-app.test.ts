@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
@@ -6,6 +7,11 @@ import type { RevokeReport } from '../../src-shared/revocation';
 import type { TeamLedgerStatus } from '../../src-shared/team-ledger';
 import { localDynamoClient } from '../../src-main/demo/demo-store';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
+import { ConnectionManager, createAppHandlers } from '../../src-main/connections/connection-manager';
+import { ConnectionStore } from '../../src-main/connections/connection-store';
+import { SecretVault } from '../../src-main/connections/secret-vault';
+import { fakeKeyring } from '../fixtures/fake-keyring';
+import { isolatedEnv, runCli } from '../fixtures/run-cli';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { createLedgerTable, DynamoTeamChain } from '../../src-main/team-ledger/dynamo-chain';
 import { RedisTeamChain } from '../../src-main/team-ledger/redis-chain';
@@ -188,6 +194,51 @@ describe('a web-session Redis whose team stream goes quiet mid-run', () => {
       admin.disconnect();
       await proxy.close();
       await server.stop();
+      await dir.remove();
+    }
+  });
+});
+
+describe('the app delivers what the command line left for a saved connection’s team ledger, whichever connection is on screen', () => {
+  it('from the demo store, with the saved connection’s own client, and says why while it cannot', async () => {
+    const table = await createSentinelTable(inject('dynamoEndpoint'));
+    const dir = await tempDir();
+    const ledgerTable = `${table.name}-revocations`;
+    const base = localDynamoClient(inject('dynamoEndpoint'));
+    // Where both the app and the command line find their data (connections.json, ledger.jsonl).
+    const dataDir = join(dir.path, 'Session Warden');
+    await mkdir(dataDir);
+    const vault = new SecretVault(fakeKeyring(), 'linux');
+    const store = new ConnectionStore(dataDir, vault);
+    await store.save({
+      name: 'prod-sentinel',
+      environment: 'production',
+      colour: 'red',
+      readOnly: false,
+      store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' }, teamLedger: ledgerTable },
+    });
+    const manager = new ConnectionManager({ version: 't', dataDir, store, vault, desktop: DESKTOP, blacklistRetryMs: 300 });
+    try {
+      // The command line revokes through the saved connection while its team ledger table is not there yet.
+      const s = sentinelItem({ seconds: Math.floor(Date.now() / 1000) - 5 }, { user: 'yara' });
+      await table.put([s]);
+      const cli = await runCli(['sessions', 'revoke', s.id, '--reason-code', 'offboarding', '--connection', 'prod-sentinel'], isolatedEnv({ XDG_CONFIG_HOME: dir.path }));
+      expect(cli.code).toBe(0);
+      expect(cli.stderr).toMatch(/2 ledger entries are not on the team ledger/);
+
+      await manager.start();
+      const dispatch = createDispatch(createAppHandlers(manager), { trustedOrigins: ['app://warden'] });
+      const info = await dispatch('app:info', undefined, OURS);
+      expect(info.ok && info.value.connection.kind).toBe('demo');
+      await expect.poll(() => manager.teamLedgers.problems(), { timeout: 10_000 }).toEqual([{ connection: 'prod-sentinel', error: expect.stringMatching(/2 pending: the team ledger table ".+" does not exist/) }]);
+      await createLedgerTable(base, ledgerTable);
+      const chain = new DynamoTeamChain(base, ledgerTable, 'x');
+      await expect.poll(async () => (await chain.read(1, 10)).length, { timeout: 10_000 }).toBe(2);
+      await expect.poll(() => manager.teamLedgers.problems()).toEqual([]);
+    } finally {
+      await manager.close();
+      await base.send(new DeleteTableCommand({ TableName: ledgerTable })).catch(() => undefined);
+      await table.drop();
       await dir.remove();
     }
   });
