@@ -229,7 +229,7 @@ describe('the app delivers what the command line left for a saved connection’s
       await manager.start();
       const dispatch = createDispatch(createAppHandlers(manager), { trustedOrigins: ['app://warden'] });
       const info = await dispatch('app:info', undefined, OURS);
-      expect(info.ok && info.value.connection.kind).toBe('demo');
+      expect(info.ok && (info.value as { connection: { kind: string } }).connection.kind).toBe('demo');
       await expect.poll(() => manager.teamLedgers.problems(), { timeout: 10_000 }).toEqual([{ connection: 'prod-sentinel', error: expect.stringMatching(/2 pending: the team ledger table ".+" does not exist/) }]);
       await createLedgerTable(base, ledgerTable);
       const chain = new DynamoTeamChain(base, ledgerTable, 'x');
