@@ -1,12 +1,6 @@
 import { z } from 'zod';
 
-/** The stream a web-session Redis keeps its team ledger in, unless the connection names another. */
-export const DEFAULT_LEDGER_STREAM = 'session-warden:revocations';
-
-/** The team ledger table of a Sentinel session table, unless the connection names another. */
-export function defaultLedgerTable(sessionTable: string): string {
-  return `${sessionTable}-revocations`;
-}
+export { DEFAULT_LEDGER_STREAM, defaultLedgerTable } from './team-ledger-names';
 
 /**
  * The team ledger of the active connection, as its delivery sees it: where it is, how many local

@@ -1,6 +1,6 @@
 import type { Connection, ConnectionSaveRequest } from '../../../../src-shared/connections';
 import type { ENVIRONMENT_COLOURS } from '../../../../src-shared/reason-codes';
-import { defaultLedgerTable, DEFAULT_LEDGER_STREAM } from '../../../../src-shared/team-ledger';
+import { defaultLedgerTable, DEFAULT_LEDGER_STREAM } from '../../../../src-shared/team-ledger-names';
 
 export type EditorSubject = { mode: 'new' } | { mode: 'edit' | 'duplicate'; connection: Connection };
 
