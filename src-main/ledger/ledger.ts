@@ -63,21 +63,34 @@ export class Ledger {
   async #flushLoop(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0);
-      try {
-        const sealed = await this.#write(batch.flatMap((b) => b.records));
+      let acknowledged = false;
+      // Acknowledged as soon as the lines are fsynced: the head checkpoint that follows may lag.
+      const durable = (sealed: LedgerEntry[]) => {
+        acknowledged = true;
         let offset = 0;
         for (const item of batch) {
           item.resolve(sealed.slice(offset, offset + item.records.length));
           offset += item.records.length;
         }
+      };
+      try {
+        await this.#write(
+          batch.flatMap((b) => b.records),
+          durable,
+        );
       } catch (error) {
-        for (const item of batch) item.reject(error);
+        if (!acknowledged) for (const item of batch) item.reject(error);
       }
     }
     this.#flushing = null;
   }
 
-  async #write(records: LedgerRecord[]): Promise<LedgerEntry[]> {
+  /**
+   * Appends and fsyncs the lines, tells `durable`, then moves the head checkpoint on (before the
+   * lock is released). A crash, or a failed head write, between the two leaves the head one
+   * append behind, which the checks allow; the next append writes it again.
+   */
+  async #write(records: LedgerRecord[], durable: (sealed: LedgerEntry[]) => void): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     return withFileLock(`${this.path}.lock`, async () => {
       const file = await open(this.path, 'a+', 0o600);
@@ -95,8 +108,8 @@ export class Ledger {
         });
         await writeAll(file, sealed.map((e) => `${JSON.stringify(e)}\n`).join(''));
         await file.sync();
+        durable(sealed);
         await this.#writeHead({ seq, hash });
-        return sealed;
       } finally {
         await file.close();
       }

@@ -122,6 +122,8 @@ describe('the hash-chained ledger', () => {
 
   it('treats a removed head file as tampering', async () => {
     await ledger.append([record(1), record(2)]);
+    // An append answers once its lines are fsynced; the head follows under the lock, which verify waits for.
+    expect((await ledger.verify()).ok).toBe(true);
     const { unlink } = await import('node:fs/promises');
     await unlink(`${ledger.path}.head`);
     expect(await ledger.verify()).toMatchObject({ ok: false, reason: expect.stringContaining('head checkpoint file is missing') });
