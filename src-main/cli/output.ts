@@ -2,7 +2,7 @@ import type { Session } from '../../src-shared/session';
 import type { RevokeReport } from '../../src-shared/revocation';
 import type { OutboxOnDisk } from '../revocation/blacklist-targets';
 import type { LedgerEntry } from '../ledger/ledger-entry';
-import { toCsv } from '../export/csv';
+import { toCsv, type Cell } from '../export/csv';
 import type { VerifyReport } from '../ledger/ledger';
 import type { TeamEntry } from '../team-ledger/team-entry';
 import type { TeamVerify } from '../../src-shared/team-ledger';
@@ -25,22 +25,40 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...safe.map(line)].join('\n');
 }
 
+/**
+ * Rows in one of the list formats: JSON and NDJSON of the rows as they are, CSV of `csv`'s columns
+ * (escaped against formula injection by `toCsv`), or an aligned table of `table`'s cells.
+ */
+function formatRows<T, C extends string>(
+  rows: T[],
+  format: string,
+  csv: { columns: readonly C[]; cell: (row: T, column: C) => Cell },
+  shown: { header: string[]; cells: (row: T) => string[] },
+): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(rows, null, 2);
+    case 'ndjson':
+      return rows.map((r) => JSON.stringify(r)).join('\n');
+    case 'csv':
+      return toCsv(csv.columns, rows.map((r) => csv.columns.map((c) => csv.cell(r, c)))).trimEnd();
+    default:
+      return table(shown.header, rows.map(shown.cells));
+  }
+}
+
 const SESSION_COLUMNS = ['id', 'user', 'profile', 'status', 'serverInstanceId', 'createdAt', 'lastAccessAt', 'expiresAt', 'requestCount', 'sourceIdentity', 'deviceId', 'revokedBy', 'revokedReason'] as const;
 
 export function formatSessions(sessions: Session[], format: string): string {
-  switch (format) {
-    case 'json':
-      return JSON.stringify(sessions, null, 2);
-    case 'ndjson':
-      return sessions.map((s) => JSON.stringify(s)).join('\n');
-    case 'csv':
-      return toCsv(SESSION_COLUMNS, sessions.map((s) => SESSION_COLUMNS.map((c) => s[c]))).trimEnd();
-    default:
-      return table(
-        ['ID', 'USER', 'PROFILE', 'STATUS', 'CREATED', 'LAST ACCESS', 'EXPIRES', 'REQUESTS'],
-        sessions.map((s) => [s.id, s.user, s.profile, s.status, s.createdAt ?? '-', s.lastAccessAt ?? '-', s.expiresAt ?? '-', String(s.requestCount)]),
-      );
-  }
+  return formatRows(
+    sessions,
+    format,
+    { columns: SESSION_COLUMNS, cell: (s, c) => s[c] },
+    {
+      header: ['ID', 'USER', 'PROFILE', 'STATUS', 'CREATED', 'LAST ACCESS', 'EXPIRES', 'REQUESTS'],
+      cells: (s) => [s.id, s.user, s.profile, s.status, s.createdAt ?? '-', s.lastAccessAt ?? '-', s.expiresAt ?? '-', String(s.requestCount)],
+    },
+  );
 }
 
 export function formatSession(session: Session, format: string): string {
@@ -135,19 +153,15 @@ export function formatPendingBlacklist(outboxes: OutboxOnDisk[], format: string,
 
 export function formatLedger(entries: LedgerEntry[], format: string): string {
   const columns = ['seq', 'time', 'kind', 'operator', 'connection', 'sessionId', 'user', 'reasonCode', 'note', 'ticket', 'outcome', 'blacklist', 'error', 'hash'] as const;
-  switch (format) {
-    case 'json':
-      return JSON.stringify(entries, null, 2);
-    case 'ndjson':
-      return entries.map((e) => JSON.stringify(e)).join('\n');
-    case 'csv':
-      return toCsv(columns, entries.map((e) => columns.map((c) => e[c]))).trimEnd();
-    default:
-      return table(
-        ['SEQ', 'TIME', 'KIND', 'OPERATOR', 'SESSION', 'USER', 'REASON', 'TICKET', 'OUTCOME'],
-        entries.map((e) => [String(e.seq), e.time, e.kind, e.operator, e.sessionId, e.user, e.reasonCode, e.ticket ?? '', e.outcome ?? '']),
-      );
-  }
+  return formatRows(
+    entries,
+    format,
+    { columns, cell: (e, c) => e[c] },
+    {
+      header: ['SEQ', 'TIME', 'KIND', 'OPERATOR', 'SESSION', 'USER', 'REASON', 'TICKET', 'OUTCOME'],
+      cells: (e) => [String(e.seq), e.time, e.kind, e.operator, e.sessionId, e.user, e.reasonCode, e.ticket ?? '', e.outcome ?? ''],
+    },
+  );
 }
 
 /**
@@ -165,19 +179,15 @@ export function formatTeamLedger(entries: TeamEntry[], format: string): string {
     localHash: e.entry.hash,
     hash: e.hash,
   });
-  switch (format) {
-    case 'json':
-      return JSON.stringify(entries, null, 2);
-    case 'ndjson':
-      return entries.map((e) => JSON.stringify(e)).join('\n');
-    case 'csv':
-      return toCsv(columns, entries.map((e) => columns.map((c) => flat(e)[c]))).trimEnd();
-    default:
-      return table(
-        ['SEQ', 'TIME', 'KIND', 'OPERATOR', 'DEVICE', 'SESSION', 'USER', 'REASON', 'TICKET', 'OUTCOME'],
-        entries.map((e) => [String(e.seq), e.entry.time, e.entry.kind, e.entry.operator, e.device.slice(0, 8), e.entry.sessionId, e.entry.user, e.entry.reasonCode, e.entry.ticket ?? '', e.entry.outcome ?? '']),
-      );
-  }
+  return formatRows(
+    entries,
+    format,
+    { columns, cell: (e, c) => flat(e)[c] },
+    {
+      header: ['SEQ', 'TIME', 'KIND', 'OPERATOR', 'DEVICE', 'SESSION', 'USER', 'REASON', 'TICKET', 'OUTCOME'],
+      cells: (e) => [String(e.seq), e.entry.time, e.entry.kind, e.entry.operator, e.device.slice(0, 8), e.entry.sessionId, e.entry.user, e.entry.reasonCode, e.entry.ticket ?? '', e.entry.outcome ?? ''],
+    },
+  );
 }
 
 /** `ledger verify`: the local chain's line, and the team chain's when one was checked. */

@@ -8,7 +8,7 @@ export function escapeFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-type Cell = string | number | boolean | null | undefined;
+export type Cell = string | number | boolean | null | undefined;
 
 /** RFC 4180 CSV (CRLF line ends, quoted where needed) with every cell escaped against formulas. */
 export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
