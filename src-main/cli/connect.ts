@@ -10,6 +10,7 @@ import { Ledger } from '../ledger/ledger';
 import { isLocalEndpoint, localIdentity, resolveOperator } from '../operator-identity';
 import { openBlacklist, type OpenedBlacklist } from '../revocation/blacklist-targets';
 import type { Revoker } from '../revocation/revoker';
+import type { Principal } from '../../src-shared/principal';
 import { SentinelRevoker } from '../revocation/sentinel-revoker';
 import type { SessionStore } from '../session-store';
 import { RedisSessionStore } from '../web-sessions/redis-session-store';
@@ -71,6 +72,10 @@ export interface CliConnection {
   team: TeamLedger | null;
   /** Creates the team ledger (`ledger init`). */
   initTeamLedger(): Promise<TeamLedgerInit>;
+  /** The blacklist Redis of a Sentinel connection that has one (and may write). */
+  blacklist: OpenedBlacklist | null;
+  /** Who records, and where, for writes that are not revocations (a blacklist repair). */
+  recorder(): Promise<{ operator: string; principal: Principal; connection: string; ledger: Pick<Ledger, 'append'> }>;
   /** Resolves the operator identity (STS for AWS) and builds the revoker. */
   revoker(): Promise<Revoker>;
   close(): Promise<void>;
@@ -169,6 +174,12 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
     await blacklist.mirror.flush().catch(() => undefined);
   }
   const mirror = blacklist?.mirror;
+  const connection = flags.ledgerName ?? (flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`);
+  const identity = () =>
+    resolveOperator({
+      endpoint: flags.endpoint,
+      sts: () => new STSClient({ region: region === 'local' ? 'us-east-1' : region, maxAttempts: 3, ...(flags.awsProfile ? { profile: flags.awsProfile } : {}) }),
+    });
 
   return {
     store,
@@ -185,14 +196,16 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
         ...(made.detail ? { detail: made.detail } : {}),
       };
     },
+    blacklist: blacklist ?? null,
+    recorder: async () => {
+      const { name: operator, principal } = await identity();
+      return { operator, principal, connection, ledger: team ? team.stamping(ledger) : ledger };
+    },
     revoker: async () => {
-      const { name: operator, principal } = await resolveOperator({
-        endpoint: flags.endpoint,
-        sts: () => new STSClient({ region: region === 'local' ? 'us-east-1' : region, maxAttempts: 3, ...(flags.awsProfile ? { profile: flags.awsProfile } : {}) }),
-      });
+      const { name: operator, principal } = await identity();
       // Writes left pending by an earlier run are retried first.
       await mirror?.start();
-      return new SentinelRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator, principal, connection: flags.ledgerName ?? (flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`), ...(mirror ? { blacklist: mirror } : {}) });
+      return new SentinelRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator, principal, connection, ...(mirror ? { blacklist: mirror } : {}) });
     },
     close: async () => {
       await mirror?.flush().catch(() => undefined);
@@ -247,6 +260,8 @@ async function connectWebSessions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
       const durability: TeamLedgerInit['durability'] = persisted === null ? 'unknown' : persisted.appendonly ? 'appendonly yes' : persisted.snapshots ? 'snapshots only' : 'NOT persisted';
       return { kind: 'redis', name: stream, created: false, durability, ...(persisted === null ? { detail: 'the server refused CONFIG GET: check that it runs with appendonly yes' } : {}) };
     },
+    blacklist: null,
+    recorder: async () => ({ operator: localIdentity().name, principal: localIdentity().principal, connection: `redis:${where}`, ledger: team ? team.stamping(ledger) : ledger }),
     revoker: async () => new RedisRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator: localIdentity().name, principal: localIdentity().principal, connection: `redis:${where}` }),
     close: async () => {
       client.disconnect();

@@ -9,10 +9,11 @@ import { readUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import { outboxesWithPending } from '../revocation/blacklist-targets';
+import { checkBlacklistCoverage, repairBlacklistGaps, type CoverageReport } from '../revocation/blacklist-coverage';
 import type { Session } from '../../src-shared/session';
 import { EXIT, StoreUnreachableError, UsageError } from './cli-errors';
 import { connect, ledgerFrom, type CliConnection, type ConnectionFlags } from './connect';
-import { formatInit, formatLedger, formatPendingBlacklist, formatRevokeResults, formatSession, formatSessions, formatTeamLedger, formatVerify, terminalSafe } from './output';
+import { formatCoverage, formatInit, formatLedger, formatPendingBlacklist, formatRevokeResults, formatSession, formatSessions, formatTeamLedger, formatVerify, terminalSafe } from './output';
 import type { TeamChain } from '../team-ledger/team-chain';
 import { TeamChainError } from '../team-ledger/team-chain';
 import { parseTeamLine, type TeamEntry } from '../team-ledger/team-entry';
@@ -47,6 +48,7 @@ const OPTIONS = {
   'from-file': { type: 'string' },
   'team-ledger': { type: 'string' },
   full: { type: 'boolean' },
+  repair: { type: 'boolean' },
 } as const;
 
 const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
@@ -59,6 +61,7 @@ const ALLOWED: Record<string, string[]> = {
   'ledger list': [...CONNECTION_OPTIONS, 'team-ledger', 'output'],
   'ledger init': [...CONNECTION_OPTIONS, 'team-ledger', 'output'],
   'blacklist pending': ['ledger', 'output'],
+  'blacklist check': [...CONNECTION_OPTIONS, 'team-ledger', 'repair', 'output'],
 };
 const FORMATS: Record<string, string[]> = {
   'sessions list': ['table', 'json', 'ndjson', 'csv'],
@@ -69,6 +72,7 @@ const FORMATS: Record<string, string[]> = {
   'ledger list': ['table', 'json', 'ndjson', 'csv'],
   'ledger init': ['table', 'json'],
   'blacklist pending': ['table', 'json'],
+  'blacklist check': ['table', 'json'],
 };
 
 export interface Io {
@@ -203,6 +207,24 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       const outboxes = await outboxesWithPending(dirname(ledgerFrom(flags).path));
       io.out(formatPendingBlacklist(outboxes, output, io.now()));
       return EXIT.ok;
+    }
+    case 'blacklist check': {
+      noPositionals(args, command);
+      return withConnection(flags, async (conn) => {
+        const blacklist = conn.blacklist;
+        if (!blacklist) throw new UsageError('"blacklist check" needs a Sentinel connection with a blacklist Redis (--blacklist-redis URL, or a saved connection that has one and is not read-only)');
+        const checked = await checkBlacklistCoverage(conn.store, blacklist.redis, io.now());
+        const { sessions, ...found } = checked;
+        let report: CoverageReport = found;
+        if (values.repair === true && found.gaps.length > 0) {
+          const recorder = await conn.recorder();
+          const repaired = await repairBlacklistGaps(found.gaps, sessions, { mirror: blacklist.mirror, ...recorder, clock: io.now });
+          report = { ...found, repaired };
+        }
+        io.out(formatCoverage(report, output));
+        const left = report.repaired ? report.repaired.filter((r) => r.blacklist !== 'written').length : report.gaps.length;
+        return delivered(conn, io, left > 0 ? EXIT.incomplete : EXIT.ok);
+      });
     }
     case 'sessions list':
       return listSessions(args, values, flags, output, io);

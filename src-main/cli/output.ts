@@ -7,6 +7,7 @@ import type { VerifyReport } from '../ledger/ledger';
 import type { TeamEntry } from '../team-ledger/team-entry';
 import type { TeamVerify } from '../../src-shared/team-ledger';
 import type { TeamLedgerInit } from './connect';
+import type { CoverageReport } from '../revocation/blacklist-coverage';
 import { didYouMean, type UnknownUser } from '../users/unknown-users';
 
 /**
@@ -203,6 +204,30 @@ export function formatVerify(report: VerifyReport & { team?: TeamVerify }): stri
     ? `team ledger (${t.label}) intact: ${t.entries} entries, ${how}; this desk's entries all present${t.pending > 0 ? `, ${t.pending} still pending delivery` : ''}`
     : `team ledger (${t.label}) BROKEN at entry ${t.brokenAt ?? '?'}: ${t.reason ?? ''}`;
   return `${terminalSafe(local)}\n${terminalSafe(team)}`;
+}
+
+/** `blacklist check`: the gaps, and after `--repair` what became of each. */
+export function formatCoverage(report: CoverageReport, format: string): string {
+  if (format === 'json') return JSON.stringify(report, null, 2);
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  const head =
+    report.gaps.length === 0
+      ? `blacklist covers all ${n(report.checked, 'revoked session', 'revoked sessions')} still alive`
+      : `${n(report.gaps.length, 'gap', 'gaps')} in the blacklist among ${n(report.checked, 'revoked session', 'revoked sessions')} still alive`;
+  if (report.gaps.length === 0) return head;
+  const fate = new Map((report.repaired ?? []).map((r) => [r.id, r.error ? `${r.blacklist}: ${r.error}` : r.blacklist]));
+  return `${head}\n${table(
+    ['SESSION', 'USER', 'PROBLEM', 'KEY TTL', 'SESSION LEFT', 'EXPIRES', ...(report.repaired ? ['REPAIR'] : [])],
+    report.gaps.map((g) => [
+      g.id,
+      g.user,
+      g.problem === 'missing' ? 'revoked:<id> missing' : 'key expires first',
+      g.ttlSeconds === null ? '-' : `${g.ttlSeconds} s`,
+      `${g.neededSeconds} s`,
+      g.expiresAt,
+      ...(report.repaired ? [fate.get(g.id) ?? ''] : []),
+    ]),
+  )}`;
 }
 
 /** `ledger init`: what is there now. */

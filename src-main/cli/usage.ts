@@ -39,6 +39,7 @@ Commands:
   ledger list               print the ledger (the team ledger, with a connection)
   ledger init               create the connection's team ledger table
   blacklist pending         list blacklist writes not yet acknowledged by their Redis
+  blacklist check           find revoked sessions the blacklist does not cover (--repair rewrites)
 
 Run "session-warden <command> --help" for a command's options.
 Ids or users that begin with "-" go after "--": session-warden sessions show -- -Xb3kP....
@@ -132,6 +133,25 @@ creating (the stream appears with its first entry): the server's persistence is 
 JSON: {kind, name, created, durability, detail?}. Exit 0 when the ledger is there and durable
 (point-in-time recovery on; appendonly yes), 1 when it is there but not durable, 3 when the
 store cannot be reached.
+
+${TEAM}
+
+${CONNECTION}`,
+  'blacklist check': `Usage: session-warden blacklist check --connection NAME | --table T --blacklist-redis URL ... [--repair] [--output table|json]
+
+Lists every revoked session the store still holds alive whose revoked:<id> is missing from the
+blacklist Redis, or expires before the session does (a failover that lost keys, a key shortened
+by hand). Keys are looked up in batches (one pipelined round trip of PTTL per 500 sessions).
+
+  --repair                  rewrite each gap (the session's remaining life, at least an hour; a
+                            short key is lengthened), recorded in the ledger as one run: an
+                            outcome entry per session, "blacklist repair: ..." in its note
+  --output FORMAT           table (default) or json: {checked, gaps: [{id, user, expiresAt,
+                            problem: missing|short, ttlSeconds, neededSeconds}], repaired?: [{id,
+                            blacklist: written|pending|failed, error?}]}
+
+Exit 0 when the blacklist covers every revoked session still alive (after --repair: when every
+gap was written), 1 when gaps remain, 2 bad usage, 3 the store cannot be reached.
 
 ${TEAM}
 

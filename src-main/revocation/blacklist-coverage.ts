@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Principal } from '../../src-shared/principal';
+import { REASON_CODES, type ReasonCode } from '../../src-shared/reason-codes';
+import type { Session } from '../../src-shared/session';
+import type { Ledger } from '../ledger/ledger';
+import type { LedgerRecord } from '../ledger/ledger-entry';
+import type { SessionStore } from '../session-store';
+import type { BlacklistMirror } from './blacklist';
+
+/** A revoked session that enforcement points reading the blacklist would not refuse for its whole life. */
+export interface CoverageGap {
+  id: string;
+  user: string;
+  /** When the session ends (ISO 8601). */
+  expiresAt: string;
+  /** `missing`: no `revoked:<id>`; `short`: it expires before the session does. */
+  problem: 'missing' | 'short';
+  /** Seconds the key has left (null when missing). */
+  ttlSeconds: number | null;
+  /** Seconds the session has left: how long the key must last at least. */
+  neededSeconds: number;
+}
+
+export interface CoverageReport {
+  /** Revoked sessions still alive, whose keys were looked at. */
+  checked: number;
+  gaps: CoverageGap[];
+  /** Present after a repair: what became of each gap (`written`, or left `pending`/`failed` with why). */
+  repaired?: { id: string; blacklist: 'written' | 'pending' | 'failed'; error?: string }[];
+}
+
+/** Keys looked up per round trip. */
+const BATCH = 500;
+
+/**
+ * How much earlier than its session a key may end before it counts as short: a key is written to
+ * outlive its session, but the remaining life is worked out here on this desk's clock, which may
+ * be a little behind the store's (and whole seconds are rounded up when writing).
+ */
+const CLOCK_MARGIN_MS = 60_000;
+
+/**
+ * Every revoked session the store still holds alive, against the blacklist Redis: `revoked:<id>`
+ * missing, or with less time left than the session (a failover that lost keys, a key written
+ * before the session was extended, a hand-made key). Pages the store's revoked sessions and looks
+ * the keys up a batch at a time (one pipelined round trip of PTTL per batch).
+ */
+export async function checkBlacklistCoverage(store: SessionStore, redis: Redis, nowMs: number): Promise<CoverageReport & { sessions: Map<string, Session> }> {
+  const alive: Session[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({ status: 'revoked', limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const s of page.sessions) if (s.expiresAt && Date.parse(s.expiresAt) > nowMs) alive.push(s);
+    cursor = page.nextCursor;
+  } while (cursor);
+  const gaps: CoverageGap[] = [];
+  for (let i = 0; i < alive.length; i += BATCH) {
+    const batch = alive.slice(i, i + BATCH);
+    const pipeline = redis.pipeline();
+    for (const s of batch) pipeline.pttl(`revoked:${s.id}`);
+    const answers = (await pipeline.exec()) ?? [];
+    batch.forEach((s, k) => {
+      const [error, value] = answers[k] ?? [new Error('no answer'), null];
+      if (error) throw error;
+      const pttl = Number(value);
+      const remainingMs = Date.parse(s.expiresAt ?? '') - nowMs;
+      const neededSeconds = Math.ceil(remainingMs / 1000);
+      if (pttl === -2) gaps.push({ id: s.id, user: s.user, expiresAt: s.expiresAt ?? '', problem: 'missing', ttlSeconds: null, neededSeconds });
+      else if (pttl >= 0 && pttl < remainingMs - CLOCK_MARGIN_MS) gaps.push({ id: s.id, user: s.user, expiresAt: s.expiresAt ?? '', problem: 'short', ttlSeconds: Math.floor(pttl / 1000), neededSeconds });
+    });
+  }
+  return { checked: alive.length, gaps, sessions: new Map(alive.map((s) => [s.id, s])) };
+}
+
+export interface RepairOptions {
+  mirror: BlacklistMirror;
+  ledger: Pick<Ledger, 'append'>;
+  operator: string;
+  principal?: Principal | undefined;
+  connection: string;
+  clock?: () => number;
+}
+
+/**
+ * Rewrites each gap through the blacklist mirror (the same TTL rule as a revocation: the
+ * session's remaining life, at least an hour; a short key is lengthened), and records each repair
+ * in the ledger as one run: an outcome entry per session, `already_revoked` with the blacklist's
+ * state and what was wrong.
+ */
+export async function repairBlacklistGaps(gaps: CoverageGap[], sessions: Map<string, Session>, options: RepairOptions): Promise<NonNullable<CoverageReport['repaired']>> {
+  const clock = options.clock ?? Date.now;
+  const run = randomUUID();
+  const repaired: NonNullable<CoverageReport['repaired']> = [];
+  const records: LedgerRecord[] = [];
+  for (const gap of gaps) {
+    const session = sessions.get(gap.id);
+    const reason = session?.revokedReason ?? 'revoked';
+    let state: 'written' | 'pending' | 'failed';
+    let error: string | undefined;
+    try {
+      state = await options.mirror.write({ id: gap.id, reason, expiresAtMs: Date.parse(gap.expiresAt) });
+    } catch (e) {
+      state = 'failed';
+      error = (e as Error).message;
+    }
+    repaired.push({ id: gap.id, blacklist: state, ...(error ? { error } : {}) });
+    const was = gap.problem === 'missing' ? 'was missing' : `had ${gap.ttlSeconds ?? 0} s left of the session's ${gap.neededSeconds} s`;
+    records.push({
+      kind: 'outcome',
+      time: new Date(clock()).toISOString(),
+      operator: options.operator,
+      ...(options.principal ? { principal: options.principal } : {}),
+      connection: options.connection,
+      run,
+      sessionId: gap.id,
+      user: gap.user,
+      reasonCode: reasonCodeOf(reason),
+      note: `blacklist repair: revoked:${gap.id} ${was}`,
+      outcome: 'already_revoked',
+      blacklist: state,
+      ...(error ? { error } : {}),
+    });
+  }
+  await options.ledger.append(records);
+  return repaired;
+}
+
+/** The reason code a stored reason starts with (`<code>: <note>` or `<code>`), else `other`. */
+function reasonCodeOf(reason: string): ReasonCode {
+  const code = reason.split(':')[0]?.trim();
+  return (REASON_CODES as readonly string[]).includes(code ?? '') ? (code as ReasonCode) : 'other';
+}
