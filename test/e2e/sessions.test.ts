@@ -204,7 +204,10 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
     expect(await page.getByLabel('User', { exact: true }).inputValue()).toBe('mallory.x');
     await page.keyboard.press('Control+k');
+    // The palette opens again before anything is typed into it (keys typed earlier go elsewhere).
+    await palette.getByRole('combobox').waitFor();
     await page.keyboard.type('clear all');
+    await expect.poll(() => palette.getByRole('option').first().textContent()).toBe('Clear all filters');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByLabel('User', { exact: true }).inputValue()).toBe('');
     expect(app.problems).toEqual([]);
