@@ -9,7 +9,7 @@ import { readUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import { outboxesWithPending } from '../revocation/blacklist-targets';
-import { checkBlacklistCoverage, repairBlacklistGaps, type CoverageReport } from '../revocation/blacklist-coverage';
+import { BlacklistUnreachableError, checkBlacklistCoverage, repairBlacklistGaps, type CoverageReport } from '../revocation/blacklist-coverage';
 import type { Session } from '../../src-shared/session';
 import { EXIT, StoreUnreachableError, UsageError } from './cli-errors';
 import { connect, ledgerFrom, type CliConnection, type ConnectionFlags } from './connect';
@@ -213,7 +213,9 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       return withConnection(flags, async (conn) => {
         const blacklist = conn.blacklist;
         if (!blacklist) throw new UsageError('"blacklist check" needs a Sentinel connection with a blacklist Redis (--blacklist-redis URL, or a saved connection that has one and is not read-only)');
-        const checked = await checkBlacklistCoverage(conn.store, blacklist.redis, io.now());
+        const checked = await checkBlacklistCoverage(conn.store, blacklist.redis, io.now()).catch((error: unknown) => {
+          throw error instanceof BlacklistUnreachableError ? new StoreUnreachableError(error.message, { cause: error }) : error;
+        });
         const { sessions, ...found } = checked;
         let report: CoverageReport = found;
         if (values.repair === true && found.gaps.length > 0) {

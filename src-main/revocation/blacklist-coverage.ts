@@ -47,6 +47,9 @@ const CLOCK_MARGIN_MS = 60_000;
  * the keys up a batch at a time (one pipelined round trip of PTTL per batch).
  */
 export async function checkBlacklistCoverage(store: SessionStore, redis: Redis, nowMs: number): Promise<CoverageReport & { sessions: Map<string, Session> }> {
+  // The blacklist client queues nothing while it connects (writes fail over to the outbox): a
+  // lookup sent before it is connected would fail, not wait.
+  await connected(redis);
   const alive: Session[] = [];
   let cursor: string | undefined;
   do {
@@ -71,6 +74,26 @@ export async function checkBlacklistCoverage(store: SessionStore, redis: Redis, 
     });
   }
   return { checked: alive.length, gaps, sessions: new Map(alive.map((s) => [s.id, s])) };
+}
+
+/** Thrown when the blacklist Redis does not answer: no gap can be told from an outage. */
+export class BlacklistUnreachableError extends Error {
+  override name = 'BlacklistUnreachableError';
+}
+
+async function connected(redis: Redis, timeoutMs = 5000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', ready);
+      reject(new BlacklistUnreachableError(`the blacklist Redis did not answer within ${timeoutMs / 1000} s (status ${redis.status}): nothing was checked`));
+    }, timeoutMs);
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', ready);
+  });
 }
 
 export interface RepairOptions {

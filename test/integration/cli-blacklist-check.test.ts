@@ -68,7 +68,7 @@ describe('blacklist check: revoked sessions the blacklist does not cover, found 
     expect(short?.ttlSeconds).toBeLessThanOrEqual(60);
     expect(short?.neededSeconds).toBeGreaterThan(5 * 3600);
     const listed = await runCli(['blacklist', 'check', ...conn]);
-    expect(listed.stdout).toMatch(/^2 gaps in the blacklist among 3 revoked sessions still alive\n/);
+    expect(listed).toMatchObject({ code: 1, stderr: '', stdout: expect.stringMatching(/^2 gaps in the blacklist among 3 revoked sessions still alive\n/) });
     expect(listed.stdout).toMatch(/revoked:<id> missing/);
     expect(listed.stdout).toMatch(/key expires first/);
 
@@ -104,5 +104,9 @@ describe('blacklist check: revoked sessions the blacklist does not cover, found 
     const without = await runCli(['blacklist', 'check', '--table', table.name, '--endpoint', inject('dynamoEndpoint')]);
     expect(without.code).toBe(2);
     expect(without.stderr).toMatch(/needs a Sentinel connection with a blacklist Redis/);
+    // A blacklist Redis that does not answer is an outage (exit 3), never a list of gaps.
+    const away = await runCli(['blacklist', 'check', '--table', table.name, '--endpoint', inject('dynamoEndpoint'), '--blacklist-redis', 'redis://127.0.0.1:1', '--ledger', join(dir.path, 'ledger.jsonl')]);
+    expect(away.code).toBe(3);
+    expect(away.stderr).toMatch(/the blacklist Redis did not answer within 5 s/);
   });
 });
