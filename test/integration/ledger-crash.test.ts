@@ -79,11 +79,13 @@ describe('one ledger, written by several processes at once, some killed mid-run'
 
   it('keeps a chain that verifies and every acknowledged entry, and never shows BROKEN meanwhile', async () => {
     const path = join(dir.path, 'ledger.jsonl');
-    const killAfter = 5 + Math.floor(Math.random() * 30);
+    // Killed well before its last entry: appends are acknowledged at the data fsync, so a writer
+    // may get through a few more in the moment the signal takes.
+    const killAfter = 5 + Math.floor(Math.random() * 15);
     writers = Array.from({ length: WRITERS }, (_, i) =>
       startWriter(script, [path, `w${i}`, String(PER_WRITER), ...(i === TORN ? ['12'] : [])], (writer, line) => {
         if (line === 'TORN') writer.child.kill('SIGKILL');
-        if (i === KILLED && writer.acked.length === killAfter && line.startsWith('ACK ')) setTimeout(() => writer.child.kill('SIGKILL'), Math.random() * 20);
+        if (i === KILLED && writer.acked.length === killAfter && line.startsWith('ACK ')) setTimeout(() => writer.child.kill('SIGKILL'), Math.random() * 5);
       }),
     );
     const recovered: TornTailReport[] = [];
