@@ -86,6 +86,12 @@ type Values = Partial<Record<keyof typeof OPTIONS, string | boolean | string[]>>
 /** Runs one command line; returns the exit code. Never throws. */
 export async function run(argv: string[], io: Io): Promise<number> {
   let parsed: { values: Values; positionals: string[] };
+  // `-h-x…` would parse as the help flag followed by more short flags: an id is never an option.
+  const dashed = dashedOperand(argv);
+  if (dashed) {
+    io.err(`session-warden: ${terminalSafe(dashedAdvice(argv, dashed))}`);
+    return EXIT.usage;
+  }
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
@@ -133,24 +139,37 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-/**
- * What parseArgs refused, said for an operator. Web session ids are base64url and one in 64
- * begins with "-", which reads as an option: such an id (or user) must come after "--".
- */
+/** What parseArgs refused, said for an operator. */
 function argumentError(argv: string[], error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     // `--note -urgent`: node's own words say to write `--note=-urgent`.
     return (error as Error).message.split('\n').join(' ');
   }
-  const end = argv.indexOf('--');
-  const dashed = (end === -1 ? argv : argv.slice(0, end)).find((a) => /^-[^-]/.test(a) && a !== '-h');
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && dashed && dashed.length > 2 && SessionIdSchema.safeParse(dashed).success) {
-    const at = argv.findIndex((a) => a === 'sessions' || a === 'users');
-    const command = at === -1 ? '<command>' : argv.slice(at, at + 2).join(' ');
-    return `"${dashed}" begins with "-", so it reads as an option; put ids or users that begin with "-" after "--", as in: session-warden ${command} [options] -- ${dashed}`;
-  }
   return (error as Error).message.split('\n')[0] ?? 'bad arguments';
+}
+
+/**
+ * Web session ids are base64url and one in 64 begins with "-", which reads as an option: such an
+ * id (or user) must come after "--". This finds one before "--" (length > 2, so not "-h", and
+ * not the value of an option written as `--note -urgent`, which parseArgs explains itself).
+ */
+export function dashedOperand(argv: readonly string[]): string | null {
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') return null;
+    const previous = i > 0 ? argv[i - 1] : undefined;
+    const option = previous?.startsWith('--') && !previous.includes('=') ? OPTIONS[previous.slice(2) as keyof typeof OPTIONS] : undefined;
+    if (option?.type === 'string') continue;
+    if (/^-[^-]/.test(arg) && arg.length > 2 && SessionIdSchema.safeParse(arg).success) return arg;
+  }
+  return null;
+}
+
+function dashedAdvice(argv: readonly string[], dashed: string): string {
+  const at = argv.findIndex((a) => a === 'sessions' || a === 'users');
+  const command = at === -1 ? '<command>' : argv.slice(at, at + 2).join(' ');
+  return `"${dashed}" begins with "-", so it reads as an option; put ids or users that begin with "-" after "--", as in: session-warden ${command} [options] -- ${dashed}`;
 }
 
 async function dispatchCommand(command: string, args: string[], values: Values, output: string, io: Io): Promise<number> {
