@@ -6,7 +6,8 @@ import { createDispatch, originOf } from './ipc/dispatch';
 import { registerIpc } from './ipc/register';
 import { formatErrorForLog } from './log-format';
 import { createMainWindow } from './window';
-import { ConnectionManager, createAppHandlers } from './connections/connection-manager';
+import { ConnectionManager } from './connections/connection-manager';
+import { createAppHandlers } from './app-handlers';
 import { ConnectionStore } from './connections/connection-store';
 import { SecretVault } from './connections/secret-vault';
 

@@ -16,6 +16,8 @@ import { SentinelRevoker } from './revocation/sentinel-revoker';
 import { serviceClock } from './sentinel/dynamo-client-options';
 import { CursorCodec } from './sentinel/cursor';
 import { SentinelStore } from './sentinel/sentinel-store';
+import { SENTINEL_CAPABILITIES } from './sentinel/capabilities';
+import { WEB_SESSION_CAPABILITIES } from './web-sessions/capabilities';
 import { RedisSessionStore } from './web-sessions/redis-session-store';
 import { connectRedis, redactUrl, type RedisTarget } from './web-sessions/redis-target';
 import { RedisRevoker } from './web-sessions/redis-writer';
@@ -64,7 +66,7 @@ export async function openDemoWorkspace(version: string, dataDir: string, deskto
   const { name: operator, principal } = localIdentity();
   const info: AppInfo = {
     version,
-    connection: { id: 'demo', nonce: workspaceNonce(), name: 'Demo store', kind: 'demo', environment: 'demo', table: demo.tableName, readOnly },
+    connection: { id: 'demo', nonce: workspaceNonce(), name: 'Demo store', kind: 'demo', environment: 'demo', table: demo.tableName, readOnly, capabilities: SENTINEL_CAPABILITIES },
     operator,
     principal,
   };
@@ -91,7 +93,7 @@ export async function openRedisWorkspace(
   const { name: operator, principal } = localIdentity();
   const where = connection.target.urls.map(redactUrl).join(',');
   const team = connection.teamLedger ? await openTeamLedger(ledger, new RedisTeamChain(client, connection.teamLedger, redisChainWhere(connection.target.urls)), dataDir, readOnly) : undefined;
-  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly, requireTicket: ticketRequired(connection) }, operator, principal };
+  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly, capabilities: WEB_SESSION_CAPABILITIES, requireTicket: ticketRequired(connection) }, operator, principal };
   const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator, principal, connection: connection.name });
   return {
     handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, team }),
@@ -145,7 +147,7 @@ export async function openSentinelWorkspace(
   }
   const mirror = blacklist?.mirror;
   const team = config.teamLedger ? await openTeamLedger(ledger, new DynamoTeamChain(base, config.teamLedger, dynamoChainWhere(config.endpoint, config.region)), dataDir, readOnly) : undefined;
-  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly, requireTicket: ticketRequired(connection) }, operator: identity.name, principal: identity.principal };
+  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly, capabilities: SENTINEL_CAPABILITIES, requireTicket: ticketRequired(connection) }, operator: identity.name, principal: identity.principal };
   const revoker = readOnly
     ? null
     : new SentinelRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator: identity.name, principal: identity.principal, connection: connection.name, ...(mirror ? { blacklist: mirror } : {}) });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StoreCapabilitiesSchema } from './store-capabilities';
 import { TeamLedgerStatusSchema, TeamVerifySchema } from './team-ledger';
 import {
   EvidenceSaveRequestSchema,
@@ -89,6 +90,8 @@ export const AppInfoSchema = z.strictObject({
     table: z.string(),
     /** Auditor mode: main refuses every revocation on this connection. */
     readOnly: z.boolean(),
+    /** What this kind of store offers: the filters, columns and detail fields the renderer draws. */
+    capabilities: StoreCapabilitiesSchema,
     /**
      * Main refuses an offboarding run without a ticket (decided in main from the saved
      * connection: by default in production). Absent in hand-built infos: not required.

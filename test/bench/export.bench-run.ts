@@ -12,6 +12,7 @@ import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../fixtures/dynamodb-local';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 /**
  * Exports of 50,000 and 200,000 sessions from DynamoDB Local through the real handler, as CSV:
@@ -22,7 +23,7 @@ import { tempDir, type TempDir } from '../fixtures/temp-dir';
 let dynamo: RunningDynamoDbLocal;
 let dir: TempDir;
 const figures: string[] = [];
-const INFO: AppInfo = { version: 'bench', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'bench', kind: 'dynamodb', environment: 'bench', table: 't', readOnly: true }, operator: 'local:bench' };
+const INFO: AppInfo = { version: 'bench', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'bench', kind: 'dynamodb', environment: 'bench', table: 't', readOnly: true, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:bench' };
 
 beforeAll(async () => {
   [dynamo, dir] = await Promise.all([startDynamoDbLocal(), tempDir()]);

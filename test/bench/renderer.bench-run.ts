@@ -9,6 +9,7 @@ import type { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker
 import type { SessionStore } from '../../src-main/session-store';
 import { launchChromium, openApp, serveBuiltRenderer, type RendererServer } from '../e2e/harness';
 import { tempDir } from '../fixtures/temp-dir';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 /**
  * The renderer with 100,000 loaded rows, in Chromium: first render, frame times while scrolling,
@@ -78,7 +79,7 @@ afterAll(async () => {
 
 it(`renders, scrolls and searches ${ROWS.toLocaleString('en-US')} loaded rows`, async () => {
   const dir = await tempDir();
-  const info: AppInfo = { version: 'bench', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'bench', kind: 'dynamodb', environment: 'bench', table: 'in-memory', readOnly: false }, operator: 'local:bench' };
+  const info: AppInfo = { version: 'bench', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'bench', kind: 'dynamodb', environment: 'bench', table: 'in-memory', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:bench' };
   const handlers = createHandlers({
     ledgerConnection: 'bench',
     store: new InMemoryStore(sessions()),

@@ -10,8 +10,9 @@ import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
 import { createSentinelTable, revokeAsSentinelCli, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type AppPage, type RendererServer } from './harness';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
-const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false }, operator: 'secops.jane' };
+const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'secops.jane' };
 const rowIds = (page: Page) => page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-session-id') ?? ''));
 
 describe('activity, audit and exports, in Chromium over the real handler table', () => {

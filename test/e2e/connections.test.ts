@@ -6,7 +6,8 @@ import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ConnectionManager, createAppHandlers } from '../../src-main/connections/connection-manager';
+import { ConnectionManager } from '../../src-main/connections/connection-manager';
+import { createAppHandlers } from '../../src-main/app-handlers';
 import { ConnectionStore } from '../../src-main/connections/connection-store';
 import { SecretVault } from '../../src-main/connections/secret-vault';
 import { localDynamoClient } from '../../src-main/demo/demo-store';

@@ -12,10 +12,11 @@ import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/s
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { webSession, writeWebSessions } from '../fixtures/web-sessions';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 'sentinel-sessions', readOnly: false },
+  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 'sentinel-sessions', readOnly: false, capabilities: SENTINEL_CAPABILITIES },
   operator: 'local:e2e',
 };
 

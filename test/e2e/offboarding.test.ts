@@ -11,10 +11,11 @@ import { startSilentServer } from '../fixtures/silent-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-staging', kind: 'dynamodb', environment: 'staging', table: 'sentinel-sessions', readOnly: false },
+  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-staging', kind: 'dynamodb', environment: 'staging', table: 'sentinel-sessions', readOnly: false, capabilities: SENTINEL_CAPABILITIES },
   operator: 'it.offboarding',
 };
 

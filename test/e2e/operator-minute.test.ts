@@ -8,10 +8,11 @@ import type { SentinelItem } from '../../src-main/sentinel/sentinel-item';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0014', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false },
+  connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0014', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false, capabilities: SENTINEL_CAPABILITIES },
   operator: 'soc.analyst',
 };
 

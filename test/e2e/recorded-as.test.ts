@@ -7,12 +7,13 @@ import { principalFromArn } from '../../src-main/operator-identity';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const ARN = 'arn:aws:sts::123456789012:assumed-role/SOCRole/alice';
 
 const info = (arn: string, operator: string): AppInfo => ({
   version: '0.1.0',
-  connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false },
+  connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel-sessions', readOnly: false, capabilities: SENTINEL_CAPABILITIES },
   operator,
   principal: principalFromArn(arn),
 });

@@ -8,10 +8,11 @@ import type { Workspace } from '../../src-main/workspace';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, withDemoEnvironment, type RendererServer } from './harness';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 'sentinel-sessions', readOnly: false },
+  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 'sentinel-sessions', readOnly: false, capabilities: SENTINEL_CAPABILITIES },
   operator: 'local:e2e',
 };
 

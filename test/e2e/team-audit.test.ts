@@ -17,6 +17,7 @@ import { TeamLedger } from '../../src-main/team-ledger/team-ledger';
 import { createSentinelTable, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const now = Date.now();
 const ago = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
@@ -72,7 +73,7 @@ describe("the auditor's view of the team ledger, in Chromium over the real handl
     await bob.ledger.append(revocation(chain.id, 'it.bob', 5, 'eve.contractor', 'contractor_end', 'HR-1210'));
     const info: AppInfo = {
       version: '0.1.0',
-      connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: sentinel.name, readOnly: false },
+      connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: sentinel.name, readOnly: false, capabilities: SENTINEL_CAPABILITIES },
       operator: 'it.bob',
     };
     handlers = createHandlers({

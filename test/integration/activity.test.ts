@@ -8,9 +8,10 @@ import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { revokeAsSentinelCli, sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
-const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:analyst' };
+const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:analyst' };
 const now = () => Math.floor(Date.now() / 1000);
 
 describe('activity and audit over DynamoDB Local and the ledger', () => {

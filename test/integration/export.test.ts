@@ -15,9 +15,10 @@ import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { toSession } from '../../src-main/sentinel/sentinel-item';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
-const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'audit export', kind: 'dynamodb', environment: 'prod', table: 'sentinel', readOnly: true }, operator: 'local:auditor' };
+const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'audit export', kind: 'dynamodb', environment: 'prod', table: 'sentinel', readOnly: true, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:auditor' };
 const COUNT = 100_000;
 const HOSTILE_USERS = ['=HYPERLINK("http://evil.example","click")', '+cmd|/c calc', '-2+3', '@SUM(A1:A2)', '\tTAB', 'comma, "quoted"\nnewline'];
 

@@ -8,9 +8,10 @@ import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
 import { tempDir } from '../fixtures/temp-dir';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
-const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:t' };
+const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:t' };
 
 describe('the handler table over a real store', () => {
   let table: TestTable;

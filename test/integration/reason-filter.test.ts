@@ -15,9 +15,10 @@ import type { RedisClient } from '../../src-main/web-sessions/redis-target';
 import { createSentinelTable, revokeAsSentinelCli, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { webSession, withOwnRedis, writeWebSessions } from '../fixtures/web-sessions';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
-const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel', readOnly: false }, operator: 'secops.jane' };
+const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-prod', kind: 'dynamodb', environment: 'production', table: 'sentinel', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'secops.jane' };
 
 /** Every page of a query, following the cursor. */
 async function all(store: SessionStore, request: Partial<SessionsQueryRequest>, limit = 2): Promise<Session[]> {

@@ -10,8 +10,9 @@ import { RevokeUsersRequestSchema } from '../../src-shared/revocation';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
-const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false }, operator: 'local:tester' };
+const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:tester' };
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
 /** What the dialog sends back: the active workspace's connection id and nonce. */
 const CONFIRMED = { id: INFO.connection.id, nonce: INFO.connection.nonce };

@@ -15,7 +15,8 @@ import { CursorCodec } from '../../src-main/sentinel/cursor';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { sentinelTableDefinition } from '../../src-main/sentinel/table-schema';
 import { putAll } from '../../src-main/demo/demo-store';
-import { ConnectionManager, createAppHandlers } from '../../src-main/connections/connection-manager';
+import { ConnectionManager } from '../../src-main/connections/connection-manager';
+import { createAppHandlers } from '../../src-main/app-handlers';
 import { ConnectionStore } from '../../src-main/connections/connection-store';
 import { SecretVault } from '../../src-main/connections/secret-vault';
 import { fakeKeyring } from '../fixtures/fake-keyring';
@@ -24,6 +25,7 @@ import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { webSession, writeWebSessions } from '../fixtures/web-sessions';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 // Canary secrets: unique strings that must never show up anywhere but in the store's config.
 const REDIS_PASSWORD = `canary-redis-${randomBytes(6).toString('hex')}`;
@@ -207,7 +209,7 @@ describe('canary secrets never leave the store configuration', () => {
     const store = new SentinelStore({ client, tableName: table.name, cursors: new CursorCodec(randomBytes(32)) });
     const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
     const revoker = new SentinelRevoker({ client, store, ledger, operator: 'local:canary', connection: 'aws-canary' });
-    const info: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'aws', kind: 'dynamodb', environment: 'test', table: table.name, readOnly: false }, operator: 'local:canary' };
+    const info: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'aws', kind: 'dynamodb', environment: 'test', table: table.name, readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:canary' };
     const logs: string[] = [];
     const output = await capturingOutput(async () => {
       const handlers = createHandlers({ store, revoker, ledger, ledgerConnection: 'aws-canary', info: () => info, chooseSavePath: async (name) => join(dataDir, name), notify: (n) => logs.push(JSON.stringify(n)) });

@@ -23,6 +23,7 @@ import { TeamLedger } from '../../src-main/team-ledger/team-ledger';
 import { createSentinelTable, type TestTable } from '../fixtures/sentinel-table';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 /** Revocations start here, a minute apart; desk A on even minutes, desk B on odd ones. */
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
@@ -97,7 +98,7 @@ describe.each(CHAINS)("the auditor's view of a team ledger in a $name, over the 
     return { dir, ledger, team: new TeamLedger({ ledger, chain, dataDir: dir.path, device }), device, operator };
   };
   const tableFor = (d: { dir: TempDir; ledger: Ledger; team: TeamLedger }, readOnly: boolean): HandlerTable => {
-    const info: AppInfo = { version: '0.1.0', connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0001', name: 'prod', kind: 'dynamodb', environment: 'production', table: sentinel.name, readOnly }, operator: readOnly ? 'auditor.kim' : 'bob' };
+    const info: AppInfo = { version: '0.1.0', connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0001', name: 'prod', kind: 'dynamodb', environment: 'production', table: sentinel.name, readOnly, capabilities: SENTINEL_CAPABILITIES }, operator: readOnly ? 'auditor.kim' : 'bob' };
     return createHandlers({
       store: sentinel.store(),
       revoker: readOnly ? null : sentinel.revoker(d.dir.path, { ledger: d.ledger, operator: 'bob' }),

@@ -2,7 +2,8 @@ import { DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamo
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ConnectionTestResult } from '../../src-shared/connections';
-import { ConnectionManager, createAppHandlers } from '../../src-main/connections/connection-manager';
+import { ConnectionManager } from '../../src-main/connections/connection-manager';
+import { createAppHandlers } from '../../src-main/app-handlers';
 import { ConnectionStore } from '../../src-main/connections/connection-store';
 import { testDynamoConnection, testRedisConnection } from '../../src-main/connections/connection-test';
 import { SecretVault } from '../../src-main/connections/secret-vault';

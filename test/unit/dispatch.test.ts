@@ -2,11 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AppInfo, SessionsPage } from '../../src-shared/contract';
 import { WardenError } from '../../src-main/errors';
 import { createDispatch, type HandlerTable, type SenderInfo } from '../../src-main/ipc/dispatch';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const OURS: SenderInfo = { url: 'app://warden/index.html', isMainFrame: true };
 const INFO: AppInfo = {
   version: '0.1.0',
-  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'Demo store', kind: 'demo', environment: 'demo', table: 't', readOnly: false },
+  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'Demo store', kind: 'demo', environment: 'demo', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES },
   operator: 'local:tester',
 };
 
