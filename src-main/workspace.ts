@@ -2,33 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AppInfo } from '../src-shared/contract';
 import { ticketRequired } from '../src-shared/environment';
-import { startDemoStore } from './demo/demo-store';
 import { createHandlers } from './handlers';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoClientFor, stsClientFor, type DynamoStore } from './connections/connection-clients';
-import { localIdentity, resolveOperator, type OperatorIdentity } from './operator-identity';
+import type { WorkspaceHandlerTable } from './ipc/dispatch';
+import { Ledger } from './ledger/ledger';
+import type { OperatorIdentity } from './operator-identity';
 import { BlacklistDelivery } from './revocation/blacklist-delivery';
 import { openBlacklist, type OpenedBlacklist } from './revocation/blacklist-targets';
-import type { HandlerTable } from './ipc/dispatch';
-import { Ledger } from './ledger/ledger';
 import type { ChooseSavePath } from './revocation/evidence';
-import { SentinelRevoker } from './revocation/sentinel-revoker';
-import { serviceClock } from './sentinel/dynamo-client-options';
-import { CursorCodec } from './sentinel/cursor';
-import { SentinelStore } from './sentinel/sentinel-store';
-import { SENTINEL_CAPABILITIES } from './sentinel/capabilities';
-import { WEB_SESSION_CAPABILITIES } from './web-sessions/capabilities';
-import { RedisSessionStore } from './web-sessions/redis-session-store';
-import { connectRedis, redactUrl, type RedisTarget } from './web-sessions/redis-target';
-import { RedisRevoker } from './web-sessions/redis-writer';
+import { storeKind, type AnyStore } from './stores/registry';
+import type { StoreSecrets } from './stores/store-kind';
 import { deviceId } from './team-ledger/device-id';
-import { DynamoTeamChain, dynamoChainWhere } from './team-ledger/dynamo-chain';
-import { RedisTeamChain, redisChainWhere } from './team-ledger/redis-chain';
 import type { TeamChain } from './team-ledger/team-chain';
 import { TeamLedger } from './team-ledger/team-ledger';
 
 export interface Workspace {
-  readonly handlers: HandlerTable;
+  readonly handlers: WorkspaceHandlerTable;
   readonly ledger: Ledger;
   /** The id of the team chain this workspace delivers to itself, if its connection keeps one. */
   readonly teamChain?: string | undefined;
@@ -58,108 +46,87 @@ function workspaceNonce(): string {
   return randomBytes(16).toString('hex');
 }
 
-export async function openDemoWorkspace(version: string, dataDir: string, desktop: DesktopServices, options: WorkspaceOptions = {}): Promise<Workspace> {
-  const readOnly = options.readOnly === true;
-  const demo = await startDemoStore();
-  const store = new SentinelStore({ client: demo.client, tableName: demo.tableName, cursors: new CursorCodec(randomBytes(32)) });
-  const ledger = new Ledger(join(dataDir, 'demo-ledger.jsonl'));
-  const { name: operator, principal } = localIdentity();
-  const info: AppInfo = {
-    version,
-    connection: { id: 'demo', nonce: workspaceNonce(), name: 'Demo store', kind: 'demo', environment: 'demo', table: demo.tableName, readOnly, capabilities: SENTINEL_CAPABILITIES },
-    operator,
-    principal,
-  };
-  const revoker = readOnly ? null : new SentinelRevoker({ client: demo.client, store, ledger, operator, principal, connection: 'demo' });
-  return { handlers: createHandlers({ store, revoker, ledger, ledgerConnection: 'demo', info: () => info, ...desktop }), ledger, close: () => demo.close() };
+/** A connection to open: a saved one (its settings and unsealed secrets), or the demo. */
+export interface WorkspaceConnection {
+  /** The saved connection's id, or `demo`: what a revoke request names as confirmed. */
+  id: string;
+  name: string;
+  environment: string;
+  readOnly: boolean;
+  requireTicket?: boolean | undefined;
+  store: AnyStore;
+  secrets?: StoreSecrets | undefined;
+  /** The connection's name in the ledger, when not its name (the demo records `demo`). */
+  ledgerName?: string | undefined;
+}
+
+const NO_SECRETS: StoreSecrets = { secret: null, blacklistSecret: null };
+
+/** The embedded demo store, on its own ledger. */
+export function openDemoWorkspace(version: string, dataDir: string, desktop: DesktopServices, options: WorkspaceOptions = {}): Promise<Workspace> {
+  return openWorkspace(version, dataDir, { id: 'demo', name: 'Demo store', environment: 'demo', readOnly: options.readOnly === true, store: { kind: 'demo' }, ledgerName: 'demo' }, desktop);
 }
 
 /**
- * Web sessions in Redis: the same handlers, ledger and outcomes as for DynamoDB. The ledger is
- * the one the command line uses (`ledger.jsonl` in `dataDir`). Choosing this from the app's own
- * connection list is the connection manager's part; tests and the e2e harness open it directly.
+ * Any store through its kind's module (stores/registry.ts): the operator is resolved in main
+ * (STS for AWS, the OS user where the store knows no identities), revocations are mirrored to
+ * the blacklist Redis if the connection has one (with the outbox for when it is down), the team
+ * ledger is delivered to if it names one, and the local ledger is the one the command line uses.
  */
-export async function openRedisWorkspace(
-  version: string,
-  dataDir: string,
-  connection: { id: string; name: string; environment: string; target: RedisTarget; requireTicket?: boolean | undefined; teamLedger?: string | undefined },
-  desktop: DesktopServices,
-  options: WorkspaceOptions = {},
-): Promise<Workspace> {
-  const readOnly = options.readOnly === true;
-  const client = await connectRedis(connection.target);
-  const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
-  const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
-  const { name: operator, principal } = localIdentity();
-  const where = connection.target.urls.map(redactUrl).join(',');
-  const team = connection.teamLedger ? await openTeamLedger(ledger, new RedisTeamChain(client, connection.teamLedger, redisChainWhere(connection.target.urls)), dataDir, readOnly) : undefined;
-  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'redis', environment: connection.environment, table: where, readOnly, capabilities: WEB_SESSION_CAPABILITIES, requireTicket: ticketRequired(connection) }, operator, principal };
-  const revoker = readOnly ? null : new RedisRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator, principal, connection: connection.name });
-  return {
-    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, team }),
-    ledger,
-    teamChain: team?.chain.id,
-    close: async () => {
-      await team?.stop();
-      client.disconnect();
-    },
-  };
-}
-
-/**
- * A Sentinel table over a saved connection: the operator is resolved in main (STS for AWS,
- * `local:<os user>` for a local endpoint), revocations are mirrored to the blacklist Redis if the
- * connection has one (with the outbox for when it is down), and the ledger is the shared one.
- */
-export async function openSentinelWorkspace(
-  version: string,
-  dataDir: string,
-  connection: { id: string; name: string; environment: string; store: DynamoStore; secret: string | null; blacklistSecret?: string | null; readOnly: boolean; requireTicket?: boolean | undefined },
-  desktop: DesktopServices,
-): Promise<Workspace> {
-  const { store: config, readOnly } = connection;
-  const base = dynamoClientFor(config, connection.secret);
-  const client = DynamoDBDocumentClient.from(base);
-  const store = new SentinelStore({ client, tableName: config.table, cursors: new CursorCodec(randomBytes(32)) });
-  const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
+export async function openWorkspace(version: string, dataDir: string, connection: WorkspaceConnection, desktop: DesktopServices): Promise<Workspace> {
+  const { readOnly } = connection;
+  const kind = storeKind(connection.store);
+  const secrets = connection.secrets ?? NO_SECRETS;
+  const opened = await kind.open(connection.store, secrets);
+  const ledgerName = connection.ledgerName ?? connection.name;
   let identity: OperatorIdentity;
-  try {
-    identity = await resolveOperator({ endpoint: config.endpoint, sts: () => stsClientFor(config, connection.secret) });
-  } catch (error) {
-    client.destroy();
-    throw error;
-  }
   let blacklist: OpenedBlacklist | undefined;
   let delivery: BlacklistDelivery | undefined;
-  if (config.blacklistRedis && !readOnly) {
-    const target = { url: config.blacklistRedis.url, username: config.blacklistRedis.username, password: connection.blacklistSecret };
-    blacklist = await openBlacklist(target, dataDir, { clock: serviceClock(base) });
-    // What this connection's outbox holds, for a workspace used alone (the app's manager answers
-    // for every outbox, whichever connection is active).
-    delivery = new BlacklistDelivery({ dataDir, credentials: async () => [{ connection: connection.name, target }] });
-    try {
+  try {
+    identity = await opened.identity();
+    const target = readOnly ? null : kind.blacklist(connection.store, secrets);
+    if (target) {
+      blacklist = await openBlacklist(target, dataDir, opened.clock ? { clock: opened.clock } : {});
+      // What this connection's outbox holds, for a workspace used alone (the app's manager answers
+      // for every outbox, whichever connection is active).
+      delivery = new BlacklistDelivery({ dataDir, credentials: async () => [{ connection: ledgerName, target }] });
       await blacklist.mirror.start();
-    } catch (error) {
-      await blacklist.close();
-      client.destroy();
-      throw error;
     }
+  } catch (error) {
+    await blacklist?.close();
+    await opened.close();
+    throw error;
   }
+  const ledger = new Ledger(join(dataDir, kind.ledgerFile));
+  const teamName = 'teamLedger' in connection.store ? connection.store.teamLedger : undefined;
+  const team = teamName ? await openTeamLedger(ledger, opened.teamChain(teamName), dataDir, readOnly) : undefined;
+  const info: AppInfo = {
+    version,
+    connection: {
+      id: connection.id,
+      nonce: workspaceNonce(),
+      name: connection.name,
+      kind: connection.store.kind,
+      environment: connection.environment,
+      table: opened.where,
+      readOnly,
+      capabilities: kind.capabilities,
+      requireTicket: ticketRequired(connection),
+    },
+    operator: identity.name,
+    principal: identity.principal,
+  };
   const mirror = blacklist?.mirror;
-  const team = config.teamLedger ? await openTeamLedger(ledger, new DynamoTeamChain(base, config.teamLedger, dynamoChainWhere(config.endpoint, config.region)), dataDir, readOnly) : undefined;
-  const info: AppInfo = { version, connection: { id: connection.id, nonce: workspaceNonce(), name: connection.name, kind: 'dynamodb', environment: connection.environment, table: config.table, readOnly, capabilities: SENTINEL_CAPABILITIES, requireTicket: ticketRequired(connection) }, operator: identity.name, principal: identity.principal };
-  const revoker = readOnly
-    ? null
-    : new SentinelRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator: identity.name, principal: identity.principal, connection: connection.name, ...(mirror ? { blacklist: mirror } : {}) });
+  const revoker = readOnly ? null : opened.revoker({ ledger: team ? team.stamping(ledger) : ledger, operator: identity.name, principal: identity.principal, connection: ledgerName, blacklist: mirror });
   return {
-    handlers: createHandlers({ store, revoker, ledger, ledgerConnection: connection.name, info: () => info, ...desktop, blacklist: delivery, team }),
+    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, blacklist: delivery, team }),
     ledger,
     teamChain: team?.chain.id,
     close: async () => {
       await team?.stop();
       await delivery?.stop();
       await blacklist?.close();
-      client.destroy();
+      await opened.close();
     },
   };
 }

@@ -69,6 +69,10 @@ export const RedisStoreSchema = z.strictObject({
   teamLedger: z.string().trim().min(1).max(200).refine(printable, 'no control or direction-override characters').optional(),
 });
 
+/** Where a connection's sessions are, by kind of store. */
+export const StoreSchema = z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]);
+export type StoredStore = z.infer<typeof StoreSchema>;
+
 /** A connection as the renderer sees and edits it: never a secret, only whether one is kept. */
 export const ConnectionSchema = z.strictObject({
   id: z.uuid(),
@@ -79,7 +83,7 @@ export const ConnectionSchema = z.strictObject({
   readOnly: z.boolean(),
   /** Offboarding runs must carry a ticket; absent: in production environments only. */
   requireTicket: z.boolean().optional(),
-  store: z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]),
+  store: StoreSchema,
   /** A secret is kept for this connection (static secret key, or a Redis password). */
   hasSecret: z.boolean(),
   /** A password is kept for the blacklist Redis of a DynamoDB connection. */
@@ -101,7 +105,7 @@ export const ConnectionSaveRequestSchema = z.strictObject({
   readOnly: z.boolean(),
   /** Offboarding runs must carry a ticket; absent: in production environments only. */
   requireTicket: z.boolean().optional(),
-  store: z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]),
+  store: StoreSchema,
   secret: z.string().min(1).max(4096).nullable().optional(),
   /** The blacklist Redis password of a DynamoDB connection: write-only, like `secret`. */
   blacklistSecret: z.string().min(1).max(4096).nullable().optional(),

@@ -2,15 +2,15 @@ import type { AppInfo, ResponseOf } from '../../src-shared/contract';
 import type { Connection, ConnectionSaveRequest, ConnectionTestResult } from '../../src-shared/connections';
 import { WardenError } from '../errors';
 import { formatErrorForLog } from '../log-format';
-import { openDemoWorkspace, openRedisWorkspace, openSentinelWorkspace, type DesktopServices, type Workspace } from '../workspace';
-import { dynamoClientFor, redisTargetFor } from './connection-clients';
-import { explainAwsError, testDynamoConnection, testRedisConnection } from './connection-test';
-import { createLedgerTable, dynamoChainId, dynamoChainWhere, DynamoTeamChain } from '../team-ledger/dynamo-chain';
-import { redisChainId, redisChainWhere, RedisTeamChain } from '../team-ledger/redis-chain';
+import { openDemoWorkspace, openWorkspace, type DesktopServices, type Workspace } from '../workspace';
+import { storeKind } from '../stores/registry';
+import type { StoreSecrets } from '../stores/store-kind';
+import { dynamoClientFor } from './connection-clients';
+import { explainAwsError } from './connection-test';
+import { createLedgerTable } from '../team-ledger/dynamo-chain';
 import { TeamDeliveries, type TeamTarget } from '../team-ledger/team-deliveries';
-import { connectRedis } from '../web-sessions/redis-target';
 import { TeamChainError } from '../team-ledger/team-chain';
-import { sameSecretTarget, type ConnectionStore, type StoredConnection } from './connection-store';
+import { sameBlacklistTarget, sameSecretTarget, type ConnectionStore, type StoredConnection } from './connection-store';
 import type { SecretVault } from './secret-vault';
 import { listAwsProfiles, type AwsProfile } from './aws-profiles';
 import { BlacklistDelivery, type DeliveryCredentials } from '../revocation/blacklist-delivery';
@@ -62,48 +62,37 @@ export class ConnectionManager {
   /** Every saved connection's team ledger, reached with its own credentials (read-only ones deliver nothing). */
   async #teamTargets(): Promise<TeamTarget[]> {
     const targets: TeamTarget[] = [];
-    for (const listed of await this.#options.store.list()) {
-      const saved = await this.#options.store.get(listed.id);
-      if (!saved || saved.readOnly || !saved.store.teamLedger) continue;
-      const secret = this.#options.store.secretOf(saved);
-      const { store } = saved;
-      const table = store.teamLedger;
-      if (!table) continue;
-      if (store.kind === 'dynamodb') {
-        const where = dynamoChainWhere(store.endpoint, store.region);
-        targets.push({
-          connection: saved.name,
-          chainId: dynamoChainId(where, table),
-          open: async () => {
-            const client = dynamoClientFor(store, secret);
-            return { chain: new DynamoTeamChain(client, table, where), close: async () => client.destroy() };
-          },
-        });
-      } else {
-        const where = redisChainWhere(store.urls);
-        targets.push({
-          connection: saved.name,
-          chainId: redisChainId(where, table),
-          open: async () => {
-            const client = await connectRedis(redisTargetFor(store, secret));
-            return { chain: new RedisTeamChain(client, table, where), close: async () => client.disconnect() };
-          },
-        });
-      }
+    for (const saved of await this.#savedConnections()) {
+      if (saved.readOnly) continue;
+      const chain = storeKind(saved.store).teamChain(saved.store, this.#secretsOf(saved));
+      if (chain) targets.push({ connection: saved.name, chainId: chain.id, open: chain.open });
     }
     return targets;
   }
 
-  /** Every saved DynamoDB connection's blacklist Redis with its own credentials (read-only ones write nothing). */
+  /** Every saved connection's blacklist Redis with its own credentials (read-only ones write nothing). */
   async #blacklistCredentials(): Promise<DeliveryCredentials[]> {
     const credentials: DeliveryCredentials[] = [];
-    for (const listed of await this.#options.store.list()) {
-      const saved = await this.#options.store.get(listed.id);
-      if (!saved || saved.readOnly || saved.store.kind !== 'dynamodb' || !saved.store.blacklistRedis) continue;
-      const { url, username } = saved.store.blacklistRedis;
-      credentials.push({ connection: saved.name, target: { url, username, password: this.#options.store.blacklistSecretOf(saved) } });
+    for (const saved of await this.#savedConnections()) {
+      if (saved.readOnly) continue;
+      const target = storeKind(saved.store).blacklist(saved.store, this.#secretsOf(saved));
+      if (target) credentials.push({ connection: saved.name, target });
     }
     return credentials;
+  }
+
+  async #savedConnections(): Promise<StoredConnection[]> {
+    const saved: StoredConnection[] = [];
+    for (const listed of await this.#options.store.list()) {
+      const connection = await this.#options.store.get(listed.id);
+      if (connection) saved.push(connection);
+    }
+    return saved;
+  }
+
+  /** A saved connection's secrets, unsealed for this run (null where there are none or they cannot be read). */
+  #secretsOf(saved: StoredConnection): StoreSecrets {
+    return { secret: this.#options.store.secretOf(saved), blacklistSecret: this.#options.store.blacklistSecretOf(saved) };
   }
 
   get workspace(): Workspace {
@@ -134,24 +123,16 @@ export class ConnectionManager {
 
   /** Tests a saved connection, or a draft from the editor (its secret, or the saved one's). */
   async test(request: { id: string } | { draft: ConnectionSaveRequest }): Promise<ConnectionTestResult> {
-    let store: StoredConnection['store'];
-    let secret: string | null;
-    let blacklistSecret: string | null;
     if ('id' in request) {
       const saved = await this.#saved(request.id);
-      store = saved.store;
-      secret = this.#options.store.secretOf(saved);
-      blacklistSecret = this.#options.store.blacklistSecretOf(saved);
-    } else {
-      store = request.draft.store;
-      const saved = request.draft.id ? await this.#options.store.get(request.draft.id) : null;
-      // The saved secret is only tried against the target it was saved for, never a new one.
-      const savedSecret = saved && sameSecretTarget(saved.store, store) ? this.#options.store.secretOf(saved) : null;
-      secret = request.draft.secret ?? savedSecret;
-      const sameBlacklist = saved?.store.kind === 'dynamodb' && store.kind === 'dynamodb' && JSON.stringify(saved.store.blacklistRedis ?? null) === JSON.stringify(store.blacklistRedis ?? null);
-      blacklistSecret = request.draft.blacklistSecret ?? (saved && sameBlacklist ? this.#options.store.blacklistSecretOf(saved) : null);
+      return storeKind(saved.store).test(saved.store, this.#secretsOf(saved));
     }
-    return store.kind === 'dynamodb' ? testDynamoConnection(store, secret, blacklistSecret) : testRedisConnection(store, secret);
+    const { store } = request.draft;
+    const saved = request.draft.id ? await this.#options.store.get(request.draft.id) : null;
+    // A saved secret is only tried against the target it was saved for, never a new one.
+    const savedSecret = saved && sameSecretTarget(saved.store, store) ? this.#options.store.secretOf(saved) : null;
+    const savedBlacklistSecret = saved && sameBlacklistTarget(saved.store, store) ? this.#options.store.blacklistSecretOf(saved) : null;
+    return storeKind(store).test(store, { secret: request.draft.secret ?? savedSecret, blacklistSecret: request.draft.blacklistSecret ?? savedBlacklistSecret });
   }
 
   /** Switches (and deletions) one at a time, in the order asked: the last one asked wins. */
@@ -170,17 +151,9 @@ export class ConnectionManager {
     if (id === DEMO_ID) next = await openDemoWorkspace(version, dataDir, desktop);
     else {
       const saved = await this.#saved(id);
-      const secret = this.#options.store.secretOf(saved);
+      const { name, environment, readOnly, requireTicket, store } = saved;
       try {
-        next =
-          saved.store.kind === 'dynamodb'
-            ? await openSentinelWorkspace(
-                version,
-                dataDir,
-                { id: saved.id, name: saved.name, environment: saved.environment, store: saved.store, secret, blacklistSecret: this.#options.store.blacklistSecretOf(saved), readOnly: saved.readOnly, requireTicket: saved.requireTicket },
-                desktop,
-              )
-            : await openRedisWorkspace(version, dataDir, { id: saved.id, name: saved.name, environment: saved.environment, target: redisTargetFor(saved.store, secret), requireTicket: saved.requireTicket, teamLedger: saved.store.teamLedger }, desktop, { readOnly: saved.readOnly });
+        next = await openWorkspace(version, dataDir, { id, name, environment, readOnly, requireTicket, store, secrets: this.#secretsOf(saved) }, desktop);
       } catch (error) {
         throw new WardenError('STORE_UNAVAILABLE', `"${saved.name}" could not be opened, the current connection stays active: ${formatErrorForLog(error).split('\n')[0]}`);
       }

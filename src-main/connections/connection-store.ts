@@ -6,6 +6,7 @@ import { ConnectionSaveRequestSchema, type Connection, type ConnectionSaveReques
 import { writeFileAtomic } from '../atomic-file';
 import { WardenError } from '../errors';
 import type { SealedSecret, SecretVault } from './secret-vault';
+import { storeKind } from '../stores/registry';
 
 /** A connection on disk: what the renderer sees, minus the derived fields, plus the sealed secret. */
 const SealedSchema = z.strictObject({ backend: z.string(), ciphertext: z.string() });
@@ -85,7 +86,7 @@ export class ConnectionStore {
     const blacklistSecret = this.#slot(
       blacklistKey(id),
       existing?.blacklistSecret,
-      request.store.kind === 'dynamodb' && request.store.blacklistRedis ? request.blacklistSecret : null,
+      blacklistTarget(request.store) !== '' ? request.blacklistSecret : null,
       existing !== undefined && blacklistTarget(existing.store) !== blacklistTarget(request.store),
       'the blacklist Redis password',
     );
@@ -208,21 +209,20 @@ function migrateVersion1(parsed: unknown): StoredConnection[] {
 
 /** Where a secret is sent: the same hosts, user, endpoint and key id means the same target. */
 export function sameSecretTarget(a: StoredConnection['store'], b: StoredConnection['store']): boolean {
-  return secretTarget(a) === secretTarget(b);
+  return storeKind(a).secretTarget(a) === storeKind(b).secretTarget(b);
 }
 
-function secretTarget(store: StoredConnection['store']): string {
-  // The trusted CA is part of where a password goes: another CA could let another server answer.
-  if (store.kind === 'redis') return JSON.stringify(['redis', [...store.urls].sort(), store.username ?? '', store.tlsCa ?? '']);
-  const credentials = store.credentials;
-  return JSON.stringify(['dynamodb', store.endpoint ?? '', store.region, credentials.source === 'static' ? credentials.accessKeyId : credentials.source]);
+/** Where a blacklist password is sent: the same blacklist URL and user (never when either has none). */
+export function sameBlacklistTarget(a: StoredConnection['store'], b: StoredConnection['store']): boolean {
+  const target = blacklistTarget(a);
+  return target !== '' && target === blacklistTarget(b);
 }
 
 function blacklistKey(id: string): string {
   return `${id}#blacklist`;
 }
 
-/** Where a blacklist password is sent: the blacklist URL and user. */
 function blacklistTarget(store: StoredConnection['store']): string {
-  return store.kind === 'dynamodb' && store.blacklistRedis ? JSON.stringify([store.blacklistRedis.url, store.blacklistRedis.username ?? '']) : '';
+  const target = storeKind(store).blacklist(store, { secret: null, blacklistSecret: null });
+  return target ? JSON.stringify([target.url, target.username ?? '']) : '';
 }

@@ -9,7 +9,7 @@ import type { HandlerTable } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { BlacklistDelivery } from '../../src-main/revocation/blacklist-delivery';
 import { openBlacklist, outboxesWithPending, type BlacklistTarget, type OpenedBlacklist } from '../../src-main/revocation/blacklist-targets';
-import { openRedisWorkspace } from '../../src-main/workspace';
+import { openWorkspace } from '../../src-main/workspace';
 import { startGatedProxy, type GatedProxy } from '../fixtures/gated-proxy';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
@@ -275,7 +275,7 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
     // What another tool left in their session lists: members that are not session ids.
     await admin.sadd('user_sessions:kim.partial', 'legacy 7f3a:9c2e');
     await admin.sadd('user_sessions:max.partial', 'imported/0042');
-    const workspace = await openRedisWorkspace('0.1.0', dir.path, { id: 'shop-web', name: 'shop-web', environment: 'staging', target: { urls: [redis.url] } }, { chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
+    const workspace = await openWorkspace('0.1.0', dir.path, { id: 'shop-web', name: 'shop-web', environment: 'staging', readOnly: false, store: { kind: 'redis', urls: [redis.url], cluster: false } }, { chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
     let app: AppPage | undefined;
     try {
       app = await openApp(browser, server, workspace.handlers);

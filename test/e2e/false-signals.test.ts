@@ -6,7 +6,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
-import { openRedisWorkspace, type Workspace } from '../../src-main/workspace';
+import { openWorkspace, type Workspace } from '../../src-main/workspace';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
@@ -203,7 +203,7 @@ describe('toasts that tell the truth, in Chromium over the real handler table (w
     [browser, server, redis] = await Promise.all([launchChromium(), serveBuiltRenderer(), startRedisServer()]);
     admin = new Redis(redis.url);
     await writeWebSessions(admin, sessions, nowMs);
-    workspace = await openRedisWorkspace('0.1.0', dir.path, { id: 'shop-web', name: 'shop-web', environment: 'staging', target: { urls: [redis.url] } }, { chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
+    workspace = await openWorkspace('0.1.0', dir.path, { id: 'shop-web', name: 'shop-web', environment: 'staging', readOnly: false, store: { kind: 'redis', urls: [redis.url], cluster: false } }, { chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
   });
   afterAll(async () => {
     await workspace?.close();

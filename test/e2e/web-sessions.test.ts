@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRedisWorkspace, type Workspace } from '../../src-main/workspace';
+import { openWorkspace, type Workspace } from '../../src-main/workspace';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { revocationState, webSession, writeWebSessions } from '../fixtures/web-sessions';
@@ -54,7 +54,7 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     admin = new Redis(redis.url);
     await writeWebSessions(admin, [...sessions, ...compromised, blacklisted, hostile], now);
     await admin.set(`revoked:${blacklisted.id}`, 'fraud check', 'EX', 3600);
-    workspace = await openRedisWorkspace('0.1.0', dir.path, { id: 'shop-web', name: 'shop-web', environment: 'staging', target: { urls: [redis.url] } }, { chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
+    workspace = await openWorkspace('0.1.0', dir.path, { id: 'shop-web', name: 'shop-web', environment: 'staging', readOnly: false, store: { kind: 'redis', urls: [redis.url], cluster: false } }, { chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
   });
   afterAll(async () => {
     await workspace?.close();

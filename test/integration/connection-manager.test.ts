@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { ConnectionManager } from '../../src-main/connections/connection-manager';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 import { createAppHandlers } from '../../src-main/app-handlers';
 import { ConnectionStore } from '../../src-main/connections/connection-store';
 import { explainAwsError } from '../../src-main/connections/connection-test';
@@ -52,7 +53,7 @@ describe('the connection manager behind the app handler table', () => {
       store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } },
     });
     const info = await call<AppInfo>('connections:switch', { id: connection.id });
-    expect(info.connection).toEqual({ id: connection.id, nonce: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'staging', kind: 'dynamodb', environment: 'staging', table: table.name, readOnly: true, requireTicket: false });
+    expect(info.connection).toEqual({ id: connection.id, nonce: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'staging', kind: 'dynamodb', environment: 'staging', table: table.name, readOnly: true, requireTicket: false, capabilities: SENTINEL_CAPABILITIES });
     expect((await call<{ sessions: { id: string }[] }>('sessions:query', { status: 'any' })).sessions.map((s) => s.id)).toEqual([item.id]);
     // Read-only from the saved flag: refused in main.
     await expect(call('sessions:revoke', { ids: [item.id], reasonCode: 'offboarding', connection: confirmedFor(info) })).rejects.toMatchObject({ code: 'READ_ONLY' });

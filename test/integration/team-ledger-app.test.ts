@@ -23,7 +23,7 @@ import { connectRedis } from '../../src-main/web-sessions/redis-target';
 import { RedisRevoker } from '../../src-main/web-sessions/redis-writer';
 import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';
 import { CursorCodec } from '../../src-main/sentinel/cursor';
-import { openSentinelWorkspace, type Workspace } from '../../src-main/workspace';
+import { openWorkspace, type Workspace } from '../../src-main/workspace';
 import { startGatedProxy } from '../fixtures/gated-proxy';
 import { startRedisServer } from '../fixtures/redis-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
@@ -63,7 +63,7 @@ describe('two app instances on one Sentinel table keep one team ledger', () => {
   });
 
   const open = async (dir: TempDir, readOnly = false) => {
-    const workspace = await openSentinelWorkspace(
+    const workspace = await openWorkspace(
       't',
       dir.path,
       {
@@ -71,7 +71,6 @@ describe('two app instances on one Sentinel table keep one team ledger', () => {
         name: 'prod-sentinel',
         environment: 'production',
         store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' }, teamLedger: ledgerTable() },
-        secret: null,
         readOnly,
       },
       DESKTOP,

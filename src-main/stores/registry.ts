@@ -1,0 +1,22 @@
+import type { StoredStore } from '../../src-shared/connections';
+import { demoKind, type DemoStoreConfig } from '../demo/demo-kind';
+import { sentinelKind } from '../sentinel/sentinel-kind';
+import { webSessionKind } from '../web-sessions/web-session-kind';
+import type { StoreKind } from './store-kind';
+
+/** Any store a workspace can open: a saved connection's, or the embedded demo. */
+export type AnyStore = StoredStore | DemoStoreConfig;
+
+type Registry = { [K in AnyStore['kind']]: StoreKind<Extract<AnyStore, { kind: K }>> };
+
+/** Every kind of store, one line each. */
+const STORE_KINDS: Registry = {
+  demo: demoKind,
+  dynamodb: sentinelKind,
+  redis: webSessionKind,
+};
+
+/** The module of a store's kind, typed for that store. */
+export function storeKind<S extends AnyStore>(store: S): StoreKind<S> {
+  return STORE_KINDS[store.kind] as unknown as StoreKind<S>;
+}

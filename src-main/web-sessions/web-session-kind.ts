@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { redisTargetFor, type RedisStore } from '../connections/connection-clients';
+import { testRedisConnection } from '../connections/connection-test';
+import { localIdentity } from '../operator-identity';
+import { CursorCodec } from '../sentinel/cursor';
+import type { StoreKind } from '../stores/store-kind';
+import { RedisTeamChain, redisChainId, redisChainWhere } from '../team-ledger/redis-chain';
+import { WEB_SESSION_CAPABILITIES } from './capabilities';
+import { RedisSessionStore } from './redis-session-store';
+import { connectRedis, redactUrl } from './redis-target';
+import { RedisRevoker } from './redis-writer';
+
+/**
+ * The web app's sessions in Redis (one server or a cluster). The web app checks `revoked:<id>`
+ * itself, so there is no separate blacklist; the team ledger is a stream on the same Redis.
+ */
+export const webSessionKind: StoreKind<RedisStore> = {
+  kind: 'redis',
+  capabilities: WEB_SESSION_CAPABILITIES,
+  ledgerFile: 'ledger.jsonl',
+  async open(config, { secret }) {
+    const client = await connectRedis(redisTargetFor(config, secret));
+    const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
+    const chainWhere = redisChainWhere(config.urls);
+    return {
+      store,
+      where: config.urls.map(redactUrl).join(','),
+      // Redis knows no operator identities: revocations are recorded as this desk's OS user.
+      identity: async () => localIdentity(),
+      revoker: ({ blacklist: _none, ...setup }) => new RedisRevoker({ client, store, ...setup }),
+      teamChain: (name) => new RedisTeamChain(client, name, chainWhere),
+      close: async () => {
+        client.disconnect();
+      },
+    };
+  },
+  test: (config, { secret }) => testRedisConnection(config, secret),
+  // The trusted CA is part of where a password goes: another CA could let another server answer.
+  secretTarget: ({ urls, username, tlsCa }) => JSON.stringify(['redis', [...urls].sort(), username ?? '', tlsCa ?? '']),
+  blacklist: () => null,
+  teamChain(config, { secret }) {
+    const stream = config.teamLedger;
+    if (!stream) return null;
+    const where = redisChainWhere(config.urls);
+    return {
+      id: redisChainId(where, stream),
+      open: async () => {
+        const client = await connectRedis(redisTargetFor(config, secret));
+        return { chain: new RedisTeamChain(client, stream, where), close: async () => client.disconnect() };
+      },
+    };
+  },
+};
