@@ -1,5 +1,4 @@
 import type { AppInfo } from '../src-shared/contract';
-import type { BlacklistPending } from '../src-shared/blacklist';
 import type { ConfirmedConnection } from '../src-shared/revocation';
 import type { TeamLedgerStatus } from '../src-shared/team-ledger';
 import type { TeamLedger } from './team-ledger/team-ledger';
@@ -11,7 +10,7 @@ import { TeamAudit } from './team-ledger/team-audit';
 import { deviceId } from './team-ledger/device-id';
 import { dirname } from 'node:path';
 import { pageOfAuditRows } from './ledger/audit-rows';
-import type { Emit, HandlerTable } from './ipc/dispatch';
+import type { Emit, WorkspaceHandlerTable } from './ipc/dispatch';
 import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
 import type { ProgressListener } from './revocation/revoker';
 import type { Ledger } from './ledger/ledger';
@@ -34,15 +33,21 @@ export interface HandlerDependencies {
   notify: (notification: { title: string; body: string }) => void;
   /** The connection's team ledger (delivery and verification); absent when it keeps none. */
   team?: TeamLedger | undefined;
-  /** Pending blacklist writes and their delivery; absent for a connection without a blacklist. */
-  blacklist?: { status(): Promise<BlacklistPending>; deliver(): Promise<BlacklistPending> } | undefined;
+  /**
+   * @deprecated Not read: `blacklist:pending` and `blacklist:retry` are app channels, answered by
+   * the connection manager for every saved connection's outbox. Kept only until the workspaces
+   * stop passing their own delivery.
+   */
+  blacklist?: unknown;
 }
 
-const NOTHING_PENDING: BlacklistPending = { total: 0, oldestQueuedAtMs: null, targets: [] };
 const NO_TEAM_LEDGER: TeamLedgerStatus = { configured: false };
 
-/** Every channel of the contract, implemented on the services; no Electron in sight. */
-export function createHandlers(deps: HandlerDependencies): HandlerTable {
+/**
+ * Every workspace channel of the contract, implemented on one connection's services; no Electron
+ * in sight. The app channels (connections, blacklist outboxes) are the app's (`createAppHandlers`).
+ */
+export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable {
   // Whatever the renderer sends, a read-only connection has no revoker to reach.
   const revoker = (request: { connection: ConfirmedConnection }): Revoker => {
     if (deps.revoker === null) throw new WardenError('READ_ONLY', 'This connection is read-only (auditor mode): revocations are refused.');
@@ -53,10 +58,6 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
       throw new WardenError('CONNECTION_CHANGED', `The active connection changed (now "${active.name}") since this revocation was confirmed: nothing was revoked. Check the environment and confirm again.`);
     }
     return deps.revoker;
-  };
-  // A workspace alone manages no connections: the app's table (createAppHandlers) answers these.
-  const unmanaged = async (): Promise<never> => {
-    throw new WardenError('STORE_UNAVAILABLE', 'Connections are managed by the app window, not by this workspace.');
   };
   const audit = new AuditIndex(deps.ledger.path);
   const directory = new UserDirectory(deps.store);
@@ -112,17 +113,8 @@ export function createHandlers(deps: HandlerDependencies): HandlerTable {
     'activity:summary': (request) => activitySummary(deps.store, teamAudit ?? deps.ledger, deps.ledgerConnection, request),
     'ledger:list': async (request) => (teamAudit ? teamAudit.list(request) : pageOfAuditRows(await audit.rows(), request)),
     'export:cancel': async ({ exportId }) => exports.cancel(exportId),
-    'blacklist:pending': async () => (deps.blacklist ? deps.blacklist.status() : NOTHING_PENDING),
-    'blacklist:retry': async () => (deps.blacklist ? deps.blacklist.deliver() : NOTHING_PENDING),
     'ledger:team': async () => (deps.team ? deps.team.status() : NO_TEAM_LEDGER),
     'ledger:deliver': async () => (deps.team ? deps.team.deliver() : NO_TEAM_LEDGER),
-    'connections:list': unmanaged,
-    'connections:save': unmanaged,
-    'connections:delete': unmanaged,
-    'connections:test': unmanaged,
-    'connections:switch': unmanaged,
-    'connections:profiles': unmanaged,
-    'connections:initLedger': unmanaged,
   };
 }
 

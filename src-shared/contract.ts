@@ -222,6 +222,50 @@ export type Contract = typeof contract;
 export type Channel = keyof Contract;
 export const CHANNELS = Object.keys(contract) as Channel[];
 
+/**
+ * Who answers each channel, declared once: `workspace` (the open connection's workspace; the app
+ * hands the call to whichever one is active) or `app` (the connection manager itself, whichever
+ * connection is open: the connections and every saved connection's blacklist outbox). A channel
+ * added to the contract without an entry here, or with two, does not compile.
+ */
+const ANSWERED_BY = {
+  'app:info': 'workspace',
+  'sessions:query': 'workspace',
+  'sessions:get': 'workspace',
+  'sessions:revoke': 'workspace',
+  'users:revoke': 'workspace',
+  'users:preview': 'workspace',
+  'users:lookup': 'workspace',
+  'evidence:save': 'workspace',
+  'watch:notify': 'workspace',
+  'ledger:verify': 'workspace',
+  'ledger:list': 'workspace',
+  'ledger:team': 'workspace',
+  'ledger:deliver': 'workspace',
+  'export:start': 'workspace',
+  'export:cancel': 'workspace',
+  'activity:summary': 'workspace',
+  'connections:list': 'app',
+  'connections:save': 'app',
+  'connections:delete': 'app',
+  'connections:test': 'app',
+  'connections:switch': 'app',
+  'connections:initLedger': 'app',
+  'connections:profiles': 'app',
+  'blacklist:pending': 'app',
+  'blacklist:retry': 'app',
+} as const satisfies Record<Channel, 'workspace' | 'app'>;
+
+type AnsweredBy<Who extends 'workspace' | 'app'> = { [C in Channel]: (typeof ANSWERED_BY)[C] extends Who ? C : never }[Channel];
+/** Channels a workspace answers: what `createHandlers` implements for one connection. */
+export type WorkspaceChannel = AnsweredBy<'workspace'>;
+/** Channels the app (the connection manager) answers itself. */
+export type AppChannel = AnsweredBy<'app'>;
+/** Every workspace channel, in contract order. */
+export const WORKSPACE_CHANNELS: readonly WorkspaceChannel[] = CHANNELS.filter((c): c is WorkspaceChannel => ANSWERED_BY[c] === 'workspace');
+/** Every app channel, in contract order. */
+export const APP_CHANNELS: readonly AppChannel[] = CHANNELS.filter((c): c is AppChannel => ANSWERED_BY[c] === 'app');
+
 /** What the caller passes (defaults may be omitted). */
 export type RequestOf<C extends Channel> = z.input<Contract[C]['request']>;
 /** What the handler receives after validation (defaults filled in). */

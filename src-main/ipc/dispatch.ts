@@ -1,5 +1,16 @@
 import type { z } from 'zod';
-import { contract, events, isChannel, type Channel, type EventName, type EventPayload, type ParsedRequestOf, type ResponseOf } from '../../src-shared/contract';
+import {
+  contract,
+  events,
+  isChannel,
+  type AppChannel,
+  type Channel,
+  type EventName,
+  type EventPayload,
+  type ParsedRequestOf,
+  type ResponseOf,
+  type WorkspaceChannel,
+} from '../../src-shared/contract';
 import type { IpcError, IpcResult } from '../../src-shared/result';
 import { WardenError } from '../errors';
 
@@ -19,10 +30,29 @@ export interface HandlerContext {
   emit: Emit;
 }
 
-/** The implementation of every channel, given an already-validated request. */
-export type HandlerTable = {
-  [C in Channel]: (request: ParsedRequestOf<C>, context: HandlerContext) => Promise<ResponseOf<C>>;
-};
+/** The implementation of one channel, given an already-validated request. */
+export type Handler<C extends Channel> = (request: ParsedRequestOf<C>, context: HandlerContext) => Promise<ResponseOf<C>>;
+
+/** Implementations of exactly the channels `Cs`. */
+export type HandlerTableOf<Cs extends Channel> = { [C in Cs]: Handler<C> };
+
+/** What one connection's workspace answers (`createHandlers`): the contract's workspace channels. */
+export type WorkspaceHandlerTable = HandlerTableOf<WorkspaceChannel>;
+
+/** What the app answers itself, whichever workspace is open: the contract's app channels. */
+export type AppOwnHandlerTable = HandlerTableOf<AppChannel>;
+
+/** Every channel of the contract: what the window talks to (`createAppHandlers`). */
+export type HandlerTable = HandlerTableOf<Channel>;
+
+/**
+ * A table of `channels` with one handler made per channel, each typed for its own channel. The
+ * loop cannot show the compiler that every key got its own handler type; `make` being generic
+ * over the channel is what guarantees it.
+ */
+export function handlerTable<Cs extends Channel>(channels: readonly Cs[], make: <C extends Cs>(channel: C) => Handler<C>): HandlerTableOf<Cs> {
+  return Object.fromEntries(channels.map((channel) => [channel, make(channel)])) as HandlerTableOf<Cs>;
+}
 
 /** Delivers a validated event payload to the calling window (Electron: `webContents.send`). */
 export type EventSink = (event: EventName, payload: unknown) => void;
@@ -42,21 +72,23 @@ const MAX_MESSAGE = 300;
  * The one `handle()` every channel goes through: checks that the sender is our own main frame,
  * validates the payload with the contract, runs the handler, and answers `{ok, value}` or
  * `{ok: false, error}`. It never throws and never lets a malformed payload reach a handler.
+ * The app passes the whole table (`createAppHandlers`); a workspace's table alone (a test's)
+ * answers its own channels, and the others as unknown here.
  */
-export function createDispatch(handlers: HandlerTable, options: DispatchOptions): Dispatch {
+export function createDispatch(handlers: HandlerTable | WorkspaceHandlerTable, options: DispatchOptions): Dispatch {
   const trusted = new Set(options.trustedOrigins);
   return async (channel, payload, sender, sink) => {
     if (!isTrustedSender(sender, trusted)) {
       return failure({ code: 'FORBIDDEN', message: 'This request did not come from the Session Warden window.' });
     }
-    if (!isChannel(channel)) {
+    const handler = isChannel(channel) ? (handlers as Partial<Record<Channel, (request: unknown, context: HandlerContext) => Promise<unknown>>>)[channel] : undefined;
+    if (!isChannel(channel) || handler === undefined) {
       return failure({ code: 'UNKNOWN_CHANNEL', message: 'Unknown request.' });
     }
     const definition = contract[channel];
     const parsed = definition.request.safeParse(payload);
     if (!parsed.success) return failure(validationError(parsed.error));
     try {
-      const handler = handlers[channel] as (request: unknown, context: HandlerContext) => Promise<unknown>;
       const emit: Emit = (event, eventPayload) => {
         // Events are checked against the contract like answers are.
         sink?.(event, events[event].parse(eventPayload));

@@ -9,7 +9,7 @@ import type { AppInfo } from '../../src-shared/contract';
 import type { ActivitySummary } from '../../src-shared/activity';
 import type { ExportResult } from '../../src-shared/export';
 import { createHandlers } from '../../src-main/handlers';
-import type { HandlerTable } from '../../src-main/ipc/dispatch';
+import type { WorkspaceHandlerTable } from '../../src-main/ipc/dispatch';
 import { localDynamoClient } from '../../src-main/demo/demo-store';
 import { Ledger } from '../../src-main/ledger/ledger';
 import type { LedgerRecord } from '../../src-main/ledger/ledger-entry';
@@ -86,8 +86,8 @@ describe.each(CHAINS)("the auditor's view of a team ledger in a $name, over the 
   let a: Desk;
   let b: Desk;
   /** Desk B's handler table; desk C's is a read-only auditor's with no ledger entries of its own. */
-  let handlers: HandlerTable;
-  let auditor: HandlerTable;
+  let handlers: WorkspaceHandlerTable;
+  let auditor: WorkspaceHandlerTable;
   let auditorDir: TempDir;
   let interruptedTime: string;
 
@@ -97,7 +97,7 @@ describe.each(CHAINS)("the auditor's view of a team ledger in a $name, over the 
     const device = await deviceId(dir.path);
     return { dir, ledger, team: new TeamLedger({ ledger, chain, dataDir: dir.path, device }), device, operator };
   };
-  const tableFor = (d: { dir: TempDir; ledger: Ledger; team: TeamLedger }, readOnly: boolean): HandlerTable => {
+  const tableFor = (d: { dir: TempDir; ledger: Ledger; team: TeamLedger }, readOnly: boolean): WorkspaceHandlerTable => {
     const info: AppInfo = { version: '0.1.0', connection: { id: 'prod', nonce: 'nonce-of-this-workspace-0001', name: 'prod', kind: 'dynamodb', environment: 'production', table: sentinel.name, readOnly, capabilities: SENTINEL_CAPABILITIES }, operator: readOnly ? 'auditor.kim' : 'bob' };
     return createHandlers({
       store: sentinel.store(),
@@ -110,12 +110,12 @@ describe.each(CHAINS)("the auditor's view of a team ledger in a $name, over the 
       team: d.team,
     });
   };
-  const call = async <T>(table: HandlerTable, channel: string, request: unknown): Promise<T> => {
+  const call = async <T>(table: WorkspaceHandlerTable, channel: string, request: unknown): Promise<T> => {
     const handler = (table as unknown as Record<string, (r: unknown, c: { emit: () => void }) => Promise<T>>)[channel];
     if (!handler) throw new Error(`no handler ${channel}`);
     return handler(request, { emit: () => undefined });
   };
-  const list = (table: HandlerTable, request: Record<string, unknown>) => call<LedgerListResponse>(table, 'ledger:list', { limit: 200, offset: 0, ...request });
+  const list = (table: WorkspaceHandlerTable, request: Record<string, unknown>) => call<LedgerListResponse>(table, 'ledger:list', { limit: 200, offset: 0, ...request });
 
   beforeAll(async () => {
     const opened = await open();

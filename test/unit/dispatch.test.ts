@@ -1,7 +1,7 @@
-import { describe, expect, it, vi } from 'vitest';
-import type { AppInfo, SessionsPage } from '../../src-shared/contract';
+import { describe, expect, it, vi, type Mock } from 'vitest';
+import { CHANNELS, WORKSPACE_CHANNELS, type AppInfo, type Channel, type SessionsPage } from '../../src-shared/contract';
 import { WardenError } from '../../src-main/errors';
-import { createDispatch, type HandlerTable, type SenderInfo } from '../../src-main/ipc/dispatch';
+import { createDispatch, type HandlerTable, type SenderInfo, type WorkspaceHandlerTable } from '../../src-main/ipc/dispatch';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const OURS: SenderInfo = { url: 'app://warden/index.html', isMainFrame: true };
@@ -15,33 +15,10 @@ function setup(query: HandlerTable['sessions:query'] = async () => ({ sessions: 
   const unused = async (): Promise<never> => {
     throw new Error('not called in these tests');
   };
-  const handlers = {
-    'app:info': vi.fn(async () => INFO),
-    'sessions:query': vi.fn(query),
-    'sessions:get': vi.fn(unused),
-    'sessions:revoke': vi.fn(unused),
-    'users:revoke': vi.fn(unused),
-    'ledger:verify': vi.fn(unused),
-    'users:preview': vi.fn(unused),
-    'users:lookup': vi.fn(unused),
-    'evidence:save': vi.fn(unused),
-    'watch:notify': vi.fn(unused),
-    'export:start': vi.fn(unused),
-    'export:cancel': vi.fn(unused),
-    'activity:summary': vi.fn(unused),
-    'ledger:list': vi.fn(unused),
-    'connections:list': vi.fn(unused),
-    'connections:save': vi.fn(unused),
-    'connections:delete': vi.fn(unused),
-    'connections:test': vi.fn(unused),
-    'connections:switch': vi.fn(unused),
-    'connections:profiles': vi.fn(unused),
-    'connections:initLedger': vi.fn(unused),
-    'blacklist:pending': vi.fn(unused),
-    'blacklist:retry': vi.fn(unused),
-    'ledger:team': vi.fn(unused),
-    'ledger:deliver': vi.fn(unused),
-  };
+  // Every channel of the contract, from the contract: a spy each, two of them answering.
+  const handlers = Object.fromEntries(CHANNELS.map((channel) => [channel, vi.fn(unused)])) as unknown as { [C in Channel]: Mock<HandlerTable[C]> };
+  handlers['app:info'].mockImplementation(async () => INFO);
+  handlers['sessions:query'].mockImplementation(query);
   const onInternalError = vi.fn();
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError });
   return { dispatch, handlers, onInternalError };
@@ -120,6 +97,15 @@ describe('handle(): payload validation', () => {
       expect(await dispatch(channel, {}, OURS)).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
     },
   );
+
+  it("answers, over a workspace's table alone, the app's channels as unknown (the app's table answers them)", async () => {
+    const { handlers } = setup();
+    const workspaceOnly = Object.fromEntries(WORKSPACE_CHANNELS.map((c) => [c, handlers[c]])) as unknown as WorkspaceHandlerTable;
+    const dispatch = createDispatch(workspaceOnly, { trustedOrigins: ['app://warden'] });
+    expect(await dispatch('connections:list', undefined, OURS)).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    expect(handlers['connections:list']).not.toHaveBeenCalled();
+    expect(await dispatch('app:info', undefined, OURS)).toEqual({ ok: true, value: INFO });
+  });
 });
 
 describe('handle(): failures', () => {
