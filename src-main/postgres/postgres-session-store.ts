@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
+import { REASON_CODES } from '../../src-shared/reason-codes';
+import type { Session, SessionStatus } from '../../src-shared/session';
+import { SESSION_STATUSES } from '../../src-shared/session-status';
+import { WardenError } from '../errors';
+import type { SessionStore } from '../session-store';
+import { CursorCodec, InvalidCursorError, type CursorPosition } from '../sentinel/cursor';
+import type { DirectoryUser } from '../users/user-match';
+import { poolError } from './postgres-pool';
+import { toPgBound } from './postgres-time';
+import { inspectPostgresSchema, schemaProblem, type PostgresSchema } from './schema-check';
+import { isUuid, SESSION_COLUMNS, toPostgresSession, type SessionRow } from './session-row';
+
+export interface PostgresSessionStoreOptions {
+  pool: Pool;
+  cursors: CursorCodec;
+}
+
+/** Positional parameters of one statement. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/**
+ * The web app's `sessions` table, read as the app reads it: status by the server's clock, users by
+ * id (or by e-mail through `users.email` when it exists). Every listing is ordered by
+ * (`expires_at` desc, `id` desc), the one order an index of the migration serves, and paged by
+ * keyset from a signed cursor (never OFFSET): the first page and every next one read only
+ * their rows through `idx_sessions_expires_at`, a user's through `idx_sessions_user_id` or the
+ * partial index. The schema is checked before the first read: a missing index or a wrong column
+ * type is an error that says so, not a slow or wrong answer.
+ */
+export class PostgresSessionStore implements SessionStore {
+  readonly #pool: Pool;
+  readonly #cursors: CursorCodec;
+  #schema: Promise<PostgresSchema> | null = null;
+
+  constructor(options: PostgresSessionStoreOptions) {
+    this.#pool = options.pool;
+    this.#cursors = options.cursors;
+  }
+
+  /** The schema as inspected once (again while it cannot be read from); throws saying what stops the reads. */
+  async schema(): Promise<PostgresSchema> {
+    this.#schema ??= inspectPostgresSchema(this.#pool).catch((error: unknown) => {
+      this.#schema = null;
+      throw error;
+    });
+    const schema = await this.#schema;
+    const problem = schemaProblem(schema, 'read');
+    if (problem) {
+      // Looked at again next time: the operator may be fixing it right now.
+      this.#schema = null;
+      throw problem;
+    }
+    return schema;
+  }
+
+  async query(request: SessionsQueryRequest): Promise<SessionsPage> {
+    if (request.profile !== undefined || request.serverInstance !== undefined) {
+      throw new WardenError('VALIDATION', 'web sessions have no profile or server instance: filter by user, status or time');
+    }
+    const schema = await this.schema();
+    const statuses = new Set<SessionStatus>(request.status === 'any' ? SESSION_STATUSES : Array.isArray(request.status) ? request.status : [request.status]);
+    // A revocation time or reason only exists for revoked sessions.
+    if (request.revokedSince !== undefined || request.revokedUntil !== undefined || request.reasonCode !== undefined) {
+      statuses.delete('active');
+      statuses.delete('expired');
+    }
+    if (statuses.size === 0) return { sessions: [] };
+    const queryKey = createHash('sha256')
+      .update(JSON.stringify(['pg1', [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null, request.revokedSince ?? null, request.revokedUntil ?? null, request.reasonCode ?? null]))
+      .digest('base64url');
+    let position: CursorPosition | null = null;
+    if (request.cursor !== undefined) {
+      try {
+        position = this.#cursors.decode(request.cursor, queryKey);
+        if (!isUuid(position.id)) throw new InvalidCursorError('unreadable');
+      } catch (error) {
+        if (error instanceof InvalidCursorError) throw new WardenError('INVALID_CURSOR', error.message);
+        throw error;
+      }
+    }
+
+    const p = new Params();
+    const where = [statusCondition(statuses)];
+    if (request.user !== undefined) {
+      if (isUuid(request.user)) where.push(`s.user_id = ${p.add(request.user)}::uuid`);
+      else if (schema.hasEmail) where.push(`s.user_id = (select u.id from users u where u.email = ${p.add(request.user)})`);
+      else return { sessions: [] };
+    }
+    if (request.since !== undefined) where.push(`s.created_at >= ${p.add(toPgBound(request.since, 'up'))}::timestamptz`);
+    if (request.until !== undefined) where.push(`s.created_at <= ${p.add(toPgBound(request.until, 'down'))}::timestamptz`);
+    if (request.revokedSince !== undefined) where.push(`s.revoked_at >= ${p.add(toPgBound(request.revokedSince, 'up'))}::timestamptz`);
+    if (request.revokedUntil !== undefined) where.push(`s.revoked_at <= ${p.add(toPgBound(request.revokedUntil, 'down'))}::timestamptz`);
+    if (request.reasonCode !== undefined) {
+      // As reasonOf: the text before the first colon names the code; anything else is `unknown`.
+      const code = `btrim(split_part(coalesce(s.revoked_reason, ''), ':', 1), E' \\t\\r\\n')`;
+      where.push(request.reasonCode === 'unknown' ? `not (${code} = any(${p.add([...REASON_CODES])}::text[]))` : `${code} = ${p.add(request.reasonCode)}`);
+    }
+    if (position) {
+      // The first term bounds the index range; the second breaks ties within one instant by id.
+      const at = p.add(position.at);
+      const id = p.add(position.id);
+      where.push(`s.expires_at <= ${at}::timestamptz`, `(s.expires_at < ${at}::timestamptz or s.id < ${id}::uuid)`);
+    }
+    const limit = p.add(request.limit + 1);
+    // The page is cut first and joined with users after, so the join cannot change how sessions are read.
+    // expires_at travels as PostgreSQL's own text (exact, and `infinity` too) and is cast back.
+    const sql = `select page.*${schema.hasEmail ? ', u.email::text as email' : ''}
+      from (select ${SESSION_COLUMNS} from sessions s where ${where.join(' and ')}
+             order by s.expires_at desc, s.id desc limit ${limit}) page
+      ${schema.hasEmail ? 'left join users u on u.id = page.user_id::uuid' : ''}
+      order by page.expires_at desc, page.id::uuid desc`;
+    let rows: SessionRow[];
+    try {
+      rows = (await this.#pool.query<SessionRow>(sql, p.values)).rows;
+    } catch (error) {
+      throw poolError(this.#pool, error);
+    }
+    const page = rows.slice(0, request.limit);
+    const last = page[page.length - 1];
+    return {
+      sessions: page.map(toPostgresSession),
+      ...(rows.length > request.limit && last ? { nextCursor: this.#cursors.encode({ query: queryKey, at: last.expires_at, id: last.id }) } : {}),
+    };
+  }
+
+  /** One session by id; null when the table has none (an id that is not a uuid cannot be one). */
+  async get(id: string): Promise<Session | null> {
+    if (!isUuid(id)) return null;
+    const schema = await this.schema();
+    try {
+      const { rows } = await this.#pool.query<SessionRow>(
+        `select ${SESSION_COLUMNS}${schema.hasEmail ? ', u.email::text as email' : ''}
+           from sessions s ${schema.hasEmail ? 'left join users u on u.id = s.user_id' : ''} where s.id = $1::uuid`,
+        [id],
+      );
+      return rows[0] ? toPostgresSession(rows[0]) : null;
+    } catch (error) {
+      throw poolError(this.#pool, error);
+    }
+  }
+
+  /**
+   * Users with live sessions, counted from the partial index (user_id, revoked, expires_at) where
+   * revoked = false alone (an index-only scan), each with their e-mail. With most sessions live
+   * the planner would rather read the whole table, which holds more than the index: it is told
+   * not to, for this one statement.
+   */
+  async activeUsers(): Promise<DirectoryUser[]> {
+    const schema = await this.schema();
+    const client = await this.#pool.connect().catch((error: unknown) => {
+      throw poolError(this.#pool, error);
+    });
+    try {
+      await client.query('begin');
+      await client.query('set local enable_seqscan = off');
+      const { rows } = await client.query<{ user_id: string; live: number; email: string | null }>(
+        `with live as (select s.user_id, count(*)::int as live from sessions s where s.revoked = false and s.expires_at > now() group by s.user_id)
+         select live.user_id::text as user_id, live.live, ${schema.hasEmail ? 'u.email::text' : 'null::text'} as email
+           from live ${schema.hasEmail ? 'left join users u on u.id = live.user_id' : ''}`,
+      );
+      await client.query('commit');
+      return rows.map((r) => ({ user: r.user_id, live: r.live, emails: r.email ? [r.email] : [] }));
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw poolError(this.#pool, error);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Whether the table holds any session of this user id (one probe of the user_id index). */
+  async hasUser(user: string): Promise<boolean> {
+    if (!isUuid(user)) return false;
+    await this.schema();
+    try {
+      const { rows } = await this.#pool.query<{ found: boolean }>('select exists(select 1 from sessions where user_id = $1::uuid) as found', [user]);
+      return rows[0]?.found === true;
+    } catch (error) {
+      throw poolError(this.#pool, error);
+    }
+  }
+}
+
+/**
+ * The derived statuses as a condition. Active and expired alone also bound `expires_at`, which
+ * the index range serves; the others filter the rows the order walks past.
+ */
+function statusCondition(statuses: ReadonlySet<SessionStatus>): string {
+  const active = statuses.has('active');
+  const expired = statuses.has('expired');
+  const revoked = statuses.has('revoked');
+  if (active && expired && revoked) return 'true';
+  if (active && expired) return 's.revoked = false';
+  if (active && revoked) return '(s.revoked or s.expires_at > now())';
+  if (expired && revoked) return '(s.revoked or s.expires_at <= now())';
+  if (active) return 's.revoked = false and s.expires_at > now()';
+  if (expired) return 's.revoked = false and s.expires_at <= now()';
+  return 's.revoked';
+}
