@@ -18,7 +18,7 @@ const RedisUrl = z
     } catch {
       return false;
     }
-  }, 'put the password in the password field, not in the URL');
+  }, 'holds a password: put it in the password field, not in the URL');
 
 /** Where AWS credentials come from: a profile (incl. SSO), the default chain, or static keys. */
 export const AwsCredentialsSchema = z.discriminatedUnion('source', [

@@ -1,31 +1,25 @@
-import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { STSClient } from '@aws-sdk/client-sts';
 import { readFile } from 'node:fs/promises';
+import type { StoredStore } from '../../src-shared/connections';
+import type { Principal } from '../../src-shared/principal';
 import { defaultDataDir } from '../app-paths';
-import { loadSavedConnection, SavedConnectionError, type SavedConnection } from '../connections/saved-connections';
+import { MissingSecretError, type DynamoStore, type RedisStore } from '../connections/connection-clients';
+import { ConnectionStore, type StoredConnection } from '../connections/connection-store';
+import { SecretVault } from '../connections/secret-vault';
 import { Ledger } from '../ledger/ledger';
-import { isLocalEndpoint, localIdentity, resolveOperator } from '../operator-identity';
+import { isLocalEndpoint } from '../operator-identity';
 import { openBlacklist, type OpenedBlacklist } from '../revocation/blacklist-targets';
 import type { Revoker } from '../revocation/revoker';
-import type { Principal } from '../../src-shared/principal';
-import { SentinelRevoker } from '../revocation/sentinel-revoker';
 import type { SessionStore } from '../session-store';
-import { RedisSessionStore } from '../web-sessions/redis-session-store';
-import { connectRedis, parseRedisUrls, redactUrl, RedisTargetError, type RedisTarget } from '../web-sessions/redis-target';
-import { RedisRevoker } from '../web-sessions/redis-writer';
-import { CursorCodec } from '../sentinel/cursor';
-import { dynamoClientOptions, serviceClock } from '../sentinel/dynamo-client-options';
-import { localEndpointCredentials } from '../connections/connection-clients';
-import { SentinelStore } from '../sentinel/sentinel-store';
-import { StoreUnreachableError, UsageError } from './cli-errors';
+import { storeKind } from '../stores/registry';
+import type { OpenedStore, StoreSecrets, TeamLedgerInit } from '../stores/store-kind';
 import { deviceId } from '../team-ledger/device-id';
-import { createLedgerTable, defaultLedgerTable, dynamoChainWhere, DynamoTeamChain } from '../team-ledger/dynamo-chain';
-import { DEFAULT_LEDGER_STREAM, persistenceOf, redisChainWhere, RedisTeamChain } from '../team-ledger/redis-chain';
 import type { TeamChain } from '../team-ledger/team-chain';
 import { TeamLedger } from '../team-ledger/team-ledger';
+import { parseRedisUrls, RedisTargetError } from '../web-sessions/redis-target';
+import { StoreUnreachableError, UsageError } from './cli-errors';
+
+export type { TeamLedgerInit } from '../stores/store-kind';
 
 export interface ConnectionFlags {
   /** Which kind of store: Sentinel sessions in DynamoDB (default) or web sessions in Redis. */
@@ -54,17 +48,6 @@ export interface ConnectionFlags {
   defaultTeamLedger?: boolean | undefined;
 }
 
-/** What `ledger init` did. */
-export interface TeamLedgerInit {
-  kind: 'dynamodb' | 'redis';
-  name: string;
-  /** DynamoDB: the table was created now (false: it was there already). Redis: a stream needs no creating. */
-  created: boolean;
-  /** DynamoDB: point-in-time recovery; Redis: whether the server persists what is written. */
-  durability: 'point-in-time recovery enabled' | 'point-in-time recovery NOT enabled' | 'appendonly yes' | 'snapshots only' | 'NOT persisted' | 'unknown';
-  detail?: string;
-}
-
 export interface CliConnection {
   store: SessionStore;
   ledger: Ledger;
@@ -86,185 +69,169 @@ export function ledgerFrom(flags: ConnectionFlags, dataDir = defaultDataDir()): 
   return new Ledger(flags.ledger ?? join(dataDir, 'ledger.jsonl'));
 }
 
-/** Builds the store, ledger and revoker from flags: DynamoDB (with an optional blacklist) or Redis. */
+/**
+ * Builds the store, ledger and revoker: from a connection the app saved (`--connection NAME`, read
+ * through the app's own connection store), or from flags. Either way the store is opened by its
+ * kind's module, as the app opens it.
+ */
 export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, dataDir = defaultDataDir(env)): Promise<CliConnection> {
-  const kind = flags.store ?? 'dynamodb';
-  if (kind !== 'dynamodb' && kind !== 'redis') throw new UsageError('--store must be dynamodb or redis');
-  const redisFlags = flags.redis?.length || flags.redisCluster || flags.redisCa;
-  if (kind === 'redis') return connectWebSessions(flags, env, dataDir);
-  if (redisFlags) throw new UsageError('--redis, --redis-cluster and --redis-ca are for --store redis (for a DynamoDB blacklist use --blacklist-redis)');
-  if (flags.connection !== undefined) {
-    if (flags.table || flags.region || flags.endpoint || flags.awsProfile || flags.blacklistRedis) {
-      throw new UsageError('use either --connection or --table/--region/--endpoint/--aws-profile/--blacklist-redis, not both');
-    }
-    let saved: SavedConnection;
-    try {
-      saved = await loadSavedConnection(dataDir, flags.connection);
-    } catch (error) {
-      if (error instanceof SavedConnectionError) throw new UsageError(error.message, { cause: error });
-      throw error;
-    }
-    const { blacklistPasswordSealed, blacklistRedis, blacklistUsername, ...fields } = saved;
-    // Never connect to the blacklist without the password the connection was saved with: the
-    // writes would be refused, or land as someone else. A password the app keeps only in memory
-    // (no keyring) is not in the file at all, but an ACL user says one is needed.
-    const needsPassword = blacklistPasswordSealed === true || blacklistUsername !== undefined;
-    if (blacklistRedis && !saved.readOnly && needsPassword && !env.SESSION_WARDEN_BLACKLIST_PASSWORD) {
+  if (flags.store !== undefined && !['dynamodb', 'redis'].includes(flags.store)) throw new UsageError('--store must be dynamodb or redis');
+  if (flags.connection !== undefined) return connectSaved(flags, env, dataDir);
+  const store = flags.store === 'redis' ? await webSessionsFromFlags(flags) : sentinelFromFlags(flags, env);
+  const secrets: StoreSecrets = {
+    secret: store.kind === 'redis' ? env.SESSION_WARDEN_REDIS_PASSWORD || null : null,
+    blacklistSecret: env.SESSION_WARDEN_BLACKLIST_PASSWORD || null,
+  };
+  return openConnection({ store, secrets, readOnly: false, name: storeKind(store).unnamed(store) }, flags, dataDir);
+}
+
+/** A connection saved by the app. Secrets its keyring sealed cannot be opened here: they come from the environment, or the command is refused. */
+async function connectSaved(flags: ConnectionFlags, env: NodeJS.ProcessEnv, dataDir: string): Promise<CliConnection> {
+  if (flags.table || flags.region || flags.endpoint || flags.awsProfile || flags.blacklistRedis || flags.redis?.length || flags.redisCluster || flags.redisCa) {
+    throw new UsageError('use either --connection or --table/--region/--endpoint/--aws-profile/--blacklist-redis/--redis, not both');
+  }
+  let found;
+  try {
+    // No keyring here: the vault reads nothing sealed.
+    found = await new ConnectionStore(dataDir, new SecretVault(null)).find(flags.connection ?? '');
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+  if ('problem' in found) throw new UsageError(found.problem);
+  const saved = found.connection;
+  if (flags.store !== undefined && flags.store !== saved.store.kind) throw new UsageError(`saved connection "${saved.name}" is a ${saved.store.kind} store, not --store ${flags.store}`);
+  const secrets = savedSecrets(saved, env);
+  const store = flags.teamLedger ? { ...saved.store, teamLedger: flags.teamLedger } : saved.store;
+  return openConnection({ store, secrets, readOnly: saved.readOnly, name: saved.name }, flags, dataDir);
+}
+
+/**
+ * The secrets a saved connection needs, from the environment: the command line cannot open what
+ * the app sealed with its OS keyring, and one the app holds only in memory is not in the file at
+ * all. Refused, with what to do, rather than connecting without them (writes would be refused, or
+ * land as someone else). A read-only connection never opens its blacklist.
+ */
+function savedSecrets(saved: StoredConnection, env: NodeJS.ProcessEnv): StoreSecrets {
+  const { store } = saved;
+  let secret: string | null = null;
+  if (store.kind === 'dynamodb' && store.credentials.source === 'static') {
+    throw new UsageError(`saved connection "${saved.name}" holds a secret the app keeps encrypted: the command line uses AWS profiles or the default credential chain`);
+  }
+  if (store.kind === 'redis' && (saved.secret !== undefined || store.username !== undefined)) {
+    secret = env.SESSION_WARDEN_REDIS_PASSWORD || null;
+    if (secret === null) throw new UsageError(`saved connection "${saved.name}" keeps its Redis password ${saved.secret ? "sealed with the app's OS keyring, which the command line cannot open" : 'in the app only'}: set SESSION_WARDEN_REDIS_PASSWORD to that password (nothing was read or written)`);
+  }
+  let blacklistSecret: string | null = null;
+  const blacklist = storeKind(store).blacklist(store, { secret, blacklistSecret: null });
+  if (blacklist && !saved.readOnly && (saved.blacklistSecret !== undefined || blacklist.username !== undefined)) {
+    blacklistSecret = env.SESSION_WARDEN_BLACKLIST_PASSWORD || null;
+    if (blacklistSecret === null) {
       throw new UsageError(
-        `saved connection "${saved.name}" keeps its blacklist Redis password ${blacklistPasswordSealed ? "sealed with the app's OS keyring, which the command line cannot open" : 'in the app only'}: set SESSION_WARDEN_BLACKLIST_PASSWORD to that password (nothing was read or written)`,
+        `saved connection "${saved.name}" keeps its blacklist Redis password ${saved.blacklistSecret ? "sealed with the app's OS keyring, which the command line cannot open" : 'in the app only'}: set SESSION_WARDEN_BLACKLIST_PASSWORD to that password (nothing was read or written)`,
       );
     }
-    // A read-only connection writes nothing, the blacklist included.
-    const blacklist = blacklistRedis && !saved.readOnly ? { blacklistRedis, ...(blacklistUsername ? { blacklistUsername } : {}) } : {};
-    const { teamLedger: savedTeamLedger, ...rest } = fields;
-    const teamLedger = flags.teamLedger ?? savedTeamLedger;
-    const connected = await connect(
-      { ...rest, ...blacklist, ledger: flags.ledger, connection: undefined, ledgerName: saved.name, defaultTeamLedger: flags.defaultTeamLedger, ...(teamLedger ? { teamLedger } : {}) },
-      env,
-      dataDir,
-    );
-    if (!saved.readOnly) return connected;
-    return {
-      ...connected,
-      revoker: () => Promise.reject(new UsageError(`connection "${saved.name}" is read-only: revocations are refused, nothing was written`)),
-    };
   }
+  return { secret, blacklistSecret };
+}
+
+function sentinelFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv): DynamoStore {
+  if (flags.redis?.length || flags.redisCluster || flags.redisCa) throw new UsageError('--redis, --redis-cluster and --redis-ca are for --store redis (for a DynamoDB blacklist use --blacklist-redis)');
   if (!flags.table) throw new UsageError('--table is required');
   if (flags.endpoint !== undefined && !/^https?:\/\//.test(flags.endpoint)) throw new UsageError('--endpoint must be an http:// or https:// URL');
   if (flags.blacklistRedis !== undefined && !/^rediss?:\/\//.test(flags.blacklistRedis)) throw new UsageError('--blacklist-redis must be a redis:// or rediss:// URL');
   const local = isLocalEndpoint(flags.endpoint);
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? 'local' : undefined);
   if (!region) throw new UsageError('--region is required (or set AWS_REGION)');
-
-  const common: DynamoDBClientConfig = {
-    region,
-    ...dynamoClientOptions(3000),
-    ...(flags.awsProfile ? { profile: flags.awsProfile } : {}),
-    // DynamoDB Local keeps one database per access key and region: the configured keys find the
-    // tables made with them; fixed keys only when none are configured.
-    ...(local && !flags.awsProfile ? localEndpointCredentials(env) : {}),
-  };
-  const base = new DynamoDBClient({ ...common, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) });
-  const client = DynamoDBDocumentClient.from(base);
-
-  try {
-    await client.send(new DescribeTableCommand({ TableName: flags.table }));
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name !== 'AccessDeniedException') {
-      client.destroy();
-      const what = name === 'ResourceNotFoundException' ? `table "${flags.table}" does not exist in ${region}` : `${name}: ${(error as Error).message}`;
-      throw new StoreUnreachableError(`cannot reach the Sentinel table: ${what}`, { cause: error });
-    }
-  }
-
-  const store = new SentinelStore({ client, tableName: flags.table, cursors: new CursorCodec(randomBytes(32)) });
-  const ledger = ledgerFrom(flags, dataDir);
-  const teamTable = flags.teamLedger ?? (flags.defaultTeamLedger ? defaultLedgerTable(flags.table) : undefined);
-  if (teamTable !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(teamTable)) throw new UsageError('--team-ledger must be a DynamoDB table name');
-  const team = teamTable ? await teamLedgerOver(ledger, new DynamoTeamChain(base, teamTable, dynamoChainWhere(flags.endpoint, region))) : null;
-  let blacklist: OpenedBlacklist | undefined;
-  if (flags.blacklistRedis) {
-    blacklist = await openBlacklist(
-      { url: flags.blacklistRedis, username: flags.blacklistUsername, password: env.SESSION_WARDEN_BLACKLIST_PASSWORD || undefined },
-      dirname(ledger.path),
-      { clock: serviceClock(base) },
-    );
-    // Whatever this run is for, writes an earlier run (or the app) left pending go first.
-    await blacklist.mirror.flush().catch(() => undefined);
-  }
-  const mirror = blacklist?.mirror;
-  const connection = flags.ledgerName ?? (flags.endpoint ? `${flags.table}@${flags.endpoint}` : `${flags.table}@${region}`);
-  const identity = () =>
-    resolveOperator({
-      endpoint: flags.endpoint,
-      sts: () => new STSClient({ region: region === 'local' ? 'us-east-1' : region, maxAttempts: 3, ...(flags.awsProfile ? { profile: flags.awsProfile } : {}) }),
-    });
-
   return {
-    store,
-    ledger,
-    team,
-    initTeamLedger: async () => {
-      if (!teamTable) throw new UsageError('--team-ledger NAME is required');
-      const made = await createLedgerTable(base, teamTable);
-      return {
-        kind: 'dynamodb',
-        name: teamTable,
-        created: made.created,
-        durability: made.pointInTimeRecovery === 'enabled' ? 'point-in-time recovery enabled' : 'point-in-time recovery NOT enabled',
-        ...(made.detail ? { detail: made.detail } : {}),
-      };
-    },
-    blacklist: blacklist ?? null,
-    recorder: async () => {
-      const { name: operator, principal } = await identity();
-      return { operator, principal, connection, ledger: team ? team.stamping(ledger) : ledger };
-    },
-    revoker: async () => {
-      const { name: operator, principal } = await identity();
-      // Writes left pending by an earlier run are retried first.
-      await mirror?.start();
-      return new SentinelRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator, principal, connection, ...(mirror ? { blacklist: mirror } : {}) });
-    },
-    close: async () => {
-      await mirror?.flush().catch(() => undefined);
-      await blacklist?.close();
-      client.destroy();
-    },
+    kind: 'dynamodb',
+    region,
+    table: flags.table,
+    ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+    credentials: flags.awsProfile ? { source: 'profile', profile: flags.awsProfile } : { source: 'default' },
+    ...(flags.blacklistRedis ? { blacklistRedis: { url: flags.blacklistRedis } } : {}),
+    ...(flags.teamLedger ? { teamLedger: flags.teamLedger } : {}),
   };
 }
 
 /** Web sessions in Redis (`--store redis --redis URL`); the password may come from the environment. */
-async function connectWebSessions(flags: ConnectionFlags, env: NodeJS.ProcessEnv, dataDir: string): Promise<CliConnection> {
-  if (flags.connection !== undefined || flags.table || flags.region || flags.endpoint || flags.awsProfile || flags.blacklistRedis) {
+async function webSessionsFromFlags(flags: ConnectionFlags): Promise<RedisStore> {
+  if (flags.table || flags.region || flags.endpoint || flags.awsProfile || flags.blacklistRedis) {
     throw new UsageError('--store redis takes --redis (and --redis-cluster, --redis-ca, --ledger), not DynamoDB options');
   }
   if (!flags.redis?.length) throw new UsageError('--redis URL is required with --store redis');
-  const target: RedisTarget = {
-    urls: flags.redis,
-    cluster: flags.redisCluster === true || flags.redis.length > 1,
-    ...(env.SESSION_WARDEN_REDIS_PASSWORD ? { password: env.SESSION_WARDEN_REDIS_PASSWORD } : {}),
-  };
+  const cluster = flags.redisCluster === true || flags.redis.length > 1;
   try {
-    parseRedisUrls(target);
+    parseRedisUrls({ urls: flags.redis, cluster });
   } catch (error) {
     if (error instanceof RedisTargetError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
+  let tlsCa: string | undefined;
   if (flags.redisCa) {
     try {
-      target.tlsCa = await readFile(flags.redisCa);
+      tlsCa = await readFile(flags.redisCa, 'utf8');
     } catch (error) {
       throw new UsageError(`cannot read --redis-ca ${flags.redisCa}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
     }
   }
-  const where = flags.redis.map(redactUrl).join(',');
-  let client: Awaited<ReturnType<typeof connectRedis>>;
+  return { kind: 'redis', urls: flags.redis, cluster, ...(tlsCa ? { tlsCa } : {}), ...(flags.teamLedger ? { teamLedger: flags.teamLedger } : {}) };
+}
+
+/** Opens any store through its kind's module, with this desk's ledger, team ledger and blacklist. */
+async function openConnection(connection: { store: StoredStore; secrets: StoreSecrets; readOnly: boolean; name: string }, flags: ConnectionFlags, dataDir: string): Promise<CliConnection> {
+  const { secrets, readOnly, name } = connection;
+  const kind = storeKind(connection.store);
+  const teamName = connection.store.teamLedger ?? (flags.defaultTeamLedger ? kind.defaultTeamLedger(connection.store) : undefined);
+  const invalid = teamName === undefined ? null : kind.invalidTeamLedger(teamName);
+  if (invalid) throw new UsageError(`--team-ledger: ${invalid}`);
+  let opened: OpenedStore;
   try {
-    client = await connectRedis(target);
+    opened = await kind.open(connection.store, secrets);
   } catch (error) {
-    throw new StoreUnreachableError(`cannot reach Redis at ${where}: ${redactUrl((error as Error).message)}`);
+    if (error instanceof MissingSecretError) throw new UsageError(error.message, { cause: error });
+    throw new StoreUnreachableError((error as Error).message, { cause: error });
   }
-  const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
+  try {
+    await opened.check();
+  } catch (error) {
+    await opened.close();
+    throw new StoreUnreachableError((error as Error).message, { cause: error });
+  }
   const ledger = ledgerFrom(flags, dataDir);
-  const stream = flags.teamLedger ?? (flags.defaultTeamLedger ? DEFAULT_LEDGER_STREAM : undefined);
-  const team = stream ? await teamLedgerOver(ledger, new RedisTeamChain(client, stream, redisChainWhere(flags.redis))) : null;
+  const team = teamName ? await teamLedgerOver(ledger, opened.teamChain(teamName)) : null;
+  let blacklist: OpenedBlacklist | undefined;
+  const target = readOnly ? null : kind.blacklist(connection.store, secrets);
+  if (target) {
+    blacklist = await openBlacklist(target, dirname(ledger.path), opened.clock ? { clock: opened.clock } : {});
+    // Whatever this run is for, writes an earlier run (or the app) left pending go first.
+    await blacklist.mirror.flush().catch(() => undefined);
+  }
+  const mirror = blacklist?.mirror;
+  const recording = team ? team.stamping(ledger) : ledger;
   return {
-    store,
+    store: opened.store,
     ledger,
     team,
     initTeamLedger: async () => {
-      if (!stream) throw new UsageError('--team-ledger NAME is required');
-      const persisted = await persistenceOf(client);
-      const durability: TeamLedgerInit['durability'] = persisted === null ? 'unknown' : persisted.appendonly ? 'appendonly yes' : persisted.snapshots ? 'snapshots only' : 'NOT persisted';
-      return { kind: 'redis', name: stream, created: false, durability, ...(persisted === null ? { detail: 'the server refused CONFIG GET: check that it runs with appendonly yes' } : {}) };
+      if (!teamName) throw new UsageError('--team-ledger NAME is required');
+      return opened.initTeamLedger(teamName);
     },
-    blacklist: null,
-    recorder: async () => ({ operator: localIdentity().name, principal: localIdentity().principal, connection: `redis:${where}`, ledger: team ? team.stamping(ledger) : ledger }),
-    revoker: async () => new RedisRevoker({ client, store, ledger: team ? team.stamping(ledger) : ledger, operator: localIdentity().name, principal: localIdentity().principal, connection: `redis:${where}` }),
+    blacklist: blacklist ?? null,
+    recorder: async () => {
+      const { name: operator, principal } = await opened.identity();
+      return { operator, principal, connection: name, ledger: recording };
+    },
+    revoker: async () => {
+      if (readOnly) throw new UsageError(`connection "${name}" is read-only: revocations are refused, nothing was written`);
+      const { name: operator, principal } = await opened.identity();
+      // Writes left pending by an earlier run are retried first.
+      await mirror?.start();
+      return opened.revoker({ ledger: recording, operator, principal, connection: name, blacklist: mirror });
+    },
     close: async () => {
-      client.disconnect();
+      await mirror?.flush().catch(() => undefined);
+      await blacklist?.close();
+      await opened.close();
     },
   };
 }

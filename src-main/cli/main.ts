@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { SessionsQueryRequestSchema } from '../../src-shared/contract';
 import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeReport } from '../../src-shared/revocation';
-import { SentinelSessionIdSchema, SessionIdSchema } from '../../src-shared/session';
+import { SessionIdSchema } from '../../src-shared/session';
+import { storeKindNamed } from '../stores/registry';
 import { readUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
@@ -423,22 +424,18 @@ function connectionFlags(values: Values): ConnectionFlags {
   };
 }
 
-/** What a session id looks like in each kind of store `--store` opens (Sentinel by default). */
-const SESSION_IDS = new Map<string, { schema: z.ZodType<string>; hint: string }>([
-  ['dynamodb', { schema: SentinelSessionIdSchema, hint: ' (web sessions in Redis: --store redis)' }],
-  ['redis', { schema: SessionIdSchema, hint: '' }],
-]);
-
 /**
  * Checked before anything connects: `XYZ` against a Sentinel table is a mistake in the command
- * (exit 2, nothing looked up or written), not a session that was not found.
+ * (exit 2, nothing looked up or written), not a session that was not found. A saved connection's
+ * kind is known only once it is read: its ids are checked as any store's until then.
  */
 function checkSessionIds(ids: string[], values: Values): void {
-  const kind = SESSION_IDS.get(typeof values.store === 'string' ? values.store : 'dynamodb');
-  if (!kind) throw new UsageError('--store must be dynamodb or redis');
+  const kind = typeof values.store === 'string' ? values.store : values.connection !== undefined ? null : 'dynamodb';
+  if (kind !== null && kind !== 'dynamodb' && kind !== 'redis') throw new UsageError('--store must be dynamodb or redis');
+  const { schema, hint } = kind === null ? { schema: SessionIdSchema, hint: '' } : storeKindNamed(kind).sessionId;
   for (const id of ids) {
-    const checked = kind.schema.safeParse(id);
-    if (!checked.success) throw new UsageError(`invalid session id "${id}": ${checked.error.issues[0]?.message ?? 'malformed'}${kind.hint}`);
+    const checked = schema.safeParse(id);
+    if (!checked.success) throw new UsageError(`invalid session id "${id}": ${checked.error.issues[0]?.message ?? 'malformed'}${hint}`);
   }
 }
 

@@ -32,6 +32,8 @@ export class ConnectionStore {
   readonly #path: string;
   readonly #vault: SecretVault;
   #connections: StoredConnection[] | null = null;
+  /** Entries of a version-1 file that did not validate, with why (the command line names them). */
+  #rejected: { name: string; reason: string }[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   /** The version-1 text this store was read from, kept beside the file before the first rewrite. */
   #version1: string | null = null;
@@ -47,6 +49,20 @@ export class ConnectionStore {
 
   async get(id: string): Promise<StoredConnection | null> {
     return (await this.#load()).find((c) => c.id === id) ?? null;
+  }
+
+  /**
+   * The connection called `name` (as the command line's `--connection NAME` finds it), or why
+   * there is none usable: unknown (with the names there are), or a hand-written entry that did not validate.
+   */
+  async find(name: string): Promise<{ connection: StoredConnection } | { problem: string }> {
+    const connections = await this.#load();
+    const found = connections.find((c) => c.name === name);
+    if (found) return { connection: found };
+    const rejected = this.#rejected.find((r) => r.name === name);
+    if (rejected) return { problem: `saved connection "${name}" is not usable: ${rejected.reason}` };
+    const known = [...connections.map((c) => c.name), ...this.#rejected.map((r) => r.name)];
+    return { problem: `no saved connection named "${name}" (known: ${known.join(', ') || 'none'})` };
   }
 
   /** The connection's secret for this run (decrypted, or kept in memory), or null. */
@@ -162,7 +178,9 @@ export class ConnectionStore {
     // Version 1 files (written by hand for the command line) are read as they are and saved as 2.
     if (typeof parsed === 'object' && parsed !== null && (parsed as { version?: unknown }).version === 1) {
       this.#version1 = text;
-      return (this.#connections = migrateVersion1(parsed));
+      const migrated = migrateVersion1(parsed);
+      this.#rejected = migrated.rejected;
+      return (this.#connections = migrated.connections);
     }
     const file = FileSchema.safeParse(parsed);
     if (!file.success) throw new WardenError('VALIDATION', `${this.#path} is not a connections file Session Warden can read: ${file.error.issues[0]?.message ?? 'malformed'}.`);
@@ -181,10 +199,11 @@ export class ConnectionStore {
 }
 
 /** `{name, table, region?, endpoint?, awsProfile?, blacklistRedis?, readOnly?}` entries of version 1. */
-function migrateVersion1(parsed: unknown): StoredConnection[] {
+function migrateVersion1(parsed: unknown): { connections: StoredConnection[]; rejected: { name: string; reason: string }[] } {
   const entries = (parsed as { connections?: unknown }).connections;
-  if (!Array.isArray(entries)) return [];
   const out: StoredConnection[] = [];
+  const rejected: { name: string; reason: string }[] = [];
+  if (!Array.isArray(entries)) return { connections: out, rejected };
   for (const entry of entries as Record<string, unknown>[]) {
     const candidate = {
       id: randomUUID(),
@@ -203,8 +222,12 @@ function migrateVersion1(parsed: unknown): StoredConnection[] {
     };
     const result = StoredConnectionSchema.safeParse(candidate);
     if (result.success) out.push(result.data);
+    else if (typeof entry.name === 'string') {
+      const issue = result.error.issues[0];
+      rejected.push({ name: entry.name, reason: issue ? `${issue.path.join('.')}: ${issue.message}` : 'malformed' });
+    }
   }
-  return out;
+  return { connections: out, rejected };
 }
 
 /** Where a secret is sent: the same hosts, user, endpoint and key id means the same target. */

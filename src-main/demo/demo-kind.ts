@@ -7,6 +7,7 @@ import { SentinelStore } from '../sentinel/sentinel-store';
 import type { StoreKind } from '../stores/store-kind';
 import { DynamoTeamChain } from '../team-ledger/dynamo-chain';
 import { startDemoStore } from './demo-store';
+import { SentinelSessionIdSchema } from '../../src-shared/session';
 
 /** The embedded demo store's settings: there are none, it is made afresh on every opening. */
 export interface DemoStoreConfig {
@@ -20,6 +21,7 @@ export interface DemoStoreConfig {
 export const demoKind: StoreKind<DemoStoreConfig> = {
   kind: 'demo',
   capabilities: SENTINEL_CAPABILITIES,
+  sessionId: { schema: SentinelSessionIdSchema, hint: '' },
   ledgerFile: 'demo-ledger.jsonl',
   async open() {
     const demo = await startDemoStore();
@@ -30,11 +32,18 @@ export const demoKind: StoreKind<DemoStoreConfig> = {
       identity: async () => localIdentity(),
       revoker: ({ blacklist: _none, ...setup }) => new SentinelRevoker({ client: demo.client, store, ...setup }),
       teamChain: (name) => new DynamoTeamChain(demo.client, name, demo.endpoint),
+      check: async () => undefined,
+      initTeamLedger: async () => {
+        throw new Error('the demo store keeps no team ledger');
+      },
       close: () => demo.close(),
     };
   },
   test: async () => ({ ok: true, checks: [{ name: 'Demo store', state: 'ok', detail: 'The embedded demo store runs in this app.' }] }),
   secretTarget: () => 'demo',
+  unnamed: () => 'demo',
+  defaultTeamLedger: () => 'demo-revocations',
+  invalidTeamLedger: () => 'the demo store keeps no team ledger',
   blacklist: () => null,
   teamChain: () => null,
 };

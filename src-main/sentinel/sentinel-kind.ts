@@ -5,7 +5,9 @@ import { testDynamoConnection } from '../connections/connection-test';
 import { resolveOperator } from '../operator-identity';
 import { SentinelRevoker } from '../revocation/sentinel-revoker';
 import type { StoreKind } from '../stores/store-kind';
-import { DynamoTeamChain, dynamoChainId, dynamoChainWhere } from '../team-ledger/dynamo-chain';
+import { createLedgerTable, defaultLedgerTable, DynamoTeamChain, dynamoChainId, dynamoChainWhere } from '../team-ledger/dynamo-chain';
+import { SentinelSessionIdSchema } from '../../src-shared/session';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { SENTINEL_CAPABILITIES } from './capabilities';
 import { CursorCodec } from './cursor';
 import { serviceClock } from './dynamo-client-options';
@@ -15,6 +17,7 @@ import { SentinelStore } from './sentinel-store';
 export const sentinelKind: StoreKind<DynamoStore> = {
   kind: 'dynamodb',
   capabilities: SENTINEL_CAPABILITIES,
+  sessionId: { schema: SentinelSessionIdSchema, hint: ' (web sessions in Redis: --store redis)' },
   ledgerFile: 'ledger.jsonl',
   async open(config, { secret }) {
     const base = dynamoClientFor(config, secret);
@@ -28,12 +31,36 @@ export const sentinelKind: StoreKind<DynamoStore> = {
       revoker: ({ blacklist, ...setup }) => new SentinelRevoker({ client, store, ...setup, ...(blacklist ? { blacklist } : {}) }),
       teamChain: (name) => new DynamoTeamChain(base, name, where),
       clock: serviceClock(base),
+      async check() {
+        try {
+          await base.send(new DescribeTableCommand({ TableName: config.table }));
+        } catch (error) {
+          const name = (error as Error).name;
+          // Allowed to read sessions but not to describe the table: the work itself will tell.
+          if (name === 'AccessDeniedException') return;
+          const what = name === 'ResourceNotFoundException' ? `table "${config.table}" does not exist in ${config.region}` : `${name}: ${(error as Error).message}`;
+          throw new Error(`cannot reach the Sentinel table: ${what}`, { cause: error });
+        }
+      },
+      async initTeamLedger(name) {
+        const made = await createLedgerTable(base, name);
+        return {
+          kind: 'dynamodb',
+          name,
+          created: made.created,
+          durability: made.pointInTimeRecovery === 'enabled' ? 'point-in-time recovery enabled' : 'point-in-time recovery NOT enabled',
+          ...(made.detail ? { detail: made.detail } : {}),
+        };
+      },
       close: async () => client.destroy(),
     };
   },
   test: (config, { secret, blacklistSecret }) => testDynamoConnection(config, secret, blacklistSecret),
   secretTarget: ({ endpoint, region, credentials }) => JSON.stringify(['dynamodb', endpoint ?? '', region, credentials.source === 'static' ? credentials.accessKeyId : credentials.source]),
   blacklist: (config, { blacklistSecret }) => (config.blacklistRedis ? { url: config.blacklistRedis.url, username: config.blacklistRedis.username, password: blacklistSecret } : null),
+  unnamed: ({ table, endpoint, region }) => `${table}@${endpoint ?? region}`,
+  defaultTeamLedger: ({ table }) => defaultLedgerTable(table),
+  invalidTeamLedger: (name) => (/^[A-Za-z0-9_.-]{3,255}$/.test(name) ? null : 'the team ledger must be a DynamoDB table name (3 to 255 letters, digits, "_", "." or "-")'),
   teamChain(config, { secret }) {
     const table = config.teamLedger;
     if (!table) return null;

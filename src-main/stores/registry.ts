@@ -20,3 +20,8 @@ const STORE_KINDS: Registry = {
 export function storeKind<S extends AnyStore>(store: S): StoreKind<S> {
   return STORE_KINDS[store.kind] as unknown as StoreKind<S>;
 }
+
+/** The module of a kind named on a command line (`--store redis`). */
+export function storeKindNamed(kind: AnyStore['kind']): StoreKind<AnyStore> {
+  return STORE_KINDS[kind] as StoreKind<AnyStore>;
+}

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ConnectionTestResult, StoredStore } from '../../src-shared/connections';
 import type { StoreCapabilities } from '../../src-shared/store-capabilities';
 import type { Ledger } from '../ledger/ledger';
@@ -37,9 +38,24 @@ export interface OpenedStore {
   revoker(setup: RevokerSetup): Revoker;
   /** The team ledger named `name`, kept in this store's own service (a DynamoDB table, a Redis stream). */
   teamChain(name: string): TeamChain;
+  /** Fails with an operator-readable message when the store cannot be reached (the command line checks before any work). */
+  check(): Promise<void>;
+  /** Creates the team ledger `name` where the store keeps it, or says how durable what is there is (`ledger init`). */
+  initTeamLedger(name: string): Promise<TeamLedgerInit>;
   /** The store's clock where it can tell (sizes blacklist TTLs); absent: this machine's. */
   readonly clock?: (() => number) | undefined;
   close(): Promise<void>;
+}
+
+/** What `ledger init` did. */
+export interface TeamLedgerInit {
+  kind: string;
+  name: string;
+  /** DynamoDB: the table was created now (false: it was there already). Redis: a stream needs no creating. */
+  created: boolean;
+  /** DynamoDB: point-in-time recovery; Redis: whether the server persists what is written. */
+  durability: 'point-in-time recovery enabled' | 'point-in-time recovery NOT enabled' | 'appendonly yes' | 'snapshots only' | 'NOT persisted' | 'unknown';
+  detail?: string;
 }
 
 /** A team ledger reachable without opening the store, for delivery in the background. */
@@ -58,6 +74,8 @@ export interface TeamChainTarget {
 export interface StoreKind<S extends { kind: string } = StoredStore> {
   readonly kind: S['kind'];
   readonly capabilities: StoreCapabilities;
+  /** What its session ids look like, checked before anything connects; `hint` follows a refusal. */
+  readonly sessionId: { schema: z.ZodType<string>; hint: string };
   /** The local ledger file in the data directory (the demo keeps its own, apart from real ones). */
   readonly ledgerFile: string;
   open(store: S, secrets: StoreSecrets): Promise<OpenedStore>;
@@ -70,6 +88,12 @@ export interface StoreKind<S extends { kind: string } = StoredStore> {
   secretTarget(store: S): string;
   /** The blacklist Redis revocations are mirrored to, when the store has one configured. */
   blacklist(store: S, secrets: StoreSecrets): BlacklistTarget | null;
+  /** The connection's name in the ledger when it has no saved name (a command line given flags). */
+  unnamed(store: S): string;
+  /** The team ledger's usual name for this store. */
+  defaultTeamLedger(store: S): string;
+  /** Why `name` cannot be this store's team ledger, or null. */
+  invalidTeamLedger(name: string): string | null;
   /** The connection's team ledger, when it names one. */
   teamChain(store: S, secrets: StoreSecrets): TeamChainTarget | null;
 }
