@@ -10,7 +10,9 @@ import { TeamAudit } from './team-ledger/team-audit';
 import { deviceId } from './team-ledger/device-id';
 import { dirname } from 'node:path';
 import { pageOfAuditRows } from './ledger/audit-rows';
-import type { Emit, WorkspaceHandlerTable } from './ipc/dispatch';
+import { WORKSPACE_CHANNELS, type WorkspaceChannel } from '../src-shared/contract';
+import { handlerTable, type Emit, type Handler, type WorkspaceHandlerTable } from './ipc/dispatch';
+import { storeUnavailable } from './ipc/store-failure';
 import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
 import type { ProgressListener } from './revocation/revoker';
 import type { Ledger } from './ledger/ledger';
@@ -59,6 +61,29 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     }
     return deps.revoker;
   };
+  // A store that is down reaches the operator as STORE_UNAVAILABLE, saying which one: never INTERNAL.
+  const storeOf = () => ({ connection: deps.info().connection.name, where: deps.info().connection.table });
+  const explained =
+    <C extends WorkspaceChannel>(handler: Handler<C>): Handler<C> =>
+    async (request, context) => {
+      try {
+        return await handler(request, context);
+      } catch (error) {
+        if (error instanceof WardenError) throw error;
+        throw storeUnavailable(error, storeOf()) ?? error;
+      }
+    };
+  // Before a revocation writes anything: a store that cannot be reached is said once, with nothing
+  // attempted, rather than as the same failure for every session. (One that goes down during the
+  // run still fails per session, and the others are still tried.)
+  const reachable = async (probe: () => Promise<unknown>): Promise<void> => {
+    try {
+      await probe();
+    } catch (error) {
+      const unavailable = storeUnavailable(error, storeOf(), 'Nothing was revoked.');
+      if (unavailable) throw unavailable;
+    }
+  };
   const audit = new AuditIndex(deps.ledger.path);
   const directory = new UserDirectory(deps.store);
   // Live counts change with every revocation: the next lookup reads the index again.
@@ -68,11 +93,15 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
   const teamAudit = teamLedger ? new TeamAudit(teamLedger.chain, () => deviceId(dirname(deps.ledger.path))) : null;
   const team = teamLedger && teamAudit ? { audit: teamAudit, verify: () => teamLedger.verify() } : undefined;
   const exports = new Exports({ store: deps.store, ledger: deps.ledger, team, info: deps.info, chooseSavePath: deps.chooseSavePath });
-  return {
+  const table: WorkspaceHandlerTable = {
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),
     'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
-    'sessions:revoke': (request, { emit }) => invalidating(revoker(request).revokeSessions(request, throttled(emit))),
+    'sessions:revoke': async (request, { emit }) => {
+      const chosen = revoker(request);
+      await reachable(() => deps.store.get(request.ids[0] as string));
+      return invalidating(chosen.revokeSessions(request, throttled(emit)));
+    },
     'users:revoke': async (request, { emit }) => {
       const chosen = revoker(request);
       // An offboarding run (a list of requested names) is evidence for a ticket: where the
@@ -80,6 +109,8 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
       if (request.requested !== undefined && !request.ticket && deps.info().connection.requireTicket === true) {
         throw new WardenError('VALIDATION', `Connection "${deps.info().connection.name}" requires a ticket for offboarding runs: nothing was revoked. Add the ticket (the HR request) and confirm again.`);
       }
+      const someone = request.users[0] ?? request.requested?.[0]?.name;
+      if (someone !== undefined) await reachable(() => deps.store.hasUser(someone));
       // A name recorded as unknown must really have nothing live: never "unknown" beside live sessions.
       for (const r of request.requested ?? []) {
         if (r.user !== null) continue;
@@ -116,6 +147,7 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     'ledger:team': async () => (deps.team ? deps.team.status() : NO_TEAM_LEDGER),
     'ledger:deliver': async () => (deps.team ? deps.team.deliver() : NO_TEAM_LEDGER),
   };
+  return handlerTable(WORKSPACE_CHANNELS, (channel) => explained(table[channel]));
 }
 
 /** Progress for long runs, at most every 100 ms, and always the first and the last. */
