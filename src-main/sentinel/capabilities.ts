@@ -6,10 +6,11 @@ export const SENTINEL_CAPABILITIES: StoreCapabilities = {
   where: 'Table',
   filters: ['profile', 'serverInstance'],
   columns: ['user', 'profile', 'startedAt', 'lastAccessAt', 'expiresAt', 'requestCount', 'deviceId', 'sourceIdentity'],
-  detail: ['user', 'profile', 'serverInstanceId', 'deviceId', 'sourceIdentity', 'requestCount', 'createdAt', 'startedAt', 'lastAccessAt', 'expiresAt'],
+  detail: ['user', 'profile', 'requestCount', 'sourceIdentity', 'deviceId', 'serverInstanceId', 'createdAt', 'startedAt', 'lastAccessAt', 'expiresAt'],
   labels: {},
   search: 'id, user, device, source identity',
-  order: 'newest first by start time',
+  // Said after the count of loaded rows: "130 loaded, newest first" (by created_at, exact to the nanosecond).
+  order: 'newest first',
   gone: 'This session is no longer in the store (DynamoDB removes sessions some time after expiry).',
   takesEffect: 'Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.',
   residual: 'credential-lifetime',

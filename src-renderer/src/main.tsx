@@ -1,15 +1,11 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { createQueryClient } from './api/query-client';
 import { AppShell } from './app/app-shell';
 import './styles.css';
 
-const queryClient = new QueryClient({
-  defaultOptions: {
-    // Errors from main are already explicit and operator-readable; retry once, not three times.
-    queries: { retry: 1, refetchOnWindowFocus: false },
-  },
-});
+const queryClient = createQueryClient();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

@@ -315,7 +315,7 @@ describe('a revoke result is the record of what was done', () => {
       const until = Date.parse(`${shown?.[1]?.replace(' ', 'T')}Z`);
       expect(until).toBeGreaterThanOrEqual(confirmedAt + 15 * 60_000 - 1000);
       expect(until).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
-      expect(await page.getByTestId('record-blacklist').textContent()).toBe('No blacklist on this connection: enforcement reads the Sentinel table.');
+      expect(await page.getByTestId('record-blacklist').textContent()).toBe('No blacklist on this connection: enforcement reads the table sentinel-sessions.');
       expect(await page.locator('[data-testid="result-row"][data-outcome="revoked"]').count()).toBe(5);
       await page.screenshot({ path: join(SCREENSHOTS, `revoke-record-${colorScheme}.png`) });
       expect(await seriousViolations(page, 'revoke record')).toEqual([]);

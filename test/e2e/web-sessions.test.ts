@@ -69,7 +69,7 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     const app = await openApp(browser, server, workspace.handlers);
     const { page } = app;
     await ready(page);
-    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe(`${sessions.length + compromised.length + 1} loaded (sort by a column to order them)`);
+    await expect.poll(() => page.getByTestId('sessions-count').textContent()).toBe(`${sessions.length + compromised.length + 1} loaded, newest first per page (sort by a column to order them all)`);
     const headers = await page.locator('thead th').allTextContents();
     expect(headers.join('|')).toContain('E-mail');
     expect(headers.join('|')).toContain('IP address');

@@ -1,17 +1,21 @@
 import { useQuery } from '@tanstack/react-query';
+import type { StoreCapabilities } from '../../../src-shared/store-capabilities';
 import { wardenClient } from './warden-client';
+
+export const APP_INFO_KEY = ['app', 'info'] as const;
 
 /** The active connection and operator identity; they change only when the connection does. */
 export function useAppInfo() {
-  return useQuery({ queryKey: ['app', 'info'], queryFn: wardenClient.appInfo, staleTime: Infinity });
+  return useQuery({ queryKey: APP_INFO_KEY, queryFn: () => wardenClient.app.info(), staleTime: Infinity });
 }
 
 /**
- * True when the connection holds web sessions (Redis): no profiles, server instances or AWS
- * credentials, but e-mail, IP address and browser instead.
+ * What the active connection's store offers (filters, columns, detail fields, when a revocation
+ * takes effect), as main declares it for the store's kind. Screens draw from this, never from the
+ * kind's name. Undefined until app info has arrived.
  */
-export function useWebSessions(): boolean {
-  return useAppInfo().data?.connection.kind === 'redis';
+export function useCapabilities(): StoreCapabilities | undefined {
+  return useAppInfo().data?.connection.capabilities;
 }
 
 /**

@@ -12,7 +12,7 @@ const PENDING_KEY = [...BLACKLIST_QUERY_KEY, 'pending'] as const;
  * retries them in the background whichever connection is active). Polled every 15 s.
  */
 export function useBlacklistPending() {
-  return useQuery({ queryKey: PENDING_KEY, queryFn: wardenClient.blacklistPending, refetchInterval: 15_000 });
+  return useQuery({ queryKey: PENDING_KEY, queryFn: () => wardenClient.blacklist.pending(), refetchInterval: 15_000 });
 }
 
 /** "Retry now": one delivery round in main, then what is still pending, said in a toast. */
@@ -20,7 +20,7 @@ export function useRetryBlacklist() {
   const queryClient = useQueryClient();
   const show = useToasts((s) => s.show);
   return useMutation({
-    mutationFn: wardenClient.retryBlacklist,
+    mutationFn: () => wardenClient.blacklist.retry(),
     onSuccess: (pending: BlacklistPending) => {
       queryClient.setQueryData(PENDING_KEY, pending);
       if (pending.total === 0) {

@@ -19,11 +19,11 @@ export function useExport() {
       running.current = exportId;
       setRows(null);
       // Subscribed only while this export runs (and only once the bridge is known to exist).
-      const unsubscribe = wardenClient.onExportProgress((progress) => {
+      const unsubscribe = wardenClient.on('export:progress', (progress) => {
         if (progress.exportId === exportId) setRows(progress.rows);
       });
       try {
-        return await wardenClient.startExport({ exportId, format, ...target });
+        return await wardenClient.export.start({ exportId, format, ...target });
       } finally {
         unsubscribe();
         running.current = null;
@@ -31,7 +31,7 @@ export function useExport() {
     },
   });
   const cancel = () => {
-    if (running.current) void wardenClient.cancelExport(running.current);
+    if (running.current) void wardenClient.export.cancel({ exportId: running.current });
   };
   return { ...mutation, rows, cancel };
 }

@@ -48,13 +48,13 @@ export function useRevoke() {
       if (!connection) throw new Error('The active connection is not known yet: nothing was revoked. Try again in a moment.');
       const reason: Confirmed = { ...fields, connection };
       if (!retry) setConfirmed(reason);
-      if (target.kind === 'sessions') return wardenClient.revokeSessions({ ids: target.ids, ...reason });
+      if (target.kind === 'sessions') return wardenClient.sessions.revoke({ ids: target.ids, ...reason });
       const request: ConfirmedRevokeUsersRequest = {
         users: target.kind === 'user' ? [target.user] : target.users,
         ...(target.kind === 'users' && target.requested ? { requested: target.requested } : {}),
         ...reason,
       };
-      return wardenClient.revokeUsers(request);
+      return wardenClient.users.revoke(request);
     },
     onSuccess: (report, { retry, generation: asked }) => {
       if (asked === generation.current) {
@@ -73,7 +73,7 @@ export function useRevoke() {
   const running = mutation.isPending;
   useEffect(() => {
     if (!running) return undefined;
-    return wardenClient.onRevokeProgress(setProgress);
+    return wardenClient.on('revoke:progress', setProgress);
   }, [running]);
   const { mutate, reset } = mutation;
   const start = useCallback((input: RevokeInput) => mutate({ ...input, generation: generation.current }), [mutate]);

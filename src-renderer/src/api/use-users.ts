@@ -11,7 +11,7 @@ export function useUserLookup(text: string, options: { enabled?: boolean; delayM
   const typed = useSettled(text.trim(), options.delayMs ?? 0);
   return useQuery<UserLookup>({
     queryKey: ['users', 'lookup', typed],
-    queryFn: () => wardenClient.lookupUser(typed),
+    queryFn: () => wardenClient.users.lookup({ text: typed }),
     enabled: (options.enabled ?? true) && typed.length > 0 && typed.length <= 256,
     staleTime: 15_000,
   });

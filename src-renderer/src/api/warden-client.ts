@@ -1,13 +1,4 @@
-import type { ActivitySummary } from '../../../src-shared/activity';
-import type { LedgerListResponse } from '../../../src-shared/audit';
-import type { BlacklistPending } from '../../../src-shared/blacklist';
-import type { AppInfo, EventPayload, RequestOf, SessionsPage, SessionsQueryRequest } from '../../../src-shared/contract';
-import type { ExportResult } from '../../../src-shared/export';
 import type { ErrorCode, IpcResult } from '../../../src-shared/result';
-import type { ConfirmedRevokeSessionsRequest, ConfirmedRevokeUsersRequest, RevokeReport, UserPreview } from '../../../src-shared/revocation';
-import type { Session } from '../../../src-shared/session';
-import type { TeamLedgerStatus } from '../../../src-shared/team-ledger';
-import type { UserLookup } from '../../../src-shared/users';
 import type { WardenApi } from '../../../src-shared/warden-api';
 
 declare global {
@@ -28,52 +19,83 @@ export class WardenRequestError extends Error {
   }
 }
 
-function api(): WardenApi {
-  if (!window.warden) {
-    throw new WardenRequestError('NO_BRIDGE', 'Session Warden must be opened as the desktop app: the connection to its main process is missing.');
-  }
-  return window.warden;
+/** True when `error` is main's answer with one of these codes. */
+export function hasCode(error: unknown, ...codes: WardenRequestError['code'][]): error is WardenRequestError {
+  return error instanceof WardenRequestError && codes.includes(error.code);
 }
 
-async function unwrap<T>(call: Promise<IpcResult<T>>): Promise<T> {
-  const result = await call;
+type Domain = Exclude<keyof WardenApi, 'on'>;
+
+/** A preload method with its `IpcResult` unwrapped: resolves to the value, rejects with a WardenRequestError. */
+type Unwrapped<F> = F extends (...args: infer A) => Promise<IpcResult<infer T>> ? (...args: A) => Promise<T> : never;
+
+/**
+ * `wardenClient.<domain>.<verb>(request)` for every channel of the contract, exactly as the
+ * preload's `window.warden` (which src-shared/warden-api.ts builds from the contract), but
+ * answering the value or throwing: no channel is named here, so a new channel needs no line.
+ */
+export type WardenClient = {
+  readonly [D in Domain]: { readonly [V in keyof WardenApi[D]]: Unwrapped<WardenApi[D][V]> };
+} & {
+  /** Listens to an event from main; returns the function that stops listening. */
+  readonly on: WardenApi['on'];
+};
+
+const NO_BRIDGE_MESSAGE = 'Session Warden must be opened as the desktop app: the connection to its main process is missing.';
+
+function bridge(): WardenApi {
+  // globalThis is the window in the renderer (and a stand-in in unit tests, which have no DOM).
+  const api = (globalThis as { warden?: WardenApi }).warden;
+  if (!api) throw new WardenRequestError('NO_BRIDGE', NO_BRIDGE_MESSAGE);
+  return api;
+}
+
+async function call(domain: string, verb: string, request: unknown): Promise<unknown> {
+  const methods = (bridge() as unknown as Record<string, Record<string, ((request?: unknown) => Promise<IpcResult<unknown>>) | undefined> | undefined>)[domain];
+  const method = methods?.[verb];
+  if (typeof method !== 'function') throw new WardenRequestError('UNKNOWN_CHANNEL', `Session Warden's main process does not offer ${domain}:${verb}.`);
+  const result = await method(request);
   if (result.ok) return result.value;
   throw new WardenRequestError(result.error.code, result.error.message);
 }
 
-/** The one place the renderer talks to main. Feature hooks call these; components never do. */
-export const wardenClient = {
-  appInfo: (): Promise<AppInfo> => unwrap(api().app.info()),
-  querySessions: (request: Partial<SessionsQueryRequest>): Promise<SessionsPage> => unwrap(api().sessions.query(request)),
-  getSession: async (id: string): Promise<Session | null> => (await unwrap(api().sessions.get({ id }))).session,
-  revokeSessions: (request: ConfirmedRevokeSessionsRequest): Promise<RevokeReport> => unwrap(api().sessions.revoke(request)),
-  revokeUsers: (request: ConfirmedRevokeUsersRequest): Promise<RevokeReport> => unwrap(api().users.revoke(request)),
-  previewUsers: async (users: string[]): Promise<UserPreview[]> => (await unwrap(api().users.preview({ users }))).users,
-  /** What the store knows of a typed user name: exact, resolved (case, e-mail), or close matches. */
-  lookupUser: (text: string): Promise<UserLookup> => unwrap(api().users.lookup({ text })),
-  saveEvidence: (runs: string[]) => unwrap(api().evidence.save({ runs })),
-  notifyWatch: (sessionId: string) => unwrap(api().watch.notify({ sessionId })),
-  onRevokeProgress: (listener: (progress: EventPayload<'revoke:progress'>) => void): (() => void) => api().on('revoke:progress', listener),
-  listConnections: () => unwrap(api().connections.list()),
-  saveConnection: (request: RequestOf<'connections:save'>) => unwrap(api().connections.save(request)),
-  deleteConnection: (id: string) => unwrap(api().connections.delete({ id })),
-  testConnection: (request: RequestOf<'connections:test'>) => unwrap(api().connections.test(request)),
-  switchConnection: (id: string) => unwrap(api().connections.switch({ id })),
-  awsProfiles: async () => (await unwrap(api().connections.profiles())).profiles,
-  /** Creates a saved DynamoDB connection's team ledger table with its own credentials (refused when read-only). */
-  initLedger: (id: string) => unwrap(api().connections.initLedger({ id })),
-  activitySummary: (range: { since: string; until: string }): Promise<ActivitySummary> => unwrap(api().activity.summary(range)),
-  listLedger: (request: RequestOf<'ledger:list'>): Promise<LedgerListResponse> => unwrap(api().ledger.list(request)),
-  verifyLedger: () => unwrap(api().ledger.verify()),
-  startExport: (request: RequestOf<'export:start'>): Promise<ExportResult> => unwrap(api().export.start(request)),
-  cancelExport: (exportId: string) => unwrap(api().export.cancel({ exportId })),
-  /** Blacklist writes not yet acknowledged, for every blacklist Redis (not only the active connection's). */
-  blacklistPending: (): Promise<BlacklistPending> => unwrap(api().blacklist.pending()),
-  /** One delivery round now; answers what is still pending. */
-  retryBlacklist: (): Promise<BlacklistPending> => unwrap(api().blacklist.retry()),
-  /** The active connection's team ledger: where, and how many of this desk's entries have not reached it. */
-  teamLedger: (): Promise<TeamLedgerStatus> => unwrap(api().ledger.team()),
-  /** One team ledger delivery round now; answers what is still pending. */
-  deliverTeamLedger: (): Promise<TeamLedgerStatus> => unwrap(api().ledger.deliver()),
-  onExportProgress: (listener: (progress: EventPayload<'export:progress'>) => void): (() => void) => api().on('export:progress', listener),
-};
+/**
+ * The bridge is looked up at each call, not when this module loads: the preload may install it
+ * after the bundle is parsed (the e2e bridge does), and without it every call rejects with
+ * NO_BRIDGE (which the screens show) instead of the module failing to load.
+ */
+function domainClient(domain: string): Record<string, (request?: unknown) => Promise<unknown>> {
+  const methods = new Map<string, (request?: unknown) => Promise<unknown>>();
+  return new Proxy(Object.freeze({}), {
+    get: (_, verb) => {
+      // Not a thenable: `await wardenClient.sessions` must not look like a call.
+      if (typeof verb !== 'string' || verb === 'then') return undefined;
+      let method = methods.get(verb);
+      if (!method) {
+        method = (request?: unknown) => call(domain, verb, request);
+        methods.set(verb, method);
+      }
+      return method;
+    },
+  }) as Record<string, (request?: unknown) => Promise<unknown>>;
+}
+
+function createWardenClient(): WardenClient {
+  const domains = new Map<string, ReturnType<typeof domainClient>>();
+  const on: WardenApi['on'] = (event, listener) => bridge().on(event, listener);
+  return new Proxy(Object.freeze({}), {
+    get: (_, domain) => {
+      if (domain === 'on') return on;
+      if (typeof domain !== 'string' || domain === 'then') return undefined;
+      let methods = domains.get(domain);
+      if (!methods) {
+        methods = domainClient(domain);
+        domains.set(domain, methods);
+      }
+      return methods;
+    },
+  }) as WardenClient;
+}
+
+/** The one place the renderer talks to main. Feature hooks call it; components never do. */
+export const wardenClient: WardenClient = createWardenClient();

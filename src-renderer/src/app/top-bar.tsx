@@ -47,7 +47,7 @@ export function TopBar() {
               </dd>
             </div>
             <div>
-              <dt>{connection.kind === 'redis' ? 'Redis' : 'Table'}</dt>
+              <dt>{connection.capabilities.where}</dt>
               <dd className="mono">{connection.table}</dd>
             </div>
             {connection.readOnly ? (

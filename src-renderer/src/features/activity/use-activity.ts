@@ -5,7 +5,7 @@ import { wardenClient } from '../../api/warden-client';
 export function useActivity(range: { since: string; until: string } | null) {
   return useQuery({
     queryKey: ['activity', range],
-    queryFn: () => wardenClient.activitySummary(range as { since: string; until: string }),
+    queryFn: () => wardenClient.activity.summary(range as { since: string; until: string }),
     enabled: range !== null,
     refetchInterval: 60_000,
     placeholderData: keepPreviousData,

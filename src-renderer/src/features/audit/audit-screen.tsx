@@ -11,12 +11,8 @@ import { AuditTable, PAGE } from './audit-table';
 import { PendingBlacklistWrites } from './pending-blacklist-writes';
 import { TeamLedgerDelivery, TeamVerification } from './team-ledger-banner';
 
-/**
- * `ledger:list` with its whole answer (the rows, and the ledger's make-up and facets): main checks
- * every answer against the contract's LedgerListResponseSchema. (wardenClient.listLedger's declared
- * type predates the make-up and facets.)
- */
-const listLedger = (request: LedgerFilter & { limit: number; offset: number }): Promise<LedgerListResponse> => wardenClient.listLedger(request);
+/** `ledger:list` with its whole answer (the rows, and the ledger's make-up and facets). */
+const listLedger = (request: LedgerFilter & { limit: number; offset: number }): Promise<LedgerListResponse> => wardenClient.ledger.list(request);
 
 const OUTCOME_CHOICES: AuditRow['outcome'][] = [...OUTCOMES, 'interrupted'];
 
@@ -29,7 +25,7 @@ export function AuditScreen() {
   const filter = ledgerFilterOf(filters);
   const request = { ...filter, limit: PAGE, offset: filters.offset };
   const rows = useQuery({ queryKey: ['ledger', 'list', request], queryFn: () => listLedger(request), placeholderData: keepPreviousData, refetchInterval: 15_000 });
-  const verify = useQuery({ queryKey: ['ledger', 'verify'], queryFn: wardenClient.verifyLedger, refetchInterval: 60_000 });
+  const verify = useQuery({ queryKey: ['ledger', 'verify'], queryFn: () => wardenClient.ledger.verify(), refetchInterval: 60_000 });
   const data = rows.data;
   const total = data?.total ?? 0;
   const inLedger = data?.ledger.revocations ?? 0;

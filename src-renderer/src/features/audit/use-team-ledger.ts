@@ -7,7 +7,7 @@ const TEAM_KEY = ['ledger', 'team'] as const;
 
 /** The connection's team ledger as this desk's delivery sees it (pending entries, last error). Polled every 15 s. */
 export function useTeamLedger() {
-  return useQuery({ queryKey: TEAM_KEY, queryFn: wardenClient.teamLedger, refetchInterval: 15_000 });
+  return useQuery({ queryKey: TEAM_KEY, queryFn: () => wardenClient.ledger.team(), refetchInterval: 15_000 });
 }
 
 /** "Deliver now": one delivery round in main; then the table and the verification are read again. */
@@ -15,7 +15,7 @@ export function useDeliverTeamLedger() {
   const queryClient = useQueryClient();
   const show = useToasts((s) => s.show);
   return useMutation({
-    mutationFn: wardenClient.deliverTeamLedger,
+    mutationFn: () => wardenClient.ledger.deliver(),
     onSuccess: (status: TeamLedgerStatus) => {
       queryClient.setQueryData(TEAM_KEY, status);
       if (!status.configured) return;

@@ -3,5 +3,5 @@ import { wardenClient } from '../../api/warden-client';
 
 /** Creates a saved DynamoDB connection's team ledger table (main uses the saved credentials). */
 export function useInitLedger() {
-  return useMutation({ mutationFn: wardenClient.initLedger });
+  return useMutation({ mutationFn: (id: string) => wardenClient.connections.initLedger({ id }) });
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { RevokeOutcome } from '../../api/revoke-outcome';
-import { useAppInfo } from '../../api/use-app-info';
+import { useCapabilities } from '../../api/use-app-info';
 import type { useRevoke } from '../../api/use-revoke';
 import { BlacklistGaps, useBlacklistGapView } from '../revoke/blacklist-gaps';
 import { RetryFailed } from '../revoke/revoke-form-parts';
@@ -29,7 +29,7 @@ interface UserOutcome {
  * listed; then the evidence (read back from the ledger, one record per name and per session).
  */
 export function OffboardingResult({ report, revoke, rows: listRows }: { report: RevokeOutcome; revoke: ReturnType<typeof useRevoke>; rows: ListRow[] }) {
-  const kind = useAppInfo().data?.connection.kind;
+  const capabilities = useCapabilities();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   const empty = (user: string, known: boolean): UserOutcome => ({ user, requested: [], known, revoked: 0, alreadyOrExpired: 0, problems: 0, pendingBlacklist: 0, failedBlacklist: 0 });
@@ -74,7 +74,7 @@ export function OffboardingResult({ report, revoke, rows: listRows }: { report: 
         {summary.length > 0 ? `; ${summary.join('; ')}` : ''}
       </h2>
       <p className="muted small" data-testid="takes-effect">
-        Recorded as {report.operator}, every requested name in the ledger. {whenRevocationTakesEffect(kind)}
+        Recorded as {report.operator}, every requested name in the ledger. {whenRevocationTakesEffect(capabilities)}
       </p>
       <RunRecord report={report} confirmed={revoke.confirmed} confirmedCount={null} />
       <div className="result-scroll">

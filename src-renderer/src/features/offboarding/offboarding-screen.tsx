@@ -24,7 +24,7 @@ export function OffboardingScreen() {
   const [picks, setPicks] = useState<ReadonlyMap<string, string>>(new Map());
   const read = useMemo(() => readUserList(text), [text]);
   const names = read.names;
-  const preview = useMutation<UserPreview[], Error, string[]>({ mutationFn: wardenClient.previewUsers });
+  const preview = useMutation<UserPreview[], Error, string[]>({ mutationFn: async (users) => (await wardenClient.users.preview({ users })).users });
   const revoke = useRevoke();
   const rows = preview.data ? rowsOf(names, picks, preview.data) : null;
 

@@ -91,7 +91,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
         {users.length > 0 && users.length <= 5 ? <> Users: {users.join(', ')}.</> : null}
       </p>
       <p className="muted small">
-        {whenRevocationTakesEffect(info.data?.connection.kind)}
+        {whenRevocationTakesEffect(info.data?.connection.capabilities)}
       </p>
       <ReasonSelect id={`${id}-reason`} label="Reason code (required)" value={reasonCode} onChange={setReasonCode} required invalid={touched && reasonCode === ''} />
       <label className="form-field" htmlFor={`${id}-note`}>

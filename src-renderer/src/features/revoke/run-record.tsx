@@ -35,6 +35,7 @@ export function credentialsUsableUntil(results: readonly RevokeResult[]): number
  */
 export function RunRecord({ report, confirmed, confirmedCount }: { report: RevokeOutcome; confirmed: ConfirmedFields | null; confirmedCount: number | null }) {
   const connection = useAppInfo().data?.connection;
+  const capabilities = connection?.capabilities;
   const revoked = report.results.filter((r) => r.outcome === 'revoked').length;
   const until = credentialsUsableUntil(report.results);
   const mirrored = report.results.some((r) => r.blacklist !== undefined);
@@ -76,8 +77,8 @@ export function RunRecord({ report, confirmed, confirmedCount }: { report: Revok
           <div className="wide">
             <dt>Already-issued credentials</dt>
             <dd data-testid="credentials-until">
-              {connection?.kind === 'redis'
-                ? 'None: the web app checks revoked:<id> on every request, so each session is refused from its next request.'
+              {capabilities?.residual === 'next-request'
+                ? `None: ${lowerFirst(capabilities.takesEffect)}`
                 : until !== null
                   ? (
                     <>
@@ -93,9 +94,9 @@ export function RunRecord({ report, confirmed, confirmedCount }: { report: Revok
           <dd data-testid="record-blacklist">
             {mirrored
               ? 'Per session below.'
-              : connection?.kind === 'redis'
-                ? 'Written with each revocation (revoked:<id>).'
-                : 'No blacklist on this connection: enforcement reads the Sentinel table.'}
+              : capabilities && connection && !capabilities.blacklistMirror
+                ? 'No separate blacklist: the revocation in the store is what the app checks.'
+                : `No blacklist on this connection: enforcement reads the ${capabilities?.where.toLowerCase() ?? 'store'} ${connection?.table ?? ''}.`}
           </dd>
         </div>
       </dl>
@@ -115,7 +116,7 @@ export function RunRecord({ report, confirmed, confirmedCount }: { report: Revok
  * the records are, where a screen's runs hold more than sessions (offboarding's per-name records).
  */
 export function SaveEvidence({ report, disabled, primary = false, detail }: { report: RevokeOutcome; disabled: boolean; primary?: boolean; detail?: string }) {
-  const save = useMutation({ mutationFn: () => wardenClient.saveEvidence(report.runs) });
+  const save = useMutation({ mutationFn: () => wardenClient.evidence.save({ runs: report.runs }) });
   // A file saved before a retry does not cover it: say nothing about it once the retry is in.
   const { reset } = save;
   useEffect(() => reset(), [report.runs.length, reset]);
@@ -132,6 +133,10 @@ export function SaveEvidence({ report, disabled, primary = false, detail }: { re
       </span>
     </>
   );
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** Opens the Audit screen on the ledger rows of this run and its retries. */

@@ -1,11 +1,10 @@
-import type { AppInfo } from '../../../../src-shared/contract';
+import type { StoreCapabilities } from '../../../../src-shared/store-capabilities';
 
 /**
- * When a revocation actually stops the holder, said for the kind of store: a web session is
- * refused from its next request; a Sentinel credential already fetched lives until it expires.
+ * When a revocation actually stops the holder, as the store declares it (`capabilities.takesEffect`):
+ * a web session is refused from its next request; a Sentinel credential already fetched lives
+ * until it expires. Empty until the connection's capabilities are known.
  */
-export function whenRevocationTakesEffect(kind: AppInfo['connection']['kind'] | undefined): string {
-  return kind === 'redis'
-    ? 'The web app checks revoked:<id> on every request: each session is refused from its next request.'
-    : 'Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.';
+export function whenRevocationTakesEffect(capabilities: StoreCapabilities | undefined): string {
+  return capabilities?.takesEffect ?? '';
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
-import { useReadOnly, useWebSessions } from '../../api/use-app-info';
+import type { SessionField, StoreCapabilities } from '../../../../src-shared/store-capabilities';
+import { useReadOnly } from '../../api/use-app-info';
 import { countdown, residualExposureUntil } from '../../ui/exposure';
 import { exactLabel } from '../../ui/format-time';
 import { StatusBadge } from '../../ui/status-badge';
@@ -8,11 +9,14 @@ import { TimeCell } from '../../ui/time-cell';
 import { useNow } from '../../ui/use-now';
 import { useWatch } from '../watch/watch-store';
 import { queryOf, useFilters } from './filters-store';
+import { fieldLabel, fieldText, fieldValue, isMonoField, TIME_FIELDS } from './session-fields';
 import { useSelection } from './selection-store';
 import { whyNotMatching } from './signal-filter-match';
 import { useSession } from './use-sessions';
 
 interface DetailPanelProps {
+  /** What the store has: which fields, under which names, and what stays open after a revocation. */
+  capabilities: StoreCapabilities;
   /**
    * The row as loaded in the table (undefined when it is not among the loaded rows): shown until
    * the fresh read arrives, and whenever the table's copy is the newer one.
@@ -23,7 +27,7 @@ interface DetailPanelProps {
 }
 
 /** Everything about one session, with the exposure that revoking does not end at once. */
-export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailPanelProps) {
+export function DetailPanel({ capabilities, fallback, onRevokeSession, onRevokeUser }: DetailPanelProps) {
   const focused = useSelection((s) => s.focused);
   const focus = useSelection((s) => s.focus);
   const fresh = useSession(focused);
@@ -31,10 +35,9 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
   const closeRef = useRef<HTMLButtonElement>(null);
   const [copied, setCopied] = useState(false);
   const session = newer(fresh.data, fallback);
-  const web = useWebSessions();
   const readOnly = useReadOnly();
   const filters = useFilters();
-  const query = useMemo(() => queryOf(filters, Date.now(), web), [filters, web]);
+  const query = useMemo(() => queryOf(filters, Date.now(), capabilities.filters), [filters, capabilities.filters]);
   const inTable = fallback !== undefined;
   const mismatch = session ? whyNotMatching(session, query, now, inTable) : [];
 
@@ -79,13 +82,7 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
         ) : null}
       </div>
       {fresh.isError ? <p role="alert" className="error-text">Could not read the session: {fresh.error.message}</p> : null}
-      {fresh.data === null ? (
-        <p role="status">
-          {web
-            ? 'This session is no longer in Redis (its key expired or was deleted).'
-            : 'This session is no longer in the store (DynamoDB removes sessions some time after expiry).'}
-        </p>
-      ) : null}
+      {fresh.data === null ? <p role="status">{capabilities.gone}</p> : null}
       {session ? (
         <div className="detail-body">
           <p className="detail-id">
@@ -122,44 +119,27 @@ export function DetailPanel({ fallback, onRevokeSession, onRevokeUser }: DetailP
             ) : null}
           </div>
           <StatusBadge status={session.status} storedStatus={session.storedStatus} />
-          {web ? <WebEnforcement session={session} /> : <Exposure session={session} now={now} />}
+          {capabilities.residual === 'next-request' ? <NextRequestNote session={session} /> : <Exposure session={session} now={now} />}
           <dl className="fields">
-            <Field label="User">{session.user}</Field>
-            {web ? (
-              <>
-                <Field label="E-mail">{session.email ?? ''}</Field>
-                <Field label="Device">{session.deviceId}</Field>
-                <Field label="IP address" mono>
-                  {session.ipAddress ?? ''}
-                </Field>
-                <Field label="Browser">{session.userAgent ?? ''}</Field>
-              </>
-            ) : (
-              <>
-                <Field label="Profile">{session.profile}</Field>
-                <Field label="Requests">{session.requestCount.toLocaleString('en-US')}</Field>
-                <Field label="Source identity" mono>
-                  {session.sourceIdentity}
-                </Field>
-                <Field label="Device" mono>
-                  {session.deviceId}
-                </Field>
-                <Field label="Server instance" mono>
-                  {session.serverInstanceId}
-                </Field>
-              </>
-            )}
+            {capabilities.detail
+              .filter((field) => field !== 'status' && !TIME_FIELDS.has(field))
+              .map((field) => {
+                const text = fieldText(session, field);
+                return (
+                  <Field key={field} label={fieldLabel(capabilities, field)} mono={isMonoField(field, () => [text])}>
+                    {text}
+                  </Field>
+                );
+              })}
             {session.revokedBy !== null ? <Field label="Revoked by">{session.revokedBy}</Field> : null}
             {session.revokedReason !== null ? <Field label="Reason">{session.revokedReason}</Field> : null}
             {session.revokedTicket !== undefined ? <Field label="Ticket">{session.revokedTicket}</Field> : null}
           </dl>
           <h3>Timeline</h3>
           <ol className="timeline">
-            <TimelineItem label="Created" value={session.createdAt} now={now} />
-            {web ? null : <TimelineItem label="Started" value={session.startedAt} now={now} />}
-            <TimelineItem label={web ? 'Last active' : 'Last access'} value={session.lastAccessAt} now={now} />
-            {session.revokedAt !== null ? <TimelineItem label="Revoked" value={session.revokedAt} now={now} /> : null}
-            <TimelineItem label={session.status === 'active' ? 'Expires' : 'Expiry'} value={session.expiresAt} now={now} />
+            {timeline(capabilities, session).map(({ key, label, value }) => (
+              <TimelineItem key={key} label={label} value={value} now={now} />
+            ))}
           </ol>
         </div>
       ) : (
@@ -187,13 +167,33 @@ function WatchButton({ user }: { user: string }) {
   );
 }
 
-/** Web services check the blacklist on every request: a revocation takes effect at the next one. */
-function WebEnforcement({ session }: { session: Session }) {
+/**
+ * The store's times in its order, with the revocation (every store's) before the expiry; the
+ * expiry is "Expiry" once the session no longer runs towards it.
+ */
+function timeline(capabilities: StoreCapabilities, session: Session): { key: string; label: string; value: string | null }[] {
+  const times = capabilities.detail.filter((field) => TIME_FIELDS.has(field));
+  const items: { key: string; label: string; value: string | null }[] = times.map((field: SessionField) => ({
+    key: field,
+    label: field === 'expiresAt' && session.status !== 'active' && capabilities.labels.expiresAt === undefined ? 'Expiry' : fieldLabel(capabilities, field),
+    value: (fieldValue(session, field) as string | null | undefined) ?? null,
+  }));
+  if (session.revokedAt !== null) {
+    const expiry = items.findIndex((item) => item.key === 'expiresAt');
+    items.splice(expiry < 0 ? items.length : expiry, 0, { key: 'revokedAt', label: 'Revoked', value: session.revokedAt });
+  }
+  return items;
+}
+
+/**
+ * Stores whose app checks every request (`residual: next-request`): nothing stays open, the
+ * revocation takes effect at the next request.
+ */
+function NextRequestNote({ session }: { session: Session }) {
   if (session.status !== 'active') return null;
   return (
     <p className="exposure" role="note">
-      Revoking writes <span className="mono">revoked:{session.id.length > 24 ? `${session.id.slice(0, 24)}…` : session.id}</span>; the web app refuses this session
-      from its next request.
+      Revoking leaves nothing open: the web app refuses this session from its next request.
     </p>
   );
 }

@@ -1,14 +1,19 @@
 import { useId, type RefObject } from 'react';
 import { SESSION_STATUSES } from '../../../../src-shared/session-status';
+import type { StoreCapabilities } from '../../../../src-shared/store-capabilities';
 import { DEFAULT_FILTERS, RANGE_LABELS, REASON_FILTER_CHOICES, REASON_FILTER_LABELS, useFilters, type RangePreset, type SessionFilters } from './filters-store';
+import { fieldLabel, filterChipName, STORE_FILTER_FIELDS } from './session-fields';
 
 const REFRESH_CHOICES = [5_000, 10_000, 30_000, 60_000];
 
-/** Filters on top of the table; every active filter also shows as a removable chip. */
-export function FilterBar({ searchRef, updatedAgo, web }: { searchRef: RefObject<HTMLInputElement | null>; updatedAgo: string; web: boolean }) {
+/**
+ * Filters on top of the table; every active filter also shows as a removable chip. Status, user
+ * and created range serve on every store; the others only where the store serves them.
+ */
+export function FilterBar({ searchRef, updatedAgo, capabilities }: { searchRef: RefObject<HTMLInputElement | null>; updatedAgo: string; capabilities: StoreCapabilities }) {
   const filters = useFilters();
   const id = useId();
-  const chips = activeChips(filters, web);
+  const chips = activeChips(filters, capabilities);
   return (
     <div className="filter-bar" role="search" aria-label="Session filters">
       <div className="filter-row">
@@ -23,12 +28,15 @@ export function FilterBar({ searchRef, updatedAgo, web }: { searchRef: RefObject
           ))}
         </fieldset>
         <TextFilter label="User" value={filters.user} onChange={(user) => filters.set({ user })} id={`${id}-user`} />
-        {web ? null : (
-          <>
-            <TextFilter label="Profile" value={filters.profile} onChange={(profile) => filters.set({ profile })} id={`${id}-profile`} />
-            <TextFilter label="Server instance" value={filters.serverInstance} onChange={(serverInstance) => filters.set({ serverInstance })} id={`${id}-instance`} />
-          </>
-        )}
+        {capabilities.filters.map((filter) => (
+          <TextFilter
+            key={filter}
+            label={fieldLabel(capabilities, STORE_FILTER_FIELDS[filter].field)}
+            value={filters[filter]}
+            onChange={(value) => filters.set({ [filter]: value })}
+            id={`${id}-${filter}`}
+          />
+        ))}
         <label className="field" htmlFor={`${id}-range`}>
           <span>Created</span>
           <select id={`${id}-range`} value={filters.range} onChange={(e) => filters.set({ range: e.target.value as RangePreset })}>
@@ -75,7 +83,7 @@ export function FilterBar({ searchRef, updatedAgo, web }: { searchRef: RefObject
             id={`${id}-search`}
             ref={searchRef}
             type="search"
-            placeholder={web ? 'id, user, e-mail, device, IP address' : 'id, user, device, source identity'}
+            placeholder={capabilities.search}
             value={filters.search}
             onChange={(e) => filters.set({ search: e.target.value })}
           />
@@ -137,12 +145,15 @@ interface Chip {
   reset: Partial<SessionFilters>;
 }
 
-export function activeChips(f: SessionFilters, web = false): Chip[] {
+/** The filters in effect, as chips; store filters only where the store serves them. */
+export function activeChips(f: SessionFilters, capabilities: StoreCapabilities | undefined): Chip[] {
   const chips: Chip[] = [];
   if (f.statuses.join() !== DEFAULT_FILTERS.statuses.join()) chips.push({ key: 'status', label: `status: ${f.statuses.join(', ')}`, reset: { statuses: DEFAULT_FILTERS.statuses } });
   if (f.user.trim()) chips.push({ key: 'user', label: `user: ${f.user.trim()}`, reset: { user: '' } });
-  if (!web && f.profile.trim()) chips.push({ key: 'profile', label: `profile: ${f.profile.trim()}`, reset: { profile: '' } });
-  if (!web && f.serverInstance.trim()) chips.push({ key: 'instance', label: `instance: ${f.serverInstance.trim()}`, reset: { serverInstance: '' } });
+  for (const filter of capabilities?.filters ?? []) {
+    const value = f[filter].trim();
+    if (value) chips.push({ key: filter, label: `${filterChipName(capabilities, filter)}: ${value}`, reset: { [filter]: '' } });
+  }
   if (f.range !== 'all') chips.push({ key: 'range', label: `created: ${RANGE_LABELS[f.range].replace('…', '')}`, reset: { range: 'all', customSince: '', customUntil: '' } });
   if (f.revokedSince || f.revokedUntil) chips.push({ key: 'revoked', label: `revoked: ${windowLabel(f.revokedSince, f.revokedUntil)}`, reset: { revokedSince: '', revokedUntil: '' } });
   if (f.reasonCode) chips.push({ key: 'reason', label: `reason: ${REASON_FILTER_LABELS[f.reasonCode]}`, reset: { reasonCode: '' } });

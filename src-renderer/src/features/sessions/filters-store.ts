@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import { ACTIVITY_REASONS, REASON_LABELS, type ActivityReason } from '../../../../src-shared/reason-codes';
 import { SESSION_STATUSES, type SessionStatus } from '../../../../src-shared/session-status';
+import type { StoreFilter } from '../../../../src-shared/store-capabilities';
 
 export type RangePreset = 'all' | '1h' | '24h' | '7d' | '30d' | 'custom';
 
@@ -87,9 +88,12 @@ export const useFilters = create<FiltersState>()(
   ),
 );
 
-/** The store query for the filters (the free-text search applies to loaded rows only). */
-/** The request for these filters; web sessions have no profile or server instance to filter by. */
-export function queryOf(filters: SessionFilters, nowMs: number, web = false) {
+/**
+ * The store query for the filters (the free-text search applies to loaded rows only). Of the
+ * store filters (profile, server instance) only those the store serves (`capabilities.filters`)
+ * are sent: a value kept from another connection's store must not empty this one's table.
+ */
+export function queryOf(filters: SessionFilters, nowMs: number, served: readonly StoreFilter[]) {
   const ago = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 } as const;
   const since =
     filters.range === 'custom' ? localToIso(filters.customSince) : filters.range === 'all' ? undefined : new Date(nowMs - ago[filters.range]).toISOString();
@@ -97,14 +101,22 @@ export function queryOf(filters: SessionFilters, nowMs: number, web = false) {
   return {
     status: filters.statuses.length === SESSION_STATUSES.length ? ('any' as const) : filters.statuses,
     ...(filters.user.trim() ? { user: filters.user.trim() } : {}),
-    ...(!web && filters.profile.trim() ? { profile: filters.profile.trim() } : {}),
-    ...(!web && filters.serverInstance.trim() ? { serverInstance: filters.serverInstance.trim() } : {}),
+    ...storeFilters(filters, served),
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
     ...(filters.revokedSince ? { revokedSince: filters.revokedSince } : {}),
     ...(filters.revokedUntil ? { revokedUntil: filters.revokedUntil } : {}),
     ...(filters.reasonCode ? { reasonCode: filters.reasonCode } : {}),
   };
+}
+
+function storeFilters(filters: SessionFilters, served: readonly StoreFilter[]): Partial<Record<StoreFilter, string>> {
+  const sent: Partial<Record<StoreFilter, string>> = {};
+  for (const filter of served) {
+    const value = filters[filter].trim();
+    if (value) sent[filter] = value;
+  }
+  return sent;
 }
 
 function localToIso(value: string): string | undefined {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
-import { useReadOnly, useWebSessions } from '../../api/use-app-info';
+import type { SessionField } from '../../../../src-shared/store-capabilities';
+import { useAppInfo, useReadOnly } from '../../api/use-app-info';
 import type { RevokeTarget } from '../../api/use-revoke';
 import { relativeTime } from '../../ui/format-time';
 import { useNow } from '../../ui/use-now';
@@ -13,21 +14,27 @@ import { DetailPanel } from './detail-panel';
 import { activeChips, FilterBar } from './filter-bar';
 import { queryOf, useFilters } from './filters-store';
 import { useSelection } from './selection-store';
+import { fieldText } from './session-fields';
 import { SessionsTable } from './sessions-table';
 import { UserEmptyState } from './user-empty-state';
 import { UserHeader } from './user-header';
 import { useActiveCount, useSessions } from './use-sessions';
 
+const SEARCHED_FIELDS: readonly SessionField[] = ['user', 'email', 'profile', 'deviceId', 'sourceIdentity', 'serverInstanceId', 'ipAddress', 'userAgent'];
+
 const EMPTY_HINT = 'No sessions match these filters. Widen the status or time range, or clear the filters.';
 
 export function SessionsScreen() {
   const filters = useFilters();
-  const web = useWebSessions();
+  const info = useAppInfo();
+  // What the store offers: the table, filters and panel are drawn from it, so nothing is listed before it is known.
+  const capabilities = info.data?.connection.capabilities;
+  const served = capabilities?.filters;
   const readOnly = useReadOnly();
   const now = useNow(5_000);
   // The time range moves with the clock only when the filter changes, not on every tick.
-  const query = useMemo(() => queryOf(filters, Date.now(), web), [filters, web]);
-  const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused });
+  const query = useMemo(() => queryOf(filters, Date.now(), served ?? []), [filters, served]);
+  const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused, enabled: capabilities !== undefined });
   // A Redis SCAN may return a session on two pages: each id is shown once.
   const loaded = useMemo(() => uniqueById(sessionsQuery.data?.pages.flatMap((p) => p.sessions) ?? []), [sessionsQuery.data]);
   const search = filters.search;
@@ -84,11 +91,20 @@ export function SessionsScreen() {
   useShortcuts({ focusSearch: () => searchRef.current?.focus(), revoke: revokeKey, dialogOpen: target !== null });
 
   useEffect(() => {
-    const chips = activeChips(filters, web).map((c) => c.label);
+    const chips = activeChips(filters, capabilities).map((c) => c.label);
     document.title = chips.length > 0 ? `Sessions (${chips.join('; ')}) — Session Warden` : 'Sessions — Session Warden';
-  }, [filters, web]);
+  }, [filters, capabilities]);
 
-  const state = sessionsQuery.isPending ? 'loading' : sessionsQuery.isError && loaded.length === 0 ? 'error' : sessions.length === 0 ? 'empty' : 'ready';
+  const infoFailed = capabilities === undefined && info.isError;
+  const state = infoFailed
+    ? 'error'
+    : capabilities === undefined || sessionsQuery.isPending
+      ? 'loading'
+      : sessionsQuery.isError && loaded.length === 0
+        ? 'error'
+        : sessions.length === 0
+          ? 'empty'
+          : 'ready';
   const updatedAgo = sessionsQuery.dataUpdatedAt ? `Updated ${relativeTime(sessionsQuery.dataUpdatedAt, now)}` : '';
 
   return (
@@ -96,18 +112,18 @@ export function SessionsScreen() {
       <header className="screen-header">
         <h1 id="sessions-title">Sessions</h1>
         <p className="count" aria-live="polite" data-testid="sessions-count">
-          {state === 'ready' || state === 'empty' ? countText(sessions.length, loaded.length, hasNextPage, web) : ''}
+          {capabilities && (state === 'ready' || state === 'empty') ? countText(sessions.length, loaded.length, hasNextPage, capabilities.order) : ''}
         </p>
-        <ColumnChoice web={web} />
+        {capabilities ? <ColumnChoice capabilities={capabilities} /> : null}
         <ExportControl target={{ kind: 'sessions', filter: query }} label="Export these sessions" />
       </header>
-      <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} web={web} />
+      {capabilities ? <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} capabilities={capabilities} /> : null}
       <p className="shortcut-hint" role="status" data-testid="shortcut-hint">
         {hint}
       </p>
       <WatchStrip />
-      {query.user !== undefined ? (
-        <UserHeader user={query.user} web={web} readOnly={readOnly} refreshMs={filters.paused ? false : filters.refreshMs} now={now} onRevokeAll={setUserToRevoke} />
+      {query.user !== undefined && capabilities ? (
+        <UserHeader user={query.user} capabilities={capabilities} readOnly={readOnly} refreshMs={filters.paused ? false : filters.refreshMs} now={now} onRevokeAll={setUserToRevoke} />
       ) : null}
       {sessionsQuery.isError && loaded.length > 0 ? (
         <p className="inline-error" role="alert">
@@ -120,15 +136,15 @@ export function SessionsScreen() {
           {state === 'error' ? (
             <div className="placeholder error" role="alert">
               <h2>Sessions could not be loaded</h2>
-              <p>{sessionsQuery.error?.message}</p>
-              <button type="button" onClick={() => void sessionsQuery.refetch()}>
+              <p>{infoFailed ? info.error.message : sessionsQuery.error?.message}</p>
+              <button type="button" onClick={() => void (infoFailed ? info.refetch() : sessionsQuery.refetch())}>
                 Try again
               </button>
             </div>
           ) : null}
           {state === 'empty' && query.user !== undefined ? <UserEmptyState user={query.user} hint={EMPTY_HINT} onPick={(user) => filters.set({ user })} /> : null}
           {state === 'empty' && query.user === undefined ? <p className="placeholder">{EMPTY_HINT}</p> : null}
-          {state === 'ready' ? (
+          {state === 'ready' && capabilities ? (
             <SessionsTable
               sessions={sessions}
               now={now}
@@ -138,12 +154,13 @@ export function SessionsScreen() {
               label="Sessions"
               fresh={fresh}
               compact={focused !== null}
-              web={web}
+              capabilities={capabilities}
             />
           ) : null}
         </div>
-        {focused ? (
+        {focused && capabilities ? (
           <DetailPanel
+            capabilities={capabilities}
             fallback={byId.get(focused)}
             onRevokeSession={(s) => setTarget({ kind: 'sessions', ids: [s.id], users: [s.user] })}
             onRevokeUser={(user) => setUserToRevoke(user)}
@@ -178,11 +195,11 @@ export function SessionsScreen() {
   );
 }
 
-/** Web sessions come in the server's SCAN order, newest first only within each page. */
-function countText(shown: number, loaded: number, more: boolean, web: boolean): string {
+/** How many rows are loaded, and in which order the store lists them (`capabilities.order`). */
+function countText(shown: number, loaded: number, more: boolean, order: string): string {
   const total = `${loaded.toLocaleString('en-US')}${more ? '+' : ''} loaded`;
   if (shown !== loaded) return `${shown.toLocaleString('en-US')} of ${total} match the search`;
-  return web ? `${total} (sort by a column to order them)` : `${total}, newest first`;
+  return `${total}, ${order}`;
 }
 
 function uniqueById(sessions: Session[]): Session[] {
@@ -190,9 +207,9 @@ function uniqueById(sessions: Session[]): Session[] {
   return sessions.filter((s) => !seen.has(s.id) && seen.add(s.id) !== undefined);
 }
 
-/** What free-text search looks at: id, user, profile, device, source identity, instance; e-mail, IP and browser of web sessions. */
+/** What free-text search looks at: the id and every text field the session has (the store says which, in its placeholder). */
 function searchText(s: Session): string {
-  return [s.id, s.user, s.profile, s.deviceId, s.sourceIdentity, s.serverInstanceId, s.email ?? '', s.ipAddress ?? '', s.userAgent ?? ''].join('\n').toLowerCase();
+  return [s.id, ...SEARCHED_FIELDS.map((field) => fieldText(s, field))].join('\n').toLowerCase();
 }
 
 /** Loaded rows whose searchable text holds the needle (haystacks are computed once per load). */

@@ -9,31 +9,89 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
+import type { SessionField, StoreCapabilities } from '../../../../src-shared/store-capabilities';
 import { StatusBadge } from '../../ui/status-badge';
 import { TimeCell } from '../../ui/time-cell';
 import { useColumnChoice } from './column-choice';
 import { useNewRows } from './new-rows';
+import { COMPACT_HIDDEN, fieldLabel, fieldText, fieldValue, isMonoField, OPTIONAL_COLUMNS, TIME_FIELDS } from './session-fields';
 import { useSelection } from './selection-store';
 
 const ROW_HEIGHT = 34;
 const column = createColumnHelper<Session>();
 
-/** Sentinel sessions show profile and request count; web sessions e-mail and IP address. */
-function columns(now: number, web: boolean) {
-  const storeColumns = web
-    ? [
-        column.accessor('user', { header: 'User', size: 140 }),
-        column.accessor((s) => s.email ?? '', { id: 'email', header: 'E-mail', size: 170 }),
-      ]
-    : [column.accessor('user', { header: 'User', size: 140 }), column.accessor('profile', { header: 'Profile', size: 130 })];
-  const lastColumn = web
-    ? column.accessor((s) => s.ipAddress ?? '', { id: 'ipAddress', header: 'IP address', size: 120, meta: { className: 'mono' } })
-    : column.accessor('requestCount', {
-        header: 'Requests',
-        cell: (c) => c.getValue().toLocaleString('en-US'),
-        size: 90,
-        meta: { numeric: true },
-      });
+/** Id column widths: Sentinel-style ids fit the narrow one; long tokens (UUIDs, base64url) get the wide one. */
+const ID_WIDTHS = [160, 200] as const;
+/** About one character of the 12px monospace font, and a cell's padding around its button. */
+const MONO_CHAR_PX = 7.3;
+const ID_CELL_PADDING = 24;
+
+/** The narrowest id width that shows every loaded id whole, measured rather than assumed per store. */
+function idColumnWidth(sessions: readonly Session[]): number {
+  let longest = 0;
+  for (const s of sessions) longest = Math.max(longest, s.id.length);
+  const needed = Math.ceil(longest * MONO_CHAR_PX) + ID_CELL_PADDING;
+  return ID_WIDTHS.find((w) => w >= needed) ?? ID_WIDTHS[1];
+}
+
+/** How each field is drawn in a column; which fields, in which order and under which heading is the store's. */
+function fieldColumn(field: SessionField, capabilities: StoreCapabilities, now: number, mono: boolean) {
+  const header = fieldLabel(capabilities, field);
+  if (field === 'status') {
+    return column.accessor('status', {
+      header,
+      cell: (c) => <StatusBadge status={c.getValue()} storedStatus={c.row.original.storedStatus} />,
+      size: 120,
+    });
+  }
+  if (TIME_FIELDS.has(field)) {
+    return column.accessor((s) => fieldValue(s, field) ?? undefined, {
+      id: field,
+      header,
+      cell: (c) => <TimeCell value={(c.getValue() as string | null | undefined) ?? null} now={now} />,
+      size: 110,
+      sortUndefined: 'last',
+    });
+  }
+  if (field === 'requestCount') {
+    return column.accessor((s) => fieldValue(s, field) ?? undefined, {
+      id: field,
+      header,
+      cell: (c) => c.getValue()?.toLocaleString('en-US') ?? '',
+      size: 90,
+      sortUndefined: 'last',
+      meta: { numeric: true },
+    });
+  }
+  return column.accessor((s) => fieldText(s, field), {
+    id: field,
+    header,
+    size: TEXT_WIDTHS[field] ?? (mono ? 150 : 200),
+    meta: mono ? { className: 'mono' } : undefined,
+  });
+}
+
+/** Widths of text columns whose width does not depend on what they hold. */
+const TEXT_WIDTHS: Partial<Record<SessionField, number>> = {
+  user: 140,
+  email: 170,
+  profile: 130,
+  ipAddress: 120,
+  serverInstanceId: 180,
+  sourceIdentity: 220,
+  userAgent: 220,
+};
+
+/**
+ * The store's columns (`capabilities.columns`) between the selection box and id on the left and,
+ * as every store has it, the status before the first time column (unless the store places it).
+ */
+function columns(now: number, capabilities: StoreCapabilities, idWidth: number, monoFields: ReadonlySet<SessionField>) {
+  const fields: SessionField[] = [...capabilities.columns];
+  if (!fields.includes('status')) {
+    const firstTime = fields.findIndex((f) => TIME_FIELDS.has(f));
+    fields.splice(firstTime < 0 ? fields.length : firstTime, 0, 'status');
+  }
   return [
     column.display({
       id: 'select',
@@ -45,22 +103,9 @@ function columns(now: number, web: boolean) {
     column.accessor('id', {
       header: 'Session',
       cell: (c) => <OpenDetails id={c.getValue()} />,
-      // Web session ids are longer tokens (a UUID, 22 base64url characters).
-      size: web ? 200 : 160,
+      size: idWidth,
     }),
-    ...storeColumns,
-    column.accessor('status', {
-      header: 'Status',
-      cell: (c) => <StatusBadge status={c.getValue()} storedStatus={c.row.original.storedStatus} />,
-      size: 120,
-    }),
-    column.accessor('startedAt', { header: web ? 'Created' : 'Started', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110, sortUndefined: 'last' }),
-    column.accessor('lastAccessAt', { header: web ? 'Last active' : 'Last access', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
-    column.accessor('expiresAt', { header: 'Expires', cell: (c) => <TimeCell value={c.getValue()} now={now} />, size: 110 }),
-    lastColumn,
-    // Optional identity columns (see ColumnChoice): which device, and Sentinel's source identity.
-    column.accessor('deviceId', { header: 'Device', size: web ? 200 : 150, meta: { className: web ? undefined : 'mono' } }),
-    column.accessor('sourceIdentity', { header: 'Source identity', size: 220, meta: { className: 'mono' } }),
+    ...fields.map((field) => fieldColumn(field, capabilities, now, monoFields.has(field))),
   ];
 }
 
@@ -114,8 +159,8 @@ interface SessionsTableProps {
   fresh: ReadonlySet<string>;
   /** Narrower layout while the detail panel is open: start time (and e-mail) are shown there. */
   compact?: boolean;
-  /** Web sessions (Redis): their own columns. */
-  web?: boolean;
+  /** What the store has: its columns, their headings. */
+  capabilities: StoreCapabilities;
 }
 
 /**
@@ -123,17 +168,28 @@ interface SessionsTableProps {
  * virtualised, so only the rows in view are in the DOM however many are loaded. Rows are keyed
  * by session id, so position and selection survive refreshes.
  */
-export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh: added, compact = false, web = false }: SessionsTableProps) {
+export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh: added, compact = false, capabilities }: SessionsTableProps) {
   const fresh = useNewRows(sessions, added);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [sorting, setSorting] = useState<SortingState>([]);
   const focused = useSelection((s) => s.focused);
-  const optional = useColumnChoice();
-  const tableColumns = useMemo(() => columns(now, web), [now, web]);
+  const shownOptional = useColumnChoice((s) => s.shown);
+  const idWidth = useMemo(() => idColumnWidth(sessions), [sessions]);
+  // Which columns are monospace, as a string so the columns are rebuilt only when that changes.
+  const monoKey = useMemo(() => capabilities.columns.filter((f) => isMonoField(f, () => sessions.map((s) => fieldText(s, f)))).join(), [capabilities, sessions]);
+  const tableColumns = useMemo(() => columns(now, capabilities, idWidth, new Set(monoKey.split(',') as SessionField[])), [now, capabilities, idWidth, monoKey]);
+  const columnVisibility = useMemo(() => {
+    const visibility: Record<string, boolean> = {};
+    for (const field of capabilities.columns) {
+      if (OPTIONAL_COLUMNS.has(field) && !shownOptional.includes(field)) visibility[field] = false;
+      if (compact && COMPACT_HIDDEN.has(field)) visibility[field] = false;
+    }
+    return visibility;
+  }, [capabilities, shownOptional, compact]);
   const table = useReactTable({
     data: sessions,
     columns: tableColumns,
-    state: { sorting, columnVisibility: { startedAt: !compact, email: !compact, deviceId: optional.device, sourceIdentity: optional.source && !web } },
+    state: { sorting, columnVisibility },
     onSortingChange: setSorting,
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),

@@ -12,15 +12,16 @@ type Filter = Omit<Partial<SessionsQueryRequest>, 'cursor' | 'limit'>;
  * Sessions for a filter, newest first, a page at a time (more load on scroll), refreshed by
  * polling every `refreshMs` unless paused. Previous rows stay on screen while a new filter loads.
  */
-export function useSessions(filter: Filter, refresh: { refreshMs: number; paused: boolean }) {
+export function useSessions(filter: Filter, refresh: { refreshMs: number; paused: boolean; enabled?: boolean }) {
   return useInfiniteQuery({
     queryKey: ['sessions', 'list', filter],
     queryFn: ({ pageParam }) =>
-      wardenClient.querySessions({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
+      wardenClient.sessions.query({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.nextCursor,
     refetchInterval: refresh.paused ? false : refresh.refreshMs,
     placeholderData: keepPreviousData,
+    enabled: refresh.enabled ?? true,
   });
 }
 
@@ -28,7 +29,7 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
 export function useSession(id: string | null) {
   return useQuery({
     queryKey: ['sessions', 'one', id],
-    queryFn: () => wardenClient.getSession(id as string),
+    queryFn: async () => (await wardenClient.sessions.get({ id: id as string })).session,
     enabled: id !== null,
   });
 }
@@ -37,7 +38,7 @@ export function useSession(id: string | null) {
 export function useActiveCount(user: string | null) {
   return useQuery({
     queryKey: ['sessions', 'active-count', user],
-    queryFn: async () => (await wardenClient.querySessions({ status: 'active', user: user as string, limit: 500 })).sessions.length,
+    queryFn: async () => (await wardenClient.sessions.query({ status: 'active', user: user as string, limit: 500 })).sessions.length,
     enabled: user !== null && user !== '',
   });
 }

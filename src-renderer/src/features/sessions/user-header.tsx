@@ -1,9 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import type { Session } from '../../../../src-shared/session';
+import type { StoreCapabilities } from '../../../../src-shared/store-capabilities';
 import { wardenClient } from '../../api/warden-client';
 import { residualExposureUntil } from '../../ui/exposure';
 import { exactMillisLabel, relativeTime, toMillis } from '../../ui/format-time';
 import { useWatch } from '../watch/watch-store';
+import { fieldLabel } from './session-fields';
 import './user-views.css';
 
 /** Live sessions of one user (up to 500), refreshed with the table. */
@@ -11,7 +13,7 @@ function useUserLiveSessions(user: string, refreshMs: number | false) {
   return useQuery({
     queryKey: ['sessions', 'user-header', user],
     queryFn: async () => {
-      const page = await wardenClient.querySessions({ status: 'active', user, limit: 500 });
+      const page = await wardenClient.sessions.query({ status: 'active', user, limit: 500 });
       return { sessions: page.sessions, more: page.nextCursor !== undefined };
     },
     refetchInterval: refreshMs,
@@ -51,7 +53,7 @@ export function summarise(sessions: readonly Session[], more: boolean, nowMs: nu
  * last access, until when already-issued credentials would last if revoked now, and the two
  * things an analyst does next (revoke them all, watch for a new one) without scrolling anywhere.
  */
-export function UserHeader({ user, web, readOnly, refreshMs, now, onRevokeAll }: { user: string; web: boolean; readOnly: boolean; refreshMs: number | false; now: number; onRevokeAll: (user: string) => void }) {
+export function UserHeader({ user, capabilities, readOnly, refreshMs, now, onRevokeAll }: { user: string; capabilities: StoreCapabilities; readOnly: boolean; refreshMs: number | false; now: number; onRevokeAll: (user: string) => void }) {
   const live = useUserLiveSessions(user, refreshMs);
   const watching = useWatch((s) => s.watched.includes(user));
   const watch = useWatch((s) => s.watch);
@@ -62,7 +64,7 @@ export function UserHeader({ user, web, readOnly, refreshMs, now, onRevokeAll }:
   const facts = [
     `${count} active`,
     `${summary.devices} ${summary.devices === 1 ? 'device' : 'devices'}`,
-    summary.lastAccessMs !== null ? `last ${web ? 'active' : 'access'} ${relativeTime(summary.lastAccessMs, now)}` : null,
+    summary.lastAccessMs !== null ? `${fieldLabel(capabilities, 'lastAccessAt').toLowerCase()} ${relativeTime(summary.lastAccessMs, now)}` : null,
   ].filter((f): f is string => f !== null);
   return (
     <section className="user-header" aria-label={`User ${user}`} data-testid="user-header">
@@ -72,7 +74,7 @@ export function UserHeader({ user, web, readOnly, refreshMs, now, onRevokeAll }:
           <span key={f}>{f}</span>
         ))}
         {summary.active > 0 ? (
-          web ? (
+          capabilities.residual === 'next-request' ? (
             <span>each session refused from its next request once revoked</span>
           ) : summary.exposureEndsMs !== null ? (
             <span title={`If revoked now, credentials already issued can be used until ${exactMillisLabel(summary.exposureEndsMs)} (last fetch plus 15 minutes, capped by expiry)`}>

@@ -16,7 +16,7 @@ export function useWatcher(): void {
   const results = useQueries({
     queries: watched.map((user) => ({
       queryKey: ['sessions', 'watch', user],
-      queryFn: () => wardenClient.querySessions({ status: 'active', user, limit: 200 }),
+      queryFn: () => wardenClient.sessions.query({ status: 'active', user, limit: 200 }),
       refetchInterval: paused ? (false as const) : refreshMs,
       refetchIntervalInBackground: true,
     })),
@@ -42,7 +42,7 @@ export function useWatcher(): void {
     }
     if (alerts.length === 0) return;
     addAlerts(alerts);
-    for (const alert of alerts) void wardenClient.notifyWatch(alert.sessionId).catch(() => undefined);
+    for (const alert of alerts) void wardenClient.watch.notify({ sessionId: alert.sessionId }).catch(() => undefined);
     // `results` changes identity every render; `stamp` says when any answer changed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [stamp, watched, addAlerts]);

@@ -1,0 +1,85 @@
+import type { Session } from '../../../../src-shared/session';
+import type { SessionField, StoreCapabilities, StoreFilter } from '../../../../src-shared/store-capabilities';
+
+/**
+ * How the renderer shows each session field a store may have. Which fields a connection has, in
+ * which order and under which name, is the store's (`capabilities` in app:info); how a time, a
+ * count or an identifier is drawn is the renderer's, the same for every store.
+ */
+
+/** A field's name where the store does not name it otherwise (`capabilities.labels`). */
+const DEFAULT_LABELS: Record<SessionField, string> = {
+  user: 'User',
+  email: 'E-mail',
+  profile: 'Profile',
+  serverInstanceId: 'Server instance',
+  status: 'Status',
+  createdAt: 'Created',
+  startedAt: 'Started',
+  lastAccessAt: 'Last access',
+  expiresAt: 'Expires',
+  requestCount: 'Requests',
+  deviceId: 'Device',
+  ipAddress: 'IP address',
+  userAgent: 'User agent',
+  sourceIdentity: 'Source identity',
+};
+
+export function fieldLabel(capabilities: StoreCapabilities, field: SessionField): string {
+  return capabilities.labels[field] ?? DEFAULT_LABELS[field];
+}
+
+/** Times: relative with the exact time on hover in the table, on the timeline in the detail panel. */
+export const TIME_FIELDS: ReadonlySet<SessionField> = new Set<SessionField>(['createdAt', 'startedAt', 'lastAccessAt', 'expiresAt']);
+
+/** Machine identifiers and addresses, always in monospace. */
+const MONO_FIELDS: ReadonlySet<SessionField> = new Set<SessionField>(['serverInstanceId', 'sourceIdentity', 'ipAddress']);
+
+/**
+ * Fields one store holds as an identifier and another as a description for people ("device" is
+ * Sentinel's hex device id, a web app's "MacBook Pro (macOS 15)"): shown by what the values are.
+ */
+const ID_OR_TEXT_FIELDS: ReadonlySet<SessionField> = new Set<SessionField>(['deviceId']);
+
+/** An identifier rather than words: no spaces. */
+export function looksLikeIdentifier(value: string): boolean {
+  return value !== '' && !/\s/.test(value);
+}
+
+/** Whether a field's values are drawn in monospace, judged from the values at hand. */
+export function isMonoField(field: SessionField, values: () => readonly string[]): boolean {
+  if (MONO_FIELDS.has(field)) return true;
+  if (!ID_OR_TEXT_FIELDS.has(field)) return false;
+  const present = values().filter((v) => v !== '');
+  return present.length > 0 && present.every(looksLikeIdentifier);
+}
+
+/** Wide identity columns that only some operators want: offered in the column choice, hidden by default. */
+export const OPTIONAL_COLUMNS: ReadonlySet<SessionField> = new Set<SessionField>(['deviceId', 'sourceIdentity', 'userAgent']);
+
+/** Columns left out while the detail panel is open (it shows them). */
+export const COMPACT_HIDDEN: ReadonlySet<SessionField> = new Set<SessionField>(['createdAt', 'startedAt', 'email']);
+
+/** The session field each store filter matches, and its chip's short name. */
+export const STORE_FILTER_FIELDS: Record<StoreFilter, { field: SessionField; chip: string }> = {
+  profile: { field: 'profile', chip: 'profile' },
+  serverInstance: { field: 'serverInstanceId', chip: 'instance' },
+};
+
+/** A filter's chip name: the store's own name for the field when it has one. */
+export function filterChipName(capabilities: StoreCapabilities | undefined, filter: StoreFilter): string {
+  const { field, chip } = STORE_FILTER_FIELDS[filter];
+  return capabilities?.labels[field]?.toLowerCase() ?? chip;
+}
+
+/** A field's value as the store gave it; undefined when this session has no such field. */
+export function fieldValue(session: Session, field: SessionField): string | number | null | undefined {
+  return (session as unknown as Partial<Record<SessionField, string | number | null>>)[field];
+}
+
+/** A field's value as text (counts with thousands separators); empty when the store gave none. */
+export function fieldText(session: Session, field: SessionField): string {
+  const value = fieldValue(session, field);
+  if (typeof value === 'number') return value.toLocaleString('en-US');
+  return value ?? '';
+}
