@@ -77,7 +77,7 @@ export async function openWorkspace(version: string, dataDir: string, connection
   const { readOnly } = connection;
   const kind = storeKind(connection.store);
   const secrets = connection.secrets ?? NO_SECRETS;
-  const opened = await kind.open(connection.store, secrets);
+  const opened = await kind.open(connection.store, secrets, { readOnly });
   const ledgerName = connection.ledgerName ?? connection.name;
   let identity: OperatorIdentity;
   let blacklist: OpenedBlacklist | undefined;

@@ -69,8 +69,45 @@ export const RedisStoreSchema = z.strictObject({
   teamLedger: z.string().trim().min(1).max(200).refine(printable, 'no control or direction-override characters').optional(),
 });
 
-/** Where a connection's sessions are, by kind of store. */
+/** A libpq URL without a password (that goes in the password field, kept in the vault). */
+const PostgresUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'a postgres:// or postgresql:// URL')
+  .refine((url) => {
+    try {
+      const parsed = new URL(url);
+      return parsed.password === '' && ![...parsed.searchParams.keys()].some((k) => k.toLowerCase() === 'password');
+    } catch {
+      return false;
+    }
+  }, 'holds a password: put it in the password field, not in the URL');
+
+/** The web app's sessions of record in PostgreSQL (its `sessions` and `session_audit_log` tables). */
+export const PostgresStoreSchema = z.strictObject({
+  kind: z.literal('postgres'),
+  url: PostgresUrl,
+  /** libpq's sslmode; absent: `disable` for this machine, `verify-full` for any other host. */
+  sslmode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).optional(),
+  /** For verify-ca / verify-full with a private CA: its certificate (PEM). Public, not a secret. */
+  tlsCa: z
+    .string()
+    .max(20_000)
+    .regex(/^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate (-----BEGIN CERTIFICATE----- …)')
+    .optional(),
+  /** The app user (`users.email`) revocations are recorded as in `revoked_by`; absent: NULL, with the operator named in the audit row. */
+  operatorEmail: z.email().max(255).optional(),
+  /** Optional Redis mirror of revocations (`revoked:<id>`), the hybrid deployment's blacklist; its password is a secret too. */
+  blacklistRedis: z.strictObject({ url: RedisUrl, username: Name.optional() }).optional(),
+});
+
+/**
+ * Where a connection's sessions are, by kind of store. PostgreSQL is opened from the command line
+ * (`--store postgres`) until the connection editor has its form.
+ */
 export const StoreSchema = z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]);
+export type PostgresStore = z.infer<typeof PostgresStoreSchema>;
 export type StoredStore = z.infer<typeof StoreSchema>;
 
 /** A connection as the renderer sees and edits it: never a secret, only whether one is kept. */

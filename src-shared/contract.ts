@@ -72,8 +72,8 @@ export const SessionsPageSchema = z.strictObject({
   unreadable: z.strictObject({ count: z.number().int().positive(), examples: z.array(z.string().max(200)).max(5) }).optional(),
 });
 
-/** demo: the embedded store; dynamodb: Sentinel sessions; redis: web sessions. */
-export const ConnectionKindSchema = z.enum(['demo', 'dynamodb', 'redis']);
+/** demo: the embedded store; dynamodb: Sentinel sessions; redis: web sessions; postgres: the web app's sessions of record. */
+export const ConnectionKindSchema = z.enum(['demo', 'dynamodb', 'redis', 'postgres']);
 
 export const AppInfoSchema = z.strictObject({
   version: z.string(),

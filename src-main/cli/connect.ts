@@ -1,6 +1,8 @@
 import { dirname, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import type { StoredStore } from '../../src-shared/connections';
+import type { PostgresStore, StoredStore } from '../../src-shared/connections';
+import pgpass from 'pgpass';
+import { parsePostgresUrl } from '../postgres/postgres-pool';
 import type { Principal } from '../../src-shared/principal';
 import { defaultDataDir } from '../app-paths';
 import { MissingSecretError, type DynamoStore, type RedisStore } from '../connections/connection-clients';
@@ -29,6 +31,10 @@ export interface ConnectionFlags {
   redisCluster?: boolean | undefined;
   /** PEM file of a private CA for `rediss://`. */
   redisCa?: string | undefined;
+  /** With --store postgres: the libpq URL (its password from PGPASSWORD or ~/.pgpass). */
+  postgres?: string | undefined;
+  /** PEM file of a private CA for PostgreSQL's verify-ca / verify-full. */
+  postgresCa?: string | undefined;
   table?: string | undefined;
   region?: string | undefined;
   endpoint?: string | undefined;
@@ -75,11 +81,12 @@ export function ledgerFrom(flags: ConnectionFlags, dataDir = defaultDataDir()): 
  * kind's module, as the app opens it.
  */
 export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, dataDir = defaultDataDir(env)): Promise<CliConnection> {
-  if (flags.store !== undefined && !['dynamodb', 'redis'].includes(flags.store)) throw new UsageError('--store must be dynamodb or redis');
+  if (flags.store !== undefined && !['dynamodb', 'redis', 'postgres'].includes(flags.store)) throw new UsageError('--store must be dynamodb, redis or postgres');
   if (flags.connection !== undefined) return connectSaved(flags, env, dataDir);
-  const store = flags.store === 'redis' ? await webSessionsFromFlags(flags) : sentinelFromFlags(flags, env);
+  if (flags.store !== 'postgres' && (flags.postgres !== undefined || flags.postgresCa !== undefined)) throw new UsageError('--postgres and --postgres-ca are for --store postgres');
+  const store = flags.store === 'redis' ? await webSessionsFromFlags(flags) : flags.store === 'postgres' ? await postgresFromFlags(flags) : sentinelFromFlags(flags, env);
   const secrets: StoreSecrets = {
-    secret: store.kind === 'redis' ? env.SESSION_WARDEN_REDIS_PASSWORD || null : null,
+    secret: store.kind === 'redis' ? env.SESSION_WARDEN_REDIS_PASSWORD || null : store.kind === 'postgres' ? await postgresPassword(store, env) : null,
     blacklistSecret: env.SESSION_WARDEN_BLACKLIST_PASSWORD || null,
   };
   return openConnection({ store, secrets, readOnly: false, name: storeKind(store).unnamed(store) }, flags, dataDir);
@@ -177,11 +184,44 @@ async function webSessionsFromFlags(flags: ConnectionFlags): Promise<RedisStore>
   return { kind: 'redis', urls: flags.redis, cluster, ...(tlsCa ? { tlsCa } : {}), ...(flags.teamLedger ? { teamLedger: flags.teamLedger } : {}) };
 }
 
+/** The web app's PostgreSQL sessions table (`--store postgres --postgres URL`). */
+async function postgresFromFlags(flags: ConnectionFlags): Promise<PostgresStore> {
+  if (flags.table || flags.region || flags.endpoint || flags.awsProfile || flags.redis?.length || flags.redisCluster || flags.redisCa) {
+    throw new UsageError('--store postgres takes --postgres (and --postgres-ca, --blacklist-redis, --ledger), not DynamoDB or Redis options');
+  }
+  if (!flags.postgres) throw new UsageError('--postgres URL is required with --store postgres');
+  if (flags.blacklistRedis !== undefined && !/^rediss?:\/\//.test(flags.blacklistRedis)) throw new UsageError('--blacklist-redis must be a redis:// or rediss:// URL');
+  let sslmode: PostgresStore['sslmode'];
+  try {
+    sslmode = parsePostgresUrl(flags.postgres).sslmode;
+  } catch (error) {
+    throw new UsageError(`--postgres: ${(error as Error).message}`, { cause: error });
+  }
+  let tlsCa: string | undefined;
+  if (flags.postgresCa) {
+    try {
+      tlsCa = await readFile(flags.postgresCa, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --postgres-ca ${flags.postgresCa}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+    }
+  }
+  return { kind: 'postgres', url: flags.postgres, sslmode, ...(tlsCa ? { tlsCa } : {}), ...(flags.blacklistRedis ? { blacklistRedis: { url: flags.blacklistRedis } } : {}) };
+}
+
+/** libpq's places for a password: PGPASSWORD, else the matching line of ~/.pgpass (PGPASSFILE; ignored unless only its owner can read it). */
+async function postgresPassword(store: PostgresStore, env: NodeJS.ProcessEnv): Promise<string | null> {
+  if (env.PGPASSWORD) return env.PGPASSWORD;
+  const { host, port, database, user } = parsePostgresUrl(store.url, store.sslmode);
+  return new Promise((resolve) => {
+    pgpass({ host, port: String(port), database, user }, (password) => resolve(password ?? null));
+  });
+}
+
 /** Opens any store through its kind's module, with this desk's ledger, team ledger and blacklist. */
-async function openConnection(connection: { store: StoredStore; secrets: StoreSecrets; readOnly: boolean; name: string }, flags: ConnectionFlags, dataDir: string): Promise<CliConnection> {
+async function openConnection(connection: { store: StoredStore | PostgresStore; secrets: StoreSecrets; readOnly: boolean; name: string }, flags: ConnectionFlags, dataDir: string): Promise<CliConnection> {
   const { secrets, readOnly, name } = connection;
   const kind = storeKind(connection.store);
-  const teamName = connection.store.teamLedger ?? (flags.defaultTeamLedger ? kind.defaultTeamLedger(connection.store) : undefined);
+  const teamName = ('teamLedger' in connection.store ? connection.store.teamLedger : undefined) ?? (flags.defaultTeamLedger ? kind.defaultTeamLedger(connection.store) : undefined);
   const invalid = teamName === undefined ? null : kind.invalidTeamLedger(teamName);
   if (invalid) throw new UsageError(`--team-ledger: ${invalid}`);
   let opened: OpenedStore;

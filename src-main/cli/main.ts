@@ -28,6 +28,8 @@ const OPTIONS = {
   redis: { type: 'string', multiple: true },
   'redis-cluster': { type: 'boolean' },
   'redis-ca': { type: 'string' },
+  postgres: { type: 'string' },
+  'postgres-ca': { type: 'string' },
   table: { type: 'string' },
   region: { type: 'string' },
   endpoint: { type: 'string' },
@@ -52,7 +54,7 @@ const OPTIONS = {
   repair: { type: 'boolean' },
 } as const;
 
-const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
+const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'postgres', 'postgres-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
 const ALLOWED: Record<string, string[]> = {
   'sessions list': [...CONNECTION_OPTIONS, 'output', 'status', 'user', 'profile', 'server-instance', 'since', 'until', 'limit'],
   'sessions show': [...CONNECTION_OPTIONS, 'output'],
@@ -413,6 +415,8 @@ function connectionFlags(values: Values): ConnectionFlags {
     redis: Array.isArray(values.redis) ? values.redis : undefined,
     redisCluster: values['redis-cluster'] === true,
     redisCa: text('redis-ca'),
+    postgres: text('postgres'),
+    postgresCa: text('postgres-ca'),
     table: text('table'),
     region: text('region'),
     endpoint: text('endpoint'),
@@ -431,7 +435,7 @@ function connectionFlags(values: Values): ConnectionFlags {
  */
 function checkSessionIds(ids: string[], values: Values): void {
   const kind = typeof values.store === 'string' ? values.store : values.connection !== undefined ? null : 'dynamodb';
-  if (kind !== null && kind !== 'dynamodb' && kind !== 'redis') throw new UsageError('--store must be dynamodb or redis');
+  if (kind !== null && kind !== 'dynamodb' && kind !== 'redis' && kind !== 'postgres') throw new UsageError('--store must be dynamodb, redis or postgres');
   const { schema, hint } = kind === null ? { schema: SessionIdSchema, hint: '' } : storeKindNamed(kind).sessionId;
   for (const id of ids) {
     const checked = schema.safeParse(id);

@@ -1,6 +1,12 @@
 /** Help texts, one per command, printed by `--help`. */
 const CONNECTION = `Connection (either a saved one, or flags):
-  --store KIND              dynamodb (default: Sentinel sessions) or redis (web sessions)
+  --store KIND              dynamodb (default: Sentinel sessions), redis (web sessions) or
+                            postgres (the web app's sessions table in PostgreSQL)
+  --postgres URL            with --store postgres: postgres://USER@HOST:PORT/DATABASE, libpq's
+                            form (?sslmode=disable|require|verify-ca|verify-full; verify-full
+                            by default for any host but this machine). The password comes from
+                            PGPASSWORD or ~/.pgpass (PGPASSFILE), never from a flag.
+  --postgres-ca FILE        PEM CA certificate for verify-ca / verify-full with a private CA
   --redis URL               with --store redis: redis:// or rediss:// (TLS) URL; give it several
                             times for a cluster's seed nodes. The password is best passed in
                             SESSION_WARDEN_REDIS_PASSWORD rather than in the URL.
@@ -11,7 +17,7 @@ const CONNECTION = `Connection (either a saved one, or flags):
   --region REGION           AWS region (or AWS_REGION); "local" for a local endpoint
   --endpoint URL            DynamoDB endpoint (DynamoDB Local, a VPC endpoint)
   --aws-profile NAME        AWS profile from ~/.aws/config (default: the AWS credential chain)
-  --blacklist-redis URL     also write revoked:<id> to this Redis (redis:// or rediss://). Its
+  --blacklist-redis URL     (DynamoDB and PostgreSQL) also write revoked:<id> to this Redis (redis:// or rediss://). Its
                             password is best passed in SESSION_WARDEN_BLACKLIST_PASSWORD rather
                             than in the URL (which other users can read in ps). Writes still
                             pending from an earlier run are delivered first. A saved connection's

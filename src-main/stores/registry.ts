@@ -1,11 +1,12 @@
-import type { StoredStore } from '../../src-shared/connections';
+import type { PostgresStore, StoredStore } from '../../src-shared/connections';
 import { demoKind, type DemoStoreConfig } from '../demo/demo-kind';
 import { sentinelKind } from '../sentinel/sentinel-kind';
 import { webSessionKind } from '../web-sessions/web-session-kind';
+import { postgresKind } from '../postgres/postgres-kind';
 import type { StoreKind } from './store-kind';
 
 /** Any store a workspace can open: a saved connection's, or the embedded demo. */
-export type AnyStore = StoredStore | DemoStoreConfig;
+export type AnyStore = StoredStore | PostgresStore | DemoStoreConfig;
 
 type Registry = { [K in AnyStore['kind']]: StoreKind<Extract<AnyStore, { kind: K }>> };
 
@@ -14,6 +15,7 @@ const STORE_KINDS: Registry = {
   demo: demoKind,
   dynamodb: sentinelKind,
   redis: webSessionKind,
+  postgres: postgresKind,
 };
 
 /** The module of a store's kind, typed for that store. */

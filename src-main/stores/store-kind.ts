@@ -78,7 +78,8 @@ export interface StoreKind<S extends { kind: string } = StoredStore> {
   readonly sessionId: { schema: z.ZodType<string>; hint: string };
   /** The local ledger file in the data directory (the demo keeps its own, apart from real ones). */
   readonly ledgerFile: string;
-  open(store: S, secrets: StoreSecrets): Promise<OpenedStore>;
+  /** Opens the store; `readOnly` (auditor mode) where the store itself can refuse writes too. */
+  open(store: S, secrets: StoreSecrets, options?: { readOnly?: boolean }): Promise<OpenedStore>;
   /** The connection test the editor runs: every check said so an operator knows what to fix. */
   test(store: S, secrets: StoreSecrets): Promise<ConnectionTestResult>;
   /**
