@@ -168,6 +168,27 @@ export class ConnectionManager {
   }
 
   /**
+   * Makes a workspace the caller opened itself the active one, as a switch to it would: queued
+   * behind switches already asked for, the previous workspace closed once its calls are done,
+   * and this one closed by the manager from then on. The app opens workspaces only through
+   * switchTo; this is for tests (the e2e harness) that build a workspace of their own and still
+   * want the app's handler table in front of it.
+   */
+  adopt(workspace: Workspace): Promise<AppInfo> {
+    const activate = async (): Promise<AppInfo> => {
+      const info = await workspace.handlers['app:info'](undefined, { emit: () => undefined });
+      const previous = this.#workspace;
+      this.#workspace = workspace;
+      this.#active = info.connection.id;
+      if (previous && previous !== workspace) void this.#closeWhenIdle(previous);
+      return info;
+    };
+    const next = this.#switching.then(activate, activate);
+    this.#switching = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
    * Creates a saved DynamoDB connection's team ledger table with that connection's own
    * credentials (the saved ones, never the editor's draft). A read-only connection never writes.
    */

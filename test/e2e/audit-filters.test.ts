@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
-import type { HandlerTable } from '../../src-main/ipc/dispatch';
+import type { WorkspaceHandlerTable } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import type { LedgerRecord } from '../../src-main/ledger/ledger-entry';
 import { createSentinelTable, revokeAsSentinelCli, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
@@ -31,7 +31,7 @@ describe('Audit an auditor can use, and Activity bars that open their sessions (
   let table: TestTable;
   let dir: TempDir;
   let empty: TempDir;
-  let handlers: HandlerTable;
+  let handlers: WorkspaceHandlerTable;
   const a11y: string[] = [];
   const t = Math.floor(Date.now() / 1000);
   const compromised = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: t - 3600 - i * 60 }, { user: 'mallory.x', profile: 'prod-admin' }));
@@ -67,7 +67,7 @@ describe('Audit an auditor can use, and Activity bars that open their sessions (
     await empty?.remove();
   });
 
-  const open = async (h: HandlerTable, colorScheme: 'light' | 'dark', screen: 'Activity' | 'Audit' | 'Sessions'): Promise<AppPage> => {
+  const open = async (h: WorkspaceHandlerTable, colorScheme: 'light' | 'dark', screen: 'Activity' | 'Audit' | 'Sessions'): Promise<AppPage> => {
     const app = await openApp(browser, server, h, { colorScheme });
     await app.page.getByRole('button', { name: screen, exact: true }).click();
     return app;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
-import type { HandlerTable } from '../../src-main/ipc/dispatch';
+import type { WorkspaceHandlerTable } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
 import { createSentinelTable, revokeAsSentinelCli, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
@@ -20,7 +20,7 @@ describe('activity, audit and exports, in Chromium over the real handler table',
   let server: RendererServer;
   let table: TestTable;
   let dir: TempDir;
-  let handlers: HandlerTable;
+  let handlers: WorkspaceHandlerTable;
   const a11y: string[] = [];
   const t = Math.floor(Date.now() / 1000);
   const incident = Array.from({ length: 5 }, (_, i) => sentinelItem({ seconds: t - 3600 - i * 60 }, { user: 'mallory.x', profile: 'prod-admin' }));

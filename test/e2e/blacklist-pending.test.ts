@@ -5,9 +5,8 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { createHandlers } from '../../src-main/handlers';
-import type { HandlerTable } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { BlacklistDelivery } from '../../src-main/revocation/blacklist-delivery';
+import type { ConnectionManager } from '../../src-main/connections/connection-manager';
 import { openBlacklist, outboxesWithPending, type BlacklistTarget, type OpenedBlacklist } from '../../src-main/revocation/blacklist-targets';
 import { openWorkspace } from '../../src-main/workspace';
 import { startGatedProxy, type GatedProxy } from '../fixtures/gated-proxy';
@@ -15,7 +14,7 @@ import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { webSession, writeWebSessions } from '../fixtures/web-sessions';
-import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type AppPage, type RendererServer } from './harness';
+import { launchChromium, managerWith, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type AppPage, type RendererServer } from './harness';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const INFO: AppInfo = {
@@ -77,12 +76,12 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
 
   /**
    * The app's wiring for one blacklist Redis: the revoker mirrors into it (its own retry left to
-   * a later round), and the background delivery answers `blacklist:pending` and `blacklist:retry`
-   * for the outbox in `dataDir`, with the saved connection's credentials.
+   * a later round), and the app's delivery (the connection manager's, never started in the
+   * background here) answers `blacklist:pending` and `blacklist:retry` for the outbox in
+   * `dataDir`, with the credentials of the saved connection "blacklist-eu".
    */
-  async function wired(dataDir: string, target: BlacklistTarget): Promise<{ handlers: HandlerTable; blacklist: OpenedBlacklist; delivery: BlacklistDelivery }> {
+  async function wired(dataDir: string, target: BlacklistTarget): Promise<{ manager: ConnectionManager; blacklist: OpenedBlacklist }> {
     const blacklist = await openBlacklist(target, dataDir, { retryIntervalMs: 600_000 });
-    const delivery = new BlacklistDelivery({ dataDir, credentials: async () => [{ connection: 'blacklist-eu', target }] });
     const ledger = new Ledger(join(dataDir, 'ledger.jsonl'));
     const handlers = createHandlers({
       ledgerConnection: 'test',
@@ -92,9 +91,18 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
       info: () => INFO,
       chooseSavePath: async (name) => join(dataDir, name),
       notify: () => undefined,
-      blacklist: delivery,
     });
-    return { handlers, blacklist, delivery };
+    const manager = await managerWith(dataDir, { handlers, ledger, close: async () => undefined }, [
+      {
+        name: 'blacklist-eu',
+        environment: 'production',
+        colour: 'red',
+        readOnly: false,
+        store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' }, blacklistRedis: { url: target.url } },
+        ...(target.password ? { blacklistSecret: target.password } : {}),
+      },
+    ]);
+    return { manager, blacklist };
   }
 
   /** Opens the gate and waits until the clients it held have reconnected through it (a retry during their reconnect backoff fails fast). */
@@ -108,11 +116,11 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
     const dir = await tempDir();
     // One address for the blacklist Redis: silent (a partition) until the test opens it.
     const gate: GatedProxy = await startGatedProxy(redis.port);
-    const { handlers, blacklist, delivery } = await wired(dir.path, { url: gate.url });
+    const { manager, blacklist } = await wired(dir.path, { url: gate.url });
     const admin = new Redis(redis.url);
     let app: AppPage | undefined;
     try {
-      app = await openApp(browser, server, handlers);
+      app = await openApp(browser, server, manager);
       const { page } = app;
       await ready(page);
       expect(await page.getByTestId('blacklist-pending-chip').count()).toBe(0);
@@ -192,7 +200,7 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
       expect(app.problems).toEqual([]);
     } finally {
       await app?.close();
-      await delivery.stop();
+      await manager.close();
       await blacklist.close();
       admin.disconnect();
       await gate.close();
@@ -203,10 +211,10 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
   it('reads a refused blacklist write (wrong password) as a failure with its reason, and Retry writes it once Redis takes the credentials', async () => {
     const dir = await tempDir();
     // The connection holds a password the blacklist Redis no longer accepts.
-    const { handlers, blacklist, delivery } = await wired(dir.path, { url: secured.url, password: 'stale-secret' });
+    const { manager, blacklist } = await wired(dir.path, { url: secured.url, password: 'stale-secret' });
     let app: AppPage | undefined;
     try {
-      app = await openApp(browser, server, handlers, { colorScheme: 'dark' });
+      app = await openApp(browser, server, manager, { colorScheme: 'dark' });
       const { page } = app;
       await ready(page);
       const dialog = await revokeAllOf(page, 'ivy.refused', (ivy[0] as { id: string }).id, 2);
@@ -248,7 +256,7 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
       await dialog.getByRole('button', { name: 'Done' }).click();
       // What main kept of the refused writes was settled by the writes that landed: nothing is left pending.
       await expect.poll(() => chip.count(), { timeout: 20_000 }).toBe(0);
-      expect((await delivery.status()).total).toBe(0);
+      expect((await manager.blacklist.status()).total).toBe(0);
       const check = new Redis(secured.url, { password: 'stale-secret' });
       try {
         for (const s of ivy) expect(await check.get(`revoked:${s.id}`)).toBe('credential_compromise');
@@ -258,7 +266,7 @@ describe('blacklist writes that did not land, in Chromium over the real handler 
       expect(app.problems).toEqual([]);
     } finally {
       await app?.close();
-      await delivery.stop();
+      await manager.close();
       await blacklist.close();
       await dir.remove();
     }

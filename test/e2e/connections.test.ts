@@ -7,7 +7,6 @@ import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConnectionManager } from '../../src-main/connections/connection-manager';
-import { createAppHandlers } from '../../src-main/app-handlers';
 import { ConnectionStore } from '../../src-main/connections/connection-store';
 import { SecretVault } from '../../src-main/connections/secret-vault';
 import { localDynamoClient } from '../../src-main/demo/demo-store';
@@ -79,7 +78,7 @@ describe('the connection manager, in Chromium over the real handler table', () =
   }
 
   it('creates, tests and switches connections; production is unmistakable in the revoke dialog', async () => {
-    const app = await openApp(browser, server, createAppHandlers(manager));
+    const app = await openApp(browser, server, manager);
     const { page } = app;
     await page.getByRole('button', { name: 'Connections', exact: true }).click();
     await page.locator('[data-testid="connections"][data-state="ready"]').waitFor();

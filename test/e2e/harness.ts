@@ -6,9 +6,16 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { APP_HOST, CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
-import { createDispatch, type HandlerTable } from '../../src-main/ipc/dispatch';
+import type { ConnectionSaveRequest } from '../../src-shared/connections';
+import { createAppHandlers } from '../../src-main/app-handlers';
+import { ConnectionManager } from '../../src-main/connections/connection-manager';
+import { ConnectionStore } from '../../src-main/connections/connection-store';
+import { SecretVault } from '../../src-main/connections/secret-vault';
+import { createDispatch, type WorkspaceHandlerTable } from '../../src-main/ipc/dispatch';
+import { Ledger } from '../../src-main/ledger/ledger';
 import { resolveRendererFile } from '../../src-main/renderer-files';
 import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
+import { fakeKeyring } from '../fixtures/fake-keyring';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 
 const OUT = resolve(__dirname, '../../out');
@@ -104,13 +111,58 @@ export interface AppPage {
 }
 
 /**
- * Opens the built renderer with the preload API bridged to a real handler table: every call goes
- * through the same dispatcher (sender check, validation) as in the app.
+ * What a page talks to. Whatever a test gives, the page reaches it as the app does: through the
+ * production app handler table (`createAppHandlers`) over a `ConnectionManager`.
+ * - A manager the test built (its saved connections, its switches) is used as it is.
+ * - A workspace, or a workspace's handler table, becomes the active workspace of a manager of the
+ *   page's own (no saved connections, a data directory of its own, nothing delivered in the
+ *   background); the workspace stays the test's to close.
+ */
+export type AppBackend = ConnectionManager | Workspace | WorkspaceHandlerTable;
+
+/**
+ * A connection manager of a test's own, as the app builds it (a connection store in `dataDir`
+ * sealed by a keyring, nothing delivered in the background), with `saved` connections in its
+ * store and `workspace` as its active workspace.
+ */
+export async function managerWith(dataDir: string, workspace: Workspace, saved: ConnectionSaveRequest[] = []): Promise<ConnectionManager> {
+  const vault = new SecretVault(fakeKeyring(), 'linux');
+  const store = new ConnectionStore(dataDir, vault);
+  for (const connection of saved) await store.save(connection);
+  const manager = new ConnectionManager({ version: '0.1.0', dataDir, store, vault, desktop: { chooseSavePath: async () => null, notify: () => undefined } });
+  await manager.adopt(workspace);
+  return manager;
+}
+
+/** The manager behind a page, and what to stop when the page closes. */
+async function managerFor(backend: AppBackend): Promise<{ manager: ConnectionManager; release: () => Promise<void> }> {
+  if (backend instanceof ConnectionManager) return { manager: backend, release: async () => undefined };
+  const dir = await tempDir();
+  // The manager closes what it holds: it is given a view of the test's workspace that it cannot close.
+  const workspace: Workspace =
+    'handlers' in backend
+      ? { ...backend, close: async () => undefined }
+      : // A bare table's ledger is the one its handlers were built with; the manager reads none.
+        { handlers: backend, ledger: new Ledger(join(dir.path, 'ledger.jsonl')), close: async () => undefined };
+  const manager = await managerWith(dir.path, workspace);
+  return {
+    manager,
+    release: async () => {
+      await manager.close();
+      await dir.remove();
+    },
+  };
+}
+
+/**
+ * Opens the built renderer with the preload API bridged to the production app handler table over
+ * `backend`: every call goes through the same dispatcher (sender check, validation) and the same
+ * delegation to the active workspace as in the app.
  */
 export async function openApp(
   browser: Browser,
   server: RendererServer,
-  handlers: HandlerTable,
+  backend: AppBackend,
   options: { colorScheme?: 'light' | 'dark'; withPreload?: boolean } = {},
 ): Promise<AppPage> {
   const context = await browser.newContext({
@@ -130,8 +182,11 @@ export async function openApp(
       console.error(`CSP ${e.violatedDirective} blocked at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} sample=${e.sample}`),
     ),
   );
+  let release = async (): Promise<void> => undefined;
   if (options.withPreload !== false) {
-    const dispatch = createDispatch(handlers, { trustedOrigins: [server.origin] });
+    const behind = await managerFor(backend);
+    release = behind.release;
+    const dispatch = createDispatch(createAppHandlers(behind.manager), { trustedOrigins: [server.origin] });
     await page.exposeBinding('__wardenInvoke', (source, channel: unknown, request: unknown) =>
       dispatch(channel, request, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() }, (event, payload) => {
         void source.page.evaluate(([e, p]) => (window as unknown as { __wardenEmit: (e: unknown, p: unknown) => void }).__wardenEmit(e, p), [event, payload] as const).catch(() => undefined);
@@ -139,8 +194,21 @@ export async function openApp(
     );
     await page.addInitScript(preloadShim());
   }
-  await page.goto(`${server.origin}/index.html`);
-  return { page, problems, close: () => context.close() };
+  try {
+    await page.goto(`${server.origin}/index.html`);
+  } catch (error) {
+    await context.close();
+    await release();
+    throw error;
+  }
+  return {
+    page,
+    problems,
+    close: async () => {
+      await context.close();
+      await release();
+    },
+  };
 }
 
 type AxeResults = Awaited<ReturnType<AxeBuilder['analyze']>>;

@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { createHandlers } from '../../src-main/handlers';
-import type { HandlerTable } from '../../src-main/ipc/dispatch';
+import type { WorkspaceHandlerTable } from '../../src-main/ipc/dispatch';
 import { localDynamoClient } from '../../src-main/demo/demo-store';
 import { Ledger } from '../../src-main/ledger/ledger';
 import type { LedgerRecord } from '../../src-main/ledger/ledger-entry';
@@ -36,7 +36,7 @@ describe("the auditor's view of the team ledger, in Chromium over the real handl
   let base: ReturnType<typeof localDynamoClient>;
   let ledgerTable: string;
   let desks: TempDir[] = [];
-  let handlers: HandlerTable;
+  let handlers: WorkspaceHandlerTable;
   let bobDevice: string;
   let aliceDevice: string;
   const a11y: string[] = [];

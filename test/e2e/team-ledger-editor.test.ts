@@ -4,7 +4,6 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConnectionManager } from '../../src-main/connections/connection-manager';
-import { createAppHandlers } from '../../src-main/app-handlers';
 import { ConnectionStore } from '../../src-main/connections/connection-store';
 import { SecretVault } from '../../src-main/connections/secret-vault';
 import { localDynamoClient } from '../../src-main/demo/demo-store';
@@ -34,7 +33,7 @@ describe('the team ledger in the connection editor, in Chromium over the real ha
     const vault = new SecretVault(fakeKeyring(), 'linux');
     manager = new ConnectionManager({ version: '0.1.0', dataDir: dir.path, store: new ConnectionStore(dir.path, vault), vault, desktop: { chooseSavePath: async () => null, notify: () => undefined } });
     await manager.start();
-    app = await openApp(browser, server, createAppHandlers(manager));
+    app = await openApp(browser, server, manager);
     await app.page.getByRole('button', { name: 'Connections', exact: true }).click();
     await app.page.locator('[data-testid="connections"][data-state="ready"]').waitFor();
   });
