@@ -1,6 +1,7 @@
 import { Redis, ReplyError } from 'ioredis';
 import type { BlacklistState } from '../../src-shared/revocation';
 import { DurableOutbox, type PendingBlacklistWrite } from './outbox';
+import { redisClient } from '../web-sessions/redis-target';
 
 /** A blacklist entry lives at least an hour, even for a session about to expire. */
 export const MIN_BLACKLIST_TTL_SECONDS = 3600;
@@ -16,17 +17,7 @@ export function blacklistTtlSeconds(expiresAtMs: number, nowMs: number): number 
  * background. Callers send failed writes to the outbox.
  */
 export function blacklistRedisClient(url: string, auth: { username?: string | undefined; password?: string | null | undefined } = {}): Redis {
-  const client = new Redis(url, {
-    ...(auth.username ? { username: auth.username } : {}),
-    ...(auth.password ? { password: auth.password } : {}),
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 1500,
-    connectTimeout: 1500,
-    // A least-privilege blacklist user may SET revoked:* and nothing else, so no INFO-based check.
-    enableReadyCheck: false,
-    retryStrategy: (attempt) => Math.min(attempt * 250, 5000),
-  });
+  const client = redisClient({ urls: [url], cluster: false, ...(auth.username ? { username: auth.username } : {}), ...(auth.password ? { password: auth.password } : {}) }, 'blacklist') as Redis;
   // Connection errors are expected while Redis is down: writes go to the outbox meanwhile (the
   // mirror keeps the last one, to tell a refusal from an outage).
   client.on('error', () => undefined);

@@ -55,43 +55,59 @@ export function parseRedisUrls(target: RedisTarget): URL[] {
 }
 
 /**
- * A connected ioredis client (a `Cluster` for cluster mode or several seeds). Rejects with the
- * connection error when the server cannot be reached or refuses the credentials.
+ * How long a command or a connection may take, by what the client is for. Every Redis client of
+ * the app and the command line is made by `redisClient` with one of these.
  */
-export async function connectRedis(target: RedisTarget): Promise<RedisClient> {
+export const REDIS_PROFILES = {
+  /** Web sessions, team ledger streams, connection tests: connected first, a page may take a moment. */
+  sessions: { commandTimeout: 5000, connectTimeout: 3000, lazyConnect: true, enableReadyCheck: true },
+  /**
+   * The blacklist mirror: a write that does not land quickly goes to the outbox instead of holding
+   * a revocation up; it connects by itself in the background, and a least-privilege blacklist user
+   * may SET revoked:* and nothing else, so there is no INFO-based ready check.
+   */
+  blacklist: { commandTimeout: 1500, connectTimeout: 1500, lazyConnect: false, enableReadyCheck: false },
+} as const satisfies Record<string, RedisOptions>;
+export type RedisProfile = keyof typeof REDIS_PROFILES;
+
+/**
+ * An ioredis client for `target` with a timeout profile (a `Cluster` for cluster mode or several
+ * seeds), not yet connected unless the profile connects by itself. Credentials may be in the
+ * target or the URL; the target's win.
+ */
+export function redisClient(target: RedisTarget, profile: RedisProfile): RedisClient {
   const urls = parseRedisUrls(target);
   const first = urls[0] as URL;
   const tls = first.protocol === 'rediss:' ? { ...(target.tlsCa ? { ca: target.tlsCa } : {}) } : undefined;
   const username = target.username ?? (first.username ? decodeURIComponent(first.username) : undefined);
   const password = target.password ?? (first.password ? decodeURIComponent(first.password) : undefined);
   const auth = { ...(username ? { username } : {}), ...(password ? { password } : {}) };
-  const cluster = target.cluster === true || urls.length > 1;
-  let client: RedisClient;
-  if (cluster) {
-    client = new Cluster(
+  const options: RedisOptions = { ...FAIL_FAST, ...REDIS_PROFILES[profile], ...auth, ...(tls ? { tls } : {}) };
+  if (target.cluster === true || urls.length > 1) {
+    return new Cluster(
       urls.map((u) => ({ host: u.hostname, port: Number(u.port || 6379) })),
       {
         enableOfflineQueue: false,
-        lazyConnect: true,
+        lazyConnect: options.lazyConnect ?? true,
         enableAutoPipelining: true,
         slotsRefreshTimeout: 3000,
         clusterRetryStrategy: (attempt) => (attempt > 3 ? null : attempt * 250),
-        redisOptions: { ...FAIL_FAST, ...auth, ...(tls ? { tls } : {}) },
+        redisOptions: options,
       },
     );
-  } else {
-    const db = target.db ?? (first.pathname.length > 1 ? Number(first.pathname.slice(1)) : 0);
-    if (!Number.isInteger(db) || db < 0) throw new RedisTargetError('the database number must be a whole number');
-    client = new Redis({
-      ...FAIL_FAST,
-      host: first.hostname,
-      port: Number(first.port || 6379),
-      db,
-      ...auth,
-      ...(tls ? { tls } : {}),
-      retryStrategy: (attempt) => Math.min(attempt * 250, 5000),
-    });
   }
+  const db = target.db ?? (first.pathname.length > 1 ? Number(first.pathname.slice(1)) : 0);
+  if (!Number.isInteger(db) || db < 0) throw new RedisTargetError('the database number must be a whole number');
+  return new Redis({ ...options, host: first.hostname, port: Number(first.port || 6379), db, retryStrategy: (attempt) => Math.min(attempt * 250, 5000) });
+}
+
+/**
+ * A connected ioredis client (the `sessions` profile unless said). Rejects with the connection
+ * error when the server cannot be reached or refuses the credentials.
+ */
+export async function connectRedis(target: RedisTarget, profile: RedisProfile = 'sessions'): Promise<RedisClient> {
+  const client = redisClient(target, profile);
+  const cluster = client instanceof Cluster;
   // Connection errors surface on the commands (and on connect below); the event is expected
   // while Redis is away and must not become an unhandled 'error'.
   let lastError: Error | undefined;
