@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { Pool, types as pgTypes, type PoolConfig } from 'pg';
+import { Pool, types as pgTypes, type PoolClient, type PoolConfig } from 'pg';
 import { WardenError } from '../errors';
 import { postgresError } from './postgres-errors';
 
@@ -207,4 +207,26 @@ const described = new WeakMap<Pool, { where: string; secrets: string[] }>();
 export function poolError(pool: Pool, error: unknown): WardenError {
   const known = described.get(pool);
   return postgresError(error, known?.where ?? '', known?.secrets ?? []);
+}
+
+/**
+ * A pooled connection for a transaction. While it is checked out, a connection that drops emits
+ * 'error' on it with nobody listening (the pool listens only to idle ones), which would crash the
+ * process: the error is taken here, and the statement in flight, or the next one, fails with it.
+ */
+export async function checkout(pool: Pool): Promise<PoolClient> {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw poolError(pool, error);
+  }
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
+  const release = client.release.bind(client);
+  client.release = (destroy?: Error | boolean) => {
+    client.off('error', ignore);
+    release(destroy);
+  };
+  return client;
 }

@@ -8,7 +8,7 @@ import { WardenError } from '../errors';
 import type { SessionStore } from '../session-store';
 import { CursorCodec, InvalidCursorError, type CursorPosition } from '../sentinel/cursor';
 import type { DirectoryUser } from '../users/user-match';
-import { poolError } from './postgres-pool';
+import { checkout, poolError } from './postgres-pool';
 import { toPgBound } from './postgres-time';
 import { inspectPostgresSchema, schemaProblem, type PostgresSchema } from './schema-check';
 import { isUuid, SESSION_COLUMNS, toPostgresSession, type SessionRow } from './session-row';
@@ -156,9 +156,7 @@ export class PostgresSessionStore implements SessionStore {
    */
   async activeUsers(): Promise<DirectoryUser[]> {
     const schema = await this.schema();
-    const client = await this.#pool.connect().catch((error: unknown) => {
-      throw poolError(this.#pool, error);
-    });
+    const client = await checkout(this.#pool);
     try {
       await client.query('begin');
       await client.query('set local enable_seqscan = off');

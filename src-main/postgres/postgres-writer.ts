@@ -1,8 +1,8 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { WardenError } from '../errors';
 import { REVOKE_GRACE_MS } from '../revocation/expiry-grace';
 import { describe, reasonText, Revoker, type Reason, type RevokerOptions, type SessionWriter, type WriteOutcome } from '../revocation/revoker';
-import { poolError } from './postgres-pool';
+import { checkout, poolError } from './postgres-pool';
 import type { PostgresSessionStore } from './postgres-session-store';
 import { isUuid } from './session-row';
 import { inspectPostgresSchema, schemaProblem, type PostgresSchema } from './schema-check';
@@ -35,6 +35,8 @@ interface Updated {
   user_id: string;
   remaining_ms: number | null;
   tx_now: string;
+  /** Our server process: once it has exited, its transaction is settled one way or the other. */
+  backend: number;
 }
 
 interface Current {
@@ -110,12 +112,7 @@ export class PostgresWriter implements SessionWriter {
   }
 
   async #attempt(id: string, reason: string, revokedBy: string | null, details: object, nowMs: number): Promise<WriteOutcome | 'again'> {
-    let client: PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw poolError(this.#pool, error);
-    }
+    const client = await checkout(this.#pool);
     let stage: 'before' | 'commit' = 'before';
     let updated: Updated | undefined;
     try {
@@ -123,7 +120,7 @@ export class PostgresWriter implements SessionWriter {
       const { rows } = await client.query<Updated>(
         `update sessions set revoked = true, revoked_at = now(), revoked_reason = $2, revoked_by = $3
           where id = $1 and revoked = false and expires_at > now() - make_interval(secs => $4)
-          returning user_id::text as user_id, now()::text as tx_now,
+          returning user_id::text as user_id, now()::text as tx_now, pg_backend_pid() as backend,
                     case when isfinite(expires_at) then extract(epoch from expires_at - now())::float8 * 1000 end as remaining_ms`,
         [id, reason, revokedBy, REVOKE_GRACE_MS / 1000],
       );
@@ -166,18 +163,32 @@ export class PostgresWriter implements SessionWriter {
 
   /**
    * COMMIT was sent but its answer never came (the connection dropped): the revocation may or may
-   * not have landed. Our own write is known again by its revoked_at, our transaction's exact now().
+   * not have landed, and may still be landing (the server can run a COMMIT it received after the
+   * connection closed). Once our server process is gone its transaction is settled; our own write
+   * is then known by its revoked_at, our transaction's exact now().
    */
   async #afterLostCommit(id: string, updated: Updated, nowMs: number, cause: unknown): Promise<WriteOutcome> {
-    let ours: boolean | undefined;
-    try {
-      const { rows } = await this.#pool.query<{ ours: boolean }>('select revoked and revoked_at = $2::timestamptz as ours from sessions where id = $1', [id, updated.tx_now]);
-      ours = rows[0]?.ours;
-    } catch {
-      throw new WardenError('STORE_UNAVAILABLE', `the connection was lost while committing (${describe(poolError(this.#pool, cause))}) and the session could not be read again: run again to see whether it is revoked`);
+    const lost = describe(poolError(this.#pool, cause));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      let settled: { gone: boolean; ours: boolean | null } | undefined;
+      try {
+        const { rows } = await this.#pool.query<{ gone: boolean; ours: boolean | null }>(
+          `select not exists(select 1 from pg_stat_activity where pid = $3) as gone,
+                  (select revoked and revoked_at = $2::timestamptz from sessions where id = $1) as ours`,
+          [id, updated.tx_now, updated.backend],
+        );
+        settled = rows[0];
+      } catch {
+        // Another pooled connection lost with this one: tried again on a new one, until the deadline.
+      }
+      if (settled?.ours === true) return { outcome: 'revoked', user: updated.user_id, expiresAtMs: expiry(updated.remaining_ms, nowMs) };
+      if (settled?.gone) throw poolError(this.#pool, cause);
+      if (Date.now() > deadline) {
+        throw new WardenError('STORE_UNAVAILABLE', `the connection was lost while committing (${lost}) and whether the revocation landed could not be told: run again to see`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (ours === true) return { outcome: 'revoked', user: updated.user_id, expiresAtMs: expiry(updated.remaining_ms, nowMs) };
-    throw poolError(this.#pool, cause);
   }
 }
 
