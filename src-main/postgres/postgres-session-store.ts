@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
 import { REASON_CODES } from '../../src-shared/reason-codes';
 import type { Session, SessionStatus } from '../../src-shared/session';
@@ -16,7 +16,15 @@ import { isUuid, SESSION_COLUMNS, toPostgresSession, type SessionRow } from './s
 export interface PostgresSessionStoreOptions {
   pool: Pool;
   cursors: CursorCodec;
+  /** Told of every statement that reads sessions, with the settings it runs under; for tests (EXPLAIN) and the benchmark. */
+  onQuery?: (statement: { text: string; values: unknown[]; settings: string[] }) => void;
 }
+
+/** Counting live users walks the partial index, never the table (see activeUsers). */
+const NO_SEQSCAN = 'enable_seqscan = off';
+
+/** The e-mail of the user whose id is `id` (an SQL expression), looked up by users' primary key. */
+const EMAIL_OF = (id: string) => `(select u.email::text from users u where u.id = ${id}) as email`;
 
 /** Positional parameters of one statement. */
 class Params {
@@ -39,11 +47,22 @@ class Params {
 export class PostgresSessionStore implements SessionStore {
   readonly #pool: Pool;
   readonly #cursors: CursorCodec;
+  readonly #onQuery: PostgresSessionStoreOptions['onQuery'];
   #schema: Promise<PostgresSchema> | null = null;
 
   constructor(options: PostgresSessionStoreOptions) {
     this.#pool = options.pool;
     this.#cursors = options.cursors;
+    this.#onQuery = options.onQuery;
+  }
+
+  async #read<R extends object>(text: string, values: unknown[]): Promise<R[]> {
+    this.#onQuery?.({ text, values, settings: [] });
+    try {
+      return (await this.#pool.query<R & QueryResultRow>(text, values)).rows;
+    } catch (error) {
+      throw poolError(this.#pool, error);
+    }
   }
 
   /** The schema as inspected once (again while it cannot be read from); throws saying what stops the reads. */
@@ -111,19 +130,14 @@ export class PostgresSessionStore implements SessionStore {
       where.push(`s.expires_at <= ${at}::timestamptz`, `(s.expires_at < ${at}::timestamptz or s.id < ${id}::uuid)`);
     }
     const limit = p.add(request.limit + 1);
-    // The page is cut first and joined with users after, so the join cannot change how sessions are read.
-    // expires_at travels as PostgreSQL's own text (exact, and `infinity` too) and is cast back.
-    const sql = `select page.*${schema.hasEmail ? ', u.email::text as email' : ''}
+    // The page is cut first and each of its rows looks its e-mail up by primary key after, so
+    // neither the users table nor its size changes how sessions are read. expires_at travels as
+    // PostgreSQL's own text (exact, and `infinity` too) and is cast back.
+    const sql = `select page.*${schema.hasEmail ? `, ${EMAIL_OF('page.user_id::uuid')}` : ''}
       from (select ${SESSION_COLUMNS} from sessions s where ${where.join(' and ')}
              order by s.expires_at desc, s.id desc limit ${limit}) page
-      ${schema.hasEmail ? 'left join users u on u.id = page.user_id::uuid' : ''}
       order by page.expires_at desc, page.id::uuid desc`;
-    let rows: SessionRow[];
-    try {
-      rows = (await this.#pool.query<SessionRow>(sql, p.values)).rows;
-    } catch (error) {
-      throw poolError(this.#pool, error);
-    }
+    const rows = await this.#read<SessionRow>(sql, p.values);
     const page = rows.slice(0, request.limit);
     const last = page[page.length - 1];
     return {
@@ -136,16 +150,11 @@ export class PostgresSessionStore implements SessionStore {
   async get(id: string): Promise<Session | null> {
     if (!isUuid(id)) return null;
     const schema = await this.schema();
-    try {
-      const { rows } = await this.#pool.query<SessionRow>(
-        `select ${SESSION_COLUMNS}${schema.hasEmail ? ', u.email::text as email' : ''}
-           from sessions s ${schema.hasEmail ? 'left join users u on u.id = s.user_id' : ''} where s.id = $1::uuid`,
-        [id],
-      );
-      return rows[0] ? toPostgresSession(rows[0]) : null;
-    } catch (error) {
-      throw poolError(this.#pool, error);
-    }
+    const [row] = await this.#read<SessionRow>(
+      `select ${SESSION_COLUMNS}${schema.hasEmail ? `, ${EMAIL_OF('s.user_id')}` : ''} from sessions s where s.id = $1::uuid`,
+      [id],
+    );
+    return row ? toPostgresSession(row) : null;
   }
 
   /**
@@ -159,12 +168,11 @@ export class PostgresSessionStore implements SessionStore {
     const client = await checkout(this.#pool);
     try {
       await client.query('begin');
-      await client.query('set local enable_seqscan = off');
-      const { rows } = await client.query<{ user_id: string; live: number; email: string | null }>(
-        `with live as (select s.user_id, count(*)::int as live from sessions s where s.revoked = false and s.expires_at > now() group by s.user_id)
-         select live.user_id::text as user_id, live.live, ${schema.hasEmail ? 'u.email::text' : 'null::text'} as email
-           from live ${schema.hasEmail ? 'left join users u on u.id = live.user_id' : ''}`,
-      );
+      await client.query(`set local ${NO_SEQSCAN}`);
+      const text = `with live as (select s.user_id, count(*)::int as live from sessions s where s.revoked = false and s.expires_at > now() group by s.user_id)
+         select live.user_id::text as user_id, live.live, ${schema.hasEmail ? EMAIL_OF('live.user_id') : 'null::text as email'} from live`;
+      this.#onQuery?.({ text, values: [], settings: [NO_SEQSCAN] });
+      const { rows } = await client.query<{ user_id: string; live: number; email: string | null }>(text);
       await client.query('commit');
       return rows.map((r) => ({ user: r.user_id, live: r.live, emails: r.email ? [r.email] : [] }));
     } catch (error) {
@@ -179,12 +187,8 @@ export class PostgresSessionStore implements SessionStore {
   async hasUser(user: string): Promise<boolean> {
     if (!isUuid(user)) return false;
     await this.schema();
-    try {
-      const { rows } = await this.#pool.query<{ found: boolean }>('select exists(select 1 from sessions where user_id = $1::uuid) as found', [user]);
-      return rows[0]?.found === true;
-    } catch (error) {
-      throw poolError(this.#pool, error);
-    }
+    const [row] = await this.#read<{ found: boolean }>('select exists(select 1 from sessions where user_id = $1::uuid) as found', [user]);
+    return row?.found === true;
   }
 }
 

@@ -59,8 +59,6 @@ export function toPostgresSession(row: SessionRow): Session {
   return {
     id: row.id,
     user: row.user_id,
-    profile: '',
-    serverInstanceId: '',
     status: row.status,
     storedStatus: row.revoked ? 'revoked' : 'active',
     createdAt: fromPgTime(row.created_at),
@@ -68,8 +66,6 @@ export function toPostgresSession(row: SessionRow): Session {
     lastAccessAt: fromPgTime(row.last_active_at),
     expiresAt: fromPgTime(row.expires_at),
     updatedAt: null,
-    requestCount: 0,
-    sourceIdentity: '',
     deviceId: row.device_info ?? '',
     revokedBy: row.revoked_by,
     revokedAt: fromPgTime(row.revoked_at),
