@@ -135,7 +135,7 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
       if (!session || session.status !== 'active') return { shown: false };
       deps.notify({
         title: `New session of watched user ${clip(session.user)}`,
-        body: `Session ${session.id} on profile ${clip(session.profile)}, device ${clip(session.deviceId)}. Open Session Warden to review or revoke it.`,
+        body: `Session ${session.id}${session.profile ? ` on profile ${clip(session.profile)}` : ''}, device ${clip(session.deviceId)}. Open Session Warden to review or revoke it.`,
       });
       return { shown: true };
     },

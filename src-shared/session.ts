@@ -34,8 +34,10 @@ export const ExactTimeSchema = z.string().nullable();
 export const SessionSchema = z.strictObject({
   id: z.string(),
   user: z.string(),
-  profile: z.string(),
-  serverInstanceId: z.string(),
+  /** Sentinel only: the AWS profile the credentials are for. Absent where the store has no such notion. */
+  profile: z.string().optional(),
+  /** Sentinel only: the server instance that issued the session. */
+  serverInstanceId: z.string().optional(),
   /** Derived status (see SessionStatusSchema). */
   status: SessionStatusSchema,
   /** What the store says, which may differ from `status` for sessions past expiry. */
@@ -45,8 +47,10 @@ export const SessionSchema = z.strictObject({
   lastAccessAt: ExactTimeSchema,
   expiresAt: ExactTimeSchema,
   updatedAt: ExactTimeSchema,
-  requestCount: z.number().int().nonnegative(),
-  sourceIdentity: z.string(),
+  /** Sentinel only: credential fetches so far. */
+  requestCount: z.number().int().nonnegative().optional(),
+  /** Sentinel only: the source identity stamped on the credentials. */
+  sourceIdentity: z.string().optional(),
   deviceId: z.string(),
   revokedBy: z.string().nullable(),
   /** When it was revoked (our `revoked_at`; null for revocations by other tools). */

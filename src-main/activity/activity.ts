@@ -31,7 +31,7 @@ export function mergeRevocations(storeRevoked: readonly Session[], ledger: Itera
     merged.set(entry.sessionId, {
       sessionId: entry.sessionId,
       user: entry.user || session?.user || '',
-      profile: session ? session.profile : null,
+      profile: session?.profile ?? null,
       operator: entry.operator,
       reason: entry.reasonCode,
       atMs,
@@ -45,7 +45,7 @@ export function mergeRevocations(storeRevoked: readonly Session[], ledger: Itera
     merged.set(session.id, {
       sessionId: session.id,
       user: session.user,
-      profile: session.profile,
+      profile: session.profile ?? null,
       operator: session.revokedBy ?? 'unknown',
       reason: reasonOf(session.revokedReason),
       atMs,

@@ -57,7 +57,7 @@ export function formatSessions(sessions: Session[], format: string): string {
     { columns: SESSION_COLUMNS, cell: (s, c) => s[c] },
     {
       header: ['ID', 'USER', 'PROFILE', 'STATUS', 'CREATED', 'LAST ACCESS', 'EXPIRES', 'REQUESTS'],
-      cells: (s) => [s.id, s.user, s.profile, s.status, s.createdAt ?? '-', s.lastAccessAt ?? '-', s.expiresAt ?? '-', String(s.requestCount)],
+      cells: (s) => [s.id, s.user, s.profile ?? '-', s.status, s.createdAt ?? '-', s.lastAccessAt ?? '-', s.expiresAt ?? '-', s.requestCount === undefined ? '-' : String(s.requestCount)],
     },
   );
 }

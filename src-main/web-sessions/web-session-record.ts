@@ -49,8 +49,6 @@ export function toWebSession(id: string, record: WebSessionRecord, blacklistReas
   return {
     id,
     user: text(record.userId),
-    profile: '',
-    serverInstanceId: '',
     status: deriveWebStatus(record, blacklistReason !== null, nowMs),
     storedStatus: record.revoked === true ? 'revoked' : blacklistReason !== null ? 'blacklisted' : 'active',
     createdAt: normaliseTime(record.createdAt),
@@ -58,8 +56,6 @@ export function toWebSession(id: string, record: WebSessionRecord, blacklistReas
     lastAccessAt: normaliseTime(record.lastActiveAt),
     expiresAt: normaliseTime(record.expiresAt),
     updatedAt: null,
-    requestCount: 0,
-    sourceIdentity: '',
     deviceId: text(record.deviceInfo),
     revokedBy: null,
     revokedAt: normaliseTime(record.revokedAt),

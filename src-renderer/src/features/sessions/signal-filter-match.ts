@@ -39,7 +39,7 @@ export function whyNotMatching(session: Session, query: StoreQuery, nowMs: numbe
   if (query.user !== undefined && !sameText(session.user, query.user) && !(session.email !== undefined && sameText(session.email, query.user))) {
     reasons.push(`Its user is ${session.user || '(none)'}; the filters show user ${query.user}.`);
   }
-  if (query.profile !== undefined && !sameText(session.profile, query.profile)) {
+  if (query.profile !== undefined && !sameText(session.profile ?? '', query.profile)) {
     reasons.push(`Its profile is ${session.profile || '(none)'}; the filters show profile ${query.profile}.`);
   }
   if (query.serverInstance !== undefined && session.serverInstanceId !== query.serverInstance) {
