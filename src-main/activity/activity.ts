@@ -1,7 +1,7 @@
 import { ACTIVITY_REASONS, type ActivityReason, type ActivitySummary } from '../../src-shared/activity';
 import { revocationTime, type Session } from '../../src-shared/session';
 import type { LedgerEntry } from '../ledger/ledger-entry';
-import { epochMillis } from '../sentinel/exact-time';
+import { epochMillis } from '../stores/exact-time';
 import { reasonOf } from './reason-of';
 
 /** One revocation of one session, wherever it was learned from. */

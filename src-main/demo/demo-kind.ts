@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { localIdentity } from '../operator-identity';
 import { SentinelRevoker } from '../revocation/sentinel-revoker';
 import { SENTINEL_CAPABILITIES } from '../sentinel/capabilities';
-import { CursorCodec } from '../sentinel/cursor';
+import { CursorCodec } from '../stores/cursor';
 import { SentinelStore } from '../sentinel/sentinel-store';
 import type { StoreKind } from '../stores/store-kind';
 import { DynamoTeamChain } from '../team-ledger/dynamo-chain';

@@ -1,4 +1,4 @@
-import { formatRfc3339Nano } from '../sentinel/exact-time';
+import { formatRfc3339Nano } from '../stores/exact-time';
 import type { SentinelItem } from '../sentinel/sentinel-item';
 
 const USERS = [

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { PostgresStore } from '../../src-shared/connections';
 import { testRedisConnection } from '../connections/connection-test';
 import { localIdentity } from '../operator-identity';
-import { CursorCodec } from '../sentinel/cursor';
+import { CursorCodec } from '../stores/cursor';
 import type { StoreKind } from '../stores/store-kind';
 import { POSTGRES_CAPABILITIES } from './capabilities';
 import { openPostgresPool, parsePostgresUrl, redactPostgresUrl, type PostgresConnectionConfig } from './postgres-pool';

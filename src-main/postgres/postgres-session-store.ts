@@ -6,7 +6,7 @@ import type { Session, SessionStatus } from '../../src-shared/session';
 import { SESSION_STATUSES } from '../../src-shared/session-status';
 import { WardenError } from '../errors';
 import type { SessionStore } from '../session-store';
-import { CursorCodec, InvalidCursorError, type CursorPosition } from '../sentinel/cursor';
+import { CursorCodec, InvalidCursorError, type CursorPosition } from '../stores/cursor';
 import type { DirectoryUser } from '../users/user-match';
 import { checkout, poolError } from './postgres-pool';
 import { toPgBound } from './postgres-time';

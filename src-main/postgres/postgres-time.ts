@@ -1,4 +1,4 @@
-import { formatUtc, parseExactTime } from '../sentinel/exact-time';
+import { formatUtc, parseExactTime } from '../stores/exact-time';
 
 /**
  * A timestamptz as PostgreSQL prints it in ISO style (`2026-11-22 08:00:00.123456+00`, the zone

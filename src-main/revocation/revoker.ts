@@ -3,7 +3,7 @@ import type { ReasonCode, RevokeReport, RevokeResult, RevokeSessionsRequest, Rev
 import type { Principal } from '../../src-shared/principal';
 import type { LedgerRecord } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
-import { epochMillis, formatRfc3339Nano } from '../sentinel/exact-time';
+import { epochMillis, formatRfc3339Nano } from '../stores/exact-time';
 import type { SessionStore } from '../session-store';
 import { BlacklistRefusedError, type BlacklistMirror } from './blacklist';
 import { mapConcurrent } from './concurrency';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceClock } from '../sentinel/dynamo-client-options';
-import { epochMillis } from '../sentinel/exact-time';
+import { epochMillis } from '../stores/exact-time';
 import { deriveStatus, REVOKE_GRACE_MS } from '../sentinel/sentinel-item';
 import type { SentinelStore } from '../sentinel/sentinel-store';
 import { reasonText, Revoker, type Reason, type RevokerOptions, type SessionWriter, type WriteOutcome } from './revoker';

@@ -1,25 +1,10 @@
-import type { SessionsQueryRequest } from '../../src-shared/contract';
-import type { ActivityReason } from '../../src-shared/reason-codes';
 import { SESSION_STATUSES, type SessionStatus } from '../../src-shared/session-status';
-import { parseExactTime } from './exact-time';
 import { SENTINEL_INDEXES } from './table-schema';
+import type { SessionFilter } from '../stores/session-filter';
 
-/** The filters of a query, normalised (times in exact UTC form). */
-export interface SessionFilter {
-  /** Derived statuses wanted, sorted; every status (`any`) when all three are listed. */
-  statuses: readonly SessionStatus[];
-  user?: string;
-  profile?: string;
-  serverInstance?: string;
-  /** Normalised UTC (`…nnnnnnnnnZ`), inclusive. */
-  since?: string;
-  until?: string;
-  /** Revocation time bounds, normalised UTC, inclusive (checked in code). */
-  revokedSince?: string;
-  revokedUntil?: string;
-  /** Revoked with this reason (see `reasonOf`); checked in code. */
-  reasonCode?: ActivityReason;
-}
+export type { SessionFilter } from '../stores/session-filter';
+export { statusesOf } from '../stores/session-filter';
+
 
 /**
  * One DynamoDB read that feeds a query: a partition of an index (or the whole table), the
@@ -137,35 +122,3 @@ function statusFilter(statuses: readonly SessionStatus[]): Pick<ReadPlan, 'store
   return { storedStatuses, ...(only?.ttl ? { ttl: only.ttl } : {}) };
 }
 
-/** The request's filters, with times made exact; throws on a time that does not parse. */
-export function filterOf(request: SessionsQueryRequest): SessionFilter {
-  const exact = (text: string | undefined, name: string): string | undefined => {
-    if (text === undefined) return undefined;
-    const parsed = parseExactTime(text);
-    if (!parsed) throw new RangeError(`${name} is not an RFC 3339 time`);
-    return parsed.utc;
-  };
-  const since = exact(request.since, 'since');
-  const until = exact(request.until, 'until');
-  const revokedSince = exact(request.revokedSince, 'revokedSince');
-  const revokedUntil = exact(request.revokedUntil, 'revokedUntil');
-  // A revocation time and reason only exist for revoked sessions.
-  const revokedOnly = revokedSince !== undefined || revokedUntil !== undefined || request.reasonCode !== undefined;
-  return {
-    statuses: revokedOnly ? statusesOf(request.status).filter((s) => s === 'revoked') : statusesOf(request.status),
-    ...(revokedSince !== undefined ? { revokedSince } : {}),
-    ...(revokedUntil !== undefined ? { revokedUntil } : {}),
-    ...(request.reasonCode !== undefined ? { reasonCode: request.reasonCode } : {}),
-    ...(request.user !== undefined ? { user: request.user } : {}),
-    ...(request.profile !== undefined ? { profile: request.profile } : {}),
-    ...(request.serverInstance !== undefined ? { serverInstance: request.serverInstance } : {}),
-    ...(since !== undefined ? { since } : {}),
-    ...(until !== undefined ? { until } : {}),
-  };
-}
-
-/** `any`, one status, or a list, as a sorted list without repeats. */
-export function statusesOf(status: SessionsQueryRequest['status']): SessionStatus[] {
-  const list = status === 'any' ? SESSION_STATUSES : Array.isArray(status) ? status : [status];
-  return SESSION_STATUSES.filter((s) => list.includes(s));
-}

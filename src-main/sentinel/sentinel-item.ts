@@ -1,5 +1,5 @@
 import type { Session, SessionStatus } from '../../src-shared/session';
-import { normaliseTime, parseExactTime } from './exact-time';
+import { normaliseTime, parseExactTime } from '../stores/exact-time';
 
 /**
  * One item of the Sentinel table as Sentinel writes it. Every attribute may be missing or of an

@@ -9,7 +9,7 @@ import { createLedgerTable, defaultLedgerTable, DynamoTeamChain, dynamoChainId, 
 import { SentinelSessionIdSchema } from '../../src-shared/session';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { SENTINEL_CAPABILITIES } from './capabilities';
-import { CursorCodec } from './cursor';
+import { CursorCodec } from '../stores/cursor';
 import { serviceClock } from './dynamo-client-options';
 import { SentinelStore } from './sentinel-store';
 

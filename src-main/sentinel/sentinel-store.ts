@@ -1,15 +1,15 @@
 import type { DynamoDBDocumentClient, QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
-import { revocationTime, type Session } from '../../src-shared/session';
+import type { Session } from '../../src-shared/session';
 import { WardenError } from '../errors';
 import type { SessionStore } from '../session-store';
-import { CursorCodec, InvalidCursorError, type CursorPosition } from './cursor';
-import { filterOf, planQuery, type ReadPlan, type SessionFilter } from './query-plan';
+import { CursorCodec, InvalidCursorError, type CursorPosition } from '../stores/cursor';
+import { planQuery, type ReadPlan } from './query-plan';
+import { filterOf, matches, type SessionFilter } from '../stores/session-filter';
 import { toSession } from './sentinel-item';
-import { epochMillis } from './exact-time';
+import { epochMillis } from '../stores/exact-time';
 import { SENTINEL_INDEXES } from './table-schema';
-import { reasonOf } from '../activity/reason-of';
 import type { DirectoryUser } from '../users/user-match';
 
 export interface SentinelStoreOptions {
@@ -264,23 +264,6 @@ export class SentinelStore implements SessionStore {
   }
 }
 
-/** Every filter, checked exactly on the mapped session (status derived, times to the nanosecond). */
-export function matches(session: Session, filter: SessionFilter): boolean {
-  if (!filter.statuses.includes(session.status)) return false;
-  if (filter.user !== undefined && session.user !== filter.user) return false;
-  if (filter.profile !== undefined && session.profile !== filter.profile) return false;
-  if (filter.serverInstance !== undefined && session.serverInstanceId !== filter.serverInstance) return false;
-  if (filter.since !== undefined && (session.createdAt === null || session.createdAt < filter.since)) return false;
-  if (filter.until !== undefined && (session.createdAt === null || session.createdAt > filter.until)) return false;
-  if (filter.revokedSince !== undefined || filter.revokedUntil !== undefined) {
-    const revoked = revocationTime(session);
-    if (revoked === null) return false;
-    if (filter.revokedSince !== undefined && revoked < filter.revokedSince) return false;
-    if (filter.revokedUntil !== undefined && revoked > filter.revokedUntil) return false;
-  }
-  if (filter.reasonCode !== undefined && (session.status !== 'revoked' || reasonOf(session.revokedReason) !== filter.reasonCode)) return false;
-  return true;
-}
 
 function compareNewestFirst(a: Row, b: Row): number {
   if (a.at !== b.at) return a.at < b.at ? 1 : -1;

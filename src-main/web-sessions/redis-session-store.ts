@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
-import { revocationTime, SessionIdSchema, type Session, type SessionStatus } from '../../src-shared/session';
-import { SESSION_STATUSES } from '../../src-shared/session-status';
+import { SessionIdSchema, type Session, type SessionStatus } from '../../src-shared/session';
 import { WardenError } from '../errors';
+import { filterOf, matches } from '../stores/session-filter';
 import type { SessionStore } from '../session-store';
-import { CursorCodec, InvalidCursorError } from '../sentinel/cursor';
-import { epochMillis } from '../sentinel/exact-time';
+import { CursorCodec, InvalidCursorError } from '../stores/cursor';
 import { scanNodes, type RedisClient } from './redis-target';
 import { idOfSessionKey, keys, parseRecord, toWebSession } from './web-session-record';
 import { mapConcurrent } from '../revocation/concurrency';
 import type { DirectoryUser } from '../users/user-match';
-import { reasonOf } from '../activity/reason-of';
 
 export interface RedisSessionStoreOptions {
   client: RedisClient;
@@ -51,21 +49,14 @@ export class RedisSessionStore implements SessionStore {
     if (request.profile !== undefined || request.serverInstance !== undefined) {
       throw new WardenError('VALIDATION', 'web sessions have no profile or server instance: filter by user, status or time');
     }
-    const statuses = new Set<SessionStatus>(request.status === 'any' ? SESSION_STATUSES : Array.isArray(request.status) ? request.status : [request.status]);
+    const filter = filterOf(request);
+    // A revocation time or reason only exists for revoked sessions (the filter keeps only those).
+    if (filter.statuses.length === 0) return { sessions: [] };
+    const statuses = new Set<SessionStatus>(filter.statuses);
     // The user's set holds the ids of their live sessions (and of expired ones whose key is still
     // there, until the web app prunes them): active sessions, with or without those just expired
     // (what a revocation asks for), come from it; revoked ones and other expired ones are scanned for.
     const source: Source = request.user !== undefined && statuses.has('active') && [...statuses].every((s) => s === 'active' || s === 'expired') ? 'user-set' : 'scan';
-    const since = request.since === undefined ? null : epochMillis(request.since);
-    const until = request.until === undefined ? null : epochMillis(request.until);
-    const revokedSince = request.revokedSince === undefined ? null : epochMillis(request.revokedSince);
-    const revokedUntil = request.revokedUntil === undefined ? null : epochMillis(request.revokedUntil);
-    // A revocation time or reason only exists for revoked sessions.
-    if (revokedSince !== null || revokedUntil !== null || request.reasonCode !== undefined) {
-      statuses.delete('active');
-      statuses.delete('expired');
-      if (statuses.size === 0) return { sessions: [] };
-    }
     const queryKey = createHash('sha256')
       .update(JSON.stringify([source, [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null, request.revokedSince ?? null, request.revokedUntil ?? null, request.reasonCode ?? null]))
       .digest('base64url');
@@ -110,16 +101,7 @@ export class RedisSessionStore implements SessionStore {
         ids = scanned.map(idOfSessionKey).filter((id): id is string => id !== null);
       }
       for (const session of await this.#read(ids, now)) {
-        if (!statuses.has(session.status)) continue;
-        if (request.user !== undefined && session.user !== request.user) continue;
-        const created = epochMillis(session.createdAt);
-        if (since !== null && (created === null || created < since)) continue;
-        if (until !== null && (created === null || created > until)) continue;
-        if (revokedSince !== null || revokedUntil !== null) {
-          const revoked = epochMillis(revocationTime(session));
-          if (revoked === null || (revokedSince !== null && revoked < revokedSince) || (revokedUntil !== null && revoked > revokedUntil)) continue;
-        }
-        if (request.reasonCode !== undefined && reasonOf(session.revokedReason) !== request.reasonCode) continue;
+        if (!matches(session, filter)) continue;
         found.set(session.id, session);
       }
       if (cursor === '0') {

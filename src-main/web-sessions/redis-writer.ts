@@ -3,7 +3,7 @@ import { Cluster } from 'ioredis';
 import { blacklistTtlSeconds } from '../revocation/blacklist';
 import { REVOKE_GRACE_MS } from '../revocation/expiry-grace';
 import { describe, reasonText, Revoker, type Reason, type RevokerOptions, type SessionWriter, type WriteOutcome } from '../revocation/revoker';
-import { epochMillis } from '../sentinel/exact-time';
+import { epochMillis } from '../stores/exact-time';
 import type { RedisClient } from './redis-target';
 import type { RedisSessionStore } from './redis-session-store';
 import { deriveWebStatus, keys, parseRecord } from './web-session-record';

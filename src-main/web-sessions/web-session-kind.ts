@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { redisTargetFor, type RedisStore } from '../connections/connection-clients';
 import { testRedisConnection } from '../connections/connection-test';
 import { localIdentity } from '../operator-identity';
-import { CursorCodec } from '../sentinel/cursor';
+import { CursorCodec } from '../stores/cursor';
 import type { StoreKind } from '../stores/store-kind';
 import { DEFAULT_LEDGER_STREAM, persistenceOf, RedisTeamChain, redisChainId, redisChainWhere } from '../team-ledger/redis-chain';
 import { SessionIdSchema } from '../../src-shared/session';

@@ -1,6 +1,6 @@
 import type { Session, SessionStatus } from '../../src-shared/session';
 import { SessionIdSchema } from '../../src-shared/session';
-import { epochMillis, normaliseTime } from '../sentinel/exact-time';
+import { epochMillis, normaliseTime } from '../stores/exact-time';
 
 /**
  * The web application's Redis layout (DESIGN.md), exactly:

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { openBlacklist } from '../../src-main/revocation/blacklist-targets';
 import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../fixtures/dynamodb-local';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { createSentinelTable, sentinelItem } from '../fixtures/sentinel-table';

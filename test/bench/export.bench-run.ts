@@ -8,7 +8,7 @@ import { createHandlers } from '../../src-main/handlers';
 import { createDispatch } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { mapConcurrent } from '../../src-main/revocation/concurrency';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../fixtures/dynamodb-local';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';

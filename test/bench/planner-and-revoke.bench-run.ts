@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { mapConcurrent } from '../../src-main/revocation/concurrency';
 import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import type { SentinelItem } from '../../src-main/sentinel/sentinel-item';
 import { putAll } from '../../src-main/demo/demo-store';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../fixtures/dynamodb-local';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';
 import { connectRedis, type RedisClient } from '../../src-main/web-sessions/redis-target';
 import { RedisRevoker } from '../../src-main/web-sessions/redis-writer';

@@ -8,7 +8,7 @@ import { Ledger } from '../../src-main/ledger/ledger';
 import { sealEntry, GENESIS, type LedgerEntry } from '../../src-main/ledger/ledger-entry';
 import { mapConcurrent } from '../../src-main/revocation/concurrency';
 import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { deviceId } from '../../src-main/team-ledger/device-id';
 import { createLedgerTable, DynamoTeamChain } from '../../src-main/team-ledger/dynamo-chain';
 import { RedisTeamChain } from '../../src-main/team-ledger/redis-chain';

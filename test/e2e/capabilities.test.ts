@@ -9,7 +9,7 @@ import type { StoreCapabilities } from '../../src-shared/store-capabilities';
 import { WardenError } from '../../src-main/errors';
 import type { WorkspaceHandlerTable } from '../../src-main/ipc/dispatch';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { WEB_SESSION_CAPABILITIES } from '../../src-main/web-sessions/capabilities';
 import { openWorkspace, type Workspace } from '../../src-main/workspace';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import type { SentinelItem } from '../../src-main/sentinel/sentinel-item';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';

@@ -6,7 +6,7 @@ import type { AuditRow } from '../../src-shared/audit';
 import type { AppInfo } from '../../src-shared/contract';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { revokeAsSentinelCli, sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { BlacklistMirror, blacklistRedisClient, blacklistTtlSeconds } from '../../src-main/revocation/blacklist';
 import { DurableOutbox } from '../../src-main/revocation/outbox';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { makeTlsFiles, startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 

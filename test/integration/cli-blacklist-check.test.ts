@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { runCli } from '../fixtures/run-cli';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';

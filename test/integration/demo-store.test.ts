@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionIdSchema } from '../../src-shared/session';
-import { parseExactTime } from '../../src-main/sentinel/exact-time';
+import { parseExactTime } from '../../src-main/stores/exact-time';
 import { openDemoWorkspace, type Workspace } from '../../src-main/workspace';
 import { tempDir } from '../fixtures/temp-dir';
 import { startDemoStore, type DemoStore } from '../../src-main/demo/demo-store';

@@ -11,7 +11,7 @@ import { putAll } from '../../src-main/demo/demo-store';
 import { createHandlers } from '../../src-main/handlers';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { toSession } from '../../src-main/sentinel/sentinel-item';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';

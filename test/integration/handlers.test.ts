@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { localDynamoClient } from '../../src-main/demo/demo-store';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
 import { tempDir } from '../fixtures/temp-dir';

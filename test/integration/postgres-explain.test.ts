@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionsQueryRequest } from '../../src-shared/contract';
 import { openPostgresPool } from '../../src-main/postgres/postgres-pool';
 import { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
 import { seedMany } from '../fixtures/postgres-sessions';
 

@@ -10,7 +10,7 @@ import { PostgresRevoker, PostgresWriter, type PostgresRevokerOptions } from '..
 import { BlacklistMirror, blacklistRedisClient } from '../../src-main/revocation/blacklist';
 import { DurableOutbox } from '../../src-main/revocation/outbox';
 import { previewUsers } from '../../src-main/revocation/revoker';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { UserDirectory } from '../../src-main/users/user-directory';
 import { startCuttingProxy } from '../fixtures/cutting-proxy';
 import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';

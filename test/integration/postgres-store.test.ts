@@ -5,7 +5,7 @@ import type { SessionsQueryRequest } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
 import { openPostgresPool } from '../../src-main/postgres/postgres-pool';
 import { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
 import { insertSessions, insertUser } from '../fixtures/postgres-sessions';
 

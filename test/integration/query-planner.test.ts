@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SessionsQueryRequest } from '../../src-shared/contract';
 import type { SentinelItem } from '../../src-main/sentinel/sentinel-item';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
 
@@ -71,7 +71,7 @@ describe('query planner against DynamoDB Local', () => {
     const withReads = new (store.constructor as typeof import('../../src-main/sentinel/sentinel-store').SentinelStore)({
       client: table.client,
       tableName: table.name,
-      cursors: new (await import('../../src-main/sentinel/cursor')).CursorCodec(Buffer.alloc(32, 3)),
+      cursors: new (await import('../../src-main/stores/cursor')).CursorCodec(Buffer.alloc(32, 3)),
       clock: () => NOW,
       onRead: (r) => used.add(r.index ?? 'SCAN'),
     });

@@ -5,7 +5,7 @@ import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src-shared/session';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';
 import { connectRedis } from '../../src-main/web-sessions/redis-target';
 import { RedisRevoker } from '../../src-main/web-sessions/redis-writer';

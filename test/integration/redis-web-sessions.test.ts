@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionsQueryRequest } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';
 import { connectRedis, type RedisClient } from '../../src-main/web-sessions/redis-target';
 import { RedisRevoker } from '../../src-main/web-sessions/redis-writer';

@@ -8,7 +8,7 @@ import { previewUsers } from '../../src-main/revocation/revoker';
 import { UserDirectory } from '../../src-main/users/user-directory';
 import { RevokeUsersRequestSchema } from '../../src-shared/revocation';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 

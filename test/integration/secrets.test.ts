@@ -11,7 +11,7 @@ import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatErrorForLog } from '../../src-main/log-format';
 import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { sentinelTableDefinition } from '../../src-main/sentinel/table-schema';
 import { putAll } from '../../src-main/demo/demo-store';

@@ -9,8 +9,8 @@ import { BlacklistMirror, blacklistRedisClient } from '../../src-main/revocation
 import { DurableOutbox } from '../../src-main/revocation/outbox';
 import { principalFromArn } from '../../src-main/operator-identity';
 import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
-import { formatRfc3339Nano } from '../../src-main/sentinel/exact-time';
+import { CursorCodec } from '../../src-main/stores/cursor';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { revokeAsSentinelCli, sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 

@@ -4,7 +4,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Session } from '../../src-shared/session';
 import { randomBytes } from 'node:crypto';
 import { WardenError } from '../../src-main/errors';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 

@@ -22,7 +22,7 @@ import type { TeamEntry } from '../../src-main/team-ledger/team-entry';
 import { connectRedis } from '../../src-main/web-sessions/redis-target';
 import { RedisRevoker } from '../../src-main/web-sessions/redis-writer';
 import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { openWorkspace, type Workspace } from '../../src-main/workspace';
 import { startGatedProxy } from '../fixtures/gated-proxy';
 import { startRedisServer } from '../fixtures/redis-server';

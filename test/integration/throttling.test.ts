@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { localDynamoClient } from '../../src-main/demo/demo-store';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CursorCodec } from '../../src-main/sentinel/cursor';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
 import { UserDirectory } from '../../src-main/users/user-directory';
 import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';

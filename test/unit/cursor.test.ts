@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CursorCodec, InvalidCursorError } from '../../src-main/sentinel/cursor';
+import { CursorCodec, InvalidCursorError } from '../../src-main/stores/cursor';
 
 describe('opaque cursors', () => {
   const codec = new CursorCodec(randomBytes(32));

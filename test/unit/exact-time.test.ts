@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRfc3339Nano, normaliseTime, parseExactTime } from '../../src-main/sentinel/exact-time';
+import { formatRfc3339Nano, normaliseTime, parseExactTime } from '../../src-main/stores/exact-time';
 
 describe('Sentinel timestamps (Go RFC3339Nano)', () => {
   it('keeps all nine fraction digits', () => {
