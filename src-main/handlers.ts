@@ -35,12 +35,6 @@ export interface HandlerDependencies {
   notify: (notification: { title: string; body: string }) => void;
   /** The connection's team ledger (delivery and verification); absent when it keeps none. */
   team?: TeamLedger | undefined;
-  /**
-   * @deprecated Not read: `blacklist:pending` and `blacklist:retry` are app channels, answered by
-   * the connection manager for every saved connection's outbox. Kept only until the workspaces
-   * stop passing their own delivery.
-   */
-  blacklist?: unknown;
 }
 
 const NO_TEAM_LEDGER: TeamLedgerStatus = { configured: false };

@@ -6,7 +6,6 @@ import { createHandlers } from './handlers';
 import type { WorkspaceHandlerTable } from './ipc/dispatch';
 import { Ledger } from './ledger/ledger';
 import type { OperatorIdentity } from './operator-identity';
-import { BlacklistDelivery } from './revocation/blacklist-delivery';
 import { openBlacklist, type OpenedBlacklist } from './revocation/blacklist-targets';
 import type { ChooseSavePath } from './revocation/evidence';
 import { storeKind, type AnyStore } from './stores/registry';
@@ -81,15 +80,11 @@ export async function openWorkspace(version: string, dataDir: string, connection
   const ledgerName = connection.ledgerName ?? connection.name;
   let identity: OperatorIdentity;
   let blacklist: OpenedBlacklist | undefined;
-  let delivery: BlacklistDelivery | undefined;
   try {
     identity = await opened.identity();
     const target = readOnly ? null : kind.blacklist(connection.store, secrets);
     if (target) {
       blacklist = await openBlacklist(target, dataDir, opened.clock ? { clock: opened.clock } : {});
-      // What this connection's outbox holds, for a workspace used alone (the app's manager answers
-      // for every outbox, whichever connection is active).
-      delivery = new BlacklistDelivery({ dataDir, credentials: async () => [{ connection: ledgerName, target }] });
       await blacklist.mirror.start();
     }
   } catch (error) {
@@ -119,12 +114,11 @@ export async function openWorkspace(version: string, dataDir: string, connection
   const mirror = blacklist?.mirror;
   const revoker = readOnly ? null : opened.revoker({ ledger: team ? team.stamping(ledger) : ledger, operator: identity.name, principal: identity.principal, connection: ledgerName, blacklist: mirror });
   return {
-    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, blacklist: delivery, team }),
+    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team }),
     ledger,
     teamChain: team?.chain.id,
     close: async () => {
       await team?.stop();
-      await delivery?.stop();
       await blacklist?.close();
       await opened.close();
     },
