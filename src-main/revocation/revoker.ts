@@ -7,6 +7,7 @@ import { epochMillis, formatRfc3339Nano } from '../stores/exact-time';
 import type { SessionStore } from '../session-store';
 import { BlacklistRefusedError, type BlacklistMirror } from './blacklist';
 import { mapConcurrent } from './concurrency';
+import { storeFailureReason } from '../ipc/store-failure';
 import { REVOKE_GRACE_MS } from './expiry-grace';
 import type { UserDirectory } from '../users/user-directory';
 
@@ -300,7 +301,10 @@ export class Revoker {
       };
     } catch (error) {
       // A failed write may still have landed (a timeout): the intended blacklist entry is kept.
-      result = { id: target.id, user: target.user, outcome: 'failed', error: describe(error) };
+      // A store that went away mid-run is said as an outage (never the client's own words, which
+      // may quote a command), so the failed sessions say why and a retry is the obvious next step.
+      const outage = storeFailureReason(error);
+      result = { id: target.id, user: target.user, outcome: 'failed', error: outage === null ? describe(error) : `the store could not be used: ${outage}` };
     }
     // Nothing to enforce for a session that is gone or over; a failed write stays for the retry rounds.
     if (blacklist && written && (written.outcome === 'not_found' || written.outcome === 'expired')) await blacklist.forget(target.id).catch(() => undefined);

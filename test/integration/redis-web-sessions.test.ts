@@ -331,6 +331,9 @@ describe('web sessions in Redis (real redis-server)', () => {
       expect(count('revoked')).toBeGreaterThan(100);
       expect(count('failed')).toBeGreaterThan(100);
       expect(count('revoked') + count('failed')).toBe(sessions.length);
+      // Each failed session says the store went away, in an operator's words (not the client's).
+      const reasons = new Set(report.results.filter((r) => r.outcome === 'failed').map((r) => r.error));
+      for (const reason of reasons) expect(reason).toMatch(/^the store could not be used: /);
       const states = await Promise.all(sessions.map((s) => revocationState(admin, s)));
       expect(states.filter((s) => s === 'partial')).toEqual([]);
       expect(states.filter((s) => s === 'revoked').length).toBeGreaterThanOrEqual(count('revoked'));
