@@ -3,7 +3,7 @@
 // failure in every test that needs it. As root on Debian with CI=true the tools are installed
 // here, as .ci/run does. Plain Node (no TypeScript): it runs before anything is built.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** The harness drives this Chromium (test/e2e/harness.ts), not whatever is on PATH. */
@@ -19,7 +19,19 @@ const REQUIREMENTS = [
   { name: 'Java 17', pkg: 'openjdk-17-jre-headless', present: () => javaMajor() >= 17 },
   // The rediss:// tests make their certificates with it.
   { name: 'openssl', pkg: 'openssl', present: () => onPath('openssl') !== null },
+  // The PostgreSQL tests run initdb and postgres themselves (Debian keeps them off PATH).
+  { name: 'PostgreSQL', pkg: 'postgresql', present: () => onPath('initdb') !== null || postgresMajors().length > 0 },
 ];
+
+/** Debian's server binaries: /usr/lib/postgresql/<major>/bin/initdb (the root can be moved for the preflight's own test). */
+function postgresMajors() {
+  const root = process.env.PREFLIGHT_POSTGRES_ROOT ?? '/usr/lib/postgresql';
+  try {
+    return readdirSync(root).filter((major) => isExecutable(join(root, major, 'bin', 'initdb')));
+  } catch {
+    return [];
+  }
+}
 
 function isExecutable(path) {
   try {

@@ -60,6 +60,12 @@ describe('the npm test preflight (test/preflight.mjs, run by "pretest")', () => 
     expect(result.stderr.trim().split('\n').at(-1)).toBe(`npm test needs redis-server: install with: ${SUDO}apt-get install -y redis-server`);
   });
 
+  it('names PostgreSQL when its server binaries are neither on PATH nor in /usr/lib/postgresql', () => {
+    const result = preflight(everything, { PREFLIGHT_POSTGRES_ROOT: join(dir.path, 'no-postgresql') });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`npm test needs PostgreSQL: install with: ${SUDO}apt-get install -y postgresql\n`);
+  });
+
   it('says nothing and lets the tests run when everything is there', () => {
     const result = preflight(everything);
     expect(result.stderr).toBe('');
