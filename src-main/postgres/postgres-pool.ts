@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { Pool, types as pgTypes, type PoolClient, type PoolConfig } from 'pg';
+import { Client, Pool, types as pgTypes, type PoolClient, type PoolConfig } from 'pg';
 import { WardenError } from '../errors';
 import { postgresError } from './postgres-errors';
 
@@ -106,6 +106,8 @@ function defaultSslMode(host: string): SslMode {
 export function redactPostgresUrl(text: string): string {
   try {
     const url = new URL(text.trim());
+    // `user:secret@host` parses too, as a URL of scheme "user:": only ours are read as URLs.
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error('not ours');
     if (url.password) url.password = '***';
     if (url.searchParams.has('password')) url.searchParams.set('password', '***');
     return url.toString();
@@ -141,6 +143,31 @@ const typeParsers = {
     TIMESTAMP_OIDS.has(oid) ? (value: string) => value : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
 };
 
+/**
+ * A client that closes its socket when connecting fails on our side (the server asks for a
+ * password and there is none): node-postgres and its pool leave that socket open, and the server
+ * keeps the half-authenticated connection, holding a slot, until its authentication_timeout.
+ */
+class ClosingClient extends Client {
+  override connect(): Promise<Client>;
+  override connect(callback: ((err: Error) => void) | ((err: null, c: Client) => void)): void;
+  override connect(callback?: ((err: Error) => void) | ((err: null, c: Client) => void)): Promise<Client> | void {
+    const closeOnFailure = (error: Error | null | undefined) => {
+      if (error) this.end().catch(() => undefined);
+    };
+    if (!callback) {
+      return super.connect().catch((error: Error) => {
+        closeOnFailure(error);
+        throw error;
+      });
+    }
+    super.connect((error: Error | null) => {
+      closeOnFailure(error);
+      (callback as (err: Error | null, c: Client) => void)(error, this);
+    });
+  }
+}
+
 /** The pool settings for a connection: exported for the tests, which look at them without connecting. */
 export function postgresPoolConfig(config: PostgresConnectionConfig): { target: PostgresTarget; poolConfig: PoolConfig } {
   const parsed = parsePostgresUrl(config.url, config.sslmode);
@@ -157,8 +184,12 @@ export function postgresPoolConfig(config: PostgresConnectionConfig): { target: 
       database: parsed.database,
       user: parsed.user,
       // A function, never a string or nothing: node-postgres would otherwise fall back to
-      // PGPASSWORD and ~/.pgpass by itself. The CLI reads those explicitly.
-      password: () => password,
+      // PGPASSWORD and ~/.pgpass by itself (the CLI reads those explicitly). It is asked only
+      // when the server wants a password: without one, that is said, and the attempt closed.
+      password: () => {
+        if (!password) throw new Error(`the server asks for a password and none is given for ${parsed.where}`);
+        return password;
+      },
       ssl: tlsOptions(parsed.sslmode, parsed.host, config.caPem),
       application_name: APPLICATION_NAME,
       options,
@@ -172,6 +203,7 @@ export function postgresPoolConfig(config: PostgresConnectionConfig): { target: 
       max: config.maxConnections ?? 10,
       idleTimeoutMillis: 30_000,
       types: typeParsers,
+      Client: ClosingClient,
     },
   };
 }

@@ -51,9 +51,9 @@ export interface SessionRow {
 }
 
 /**
- * A row in the common session shape: user = user_id, device = device_info. What the table has no
- * notion of (profile, server instance, source identity, request count, update time) is filled as
- * for web sessions in Redis (see web-session-record.ts).
+ * A row in the common session shape: user = user_id, device = device_info, created = started.
+ * What the table has no notion of (profile, server instance, source identity, request count) is
+ * left out, and its update time is null, as for web sessions in Redis (see web-session-record.ts).
  */
 export function toPostgresSession(row: SessionRow): Session {
   return {

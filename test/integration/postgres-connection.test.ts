@@ -106,7 +106,8 @@ describe('PostgreSQL connections against a real server (scram-sha-256 over TCP)'
       // node-postgres would take PGPASSWORD by itself: a connection without a password has none.
       process.env.PGPASSWORD = server.password;
       try {
-        expect(await rejection(openPostgresPool({ url: db.url }))).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+        const none = await rejection(openPostgresPool({ url: db.url }));
+      expect(none).toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringContaining('the server asks for a password and none is given') });
       } finally {
         delete process.env.PGPASSWORD;
       }
@@ -218,7 +219,7 @@ describe('PostgreSQL connection test and the app audit log', () => {
         ['Function revoke_user_sessions', 'ok'],
         ['Privileges', 'ok'],
       ]);
-      expect(result.checks[0]?.detail).toMatch(/^PostgreSQL 1\d\.\d+, database warden_\d+_\d+ as postgres$/);
+      expect(result.checks[0]?.detail).toMatch(/^PostgreSQL 1\d\.\d+.*, database warden_\d+_\d+ as postgres$/);
       expect(result.checks[7]?.detail).toBe('idx_sessions_active');
     } finally {
       await pool.end();
@@ -299,7 +300,7 @@ describe('PostgreSQL connection test and the app audit log', () => {
       await new PostgresRevoker({ pool, store, ledger: new Ledger(join(dir.path, 'l.jsonl')), operator: 'soc.desk', connection: 'db' }).revokeSessions({ ids: [mine.id], reasonCode: 'credential_compromise', note: 'INC-5' });
       // Another tool, as the app itself revokes one session.
       await db.admin.query(`update sessions set revoked = true, revoked_at = now(), revoked_reason = 'Suspicious login', revoked_by = $2 where id = $1 and revoked = false`, [theirs.id, admin]);
-      await db.admin.query(`insert into session_audit_log (session_id, user_id, action, details) values ($1, $2, 'SESSION_REVOKED', jsonb_build_object('sessionId', $1::text, 'reason', 'Suspicious login', 'revokedBy', $3::text))`, [theirs.id, kim, admin]);
+      await db.admin.query(`insert into session_audit_log (session_id, user_id, action, details) values ($1, $2, 'SESSION_REVOKED', jsonb_build_object('sessionId', $4::text, 'reason', 'Suspicious login', 'revokedBy', $3::text))`, [theirs.id, kim, admin, theirs.id]);
       // The user's "log out everywhere".
       expect((await db.admin.query<{ n: number }>(`select revoke_user_sessions($1, 'User requested', $1, null) as n`, [lee])).rows[0]?.n).toBe(3);
 
