@@ -6,19 +6,22 @@ export { ENVIRONMENT_COLOURS } from './reason-codes';
 /** No control or bidirectional-override characters: names are printed back, also in terminals. */
 const printable = (text: string) => !/[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u.test(text);
 const Name = z.string().trim().min(1).max(100).refine(printable, 'no control or direction-override characters');
+/** A URL with no password in it, neither as its user-info nor as a `password` query parameter (ioredis and libpq read both). */
+function holdsNoPassword(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.password === '' && ![...parsed.searchParams.keys()].some((k) => k.toLowerCase() === 'password');
+  } catch {
+    return false;
+  }
+}
+
 const RedisUrl = z
   .string()
   .trim()
   .max(2000)
   .regex(/^rediss?:\/\/[^\s]+$/, 'a redis:// or rediss:// URL')
-  .refine((url) => {
-    try {
-      const parsed = new URL(url);
-      return parsed.password === '' && ![...parsed.searchParams.keys()].some((k) => k.toLowerCase() === 'password');
-    } catch {
-      return false;
-    }
-  }, 'holds a password: put it in the password field, not in the URL');
+  .refine(holdsNoPassword, 'holds a password: put it in the password field, not in the URL');
 
 /** Where AWS credentials come from: a profile (incl. SSO), the default chain, or static keys. */
 export const AwsCredentialsSchema = z.discriminatedUnion('source', [
@@ -75,14 +78,7 @@ const PostgresUrl = z
   .trim()
   .max(2000)
   .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'a postgres:// or postgresql:// URL')
-  .refine((url) => {
-    try {
-      const parsed = new URL(url);
-      return parsed.password === '' && ![...parsed.searchParams.keys()].some((k) => k.toLowerCase() === 'password');
-    } catch {
-      return false;
-    }
-  }, 'holds a password: put it in the password field, not in the URL');
+  .refine(holdsNoPassword, 'holds a password: put it in the password field, not in the URL');
 
 /** The web app's sessions of record in PostgreSQL (its `sessions` and `session_audit_log` tables). */
 export const PostgresStoreSchema = z.strictObject({
@@ -102,11 +98,8 @@ export const PostgresStoreSchema = z.strictObject({
   blacklistRedis: z.strictObject({ url: RedisUrl, username: Name.optional() }).optional(),
 });
 
-/**
- * Where a connection's sessions are, by kind of store. PostgreSQL is opened from the command line
- * (`--store postgres`) until the connection editor has its form.
- */
-export const StoreSchema = z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema]);
+/** Where a connection's sessions are, by kind of store. */
+export const StoreSchema = z.discriminatedUnion('kind', [DynamoStoreSchema, RedisStoreSchema, PostgresStoreSchema]);
 export type PostgresStore = z.infer<typeof PostgresStoreSchema>;
 export type StoredStore = z.infer<typeof StoreSchema>;
 
