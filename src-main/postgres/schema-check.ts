@@ -142,8 +142,18 @@ interface IndexRow {
   valid: boolean;
 }
 
+/** How the connection is meant to be used, when the pool looking at it says otherwise. */
+export interface SchemaCheckOptions {
+  /**
+   * The connection is read-only (auditor mode): write privileges are not needed. Absent: as the
+   * pool's own transactions are. A connection test that looks through a read-only pool at a
+   * connection meant for revoking passes `false`, so the write privileges are checked too.
+   */
+  readOnly?: boolean | undefined;
+}
+
 /** Reads the catalog (a few small queries, no table is read) and compares it with the migration. */
-export async function inspectPostgresSchema(pool: Pool): Promise<PostgresSchema> {
+export async function inspectPostgresSchema(pool: Pool, options: SchemaCheckOptions = {}): Promise<PostgresSchema> {
   let columns: ColumnRow[];
   let indexes: IndexRow[];
   let fn: { signature: string; result: string }[];
@@ -196,7 +206,7 @@ export async function inspectPostgresSchema(pool: Pool): Promise<PostgresSchema>
   for (const [table, expected] of Object.entries(TABLES)) findings.push(tableFinding(table, expected, columns.filter((c) => c.table_name === table)));
   if (columns.some((c) => c.table_name === 'sessions')) for (const index of INDEXES) findings.push(indexFinding(index, indexes));
   findings.push(functionFinding(fn));
-  findings.push(privilegeFinding(grants));
+  findings.push(privilegeFinding(grants, options.readOnly ?? grants.read_only === true));
 
   const email = columns.find((c) => c.table_name === 'users' && c.column_name === 'email');
   const reason = columns.find((c) => c.table_name === 'sessions' && c.column_name === 'revoked_reason');
@@ -262,9 +272,8 @@ function functionFinding(rows: { signature: string; result: string }[]): SchemaF
   };
 }
 
-function privilegeFinding(grants: Record<string, boolean | null>): SchemaFinding {
+function privilegeFinding(grants: Record<string, boolean | null>, readOnly: boolean): SchemaFinding {
   const name = 'Privileges';
-  const readOnly = grants.read_only === true;
   const missing: { text: string; need: Need }[] = [];
   if (grants.sessions_select === false) missing.push({ text: 'SELECT on sessions', need: 'read' });
   if (grants.users_select === false) missing.push({ text: 'SELECT on users', need: 'read' });
@@ -298,7 +307,7 @@ export function schemaProblem(schema: PostgresSchema, use: 'read' | 'write'): Wa
  * indexes (with the partial one), the app's function and this role's privileges, each named with
  * what is missing or differs. `ok` unless something Session Warden needs failed.
  */
-export async function checkPostgresSchema(pool: Pool): Promise<ConnectionTestResult> {
+export async function checkPostgresSchema(pool: Pool, options: SchemaCheckOptions = {}): Promise<ConnectionTestResult> {
   let connection: { version: string; user: string; database: string };
   try {
     const { rows } = await pool.query<{ version: string; user: string; database: string }>(
@@ -310,7 +319,7 @@ export async function checkPostgresSchema(pool: Pool): Promise<ConnectionTestRes
   }
   let schema: PostgresSchema;
   try {
-    schema = await inspectPostgresSchema(pool);
+    schema = await inspectPostgresSchema(pool, options);
   } catch (error) {
     return { ok: false, checks: [{ name: 'Schema', state: 'failed', detail: (error as Error).message }] };
   }

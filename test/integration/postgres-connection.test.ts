@@ -258,6 +258,17 @@ describe('PostgreSQL connection test and the app audit log', () => {
         state: 'failed',
         detail: 'this role lacks SELECT on users, SELECT on session_audit_log (Activity and Audit), UPDATE on sessions, INSERT on session_audit_log (read and write)',
       });
+      // Looked at through a read-only pool: an auditor connection needs no write privileges,
+      // one meant for revoking (readOnly: false) still does.
+      const readOnlyReader = await openPostgresPool({ url: db.url.replace('postgres@', 'reader@'), password: 'reader-pw', readOnly: true });
+      try {
+        const auditor = Object.fromEntries((await checkPostgresSchema(readOnlyReader)).checks.map((c) => [c.name, c]));
+        expect(auditor.Privileges?.detail).toBe('this role lacks SELECT on users, SELECT on session_audit_log (Activity and Audit) (read-only transactions (auditor mode): revocations are refused)');
+        const revoking = Object.fromEntries((await checkPostgresSchema(readOnlyReader, { readOnly: false })).checks.map((c) => [c.name, c]));
+        expect(revoking.Privileges?.detail).toContain('UPDATE on sessions, INSERT on session_audit_log (read and write)');
+      } finally {
+        await readOnlyReader.end();
+      }
     } finally {
       await pool.end();
       await reader.end();
