@@ -125,14 +125,14 @@ export class ConnectionManager {
   async test(request: { id: string } | { draft: ConnectionSaveRequest }): Promise<ConnectionTestResult> {
     if ('id' in request) {
       const saved = await this.#saved(request.id);
-      return storeKind(saved.store).test(saved.store, this.#secretsOf(saved));
+      return storeKind(saved.store).test(saved.store, this.#secretsOf(saved), { readOnly: saved.readOnly });
     }
     const { store } = request.draft;
     const saved = request.draft.id ? await this.#options.store.get(request.draft.id) : null;
     // A saved secret is only tried against the target it was saved for, never a new one.
     const savedSecret = saved && sameSecretTarget(saved.store, store) ? this.#options.store.secretOf(saved) : null;
     const savedBlacklistSecret = saved && sameBlacklistTarget(saved.store, store) ? this.#options.store.blacklistSecretOf(saved) : null;
-    return storeKind(store).test(store, { secret: request.draft.secret ?? savedSecret, blacklistSecret: request.draft.blacklistSecret ?? savedBlacklistSecret });
+    return storeKind(store).test(store, { secret: request.draft.secret ?? savedSecret, blacklistSecret: request.draft.blacklistSecret ?? savedBlacklistSecret }, { readOnly: request.draft.readOnly });
   }
 
   /** Switches (and deletions) one at a time, in the order asked: the last one asked wins. */

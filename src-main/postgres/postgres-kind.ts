@@ -47,7 +47,7 @@ export const postgresKind: StoreKind<PostgresStore> = {
       close: () => pool.end(),
     };
   },
-  async test(config, { secret, blacklistSecret }) {
+  async test(config, { secret, blacklistSecret }, options = {}) {
     let pool;
     try {
       pool = await openPostgresPool(poolConfig(config, secret, true));
@@ -55,7 +55,8 @@ export const postgresKind: StoreKind<PostgresStore> = {
       return { ok: false, checks: [{ name: 'Database', state: 'failed', detail: (error as Error).message }] };
     }
     try {
-      const result = await checkPostgresSchema(pool);
+      // A read-only pool: testing never writes; the privileges a revoking desk needs are still checked.
+      const result = await checkPostgresSchema(pool, { readOnly: options.readOnly === true });
       if (!config.blacklistRedis) return result;
       const blacklist = await testRedisConnection({ kind: 'redis', urls: [config.blacklistRedis.url], cluster: false, ...(config.blacklistRedis.username ? { username: config.blacklistRedis.username } : {}) }, blacklistSecret, undefined, { layout: false });
       const checks = [...result.checks, ...blacklist.checks.map((c) => ({ ...c, name: `Blacklist Redis: ${c.name}` }))];

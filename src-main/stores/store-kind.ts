@@ -80,8 +80,11 @@ export interface StoreKind<S extends { kind: string } = StoredStore> {
   readonly ledgerFile: string;
   /** Opens the store; `readOnly` (auditor mode) where the store itself can refuse writes too. */
   open(store: S, secrets: StoreSecrets, options?: { readOnly?: boolean }): Promise<OpenedStore>;
-  /** The connection test the editor runs: every check said so an operator knows what to fix. */
-  test(store: S, secrets: StoreSecrets): Promise<ConnectionTestResult>;
+  /**
+   * The connection test the editor runs: every check said so an operator knows what to fix. It never
+   * writes; `readOnly` (auditor mode) says whether write permissions are needed at all.
+   */
+  test(store: S, secrets: StoreSecrets, options?: { readOnly?: boolean }): Promise<ConnectionTestResult>;
   /**
    * Where the store's secret is sent (hosts, user, endpoint, key id, trusted CA): a kept secret is
    * only ever used while this stays the same.
