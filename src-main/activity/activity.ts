@@ -31,7 +31,8 @@ export function mergeRevocations(storeRevoked: readonly Session[], ledger: Itera
     merged.set(entry.sessionId, {
       sessionId: entry.sessionId,
       user: entry.user || session?.user || '',
-      profile: session?.profile ?? null,
+      // null: the session is gone from the store; '' a store without profiles (web sessions).
+      profile: session ? (session.profile ?? '') : null,
       operator: entry.operator,
       reason: entry.reasonCode,
       atMs,
@@ -45,7 +46,7 @@ export function mergeRevocations(storeRevoked: readonly Session[], ledger: Itera
     merged.set(session.id, {
       sessionId: session.id,
       user: session.user,
-      profile: session.profile ?? null,
+      profile: session.profile ?? '',
       operator: session.revokedBy ?? 'unknown',
       reason: reasonOf(session.revokedReason),
       atMs,
