@@ -128,6 +128,11 @@ function savedSecrets(saved: StoredConnection, env: NodeJS.ProcessEnv): StoreSec
     secret = env.SESSION_WARDEN_REDIS_PASSWORD || null;
     if (secret === null) throw new UsageError(`saved connection "${saved.name}" keeps its Redis password ${saved.secret ? "sealed with the app's OS keyring, which the command line cannot open" : 'in the app only'}: set SESSION_WARDEN_REDIS_PASSWORD to that password (nothing was read or written)`);
   }
+  if (store.kind === 'postgres') {
+    // libpq's convention: PGPASSWORD; a password the app keeps must come from it.
+    secret = env.PGPASSWORD || null;
+    if (secret === null && saved.secret !== undefined) throw new UsageError(`saved connection "${saved.name}" keeps its PostgreSQL password sealed with the app's OS keyring, which the command line cannot open: set PGPASSWORD to that password (nothing was read or written)`);
+  }
   let blacklistSecret: string | null = null;
   const blacklist = storeKind(store).blacklist(store, { secret, blacklistSecret: null });
   if (blacklist && !saved.readOnly && (saved.blacklistSecret !== undefined || blacklist.username !== undefined)) {

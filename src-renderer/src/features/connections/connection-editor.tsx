@@ -4,7 +4,9 @@ import { ENVIRONMENT_COLOURS } from '../../../../src-shared/reason-codes';
 import { useAwsProfiles, useSaveConnection, useTestConnection } from '../../api/use-connections';
 import { ModalDialog } from '../../ui/modal-dialog';
 import { useToasts } from '../../ui/toast-store';
-import { formOf, ledgerTableOf, requestOf, unsavedStore, type EditorSubject, type Form } from './connection-form';
+import { BlacklistFields } from './blacklist-fields';
+import { formOf, ledgerTableOf, postgresUrlProblem, requestOf, unsavedStore, type EditorSubject, type Form } from './connection-form';
+import { OperatorEmailField, PostgresFields } from './postgres-fields';
 import { TeamLedgerControl } from './team-ledger-control';
 import { TestResults } from './test-results';
 
@@ -20,8 +22,14 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
   const keptSecret = subject.mode === 'edit' && subject.connection.hasSecret;
   const title = subject.mode === 'new' ? 'New connection' : subject.mode === 'edit' ? `Edit ${subject.connection.name}` : `Duplicate ${subject.connection.name}`;
   const field = (name: keyof Form) => `${id}-${name}`;
+  const keptBlacklistSecret = subject.mode === 'edit' && subject.connection.hasBlacklistSecret;
+  // A URL with a password is refused at the field, before the password goes anywhere (main refuses it too).
+  const urlProblem = form.kind === 'postgres' ? postgresUrlProblem(form.postgresUrl) : null;
+  const [urlChecked, setUrlChecked] = useState(false);
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
+    setUrlChecked(true);
+    if (urlProblem) return;
     save.mutate(requestOf(form, subject), {
       onSuccess: ({ connection }) => {
         show(`Saved ${connection.name}${connection.secretKept === 'memory' ? ': its secret is kept for this run only' : ''}.`);
@@ -29,8 +37,12 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
       },
     });
   };
-  const secretLabel = form.kind === 'redis' ? 'Password' : 'Secret access key';
-  const showSecret = form.kind === 'redis' || form.credentialSource === 'static';
+  const secretLabel = form.kind === 'dynamodb' ? 'Secret access key' : 'Password';
+  const showSecret = form.kind !== 'dynamodb' || form.credentialSource === 'static';
+  const testDraft = () => {
+    setUrlChecked(true);
+    if (!urlProblem) test.mutate({ draft: requestOf(form, subject) });
+  };
 
   return (
     <ModalDialog open onClose={onClose} busy={save.isPending} labelledBy={`${id}-title`} testId="connection-editor">
@@ -78,6 +90,9 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
           <label className="checkbox-field">
             <input type="radio" name={field('kind')} checked={form.kind === 'redis'} onChange={() => set({ kind: 'redis' })} /> Redis (web sessions)
           </label>
+          <label className="checkbox-field">
+            <input type="radio" name={field('kind')} checked={form.kind === 'postgres'} onChange={() => set({ kind: 'postgres' })} /> PostgreSQL (web app sessions table)
+          </label>
         </fieldset>
         {form.kind === 'dynamodb' ? (
           <>
@@ -124,27 +139,10 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
                 </label>
               ) : null}
             </fieldset>
-            <div className="row wrap">
-              <label className="form-field grow" htmlFor={field('blacklistUrl')}>
-                <span>Blacklist Redis (optional; revocations are mirrored as revoked:&lt;id&gt;)</span>
-                <input id={field('blacklistUrl')} value={form.blacklistUrl} onChange={(e) => set({ blacklistUrl: e.target.value })} placeholder="rediss://host:6380" />
-              </label>
-              {form.blacklistUrl.trim() ? (
-                <>
-                  <label className="form-field" htmlFor={field('blacklistUsername')}>
-                    <span>Its ACL user (optional)</span>
-                    <input id={field('blacklistUsername')} value={form.blacklistUsername} onChange={(e) => set({ blacklistUsername: e.target.value })} autoComplete="off" />
-                  </label>
-                  <label className="form-field" htmlFor={field('blacklistSecret')}>
-                    <span>
-                      Its password{subject.mode === 'edit' && subject.connection.hasBlacklistSecret ? ' (one is kept: leave empty to keep it)' : ' (optional)'}
-                    </span>
-                    <input id={field('blacklistSecret')} type="password" value={form.blacklistSecret} onChange={(e) => set({ blacklistSecret: e.target.value })} autoComplete="new-password" />
-                  </label>
-                </>
-              ) : null}
-            </div>
+            <BlacklistFields form={form} set={set} field={field} keptSecret={keptBlacklistSecret} />
           </>
+        ) : form.kind === 'postgres' ? (
+          <PostgresFields form={form} set={set} field={field} urlProblem={urlChecked ? urlProblem : null} onUrlBlur={() => setUrlChecked(true)} />
         ) : (
           <div className="row wrap">
             <label className="form-field grow" htmlFor={field('urls')}>
@@ -180,16 +178,24 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
             <span className={`small ${secretStorage.available ? 'muted' : 'warning-text'}`}>{secretStorage.explanation}</span>
           </label>
         ) : null}
-        <TeamLedgerControl
-          idPrefix={id}
-          kind={form.kind}
-          enabled={form.teamLedger}
-          name={form.kind === 'dynamodb' ? ledgerTableOf(form) : form.ledgerStream}
-          onEnabled={(teamLedger) => set({ teamLedger })}
-          onName={(name) => set(form.kind === 'dynamodb' ? { ledgerTable: name } : { ledgerStream: name })}
-          saved={subject.mode === 'edit' ? subject.connection : null}
-          unsaved={unsavedStore(form, subject)}
-        />
+        {form.kind === 'postgres' ? (
+          <>
+            <OperatorEmailField form={form} set={set} field={field} />
+            <BlacklistFields form={form} set={set} field={field} keptSecret={keptBlacklistSecret} />
+            <p className="small muted">No team ledger for PostgreSQL: revocations stay in this desk&apos;s ledger and the app&apos;s session_audit_log.</p>
+          </>
+        ) : (
+          <TeamLedgerControl
+            idPrefix={id}
+            kind={form.kind}
+            enabled={form.teamLedger}
+            name={form.kind === 'dynamodb' ? ledgerTableOf(form) : form.ledgerStream}
+            onEnabled={(teamLedger) => set({ teamLedger })}
+            onName={(name) => set(form.kind === 'dynamodb' ? { ledgerTable: name } : { ledgerStream: name })}
+            saved={subject.mode === 'edit' ? subject.connection : null}
+            unsaved={unsavedStore(form, subject)}
+          />
+        )}
         {save.isError ? (
           <p role="alert" className="error-text">
             Not saved: {save.error.message}
@@ -197,7 +203,7 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
         ) : null}
         <TestResults test={test} />
         <div className="dialog-actions">
-          <button type="button" className="secondary-button" onClick={() => test.mutate({ draft: requestOf(form, subject) })} disabled={test.isPending}>
+          <button type="button" className="secondary-button" onClick={testDraft} disabled={test.isPending}>
             Test connection
           </button>
           <button type="button" className="link-button" onClick={onClose}>

@@ -1,6 +1,9 @@
-import type { Connection, ConnectionSaveRequest } from '../../../../src-shared/connections';
+import type { Connection, ConnectionSaveRequest, PostgresStore } from '../../../../src-shared/connections';
 import type { ENVIRONMENT_COLOURS } from '../../../../src-shared/reason-codes';
 import { defaultLedgerTable, DEFAULT_LEDGER_STREAM } from '../../../../src-shared/team-ledger-names';
+
+type PostgresSslMode = NonNullable<PostgresStore['sslmode']>;
+export const POSTGRES_SSL_MODES: readonly PostgresSslMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
 
 export type EditorSubject = { mode: 'new' } | { mode: 'edit' | 'duplicate'; connection: Connection };
 
@@ -11,7 +14,7 @@ export interface Form {
   readOnly: boolean;
   /** Offboarding runs need a ticket: by the environment (production), always, or never. */
   ticket: 'default' | 'required' | 'optional';
-  kind: 'dynamodb' | 'redis';
+  kind: 'dynamodb' | 'redis' | 'postgres';
   region: string;
   table: string;
   endpoint: string;
@@ -28,6 +31,12 @@ export interface Form {
   blacklistUsername: string;
   blacklistSecret: string;
   tlsCa: string;
+  /** PostgreSQL: a libpq URL without its password (that goes in `secret`). */
+  postgresUrl: string;
+  /** libpq's sslmode; '' leaves main's default (verify-full, disable for this machine). */
+  sslmode: '' | PostgresSslMode;
+  /** The app user revocations are recorded as (`revoked_by`); empty: NULL. */
+  operatorEmail: string;
   /** Keep a team ledger: a table (DynamoDB) or a stream (Redis). */
   teamLedger: boolean;
   /** The ledger table; null while untouched: `<table>-revocations`, following the session table. */
@@ -39,7 +48,7 @@ export function formOf(subject: EditorSubject): Form {
   const blank: Form = {
     name: '', environment: 'staging', colour: 'amber', readOnly: false, ticket: 'default', kind: 'dynamodb', region: 'eu-west-1', table: 'sentinel-sessions', endpoint: '',
     credentialSource: 'profile', profile: '', accessKeyId: '', blacklistUrl: '', urls: '', cluster: false, username: '', db: '', secret: '',
-    blacklistUsername: '', blacklistSecret: '', tlsCa: '', teamLedger: false, ledgerTable: null, ledgerStream: DEFAULT_LEDGER_STREAM,
+    blacklistUsername: '', blacklistSecret: '', tlsCa: '', postgresUrl: '', sslmode: '', operatorEmail: '', teamLedger: false, ledgerTable: null, ledgerStream: DEFAULT_LEDGER_STREAM,
   };
   if (subject.mode === 'new') return blank;
   const c = subject.connection;
@@ -55,6 +64,18 @@ export function formOf(subject: EditorSubject): Form {
       tlsCa: c.store.tlsCa ?? '',
       teamLedger: c.store.teamLedger !== undefined,
       ledgerStream: c.store.teamLedger ?? DEFAULT_LEDGER_STREAM,
+    };
+  }
+  if (c.store.kind === 'postgres') {
+    return {
+      ...base,
+      kind: 'postgres',
+      postgresUrl: c.store.url,
+      sslmode: c.store.sslmode ?? '',
+      tlsCa: c.store.tlsCa ?? '',
+      operatorEmail: c.store.operatorEmail ?? '',
+      blacklistUrl: c.store.blacklistRedis?.url ?? '',
+      blacklistUsername: c.store.blacklistRedis?.username ?? '',
     };
   }
   const creds = c.store.credentials;
@@ -78,9 +99,42 @@ export function ledgerTableOf(form: Form): string {
   return form.ledgerTable ?? defaultLedgerTable(form.table.trim());
 }
 
+/** The CA certificate only matters where the server's certificate is verified. */
+export function postgresVerifies(form: Form): boolean {
+  return form.sslmode === '' || form.sslmode === 'verify-ca' || form.sslmode === 'verify-full';
+}
+
+/**
+ * Why the PostgreSQL URL would be refused for holding a password (main refuses it too): said at
+ * the field, before the password is sent anywhere.
+ */
+export function postgresUrlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return null;
+  }
+  const password = parsed.password !== '' || [...parsed.searchParams.keys()].some((k) => k.toLowerCase() === 'password');
+  return password ? 'holds a password: put it in the password field, not in the URL' : null;
+}
+
+function blacklistOf(form: Form): { blacklistRedis?: { url: string; username?: string } } {
+  return form.blacklistUrl.trim() ? { blacklistRedis: { url: form.blacklistUrl.trim(), ...(form.blacklistUsername.trim() ? { username: form.blacklistUsername.trim() } : {}) } } : {};
+}
+
 export function requestOf(form: Form, subject: EditorSubject): ConnectionSaveRequest {
   const store: ConnectionSaveRequest['store'] =
-    form.kind === 'redis'
+    form.kind === 'postgres'
+      ? {
+          kind: 'postgres',
+          url: form.postgresUrl.trim(),
+          ...(form.sslmode ? { sslmode: form.sslmode } : {}),
+          ...(postgresVerifies(form) && form.tlsCa.trim() ? { tlsCa: form.tlsCa.trim() } : {}),
+          ...(form.operatorEmail.trim() ? { operatorEmail: form.operatorEmail.trim() } : {}),
+          ...blacklistOf(form),
+        }
+      : form.kind === 'redis'
       ? {
           kind: 'redis',
           urls: form.urls.split(/\s+/).filter(Boolean),
@@ -101,12 +155,10 @@ export function requestOf(form: Form, subject: EditorSubject): ConnectionSaveReq
               : form.credentialSource === 'static'
                 ? { source: 'static', accessKeyId: form.accessKeyId.trim() }
                 : { source: 'default' },
-          ...(form.blacklistUrl.trim()
-            ? { blacklistRedis: { url: form.blacklistUrl.trim(), ...(form.blacklistUsername.trim() ? { username: form.blacklistUsername.trim() } : {}) } }
-            : {}),
+          ...blacklistOf(form),
           ...(form.teamLedger ? { teamLedger: ledgerTableOf(form).trim() } : {}),
         };
-  const usesSecret = form.kind === 'redis' || form.credentialSource === 'static';
+  const usesSecret = form.kind !== 'dynamodb' || form.credentialSource === 'static';
   return {
     ...(subject.mode === 'edit' ? { id: subject.connection.id } : {}),
     name: form.name.trim(),
@@ -117,7 +169,7 @@ export function requestOf(form: Form, subject: EditorSubject): ConnectionSaveReq
     store,
     // Empty keeps the stored secret (when editing); a credential without a secret drops it.
     ...(!usesSecret ? { secret: null } : form.secret ? { secret: form.secret } : {}),
-    ...(form.kind === 'dynamodb' && form.blacklistUrl.trim() && form.blacklistSecret ? { blacklistSecret: form.blacklistSecret } : {}),
+    ...(form.kind !== 'redis' && form.blacklistUrl.trim() && form.blacklistSecret ? { blacklistSecret: form.blacklistSecret } : {}),
   };
 }
 

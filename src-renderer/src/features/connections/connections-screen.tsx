@@ -121,6 +121,10 @@ export function ConnectionsScreen() {
 }
 
 function describeStore(c: Connection): string {
+  if (c.store.kind === 'postgres') {
+    // The saved URL never holds a password (the schema refuses one): it is the database's address.
+    return `PostgreSQL ${c.store.url}; SSL ${c.store.sslmode ?? 'default (verify-full, disable for this machine)'}${c.store.tlsCa ? ' with a private CA' : ''}${c.store.blacklistRedis ? `; blacklist ${c.store.blacklistRedis.url}` : ''}`;
+  }
   const ledger = c.store.teamLedger ? `; team ledger ${c.store.teamLedger}` : '';
   if (c.store.kind === 'dynamodb') return `DynamoDB table ${c.store.table} in ${c.store.region}${c.store.endpoint ? ` at ${c.store.endpoint}` : ''}${c.store.blacklistRedis ? `; blacklist ${c.store.blacklistRedis.url}` : ''}${ledger}`;
   return `Redis ${c.store.cluster ? 'cluster ' : ''}${c.store.urls.join(', ')}${c.store.db ? ` db ${c.store.db}` : ''}${ledger}`;
@@ -128,6 +132,7 @@ function describeStore(c: Connection): string {
 
 function describeCredentials(c: Connection): string {
   const secret = c.secretKept === 'encrypted' ? 'secret kept encrypted' : c.secretKept === 'memory' ? 'secret kept for this run only' : 'no secret kept';
+  if (c.store.kind === 'postgres') return `${c.hasSecret ? secret.replace('secret', 'password') : 'no password kept'}${c.store.operatorEmail ? `; revocations recorded as ${c.store.operatorEmail}` : ''}`;
   if (c.store.kind === 'redis') return `${c.store.username ? `ACL user ${c.store.username}; ` : ''}${c.hasSecret ? secret : 'no password'}`;
   const creds = c.store.credentials;
   if (creds.source === 'profile') return `AWS profile ${creds.profile} (no stored secret)`;

@@ -51,7 +51,7 @@ export function TeamLedgerControl({ idPrefix, kind, enabled, name, onEnabled, on
 function CreateLedgerTable({ idPrefix, saved, unsaved }: { idPrefix: string; saved: Connection; unsaved: boolean }) {
   const init = useInitLedger();
   const whyId = `${idPrefix}-create-ledger-why`;
-  const table = saved.store.teamLedger;
+  const table = saved.store.kind === 'dynamodb' ? saved.store.teamLedger : undefined;
   // Main creates the table from the saved connection; the button never acts on an unsaved draft.
   const why = saved.readOnly ? (
     <>
