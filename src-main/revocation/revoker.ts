@@ -303,7 +303,8 @@ export class Revoker {
       // A failed write may still have landed (a timeout): the intended blacklist entry is kept.
       // A store that went away mid-run is said as an outage (never the client's own words, which
       // may quote a command), so the failed sessions say why and a retry is the obvious next step.
-      const outage = storeFailureReason(error);
+      // A refusal (a ReplyError: NOPERM, WRONGPASS…) keeps Redis' own words, which name the command.
+      const outage = error instanceof Error && error.name === 'ReplyError' ? null : storeFailureReason(error);
       result = { id: target.id, user: target.user, outcome: 'failed', error: outage === null ? describe(error) : `the store could not be used: ${outage}` };
     }
     // Nothing to enforce for a session that is gone or over; a failed write stays for the retry rounds.
