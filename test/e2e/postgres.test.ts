@@ -98,10 +98,15 @@ describe('PostgreSQL sessions in the workspace, Chromium over the real handler t
     await page.screenshot({ path: join(SCREENSHOTS, 'postgres-detail-dark.png') });
     await page.getByRole('button', { name: `Revoke all active sessions of ${mallory}…` }).click();
     const dialog = page.getByRole('dialog');
-    await expect(dialog.getByRole('heading').textContent()).resolves.toBe(`Revoke all 3 active sessions of ${mallory}`);
+    // Users are UUIDs here: the dialog names the person by e-mail, and asks for the e-mail, not the UUID.
+    await expect(dialog.getByRole('heading').textContent()).resolves.toBe(`Revoke all 3 active sessions of mallory@example.com (user ${mallory})`);
     await dialog.getByLabel('Reason code (required)').selectOption('security_incident');
     await dialog.getByLabel('Ticket or incident reference (optional)').fill('INC-7001');
-    await dialog.getByLabel(/To confirm, type the user name/).fill(mallory);
+    await dialog.getByLabel(/To confirm, type the user's e-mail/).fill(mallory);
+    await dialog.getByRole('button', { name: 'Revoke 3 sessions' }).click();
+    await dialog.getByText("Type the user's e-mail to confirm.").waitFor();
+    expect(await auditRowsOf(db.admin, (compromised[0] as SeededSession).id)).toEqual([]);
+    await dialog.getByLabel(/To confirm, type the user's e-mail/).fill('mallory@example.com');
     await page.screenshot({ path: join(SCREENSHOTS, 'postgres-revoke-dialog-dark.png') });
     await dialog.getByRole('button', { name: 'Revoke 3 sessions' }).click();
     await page.getByTestId('revoke-result').waitFor();
@@ -114,6 +119,20 @@ describe('PostgreSQL sessions in the workspace, Chromium over the real handler t
     }
     expect(await appAccepts(db.admin, (seeded[0] as SeededSession).tokenHash)).toBe(true);
     expect(await seriousViolations(page, 'postgres revoke (dark)')).toEqual([]);
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+  it('filtered by a user id, the user header names the person by e-mail with the id beside (light)', async () => {
+    const app = await openApp(browser, server, workspace);
+    const { page } = app;
+    await ready(page);
+    const ben = userIds.get('ben.okafor') as string;
+    await page.getByLabel('User', { exact: true }).fill(ben);
+    const header = page.getByTestId('user-header');
+    await header.waitFor();
+    await expect(header.getByRole('heading').textContent()).resolves.toBe(`ben.okafor@example.com${ben}`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'postgres-user-header-light.png') });
+    await page.getByLabel('User', { exact: true }).fill('');
     expect(app.problems).toEqual([]);
     await app.close();
   });

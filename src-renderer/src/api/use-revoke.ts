@@ -10,7 +10,8 @@ import { wardenClient } from './warden-client';
 
 export type RevokeTarget =
   | { kind: 'sessions'; ids: string[]; users: string[] }
-  | { kind: 'user'; user: string; count: number }
+  /** All of one user's; `email` when the store names the user by an id and knows their e-mail (PostgreSQL). */
+  | { kind: 'user'; user: string; count: number; email?: string }
   /** An offboarding list: `requested` is every name as the list gave it, matched to the store's user (null: unknown). */
   | { kind: 'users'; users: string[]; count: number; requested?: RequestedName[] };
 

@@ -54,12 +54,14 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
   const production = /^prod/i.test(environment);
   // Proportional confirmation: one session needs none; all of a user's sessions need the user's
   // name; a selection of several needs their number.
-  const expected = target.kind === 'user' ? target.user : count > 1 ? String(count) : null;
+  // (or their e-mail, where the store names users by an id nobody can type from memory).
+  const expected = target.kind === 'user' ? (target.email ?? target.user) : count > 1 ? String(count) : null;
+  const typeWhat = target.kind === 'user' ? (target.email !== undefined ? "the user's e-mail" : 'the user name') : 'the number of sessions';
   const noteMissing = reasonCode === 'other' && !note.trim();
   const problems = [
     reasonCode === '' ? 'Choose a reason code.' : null,
     noteMissing ? 'A note is required with "Other".' : null,
-    expected !== null && confirmation.trim() !== expected ? `Type ${target.kind === 'user' ? 'the user name' : 'the number of sessions'} to confirm.` : null,
+    expected !== null && confirmation.trim() !== expected ? `Type ${typeWhat} to confirm.` : null,
   ].filter((p): p is string => p !== null);
 
   const submit = (event: FormEvent) => {
@@ -71,7 +73,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
 
   const what =
     target.kind === 'user'
-      ? `all ${count} active session${count === 1 ? '' : 's'} of ${target.user}`
+      ? `all ${count} active session${count === 1 ? '' : 's'} of ${target.email !== undefined ? `${target.email} (user ${target.user})` : target.user}`
       : target.kind === 'users'
         ? `all active sessions of ${users.length} user${users.length === 1 ? '' : 's'} (${count} now)`
         : `${count} session${count === 1 ? '' : 's'} of ${users.length} user${users.length === 1 ? '' : 's'}`;
@@ -88,7 +90,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
       <p className="dialog-summary">
         In <strong className={`env-label ${production ? 'env-production' : environment === 'demo' ? 'env-demo' : 'env-other'}`}>{environment.toUpperCase()}</strong> (
         {info.data?.connection.name}), recorded as <span className="mono">{info.data?.operator}</span>.
-        {users.length > 0 && users.length <= 5 ? <> Users: {users.join(', ')}.</> : null}
+        {target.kind !== 'user' && users.length > 0 && users.length <= 5 ? <> Users: {users.join(', ')}.</> : null}
       </p>
       <p className="muted small">
         {whenRevocationTakesEffect(info.data?.connection.capabilities)}
@@ -105,7 +107,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
       {expected !== null ? (
         <label className="form-field" htmlFor={`${id}-confirm`}>
           <span>
-            To confirm, type {target.kind === 'user' ? 'the user name' : 'the number of sessions'}: <strong className="mono">{expected}</strong>
+            To confirm, type {typeWhat}: <strong className="mono">{expected}</strong>
           </span>
           <input id={`${id}-confirm`} value={confirmation} onChange={(e) => setConfirmation(e.target.value)} autoComplete="off" spellCheck={false} />
         </label>

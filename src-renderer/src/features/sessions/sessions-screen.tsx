@@ -48,13 +48,13 @@ export function SessionsScreen() {
   const focused = useSelection((s) => s.focused);
   const clearSelection = useSelection((s) => s.clear);
   const [target, setTarget] = useState<RevokeTarget | null>(null);
-  const [userToRevoke, setUserToRevoke] = useState<string | null>(null);
-  const activeCount = useActiveCount(userToRevoke);
+  const [userToRevoke, setUserToRevoke] = useState<{ user: string; email?: string } | null>(null);
+  const activeCount = useActiveCount(userToRevoke?.user ?? null);
   const searchRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     if (userToRevoke !== null && activeCount.data !== undefined) {
-      setTarget({ kind: 'user', user: userToRevoke, count: activeCount.data });
+      setTarget({ kind: 'user', ...userToRevoke, count: activeCount.data });
       setUserToRevoke(null);
     }
   }, [userToRevoke, activeCount.data]);
@@ -71,7 +71,7 @@ export function SessionsScreen() {
   useEffect(() => {
     if (!intent) return;
     if (readOnly) return intentDone();
-    if (intent.kind === 'revoke-user') setUserToRevoke(intent.user);
+    if (intent.kind === 'revoke-user') setUserToRevoke({ user: intent.user });
     else revokeSelection();
     intentDone();
   }, [intent, intentDone, readOnly, revokeSelection]);
@@ -163,7 +163,7 @@ export function SessionsScreen() {
             capabilities={capabilities}
             fallback={byId.get(focused)}
             onRevokeSession={(s) => setTarget({ kind: 'sessions', ids: [s.id], users: [s.user] })}
-            onRevokeUser={(user) => setUserToRevoke(user)}
+            onRevokeUser={(user) => setUserToRevoke(withEmail(user, byId.get(focused)))}
           />
         ) : null}
       </div>
@@ -261,4 +261,13 @@ function isTextEntry(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT') return true;
   return target instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type);
+}
+
+/**
+ * A user to revoke, with their e-mail when the store names users by an opaque id and the session
+ * at hand says who that is: the confirmation then asks for the e-mail, not a UUID.
+ */
+function withEmail(user: string, session: Session | undefined): { user: string; email?: string } {
+  const email = session?.user === user ? session.email : undefined;
+  return email && email !== user ? { user, email } : { user };
 }

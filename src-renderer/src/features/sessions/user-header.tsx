@@ -33,13 +33,18 @@ export interface UserSummary {
   lastAccessMs: number | null;
   /** If revoked now, until when credentials already issued can still be used (Sentinel). */
   exposureEndsMs: number | null;
+  /** The user's e-mail when every session names the same one (PostgreSQL users are UUIDs). */
+  email: string | null;
 }
 
 export function summarise(sessions: readonly Session[], more: boolean, nowMs: number): UserSummary {
   const devices = new Set(sessions.map((s) => s.deviceId).filter(Boolean));
   const lastAccess = sessions.map((s) => (s.lastAccessAt ? toMillis(s.lastAccessAt) : null)).filter((t): t is number => t !== null);
   const exposure = sessions.map((s) => residualExposureUntil(s.lastAccessAt, s.expiresAt, nowMs)).filter((t): t is number => t !== null);
+  const emails = new Set(sessions.map((s) => s.email ?? null));
+  const [email] = emails;
   return {
+    email: emails.size === 1 && email ? email : null,
     active: sessions.length,
     more,
     devices: devices.size,
@@ -53,7 +58,7 @@ export function summarise(sessions: readonly Session[], more: boolean, nowMs: nu
  * last access, until when already-issued credentials would last if revoked now, and the two
  * things an analyst does next (revoke them all, watch for a new one) without scrolling anywhere.
  */
-export function UserHeader({ user, capabilities, readOnly, refreshMs, now, onRevokeAll }: { user: string; capabilities: StoreCapabilities; readOnly: boolean; refreshMs: number | false; now: number; onRevokeAll: (user: string) => void }) {
+export function UserHeader({ user, capabilities, readOnly, refreshMs, now, onRevokeAll }: { user: string; capabilities: StoreCapabilities; readOnly: boolean; refreshMs: number | false; now: number; onRevokeAll: (user: { user: string; email?: string }) => void }) {
   const live = useUserLiveSessions(user, refreshMs);
   const watching = useWatch((s) => s.watched.includes(user));
   const watch = useWatch((s) => s.watch);
@@ -61,6 +66,8 @@ export function UserHeader({ user, capabilities, readOnly, refreshMs, now, onRev
   if (!live.data || live.data.sessions.length === 0) return null;
   const summary = summarise(live.data.sessions, live.data.more, now);
   const count = `${summary.active}${summary.more ? '+' : ''}`;
+  // Filtered by an opaque id whose e-mail the sessions name: the person first, the id beside.
+  const email = summary.email !== null && summary.email !== user ? summary.email : null;
   const facts = [
     `${count} active`,
     `${summary.devices} ${summary.devices === 1 ? 'device' : 'devices'}`,
@@ -68,7 +75,10 @@ export function UserHeader({ user, capabilities, readOnly, refreshMs, now, onRev
   ].filter((f): f is string => f !== null);
   return (
     <section className="user-header" aria-label={`User ${user}`} data-testid="user-header">
-      <h2 className="user-header-name">{user}</h2>
+      <h2 className="user-header-name">
+        {email ?? user}
+        {email !== null ? <span className="user-header-id mono">{user}</span> : null}
+      </h2>
       <p className="user-header-facts">
         {facts.map((f) => (
           <span key={f}>{f}</span>
@@ -87,7 +97,7 @@ export function UserHeader({ user, capabilities, readOnly, refreshMs, now, onRev
       </p>
       <div className="user-header-actions">
         {!readOnly && summary.active > 0 ? (
-          <button type="button" className="danger-button" onClick={() => onRevokeAll(user)}>
+          <button type="button" className="danger-button" onClick={() => onRevokeAll(email !== null ? { user, email } : { user })}>
             Revoke all {count}…
           </button>
         ) : null}
