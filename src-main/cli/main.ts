@@ -20,6 +20,7 @@ import { TeamChainError } from '../team-ledger/team-chain';
 import { parseTeamLine, type TeamEntry } from '../team-ledger/team-entry';
 import type { TeamLedger } from '../team-ledger/team-ledger';
 import { USAGE } from './usage';
+import { signalStop, tailLedger } from './ledger-tail';
 import { didYouMean, sortOutQuietUsers, type UnknownUser } from '../users/unknown-users';
 
 const OPTIONS = {
@@ -52,6 +53,8 @@ const OPTIONS = {
   'team-ledger': { type: 'string' },
   full: { type: 'boolean' },
   repair: { type: 'boolean' },
+  follow: { type: 'boolean', short: 'f' },
+  last: { type: 'string', short: 'n' },
 } as const;
 
 const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'postgres', 'postgres-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
@@ -63,6 +66,7 @@ const ALLOWED: Record<string, string[]> = {
   'ledger verify': [...CONNECTION_OPTIONS, 'team-ledger', 'full', 'output'],
   'ledger list': [...CONNECTION_OPTIONS, 'team-ledger', 'output'],
   'ledger init': [...CONNECTION_OPTIONS, 'team-ledger', 'output'],
+  'ledger tail': ['ledger', 'follow', 'last', 'since', 'output'],
   'blacklist pending': ['ledger', 'output'],
   'blacklist check': [...CONNECTION_OPTIONS, 'team-ledger', 'repair', 'output'],
 };
@@ -74,6 +78,7 @@ const FORMATS: Record<string, string[]> = {
   'ledger verify': ['table', 'json'],
   'ledger list': ['table', 'json', 'ndjson', 'csv'],
   'ledger init': ['table', 'json'],
+  'ledger tail': ['ndjson', 'table'],
   'blacklist pending': ['table', 'json'],
   'blacklist check': ['table', 'json'],
 };
@@ -119,7 +124,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     const extra = Object.keys(values).filter((k) => !ALLOWED[command]?.includes(k));
     if (extra.length > 0) throw new UsageError(`--${extra[0]} does not apply to "${command}"`);
-    const output = typeof values.output === 'string' ? values.output : 'table';
+    const output = typeof values.output === 'string' ? values.output : command === 'ledger tail' ? 'ndjson' : 'table';
     if (!FORMATS[command]?.includes(output)) throw new UsageError(`--output must be one of ${FORMATS[command]?.join(', ')}`);
     return await dispatchCommand(command, args, values, output, io);
   } catch (error) {
@@ -224,6 +229,9 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
         return durable ? EXIT.ok : EXIT.incomplete;
       });
     }
+    case 'ledger tail':
+      noPositionals(args, command);
+      return ledgerTail(values, flags, output, io);
     case 'blacklist pending': {
       noPositionals(args, command);
       const outboxes = await outboxesWithPending(dirname(ledgerFrom(flags).path));
@@ -296,6 +304,21 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
     }
     default:
       throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/** `ledger tail [-f] [-n N] [--since WHEN]`: see ledger-tail.ts. */
+async function ledgerTail(values: Values, flags: ConnectionFlags, output: string, io: Io): Promise<number> {
+  const last = values.last === undefined ? undefined : Number(values.last);
+  if (last !== undefined && (!Number.isInteger(last) || last < 0)) throw new UsageError('-n/--last must be a whole number (0 or more)');
+  const sinceMs = typeof values.since === 'string' ? Date.parse(timeArgument(values.since, '--since', io.now())) : undefined;
+  if (sinceMs !== undefined && !Number.isFinite(sinceMs)) throw new UsageError('--since must be an RFC 3339 time or a duration back (30m, 12h, 7d, 2w)');
+  const follow = values.follow === true;
+  const stop = follow ? signalStop() : { signal: new AbortController().signal, release: () => undefined };
+  try {
+    return await tailLedger({ path: ledgerFrom(flags).path, follow, last, sinceMs, format: output === 'table' ? 'table' : 'ndjson', out: io.out, err: io.err, stop: stop.signal });
+  } finally {
+    stop.release();
   }
 }
 

@@ -44,6 +44,7 @@ Commands:
   ledger verify             check the revocation ledger's hash chain (and the team ledger's)
   ledger list               print the ledger (the team ledger, with a connection)
   ledger init               create the connection's team ledger table
+  ledger tail               print verified ledger entries as NDJSON (-f: keep printing new ones)
   blacklist pending         list blacklist writes not yet acknowledged by their Redis
   blacklist check           find revoked sessions the blacklist does not cover (--repair rewrites)
 
@@ -131,6 +132,28 @@ oldest first (its position, the writing device, and the local entry's fields).
 ${TEAM}
 
 ${CONNECTION}`,
+  'ledger tail': `Usage: session-warden ledger tail [--ledger PATH] [-f|--follow] [-n N] [--since WHEN] [--output ndjson|table]
+
+Prints this desk's local ledger (every connection's revocations made here, by the app and the
+command line; each entry's "connection" says which), one entry per line, for a log shipper. Each
+line is checked against the hash chain before it is printed: at an entry that does not verify
+(altered, forged, removed or reordered), the entries before it are printed, the break is said on
+stderr and the exit is 1; nothing after it is printed. Every kind of entry the ledger holds is
+printed, with the fields it has (the README lists them).
+
+  -f, --follow              keep running: print each entry as it is appended (looked for every
+                            250 ms; a line still being written waits; nothing is printed twice).
+                            A ledger that does not exist yet is waited for. SIGINT or SIGTERM
+                            ends it with exit 0.
+  -n, --last N              only the last N entries of what is there at start (then, with
+                            --follow, every new one)
+  --since WHEN              only entries written at or after: an RFC 3339 time or a duration
+                            back (30m, 12h, 7d, 2w)
+  --output FORMAT           ndjson (default): each entry exactly as in the ledger (JSON string
+                            escapes for control characters); table: a line per entry for people
+  --ledger PATH             revocation ledger (default: the app's data directory)
+
+Exit 0 when printed (or stopped by a signal), 1 when the chain is broken, 2 bad usage.`,
   'ledger init': `Usage: session-warden ledger init --connection NAME | --table T ... [--team-ledger NAME] [--output table|json]
 
 Creates the team ledger table (default <table>-revocations) with on-demand billing and
