@@ -18,6 +18,7 @@ import type { ProgressListener } from './revocation/revoker';
 import type { Ledger } from './ledger/ledger';
 import { previewUsers, type Revoker } from './revocation/revoker';
 import type { SessionStore } from './session-store';
+import type { StoreAuditLog } from './stores/store-kind';
 import { UserDirectory } from './users/user-directory';
 
 export interface HandlerDependencies {
@@ -35,6 +36,8 @@ export interface HandlerDependencies {
   notify: (notification: { title: string; body: string }) => void;
   /** The connection's team ledger (delivery and verification); absent when it keeps none. */
   team?: TeamLedger | undefined;
+  /** The store's own audit log (`audit:store`); absent when it keeps none. */
+  storeAudit?: StoreAuditLog | undefined;
 }
 
 const NO_TEAM_LEDGER: TeamLedgerStatus = { configured: false };
@@ -138,6 +141,10 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     'activity:summary': (request) => activitySummary(deps.store, teamAudit ?? deps.ledger, deps.ledgerConnection, request),
     'ledger:list': async (request) => (teamAudit ? teamAudit.list(request) : pageOfAuditRows(await audit.rows(), request)),
     'export:cancel': async ({ exportId }) => exports.cancel(exportId),
+    'audit:store': async (request) => {
+      if (!deps.storeAudit) throw new WardenError('VALIDATION', `This connection's store (${deps.info().connection.capabilities.sessions}) keeps no audit log of its own: its revocations are the ledger's (Audit) and the store's revoked sessions (Activity).`);
+      return deps.storeAudit.read(request);
+    },
     'ledger:team': async () => (deps.team ? deps.team.status() : NO_TEAM_LEDGER),
     'ledger:deliver': async () => (deps.team ? deps.team.deliver() : NO_TEAM_LEDGER),
   };

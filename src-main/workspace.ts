@@ -114,7 +114,7 @@ export async function openWorkspace(version: string, dataDir: string, connection
   const mirror = blacklist?.mirror;
   const revoker = readOnly ? null : opened.revoker({ ledger: team ? team.stamping(ledger) : ledger, operator: identity.name, principal: identity.principal, connection: ledgerName, blacklist: mirror });
   return {
-    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team }),
+    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, storeAudit: opened.storeAudit }),
     ledger,
     teamChain: team?.chain.id,
     close: async () => {

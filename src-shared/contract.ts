@@ -13,6 +13,7 @@ import {
 import { ActivityRequestSchema, ActivitySummarySchema } from './activity';
 import { BlacklistPendingSchema } from './blacklist';
 import { LedgerListRequestSchema, LedgerListResponseSchema } from './audit';
+import { StoreAuditPageSchema, StoreAuditRequestSchema } from './store-audit';
 import { PrincipalSchema } from './principal';
 import { AwsProfileSchema, ConnectionSaveRequestSchema, ConnectionSchema, ConnectionsListSchema, ConnectionTestResultSchema } from './connections';
 import { ExportCancelRequestSchema, ExportProgressSchema, ExportResultSchema, exportStartRequestSchema } from './export';
@@ -165,6 +166,13 @@ export const contract = {
   'activity:summary': { request: ActivityRequestSchema, response: ActivitySummarySchema },
   /** The ledger as audit rows (attempt and outcome joined), filtered, newest first, a page at a time. */
   'ledger:list': { request: LedgerListRequestSchema, response: LedgerListResponseSchema },
+  /**
+   * The store's own audit log of revocations (the web app's `session_audit_log`), newest first, a
+   * page at a time (`before`: the previous page's `nextBefore`). Rows Session Warden wrote are
+   * marked (`bySessionWarden`): they are the ledger's revocations again. A store that keeps none
+   * (capabilities' `storeAudit` is null) answers VALIDATION.
+   */
+  'audit:store': { request: StoreAuditRequestSchema, response: StoreAuditPageSchema },
   /** The saved connections (never a secret: `hasSecret` only), the active one, and the keyring state. */
   'connections:list': { request: NoArguments, response: ConnectionsListSchema },
   /** Create or edit a connection; a secret is write-only (encrypted at rest, or kept for this run). */
@@ -245,6 +253,7 @@ const ANSWERED_BY = {
   'export:start': 'workspace',
   'export:cancel': 'workspace',
   'activity:summary': 'workspace',
+  'audit:store': 'workspace',
   'connections:list': 'app',
   'connections:save': 'app',
   'connections:delete': 'app',

@@ -55,5 +55,10 @@ export const StoreCapabilitiesSchema = z.strictObject({
   residual: z.enum(['credential-lifetime', 'next-request']),
   /** Whether revocations are mirrored to a Redis blacklist (`revoked:<id>`) configured on the connection. */
   blacklistMirror: z.boolean(),
+  /**
+   * The store's own audit log of revocations Session Warden reads (`audit:store`), named as the
+   * store names it (`session_audit_log`); null: the store keeps none (Sentinel, Redis web sessions).
+   */
+  storeAudit: z.string().nullable(),
 });
 export type StoreCapabilities = z.infer<typeof StoreCapabilitiesSchema>;

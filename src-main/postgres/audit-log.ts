@@ -15,6 +15,8 @@ export interface PostgresAuditRow {
   /** The session (SESSION_REVOKED); null for REVOKE_ALL, which covers all of `userId`'s live sessions. */
   sessionId: string | null;
   userId: string;
+  /** The user's `users.email`, read by primary key for each row when the column exists (`withEmail`); else null. */
+  email: string | null;
   /** Normalised UTC with nine fraction digits (see ExactTimeSchema). */
   createdAt: string | null;
   /** `details.reason`. */
@@ -43,6 +45,8 @@ export interface PostgresAuditRequest {
   before?: string | undefined;
   /** Actions to read; the two revocation actions by default. */
   actions?: readonly string[] | undefined;
+  /** Read each row's user's `users.email` (by primary key): only when the column exists. */
+  withEmail?: boolean | undefined;
 }
 
 /**
@@ -54,25 +58,27 @@ export async function readPostgresAuditLog(pool: Pool, request: PostgresAuditReq
   if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > 5000) throw new WardenError('VALIDATION', 'limit is a whole number from 1 to 5000');
   if (request.before !== undefined && !/^\d{1,19}$/.test(request.before)) throw new WardenError('VALIDATION', 'before is the nextBefore of a previous page');
   const values: unknown[] = [[...(request.actions ?? REVOCATION_ACTIONS)]];
-  const where = ['action = any($1::text[])'];
+  const where = ['l.action = any($1::text[])'];
   const add = (condition: string, value: unknown) => {
     values.push(value);
     where.push(condition.replace('?', `$${values.length}`));
   };
   try {
-    if (request.since !== undefined) add('created_at >= ?::timestamptz', toPgBound(request.since, 'up'));
-    if (request.until !== undefined) add('created_at <= ?::timestamptz', toPgBound(request.until, 'down'));
+    if (request.since !== undefined) add('l.created_at >= ?::timestamptz', toPgBound(request.since, 'up'));
+    if (request.until !== undefined) add('l.created_at <= ?::timestamptz', toPgBound(request.until, 'down'));
   } catch (error) {
     throw new WardenError('VALIDATION', (error as Error).message);
   }
-  if (request.before !== undefined) add('id < ?::bigint', request.before);
+  if (request.before !== undefined) add('l.id < ?::bigint', request.before);
   values.push(request.limit + 1);
   let rows: AuditRow[];
   try {
+    // Ordered by the table's bigint id (`l.id`), never the selected text `id`: as text '9' sorts after '10'.
     ({ rows } = await pool.query<AuditRow>(
-      `select id::text as id, action::text as action, session_id::text as session_id, user_id::text as user_id, created_at,
-              details, ip_address, user_agent::text as user_agent
-         from session_audit_log where ${where.join(' and ')} order by id desc limit $${values.length}`,
+      `select l.id::text as id, l.action::text as action, l.session_id::text as session_id, l.user_id::text as user_id, l.created_at,
+              l.details, l.ip_address, l.user_agent::text as user_agent,
+              ${request.withEmail === true ? '(select u.email::text from users u where u.id = l.user_id)' : 'null::text'} as email
+         from session_audit_log l where ${where.join(' and ')} order by l.id desc limit $${values.length}`,
       values,
     ));
   } catch (error) {
@@ -92,6 +98,7 @@ interface AuditRow {
   details: unknown;
   ip_address: unknown;
   user_agent: string | null;
+  email: string | null;
 }
 
 function toAuditRow(row: AuditRow): PostgresAuditRow {
@@ -103,6 +110,7 @@ function toAuditRow(row: AuditRow): PostgresAuditRow {
     action: row.action,
     sessionId: row.session_id,
     userId: row.user_id,
+    email: row.email,
     createdAt: fromPgTime(row.created_at),
     reason: text(details.reason),
     revokedBy: text(details.revokedBy) ?? text(details.revoked_by),

@@ -19,4 +19,6 @@ export const POSTGRES_CAPABILITIES: StoreCapabilities = {
   takesEffect: 'The web app checks revoked = false on every request: each session is refused from its next request.',
   residual: 'next-request',
   blacklistMirror: true,
+  // The app's own audit table: revocations by the app, its users and other tools (Audit screen).
+  storeAudit: 'session_audit_log',
 };

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { PostgresStore } from '../../src-shared/connections';
+import type { StoreAuditRow } from '../../src-shared/store-audit';
 import { testRedisConnection } from '../connections/connection-test';
 import { localIdentity } from '../operator-identity';
 import { CursorCodec } from '../stores/cursor';
 import type { StoreKind } from '../stores/store-kind';
+import { readPostgresAuditLog, type PostgresAuditRow } from './audit-log';
 import { POSTGRES_CAPABILITIES } from './capabilities';
 import { openPostgresPool, parsePostgresUrl, redactPostgresUrl, type PostgresConnectionConfig } from './postgres-pool';
 import { PostgresSessionStore } from './postgres-session-store';
@@ -17,6 +19,25 @@ function poolConfig(config: PostgresStore, secret: string | null, readOnly: bool
 
 function noTeamLedger(): never {
   throw new Error('a PostgreSQL connection keeps no team ledger yet: its revocations stay in the local ledger and the application\'s session_audit_log');
+}
+
+/** An audit row as the renderer gets it: the fields read from `details`, without `details` itself. */
+function auditRow(r: PostgresAuditRow): StoreAuditRow {
+  return {
+    id: r.id,
+    action: r.action,
+    sessionId: r.sessionId,
+    userId: r.userId,
+    email: r.email,
+    createdAt: r.createdAt,
+    reason: r.reason,
+    revokedBy: r.revokedBy,
+    operator: r.operator,
+    count: r.count,
+    bySessionWarden: r.bySessionWarden,
+    ipAddress: r.ipAddress,
+    userAgent: r.userAgent,
+  };
 }
 
 /**
@@ -44,6 +65,14 @@ export const postgresKind: StoreKind<PostgresStore> = {
         await store.schema();
       },
       initTeamLedger: async () => noTeamLedger(),
+      // The app's audit table, on the same (read-only, for an auditor) pool: e-mails where users have them.
+      storeAudit: {
+        read: async (request) => {
+          const { hasEmail } = await store.schema();
+          const page = await readPostgresAuditLog(pool, { ...request, withEmail: hasEmail });
+          return { table: 'session_audit_log', rows: page.rows.map(auditRow), ...(page.nextBefore !== undefined ? { nextBefore: page.nextBefore } : {}) };
+        },
+      },
       close: () => pool.end(),
     };
   },

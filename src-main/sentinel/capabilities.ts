@@ -15,4 +15,5 @@ export const SENTINEL_CAPABILITIES: StoreCapabilities = {
   takesEffect: 'Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.',
   residual: 'credential-lifetime',
   blacklistMirror: true,
+  storeAudit: null,
 };

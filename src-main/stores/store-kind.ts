@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ConnectionTestResult, StoredStore } from '../../src-shared/connections';
+import type { StoreAuditPage, StoreAuditRequest } from '../../src-shared/store-audit';
 import type { StoreCapabilities } from '../../src-shared/store-capabilities';
 import type { Ledger } from '../ledger/ledger';
 import type { OperatorIdentity } from '../operator-identity';
@@ -42,9 +43,19 @@ export interface OpenedStore {
   check(): Promise<void>;
   /** Creates the team ledger `name` where the store keeps it, or says how durable what is there is (`ledger init`). */
   initTeamLedger(name: string): Promise<TeamLedgerInit>;
+  /**
+   * The store's own audit log of revocations (the web app's `session_audit_log`), read a page at a
+   * time, newest first; absent where the store keeps none (capabilities' `storeAudit` is null).
+   */
+  readonly storeAudit?: StoreAuditLog | undefined;
   /** The store's clock where it can tell (sizes blacklist TTLs); absent: this machine's. */
   readonly clock?: (() => number) | undefined;
   close(): Promise<void>;
+}
+
+/** A store's own audit log (`audit:store`). */
+export interface StoreAuditLog {
+  read(request: StoreAuditRequest): Promise<StoreAuditPage>;
 }
 
 /** What `ledger init` did. */

@@ -15,4 +15,5 @@ export const WEB_SESSION_CAPABILITIES: StoreCapabilities = {
   takesEffect: 'The web app checks revoked:<id> on every request: each session is refused from its next request.',
   residual: 'next-request',
   blacklistMirror: false,
+  storeAudit: null,
 };

@@ -36,6 +36,7 @@ const KIOSK: StoreCapabilities = {
   takesEffect: 'Kiosks ask before every scan: the badge is refused at its next scan.',
   residual: 'next-request',
   blacklistMirror: false,
+  storeAudit: null,
 };
 
 function infoWith(capabilities: StoreCapabilities, readOnly = false): AppInfo {

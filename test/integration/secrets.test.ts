@@ -67,6 +67,7 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'export:cancel': [{ exportId: randomUUID() }],
     'activity:summary': [{ since: new Date(Date.now() - 86_400_000).toISOString(), until: new Date().toISOString() }],
     'ledger:list': [{}, { text: ids.user, outcome: 'revoked' }],
+    'audit:store': [{ limit: 10 }],
     'blacklist:pending': [undefined],
     'blacklist:retry': [undefined],
   };
