@@ -20,6 +20,7 @@ import { previewUsers, type Revoker } from './revocation/revoker';
 import type { SessionStore } from './session-store';
 import type { StoreAuditLog } from './stores/store-kind';
 import { UserDirectory } from './users/user-directory';
+import type { RevocationWatch } from './proof/revocation-watch';
 
 export interface HandlerDependencies {
   store: SessionStore;
@@ -36,6 +37,8 @@ export interface HandlerDependencies {
   notify: (notification: { title: string; body: string }) => void;
   /** The connection's team ledger (delivery and verification); absent when it keeps none. */
   team?: TeamLedger | undefined;
+  /** The revocation watch (activity after revocation); absent where it does not run (read-only, or no batched read). */
+  watch?: Pick<RevocationWatch, 'state'> | undefined;
   /** The store's own audit log (`audit:store`); absent when it keeps none. */
   storeAudit?: StoreAuditLog | undefined;
 }
@@ -139,7 +142,8 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     'ledger:verify': () => (deps.team ? deps.team.verify() : deps.ledger.verify()),
     'export:start': (request, { emit }) => exports.start(request, emit),
     'activity:summary': (request) => activitySummary(deps.store, teamAudit ?? deps.ledger, deps.ledgerConnection, request),
-    'ledger:list': async (request) => (teamAudit ? teamAudit.list(request) : pageOfAuditRows(await audit.rows(), request)),
+    'ledger:list': async (request) => (teamAudit ? teamAudit.list(request) : pageOfAuditRows(await audit.rows(), request, audit.alarms)),
+    'proof:alarms': async () => deps.watch?.state() ?? { watching: 0, alarms: [], unsupported: true },
     'export:cancel': async ({ exportId }) => exports.cancel(exportId),
     'audit:store': async (request) => {
       if (!deps.storeAudit) throw new WardenError('VALIDATION', `This connection's store (${deps.info().connection.capabilities.sessions}) keeps no audit log of its own: its revocations are the ledger's (Audit) and the store's revoked sessions (Activity).`);

@@ -12,6 +12,12 @@ export interface SessionStore extends UserDirectorySource {
   query(request: SessionsQueryRequest): Promise<SessionsPage>;
   /** One session by id; null when the store has no such session. */
   get(id: string): Promise<Session | null>;
+  /**
+   * Many sessions by id in as few store requests as the store allows (BatchGetItem, one pipeline,
+   * one SELECT): the revocation watch reads every watched session each tick this way. Ids the
+   * store has no session for are absent from the map.
+   */
+  getMany?(ids: readonly string[]): Promise<Map<string, Session>>;
   /** True when a session may come on two pages of one listing (a Redis SCAN): callers de-duplicate. */
   readonly pagesMayRepeat?: boolean;
 }

@@ -6,6 +6,7 @@ import { createHandlers } from './handlers';
 import type { WorkspaceHandlerTable } from './ipc/dispatch';
 import { Ledger } from './ledger/ledger';
 import type { OperatorIdentity } from './operator-identity';
+import { RevocationWatch } from './proof/revocation-watch';
 import { openBlacklist, type OpenedBlacklist } from './revocation/blacklist-targets';
 import type { ChooseSavePath } from './revocation/evidence';
 import { storeKind, type AnyStore } from './stores/registry';
@@ -19,6 +20,8 @@ export interface Workspace {
   readonly ledger: Ledger;
   /** The id of the team chain this workspace delivers to itself, if its connection keeps one. */
   readonly teamChain?: string | undefined;
+  /** Reads back the sessions this desk revoked for use after revocation; absent on a read-only desk or a store without batched reads. */
+  readonly watch?: RevocationWatch | undefined;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,8 @@ export interface Workspace {
 export interface DesktopServices {
   chooseSavePath: ChooseSavePath;
   notify: (notification: { title: string; body: string }) => void;
+  /** The revocation watch's period (default 30 s) and clock; tests shorten or pin them. */
+  revocationWatch?: { periodMs?: number; clock?: () => number } | undefined;
 }
 
 export interface WorkspaceOptions {
@@ -111,13 +116,28 @@ export async function openWorkspace(version: string, dataDir: string, connection
     operator: identity.name,
     principal: identity.principal,
   };
+  const store = opened.store;
+  const watch =
+    !readOnly && store.getMany
+      ? new RevocationWatch({
+          store: { getMany: (ids) => (store.getMany as NonNullable<typeof store.getMany>).call(store, ids) },
+          ledger,
+          connection: ledgerName,
+          notify: desktop.notify,
+          ...(desktop.revocationWatch?.periodMs !== undefined ? { periodMs: desktop.revocationWatch.periodMs } : {}),
+          ...(desktop.revocationWatch?.clock ? { clock: desktop.revocationWatch.clock } : {}),
+        })
+      : undefined;
+  watch?.start();
   const mirror = blacklist?.mirror;
   const revoker = readOnly ? null : opened.revoker({ ledger: team ? team.stamping(ledger) : ledger, operator: identity.name, principal: identity.principal, connection: ledgerName, blacklist: mirror });
   return {
-    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, storeAudit: opened.storeAudit }),
+    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, storeAudit: opened.storeAudit, watch }),
     ledger,
     teamChain: team?.chain.id,
+    watch,
     close: async () => {
+      await watch?.stop();
       await team?.stop();
       await blacklist?.close();
       await opened.close();

@@ -11,6 +11,13 @@ const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en
  * interrupted attempt with no outcome recorded (1 entry)".
  */
 export function explainComposition(c: LedgerComposition): string {
+  const alarms = c.alarms ?? 0;
+  const revocations = explainRevocations(c);
+  if (alarms === 0) return revocations;
+  return `${revocations}, and ${plural(alarms, 'alarm', 'alarms')} of activity after revocation (${plural(alarms, 'entry', 'entries')})`;
+}
+
+function explainRevocations(c: LedgerComposition): string {
   if (c.revocations === 0) return 'no revocations';
   if (c.withOutcome === c.revocations) return plural(c.revocations, 'revocation attempt and its outcome', 'revocation attempts and their outcomes');
   const parts = [

@@ -63,7 +63,7 @@ const NamedCount = z.strictObject({ name: z.string(), count: Count });
 /**
  * How the ledger's entries make up its rows (whatever the filter), so that the verification's
  * entry count and the table's row count can be told in the same units:
- * `entries = 2 × withOutcome + interrupted + outcomeOnly + perName`, `revocations` = the sum of the four row counts.
+ * `entries = 2 × withOutcome + interrupted + outcomeOnly + perName + alarms`, `revocations` = the sum of the four row counts.
  */
 export const LedgerCompositionSchema = z.strictObject({
   /** Ledger entries the rows were built from. */
@@ -78,6 +78,8 @@ export const LedgerCompositionSchema = z.strictObject({
   outcomeOnly: Count,
   /** Outcome entries alone for a requested name with nothing revoked: no live sessions, or unknown. */
   perName: Count,
+  /** Alarm entries (activity after revocation): ledger entries that are no revocation. Absent when there are none. */
+  alarms: Count.optional(),
 });
 export type LedgerComposition = z.infer<typeof LedgerCompositionSchema>;
 

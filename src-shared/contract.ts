@@ -15,6 +15,7 @@ import { BlacklistPendingSchema } from './blacklist';
 import { LedgerListRequestSchema, LedgerListResponseSchema } from './audit';
 import { StoreAuditPageSchema, StoreAuditRequestSchema } from './store-audit';
 import { PrincipalSchema } from './principal';
+import { RevocationAlarmsSchema } from './proof';
 import { AwsProfileSchema, ConnectionSaveRequestSchema, ConnectionSchema, ConnectionsListSchema, ConnectionTestResultSchema } from './connections';
 import { ExportCancelRequestSchema, ExportProgressSchema, ExportResultSchema, exportStartRequestSchema } from './export';
 import { SessionIdSchema, SessionSchema } from './session';
@@ -205,6 +206,11 @@ export const contract = {
   'blacklist:pending': { request: NoArguments, response: BlacklistPendingSchema },
   /** Try to deliver every pending blacklist write now; answers what is still pending. */
   'blacklist:retry': { request: NoArguments, response: BlacklistPendingSchema },
+  /**
+   * The revocation watch of the active connection: how many revoked sessions it reads back, and
+   * its alarms (activity after revocation, from the ledger's `alarm` entries), newest first.
+   */
+  'proof:alarms': { request: NoArguments, response: RevocationAlarmsSchema },
   /** The active connection's team ledger: where, and how many local entries have not reached it. */
   'ledger:team': { request: NoArguments, response: TeamLedgerStatusSchema },
   /** Deliver pending entries to the team ledger now; answers what is still pending. */
@@ -253,6 +259,7 @@ const ANSWERED_BY = {
   'export:start': 'workspace',
   'export:cancel': 'workspace',
   'activity:summary': 'workspace',
+  'proof:alarms': 'workspace',
   'audit:store': 'workspace',
   'connections:list': 'app',
   'connections:save': 'app',

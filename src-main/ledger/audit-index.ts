@@ -33,6 +33,11 @@ export class AuditIndex {
     this.#path = path;
   }
 
+  /** Alarm entries (activity after revocation) read so far: in the ledger, but no audit rows. */
+  get alarms(): number {
+    return this.#builder.alarms;
+  }
+
   /** Every audit row, newest first, as of now. */
   async rows(): Promise<Iterable<AuditRow>> {
     // Calls that arrive during a refresh wait for it, then refresh again (something may have been appended meanwhile).

@@ -12,8 +12,14 @@ const keyOf = (e: LedgerEntry) => `${e.run}\u0000${e.sessionId}`;
 export class AuditRowBuilder {
   readonly #joined: AuditRow[] = [];
   readonly #open = new Map<string, LedgerEntry>();
+  /** `alarm` entries seen: not revocations (no row), counted so the composition adds up to the ledger's entries. */
+  alarms = 0;
 
   add(e: LedgerEntry): void {
+    if (e.kind === 'alarm') {
+      this.alarms += 1;
+      return;
+    }
     const key = keyOf(e);
     if (e.kind === 'attempt') {
       this.#open.set(key, e);
@@ -108,11 +114,16 @@ export function auditRowFilter(filter: LedgerFilter): (row: AuditRow) => boolean
  * One page of the rows matching a request, how many match in all, how the whole ledger's entries
  * make up its rows, and the operators and connections it holds; one pass, no copies.
  */
-export function pageOfAuditRows(rows: Iterable<AuditRow>, request: LedgerListRequest): LedgerListResponse {
+export function pageOfAuditRows(rows: Iterable<AuditRow>, request: LedgerListRequest, alarms = 0): LedgerListResponse {
   const matches = auditRowFilter(request);
   const page: AuditRow[] = [];
   let total = 0;
   const ledger = emptyComposition();
+  // Alarm entries (activity after revocation) are in the ledger but are no revocation: counted apart.
+  if (alarms > 0) {
+    ledger.entries += alarms;
+    ledger.alarms = alarms;
+  }
   const operators = new Map<string, number>();
   const connections = new Map<string, number>();
   for (const r of rows) {
@@ -159,6 +170,8 @@ export async function selectLedgerEntries(entries: AsyncIterable<LedgerEntry>, f
   for await (const e of entries) {
     count += 1;
     last = e;
+    // An alarm (activity after revocation) is no revocation attempt: no audit row, not exported with them.
+    if (e.kind === 'alarm') continue;
     const key = keyOf(e);
     if (e.kind === 'attempt') {
       open.set(key, e);

@@ -190,6 +190,20 @@ export class PostgresSessionStore implements SessionStore {
     const [row] = await this.#read<{ found: boolean }>('select exists(select 1 from sessions where user_id = $1::uuid) as found', [user]);
     return row?.found === true;
   }
+
+  /** Many sessions by id in one statement (`where s.id = any($1::uuid[])`, the primary key); ids that are not uuids match nothing. */
+  async getMany(ids: readonly string[]): Promise<Map<string, Session>> {
+    const wanted = [...new Set(ids)].filter(isUuid);
+    const found = new Map<string, Session>();
+    if (wanted.length === 0) return found;
+    const schema = await this.schema();
+    const rows = await this.#read<SessionRow>(
+      `select ${SESSION_COLUMNS}${schema.hasEmail ? `, ${EMAIL_OF('s.user_id')}` : ''} from sessions s where s.id = any($1::uuid[])`,
+      [wanted],
+    );
+    for (const row of rows) found.set(row.id, toPostgresSession(row));
+    return found;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient, QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
 import { WardenError } from '../errors';
@@ -23,6 +23,11 @@ export interface SentinelStoreOptions {
   /** Told of every DynamoDB read (index or scan); for tests and the benchmark. */
   onRead?: (read: { index: string | null; operation: 'Query' | 'Scan' }) => void;
 }
+
+/** DynamoDB's limit of keys in one BatchGetItem. */
+const BATCH_GET_KEYS = 100;
+/** BatchGetItem requests in flight at once for one `getMany`. */
+const BATCH_GET_CONCURRENCY = 4;
 
 interface Row {
   session: Session;
@@ -118,6 +123,39 @@ export class SentinelStore implements SessionStore {
     } catch (error) {
       throw storeError(error, this.#table);
     }
+  }
+
+  /**
+   * Many sessions by id, read consistently with BatchGetItem: 100 keys a request (DynamoDB's
+   * limit), a few requests at once, and the keys DynamoDB hands back unprocessed (throttling, the
+   * 16 MB answer limit) asked again with a growing pause until none are left.
+   */
+  async getMany(ids: readonly string[]): Promise<Map<string, Session>> {
+    const unique = [...new Set(ids)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) chunks.push(unique.slice(i, i + BATCH_GET_KEYS));
+    const found = new Map<string, Session>();
+    const readChunk = async (chunk: string[]): Promise<void> => {
+      let keys: Record<string, unknown>[] = chunk.map((id) => ({ id }));
+      for (let attempt = 0; keys.length > 0; attempt += 1) {
+        if (attempt > 8) throw new WardenError('STORE_UNAVAILABLE', `DynamoDB kept ${keys.length} keys of table "${this.#table}" unprocessed (throttled): try again later.`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000)));
+        let out;
+        try {
+          out = await this.#client.send(new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }));
+        } catch (error) {
+          throw storeError(error, this.#table);
+        }
+        const now = this.#clock();
+        for (const item of out.Responses?.[this.#table] ?? []) {
+          const session = toSession(item, now);
+          if (session) found.set(session.id, session);
+        }
+        keys = (out.UnprocessedKeys?.[this.#table]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    };
+    for (let i = 0; i < chunks.length; i += BATCH_GET_CONCURRENCY) await Promise.all(chunks.slice(i, i + BATCH_GET_CONCURRENCY).map(readChunk));
+    return found;
   }
 
   /**
