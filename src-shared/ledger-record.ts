@@ -57,6 +57,8 @@ export const LedgerRecordSchema = z.strictObject({
   /** The `revoked_at` written (or about to be written) to the store. */
   revokedAt: z.string().optional(),
   outcome: OutcomeSchema.optional(),
+  /** Outcome entries of revoked sessions: when the session is fully closed (see RevokeResult.closedAt). */
+  closedAt: z.string().optional(),
   blacklist: BlacklistStateSchema.optional(),
   error: z.string().optional(),
   /** `alarm` entries only: what was seen. */

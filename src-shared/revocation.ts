@@ -105,6 +105,12 @@ export const RevokeResultSchema = z.strictObject({
    * can still be used (last fetch plus their lifetime, capped by expiry), ISO UTC.
    */
   credentialsUntil: z.iso.datetime().optional(),
+  /**
+   * Sessions revoked (now or before): when the session is fully closed, the moment the last
+   * credential already issued stops working: `credentialsUntil` for Sentinel, the revocation itself
+   * where the app checks the store on every request (web sessions, PostgreSQL). ISO UTC.
+   */
+  closedAt: z.iso.datetime().optional(),
   /** For `failed`: what went wrong, for the operator. */
   error: z.string().optional(),
 });

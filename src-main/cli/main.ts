@@ -358,7 +358,7 @@ async function listSessions(args: string[], values: Values, flags: ConnectionFla
  * session is revoked in the store but a blacklist entry is still pending or failed, else 0.
  */
 function report(result: RevokeReport & { unknownNames?: UnknownUser[] }, output: string, io: Io): number {
-  io.out(formatRevokeResults(result, output));
+  io.out(formatRevokeResults(result, output, io.now()));
   const incomplete =
     result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found') || result.unlistedUsers.length > 0 || (result.unknownNames?.length ?? 0) > 0;
   if (incomplete) return EXIT.incomplete;

@@ -1,3 +1,4 @@
+import { closingByUser, closingLine } from '../../src-shared/closed-at';
 import type { Session } from '../../src-shared/session';
 import type { RevokeReport } from '../../src-shared/revocation';
 import type { OutboxOnDisk } from '../revocation/blacklist-targets';
@@ -76,6 +77,7 @@ export function formatSession(session: Session, format: string): string {
 export function formatRevokeResults(
   report: Pick<RevokeReport, 'results' | 'operator' | 'usersWithoutActiveSessions' | 'unlistedUsers'> & { unknownNames?: UnknownUser[] },
   format: string,
+  nowMs: number = Date.now(),
 ): string {
   const { results, operator } = report;
   const unknown = report.unknownNames ?? [];
@@ -113,6 +115,7 @@ export function formatRevokeResults(
     report.unlistedUsers.length ? `${report.unlistedUsers.length} user(s) could not be listed: nothing of theirs was revoked (see ERROR).` : '',
     unknown.length ? `${unknown.length} name(s) not known to this store with live sessions: nothing was revoked for them (see ERROR for the names it holds).` : '',
     credentialsLine(results),
+    closingLines(results, nowMs),
   ]
     .filter(Boolean)
     .join('\n');
@@ -236,10 +239,24 @@ export function formatInit(made: TeamLedgerInit): string {
   return `team ledger table ${terminalSafe(made.name)} ${made.created ? 'created (on-demand billing)' : 'already exists'}; ${made.durability}`;
 }
 
+/** Lines shown of who is fully closed when; the ledger's outcome entries have every session's `closedAt`. */
+const CLOSING_LINES = 20;
+
+/** Per user, when the last of their revoked sessions is fully closed (`alice: fully closed at …`). */
+function closingLines(results: Pick<RevokeReport, 'results'>['results'], nowMs: number): string {
+  const closing = closingByUser(results);
+  if (closing.length === 0) return '';
+  const lines = closing.slice(0, CLOSING_LINES).map((c) => `  ${terminalSafe(closingLine(c, nowMs))}`);
+  const more = closing.length > CLOSING_LINES ? [`  … and ${closing.length - CLOSING_LINES} more user(s): each in the run's evidence (fully_closed_at)`] : [];
+  return ['Fully closed (the last already-issued credential stops working):', ...lines, ...more].join('\n');
+}
+
 /** Until when credentials already issued for the revoked sessions can be used: exact when the store said. */
 function credentialsLine(results: Pick<RevokeReport, 'results'>['results']): string {
   const revoked = results.filter((r) => r.outcome === 'revoked' || r.outcome === 'already_revoked');
   if (!results.some((r) => r.outcome === 'revoked')) return '';
+  // A store the app checks on every request: closed by the revocation itself (no credential lives on).
+  if (revoked.every((r) => r.credentialsUntil === undefined && r.closedAt !== undefined)) return 'Each session is refused from its next request: nothing issued stays usable.';
   const times = revoked.map((r) => (r.credentialsUntil ? Date.parse(r.credentialsUntil) : NaN));
   // One session without a time makes "the latest" unknown: never report an end that may be early.
   if (times.some((t) => !Number.isFinite(t))) return 'Credentials already issued stay valid until they expire (Sentinel default: 15 minutes).';

@@ -28,7 +28,10 @@ export interface WriteOutcome {
   storedReason?: string;
   /** What the operator should know about a revocation that took effect only in part. */
   note?: string;
-  /** Revoked sessions: the latest moment credentials already issued can be used (Sentinel). */
+  /**
+   * Revoked sessions: the latest moment credentials already issued can be used (Sentinel). Absent
+   * where the app checks the store on every request: the session is closed by the revocation itself.
+   */
   credentialsUntilMs?: number | null;
 }
 
@@ -297,6 +300,7 @@ export class Revoker {
         user: written.user || target.user,
         outcome: written.outcome,
         ...(written.credentialsUntilMs != null ? { credentialsUntil: new Date(written.credentialsUntilMs).toISOString() } : {}),
+        ...closedAtOf(written, nowMs),
         ...(written.note ? { error: written.note } : {}),
       };
     } catch (error) {
@@ -334,6 +338,7 @@ export class Revoker {
           user: result.user,
           outcome: result.outcome,
           ...(result.blacklist ? { blacklist: result.blacklist } : {}),
+          ...(result.closedAt ? { closedAt: result.closedAt } : {}),
           ...(result.error ? { error: result.error } : {}),
         }),
       ]);
@@ -343,6 +348,16 @@ export class Revoker {
     }
     return result;
   }
+}
+
+/**
+ * When a revoked session is fully closed: when its last already-issued credential stops working
+ * (the writer says, for Sentinel), else at the revocation, since the app checks every request (for
+ * a session revoked before, by then at the latest). Nothing for a session not revoked.
+ */
+function closedAtOf(written: WriteOutcome, nowMs: number): { closedAt?: string } {
+  if (written.outcome !== 'revoked' && written.outcome !== 'already_revoked') return {};
+  return { closedAt: new Date(written.credentialsUntilMs ?? nowMs).toISOString() };
 }
 
 /**

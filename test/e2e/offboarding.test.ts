@@ -101,6 +101,15 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
     await expect(result.getByTestId('takes-effect').textContent()).resolves.toBe(
       'Recorded as it.offboarding, every requested name in the ledger. Credentials already issued stay valid until they expire (up to 15 minutes); revoking stops the next fetch.',
     );
+    // Sentinel: each user is fully closed when the last credential issued before the revocation expires, 15 minutes on.
+    const closed = result.getByTestId('fully-closed');
+    await expect(closed.getAttribute('data-state')).resolves.toBe('open');
+    await expect(closed.textContent()).resolves.toMatch(/^Open until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(1[45]:\d\d left\)/);
+    expect(await closed.locator('li').allTextContents()).toEqual([
+      expect.stringMatching(/^ann\.leaver: open until \d{4}-/),
+      expect.stringMatching(/^ben\.leaver: open until \d{4}-/),
+      expect.stringMatching(/^cyd\.leaver: open until \d{4}-/),
+    ]);
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'offboarding-result-light.png'), fullPage: true });
 
@@ -110,10 +119,15 @@ describe('offboarding a list of leavers, in Chromium over the real handler table
       .toMatch(/^Saved revocation-evidence-[0-9a-f]{8}\.csv \(8 records, from the ledger: one per session and one per name with nothing revoked\)\.$/);
     const file = readdirSync(dir.path).find((f) => f.startsWith('revocation-evidence-')) as string;
     const lines = readFileSync(join(dir.path, file), 'utf8').trimEnd().split('\r\n');
-    expect(lines[0]).toBe('time,operator,connection,requested_name,user,session_id,reason_code,note,ticket,outcome,blacklist,error,revoked_at,ledger_seq,ledger_hash');
+    expect(lines[0]).toBe('time,operator,connection,requested_name,user,session_id,reason_code,note,ticket,outcome,blacklist,error,revoked_at,ledger_seq,ledger_hash,fully_closed_at');
     const records = (parse(readFileSync(join(dir.path, file), 'utf8')) as string[][]).slice(1);
     // One record per session and one per name with nothing revoked, each with operator, reason and ticket.
     expect(records.every((r) => r[1] === 'it.offboarding' && r[6] === 'offboarding' && r[8] === 'HR-2211' && /^\d{4}-/.test(r[0] ?? ''))).toBe(true);
+    // A revoked session's record says when it is fully closed: 15 minutes after its revoked_at; the others say nothing.
+    for (const r of records) {
+      if (r[9] === 'revoked') expect(Date.parse(r[15] ?? '') - Date.parse(r[12] ?? '')).toBe(15 * 60_000);
+      else expect(r[15] ?? '').toBe('');
+    }
     expect(records.map((r) => [r[3], r[4], r[9]]).sort()).toEqual(
       [
         ['ann.leaver, Ann.Leaver', 'ann.leaver', 'revoked'],

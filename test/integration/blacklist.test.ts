@@ -49,7 +49,7 @@ describe('blacklist mirror: revoked:<id> in Redis beside the DynamoDB revocation
     await table.revoker(dir.path).revokeSessions({ ids: [s.id], reasonCode: 'security_incident', note: 'INC-7' });
     const { redis, mirror } = mirrorFor(inject('redisUrl'));
     const again = await table.revoker(dir.path, { blacklist: mirror }).revokeSessions({ ids: [s.id], reasonCode: 'offboarding' });
-    expect(again.results).toEqual([{ id: s.id, user: 'alice', outcome: 'already_revoked', blacklist: 'written', credentialsUntil: expect.any(String) }]);
+    expect(again.results).toEqual([{ id: s.id, user: 'alice', outcome: 'already_revoked', blacklist: 'written', credentialsUntil: expect.any(String), closedAt: expect.any(String) }]);
     const check = new Redis(inject('redisUrl'));
     // The value is the reason the store holds, not the one of this second attempt.
     expect(await check.get(`revoked:${s.id}`)).toBe('security_incident: INC-7');

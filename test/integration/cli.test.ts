@@ -112,6 +112,23 @@ describe('the session-warden command line, spawned, against DynamoDB Local', () 
     );
   });
 
+  it('says per user when the revocation is fully closed: 15 minutes after it, when the last credential already issued expires', async () => {
+    await table.put([sentinelItem({ seconds: now() - 5 }, { user: 'lee.one' }), sentinelItem({ seconds: now() - 6 }, { user: 'max.two' })]);
+    const before = Date.now();
+    const result = await runCli(['users', 'revoke', 'lee.one', 'max.two', '--reason-code', 'credential_compromise', ...conn]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    const heading = lines.indexOf('Fully closed (the last already-issued credential stops working):');
+    expect(heading).toBeGreaterThan(0);
+    const closing = lines.slice(heading + 1);
+    expect(closing.map((l) => l.replace(/ \d{4}-.*$/, ''))).toEqual(['  lee.one: open until', '  max.two: open until']);
+    for (const line of closing) {
+      const at = Date.parse(`${(/(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC/.exec(line)?.[1] ?? '').replace(' ', 'T')}Z`);
+      expect(at - before).toBeGreaterThan(15 * 60_000 - 2_000);
+      expect(at - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    }
+  });
+
   it('answers a near-miss name with "unknown user, did you mean …" and a non-zero exit, revoking nothing for it', async () => {
     const k = Array.from({ length: 4 }, (_, i) => sentinelItem({ seconds: now() - 5 - i }, { user: 'kim.near' }));
     await table.put(k);

@@ -192,14 +192,16 @@ describe('web sessions in Redis (real redis-server)', () => {
       ticket: 'INC-9',
     });
     expect(report.results).toEqual([
-      { id: long.id, user: 'erin', outcome: 'revoked' },
-      { id: short.id, user: 'erin', outcome: 'revoked' },
-      { id: flaggedOnly.id, user: 'erin', outcome: 'already_revoked' },
-      { id: blacklistedOnly.id, user: 'erin', outcome: 'already_revoked' },
+      { id: long.id, user: 'erin', outcome: 'revoked', closedAt: expect.any(String) },
+      { id: short.id, user: 'erin', outcome: 'revoked', closedAt: expect.any(String) },
+      { id: flaggedOnly.id, user: 'erin', outcome: 'already_revoked', closedAt: expect.any(String) },
+      { id: blacklistedOnly.id, user: 'erin', outcome: 'already_revoked', closedAt: expect.any(String) },
       { id: expired.id, user: 'erin', outcome: 'expired' },
-      { id: justExpired.id, user: 'erin', outcome: 'revoked' },
+      { id: justExpired.id, user: 'erin', outcome: 'revoked', closedAt: expect.any(String) },
       { id: 'no-such-session', user: '', outcome: 'not_found' },
     ]);
+    // The app checks every request: each session is fully closed by its revocation, at that moment.
+    for (const r of report.results.filter((r) => r.closedAt !== undefined)) expect(Math.abs(Date.parse(r.closedAt ?? '') - Date.now())).toBeLessThan(60_000);
     // Its blacklist entry still lives the hour the rule gives any entry.
     expect(await admin.ttl(`revoked:${justExpired.id}`)).toBeGreaterThan(3600 - 60);
 

@@ -47,7 +47,7 @@ describe('revocation against DynamoDB Local', () => {
 
     const first = await revoker.revokeSessions({ ids: [active.id, storedExpired.id, stale.id, missing], reasonCode: 'credential_compromise', note: 'seen from AS64500', ticket: 'INC-4471' });
     expect(first.results).toEqual([
-      { id: active.id, user: 'alice', outcome: 'revoked', credentialsUntil: expect.any(String) },
+      { id: active.id, user: 'alice', outcome: 'revoked', credentialsUntil: expect.any(String), closedAt: expect.any(String) },
       { id: storedExpired.id, user: 'alice', outcome: 'expired' },
       { id: stale.id, user: 'alice', outcome: 'expired' },
       { id: missing, user: '', outcome: 'not_found' },
@@ -56,6 +56,9 @@ describe('revocation against DynamoDB Local', () => {
     // Issued credentials last until 15 minutes after the revocation (a fetch racing it may still be served).
     const credentialsUntil = new Date(Date.parse(String((await item(active.id))?.revoked_at)) + 15 * 60_000).toISOString();
     expect(first.results[0]?.credentialsUntil).toBe(credentialsUntil);
+    // Fully closed when the last credential already issued stops working, and the ledger says so.
+    expect(first.results[0]?.closedAt).toBe(credentialsUntil);
+    expect((await ledgerEntries(ledger)).filter((e) => e.kind === 'outcome' && e.sessionId === active.id).map((e) => e.closedAt)).toEqual([credentialsUntil]);
 
     const revoked = await item(active.id);
     expect(revoked).toMatchObject({
@@ -75,7 +78,7 @@ describe('revocation against DynamoDB Local', () => {
     expect(await item(stale.id)).toEqual(stale);
 
     const again = await revoker.revokeSessions({ ids: [active.id], reasonCode: 'offboarding' });
-    expect(again.results).toEqual([{ id: active.id, user: 'alice', outcome: 'already_revoked', credentialsUntil }]);
+    expect(again.results).toEqual([{ id: active.id, user: 'alice', outcome: 'already_revoked', credentialsUntil, closedAt: credentialsUntil }]);
     expect((await item(active.id))?.revoked_reason).toBe('credential_compromise: seen from AS64500');
 
     const entries = await ledgerEntries(ledger);
@@ -172,7 +175,7 @@ describe('revocation against DynamoDB Local', () => {
     expect(saved).toEqual({ saved: true, fileName: 'evidence.csv', rows: 3 });
     const { readFile } = await import('node:fs/promises');
     const lines = (await readFile(target, 'utf8')).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('time,operator,connection,requested_name,user,session_id,reason_code,note,ticket,outcome,blacklist,error,revoked_at,ledger_seq,ledger_hash');
+    expect(lines[0]).toBe('time,operator,connection,requested_name,user,session_id,reason_code,note,ticket,outcome,blacklist,error,revoked_at,ledger_seq,ledger_hash,fully_closed_at');
     expect(lines.slice(1).map((l) => l.split(',')[9]).sort()).toEqual(['not_found', 'revoked', 'revoked']);
     expect(lines.find((l) => l.includes(hostile.id))).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
     expect(await saveRunEvidence(ledger, [report.run], async () => null)).toEqual({ saved: false, rows: 3 });

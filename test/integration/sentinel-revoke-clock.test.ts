@@ -58,7 +58,7 @@ describe('revocation judged by the service clock, with a grace, recognising its 
     await table.put([justOver, longOver]);
     const report = await table.revoker(dir.path).revokeSessions({ ids: [justOver.id, longOver.id], reasonCode: 'credential_compromise' });
     expect(report.results).toEqual([
-      { id: justOver.id, user: 'alice', outcome: 'revoked', credentialsUntil: expect.any(String) },
+      { id: justOver.id, user: 'alice', outcome: 'revoked', credentialsUntil: expect.any(String), closedAt: expect.any(String) },
       { id: longOver.id, user: 'alice', outcome: 'expired' },
     ]);
     expect(await stored(justOver.id)).toMatchObject({ status: 'revoked', revoked_by: 'local:tester' });
@@ -81,7 +81,7 @@ describe('revocation judged by the service clock, with a grace, recognising its 
 
       const ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
       const report = await revokerOver(client, ledger).revokeSessions({ ids: [live.id], reasonCode: 'security_incident' });
-      expect(report.results).toEqual([{ id: live.id, user: 'alice', outcome: 'revoked', credentialsUntil: expect.any(String) }]);
+      expect(report.results).toEqual([{ id: live.id, user: 'alice', outcome: 'revoked', credentialsUntil: expect.any(String), closedAt: expect.any(String) }]);
       const item = await stored(live.id);
       expect(item?.status).toBe('revoked');
       // revoked_at is the service's time too, not ten minutes in the future.
@@ -129,13 +129,13 @@ describe('revocation judged by the service clock, with a grace, recognising its 
       const ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
       const report = await revokerOver(client, ledger).revokeSessions({ ids: [live.id], reasonCode: 'credential_compromise', ticket: 'INC-9' });
       expect(updates).toBe(2);
-      expect(report.results).toEqual([{ id: live.id, user: 'alice', outcome: 'revoked', credentialsUntil: expect.any(String) }]);
+      expect(report.results).toEqual([{ id: live.id, user: 'alice', outcome: 'revoked', credentialsUntil: expect.any(String), closedAt: expect.any(String) }]);
       expect(await ledgerOutcomes(ledger)).toEqual([`${live.id}:revoked`]);
       expect(await stored(live.id)).toMatchObject({ status: 'revoked', revoked_reason_code: 'credential_compromise', revoked_ticket: 'INC-9' });
 
       // Another run of ours (a new mark) finds it revoked before it: already_revoked, as ever.
       const again = await revokerOver(client, ledger).revokeSessions({ ids: [live.id], reasonCode: 'offboarding' });
-      expect(again.results).toEqual([{ id: live.id, user: 'alice', outcome: 'already_revoked', credentialsUntil: expect.any(String) }]);
+      expect(again.results).toEqual([{ id: live.id, user: 'alice', outcome: 'already_revoked', credentialsUntil: expect.any(String), closedAt: expect.any(String) }]);
     } finally {
       client.destroy();
     }
@@ -153,8 +153,8 @@ describe('revocation judged by the service clock, with a grace, recognising its 
     try {
       const report = await table.revoker(dir.path, { blacklist: mirror }).revokeSessions({ ids: [live.id, earlier.id], reasonCode: 'offboarding' });
       expect(report.results).toEqual([
-        { id: live.id, user: 'alice', outcome: 'revoked', blacklist: 'written', credentialsUntil: expect.any(String) },
-        { id: earlier.id, user: 'alice', outcome: 'already_revoked', blacklist: 'written', credentialsUntil: expect.any(String) },
+        { id: live.id, user: 'alice', outcome: 'revoked', blacklist: 'written', credentialsUntil: expect.any(String), closedAt: expect.any(String) },
+        { id: earlier.id, user: 'alice', outcome: 'already_revoked', blacklist: 'written', credentialsUntil: expect.any(String), closedAt: expect.any(String) },
       ]);
       for (const id of [live.id, earlier.id]) {
         // Five hours (the session's ttl), not the one-hour minimum an unknown expiry gets.

@@ -5,7 +5,10 @@ import type { RevokeResult } from '../../../../src-shared/revocation';
 import type { RevokeOutcome } from '../../api/revoke-outcome';
 import { useAppInfo } from '../../api/use-app-info';
 import { wardenClient } from '../../api/warden-client';
+import { closingByUser, type UserClosing } from '../../../../src-shared/closed-at';
+import { countdown } from '../../ui/exposure';
 import { exactMillisLabel } from '../../ui/format-time';
+import { useNow } from '../../ui/use-now';
 import './run-record.css';
 import { useNavigation } from '../../app/navigation-store';
 import { useAuditFilters } from '../audit/audit-filters';
@@ -89,6 +92,7 @@ export function RunRecord({ report, confirmed, confirmedCount }: { report: Revok
             </dd>
           </div>
         ) : null}
+        <FullyClosed results={report.results} />
         <div className="wide">
           <dt>Blacklist</dt>
           <dd data-testid="record-blacklist">
@@ -159,4 +163,53 @@ export function OpenInAudit({ report, onOpen }: { report: RevokeOutcome; onOpen?
       Open in Audit
     </button>
   );
+}
+
+/** Users listed by name in the result; the rest are counted (the evidence has every one). */
+const CLOSING_SHOWN = 6;
+
+/**
+ * When the revocation is really over, per user: the moment the last credential already issued
+ * for their sessions stops working, with a countdown while it has not, from the times main
+ * decided per session (`closedAt`).
+ */
+function FullyClosed({ results }: { results: readonly RevokeResult[] }) {
+  const closing = closingByUser(results);
+  const known = closing.map((c) => c.closedAtMs).filter((t): t is number => t !== null);
+  const last = known.length === closing.length && known.length > 0 ? Math.max(...known) : null;
+  const now = useNow(1000);
+  if (closing.length === 0) return null;
+  const open = last !== null && last > now;
+  return (
+    <div className="wide">
+      <dt>Fully closed</dt>
+      <dd data-testid="fully-closed" data-state={last === null ? 'unknown' : open ? 'open' : 'closed'}>
+        {last === null ? (
+          'Not known for every session: the store did not say when credentials were last issued.'
+        ) : open ? (
+          <>
+            Open until <strong>{exactMillisLabel(last)}</strong> (<span className="mono" aria-hidden="true">{countdown(last - now)}</span> left): credentials already issued still work until then.
+          </>
+        ) : (
+          <>
+            Fully closed at <strong>{exactMillisLabel(last)}</strong>: nothing issued before the revocation works any more.
+          </>
+        )}
+        {closing.length > 1 ? (
+          <ul className="closing-list">
+            {closing.slice(0, CLOSING_SHOWN).map((c) => (
+              <li key={c.user}>{closingItem(c, now)}</li>
+            ))}
+            {closing.length > CLOSING_SHOWN ? <li className="muted">… and {closing.length - CLOSING_SHOWN} more users (each in the evidence file)</li> : null}
+          </ul>
+        ) : null}
+      </dd>
+    </div>
+  );
+}
+
+function closingItem(c: UserClosing, now: number): string {
+  const who = c.user || '(unknown user)';
+  if (c.closedAtMs === null) return `${who}: not known`;
+  return c.closedAtMs > now ? `${who}: open until ${exactMillisLabel(c.closedAtMs)}` : `${who}: fully closed at ${exactMillisLabel(c.closedAtMs)}`;
 }
