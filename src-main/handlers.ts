@@ -20,6 +20,7 @@ import { previewUsers, type Revoker } from './revocation/revoker';
 import type { SessionStore } from './session-store';
 import type { StoreAuditLog } from './stores/store-kind';
 import { UserDirectory } from './users/user-directory';
+import type { BlacklistCoverageService } from './revocation/blacklist-coverage';
 import type { RevocationWatch } from './proof/revocation-watch';
 
 export interface HandlerDependencies {
@@ -37,6 +38,8 @@ export interface HandlerDependencies {
   notify: (notification: { title: string; body: string }) => void;
   /** The connection's team ledger (delivery and verification); absent when it keeps none. */
   team?: TeamLedger | undefined;
+  /** Blacklist coverage check and repair; absent without a blacklist Redis, or on a read-only connection (`blacklistReason` says which). */
+  blacklistCoverage?: BlacklistCoverageService | undefined;
   /** The revocation watch (activity after revocation); absent where it does not run (read-only, or no batched read). */
   watch?: Pick<RevocationWatch, 'state'> | undefined;
   /** The store's own audit log (`audit:store`); absent when it keeps none. */
@@ -83,6 +86,13 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
       const unavailable = storeUnavailable(error, storeOf(), 'Nothing was revoked.');
       if (unavailable) throw unavailable;
     }
+  };
+  // A read-only connection never opens its blacklist Redis: no check, no repair.
+  const coverage = () => {
+    const connection = deps.info().connection;
+    if (connection.readOnly) throw new WardenError('READ_ONLY', 'This connection is read-only (auditor mode): its blacklist Redis is not opened, so coverage is neither checked nor repaired here.');
+    if (!deps.blacklistCoverage) throw new WardenError('VALIDATION', `Connection "${connection.name}" mirrors its revocations to no blacklist Redis: there is no blacklist coverage to check.`);
+    return deps.blacklistCoverage;
   };
   const audit = new AuditIndex(deps.ledger.path);
   const directory = new UserDirectory(deps.store);
@@ -151,6 +161,15 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     },
     'ledger:team': async () => (deps.team ? deps.team.status() : NO_TEAM_LEDGER),
     'ledger:deliver': async () => (deps.team ? deps.team.deliver() : NO_TEAM_LEDGER),
+    'blacklist:coverage': async () => coverage().check(),
+    'blacklist:repair': async (request) => {
+      const service = coverage();
+      const active = deps.info().connection;
+      if (request.connection.id !== active.id || request.connection.nonce !== active.nonce) {
+        throw new WardenError('CONNECTION_CHANGED', `The active connection changed (now "${active.name}") since this repair was confirmed: nothing was written. Check again and confirm.`);
+      }
+      return service.repair(request.ids);
+    },
   };
   return handlerTable(WORKSPACE_CHANNELS, (channel) => explained(table[channel]));
 }

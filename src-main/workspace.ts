@@ -8,6 +8,8 @@ import { Ledger } from './ledger/ledger';
 import type { OperatorIdentity } from './operator-identity';
 import { RevocationWatch } from './proof/revocation-watch';
 import { openBlacklist, type OpenedBlacklist } from './revocation/blacklist-targets';
+import { blacklistCoverageService } from './revocation/blacklist-coverage';
+import { redactUrl } from './web-sessions/redis-target';
 import type { ChooseSavePath } from './revocation/evidence';
 import { storeKind, type AnyStore } from './stores/registry';
 import type { StoreSecrets } from './stores/store-kind';
@@ -112,6 +114,7 @@ export async function openWorkspace(version: string, dataDir: string, connection
       readOnly,
       capabilities: kind.capabilities,
       requireTicket: ticketRequired(connection),
+      blacklist: kind.blacklist(connection.store, secrets) !== null,
     },
     operator: identity.name,
     principal: identity.principal,
@@ -130,9 +133,21 @@ export async function openWorkspace(version: string, dataDir: string, connection
       : undefined;
   watch?.start();
   const mirror = blacklist?.mirror;
+  const blacklistTarget = kind.blacklist(connection.store, secrets);
+  // Checked and repaired as `blacklist check [--repair]` does: the repair recorded as this desk's revocations are.
+  const blacklistCoverage =
+    blacklist && blacklistTarget
+      ? blacklistCoverageService({
+          store: opened.store,
+          redis: blacklist.redis,
+          mirror: blacklist.mirror,
+          target: redactUrl(blacklistTarget.url),
+          recorder: { operator: identity.name, principal: identity.principal, connection: ledgerName, ledger: team ? team.stamping(ledger) : ledger },
+        })
+      : undefined;
   const revoker = readOnly ? null : opened.revoker({ ledger: team ? team.stamping(ledger) : ledger, operator: identity.name, principal: identity.principal, connection: ledgerName, blacklist: mirror });
   return {
-    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, storeAudit: opened.storeAudit, watch }),
+    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, blacklistCoverage, storeAudit: opened.storeAudit, watch }),
     ledger,
     teamChain: team?.chain.id,
     watch,

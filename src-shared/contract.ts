@@ -12,6 +12,7 @@ import {
 } from './revocation';
 import { ActivityRequestSchema, ActivitySummarySchema } from './activity';
 import { BlacklistPendingSchema } from './blacklist';
+import { BlacklistCoverageSchema, BlacklistRepairRequestSchema, BlacklistRepairSchema } from './blacklist-coverage';
 import { LedgerListRequestSchema, LedgerListResponseSchema } from './audit';
 import { StoreAuditPageSchema, StoreAuditRequestSchema } from './store-audit';
 import { PrincipalSchema } from './principal';
@@ -99,6 +100,11 @@ export const AppInfoSchema = z.strictObject({
      * connection: by default in production). Absent in hand-built infos: not required.
      */
     requireTicket: z.boolean().optional(),
+    /**
+     * The connection mirrors its revocations to a blacklist Redis (`revoked:<id>`), whose coverage
+     * the Audit screen checks (on a read-only connection it is not opened). Absent: none.
+     */
+    blacklist: z.boolean().optional(),
   }),
   /** The identity revocations are recorded under, decided in main. */
   operator: z.string(),
@@ -207,6 +213,18 @@ export const contract = {
   /** Try to deliver every pending blacklist write now; answers what is still pending. */
   'blacklist:retry': { request: NoArguments, response: BlacklistPendingSchema },
   /**
+   * The active connection's revoked sessions still alive whose `revoked:<id>` is missing from its
+   * blacklist Redis or expires first (as `session-warden blacklist check`). Refused (VALIDATION)
+   * without a blacklist, READ_ONLY on a read-only connection (its blacklist is not opened).
+   */
+  'blacklist:coverage': { request: NoArguments, response: BlacklistCoverageSchema },
+  /**
+   * Rewrite the confirmed gaps that are still gaps when main checks again (the revocation's TTL
+   * rule), recorded in the ledger as one run, as `blacklist check --repair`. Refused (READ_ONLY)
+   * on a read-only connection, CONNECTION_CHANGED when confirmed on another opening.
+   */
+  'blacklist:repair': { request: BlacklistRepairRequestSchema, response: BlacklistRepairSchema },
+  /**
    * The revocation watch of the active connection: how many revoked sessions it reads back, and
    * its alarms (activity after revocation, from the ledger's `alarm` entries), newest first.
    */
@@ -270,6 +288,8 @@ const ANSWERED_BY = {
   'connections:profiles': 'app',
   'blacklist:pending': 'app',
   'blacklist:retry': 'app',
+  'blacklist:coverage': 'workspace',
+  'blacklist:repair': 'workspace',
 } as const satisfies Record<Channel, 'workspace' | 'app'>;
 
 type AnsweredBy<Who extends 'workspace' | 'app'> = { [C in Channel]: (typeof ANSWERED_BY)[C] extends Who ? C : never }[Channel];

@@ -242,7 +242,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       noPositionals(args, command);
       return withConnection(flags, async (conn) => {
         const blacklist = conn.blacklist;
-        if (!blacklist) throw new UsageError('"blacklist check" needs a Sentinel connection with a blacklist Redis (--blacklist-redis URL, or a saved connection that has one and is not read-only)');
+        if (!blacklist) throw new UsageError('"blacklist check" needs a connection with a blacklist Redis (--blacklist-redis URL with a DynamoDB or PostgreSQL store, or a saved connection that has one and is not read-only)');
         const checked = await checkBlacklistCoverage(conn.store, blacklist.redis, io.now()).catch((error: unknown) => {
           throw error instanceof BlacklistUnreachableError ? new StoreUnreachableError(error.message, { cause: error }) : error;
         });

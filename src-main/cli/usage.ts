@@ -167,6 +167,7 @@ ${TEAM}
 
 ${CONNECTION}`,
   'blacklist check': `Usage: session-warden blacklist check --connection NAME | --table T --blacklist-redis URL ... [--repair] [--output table|json]
+       session-warden blacklist check --store postgres --postgres URL --blacklist-redis URL [--repair] [--output table|json]
 
 Lists every revoked session the store still holds alive whose revoked:<id> is missing from the
 blacklist Redis, or expires before the session does (a failover that lost keys, a key shortened
@@ -174,7 +175,8 @@ by hand). Keys are looked up in batches (one pipelined round trip of PTTL per 50
 
   --repair                  rewrite each gap (the session's remaining life, at least an hour; a
                             short key is lengthened), recorded in the ledger as one run: an
-                            outcome entry per session, "blacklist repair: ..." in its note
+                            attempt entry per session before any key is written and an outcome
+                            entry after, "blacklist repair: ..." in their note
   --output FORMAT           table (default) or json: {checked, gaps: [{id, user, expiresAt,
                             problem: missing|short, ttlSeconds, neededSeconds}], repaired?: [{id,
                             blacklist: written|pending|failed, error?}]}

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { BlacklistCoverage, BlacklistRepair } from '../../src-shared/blacklist-coverage';
 import type { Principal } from '../../src-shared/principal';
 import { REASON_CODES, type ReasonCode } from '../../src-shared/reason-codes';
 import type { Session } from '../../src-shared/session';
+import { WardenError } from '../errors';
 import type { Ledger } from '../ledger/ledger';
 import type { LedgerRecord } from '../ledger/ledger-entry';
 import type { SessionStore } from '../session-store';
@@ -103,34 +105,25 @@ export interface RepairOptions {
   principal?: Principal | undefined;
   connection: string;
   clock?: () => number;
+  /** The ledger run id for this repair (a fresh one by default). */
+  run?: string;
 }
 
 /**
  * Rewrites each gap through the blacklist mirror (the same TTL rule as a revocation: the
- * session's remaining life, at least an hour; a short key is lengthened), and records each repair
- * in the ledger as one run: an outcome entry per session, `already_revoked` with the blacklist's
- * state and what was wrong.
+ * session's remaining life, at least an hour; a short key is lengthened), recorded in the ledger
+ * as one run the way a revocation is: an `attempt` entry per session before any key is written
+ * (so a crash mid-repair leaves evidence of what was being rewritten), then an `outcome` entry,
+ * `already_revoked` with the blacklist's state and what was wrong.
  */
 export async function repairBlacklistGaps(gaps: CoverageGap[], sessions: Map<string, Session>, options: RepairOptions): Promise<NonNullable<CoverageReport['repaired']>> {
   const clock = options.clock ?? Date.now;
-  const run = randomUUID();
-  const repaired: NonNullable<CoverageReport['repaired']> = [];
-  const records: LedgerRecord[] = [];
-  for (const gap of gaps) {
-    const session = sessions.get(gap.id);
-    const reason = session?.revokedReason ?? 'revoked';
-    let state: 'written' | 'pending' | 'failed';
-    let error: string | undefined;
-    try {
-      state = await options.mirror.write({ id: gap.id, reason, expiresAtMs: Date.parse(gap.expiresAt) });
-    } catch (e) {
-      state = 'failed';
-      error = (e as Error).message;
-    }
-    repaired.push({ id: gap.id, blacklist: state, ...(error ? { error } : {}) });
+  const run = options.run ?? randomUUID();
+  const plans = gaps.map((gap) => {
+    const reason = sessions.get(gap.id)?.revokedReason ?? 'revoked';
     const was = gap.problem === 'missing' ? 'was missing' : `had ${gap.ttlSeconds ?? 0} s left of the session's ${gap.neededSeconds} s`;
-    records.push({
-      kind: 'outcome',
+    const record = (): LedgerRecord => ({
+      kind: 'attempt',
       time: new Date(clock()).toISOString(),
       operator: options.operator,
       ...(options.principal ? { principal: options.principal } : {}),
@@ -140,12 +133,25 @@ export async function repairBlacklistGaps(gaps: CoverageGap[], sessions: Map<str
       user: gap.user,
       reasonCode: reasonCodeOf(reason),
       note: `blacklist repair: revoked:${gap.id} ${was}`,
-      outcome: 'already_revoked',
-      blacklist: state,
-      ...(error ? { error } : {}),
     });
+    return { gap, reason, record };
+  });
+  await options.ledger.append(plans.map((p) => p.record()));
+  const repaired: NonNullable<CoverageReport['repaired']> = [];
+  const outcomes: LedgerRecord[] = [];
+  for (const { gap, reason, record } of plans) {
+    let state: 'written' | 'pending' | 'failed';
+    let error: string | undefined;
+    try {
+      state = await options.mirror.write({ id: gap.id, reason, expiresAtMs: Date.parse(gap.expiresAt) });
+    } catch (e) {
+      state = 'failed';
+      error = (e as Error).message;
+    }
+    repaired.push({ id: gap.id, blacklist: state, ...(error ? { error } : {}) });
+    outcomes.push({ ...record(), kind: 'outcome', outcome: 'already_revoked', blacklist: state, ...(error ? { error } : {}) });
   }
-  await options.ledger.append(records);
+  await options.ledger.append(outcomes);
   return repaired;
 }
 
@@ -154,3 +160,59 @@ function reasonCodeOf(reason: string): ReasonCode {
   const code = reason.split(':')[0]?.trim();
   return (REASON_CODES as readonly string[]).includes(code ?? '') ? (code as ReasonCode) : 'other';
 }
+
+/** Who records a repair, and where: what a revocation on this connection records. */
+export interface CoverageRecorder {
+  operator: string;
+  principal?: Principal | undefined;
+  connection: string;
+  ledger: Pick<Ledger, 'append'>;
+}
+
+export interface BlacklistCoverageServiceOptions {
+  store: SessionStore;
+  redis: Redis;
+  mirror: BlacklistMirror;
+  /** The blacklist Redis without credentials, as the operator sees it. */
+  target: string;
+  recorder: CoverageRecorder;
+  clock?: () => number;
+}
+
+/**
+ * The Audit screen's coverage check and repair for one open connection: the same check and the
+ * same ledgered repair as `session-warden blacklist check [--repair]`, for any store kind whose
+ * connection mirrors revocations to a blacklist Redis (the check only asks the store for its
+ * revoked sessions, so Sentinel and PostgreSQL alike).
+ */
+export function blacklistCoverageService(options: BlacklistCoverageServiceOptions) {
+  const clock = options.clock ?? Date.now;
+  const check = async () => {
+    const now = clock();
+    try {
+      return { ...(await checkBlacklistCoverage(options.store, options.redis, now)), checkedAt: new Date(now).toISOString(), target: options.target };
+    } catch (error) {
+      if (error instanceof BlacklistUnreachableError) throw new WardenError('STORE_UNAVAILABLE', `The blacklist Redis ${options.target} ${error.message.replace(/^the blacklist Redis /, '')}. Check that it is running and reachable from this machine, then try again.`);
+      throw error;
+    }
+  };
+  return {
+    async check(): Promise<BlacklistCoverage> {
+      const { checked, gaps, checkedAt, target } = await check();
+      return { checked, gaps, checkedAt, target };
+    },
+    /** Checks again and repairs the confirmed ids that are still gaps; the rest are said to be covered. */
+    async repair(ids: readonly string[]): Promise<BlacklistRepair> {
+      const { sessions, ...report } = await check();
+      const confirmed = new Set(ids);
+      const gaps = report.gaps.filter((g) => confirmed.has(g.id));
+      const stillGaps = new Set(gaps.map((g) => g.id));
+      const alreadyCovered = ids.filter((id) => !stillGaps.has(id));
+      if (gaps.length === 0) return { ...report, repaired: [], alreadyCovered };
+      const run = randomUUID();
+      const repaired = await repairBlacklistGaps(gaps, sessions, { mirror: options.mirror, ...options.recorder, clock, run });
+      return { ...report, repaired, alreadyCovered, run };
+    },
+  };
+}
+export type BlacklistCoverageService = ReturnType<typeof blacklistCoverageService>;

@@ -103,7 +103,7 @@ describe('blacklist check: revoked sessions the blacklist does not cover, found 
     expect(await runCli(['blacklist', 'check', '--output', 'json', ...conn])).toMatchObject({ code: 0, stdout: expect.stringContaining('"checked": 0') });
     const without = await runCli(['blacklist', 'check', '--table', table.name, '--endpoint', inject('dynamoEndpoint')]);
     expect(without.code).toBe(2);
-    expect(without.stderr).toMatch(/needs a Sentinel connection with a blacklist Redis/);
+    expect(without.stderr).toMatch(/needs a connection with a blacklist Redis/);
     // A blacklist Redis that does not answer is an outage (exit 3), never a list of gaps.
     const away = await runCli(['blacklist', 'check', '--table', table.name, '--endpoint', inject('dynamoEndpoint'), '--blacklist-redis', 'redis://127.0.0.1:1', '--ledger', join(dir.path, 'ledger.jsonl')]);
     expect(away.code).toBe(3);

@@ -71,6 +71,8 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'audit:store': [{ limit: 10 }],
     'blacklist:pending': [undefined],
     'blacklist:retry': [undefined],
+    'blacklist:coverage': [undefined],
+    'blacklist:repair': [{ ids: [ids.session], connection: ids.confirmed }],
   };
 }
 

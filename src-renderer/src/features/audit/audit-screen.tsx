@@ -9,6 +9,7 @@ import { ExportControl } from '../export/export-control';
 import { chipsOf, ledgerFilterOf, shortDevice, useAuditFilters, type AuditFilters } from './audit-filters';
 import { AuditTable, PAGE } from './audit-table';
 import { PendingBlacklistWrites } from './pending-blacklist-writes';
+import { BlacklistCoveragePanel } from './blacklist-coverage';
 import { TeamLedgerDelivery, TeamVerification } from './team-ledger-banner';
 
 /** `ledger:list` with its whole answer (the rows, and the ledger's make-up and facets). */
@@ -72,6 +73,7 @@ export function AuditScreen() {
       <VerificationBanner verify={verify} composition={coverage ? undefined : data?.ledger} />
       <TeamLedgerDelivery />
       <PendingBlacklistWrites />
+      <BlacklistCoveragePanel />
       <div className="filter-bar" role="search" aria-label="Ledger filters">
         <div className="filter-row">
           <div className="field search">
