@@ -38,7 +38,7 @@ export interface HandlerDependencies {
   notify: (notification: { title: string; body: string }) => void;
   /** The connection's team ledger (delivery and verification); absent when it keeps none. */
   team?: TeamLedger | undefined;
-  /** Blacklist coverage check and repair; absent without a blacklist Redis, or on a read-only connection (`blacklistReason` says which). */
+  /** Blacklist coverage check and repair (`blacklist:coverage`, `blacklist:repair`); absent without a blacklist Redis and on a read-only connection. */
   blacklistCoverage?: BlacklistCoverageService | undefined;
   /** The revocation watch (activity after revocation); absent where it does not run (read-only, or no batched read). */
   watch?: Pick<RevocationWatch, 'state'> | undefined;

@@ -287,12 +287,11 @@ export class RevocationWatch {
   }
 }
 
-/** "activity after revocation on server srv-3, 2 requests, last access 2026-11-30 19:02:03.000000000 UTC". */
+/** "activity after revocation on server srv-3, 2 requests, last access 2026-11-30T19:02:03.000000000Z". */
 export function alarmSummary(seen: { server?: string | undefined; client?: string | undefined; newRequests?: number | undefined; lastAccessAt: string | null }): string {
   const where = seen.server ? ` on server ${seen.server}` : seen.client ? ` from ${seen.client}` : '';
   const requests = seen.newRequests !== undefined ? `, ${seen.newRequests} request${seen.newRequests === 1 ? '' : 's'}` : '';
-  // `2026-11-30 19:02:03.123456789 UTC`: every digit the store holds, read as a time.
-  const last = seen.lastAccessAt ? `, last access ${seen.lastAccessAt.replace('T', ' ').replace(/Z$/, ' UTC')}` : '';
+  const last = seen.lastAccessAt ? `, last access ${seen.lastAccessAt}` : '';
   return `activity after revocation${where}${requests}${last}`;
 }
 
