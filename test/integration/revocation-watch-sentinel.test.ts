@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { explainComposition } from '../../src-shared/audit';
+import { explainComposition, type LedgerListResponse } from '../../src-shared/audit';
+import type { AppInfo } from '../../src-shared/contract';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 import { AuditIndex } from '../../src-main/ledger/audit-index';
 import { pageOfAuditRows, selectLedgerEntries } from '../../src-main/ledger/audit-rows';
 import { Ledger } from '../../src-main/ledger/ledger';
@@ -123,6 +127,20 @@ describe('the revocation watch on a Sentinel table', () => {
     const selection = await selectLedgerEntries(ledger.entries(), {});
     expect([...selection.seqs.keys()]).toEqual([1, 2, 3, 4]);
     expect(selection.ledger.entries).toBe(6);
+
+    // Through the real handlers: the ledger's CSV export holds the revocations' 4 entries and no
+    // alarm; the audit list counts the alarms in its composition; verification passes.
+    const info: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'test', kind: 'dynamodb', environment: 'test', table: table.name, readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:tester' };
+    const handlers = table.handlers(dir.path, info);
+    const context = { emit: () => undefined };
+    const exported = await handlers['export:start']({ exportId: randomUUID(), kind: 'ledger', format: 'csv' }, context);
+    expect(exported).toMatchObject({ saved: true, rows: 4, revocations: 2 });
+    const csv = await readFile(join(dir.path, exported.fileName ?? ''), 'utf8');
+    expect(csv.trim().split('\n')).toHaveLength(5);
+    expect(csv).not.toContain('alarm');
+    const listed: LedgerListResponse = await handlers['ledger:list']({ limit: 200, offset: 0 }, context);
+    expect(listed.ledger).toMatchObject({ entries: 6, revocations: 2, alarms: 2 });
+    expect(await handlers['ledger:verify'](undefined, context)).toMatchObject({ ok: true, verifiedEntries: 6 });
   });
 
   it('after a restart watches the same sessions from the ledger and does not alarm again for activity already recorded', async () => {
