@@ -32,6 +32,14 @@ export const MAX_CURSOR_LENGTH = 1024;
 /** An RFC 3339 time with a zone (`Z` or an offset), up to nanoseconds. */
 const TimeBoundSchema = z.iso.datetime({ offset: true });
 const FilterTextSchema = z.string().trim().min(1).max(256);
+export const IP_FILTER_HINT = 'an IP address or network, such as 203.0.113.7, 10.1.0.0/16, 2001:db8::1 or 2001:db8::/32';
+/** One address (matches itself) or a network in CIDR notation (matches every address in it), IPv4 or IPv6. */
+export const IpFilterSchema = z
+  .string()
+  .trim()
+  .min(1, `expected ${IP_FILTER_HINT}`)
+  .max(64, `expected ${IP_FILTER_HINT}`)
+  .refine((v) => [z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()].some((format) => format.safeParse(v).success), `expected ${IP_FILTER_HINT}`);
 
 export const SessionsQueryRequestSchema = z.strictObject({
   /** Which sessions to list, by derived status: one, several, or `any`. */
@@ -41,6 +49,12 @@ export const SessionsQueryRequestSchema = z.strictObject({
   user: FilterTextSchema.optional(),
   profile: FilterTextSchema.optional(),
   serverInstance: FilterTextSchema.optional(),
+  /** Sessions whose device description contains this text, ignoring case (where the store serves `device`). */
+  device: FilterTextSchema.optional(),
+  /** Sessions from this address, or from any address in this network (where the store serves `ipAddress`). */
+  ipAddress: IpFilterSchema.optional(),
+  /** Free text within the store's searchable fields, ignoring case (where the store serves `text`). */
+  text: FilterTextSchema.optional(),
   /** Created at or after this time. */
   since: TimeBoundSchema.optional(),
   /** Created at or before this time. */

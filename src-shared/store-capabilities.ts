@@ -19,8 +19,12 @@ export const SESSION_FIELDS = [
 ] as const;
 export type SessionField = (typeof SESSION_FIELDS)[number];
 
-/** Filters of `sessions:query` a store may serve beyond status, user and created range (which all serve). */
-export const STORE_FILTERS = ['profile', 'serverInstance'] as const;
+/**
+ * Filters of `sessions:query` a store may serve beyond status, user and created range (which all
+ * serve). `device`: part of the device description; `ipAddress`: an address or a network (CIDR);
+ * `text`: free text over the session's id, user, e-mail, device, browser and address.
+ */
+export const STORE_FILTERS = ['profile', 'serverInstance', 'device', 'ipAddress', 'text'] as const;
 export type StoreFilter = (typeof STORE_FILTERS)[number];
 
 /**

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { SessionsQueryRequestSchema } from '../../src-shared/contract';
+import { IP_FILTER_HINT, IpFilterSchema, SessionsQueryRequestSchema } from '../../src-shared/contract';
 import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeReport } from '../../src-shared/revocation';
 import { SessionIdSchema } from '../../src-shared/session';
 import { storeKindNamed } from '../stores/registry';
@@ -43,6 +43,9 @@ const OPTIONS = {
   user: { type: 'string' },
   profile: { type: 'string' },
   'server-instance': { type: 'string' },
+  device: { type: 'string' },
+  ip: { type: 'string' },
+  search: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
   limit: { type: 'string' },
@@ -59,7 +62,7 @@ const OPTIONS = {
 
 const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'postgres', 'postgres-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
 const ALLOWED: Record<string, string[]> = {
-  'sessions list': [...CONNECTION_OPTIONS, 'output', 'status', 'user', 'profile', 'server-instance', 'since', 'until', 'limit'],
+  'sessions list': [...CONNECTION_OPTIONS, 'output', 'status', 'user', 'profile', 'server-instance', 'device', 'ip', 'search', 'since', 'until', 'limit'],
   'sessions show': [...CONNECTION_OPTIONS, 'output'],
   'sessions revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket'],
   'users revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket', 'from-file'],
@@ -326,6 +329,7 @@ async function listSessions(args: string[], values: Values, flags: ConnectionFla
   noPositionals(args, 'sessions list');
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError('--limit must be a whole number from 1 to 100000');
+  if (typeof values.ip === 'string' && !IpFilterSchema.safeParse(values.ip).success) throw new UsageError(`--ip: expected ${IP_FILTER_HINT}`);
   const base = parseOrUsage(
     SessionsQueryRequestSchema,
     {
@@ -333,6 +337,10 @@ async function listSessions(args: string[], values: Values, flags: ConnectionFla
       ...(typeof values.user === 'string' ? { user: values.user } : {}),
       ...(typeof values.profile === 'string' ? { profile: values.profile } : {}),
       ...(typeof values['server-instance'] === 'string' ? { serverInstance: values['server-instance'] } : {}),
+      // Refused (exit 2) by a store whose kind does not serve them (stores/registry.ts).
+      ...(typeof values.device === 'string' ? { device: values.device } : {}),
+      ...(typeof values.ip === 'string' ? { ipAddress: values.ip } : {}),
+      ...(typeof values.search === 'string' ? { text: values.search } : {}),
       ...(typeof values.since === 'string' ? { since: timeArgument(values.since, '--since', io.now()) } : {}),
       ...(typeof values.until === 'string' ? { until: timeArgument(values.until, '--until', io.now()) } : {}),
       limit: Math.min(limit, 500),

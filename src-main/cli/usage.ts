@@ -59,6 +59,11 @@ any write; 4 every session is revoked in the store, but a blacklist entry is pen
   --user USER               only this user's sessions
   --profile PROFILE         only sessions of this profile
   --server-instance ID      only sessions of this Sentinel server instance
+  --device TEXT             only sessions whose device contains TEXT, ignoring case (PostgreSQL)
+  --ip ADDRESS|NETWORK      only sessions from this address, or any address in this network:
+                            203.0.113.7, 10.1.0.0/16, 2001:db8::/32 (PostgreSQL)
+  --search TEXT             only sessions whose id, user, e-mail, device, browser or IP address
+                            contains TEXT, ignoring case (PostgreSQL)
   --since WHEN              created at or after: an RFC 3339 time or a duration back (30m, 12h, 7d, 2w)
   --until WHEN              created at or before (same forms)
   --limit N                 at most N sessions (default 50, at most 100000)

@@ -9,11 +9,12 @@ import type { StoreCapabilities } from '../../src-shared/store-capabilities';
 export const POSTGRES_CAPABILITIES: StoreCapabilities = {
   sessions: 'Web sessions (PostgreSQL)',
   where: 'Database',
-  filters: [],
+  // Served by SQL over the rows the index walk reads (see PostgresSessionStore.query).
+  filters: ['device', 'ipAddress', 'text'],
   columns: ['user', 'email', 'startedAt', 'lastAccessAt', 'expiresAt', 'ipAddress', 'deviceId'],
   detail: ['user', 'email', 'deviceId', 'ipAddress', 'userAgent', 'createdAt', 'lastAccessAt', 'expiresAt'],
   labels: { startedAt: 'Created', lastAccessAt: 'Last active', userAgent: 'Browser' },
-  search: 'id, user, e-mail, device, IP address',
+  search: 'id, user, e-mail, device, browser, IP address',
   order: 'latest expiry first (newest first for sessions of one lifetime)',
   gone: 'This session is no longer in the sessions table (deleted, or its user was deleted).',
   takesEffect: 'The web app checks revoked = false on every request: each session is refused from its next request.',

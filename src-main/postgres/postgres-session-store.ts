@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
-import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
+import { IP_FILTER_HINT, IpFilterSchema, type SessionsPage, type SessionsQueryRequest } from '../../src-shared/contract';
 import { REASON_CODES } from '../../src-shared/reason-codes';
 import type { Session, SessionStatus } from '../../src-shared/session';
 import { SESSION_STATUSES } from '../../src-shared/session-status';
 import { WardenError } from '../errors';
 import type { SessionStore } from '../session-store';
 import { CursorCodec, InvalidCursorError, type CursorPosition } from '../stores/cursor';
+import { refuseUnservedFilters } from '../stores/session-filter';
 import type { DirectoryUser } from '../users/user-match';
 import { checkout, poolError } from './postgres-pool';
+import { POSTGRES_CAPABILITIES } from './capabilities';
 import { toPgBound } from './postgres-time';
 import { inspectPostgresSchema, schemaProblem, type PostgresSchema } from './schema-check';
 import { isUuid, SESSION_COLUMNS, toPostgresSession, type SessionRow } from './session-row';
@@ -22,6 +24,11 @@ export interface PostgresSessionStoreOptions {
 
 /** Counting live users walks the partial index, never the table (see activeUsers). */
 const NO_SEQSCAN = 'enable_seqscan = off';
+
+/** `text` as an ILIKE pattern matching it anywhere, its `%`, `_` and `\` taken literally (backslash is LIKE's escape). */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+}
 
 /** The e-mail of the user whose id is `id` (an SQL expression), looked up by users' primary key. */
 const EMAIL_OF = (id: string) => `(select u.email::text from users u where u.id = ${id}) as email`;
@@ -56,12 +63,32 @@ export class PostgresSessionStore implements SessionStore {
     this.#onQuery = options.onQuery;
   }
 
-  async #read<R extends object>(text: string, values: unknown[]): Promise<R[]> {
-    this.#onQuery?.({ text, values, settings: [] });
+  /**
+   * One read; with `settings`, in a transaction of its own under them (`set local`). A filter
+   * the planner guesses rare (a device substring) would otherwise tempt it to read and sort the
+   * whole table rather than walk the index in order and stop at a page.
+   */
+  async #read<R extends object>(text: string, values: unknown[], settings: string[] = []): Promise<R[]> {
+    this.#onQuery?.({ text, values, settings });
+    if (settings.length === 0) {
+      try {
+        return (await this.#pool.query<R & QueryResultRow>(text, values)).rows;
+      } catch (error) {
+        throw poolError(this.#pool, error);
+      }
+    }
+    const client = await checkout(this.#pool);
     try {
-      return (await this.#pool.query<R & QueryResultRow>(text, values)).rows;
+      await client.query('begin');
+      for (const setting of settings) await client.query(`set local ${setting}`);
+      const { rows } = await client.query<R & QueryResultRow>(text, values);
+      await client.query('commit');
+      return rows;
     } catch (error) {
+      await client.query('rollback').catch(() => undefined);
       throw poolError(this.#pool, error);
+    } finally {
+      client.release();
     }
   }
 
@@ -82,9 +109,9 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async query(request: SessionsQueryRequest): Promise<SessionsPage> {
-    if (request.profile !== undefined || request.serverInstance !== undefined) {
-      throw new WardenError('VALIDATION', 'web sessions have no profile or server instance: filter by user, status or time');
-    }
+    refuseUnservedFilters(request, POSTGRES_CAPABILITIES);
+    // The handlers parse requests with the contract; a caller that did not gets the same words, never PostgreSQL's.
+    if (request.ipAddress !== undefined && !IpFilterSchema.safeParse(request.ipAddress).success) throw new WardenError('VALIDATION', `ipAddress: expected ${IP_FILTER_HINT}`);
     const schema = await this.schema();
     const statuses = new Set<SessionStatus>(request.status === 'any' ? SESSION_STATUSES : Array.isArray(request.status) ? request.status : [request.status]);
     // A revocation time or reason only exists for revoked sessions.
@@ -94,7 +121,7 @@ export class PostgresSessionStore implements SessionStore {
     }
     if (statuses.size === 0) return { sessions: [] };
     const queryKey = createHash('sha256')
-      .update(JSON.stringify(['pg1', [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null, request.revokedSince ?? null, request.revokedUntil ?? null, request.reasonCode ?? null]))
+      .update(JSON.stringify(['pg1', [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null, request.revokedSince ?? null, request.revokedUntil ?? null, request.reasonCode ?? null, request.device ?? null, request.ipAddress ?? null, request.text ?? null]))
       .digest('base64url');
     let position: CursorPosition | null = null;
     if (request.cursor !== undefined) {
@@ -123,6 +150,18 @@ export class PostgresSessionStore implements SessionStore {
       const code = `btrim(split_part(coalesce(s.revoked_reason, ''), ':', 1), E' \\t\\r\\n')`;
       where.push(request.reasonCode === 'unknown' ? `not (${code} = any(${p.add([...REASON_CODES])}::text[]))` : `${code} = ${p.add(request.reasonCode)}`);
     }
+    // Device, address and free text filter the rows the order walks (no index of the migration
+    // serves a substring or a network): the planner is kept on the index walk (see #read).
+    const narrowed = request.device !== undefined || request.ipAddress !== undefined || request.text !== undefined;
+    if (request.device !== undefined) where.push(`s.device_info ilike ${p.add(containsPattern(request.device))}`);
+    // `<<=`: within the network, or the address itself (a plain address is a /32 or /128).
+    if (request.ipAddress !== undefined) where.push(`s.ip_address <<= ${p.add(request.ipAddress)}::inet`);
+    if (request.text !== undefined) {
+      const like = p.add(containsPattern(request.text));
+      const columns = ['s.id::text', 's.user_id::text', 's.device_info', 's.user_agent', 'host(s.ip_address)'].map((c) => `${c} ilike ${like}`);
+      if (schema.hasEmail) columns.push(`exists(select 1 from users u where u.id = s.user_id and u.email::text ilike ${like})`);
+      where.push(`(${columns.join(' or ')})`);
+    }
     if (position) {
       // The first term bounds the index range; the second breaks ties within one instant by id.
       const at = p.add(position.at);
@@ -137,7 +176,7 @@ export class PostgresSessionStore implements SessionStore {
       from (select ${SESSION_COLUMNS} from sessions s where ${where.join(' and ')}
              order by s.expires_at desc, s.id desc limit ${limit}) page
       order by page.expires_at desc, page.id::uuid desc`;
-    const rows = await this.#read<SessionRow>(sql, p.values);
+    const rows = await this.#read<SessionRow>(sql, p.values, narrowed ? [NO_SEQSCAN] : []);
     const page = rows.slice(0, request.limit);
     const last = page[page.length - 1];
     return {

@@ -2,7 +2,10 @@ import type { SessionsQueryRequest } from '../../src-shared/contract';
 import type { ActivityReason } from '../../src-shared/reason-codes';
 import { revocationTime, type Session } from '../../src-shared/session';
 import { SESSION_STATUSES, type SessionStatus } from '../../src-shared/session-status';
+import { STORE_FILTERS, type StoreCapabilities, type StoreFilter } from '../../src-shared/store-capabilities';
 import { reasonOf } from '../activity/reason-of';
+import { WardenError } from '../errors';
+import type { SessionStore } from '../session-store';
 import { parseExactTime } from './exact-time';
 
 /*
@@ -76,4 +79,47 @@ export function matches(session: Session, filter: SessionFilter): boolean {
   }
   if (filter.reasonCode !== undefined && (session.status !== 'revoked' || reasonOf(session.revokedReason) !== filter.reasonCode)) return false;
   return true;
+}
+
+/** A store filter as an operator names it, in a refusal. */
+const FILTER_NAMES: Record<StoreFilter, string> = {
+  profile: 'profile',
+  serverInstance: 'server instance',
+  device: 'device',
+  ipAddress: 'IP address',
+  text: 'free text',
+};
+
+/**
+ * Refuses (VALIDATION) a request with a filter the store's kind does not list in
+ * `capabilities.filters`: ignoring it would list sessions the operator filtered out.
+ */
+export function refuseUnservedFilters(request: Pick<SessionsQueryRequest, StoreFilter>, capabilities: Pick<StoreCapabilities, 'sessions' | 'filters'>): void {
+  const unserved = STORE_FILTERS.filter((f) => request[f] !== undefined && !capabilities.filters.includes(f));
+  if (unserved.length === 0) return;
+  const served = ['status', 'user', 'created time', ...capabilities.filters.map((f) => FILTER_NAMES[f])];
+  throw new WardenError(
+    'VALIDATION',
+    `${capabilities.sessions} cannot be filtered by ${unserved.map((f) => FILTER_NAMES[f]).join(' or ')}: filter by ${served.slice(0, -1).join(', ')} or ${served.at(-1) as string}`,
+  );
+}
+
+/**
+ * The store, refusing every filter its kind does not serve before it reaches the adapter: one
+ * check for the app, exports, Activity and the command line (the registry wraps every kind's
+ * store). Everything but `query` is the adapter's own, whatever it offers (methods bound to it:
+ * adapters keep private fields).
+ */
+export function servingOnly(store: SessionStore, capabilities: Pick<StoreCapabilities, 'sessions' | 'filters'>): SessionStore {
+  const query: SessionStore['query'] = async (request) => {
+    refuseUnservedFilters(request, capabilities);
+    return store.query(request);
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'query') return query;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
 import { appAccepts, auditRowsOf, insertSessions, insertUser, storedRow } from '../fixtures/postgres-sessions';
 import { isolatedEnv, runCli } from '../fixtures/run-cli';
@@ -77,6 +77,40 @@ describe('the command line on the web app\'s PostgreSQL sessions', () => {
     const missing = await runCli(['sessions', 'list', '--store', 'postgres'], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--postgres URL is required');
+  });
+
+  it('lists by --ip (a network or an address), --device and --search; refuses a bad --ip, and a store that does not serve them, with exit 2', async () => {
+    const user = await insertUser(db.admin, 'nia@example.com');
+    const [phone, office, v6, other] = await insertSessions(db.admin, [
+      { userId: user, deviceInfo: 'iPhone 15 (iOS 18)', ipAddress: '10.77.1.5' },
+      { userId: user, deviceInfo: 'ThinkPad X1', ipAddress: '10.77.200.9' },
+      { userId: user, deviceInfo: 'iPhone 12', ipAddress: '2001:db8:77::1' },
+      { userId: user, deviceInfo: 'Pixel 8', ipAddress: '10.78.0.1' },
+    ]);
+    if (!phone || !office || !v6 || !other) throw new Error('seeding failed');
+    const env = isolatedEnv({ PGPASSWORD: server.password, XDG_CONFIG_HOME: dir.path });
+    const list = async (...args: string[]) => {
+      const run = await runCli(['sessions', 'list', '--user', user, '--output', 'json', ...args, ...conn()], env);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      return (JSON.parse(run.stdout) as { id: string }[]).map((s) => s.id).sort();
+    };
+    expect(await list('--ip', '10.77.0.0/16')).toEqual([phone.id, office.id].sort());
+    expect(await list('--ip', '10.77.1.5')).toEqual([phone.id]);
+    expect(await list('--ip', '2001:db8::/32')).toEqual([v6.id]);
+    expect(await list('--device', 'IPHONE')).toEqual([phone.id, v6.id].sort());
+    expect(await list('--device', 'iphone', '--ip', '10.0.0.0/8')).toEqual([phone.id]);
+    expect(await list('--search', 'thinkpad')).toEqual([office.id]);
+
+    const bad = await runCli(['sessions', 'list', '--ip', '10.77.0.0/40', ...conn()], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--ip: expected an IP address or network, such as 203.0.113.7, 10.1.0.0/16');
+    expect(bad.stdout).toBe('');
+
+    const redis = await runCli(['sessions', 'list', '--device', 'iphone', '--store', 'redis', '--redis', inject('redisUrl'), '--ledger', join(dir.path, 'ledger.jsonl')], env);
+    expect(redis.code).toBe(2);
+    expect(redis.stderr).toContain('cannot be filtered by device');
+    expect(redis.stdout).toBe('');
   });
 
   it('is exit 3, naming the server without a password, when the password is wrong or nothing answers', async () => {

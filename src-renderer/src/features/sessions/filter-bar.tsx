@@ -1,8 +1,9 @@
-import { useId, type RefObject } from 'react';
+import { useEffect, useId, useState, type RefObject } from 'react';
 import { SESSION_STATUSES } from '../../../../src-shared/session-status';
 import type { StoreCapabilities } from '../../../../src-shared/store-capabilities';
 import { DEFAULT_FILTERS, RANGE_LABELS, REASON_FILTER_CHOICES, REASON_FILTER_LABELS, useFilters, type RangePreset, type SessionFilters } from './filters-store';
-import { fieldLabel, filterChipName, STORE_FILTER_FIELDS } from './session-fields';
+import { fieldLabel, filterChipName, isFieldFilter, looksLikeAddress, STORE_FILTER_FIELDS, type FieldFilter } from './session-fields';
+import './filter-bar.css';
 
 const REFRESH_CHOICES = [5_000, 10_000, 30_000, 60_000];
 
@@ -14,6 +15,8 @@ export function FilterBar({ searchRef, updatedAgo, capabilities }: { searchRef: 
   const filters = useFilters();
   const id = useId();
   const chips = activeChips(filters, capabilities);
+  // Where the store searches (`text`), the search box is its search, not a second one.
+  const storeSearch = capabilities.filters.includes('text');
   return (
     <div className="filter-bar" role="search" aria-label="Session filters">
       <div className="filter-row">
@@ -28,15 +31,26 @@ export function FilterBar({ searchRef, updatedAgo, capabilities }: { searchRef: 
           ))}
         </fieldset>
         <TextFilter label="User" value={filters.user} onChange={(user) => filters.set({ user })} id={`${id}-user`} />
-        {capabilities.filters.map((filter) => (
-          <TextFilter
-            key={filter}
-            label={fieldLabel(capabilities, STORE_FILTER_FIELDS[filter].field)}
-            value={filters[filter]}
-            onChange={(value) => filters.set({ [filter]: value })}
-            id={`${id}-${filter}`}
-          />
-        ))}
+        {capabilities.filters.filter(isFieldFilter).map((filter) =>
+          filter === 'ipAddress' ? (
+            <AddressFilter
+              key={filter}
+              label={fieldLabel(capabilities, STORE_FILTER_FIELDS[filter].field)}
+              value={filters.ipAddress}
+              onChange={(ipAddress) => filters.set({ ipAddress })}
+              id={`${id}-${filter}`}
+            />
+          ) : (
+            <TextFilter
+              key={filter}
+              label={fieldLabel(capabilities, STORE_FILTER_FIELDS[filter].field)}
+              value={filters[filter]}
+              onChange={(value) => filters.set({ [filter]: value })}
+              id={`${id}-${filter}`}
+              placeholder={STORE_FILTER_FIELDS[filter].placeholder}
+            />
+          ),
+        )}
         <label className="field" htmlFor={`${id}-range`}>
           <span>Created</span>
           <select id={`${id}-range`} value={filters.range} onChange={(e) => filters.set({ range: e.target.value as RangePreset })}>
@@ -77,7 +91,7 @@ export function FilterBar({ searchRef, updatedAgo, capabilities }: { searchRef: 
         ) : null}
         <label className="field search" htmlFor={`${id}-search`}>
           <span>
-            Search loaded rows <kbd>/</kbd>
+            {storeSearch ? 'Search' : 'Search loaded rows'} <kbd>/</kbd>
           </span>
           <input
             id={`${id}-search`}
@@ -130,14 +144,52 @@ export function FilterBar({ searchRef, updatedAgo, capabilities }: { searchRef: 
   );
 }
 
-function TextFilter({ label, value, onChange, id }: { label: string; value: string; onChange: (v: string) => void; id: string }) {
+function TextFilter({ label, value, onChange, id, placeholder }: { label: string; value: string; onChange: (v: string) => void; id: string; placeholder?: string | undefined }) {
   return (
     <label className="field" htmlFor={id}>
       <span>{label}</span>
-      <input id={id} type="text" value={value} spellCheck={false} autoComplete="off" onChange={(e) => onChange(e.target.value)} />
+      <input id={id} type="text" value={value} spellCheck={false} autoComplete="off" placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />
     </label>
   );
 }
+
+/**
+ * An address or network (`10.1.0.0/16`, `2001:db8::/32`). What is typed takes effect once it
+ * reads as one (main checks it exactly): `10.1.` on the way to `10.1.0.0/16` is not a filter the
+ * store would refuse at every keystroke. Until then the field says what it expects.
+ */
+function AddressFilter({ label, value, onChange, id }: { label: string; value: string; onChange: (v: string) => void; id: string }) {
+  const [draft, setDraft] = useState(value);
+  // A chip removed or "Clear all filters": the field shows the filter in effect.
+  useEffect(() => setDraft((d) => (d.trim() === value ? d : value)), [value]);
+  const unfinished = draft.trim() !== '' && !looksLikeAddress(draft.trim());
+  return (
+    <label className="field" htmlFor={id}>
+      <span>{label}</span>
+      <input
+        id={id}
+        type="text"
+        value={draft}
+        spellCheck={false}
+        autoComplete="off"
+        placeholder={STORE_FILTER_FIELDS.ipAddress.placeholder}
+        aria-invalid={unfinished}
+        aria-describedby={unfinished ? `${id}-hint` : undefined}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          const next = e.target.value.trim();
+          if (next === '' || looksLikeAddress(next)) onChange(next);
+        }}
+      />
+      {unfinished ? (
+        <span id={`${id}-hint`} className="field-hint">
+          an address or network, e.g. 10.1.0.0/16
+        </span>
+      ) : null}
+    </label>
+  );
+}
+
 
 interface Chip {
   key: string;
@@ -150,8 +202,8 @@ export function activeChips(f: SessionFilters, capabilities: StoreCapabilities |
   const chips: Chip[] = [];
   if (f.statuses.join() !== DEFAULT_FILTERS.statuses.join()) chips.push({ key: 'status', label: `status: ${f.statuses.join(', ')}`, reset: { statuses: DEFAULT_FILTERS.statuses } });
   if (f.user.trim()) chips.push({ key: 'user', label: `user: ${f.user.trim()}`, reset: { user: '' } });
-  for (const filter of capabilities?.filters ?? []) {
-    const value = f[filter].trim();
+  for (const filter of (capabilities?.filters ?? []).filter(isFieldFilter)) {
+    const value = f[filter satisfies FieldFilter].trim();
     if (value) chips.push({ key: filter, label: `${filterChipName(capabilities, filter)}: ${value}`, reset: { [filter]: '' } });
   }
   if (f.range !== 'all') chips.push({ key: 'range', label: `created: ${RANGE_LABELS[f.range].replace('…', '')}`, reset: { range: 'all', customSince: '', customUntil: '' } });

@@ -60,14 +60,23 @@ export const OPTIONAL_COLUMNS: ReadonlySet<SessionField> = new Set<SessionField>
 /** Columns left out while the detail panel is open (it shows them). */
 export const COMPACT_HIDDEN: ReadonlySet<SessionField> = new Set<SessionField>(['createdAt', 'startedAt', 'email']);
 
-/** The session field each store filter matches, and its chip's short name. */
-export const STORE_FILTER_FIELDS: Record<StoreFilter, { field: SessionField; chip: string }> = {
+/** Store filters drawn as a text field of their own; `text` is the search box's (see FilterBar). */
+export type FieldFilter = Exclude<StoreFilter, 'text'>;
+
+export function isFieldFilter(filter: StoreFilter): filter is FieldFilter {
+  return filter !== 'text';
+}
+
+/** The session field each store filter matches, its chip's short name, and an example of a value where one helps. */
+export const STORE_FILTER_FIELDS: Record<FieldFilter, { field: SessionField; chip: string; placeholder?: string }> = {
   profile: { field: 'profile', chip: 'profile' },
   serverInstance: { field: 'serverInstanceId', chip: 'instance' },
+  device: { field: 'deviceId', chip: 'device', placeholder: 'part of its name' },
+  ipAddress: { field: 'ipAddress', chip: 'IP', placeholder: '10.1.0.0/16 or an address' },
 };
 
 /** A filter's chip name: the store's own name for the field when it has one. */
-export function filterChipName(capabilities: StoreCapabilities | undefined, filter: StoreFilter): string {
+export function filterChipName(capabilities: StoreCapabilities | undefined, filter: FieldFilter): string {
   const { field, chip } = STORE_FILTER_FIELDS[filter];
   return capabilities?.labels[field]?.toLowerCase() ?? chip;
 }
@@ -82,4 +91,23 @@ export function fieldText(session: Session, field: SessionField): string {
   const value = fieldValue(session, field);
   if (typeof value === 'number') return value.toLocaleString('en-US');
   return value ?? '';
+}
+
+/** Whether text reads as an IPv4 or IPv6 address, optionally with a prefix length; main's check is the exact one. */
+export function looksLikeAddress(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  if (rest.length > 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) return false;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (v4) return v4.slice(1).every((octet) => Number(octet) <= 255) && (prefix === undefined || Number(prefix) <= 32);
+  const groups = address.split(':');
+  const v6 =
+    /^[0-9a-f:.]+$/i.test(address) &&
+    groups.length >= 3 &&
+    groups.length <= 8 &&
+    groups.every((g) => g.length <= 4 || g.includes('.')) &&
+    address.split('::').length <= 2 &&
+    (groups.length === 8 || address.includes('::')) &&
+    (!address.endsWith(':') || address.endsWith('::')) &&
+    (!address.startsWith(':') || address.startsWith('::'));
+  return v6 && (prefix === undefined || Number(prefix) <= 128);
 }
