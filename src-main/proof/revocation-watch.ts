@@ -50,6 +50,8 @@ interface Watched {
 }
 
 const MAX_ALARMS_KEPT = 500;
+/** A session in use again is notified at most this often (every new activity is still a ledger entry). */
+const NOTIFY_QUIET_MS = 15 * 60_000;
 const DEFAULT_PERIOD_MS = 30_000;
 const DEFAULT_MARGIN_MS = 3_600_000;
 const DEFAULT_MAX_LIFETIME_MS = 30 * 24 * 3_600_000;
@@ -76,6 +78,8 @@ export class RevocationWatch {
   #running: Promise<TickReport> | null = null;
   #lastTick: string | undefined;
   #error: string | undefined;
+  /** When each session's alarm was last notified (this run). */
+  readonly #notified = new Map<string, number>();
 
   constructor(options: RevocationWatchOptions) {
     this.#options = options;
@@ -99,6 +103,8 @@ export class RevocationWatch {
   }
 
   async #background(): Promise<void> {
+    // A tick slower than the period is not queued behind: the next period starts the next one.
+    if (this.#running) return;
     try {
       await this.tick();
     } catch {
@@ -203,10 +209,15 @@ export class RevocationWatch {
       this.#options.onAlarms?.(alarms);
       const notify = this.#options.notify;
       if (!notify) return;
-      if (alarms.length <= 3) {
-        for (const a of alarms) notify({ title: `Revoked session used: ${clip(a.user, 64)}`, body: `Session ${a.sessionId}: ${clip(a.summary, 160)}. Open Session Warden to investigate.` });
+      // A session used on every request alarms every tick: its notification is not repeated for a while.
+      const now = this.#clock();
+      const fresh = alarms.filter((a) => now - (this.#notified.get(a.sessionId) ?? -Infinity) >= NOTIFY_QUIET_MS);
+      for (const a of fresh) this.#notified.set(a.sessionId, now);
+      if (fresh.length === 0) return;
+      if (fresh.length <= 3) {
+        for (const a of fresh) notify({ title: `Revoked session used: ${clip(a.user, 64)}`, body: `Session ${a.sessionId}: ${clip(a.summary, 160)}. Open Session Warden to investigate.` });
       } else {
-        notify({ title: `${alarms.length} revoked sessions used`, body: `Activity after revocation on ${alarms.length} sessions (${[...new Set(alarms.map((a) => clip(a.user, 32)))].slice(0, 5).join(', ')}). Open Session Warden to investigate.` });
+        notify({ title: `${fresh.length} revoked sessions used`, body: `Activity after revocation on ${fresh.length} sessions (${[...new Set(fresh.map((a) => clip(a.user, 32)))].slice(0, 5).join(', ')}). Open Session Warden to investigate.` });
       }
     } catch {
       // A failing notifier must not undo what the ledger holds.
@@ -287,11 +298,12 @@ export class RevocationWatch {
   }
 }
 
-/** "activity after revocation on server srv-3, 2 requests, last access 2026-11-30T19:02:03.000000000Z". */
+/** "activity after revocation on server srv-3, 2 requests, last access 2026-11-30 19:02:03.000000000 UTC". */
 export function alarmSummary(seen: { server?: string | undefined; client?: string | undefined; newRequests?: number | undefined; lastAccessAt: string | null }): string {
   const where = seen.server ? ` on server ${seen.server}` : seen.client ? ` from ${seen.client}` : '';
   const requests = seen.newRequests !== undefined ? `, ${seen.newRequests} request${seen.newRequests === 1 ? '' : 's'}` : '';
-  const last = seen.lastAccessAt ? `, last access ${seen.lastAccessAt}` : '';
+  // `2026-11-30 19:02:03.123456789 UTC`: every digit the store holds, read as a time.
+  const last = seen.lastAccessAt ? `, last access ${seen.lastAccessAt.replace('T', ' ').replace(/Z$/, ' UTC')}` : '';
   return `activity after revocation${where}${requests}${last}`;
 }
 

@@ -114,6 +114,8 @@ describe('the revocation watch on a Sentinel table', () => {
     alarmEntries = (await entries(ledger)).filter((e) => e.kind === 'alarm');
     expect(alarmEntries.map((e) => e.sessionId)).toEqual([used.id, used.id]);
     expect(watch.state().alarms.map((a) => a.server)).toEqual(['srv-5', 'srv-3']);
+    // Ledgered again, but the operator was told a moment ago: no second notification for that session yet.
+    expect(notes).toHaveLength(1);
 
     // Every reader of the ledger still works: verify, audit rows (alarms are no revocation, but
     // counted so the composition adds up to the verified entries), the export's selection.
