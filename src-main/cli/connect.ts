@@ -10,6 +10,7 @@ import { ConnectionStore, type StoredConnection } from '../connections/connectio
 import { SecretVault } from '../connections/secret-vault';
 import { Ledger } from '../ledger/ledger';
 import { isLocalEndpoint } from '../operator-identity';
+import type { CanaryGround } from '../proof/canary-ground';
 import { openBlacklist, type OpenedBlacklist } from '../revocation/blacklist-targets';
 import type { Revoker } from '../revocation/revoker';
 import type { SessionStore } from '../session-store';
@@ -55,7 +56,11 @@ export interface ConnectionFlags {
 }
 
 export interface CliConnection {
+  /** The connection's name as the ledger records it. */
+  name: string;
   store: SessionStore;
+  /** Where the enforcement canary is written, when the store's kind has one. */
+  canary: CanaryGround | null;
   ledger: Ledger;
   /** The connection's team ledger, when one is named. */
   team: TeamLedger | null;
@@ -254,7 +259,9 @@ async function openConnection(connection: { store: StoredStore | PostgresStore; 
   const mirror = blacklist?.mirror;
   const recording = team ? team.stamping(ledger) : ledger;
   return {
+    name,
     store: opened.store,
+    canary: opened.canary ?? null,
     ledger,
     team,
     initTeamLedger: async () => {

@@ -6,6 +6,7 @@ import { IP_FILTER_HINT, IpFilterSchema, SessionsQueryRequestSchema } from '../.
 import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeReport } from '../../src-shared/revocation';
 import { SessionIdSchema } from '../../src-shared/session';
 import { storeKindNamed } from '../stores/registry';
+import { canaryArguments, canaryRun } from './canary-command';
 import { readUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
@@ -58,6 +59,8 @@ const OPTIONS = {
   repair: { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
   last: { type: 'string', short: 'n' },
+  'probe-url': { type: 'string' },
+  'threshold-ms': { type: 'string' },
 } as const;
 
 const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'postgres', 'postgres-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
@@ -72,6 +75,7 @@ const ALLOWED: Record<string, string[]> = {
   'ledger tail': ['ledger', 'follow', 'last', 'since', 'output'],
   'blacklist pending': ['ledger', 'output'],
   'blacklist check': [...CONNECTION_OPTIONS, 'team-ledger', 'repair', 'output'],
+  'canary run': [...CONNECTION_OPTIONS, 'team-ledger', 'probe-url', 'threshold-ms', 'output'],
 };
 const FORMATS: Record<string, string[]> = {
   'sessions list': ['table', 'json', 'ndjson', 'csv'],
@@ -84,6 +88,7 @@ const FORMATS: Record<string, string[]> = {
   'ledger tail': ['ndjson', 'table'],
   'blacklist pending': ['table', 'json'],
   'blacklist check': ['table', 'json'],
+  'canary run': ['table', 'json'],
 };
 
 export interface Io {
@@ -186,6 +191,11 @@ function dashedAdvice(argv: readonly string[], dashed: string): string {
 async function dispatchCommand(command: string, args: string[], values: Values, output: string, io: Io): Promise<number> {
   const flags = connectionFlags(values);
   switch (command) {
+    case 'canary run': {
+      noPositionals(args, command);
+      const canary = canaryArguments(typeof values['probe-url'] === 'string' ? values['probe-url'] : undefined, typeof values['threshold-ms'] === 'string' ? values['threshold-ms'] : undefined);
+      return withConnection(flags, (conn) => canaryRun(conn, canary, output, io));
+    }
     case 'ledger verify': {
       noPositionals(args, command);
       if (!namesStore(flags)) {

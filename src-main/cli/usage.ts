@@ -47,12 +47,14 @@ Commands:
   ledger tail               print verified ledger entries as NDJSON (-f: keep printing new ones)
   blacklist pending         list blacklist writes not yet acknowledged by their Redis
   blacklist check           find revoked sessions the blacklist does not cover (--repair rewrites)
+  canary run                revoke a test session and prove enforcement (--probe-url: a service too)
 
 Run "session-warden <command> --help" for a command's options.
 Ids or users that begin with "-" go after "--": session-warden sessions show -- -Xb3kP....
 Exit codes: 0 success; 1 a revocation failed, a session was not found or a user's sessions could
 not be listed; 2 bad usage or input (nothing written); 3 the store could not be reached before
-any write; 4 every session is revoked in the store, but a blacklist entry is pending or failed.`,
+any write; 4 every session is revoked in the store, but a blacklist entry is pending or failed;
+5 (canary run) enforcement proven, but slower than the threshold.`,
   'sessions list': `Usage: session-warden sessions list [options]
 
   --status STATUS           active (default), revoked, expired or any
@@ -188,6 +190,31 @@ by hand). Keys are looked up in batches (one pipelined round trip of PTTL per 50
 
 Exit 0 when the blacklist covers every revoked session still alive (after --repair: when every
 gap was written), 1 when gaps remain, 2 bad usage, 3 the store cannot be reached.
+
+${TEAM}
+
+${CONNECTION}`,
+  'canary run': `Usage: session-warden canary run [--probe-url URL] [--threshold-ms N] [--output table|json]
+
+The enforcement self-test, for cron and monitoring. Writes a canary session into the store (user
+session-warden-canary, marked in every field that allows it, alive ten minutes at most), revokes it
+through the normal path (recorded in the ledger with reason "other" and the note "session-warden canary: enforcement self-test"),
+measures how long until the store says revoked and the blacklist holds revoked:<id> (the
+connection's blacklist Redis; for web sessions the same Redis), and removes it. Running it is the
+operator's consent for this connection; a read-only connection is refused before anything is
+written. Every run is appended to canary-history.jsonl beside the ledger.
+
+  --probe-url URL           also present the canary to a protected service, before and after the
+                            revocation: GET URL with "Authorization: Bearer <session id>" and the
+                            cookie "session=<session id>". Proven when it was accepted before (not
+                            401/403, no 5xx) and refused after (401 or 403).
+  --threshold-ms N          a step slower than N ms is reported as slow (default 2000)
+  --output FORMAT           table (default) or json: {at, connection, sessionId, steps: [{step:
+                            plant|probe-before|revoke|store|blacklist|probe-after|remove, result:
+                            ok|failed|skipped, ms, detail}], proven, slow: [step], thresholdMs}
+
+Exit 0 when enforcement is proven, 1 when it is not (a step failed), 2 bad usage (nothing
+written), 3 the store could not be reached, 5 proven but slower than the threshold.
 
 ${TEAM}
 

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoClientFor, stsClientFor, type DynamoStore } from '../connections/connection-clients';
 import { testDynamoConnection } from '../connections/connection-test';
 import { resolveOperator } from '../operator-identity';
+import { sentinelCanaryGround } from '../proof/canary-ground';
 import { SentinelRevoker } from '../revocation/sentinel-revoker';
 import type { StoreKind } from '../stores/store-kind';
 import { createLedgerTable, defaultLedgerTable, DynamoTeamChain, dynamoChainId, dynamoChainWhere } from '../team-ledger/dynamo-chain';
@@ -30,6 +31,7 @@ export const sentinelKind: StoreKind<DynamoStore> = {
       identity: () => resolveOperator({ endpoint: config.endpoint, sts: () => stsClientFor(config, secret) }),
       revoker: ({ blacklist, ...setup }) => new SentinelRevoker({ client, store, ...setup, ...(blacklist ? { blacklist } : {}) }),
       teamChain: (name) => new DynamoTeamChain(base, name, where),
+      canary: sentinelCanaryGround(client, config.table),
       clock: serviceClock(base),
       async check() {
         try {

@@ -4,6 +4,7 @@ import type { StoreAuditPage, StoreAuditRequest } from '../../src-shared/store-a
 import type { StoreCapabilities } from '../../src-shared/store-capabilities';
 import type { Ledger } from '../ledger/ledger';
 import type { OperatorIdentity } from '../operator-identity';
+import type { CanaryGround } from '../proof/canary-ground';
 import type { BlacklistMirror } from '../revocation/blacklist';
 import type { BlacklistTarget } from '../revocation/blacklist-targets';
 import type { Revoker } from '../revocation/revoker';
@@ -48,6 +49,8 @@ export interface OpenedStore {
    * time, newest first; absent where the store keeps none (capabilities' `storeAudit` is null).
    */
   readonly storeAudit?: StoreAuditLog | undefined;
+  /** Where the enforcement canary is written, checked and removed (proof/canary.ts); absent where the kind has none yet. */
+  readonly canary?: CanaryGround | undefined;
   /** The store's clock where it can tell (sizes blacklist TTLs); absent: this machine's. */
   readonly clock?: (() => number) | undefined;
   close(): Promise<void>;

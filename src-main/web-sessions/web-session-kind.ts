@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { redisTargetFor, type RedisStore } from '../connections/connection-clients';
 import { testRedisConnection } from '../connections/connection-test';
 import { localIdentity } from '../operator-identity';
+import { webCanaryGround } from '../proof/canary-ground';
 import { CursorCodec } from '../stores/cursor';
 import type { StoreKind } from '../stores/store-kind';
 import { DEFAULT_LEDGER_STREAM, persistenceOf, RedisTeamChain, redisChainId, redisChainWhere } from '../team-ledger/redis-chain';
@@ -37,6 +38,7 @@ export const webSessionKind: StoreKind<RedisStore> = {
       identity: async () => localIdentity(),
       revoker: ({ blacklist: _none, ...setup }) => new RedisRevoker({ client, store, ...setup }),
       teamChain: (name) => new RedisTeamChain(client, name, chainWhere),
+      canary: webCanaryGround(client),
       // Connected above, or open() failed.
       check: async () => undefined,
       async initTeamLedger(name) {
