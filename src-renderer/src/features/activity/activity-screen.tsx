@@ -3,6 +3,7 @@ import type { ActivitySummary } from '../../../../src-shared/activity';
 import type { ActivityReason } from '../../../../src-shared/reason-codes';
 import { useNavigation } from '../../app/navigation-store';
 import { DEFAULT_FILTERS, useFilters } from '../sessions/filters-store';
+import { ActivityAlarmLine } from '../proof/alarm-badge';
 import { TimeChart } from './time-chart';
 import { useActivity } from './use-activity';
 
@@ -62,6 +63,7 @@ export function ActivityScreen() {
         </div>
       </div>
       <div className="screen-body activity-body" data-testid="activity" data-state={state}>
+        <ActivityAlarmLine />
         {state === 'invalid' ? <p className="placeholder">Choose a start before the end (at most 400 days apart).</p> : null}
         {state === 'loading' ? <p className="placeholder" role="status">Loading activity…</p> : null}
         {state === 'error' ? (

@@ -5,6 +5,7 @@ import { useReadOnly } from '../../api/use-app-info';
 import { countdown, residualExposureUntil } from '../../ui/exposure';
 import { exactLabel } from '../../ui/format-time';
 import { StatusBadge } from '../../ui/status-badge';
+import { AlarmDetail } from '../proof/alarm-badge';
 import { TimeCell } from '../../ui/time-cell';
 import { useNow } from '../../ui/use-now';
 import { useWatch } from '../watch/watch-store';
@@ -119,6 +120,7 @@ export function DetailPanel({ capabilities, fallback, onRevokeSession, onRevokeU
             ) : null}
           </div>
           <StatusBadge status={session.status} storedStatus={session.storedStatus} />
+          <AlarmDetail sessionId={session.id} />
           {capabilities.residual === 'next-request' ? <NextRequestNote session={session} /> : <Exposure session={session} now={now} />}
           <dl className="fields">
             {capabilities.detail

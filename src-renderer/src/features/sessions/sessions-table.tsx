@@ -11,6 +11,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
 import type { SessionField, StoreCapabilities } from '../../../../src-shared/store-capabilities';
 import { StatusBadge } from '../../ui/status-badge';
+import { useAlarmedSessions } from '../../api/use-proof';
+import { AlarmBadge } from '../proof/alarm-badge';
 import { TimeCell } from '../../ui/time-cell';
 import { useColumnChoice } from './column-choice';
 import { useNewRows } from './new-rows';
@@ -35,13 +37,19 @@ function idColumnWidth(sessions: readonly Session[]): number {
 }
 
 /** How each field is drawn in a column; which fields, in which order and under which heading is the store's. */
-function fieldColumn(field: SessionField, capabilities: StoreCapabilities, now: number, mono: boolean) {
+function fieldColumn(field: SessionField, capabilities: StoreCapabilities, now: number, mono: boolean, alarms = false) {
   const header = fieldLabel(capabilities, field);
   if (field === 'status') {
     return column.accessor('status', {
       header,
-      cell: (c) => <StatusBadge status={c.getValue()} storedStatus={c.row.original.storedStatus} />,
-      size: 120,
+      cell: (c) => (
+        <>
+          <StatusBadge status={c.getValue()} storedStatus={c.row.original.storedStatus} />
+          <AlarmBadge sessionId={c.row.original.id} />
+        </>
+      ),
+      // Room for "used after revocation" beside the status when a loaded session has an alarm.
+      size: alarms ? 320 : 120,
     });
   }
   if (TIME_FIELDS.has(field)) {
@@ -86,7 +94,7 @@ const TEXT_WIDTHS: Partial<Record<SessionField, number>> = {
  * The store's columns (`capabilities.columns`) between the selection box and id on the left and,
  * as every store has it, the status before the first time column (unless the store places it).
  */
-function columns(now: number, capabilities: StoreCapabilities, idWidth: number, monoFields: ReadonlySet<SessionField>) {
+function columns(now: number, capabilities: StoreCapabilities, idWidth: number, monoFields: ReadonlySet<SessionField>, alarms = false) {
   const fields: SessionField[] = [...capabilities.columns];
   if (!fields.includes('status')) {
     const firstTime = fields.findIndex((f) => TIME_FIELDS.has(f));
@@ -105,7 +113,7 @@ function columns(now: number, capabilities: StoreCapabilities, idWidth: number, 
       cell: (c) => <OpenDetails id={c.getValue()} />,
       size: idWidth,
     }),
-    ...fields.map((field) => fieldColumn(field, capabilities, now, monoFields.has(field))),
+    ...fields.map((field) => fieldColumn(field, capabilities, now, monoFields.has(field), alarms)),
   ];
 }
 
@@ -177,7 +185,9 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
   const idWidth = useMemo(() => idColumnWidth(sessions), [sessions]);
   // Which columns are monospace, as a string so the columns are rebuilt only when that changes.
   const monoKey = useMemo(() => capabilities.columns.filter((f) => isMonoField(f, () => sessions.map((s) => fieldText(s, f)))).join(), [capabilities, sessions]);
-  const tableColumns = useMemo(() => columns(now, capabilities, idWidth, new Set(monoKey.split(',') as SessionField[])), [now, capabilities, idWidth, monoKey]);
+  const alarmed = useAlarmedSessions();
+  const anyAlarm = useMemo(() => sessions.some((s) => alarmed.has(s.id)), [sessions, alarmed]);
+  const tableColumns = useMemo(() => columns(now, capabilities, idWidth, new Set(monoKey.split(',') as SessionField[]), anyAlarm), [now, capabilities, idWidth, monoKey, anyAlarm]);
   const columnVisibility = useMemo(() => {
     const visibility: Record<string, boolean> = {};
     for (const field of capabilities.columns) {
@@ -287,13 +297,15 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
           {items.map((item) => {
             const row = rows[item.index];
             if (!row) return null;
-            const classes = [fresh.has(row.id) ? 'fresh' : '', focused === row.id ? 'focused' : ''].filter(Boolean).join(' ');
+            const alarm = alarmed.has(row.id);
+            const classes = [fresh.has(row.id) ? 'fresh' : '', focused === row.id ? 'focused' : '', alarm ? 'alarmed' : ''].filter(Boolean).join(' ');
             return (
               <tr
                 key={row.id}
                 data-testid="session-row"
                 data-session-id={row.id}
                 data-fresh={fresh.has(row.id) ? 'true' : undefined}
+                data-alarm={alarm ? 'true' : undefined}
                 aria-rowindex={item.index + 2}
                 className={classes || undefined}
                 style={{ height: ROW_HEIGHT }}
