@@ -102,7 +102,7 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
   const teamLedger = deps.team;
   const teamAudit = teamLedger ? new TeamAudit(teamLedger.chain, () => deviceId(dirname(deps.ledger.path))) : null;
   const team = teamLedger && teamAudit ? { audit: teamAudit, verify: () => teamLedger.verify() } : undefined;
-  const exports = new Exports({ store: deps.store, ledger: deps.ledger, team, info: deps.info, chooseSavePath: deps.chooseSavePath });
+  const exports = new Exports({ store: deps.store, ledger: deps.ledger, team, info: deps.info, chooseSavePath: deps.chooseSavePath, storeAudit: deps.storeAudit });
   const table: WorkspaceHandlerTable = {
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LedgerFilterSchema } from './audit';
+import { StoreAuditWindowSchema } from './store-audit';
 import { EXPORT_FORMATS } from './reason-codes';
 
 export { EXPORT_FORMATS, type ExportFormat } from './reason-codes';
@@ -16,6 +17,8 @@ export function exportStartRequestSchema<F extends z.ZodType>(sessionsFilter: F)
   return z.discriminatedUnion('kind', [
     z.strictObject({ exportId: z.uuid(), kind: z.literal('sessions'), format: ExportFormatSchema, filter: sessionsFilter }),
     z.strictObject({ exportId: z.uuid(), kind: z.literal('ledger'), format: ExportFormatSchema, filter: LedgerFilterSchema.optional() }),
+    // The store's own audit log (`audit:store`) over a time window, every page: where capabilities offer one.
+    z.strictObject({ exportId: z.uuid(), kind: z.literal('store-audit'), format: ExportFormatSchema, window: StoreAuditWindowSchema }),
   ]);
 }
 

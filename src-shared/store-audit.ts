@@ -12,6 +12,15 @@ export const MAX_STORE_AUDIT_PAGE = 500;
 
 const TimeBoundSchema = z.iso.datetime({ offset: true });
 
+/** A time window of the store's audit log: what the Audit screen shows, and an export of it holds. */
+export const StoreAuditWindowSchema = z.strictObject({
+  /** Written at or after (RFC 3339). */
+  since: TimeBoundSchema.optional(),
+  /** Written at or before (RFC 3339). */
+  until: TimeBoundSchema.optional(),
+});
+export type StoreAuditWindow = z.output<typeof StoreAuditWindowSchema>;
+
 export const StoreAuditRequestSchema = z.strictObject({
   /** Written at or after (RFC 3339). */
   since: TimeBoundSchema.optional(),

@@ -3,6 +3,8 @@ import { explainComposition, type LedgerFilter } from '../../src-shared/audit';
 import type { AppInfo } from '../../src-shared/contract';
 import type { ExportFormat, ExportResult } from '../../src-shared/export';
 import type { Session } from '../../src-shared/session';
+import type { StoreAuditRow, StoreAuditWindow } from '../../src-shared/store-audit';
+import type { StoreAuditLog } from '../stores/store-kind';
 import { WardenError } from '../errors';
 import type { Emit } from '../ipc/dispatch';
 import { selectLedgerEntries } from '../ledger/audit-rows';
@@ -35,6 +37,13 @@ export const LEDGER_SHAPE: RowShape<LedgerEntry> = {
   json: (e) => e,
 };
 
+/** The store's own audit log, one row a line; `by_session_warden` true: the same revocation as a ledger entry. */
+export const STORE_AUDIT_SHAPE: RowShape<StoreAuditRow> = {
+  columns: ['id', 'created_at', 'action', 'session_id', 'user_id', 'email', 'revoked_by', 'operator', 'reason', 'count', 'ip_address', 'user_agent', 'by_session_warden'],
+  cells: (r) => [r.id, r.createdAt, r.action, r.sessionId, r.userId, r.email, r.revokedBy, r.operator, r.reason, r.count, r.ipAddress, r.userAgent, r.bySessionWarden],
+  json: (r) => r,
+};
+
 /** A team ledger's entries: the desk's entry as it wrote it, with the team chain's position, desk and link. */
 export const TEAM_LEDGER_SHAPE: RowShape<TeamEntry> = {
   columns: ['team_seq', 'device', ...LEDGER_SHAPE.columns.map((c) => (c === 'seq' || c === 'prev' || c === 'hash' ? `local_${c}` : c)), 'team_prev', 'team_hash'],
@@ -50,9 +59,15 @@ export interface ExportsOptions {
   info: () => AppInfo;
   chooseSavePath: ChooseSavePath;
   clock?: () => number;
+  /** The store's own audit log, where it keeps one (`store-audit` exports). */
+  storeAudit?: StoreAuditLog | undefined;
 }
 
-type StartRequest = { exportId: string; format: ExportFormat } & ({ kind: 'sessions'; filter: SessionsFilter } | { kind: 'ledger'; filter?: LedgerFilter | undefined });
+type StartRequest = { exportId: string; format: ExportFormat } & (
+  | { kind: 'sessions'; filter: SessionsFilter }
+  | { kind: 'ledger'; filter?: LedgerFilter | undefined }
+  | { kind: 'store-audit'; window: StoreAuditWindow }
+);
 
 /** Runs exports (one per id), each cancellable while it writes. */
 export class Exports {
@@ -69,6 +84,8 @@ export class Exports {
     this.#running.set(request.exportId, controller);
     try {
       const info = this.#options.info();
+      const storeAudit = this.#options.storeAudit;
+      if (request.kind === 'store-audit' && !storeAudit) throw new WardenError('VALIDATION', `This connection's store keeps no audit log of its own: there is nothing to export but the ledger.`);
       const now = new Date((this.#options.clock ?? Date.now)());
       const stamp = now.toISOString().slice(0, 19).replace(/:/g, '-');
       const path = await this.#options.chooseSavePath(`${request.kind}-${safeName(info.connection.name)}-${stamp}.${request.format}`);
@@ -95,6 +112,21 @@ export class Exports {
         if (request.kind === 'sessions') {
           const manifest = { kind: request.kind, filter: request.filter, exportedAt: common.exportedAt, operator: common.operator, connection: common.connection, app: common.app };
           written = await exportFile({ ...common, manifest, shape: SESSION_SHAPE, pages: sessionPages(this.#options.store, request.filter) });
+        } else if (request.kind === 'store-audit') {
+          if (!storeAudit) throw new WardenError('VALIDATION', 'This connection\'s store keeps no audit log of its own.');
+          const table = info.connection.capabilities.storeAudit ?? 'the store\'s audit log';
+          const manifest = {
+            kind: request.kind,
+            table,
+            window: request.window,
+            contents: `the revocations ${table} recorded (SESSION_REVOKED, REVOKE_ALL) in the window; rows with by_session_warden true are Session Warden's own, the same revocations as ledger entries`,
+            order: 'newest first, by the table\'s id',
+            exportedAt: common.exportedAt,
+            operator: common.operator,
+            connection: common.connection,
+            app: common.app,
+          };
+          written = await exportFile({ ...common, manifest, shape: STORE_AUDIT_SHAPE, pages: storeAuditPages(storeAudit, request.window) });
         } else {
           const { team } = this.#options;
           if (team) {
@@ -217,6 +249,17 @@ export function describeLedgerFilter(filter: LedgerFilter): string {
     filter.text !== undefined ? `operator, user, session, ticket or note contains "${filter.text}"` : null,
   ].filter((p): p is string => p !== null);
   return parts.length === 0 ? 'none: every revocation in the ledger' : parts.join('; ');
+}
+
+/** Every page of the store's audit log in the window, newest first, walked by `nextBefore`. */
+async function* storeAuditPages(log: StoreAuditLog, window: StoreAuditWindow): AsyncGenerator<StoreAuditRow[]> {
+  let before: string | undefined;
+  for (;;) {
+    const page = await log.read({ ...window, limit: PAGE, ...(before !== undefined ? { before } : {}) });
+    yield page.rows;
+    if (page.nextBefore === undefined) return;
+    before = page.nextBefore;
+  }
 }
 
 /** A connection name as part of a file name. */

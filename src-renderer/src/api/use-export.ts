@@ -7,7 +7,8 @@ import { wardenClient } from './warden-client';
 /** Sessions of a filter, or the ledger entries of the audit rows a filter matches (the audit table's filter). */
 export type ExportTarget =
   | { kind: 'sessions'; filter: Extract<RequestOf<'export:start'>, { kind: 'sessions' }>['filter'] }
-  | { kind: 'ledger'; filter: NonNullable<Extract<RequestOf<'export:start'>, { kind: 'ledger' }>['filter']> };
+  | { kind: 'ledger'; filter: NonNullable<Extract<RequestOf<'export:start'>, { kind: 'ledger' }>['filter']> }
+  | { kind: 'store-audit'; window: Extract<RequestOf<'export:start'>, { kind: 'store-audit' }>['window'] };
 
 /** Starts an export in main, follows its progress, and can cancel it. */
 export function useExport() {

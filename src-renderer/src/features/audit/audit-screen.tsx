@@ -10,6 +10,7 @@ import { chipsOf, ledgerFilterOf, shortDevice, useAuditFilters, type AuditFilter
 import { AuditTable, PAGE } from './audit-table';
 import { PendingBlacklistWrites } from './pending-blacklist-writes';
 import { BlacklistCoveragePanel } from './blacklist-coverage';
+import { StoreAuditLog } from './store-audit-log';
 import { TeamLedgerDelivery, TeamVerification } from './team-ledger-banner';
 
 /** `ledger:list` with its whole answer (the rows, and the ledger's make-up and facets). */
@@ -186,6 +187,7 @@ export function AuditScreen() {
         ) : null}
         {state === 'ready' && data ? <AuditTable rows={data.rows} offset={filters.offset} total={total} setOffset={filters.setOffset} coverage={coverage} /> : null}
       </div>
+      <StoreAuditLog />
     </section>
   );
 }

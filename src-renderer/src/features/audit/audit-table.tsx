@@ -19,7 +19,8 @@ export function AuditTable({ rows, offset, total, setOffset, coverage }: { rows:
   const n = (x: number) => x.toLocaleString('en-US');
   return (
     <>
-      <div className="table-scroll">
+      {/* Focusable: with the application's audit log below, the ledger's rows may scroll, and a keyboard must reach them. */}
+      <div className="table-scroll" tabIndex={0} aria-label="Ledger revocations, scrollable">
         <table className="audit-table" aria-label="Revocations, newest first">
           <thead>
             <tr>

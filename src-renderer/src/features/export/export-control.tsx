@@ -13,6 +13,7 @@ function savedText(target: ExportTarget, result: ExportResult): string {
   const file = result.fileName ?? 'the file';
   const hash = `SHA-256 ${result.sha256?.slice(0, 12) ?? ''}…`;
   if (target.kind === 'sessions') return `Exported ${n(result.rows)} session${result.rows === 1 ? '' : 's'} to ${file}; manifest ${result.manifestFileName ?? ''} (${hash}).`;
+  if (target.kind === 'store-audit') return `Exported ${n(result.rows)} audit log row${result.rows === 1 ? '' : 's'} to ${file}; manifest ${result.manifestFileName ?? ''} (${hash}).`;
   const revocations = result.revocations ?? 0;
   const what = `${n(revocations)} revocation${revocations === 1 ? '' : 's'} (${n(result.rows)} ledger ${result.rows === 1 ? 'entry' : 'entries'})`;
   const manifest = Object.keys(target.filter).length > 0 ? `the manifest ${result.manifestFileName ?? ''} states the filter` : `manifest ${result.manifestFileName ?? ''}`;
