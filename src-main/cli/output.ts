@@ -239,6 +239,20 @@ export function formatInit(made: TeamLedgerInit): string {
   return `team ledger table ${terminalSafe(made.name)} ${made.created ? 'created (on-demand billing)' : 'already exists'}; ${made.durability}`;
 }
 
+/** `sessions revoke --all-matching --dry-run`: how many active sessions match, per user and per profile. */
+export function formatMatching(found: { sessions: readonly Session[]; byUser: { name: string; count: number }[]; byProfile: { name: string; count: number }[] }, format: string): string {
+  const total = found.sessions.length;
+  if (format === 'json') return JSON.stringify({ total, byUser: found.byUser, byProfile: found.byProfile, ids: found.sessions.map((s) => s.id) }, null, 2);
+  const rows = (counts: { name: string; count: number }[]) => counts.map((c) => [c.name, String(c.count)]);
+  return [
+    `${total} active session${total === 1 ? '' : 's'} match (dry run: nothing was revoked).`,
+    '',
+    table(['USER', 'SESSIONS'], rows(found.byUser)),
+    '',
+    table(['PROFILE', 'SESSIONS'], rows(found.byProfile)),
+  ].join('\n');
+}
+
 /** Lines shown of who is fully closed when; the ledger's outcome entries have every session's `closedAt`. */
 const CLOSING_LINES = 20;
 

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { Ledger } from '../../src-main/ledger/ledger';
+import { isolatedEnv, runCli } from '../fixtures/run-cli';
+import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
+import type { TempDir } from '../fixtures/temp-dir';
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * `sessions revoke --all-matching`: a profile at the end of its contract, 2,000 sessions over many
+ * pages of the store; the dry run's count is the count revoked, and nothing else is touched.
+ */
+describe('session-warden sessions revoke --all-matching (spawned, DynamoDB Local)', () => {
+  let table: TestTable;
+  let dir: TempDir;
+  let conn: string[];
+  let ledgerPath: string;
+
+  withTableAndDir({ table: (t) => (table = t), dir: (d) => (dir = d) });
+  beforeEach(() => {
+    ledgerPath = join(dir.path, 'ledger.jsonl');
+    conn = ['--table', table.name, '--endpoint', inject('dynamoEndpoint'), '--ledger', ledgerPath];
+  });
+  const statusOf = async (id: string) => (await table.client.send(new GetCommand({ TableName: table.name, Key: { id }, ConsistentRead: true }))).Item?.status;
+  const entries = async () => {
+    const all = [];
+    for await (const e of new Ledger(ledgerPath).entries()) all.push(e);
+    return all.length;
+  };
+
+  it('revokes every active session of a profile across pages, exactly as many as the dry run counted', { timeout: 240_000 }, async () => {
+    const t = now();
+    const users = ['ana', 'ben', 'cy', 'dee', 'eve'];
+    const ending = Array.from({ length: 2000 }, (_, i) => sentinelItem({ seconds: t - 10 - (i % 600) }, { user: users[i % users.length] as string, profile: 'contractor-acme' }));
+    const others = [
+      sentinelItem({ seconds: t - 20 }, { user: 'ana', profile: 'prod-admin' }),
+      sentinelItem({ seconds: t - 30 }, { user: 'zed', profile: 'prod-readonly' }),
+    ];
+    const alreadyRevoked = sentinelItem({ seconds: t - 40 }, { user: 'ben', profile: 'contractor-acme', status: 'revoked', revoked_by: 'someone', revoked_reason: 'earlier' });
+    await table.put([...ending, ...others, alreadyRevoked]);
+
+    const dry = await runCli(['sessions', 'revoke', '--all-matching', '--profile', 'contractor-acme', '--dry-run', '--output', 'json', ...conn], isolatedEnv());
+    expect(dry.code, dry.stderr).toBe(0);
+    const counted = JSON.parse(dry.stdout) as { total: number; byUser: { name: string; count: number }[]; byProfile: { name: string; count: number }[]; ids: string[] };
+    expect(counted.total).toBe(2000);
+    expect(counted.byUser).toEqual(users.map((name) => ({ name, count: 400 })));
+    expect(counted.byProfile).toEqual([{ name: 'contractor-acme', count: 2000 }]);
+    expect(new Set(counted.ids)).toEqual(new Set(ending.map((s) => s.id)));
+    // A dry run writes nothing: not the store, not the ledger.
+    expect(await statusOf(ending[0]?.id as string)).toBe('active');
+    expect(await entries()).toBe(0);
+
+    // Above 100 sessions the count must be confirmed; a stale count is refused; nothing is written either way.
+    const unconfirmed = await runCli(['sessions', 'revoke', '--all-matching', '--profile', 'contractor-acme', '--reason-code', 'contractor_end', ...conn], isolatedEnv());
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('2000 active sessions match: confirm the count with --expect-count 2000');
+    const stale = await runCli(['sessions', 'revoke', '--all-matching', '--profile', 'contractor-acme', '--expect-count', '1999', '--reason-code', 'contractor_end', ...conn], isolatedEnv());
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain('2000 active sessions match now, not the 1999 confirmed: nothing was revoked');
+    expect(await entries()).toBe(0);
+
+    const run = await runCli(
+      ['sessions', 'revoke', '--all-matching', '--profile', 'contractor-acme', '--expect-count', '2000', '--reason-code', 'contractor_end', '--ticket', 'VND-31', '--output', 'json', ...conn],
+      isolatedEnv(),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const results = JSON.parse(run.stdout) as { id: string; outcome: string }[];
+    expect(results).toHaveLength(counted.total);
+    expect(results.every((r) => r.outcome === 'revoked')).toBe(true);
+    expect(new Set(results.map((r) => r.id))).toEqual(new Set(counted.ids));
+    // Attempt and outcome per session; the other profiles' sessions are untouched.
+    expect(await entries()).toBe(4000);
+    for (const s of others) expect(await statusOf(s.id)).toBe('active');
+
+    const after = await runCli(['sessions', 'revoke', '--all-matching', '--profile', 'contractor-acme', '--dry-run', ...conn], isolatedEnv());
+    expect(after.stdout.split('\n')[0]).toBe('0 active sessions match (dry run: nothing was revoked).');
+  });
+
+  it('refuses what could revoke more than was meant: no filter, ids with a filter, filters without --all-matching', async () => {
+    const s = sentinelItem({ seconds: now() - 5 });
+    await table.put([s]);
+    const cases: [string[], string][] = [
+      [['sessions', 'revoke', '--all-matching', '--reason-code', 'offboarding'], 'needs at least one filter'],
+      [['sessions', 'revoke', s.id, '--all-matching', '--user', 'alice', '--reason-code', 'offboarding'], 'takes filters, not session ids'],
+      [['sessions', 'revoke', s.id, '--user', 'alice', '--reason-code', 'offboarding'], '--user goes with --all-matching'],
+      [['sessions', 'revoke', '--all-matching', '--user', 'alice'], '--reason-code is required'],
+      [['sessions', 'revoke', '--all-matching', '--user', 'alice', '--expect-count', 'x', '--reason-code', 'offboarding'], '--expect-count must be a whole number'],
+    ];
+    for (const [args, says] of cases) {
+      const result = await runCli([...args, ...conn], isolatedEnv());
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toContain(says);
+    }
+    expect(await statusOf(s.id)).toBe('active');
+    // At or below 100 sessions no count is asked for.
+    const one = await runCli(['sessions', 'revoke', '--all-matching', '--user', 'alice', '--reason-code', 'offboarding', ...conn], isolatedEnv());
+    expect(one.code, one.stderr).toBe(0);
+    expect(await statusOf(s.id)).toBe('revoked');
+  });
+});
