@@ -7,6 +7,7 @@ import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeRepor
 import { SessionIdSchema } from '../../src-shared/session';
 import { storeKindNamed } from '../stores/registry';
 import { canaryArguments, canaryRun } from './canary-command';
+import { matchingSessions, narrows, TooManyMatchingError, CONFIRM_COUNT_ABOVE, type MatchingFilter, type MatchingSessions } from '../revocation/matching';
 import { readUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
@@ -15,7 +16,7 @@ import { BlacklistUnreachableError, checkBlacklistCoverage, repairBlacklistGaps,
 import type { Session } from '../../src-shared/session';
 import { EXIT, StoreUnreachableError, UsageError } from './cli-errors';
 import { connect, ledgerFrom, type CliConnection, type ConnectionFlags } from './connect';
-import { formatCoverage, formatInit, formatLedger, formatPendingBlacklist, formatRevokeResults, formatSession, formatSessions, formatTeamLedger, formatVerify, terminalSafe } from './output';
+import { formatMatching, formatCoverage, formatInit, formatLedger, formatPendingBlacklist, formatRevokeResults, formatSession, formatSessions, formatTeamLedger, formatVerify, terminalSafe } from './output';
 import type { TeamChain } from '../team-ledger/team-chain';
 import { TeamChainError } from '../team-ledger/team-chain';
 import { parseTeamLine, type TeamEntry } from '../team-ledger/team-entry';
@@ -59,15 +60,20 @@ const OPTIONS = {
   repair: { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
   last: { type: 'string', short: 'n' },
+  'all-matching': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'expect-count': { type: 'string' },
   'probe-url': { type: 'string' },
   'threshold-ms': { type: 'string' },
 } as const;
 
 const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'postgres', 'postgres-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
+/** What selects sessions: `sessions list`, and `sessions revoke --all-matching`. */
+const FILTER_OPTIONS = ['user', 'profile', 'server-instance', 'device', 'ip', 'search', 'since', 'until'];
 const ALLOWED: Record<string, string[]> = {
-  'sessions list': [...CONNECTION_OPTIONS, 'output', 'status', 'user', 'profile', 'server-instance', 'device', 'ip', 'search', 'since', 'until', 'limit'],
+  'sessions list': [...CONNECTION_OPTIONS, 'output', 'status', ...FILTER_OPTIONS, 'limit'],
   'sessions show': [...CONNECTION_OPTIONS, 'output'],
-  'sessions revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket'],
+  'sessions revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket', 'all-matching', 'dry-run', 'expect-count', ...FILTER_OPTIONS],
   'users revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket', 'from-file'],
   'ledger verify': [...CONNECTION_OPTIONS, 'team-ledger', 'full', 'output'],
   'ledger list': [...CONNECTION_OPTIONS, 'team-ledger', 'output'],
@@ -288,6 +294,9 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       });
     }
     case 'sessions revoke': {
+      if (values['all-matching'] === true) return revokeAllMatching(args, values, flags, output, io);
+      const stray = ['dry-run', 'expect-count', ...FILTER_OPTIONS].find((k) => values[k as keyof Values] !== undefined);
+      if (stray) throw new UsageError(`--${stray} goes with --all-matching (sessions revoke ID... names its sessions itself)`);
       const request = parseOrUsage(RevokeSessionsRequestSchema, { ids: args, ...reasonOf(values) }, 'request');
       checkSessionIds(request.ids, values);
       return withConnection(flags, async (conn) => delivered(conn, io, report(await (await conn.revoker()).revokeSessions(request), output, io)));
@@ -339,20 +348,11 @@ async function listSessions(args: string[], values: Values, flags: ConnectionFla
   noPositionals(args, 'sessions list');
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError('--limit must be a whole number from 1 to 100000');
-  if (typeof values.ip === 'string' && !IpFilterSchema.safeParse(values.ip).success) throw new UsageError(`--ip: expected ${IP_FILTER_HINT}`);
   const base = parseOrUsage(
     SessionsQueryRequestSchema,
     {
       ...(typeof values.status === 'string' ? { status: values.status } : {}),
-      ...(typeof values.user === 'string' ? { user: values.user } : {}),
-      ...(typeof values.profile === 'string' ? { profile: values.profile } : {}),
-      ...(typeof values['server-instance'] === 'string' ? { serverInstance: values['server-instance'] } : {}),
-      // Refused (exit 2) by a store whose kind does not serve them (stores/registry.ts).
-      ...(typeof values.device === 'string' ? { device: values.device } : {}),
-      ...(typeof values.ip === 'string' ? { ipAddress: values.ip } : {}),
-      ...(typeof values.search === 'string' ? { text: values.search } : {}),
-      ...(typeof values.since === 'string' ? { since: timeArgument(values.since, '--since', io.now()) } : {}),
-      ...(typeof values.until === 'string' ? { until: timeArgument(values.until, '--until', io.now()) } : {}),
+      ...filterFlags(values, io),
       limit: Math.min(limit, 500),
     },
     'filter',
@@ -367,6 +367,65 @@ async function listSessions(args: string[], values: Values, flags: ConnectionFla
     } while (cursor && sessions.length < limit);
     io.out(formatSessions(sessions, output));
     return EXIT.ok;
+  });
+}
+
+/** The filter flags as query fields (times resolved, the IP checked); the store refuses those its kind does not serve. */
+function filterFlags(values: Values, io: Io): Record<string, string> {
+  if (typeof values.ip === 'string' && !IpFilterSchema.safeParse(values.ip).success) throw new UsageError(`--ip: expected ${IP_FILTER_HINT}`);
+  return {
+      ...(typeof values.user === 'string' ? { user: values.user } : {}),
+      ...(typeof values.profile === 'string' ? { profile: values.profile } : {}),
+      ...(typeof values['server-instance'] === 'string' ? { serverInstance: values['server-instance'] } : {}),
+      // Refused (exit 2) by a store whose kind does not serve them (stores/registry.ts).
+      ...(typeof values.device === 'string' ? { device: values.device } : {}),
+      ...(typeof values.ip === 'string' ? { ipAddress: values.ip } : {}),
+      ...(typeof values.search === 'string' ? { text: values.search } : {}),
+      ...(typeof values.since === 'string' ? { since: timeArgument(values.since, '--since', io.now()) } : {}),
+      ...(typeof values.until === 'string' ? { until: timeArgument(values.until, '--until', io.now()) } : {}),
+  };
+}
+
+/**
+ * `sessions revoke --all-matching <filters>`: every active session the filter matches across every
+ * page, counted per user and profile; `--dry-run` prints the count and writes nothing. Above
+ * CONFIRM_COUNT_ABOVE sessions the count must be confirmed with `--expect-count N` (what the app
+ * asks to be typed); a count that changed since is refused, nothing written. Exactly the sessions
+ * counted are revoked.
+ */
+async function revokeAllMatching(args: string[], values: Values, flags: ConnectionFlags, output: string, io: Io): Promise<number> {
+  if (args.length > 0) throw new UsageError('--all-matching takes filters, not session ids');
+  const flagged = filterFlags(values, io);
+  // Checked as a query would be (times, lengths); only active sessions are ever revoked.
+  parseOrUsage(SessionsQueryRequestSchema, { ...flagged, status: 'active' }, 'filter');
+  const matching: MatchingFilter = flagged;
+  if (!narrows(matching)) throw new UsageError('--all-matching needs at least one filter (--user, --profile, --server-instance, --device, --ip, --search, --since or --until): it never means every session of the store');
+  const dryRun = values['dry-run'] === true;
+  const expected = typeof values['expect-count'] === 'string' ? Number(values['expect-count']) : null;
+  if (expected !== null && (!Number.isInteger(expected) || expected < 1)) throw new UsageError('--expect-count must be a whole number of sessions');
+  // The reason is checked before anything connects (its ids are the matching sessions, known later).
+  if (!dryRun) parseOrUsage(RevokeSessionsRequestSchema, { ids: ['placeholder'], ...reasonOf(values) }, 'request');
+  return withConnection(flags, async (conn) => {
+    let found: MatchingSessions;
+    try {
+      found = await matchingSessions(conn.store, matching);
+    } catch (error) {
+      if (error instanceof TooManyMatchingError) throw new UsageError(error.message, { cause: error });
+      throw error;
+    }
+    const total = found.sessions.length;
+    if (dryRun) {
+      io.out(formatMatching(found, output));
+      return EXIT.ok;
+    }
+    if (total === 0) {
+      io.err('session-warden: no active session matches: nothing was revoked');
+      return EXIT.ok;
+    }
+    if (expected !== null && expected !== total) throw new UsageError(`${total} active sessions match now, not the ${expected} confirmed: nothing was revoked; check with --dry-run`);
+    if (expected === null && total > CONFIRM_COUNT_ABOVE) throw new UsageError(`${total} active sessions match: confirm the count with --expect-count ${total} (see them with --dry-run); nothing was revoked`);
+    const request = parseOrUsage(RevokeSessionsRequestSchema, { ids: found.sessions.map((s) => s.id), ...reasonOf(values) }, 'request');
+    return delivered(conn, io, report(await (await conn.revoker()).revokeSessions(request), output, io));
   });
 }
 

@@ -76,6 +76,7 @@ ${CONNECTION}`,
 
 ${CONNECTION}`,
   'sessions revoke': `Usage: session-warden sessions revoke ID... --reason-code CODE [options]
+       session-warden sessions revoke --all-matching FILTERS [--dry-run] [--expect-count N] --reason-code CODE [options]
 
   --reason-code CODE        offboarding, security_incident, credential_compromise, role_change,
                             policy_violation, contractor_end, user_request, other (needs --note)
@@ -83,6 +84,15 @@ ${CONNECTION}`,
   --ticket REF              ticket or incident reference
   --output FORMAT           table (default) or json: [{id, user, outcome, blacklist?,
                             credentialsUntil? (issued credentials usable until, ISO UTC), error?}]
+
+Everything a filter matches (--all-matching), across every page of the store, active sessions only:
+  FILTERS                   at least one of --user, --profile, --server-instance, --device, --ip,
+                            --search, --since, --until (as for sessions list); never the whole store
+  --dry-run                 count what matches, per user and per profile, and write nothing (json:
+                            {total, byUser: [{name, count}], byProfile: [{name, count}], ids})
+  --expect-count N          the count the dry run showed: required above 100 sessions; a count that
+                            changed since is refused (exit 2) and nothing is written
+  At most 5000 sessions at once: narrow the filter for more. Exactly the sessions counted are revoked.
 
 The operator recorded as revoked_by is your AWS user name (or local:<os user> for a local
 endpoint); it cannot be set by a flag.
