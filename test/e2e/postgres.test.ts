@@ -136,4 +136,47 @@ describe('PostgreSQL sessions in the workspace, Chromium over the real handler t
     expect(app.problems).toEqual([]);
     await app.close();
   });
+
+  it.each(['light', 'dark'] as const)('filters by an IP network and a device in the filter bar, and searches in the database (%s)', async (colorScheme) => {
+    const app = await openApp(browser, server, workspace, { colorScheme });
+    const { page } = app;
+    await ready(page);
+    const shown = async () => (await page.locator('[data-testid="session-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-session-id') ?? ''))).sort();
+    const expected = (keep: (i: number) => boolean) => seeded.filter((_, i) => keep(i)).map((s) => s.id).sort();
+    // Every session (mallory's too while not yet revoked: this test may run alone).
+    await expect.poll(async () => (await shown()).length).toBeGreaterThanOrEqual(seeded.length);
+
+    // 198.51.100.16/29 is .16 to .23: sessions 6 to 13; of those, every third is an iPhone.
+    const ip = page.getByLabel('IP address', { exact: true });
+    await ip.fill('198.51.100.16');
+    await expect.poll(shown).toEqual(expected((i) => i === 6));
+    await ip.fill('198.51.100.16/');
+    // Not yet an address or network: said at the field; the filter in effect stays.
+    await expect(page.getByText('an address or network, e.g. 10.1.0.0/16').isVisible()).resolves.toBe(true);
+    await expect(ip.getAttribute('aria-invalid')).resolves.toBe('true');
+    expect(await shown()).toEqual(expected((i) => i === 6));
+    await page.screenshot({ path: join(SCREENSHOTS, `postgres-filters-unfinished-${colorScheme}.png`) });
+    await ip.fill('198.51.100.16/29');
+    await expect.poll(shown).toEqual(expected((i) => i >= 6 && i <= 13));
+    await page.getByLabel('Device', { exact: true }).fill('iphone');
+    await expect.poll(shown).toEqual(expected((i) => i >= 6 && i <= 13 && i % 3 === 1));
+    const chips = page.getByRole('list', { name: 'Active filters' });
+    await expect(chips.textContent()).resolves.toContain('IP: 198.51.100.16/29');
+    await expect(chips.textContent()).resolves.toContain('device: iphone');
+    await page.screenshot({ path: join(SCREENSHOTS, `postgres-filters-${colorScheme}.png`) });
+
+    // The search box is the database's search here (not "Search loaded rows"): ThinkPads among all.
+    await page.getByRole('button', { name: 'Clear all filters' }).click();
+    // Every session (mallory's too while not yet revoked: this test may run alone).
+    await expect.poll(async () => (await shown()).length).toBeGreaterThanOrEqual(seeded.length);
+    await expect(ip.inputValue()).resolves.toBe('');
+    const search = page.getByLabel(/^Search/);
+    await expect(page.locator('.field.search > span').textContent()).resolves.toBe('Search /');
+    await search.fill('THINKPAD');
+    await expect.poll(shown).toEqual(expected((i) => i % 3 === 2));
+    await page.screenshot({ path: join(SCREENSHOTS, `postgres-search-${colorScheme}.png`) });
+    expect(await seriousViolations(page, `postgres filters (${colorScheme})`)).toEqual([]);
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
 });

@@ -164,8 +164,9 @@ function AddressFilter({ label, value, onChange, id }: { label: string; value: s
   useEffect(() => setDraft((d) => (d.trim() === value ? d : value)), [value]);
   const unfinished = draft.trim() !== '' && !looksLikeAddress(draft.trim());
   return (
-    <label className="field" htmlFor={id}>
-      <span>{label}</span>
+    // The hint is outside the label: the field's name stays its label, the hint its description.
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
       <input
         id={id}
         type="text"
@@ -186,7 +187,7 @@ function AddressFilter({ label, value, onChange, id }: { label: string; value: s
           an address or network, e.g. 10.1.0.0/16
         </span>
       ) : null}
-    </label>
+    </div>
   );
 }
 

@@ -72,7 +72,7 @@ export const STORE_FILTER_FIELDS: Record<FieldFilter, { field: SessionField; chi
   profile: { field: 'profile', chip: 'profile' },
   serverInstance: { field: 'serverInstanceId', chip: 'instance' },
   device: { field: 'deviceId', chip: 'device', placeholder: 'part of its name' },
-  ipAddress: { field: 'ipAddress', chip: 'IP', placeholder: '10.1.0.0/16 or an address' },
+  ipAddress: { field: 'ipAddress', chip: 'IP', placeholder: 'e.g. 10.1.0.0/16' },
 };
 
 /** A filter's chip name: the store's own name for the field when it has one. */
