@@ -22,6 +22,7 @@ import type { StoreAuditLog } from './stores/store-kind';
 import { UserDirectory } from './users/user-directory';
 import type { BlacklistCoverageService } from './revocation/blacklist-coverage';
 import type { RevocationWatch } from './proof/revocation-watch';
+import type { CanaryRunner } from './proof/canary-runner';
 
 export interface HandlerDependencies {
   store: SessionStore;
@@ -44,6 +45,8 @@ export interface HandlerDependencies {
   watch?: Pick<RevocationWatch, 'state'> | undefined;
   /** The store's own audit log (`audit:store`); absent when it keeps none. */
   storeAudit?: StoreAuditLog | undefined;
+  /** The enforcement canary (`canary:run`, `canary:history`); absent in hand-built tables: refused as not offered. */
+  canary?: Pick<CanaryRunner, 'run' | 'history'> | undefined;
 }
 
 const NO_TEAM_LEDGER: TeamLedgerStatus = { configured: false };
@@ -158,6 +161,14 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     'audit:store': async (request) => {
       if (!deps.storeAudit) throw new WardenError('VALIDATION', `This connection's store (${deps.info().connection.capabilities.sessions}) keeps no audit log of its own: its revocations are the ledger's (Audit) and the store's revoked sessions (Activity).`);
       return deps.storeAudit.read(request);
+    },
+    'canary:run': async () => {
+      if (!deps.canary) throw new WardenError('VALIDATION', 'The enforcement canary is not offered on this connection: nothing was written.');
+      return { report: await deps.canary.run() };
+    },
+    'canary:history': async (request) => {
+      if (!deps.canary) throw new WardenError('VALIDATION', 'The enforcement canary is not offered on this connection.');
+      return deps.canary.history(request?.limit);
     },
     'ledger:team': async () => (deps.team ? deps.team.status() : NO_TEAM_LEDGER),
     'ledger:deliver': async () => (deps.team ? deps.team.deliver() : NO_TEAM_LEDGER),

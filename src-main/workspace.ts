@@ -7,6 +7,8 @@ import type { WorkspaceHandlerTable } from './ipc/dispatch';
 import { Ledger } from './ledger/ledger';
 import type { OperatorIdentity } from './operator-identity';
 import { RevocationWatch } from './proof/revocation-watch';
+import { CANARY_HISTORY_FILE, CanaryRunner, type CanaryTimers } from './proof/canary-runner';
+import type { CanarySettings } from '../src-shared/canary';
 import { openBlacklist, type OpenedBlacklist } from './revocation/blacklist-targets';
 import { blacklistCoverageService } from './revocation/blacklist-coverage';
 import { redactUrl } from './web-sessions/redis-target';
@@ -24,6 +26,8 @@ export interface Workspace {
   readonly teamChain?: string | undefined;
   /** Reads back the sessions this desk revoked for use after revocation; absent on a read-only desk or a store without batched reads. */
   readonly watch?: RevocationWatch | undefined;
+  /** The enforcement canary of this connection (on demand, and on its schedule when opted in). */
+  readonly canary?: CanaryRunner | undefined;
   close(): Promise<void>;
 }
 
@@ -37,6 +41,8 @@ export interface DesktopServices {
   notify: (notification: { title: string; body: string }) => void;
   /** The revocation watch's period (default 30 s) and clock; tests shorten or pin them. */
   revocationWatch?: { periodMs?: number; clock?: () => number } | undefined;
+  /** The canary schedule's timers and clock, and how long a run waits; tests inject them. */
+  canary?: { timers?: CanaryTimers; clock?: () => number; waitMs?: number } | undefined;
 }
 
 export interface WorkspaceOptions {
@@ -64,6 +70,8 @@ export interface WorkspaceConnection {
   secrets?: StoreSecrets | undefined;
   /** The connection's name in the ledger, when not its name (the demo records `demo`). */
   ledgerName?: string | undefined;
+  /** The saved connection's enforcement canary opt-in; absent: off. */
+  canary?: CanarySettings | undefined;
 }
 
 const NO_SECRETS: StoreSecrets = { secret: null, blacklistSecret: null };
@@ -146,12 +154,30 @@ export async function openWorkspace(version: string, dataDir: string, connection
         })
       : undefined;
   const revoker = readOnly ? null : opened.revoker({ ledger: team ? team.stamping(ledger) : ledger, operator: identity.name, principal: identity.principal, connection: ledgerName, blacklist: mirror });
+  const canary = new CanaryRunner({
+    connection: ledgerName,
+    displayName: connection.name,
+    readOnly,
+    settings: connection.canary,
+    ground: opened.canary,
+    store: opened.store,
+    revoker,
+    blacklist: blacklist?.redis,
+    historyPath: join(dataDir, CANARY_HISTORY_FILE),
+    notify: desktop.notify,
+    timers: desktop.canary?.timers,
+    clock: desktop.canary?.clock,
+    waitMs: desktop.canary?.waitMs,
+  });
+  canary.start();
   return {
-    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, blacklistCoverage, storeAudit: opened.storeAudit, watch }),
+    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, blacklistCoverage, storeAudit: opened.storeAudit, watch, canary }),
     ledger,
     teamChain: team?.chain.id,
     watch,
+    canary,
     close: async () => {
+      await canary.stop();
       await watch?.stop();
       await team?.stop();
       await blacklist?.close();

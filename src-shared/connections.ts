@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENVIRONMENT_COLOURS } from './reason-codes';
+import { CANARY_READ_ONLY_MESSAGE, CanarySettingsSchema, canaryAllowed } from './canary';
 
 export { ENVIRONMENT_COLOURS } from './reason-codes';
 
@@ -120,6 +121,8 @@ export const ConnectionSchema = z.strictObject({
   hasBlacklistSecret: z.boolean(),
   /** Where it is kept: encrypted on disk, or in memory for this run only (see SecretStorageInfo). */
   secretKept: z.enum(['encrypted', 'memory', 'none']),
+  /** The enforcement canary, opted into for this connection (src-shared/canary.ts); absent: off. */
+  canary: CanarySettingsSchema.optional(),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
 
@@ -139,8 +142,13 @@ export const ConnectionSaveRequestSchema = z.strictObject({
   secret: z.string().min(1).max(4096).nullable().optional(),
   /** The blacklist Redis password of a DynamoDB connection: write-only, like `secret`. */
   blacklistSecret: z.string().min(1).max(4096).nullable().optional(),
+  /** The enforcement canary (opt-in); never enabled on a read-only connection (`ConnectionSaveCheckedSchema`). */
+  canary: CanarySettingsSchema.optional(),
 });
 export type ConnectionSaveRequest = z.infer<typeof ConnectionSaveRequestSchema>;
+
+/** What `connections:save` accepts: the request, with the rules across its fields (a separate schema: `omit` refuses refined ones). */
+export const ConnectionSaveCheckedSchema = ConnectionSaveRequestSchema.refine(canaryAllowed, { message: CANARY_READ_ONLY_MESSAGE, path: ['canary'] });
 
 export const ConnectionsListSchema = z.strictObject({
   connections: z.array(ConnectionSchema),

@@ -17,7 +17,8 @@ import { LedgerListRequestSchema, LedgerListResponseSchema } from './audit';
 import { StoreAuditPageSchema, StoreAuditRequestSchema } from './store-audit';
 import { PrincipalSchema } from './principal';
 import { RevocationAlarmsSchema } from './proof';
-import { AwsProfileSchema, ConnectionSaveRequestSchema, ConnectionSchema, ConnectionsListSchema, ConnectionTestResultSchema } from './connections';
+import { CanaryHistoryRequestSchema, CanaryHistorySchema, CanaryReportSchema } from './canary';
+import { AwsProfileSchema, ConnectionSaveCheckedSchema, ConnectionSaveRequestSchema, ConnectionSchema, ConnectionsListSchema, ConnectionTestResultSchema } from './connections';
 import { ExportCancelRequestSchema, ExportProgressSchema, ExportResultSchema, exportStartRequestSchema } from './export';
 import { SessionIdSchema, SessionSchema } from './session';
 import { ACTIVITY_REASONS } from './reason-codes';
@@ -197,7 +198,7 @@ export const contract = {
   /** The saved connections (never a secret: `hasSecret` only), the active one, and the keyring state. */
   'connections:list': { request: NoArguments, response: ConnectionsListSchema },
   /** Create or edit a connection; a secret is write-only (encrypted at rest, or kept for this run). */
-  'connections:save': { request: ConnectionSaveRequestSchema, response: z.strictObject({ connection: ConnectionSchema }) },
+  'connections:save': { request: ConnectionSaveCheckedSchema, response: z.strictObject({ connection: ConnectionSchema }) },
   'connections:delete': { request: z.strictObject({ id: z.uuid() }), response: z.strictObject({ deleted: z.boolean() }) },
   /** Check a saved connection, or the editor's draft, and say what to fix. */
   'connections:test': {
@@ -243,6 +244,14 @@ export const contract = {
    * its alarms (activity after revocation, from the ledger's `alarm` entries), newest first.
    */
   'proof:alarms': { request: NoArguments, response: RevocationAlarmsSchema },
+  /**
+   * Run the enforcement canary on the active connection now (as `session-warden canary run` with
+   * the connection's probe URL and threshold); answers the run, also kept in the history. Refused
+   * READ_ONLY on a read-only connection, VALIDATION where the connection has not opted in.
+   */
+  'canary:run': { request: NoArguments, response: z.strictObject({ report: CanaryReportSchema }) },
+  /** Whether the canary runs on the active connection, and its runs from `canary-history.jsonl`, newest first. */
+  'canary:history': { request: CanaryHistoryRequestSchema, response: CanaryHistorySchema },
   /** The active connection's team ledger: where, and how many local entries have not reached it. */
   'ledger:team': { request: NoArguments, response: TeamLedgerStatusSchema },
   /** Deliver pending entries to the team ledger now; answers what is still pending. */
@@ -293,6 +302,8 @@ const ANSWERED_BY = {
   'activity:summary': 'workspace',
   'proof:alarms': 'workspace',
   'audit:store': 'workspace',
+  'canary:run': 'workspace',
+  'canary:history': 'workspace',
   'connections:list': 'app',
   'connections:save': 'app',
   'connections:delete': 'app',

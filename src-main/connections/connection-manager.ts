@@ -151,9 +151,9 @@ export class ConnectionManager {
     if (id === DEMO_ID) next = await openDemoWorkspace(version, dataDir, desktop);
     else {
       const saved = await this.#saved(id);
-      const { name, environment, readOnly, requireTicket, store } = saved;
+      const { name, environment, readOnly, requireTicket, store, canary } = saved;
       try {
-        next = await openWorkspace(version, dataDir, { id, name, environment, readOnly, requireTicket, store, secrets: this.#secretsOf(saved) }, desktop);
+        next = await openWorkspace(version, dataDir, { id, name, environment, readOnly, requireTicket, store, canary, secrets: this.#secretsOf(saved) }, desktop);
       } catch (error) {
         throw new WardenError('STORE_UNAVAILABLE', `"${saved.name}" could not be opened, the current connection stays active: ${formatErrorForLog(error).split('\n')[0]}`);
       }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConnectionSaveRequestSchema, type Connection, type ConnectionSaveRequest } from '../../src-shared/connections';
+import { CANARY_READ_ONLY_MESSAGE, canaryAllowed } from '../../src-shared/canary';
 import { writeFileAtomic } from '../atomic-file';
 import { WardenError } from '../errors';
 import type { SealedSecret, SecretVault } from './secret-vault';
@@ -97,6 +98,8 @@ export class ConnectionStore {
     if (connections.some((c) => c.name.toLowerCase() === request.name.toLowerCase() && c.id !== request.id)) {
       throw new WardenError('VALIDATION', `A connection named "${request.name}" already exists.`);
     }
+    // Whatever reached here: a read-only connection never writes, so never runs the canary.
+    if (!canaryAllowed(request)) throw new WardenError('READ_ONLY', `"${request.name}" is read-only (auditor mode): ${CANARY_READ_ONLY_MESSAGE}. Nothing was saved.`);
     const id = existing?.id ?? randomUUID();
     const secret = this.#slot(id, existing?.secret, request.secret, existing !== undefined && !sameSecretTarget(existing.store, request.store), 'its password or secret key');
     const blacklistSecret = this.#slot(
@@ -114,6 +117,7 @@ export class ConnectionStore {
       readOnly: request.readOnly,
       ...(request.requireTicket !== undefined ? { requireTicket: request.requireTicket } : {}),
       store: request.store,
+      ...(request.canary !== undefined ? { canary: request.canary } : {}),
       ...(secret ? { secret } : {}),
       ...(blacklistSecret ? { blacklistSecret } : {}),
     };

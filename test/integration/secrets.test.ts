@@ -73,6 +73,8 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'blacklist:retry': [undefined],
     'blacklist:coverage': [undefined],
     'blacklist:repair': [{ ids: [ids.session], connection: ids.confirmed }],
+    'canary:run': [undefined],
+    'canary:history': [undefined, { limit: 5 }],
   };
 }
 
