@@ -7,6 +7,7 @@ import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeRepor
 import { SessionIdSchema } from '../../src-shared/session';
 import { storeKindNamed } from '../stores/registry';
 import { canaryArguments, canaryRun } from './canary-command';
+import { iamArguments, iamDeny, iamList, iamRemove, namesConnection } from './iam-command';
 import { matchingSessions, narrows, TooManyMatchingError, CONFIRM_COUNT_ABOVE, type MatchingFilter, type MatchingSessions } from '../revocation/matching';
 import { readUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
@@ -65,6 +66,13 @@ const OPTIONS = {
   'expect-count': { type: 'string' },
   'probe-url': { type: 'string' },
   'threshold-ms': { type: 'string' },
+  role: { type: 'string' },
+  session: { type: 'string', multiple: true },
+  form: { type: 'string' },
+  incident: { type: 'string' },
+  policy: { type: 'string' },
+  force: { type: 'boolean' },
+  'iam-endpoint': { type: 'string' },
 } as const;
 
 const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'postgres', 'postgres-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
@@ -82,6 +90,9 @@ const ALLOWED: Record<string, string[]> = {
   'blacklist pending': ['ledger', 'output'],
   'blacklist check': [...CONNECTION_OPTIONS, 'team-ledger', 'repair', 'output'],
   'canary run': [...CONNECTION_OPTIONS, 'team-ledger', 'probe-url', 'threshold-ms', 'output'],
+  'iam deny': [...CONNECTION_OPTIONS, 'team-ledger', 'role', 'session', 'user', 'form', 'incident', 'dry-run', 'iam-endpoint', 'output'],
+  'iam list': ['role', 'aws-profile', 'iam-endpoint', 'output'],
+  'iam remove': [...CONNECTION_OPTIONS, 'team-ledger', 'role', 'policy', 'force', 'dry-run', 'iam-endpoint', 'output'],
 };
 const FORMATS: Record<string, string[]> = {
   'sessions list': ['table', 'json', 'ndjson', 'csv'],
@@ -95,6 +106,9 @@ const FORMATS: Record<string, string[]> = {
   'blacklist pending': ['table', 'json'],
   'blacklist check': ['table', 'json'],
   'canary run': ['table', 'json'],
+  'iam deny': ['table', 'json'],
+  'iam list': ['table', 'json'],
+  'iam remove': ['table', 'json'],
 };
 
 export interface Io {
@@ -197,6 +211,15 @@ function dashedAdvice(argv: readonly string[], dashed: string): string {
 async function dispatchCommand(command: string, args: string[], values: Values, output: string, io: Io): Promise<number> {
   const flags = connectionFlags(values);
   switch (command) {
+    case 'iam deny':
+    case 'iam list':
+    case 'iam remove': {
+      noPositionals(args, command);
+      const iam = iamArguments(command, values);
+      if (command === 'iam deny') return iamDeny(iam, flags, output, io);
+      if (command === 'iam list') return iamList(iam, output, io);
+      return iamRemove(iam, namesConnection(flags) ? flags : null, output, io);
+    }
     case 'canary run': {
       noPositionals(args, command);
       const canary = canaryArguments(typeof values['probe-url'] === 'string' ? values['probe-url'] : undefined, typeof values['threshold-ms'] === 'string' ? values['threshold-ms'] : undefined);

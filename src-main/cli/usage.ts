@@ -48,6 +48,9 @@ Commands:
   blacklist pending         list blacklist writes not yet acknowledged by their Redis
   blacklist check           find revoked sessions the blacklist does not cover (--repair rewrites)
   canary run                revoke a test session and prove enforcement (--probe-url: a service too)
+  iam deny                  deny AWS credentials already issued to revoked Sentinel sessions (inline role policy)
+  iam list                  list the deny policies session-warden attached to a role, and when each may go
+  iam remove                remove one of them once every credential it covers has expired
 
 Run "session-warden <command> --help" for a command's options.
 Ids or users that begin with "-" go after "--": session-warden sessions show -- -Xb3kP....
@@ -235,4 +238,51 @@ Lists the blacklist writes (revoked:<id>) that their Redis has not acknowledged 
 blacklist Redis, from the outboxes beside the ledger (the app's data directory by default): which
 Redis, which session, since when. JSON: {total, oldestQueuedAt, targets: [{target, file, pending,
 oldestQueuedAt, writes: [{id, reason, queuedAt, sessionExpiresAt}]}]}. Exit 0 once listed.`,
+  'iam deny': `Usage: session-warden iam deny --role NAME (--session ID... | --user USER) [options]
+
+Revoking a Sentinel session stops its next credential fetch; AWS credentials it already fetched stay
+valid up to 15 minutes. This puts an inline policy on the role that denies them (iam:PutRolePolicy),
+named session-warden-deny-<incident or UTC time>, recorded in the ledger (an attempt and an outcome
+entry per covered session, with the policy's name, form and sha256). Only revoked sessions are
+covered: a live one is refused. A read-only connection may only --dry-run.
+
+  --role NAME               the IAM role Sentinel vends credentials for
+  --session ID              a revoked Sentinel session (repeatable)
+  --user USER               the user's sessions revoked in the last 15 minutes
+  --form FORM               precise (default): aws:PrincipalTag/SentinelSessionID in the ids;
+                            source-identity: aws:SourceIdentity of those sessions;
+                            whole-role: aws:TokenIssueTime before now, everyone's credentials for
+                            the role (AWS's own "revoke active sessions")
+                            When the ids do not fit IAM's 10,240 characters (shared by all the
+                            role's inline policies) precise falls back to source identities, then
+                            to sentinel:<user>:*, and says so on stderr.
+  --incident REF            names the policy (letters, digits and +=,.@_- are kept)
+  --dry-run                 print the policy document and write nothing (IAM is not contacted)
+  --iam-endpoint URL        another IAM endpoint (a local stub in tests)
+  --output FORMAT           table (default) or json: {state, role, name, form, sha256, size,
+                            covers, removableAfter, notes, document}
+  --team-ledger NAME        also chain the ledger entries into this team ledger
+
+Exit codes: 0 applied (or printed); 1 IAM refused (a missing permission is explained: "ask for
+iam:PutRolePolicy on arn:..."); 2 bad usage, nothing written; 3 unreachable.
+
+${CONNECTION}`,
+  'iam list': `Usage: session-warden iam list --role NAME [--aws-profile NAME] [--iam-endpoint URL] [--output table|json]
+
+The session-warden-deny-* inline policies still attached to the role (iam:ListRolePolicies,
+iam:GetRolePolicy): the form, what each covers (session ids, source identities, or the cutoff),
+and after when it may be removed.`,
+  'iam remove': `Usage: session-warden iam remove --role NAME --policy NAME [--dry-run] [--force] [options]
+
+Removes one of our deny policies (iam:DeleteRolePolicy). Refused (exit 2) before every credential it
+covers has expired, unless --force. With a connection (--table or --connection) the removal is
+recorded in that connection's ledger; a read-only connection refuses it.
+
+  --policy NAME             a session-warden-deny-* policy (see iam list)
+  --force                   remove it even though covered credentials may still be valid
+  --dry-run                 print what would be removed and remove nothing
+  --iam-endpoint URL        another IAM endpoint (a local stub in tests)
+  --output FORMAT           table (default) or json
+
+${CONNECTION}`,
 };

@@ -1,0 +1,176 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { Ledger } from '../../src-main/ledger/ledger';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
+import { isolatedEnv, runCli } from '../fixtures/run-cli';
+import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
+import type { TempDir } from '../fixtures/temp-dir';
+
+/**
+ * A stand-in for AWS IAM's Query API on 127.0.0.1 (no IAM emulator runs offline): it keeps each
+ * role's inline policies, answers PutRolePolicy / DeleteRolePolicy / ListRolePolicies /
+ * GetRolePolicy in IAM's XML, and records every request as the SDK sent it. `deny` makes it refuse
+ * an action as IAM does for a missing permission.
+ */
+interface IamRequest {
+  Action: string;
+  [field: string]: string;
+}
+async function startIamStub(): Promise<{ url: string; requests: IamRequest[]; policies: Map<string, Map<string, string>>; deny: Set<string>; close(): Promise<void> }> {
+  const requests: IamRequest[] = [];
+  const policies = new Map<string, Map<string, string>>();
+  const deny = new Set<string>();
+  const ns = 'https://iam.amazonaws.com/doc/2010-05-08/';
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const form = Object.fromEntries(new URLSearchParams(body)) as IamRequest;
+      requests.push(form);
+      const role = policies.get(form.RoleName ?? '') ?? new Map<string, string>();
+      policies.set(form.RoleName ?? '', role);
+      const ok = (action: string, result = '') => {
+        res.setHeader('content-type', 'text/xml');
+        res.end(`<${action}Response xmlns="${ns}">${result ? `<${action}Result>${result}</${action}Result>` : ''}<ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></${action}Response>`);
+      };
+      const fail = (status: number, code: string, message: string) => {
+        res.statusCode = status;
+        res.setHeader('content-type', 'text/xml');
+        res.end(`<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${esc(message)}</Message></Error><RequestId>stub</RequestId></ErrorResponse>`);
+      };
+      if (deny.has(form.Action)) return fail(403, 'AccessDenied', `User: arn:aws:sts::123456789012:assumed-role/Operator/jo is not authorized to perform: iam:${form.Action} on resource: role ${form.RoleName} because no identity-based policy allows the iam:${form.Action} action`);
+      switch (form.Action) {
+        case 'PutRolePolicy':
+          role.set(form.PolicyName ?? '', form.PolicyDocument ?? '');
+          return ok('PutRolePolicy');
+        case 'DeleteRolePolicy':
+          if (!role.delete(form.PolicyName ?? '')) return fail(404, 'NoSuchEntity', `The role policy with name ${form.PolicyName} cannot be found.`);
+          return ok('DeleteRolePolicy');
+        case 'ListRolePolicies':
+          return ok('ListRolePolicies', `<PolicyNames>${[...role.keys()].map((n) => `<member>${esc(n)}</member>`).join('')}</PolicyNames><IsTruncated>false</IsTruncated>`);
+        case 'GetRolePolicy': {
+          const doc = role.get(form.PolicyName ?? '');
+          if (doc === undefined) return fail(404, 'NoSuchEntity', `The role policy with name ${form.PolicyName} cannot be found.`);
+          return ok('GetRolePolicy', `<RoleName>${esc(form.RoleName ?? '')}</RoleName><PolicyName>${esc(form.PolicyName ?? '')}</PolicyName><PolicyDocument>${esc(encodeURIComponent(doc))}</PolicyDocument>`);
+        }
+        default:
+          return fail(400, 'InvalidAction', `unknown action ${form.Action}`);
+      }
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests, policies, deny, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+const APP_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}';
+
+describe('session-warden iam deny / list / remove (spawned; DynamoDB Local and a local stand-in for the IAM API)', () => {
+  let table: TestTable;
+  let dir: TempDir;
+  let iam: Awaited<ReturnType<typeof startIamStub>>;
+  let conn: string[];
+  let ledgerPath: string;
+  withTableAndDir({ table: (t) => (table = t), dir: (d) => (dir = d) });
+  beforeEach(async () => {
+    iam = await startIamStub();
+    iam.policies.set('sentinel-app', new Map([['app-permissions', APP_POLICY]]));
+    ledgerPath = join(dir.path, 'ledger.jsonl');
+    conn = ['--table', table.name, '--endpoint', inject('dynamoEndpoint'), '--ledger', ledgerPath, '--iam-endpoint', iam.url];
+  });
+  afterEach(async () => iam.close());
+
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  async function put(overrides: Record<string, unknown>): Promise<{ id: string; source_identity: string }> {
+    const item = { ...sentinelItem({ seconds: nowSeconds() - 600 }), ...overrides };
+    await table.client.send(new PutCommand({ TableName: table.name, Item: item }));
+    return item;
+  }
+  const revoked = (user: string, agoSeconds: number) =>
+    put({ user, status: 'revoked', revoked_at: formatRfc3339Nano(nowSeconds() - agoSeconds, 0), revoked_by: 'jo', revoked_reason: 'credential_compromise: laptop stolen', source_identity: `sentinel:${user}:${Math.random().toString(16).slice(2, 10)}` });
+  const entries = async () => {
+    const all = [];
+    for await (const e of new Ledger(ledgerPath).entries()) all.push(e);
+    return all;
+  };
+
+  it('--dry-run prints the precise document and contacts nothing: no IAM request, no ledger entry', async () => {
+    const a = await revoked('oscar', 60);
+    const result = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--session', a.id, '--incident', 'INC 7', '--dry-run', '--output', 'json', ...conn], isolatedEnv());
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { state: string; name: string; covers: string[]; document: { Statement: { Effect: string; Condition: unknown }[] } };
+    expect(out.state).toBe('dry-run');
+    expect(out.name).toBe('session-warden-deny-INC-7');
+    expect(out.document.Statement[0]?.Condition).toEqual({ StringEquals: { 'aws:PrincipalTag/SentinelSessionID': [a.id] } });
+    expect(result.stderr).toMatch(/dry run: nothing was written/);
+    expect(iam.requests).toEqual([]);
+    expect(await entries()).toEqual([]);
+  });
+
+  it('applies: counts the role\'s other inline policies, puts exactly the document, ledgers attempt and outcome with the hash', async () => {
+    const a = await revoked('mallory', 60);
+    const b = await revoked('mallory', 30);
+    const result = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--user', 'mallory', '--incident', 'INC-8', '--output', 'json', ...conn], isolatedEnv());
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { sha256: string; covers: string[]; removableAfter: string };
+    const ids = [a.id, b.id].sort();
+    expect(out.covers).toEqual(ids);
+    expect(iam.requests.map((r) => `${r.Action} ${r.PolicyName ?? ''}`.trim())).toEqual(['ListRolePolicies', 'GetRolePolicy app-permissions', 'PutRolePolicy session-warden-deny-INC-8']);
+    const putRequest = iam.requests[2];
+    expect(putRequest?.RoleName).toBe('sentinel-app');
+    expect(JSON.parse(putRequest?.PolicyDocument ?? '')).toMatchObject({ Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/SentinelSessionID': ids } } }] });
+    const ledger = await entries();
+    expect(ledger.map((e) => [e.kind, e.sessionId, e.outcome ?? null])).toEqual([...ids.map((id) => ['attempt', id, null]), ...ids.map((id) => ['outcome', id, 'already_revoked'])]);
+    expect(ledger[0]?.note).toContain(`sha256 ${out.sha256}`);
+    expect(ledger[0]?.reasonCode).toBe('credential_compromise');
+
+    // iam list reads it back; removing it before the credentials expire is refused.
+    const listed = await runCli(['iam', 'list', '--role', 'sentinel-app', '--iam-endpoint', iam.url, '--output', 'json'], isolatedEnv());
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([{ name: 'session-warden-deny-INC-8', form: 'precise', covers: ids, removableAfter: out.removableAfter, removableNow: false }]);
+    const early = await runCli(['iam', 'remove', '--role', 'sentinel-app', '--policy', 'session-warden-deny-INC-8', ...conn], isolatedEnv());
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(/may be valid until .*use --force; nothing was removed/);
+    expect(iam.requests.filter((r) => r.Action === 'DeleteRolePolicy')).toEqual([]);
+    const forced = await runCli(['iam', 'remove', '--role', 'sentinel-app', '--policy', 'session-warden-deny-INC-8', '--force', ...conn], isolatedEnv());
+    expect(forced.stderr).toBe('');
+    expect(forced.code).toBe(0);
+    expect(iam.requests.filter((r) => r.Action === 'DeleteRolePolicy').map(({ RoleName, PolicyName }) => ({ RoleName, PolicyName }))).toEqual([{ RoleName: 'sentinel-app', PolicyName: 'session-warden-deny-INC-8' }]);
+    expect([...(iam.policies.get('sentinel-app')?.keys() ?? [])]).toEqual(['app-permissions']);
+    expect((await entries()).slice(-1)[0]?.note).toMatch(/iam remove: DeleteRolePolicy session-warden-deny-INC-8 on role sentinel-app \(forced/);
+  });
+
+  it('refuses a live session: nothing sent to IAM, nothing ledgered', async () => {
+    const live = await put({});
+    const result = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--session', live.id, ...conn], isolatedEnv());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is active, not revoked: revoke it first/);
+    expect(iam.requests).toEqual([]);
+    expect(await entries()).toEqual([]);
+  });
+
+  it('explains a missing iam:PutRolePolicy and records the failed outcome', async () => {
+    const a = await revoked('trudy', 60);
+    iam.deny.add('PutRolePolicy');
+    const result = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--session', a.id, '--form', 'source-identity', ...conn], isolatedEnv());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/iam:PutRolePolicy denied on role sentinel-app: ask for iam:PutRolePolicy on arn:aws:iam::[^:]*:role\/sentinel-app/);
+    const ledger = await entries();
+    expect(ledger.map((e) => e.kind)).toEqual(['attempt', 'outcome']);
+    expect(ledger[1]?.error).toMatch(/iam:PutRolePolicy denied/);
+  });
+
+  it('exit 3 when IAM cannot be reached, before anything is written', async () => {
+    const a = await revoked('trudy', 60);
+    await iam.close();
+    const result = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--session', a.id, ...conn], isolatedEnv());
+    expect(result.code).toBe(3);
+    expect(await entries()).toEqual([]);
+    iam = await startIamStub();
+  });
+});
