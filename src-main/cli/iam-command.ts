@@ -277,6 +277,9 @@ export async function iamRemove(args: IamArguments, flags: ConnectionFlags | nul
     const recorder = conn ? await conn.recorder() : null;
     const run = randomUUID();
     const keys = reading.form === 'precise' ? reading.covers : [name];
+    // The ledger names each covered session's user where the store still has the session.
+    const users = new Map<string, string>();
+    if (conn && reading.form === 'precise') for (const id of keys) users.set(id, (await conn.store.get(id).catch(() => null))?.user ?? '-');
     const record = (key: string): LedgerRecord | null =>
       recorder && {
         kind: 'attempt',
@@ -286,7 +289,7 @@ export async function iamRemove(args: IamArguments, flags: ConnectionFlags | nul
         connection: recorder.connection,
         run,
         sessionId: key,
-        user: '-',
+        user: users.get(key) ?? '-',
         reasonCode: 'other',
         note: `iam remove: DeleteRolePolicy ${name} on role ${args.role}${summary.forced ? ' (forced before every covered credential expired)' : ''}`,
       };

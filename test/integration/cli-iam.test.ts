@@ -142,6 +142,7 @@ describe('session-warden iam deny / list / remove (spawned; DynamoDB Local and a
     expect(forced.code).toBe(0);
     expect(iam.requests.filter((r) => r.Action === 'DeleteRolePolicy').map(({ RoleName, PolicyName }) => ({ RoleName, PolicyName }))).toEqual([{ RoleName: 'sentinel-app', PolicyName: 'session-warden-deny-INC-8' }]);
     expect([...(iam.policies.get('sentinel-app')?.keys() ?? [])]).toEqual(['app-permissions']);
+    expect((await entries()).slice(-4).map((e) => [e.kind, e.sessionId, e.user])).toEqual([...ids.map((id) => ['attempt', id, 'mallory']), ...ids.map((id) => ['outcome', id, 'mallory'])]);
     expect((await entries()).slice(-1)[0]?.note).toMatch(/iam remove: DeleteRolePolicy session-warden-deny-INC-8 on role sentinel-app \(forced/);
   });
 

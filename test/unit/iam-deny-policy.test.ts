@@ -1,4 +1,6 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
@@ -159,5 +161,14 @@ describe('simulated evaluation of each form', () => {
     const policy = policyOf(planDenyPolicy({ sessions: [], form: 'whole-role', nowMs: NOW }));
     expect(await decide(policy, { 'aws:TokenIssueTime': '2026-11-30T19:29:59Z' })).toBe('ExplicitlyDenied');
     expect(await decide(policy, { 'aws:TokenIssueTime': '2026-11-30T19:30:01Z' })).toBe('Allowed');
+  });
+});
+
+describe('the simulator stays a test tool', () => {
+  it('no app code imports @cloud-copilot/* (AGPL-3.0, a development dependency only)', () => {
+    const root = join(__dirname, '../..');
+    const files = ['src-main', 'src-shared', 'src-preload', 'src-renderer'].flatMap((dir) => (readdirSync(join(root, dir), { recursive: true }) as string[]).filter((f) => /\.tsx?$/.test(f)).map((f) => join(root, dir, f)));
+    expect(files.length).toBeGreaterThan(50);
+    expect(files.filter((f) => readFileSync(f, 'utf8').includes('@cloud-copilot/'))).toEqual([]);
   });
 });
