@@ -1,3 +1,4 @@
+import { CONFIRM_COUNT_ABOVE, matchingSessions, narrows, TooManyMatchingError, type MatchingFilter } from './revocation/matching';
 import type { AppInfo } from '../src-shared/contract';
 import type { ConfirmedConnection } from '../src-shared/revocation';
 import type { TeamLedgerStatus } from '../src-shared/team-ledger';
@@ -97,6 +98,16 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     if (!deps.blacklistCoverage) throw new WardenError('VALIDATION', `Connection "${connection.name}" mirrors its revocations to no blacklist Redis: there is no blacklist coverage to check.`);
     return deps.blacklistCoverage;
   };
+  // "Revoke all N matching": every page of the store, never the whole store by an empty filter.
+  const everyMatching = async (filter: MatchingFilter) => {
+    if (!narrows(filter)) throw new WardenError('VALIDATION', 'Revoking everything a filter matches needs a filter (user, profile, server instance, time…): it never means every session of the store.');
+    try {
+      return await matchingSessions(deps.store, filter);
+    } catch (error) {
+      if (error instanceof TooManyMatchingError) throw new WardenError('VALIDATION', error.message);
+      throw error;
+    }
+  };
   const audit = new AuditIndex(deps.ledger.path);
   const directory = new UserDirectory(deps.store);
   // Live counts change with every revocation: the next lookup reads the index again.
@@ -131,6 +142,19 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
         if (live.sessions.length > 0) throw new WardenError('VALIDATION', `"${r.name}" has live sessions now, but the list called it unknown: nothing was revoked. Preview the list again.`);
       }
       return invalidating(chosen.revokeUsers(request, throttled(emit)));
+    },
+    'sessions:matching': async ({ filter }) => {
+      const found = await everyMatching(filter);
+      return { total: found.sessions.length, byUser: found.byUser, byProfile: found.byProfile, confirmAbove: CONFIRM_COUNT_ABOVE };
+    },
+    'sessions:revokeMatching': async ({ filter, expectedCount, connection, ...reason }, { emit }) => {
+      const chosen = revoker({ connection });
+      const found = await everyMatching(filter);
+      // Exactly what the operator counted and confirmed, or nothing: a filter matches other sessions as time passes.
+      if (found.sessions.length !== expectedCount) {
+        throw new WardenError('VALIDATION', `${found.sessions.length} active sessions match this filter now, not the ${expectedCount} confirmed: nothing was revoked. Count again and confirm.`);
+      }
+      return invalidating(chosen.revokeSessions({ ids: found.sessions.map((s) => s.id), ...reason }, throttled(emit)));
     },
     'users:preview': async ({ users }) => {
       // A web store forgets a user whose sessions were all revoked: our ledger still knows them.

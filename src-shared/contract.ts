@@ -9,6 +9,10 @@ import {
   UsersPreviewRequestSchema,
   ConfirmedRevokeSessionsRequestSchema,
   ConfirmedRevokeUsersRequestSchema,
+  ConfirmedConnectionSchema,
+  MAX_REVOKE_IDS,
+  noteForOther,
+  reasonFields,
 } from './revocation';
 import { ActivityRequestSchema, ActivitySummarySchema } from './activity';
 import { BlacklistPendingSchema } from './blacklist';
@@ -74,6 +78,26 @@ export const SessionsQueryRequestSchema = z.strictObject({
   /** The `nextCursor` of the previous page, exactly as received. */
   cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
 });
+
+/**
+ * "Revoke all N matching": a filter as for sessions:query, without status or paging (only active
+ * sessions are ever revoked), across every page of the store.
+ */
+export const MatchingFilterSchema = SessionsQueryRequestSchema.omit({ status: true, limit: true, cursor: true });
+const NamedCountSchema = z.strictObject({ name: z.string(), count: z.number().int().positive() });
+export const MatchingPreviewSchema = z.strictObject({
+  /** Active sessions the filter matches now, counted by main from the store. */
+  total: z.number().int().nonnegative(),
+  byUser: z.array(NamedCountSchema),
+  byProfile: z.array(NamedCountSchema),
+  /** Above this many the confirmation asks for the count to be typed (always, in production). */
+  confirmAbove: z.number().int().nonnegative(),
+});
+export type MatchingPreview = z.infer<typeof MatchingPreviewSchema>;
+/** The revocation of what a filter matches: the count the operator confirmed must still be the count, or nothing is revoked. */
+export const ConfirmedRevokeMatchingRequestSchema = z
+  .strictObject({ filter: MatchingFilterSchema, expectedCount: z.number().int().positive().max(MAX_REVOKE_IDS), ...reasonFields, connection: ConfirmedConnectionSchema })
+  .superRefine(noteForOther);
 
 /** A sessions filter without paging: what an export of "these sessions" is given. */
 export const SessionsFilterSchema = SessionsQueryRequestSchema.omit({ limit: true, cursor: true });
@@ -159,6 +183,10 @@ export const contract = {
   'sessions:revoke': { request: ConfirmedRevokeSessionsRequestSchema, response: RevokeReportSchema },
   /** Revoke every active session of each user; one outcome per session. */
   'users:revoke': { request: ConfirmedRevokeUsersRequestSchema, response: RevokeReportSchema },
+  /** Every active session a filter matches, counted per user and profile (the dry run of "Revoke all N matching…"). */
+  'sessions:matching': { request: z.strictObject({ filter: MatchingFilterSchema }), response: MatchingPreviewSchema },
+  /** Revokes exactly what `sessions:matching` counted, if the count is still the one confirmed. */
+  'sessions:revokeMatching': { request: ConfirmedRevokeMatchingRequestSchema, response: RevokeReportSchema },
   /** Active sessions per user, and unknown names, before an offboarding run. */
   'users:preview': { request: UsersPreviewRequestSchema, response: z.strictObject({ users: z.array(UserPreviewSchema) }) },
   /**
@@ -289,6 +317,8 @@ const ANSWERED_BY = {
   'sessions:get': 'workspace',
   'sessions:revoke': 'workspace',
   'users:revoke': 'workspace',
+  'sessions:matching': 'workspace',
+  'sessions:revokeMatching': 'workspace',
   'users:preview': 'workspace',
   'users:lookup': 'workspace',
   'evidence:save': 'workspace',

@@ -20,7 +20,8 @@ export type BlacklistState = z.infer<typeof BlacklistStateSchema>;
 
 export { UserNameSchema };
 
-const reasonFields = {
+/** Reason code, note and ticket: every revoke request carries them. */
+export const reasonFields = {
   reasonCode: ReasonCodeSchema,
   note: z.string().trim().max(2000).optional(),
   ticket: z.string().trim().max(200).optional(),
@@ -39,7 +40,7 @@ export const ConfirmedConnectionSchema = z.strictObject({
 export type ConfirmedConnection = z.infer<typeof ConfirmedConnectionSchema>;
 
 /** `other` says nothing by itself: it needs a note. */
-function noteForOther(value: { reasonCode: ReasonCode; note?: string | undefined }, ctx: z.RefinementCtx): void {
+export function noteForOther(value: { reasonCode: ReasonCode; note?: string | undefined }, ctx: z.RefinementCtx): void {
   if (value.reasonCode === 'other' && !value.note) {
     ctx.addIssue({ code: 'custom', path: ['note'], message: 'reason code "other" needs a note saying why' });
   }

@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { MatchingPreview, SessionsQueryRequest } from '../../../src-shared/contract';
 import type { ConfirmedConnection, ConfirmedRevokeUsersRequest, RequestedName, RevokeReport, RevokeSessionsRequest } from '../../../src-shared/revocation';
 import { useToasts } from '../ui/toast-store';
 import { MAX_EVIDENCE_RUNS } from '../../../src-shared/reason-codes';
@@ -12,8 +13,16 @@ export type RevokeTarget =
   | { kind: 'sessions'; ids: string[]; users: string[] }
   /** All of one user's; `email` when the store names the user by an id and knows their e-mail (PostgreSQL). */
   | { kind: 'user'; user: string; count: number; email?: string }
+  /**
+   * Every active session a filter matches, across every page: `count` and the per-user and
+   * per-profile counts as main counted them (`sessions:matching`); main revokes only if the count still holds.
+   */
+  | { kind: 'matching'; filter: MatchingFilter; count: number; users: string[]; preview: MatchingPreview; chips: string[] }
   /** An offboarding list: `requested` is every name as the list gave it, matched to the store's user (null: unknown). */
   | { kind: 'users'; users: string[]; count: number; requested?: RequestedName[] };
+
+/** A filter for "revoke all matching": sessions:query's, without status or paging. */
+export type MatchingFilter = Omit<SessionsQueryRequest, 'status' | 'limit' | 'cursor'>;
 
 export type RevokeInput = Omit<RevokeSessionsRequest, 'ids'> & { target: RevokeTarget };
 /** What the operator confirmed: the reason fields and the connection they were confirmed for. */
@@ -50,6 +59,7 @@ export function useRevoke() {
       const reason: Confirmed = { ...fields, connection };
       if (!retry) setConfirmed(reason);
       if (target.kind === 'sessions') return wardenClient.sessions.revoke({ ids: target.ids, ...reason });
+      if (target.kind === 'matching') return wardenClient.sessions.revokeMatching({ filter: target.filter, expectedCount: target.count, ...reason });
       const request: ConfirmedRevokeUsersRequest = {
         users: target.kind === 'user' ? [target.user] : target.users,
         ...(target.kind === 'users' && target.requested ? { requested: target.requested } : {}),

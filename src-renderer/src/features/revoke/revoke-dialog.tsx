@@ -8,6 +8,7 @@ import { FormProblems, ReasonSelect, RetryFailed, RevokeProgress } from './revok
 import { whenRevocationTakesEffect } from './takes-effect';
 import { OpenInAudit, RunRecord, SaveEvidence } from './run-record';
 import { useWatch } from '../watch/watch-store';
+import type { MatchingPreview } from '../../../../src-shared/contract';
 import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
 
 interface RevokeDialogProps {
@@ -55,7 +56,17 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
   // Proportional confirmation: one session needs none; all of a user's sessions need the user's
   // name; a selection of several needs their number.
   // (or their e-mail, where the store names users by an id nobody can type from memory).
-  const expected = target.kind === 'user' ? (target.email ?? target.user) : count > 1 ? String(count) : null;
+  // Everything a filter matches: the count is typed above the threshold main gives, and always in production.
+  const expected =
+    target.kind === 'user'
+      ? (target.email ?? target.user)
+      : target.kind === 'matching'
+        ? count > target.preview.confirmAbove || production
+          ? String(count)
+          : null
+        : count > 1
+          ? String(count)
+          : null;
   const typeWhat = target.kind === 'user' ? (target.email !== undefined ? "the user's e-mail" : 'the user name') : 'the number of sessions';
   const noteMissing = reasonCode === 'other' && !note.trim();
   const problems = [
@@ -72,7 +83,9 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
   };
 
   const what =
-    target.kind === 'user'
+    target.kind === 'matching'
+      ? `all ${count} active session${count === 1 ? '' : 's'} matching ${target.chips.join(', ')}`
+      : target.kind === 'user'
       ? `all ${count} active session${count === 1 ? '' : 's'} of ${target.email !== undefined ? `${target.email} (user ${target.user})` : target.user}`
       : target.kind === 'users'
         ? `all active sessions of ${users.length} user${users.length === 1 ? '' : 's'} (${count} now)`
@@ -95,6 +108,7 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
       <p className="muted small">
         {whenRevocationTakesEffect(info.data?.connection.capabilities)}
       </p>
+      {target.kind === 'matching' ? <MatchingCounts preview={target.preview} /> : null}
       <ReasonSelect id={`${id}-reason`} label="Reason code (required)" value={reasonCode} onChange={setReasonCode} required invalid={touched && reasonCode === ''} />
       <label className="form-field" htmlFor={`${id}-note`}>
         <span>Note{reasonCode === 'other' ? ' (required)' : ' (optional)'}</span>
@@ -235,6 +249,49 @@ function ResultView({
           Done
         </button>
       </div>
+    </div>
+  );
+}
+
+/** Rows of each count shown in the confirmation; the rest are summed in one line. */
+const COUNTS_SHOWN = 6;
+
+/** What "revoke all matching" will cut off, per user and per profile, as main counted it from the store. */
+function MatchingCounts({ preview }: { preview: MatchingPreview }) {
+  return (
+    <div className="matching-counts" data-testid="matching-counts">
+      {(
+        [
+          ['User', preview.byUser],
+          ['Profile', preview.byProfile],
+        ] as const
+      ).map(([heading, counts]) =>
+        counts.length > 0 ? (
+          <table key={heading} className="counts-table">
+            <caption className="visually-hidden">Active sessions by {heading.toLowerCase()}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{heading}</th>
+                <th scope="col">Sessions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {counts.slice(0, COUNTS_SHOWN).map((c) => (
+                <tr key={c.name}>
+                  <td className="mono">{c.name}</td>
+                  <td className="num">{c.count.toLocaleString('en-US')}</td>
+                </tr>
+              ))}
+              {counts.length > COUNTS_SHOWN ? (
+                <tr>
+                  <td className="muted">{counts.length - COUNTS_SHOWN} more</td>
+                  <td className="num">{counts.slice(COUNTS_SHOWN).reduce((sum, c) => sum + c.count, 0).toLocaleString('en-US')}</td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+        ) : null,
+      )}
     </div>
   );
 }

@@ -17,6 +17,7 @@ import { useSelection } from './selection-store';
 import { fieldText } from './session-fields';
 import { SessionsTable } from './sessions-table';
 import { UserEmptyState } from './user-empty-state';
+import { RevokeAllMatching } from './revoke-all-matching';
 import { UserHeader } from './user-header';
 import { useActiveCount, useSessions } from './use-sessions';
 
@@ -115,6 +116,9 @@ export function SessionsScreen() {
           {capabilities && (state === 'ready' || state === 'empty') ? countText(sessions.length, loaded.length, hasNextPage, capabilities.order) : ''}
         </p>
         {capabilities ? <ColumnChoice capabilities={capabilities} /> : null}
+        {!readOnly && capabilities ? (
+          <RevokeAllMatching query={query} chips={activeChips(filters, capabilities).filter((c) => c.key !== 'status' && c.key !== 'search').map((c) => c.label)} onCounted={setTarget} />
+        ) : null}
         <ExportControl target={{ kind: 'sessions', filter: query }} label="Export these sessions" />
       </header>
       {capabilities ? <FilterBar searchRef={searchRef} updatedAgo={updatedAgo} capabilities={capabilities} /> : null}

@@ -1,0 +1,33 @@
+import { useMutation } from '@tanstack/react-query';
+import type { RevokeTarget, MatchingFilter } from '../../api/use-revoke';
+import { wardenClient } from '../../api/warden-client';
+
+/**
+ * "Revoke all matching…": every active session the current filter matches, across every page of
+ * the store (not what the table has loaded). Main counts them first, per user and per profile;
+ * the revoke dialog then shows that count and asks for it to be typed above main's threshold (and
+ * always in production). Offered only when the filter narrows something: never the whole store.
+ */
+export function RevokeAllMatching({ query, chips, onCounted }: { query: Record<string, unknown>; chips: string[]; onCounted: (target: RevokeTarget) => void }) {
+  // Only active sessions are ever revoked: the status filter is not part of what is matched.
+  const filter = Object.fromEntries(Object.entries(query).filter(([key]) => key !== 'status')) as MatchingFilter;
+  const narrows = chips.length > 0 && Object.values(filter).some((v) => v !== undefined && v !== '');
+  const count = useMutation({
+    mutationFn: () => wardenClient.sessions.matching({ filter }),
+    onSuccess: (preview) => {
+      if (preview.total === 0) return;
+      onCounted({ kind: 'matching', filter, count: preview.total, users: preview.byUser.map((u) => u.name), preview, chips });
+    },
+  });
+  if (!narrows) return null;
+  return (
+    <div className="revoke-matching">
+      <button type="button" className="danger-outline-button" onClick={() => count.mutate()} disabled={count.isPending} aria-describedby="revoke-matching-status">
+        {count.isPending ? 'Counting every match…' : 'Revoke all matching…'}
+      </button>
+      <span id="revoke-matching-status" className="muted small" role="status">
+        {count.isError ? `Could not count: ${count.error.message}` : count.data?.total === 0 ? 'No active session matches these filters: nothing to revoke.' : ''}
+      </span>
+    </div>
+  );
+}

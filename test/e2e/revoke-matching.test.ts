@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AppInfo } from '../../src-shared/contract';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
+import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { tempDir, type TempDir } from '../fixtures/temp-dir';
+import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
+
+const info = (environment: string): AppInfo => ({
+  version: '0.1.0',
+  connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment, table: 'sentinel-sessions', readOnly: false, capabilities: SENTINEL_CAPABILITIES },
+  operator: 'local:e2e',
+});
+
+async function ready(page: Page): Promise<void> {
+  await page.locator('[data-testid="sessions"][data-state="ready"]').waitFor();
+}
+
+/**
+ * "Revoke all matching…" for a profile at the end of its contract: counted by main across every
+ * page of the store (more than the table loads), typed above the threshold, revoked exactly.
+ */
+describe('revoke everything a filter matches, Chromium over the real handler table', () => {
+  let browser: Browser;
+  let server: RendererServer;
+  let table: TestTable;
+  let dir: TempDir;
+  const t = Math.floor(Date.now() / 1000);
+  const users = ['ana', 'ben', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal'];
+  const ending = Array.from({ length: 240 }, (_, i) => sentinelItem({ seconds: t - 30 - i * 7 }, { user: users[i % users.length] as string, profile: 'contractor-acme' }));
+  const keep = Array.from({ length: 6 }, (_, i) => sentinelItem({ seconds: t - 20 - i }, { user: 'ana', profile: 'prod-admin' }));
+  const few = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: t - 40 - i }, { user: 'zed', profile: 'contractor-tiny' }));
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    dir = await tempDir();
+    [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
+    await table.put([...ending, ...keep, ...few]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await table?.drop();
+    await dir?.remove();
+  });
+  const statusOf = async (id: string) => (await table.client.send(new GetCommand({ TableName: table.name, Key: { id }, ConsistentRead: true }))).Item?.status;
+
+  it('counts 240 sessions of a profile across pages, asks for the count, and revokes exactly those (light)', async () => {
+    const app = await openApp(browser, server, table.handlers(dir.path, info('staging')));
+    const { page } = app;
+    await ready(page);
+    // No filter: nothing offered (never the whole store).
+    expect(await page.getByRole('button', { name: 'Revoke all matching…' }).count()).toBe(0);
+    await page.getByLabel('Profile', { exact: true }).fill('contractor-acme');
+    await page.getByRole('button', { name: 'Revoke all matching…' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByRole('heading').first().textContent()).resolves.toBe('Revoke all 240 active sessions matching profile: contractor-acme');
+    const counts = dialog.getByTestId('matching-counts');
+    expect(await counts.locator('table').first().locator('tbody tr').allTextContents()).toEqual(['ana30', 'ben30', 'cy30', 'dee30', 'eve30', 'fay30', '2 more60']);
+    expect(await counts.locator('table').nth(1).locator('tbody tr').allTextContents()).toEqual(['contractor-acme240']);
+    await dialog.getByLabel('Reason code (required)').selectOption('contractor_end');
+    await dialog.getByLabel('Ticket or incident reference (optional)').fill('VND-31');
+    // Above the threshold (100) the count is typed.
+    await dialog.getByLabel(/To confirm, type the number of sessions/).fill('240');
+    expect(await seriousViolations(page, 'revoke matching dialog')).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'revoke-matching-dialog-light.png') });
+    await dialog.getByRole('button', { name: 'Revoke 240 sessions' }).click();
+    await page.getByTestId('revoke-result').waitFor();
+    expect(await page.locator('[data-testid="result-row"][data-outcome="revoked"]').count()).toBe(240);
+    await page.screenshot({ path: join(SCREENSHOTS, 'revoke-matching-result-light.png') });
+    for (const s of [ending[0], ending[120], ending[239]]) expect(await statusOf(s?.id as string)).toBe('revoked');
+    for (const s of keep) expect(await statusOf(s.id)).toBe('active');
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+
+  it('in production asks for the count even for three sessions (dark)', async () => {
+    const app = await openApp(browser, server, table.handlers(dir.path, info('production')), { colorScheme: 'dark' });
+    const { page } = app;
+    await ready(page);
+    await page.getByLabel('Profile', { exact: true }).fill('contractor-tiny');
+    await page.getByRole('button', { name: 'Revoke all matching…' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByRole('heading').first().textContent()).resolves.toBe('Revoke all 3 active sessions matching profile: contractor-tiny');
+    await dialog.getByLabel('Reason code (required)').selectOption('contractor_end');
+    await dialog.getByLabel(/To confirm, type the number of sessions/).fill('3');
+    await page.screenshot({ path: join(SCREENSHOTS, 'revoke-matching-dialog-dark.png') });
+    await dialog.getByRole('button', { name: 'Revoke 3 sessions' }).click();
+    await page.getByTestId('revoke-result').waitFor();
+    for (const s of few) expect(await statusOf(s.id)).toBe('revoked');
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+});
