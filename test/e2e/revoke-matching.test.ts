@@ -33,12 +33,16 @@ describe('revoke everything a filter matches, Chromium over the real handler tab
   const ending = Array.from({ length: 240 }, (_, i) => sentinelItem({ seconds: t - 30 - i * 7 }, { user: users[i % users.length] as string, profile: 'contractor-acme' }));
   const keep = Array.from({ length: 6 }, (_, i) => sentinelItem({ seconds: t - 20 - i }, { user: 'ana', profile: 'prod-admin' }));
   const few = Array.from({ length: 3 }, (_, i) => sentinelItem({ seconds: t - 40 - i }, { user: 'zed', profile: 'contractor-tiny' }));
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  // Revoked by another tool, which writes no revoked_at: the panel goes by updated_at.
+  const justRevoked = sentinelItem({ seconds: t - 900 }, { user: 'ivy', profile: 'prod-admin', status: 'revoked', revoked_by: 'local:e2e', revoked_reason: 'security_incident', updated_at: iso(t - 5 * 60) });
+  const longAgo = sentinelItem({ seconds: t - 7200 }, { user: 'ivy', profile: 'prod-admin', status: 'revoked', revoked_by: 'local:e2e', revoked_reason: 'security_incident', updated_at: iso(t - 3600) });
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     dir = await tempDir();
     [browser, server, table] = await Promise.all([launchChromium(), serveBuiltRenderer(), createSentinelTable(inject('dynamoEndpoint'))]);
-    await table.put([...ending, ...keep, ...few]);
+    await table.put([...ending, ...keep, ...few, justRevoked, longAgo]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -91,6 +95,27 @@ describe('revoke everything a filter matches, Chromium over the real handler tab
     await dialog.getByRole('button', { name: 'Revoke 3 sessions' }).click();
     await page.getByTestId('revoke-result').waitFor();
     for (const s of few) expect(await statusOf(s.id)).toBe('revoked');
+    expect(app.problems).toEqual([]);
+    await app.close();
+  });
+  it("says in the detail panel when a revoked session is fully closed: open with a countdown, then closed (dark)", async () => {
+    const app = await openApp(browser, server, table.handlers(dir.path, info('staging')), { colorScheme: 'dark' });
+    const { page } = app;
+    await ready(page);
+    await page.getByRole('checkbox', { name: 'Revoked', exact: true }).check();
+    await page.getByRole('checkbox', { name: 'Active', exact: true }).uncheck();
+    await page.getByLabel('User', { exact: true }).fill('ivy');
+    await page.getByRole('button', { name: `Show details of session ${justRevoked.id}` }).click();
+    const panel = page.getByTestId('detail-panel');
+    const closing = panel.getByTestId('fully-closed');
+    await expect(closing.getAttribute('data-state')).resolves.toBe('open');
+    // Revoked 5 minutes ago: credentials issued before it work for 10 more minutes.
+    await expect(closing.textContent()).resolves.toMatch(/^Open until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \((9|10):\d\d left\)/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'detail-fully-closed-open-dark.png') });
+    await page.getByRole('button', { name: `Show details of session ${longAgo.id}` }).click();
+    await expect.poll(() => closing.getAttribute('data-state')).toBe('closed');
+    await expect(closing.textContent()).resolves.toBe(`Fully closed at ${iso(t - 3600 + 900).slice(0, 19).replace('T', ' ')} UTCNothing issued before the revocation works any more.`);
+    expect(await seriousViolations(page, 'fully closed')).toEqual([]);
     expect(app.problems).toEqual([]);
     await app.close();
   });

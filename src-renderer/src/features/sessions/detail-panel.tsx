@@ -2,8 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../../../src-shared/session';
 import type { SessionField, StoreCapabilities } from '../../../../src-shared/store-capabilities';
 import { useReadOnly } from '../../api/use-app-info';
-import { countdown, residualExposureUntil } from '../../ui/exposure';
-import { exactLabel } from '../../ui/format-time';
+import { countdown, CREDENTIAL_LIFETIME_MS, residualExposureUntil } from '../../ui/exposure';
+import { exactLabel, exactMillisLabel, toMillis } from '../../ui/format-time';
 import { StatusBadge } from '../../ui/status-badge';
 import { AlarmDetail } from '../proof/alarm-badge';
 import { TimeCell } from '../../ui/time-cell';
@@ -121,7 +121,13 @@ export function DetailPanel({ capabilities, fallback, onRevokeSession, onRevokeU
           </div>
           <StatusBadge status={session.status} storedStatus={session.storedStatus} />
           <AlarmDetail sessionId={session.id} />
-          {capabilities.residual === 'next-request' ? <NextRequestNote session={session} /> : <Exposure session={session} now={now} />}
+          {session.status === 'revoked' ? (
+            <FullyClosed session={session} residual={capabilities.residual} now={now} />
+          ) : capabilities.residual === 'next-request' ? (
+            <NextRequestNote session={session} />
+          ) : (
+            <Exposure session={session} now={now} />
+          )}
           <dl className="fields">
             {capabilities.detail
               .filter((field) => field !== 'status' && !TIME_FIELDS.has(field))
@@ -197,6 +203,43 @@ function NextRequestNote({ session }: { session: Session }) {
     <p className="exposure" role="note">
       Revoking leaves nothing open: the web app refuses this session from its next request.
     </p>
+  );
+}
+
+/**
+ * A revoked session: when it is (or was) fully closed, by the rule main records in the revoke
+ * result and the evidence: credentials issued before the revocation work until their lifetime
+ * after it (Sentinel); where the app checks every request, the revocation itself closes it.
+ */
+function FullyClosed({ session, residual, now }: { session: Session; residual: StoreCapabilities['residual']; now: number }) {
+  // Our revoked_at, or for another tool's revocation (which writes none) the last update.
+  const revoked = session.revokedAt ?? session.updatedAt ?? null;
+  const revokedMs = revoked === null ? Number.NaN : toMillis(revoked);
+  if (!Number.isFinite(revokedMs)) {
+    return (
+      <p className="exposure" role="note" data-testid="fully-closed" data-state="unknown">
+        Revoked, but the store does not say when: {residual === 'next-request' ? 'the app refuses it from its next request.' : 'credentials already issued may work up to 15 minutes after the revocation.'}
+      </p>
+    );
+  }
+  const until = residual === 'next-request' ? revokedMs : revokedMs + CREDENTIAL_LIFETIME_MS;
+  const open = until > now;
+  return (
+    <div className={open ? 'exposure' : 'closed-note'} role="note" data-testid="fully-closed" data-state={open ? 'open' : 'closed'}>
+      {open ? (
+        <>
+          <strong>
+            Open until {exactMillisLabel(until)} (<span className="mono">{countdown(until - now)}</span> left)
+          </strong>
+          <p>Revoked: no new credentials are issued, but those issued before the revocation work until their lifetime ends.</p>
+        </>
+      ) : (
+        <>
+          <strong>Fully closed at {exactMillisLabel(until)}</strong>
+          <p>{residual === 'next-request' ? 'The app refuses this session from its next request.' : 'Nothing issued before the revocation works any more.'}</p>
+        </>
+      )}
+    </div>
   );
 }
 
