@@ -10,6 +10,7 @@ import { chipsOf, ledgerFilterOf, shortDevice, useAuditFilters, type AuditFilter
 import { AuditTable, PAGE } from './audit-table';
 import { PendingBlacklistWrites } from './pending-blacklist-writes';
 import { BlacklistCoveragePanel } from './blacklist-coverage';
+import { CanaryPanel } from './canary-panel';
 import { StoreAuditLog } from './store-audit-log';
 import { TeamLedgerDelivery, TeamVerification } from './team-ledger-banner';
 
@@ -75,6 +76,7 @@ export function AuditScreen() {
       <TeamLedgerDelivery />
       <PendingBlacklistWrites />
       <BlacklistCoveragePanel />
+      <CanaryPanel />
       <div className="filter-bar" role="search" aria-label="Ledger filters">
         <div className="filter-row">
           <div className="field search">

@@ -5,6 +5,7 @@ import { useAwsProfiles, useSaveConnection, useTestConnection } from '../../api/
 import { ModalDialog } from '../../ui/modal-dialog';
 import { useToasts } from '../../ui/toast-store';
 import { BlacklistFields } from './blacklist-fields';
+import { CanaryFields } from './canary-fields';
 import { formOf, ledgerTableOf, postgresUrlProblem, requestOf, unsavedStore, type EditorSubject, type Form } from './connection-form';
 import { OperatorEmailField, PostgresFields } from './postgres-fields';
 import { TeamLedgerControl } from './team-ledger-control';
@@ -196,6 +197,7 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
             unsaved={unsavedStore(form, subject)}
           />
         )}
+        <CanaryFields form={form} set={set} field={field} />
         {save.isError ? (
           <p role="alert" className="error-text">
             Not saved: {save.error.message}

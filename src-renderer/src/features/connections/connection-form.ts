@@ -1,13 +1,14 @@
 import type { Connection, ConnectionSaveRequest, PostgresStore } from '../../../../src-shared/connections';
 import type { ENVIRONMENT_COLOURS } from '../../../../src-shared/reason-codes';
 import { defaultLedgerTable, DEFAULT_LEDGER_STREAM } from '../../../../src-shared/team-ledger-names';
+import { canaryFormOf, canaryRequestOf, type CanaryForm } from './canary-form';
 
 type PostgresSslMode = NonNullable<PostgresStore['sslmode']>;
 export const POSTGRES_SSL_MODES: readonly PostgresSslMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
 
 export type EditorSubject = { mode: 'new' } | { mode: 'edit' | 'duplicate'; connection: Connection };
 
-export interface Form {
+export interface Form extends CanaryForm {
   name: string;
   environment: string;
   colour: (typeof ENVIRONMENT_COLOURS)[number];
@@ -49,10 +50,11 @@ export function formOf(subject: EditorSubject): Form {
     name: '', environment: 'staging', colour: 'amber', readOnly: false, ticket: 'default', kind: 'dynamodb', region: 'eu-west-1', table: 'sentinel-sessions', endpoint: '',
     credentialSource: 'profile', profile: '', accessKeyId: '', blacklistUrl: '', urls: '', cluster: false, username: '', db: '', secret: '',
     blacklistUsername: '', blacklistSecret: '', tlsCa: '', postgresUrl: '', sslmode: '', operatorEmail: '', teamLedger: false, ledgerTable: null, ledgerStream: DEFAULT_LEDGER_STREAM,
+    ...canaryFormOf(undefined),
   };
   if (subject.mode === 'new') return blank;
   const c = subject.connection;
-  const base = { ...blank, name: subject.mode === 'duplicate' ? `${c.name} (copy)` : c.name, environment: c.environment, colour: c.colour, readOnly: c.readOnly, ticket: ticketRule(c.requireTicket) };
+  const base = { ...blank, name: subject.mode === 'duplicate' ? `${c.name} (copy)` : c.name, environment: c.environment, colour: c.colour, readOnly: c.readOnly, ticket: ticketRule(c.requireTicket), ...canaryFormOf(c.canary) };
   if (c.store.kind === 'redis') {
     return {
       ...base,
@@ -167,6 +169,7 @@ export function requestOf(form: Form, subject: EditorSubject): ConnectionSaveReq
     readOnly: form.readOnly,
     ...(form.ticket !== 'default' ? { requireTicket: form.ticket === 'required' } : {}),
     store,
+    ...canaryRequestOf(form),
     // Empty keeps the stored secret (when editing); a credential without a secret drops it.
     ...(!usesSecret ? { secret: null } : form.secret ? { secret: form.secret } : {}),
     ...(form.kind !== 'redis' && form.blacklistUrl.trim() && form.blacklistSecret ? { blacklistSecret: form.blacklistSecret } : {}),
