@@ -6,6 +6,7 @@ import type { Ledger } from '../ledger/ledger';
 import type { TeamAudit } from '../team-ledger/team-audit';
 import { sessionPages, type SessionsFilter, type SessionStore } from '../session-store';
 import { mergeRevocations, summarize } from './activity';
+import { CANARY_USER } from '../proof/canary-ground';
 
 /** Counting sessions by status stops here; the view then says "at least". */
 export const STATUS_COUNT_CAP = 100_000;
@@ -28,9 +29,10 @@ export async function activitySummary(
   const entries: LedgerEntry[] = [];
   if ('entriesSince' in ledger) {
     // Each desk names the connection its own way; every entry of the team ledger is of this store.
-    for await (const entry of ledger.entriesSince(sinceMs)) if (entry.kind === 'outcome' && entry.outcome === 'revoked') entries.push({ ...entry, connection });
+    for await (const entry of ledger.entriesSince(sinceMs)) if (entry.kind === 'outcome' && entry.outcome === 'revoked' && entry.user !== CANARY_USER) entries.push({ ...entry, connection });
   } else {
-    for await (const entry of ledger.entries()) entries.push(entry);
+    // The enforcement canary's revocations are self-tests, not activity.
+    for await (const entry of ledger.entries()) if (entry.user !== CANARY_USER) entries.push(entry);
   }
   const counts = { active: 0, revoked: 0, expired: 0, capped: false };
   for (const status of ['active', 'revoked', 'expired'] as const satisfies readonly SessionStatus[]) {

@@ -7,6 +7,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CanaryHistory, CanaryReportView, CanarySettings } from '../../src-shared/canary';
+import type { ActivitySummary } from '../../src-shared/activity';
 import type { AppInfo } from '../../src-shared/contract';
 import { createAppHandlers } from '../../src-main/app-handlers';
 import { ConnectionManager } from '../../src-main/connections/connection-manager';
@@ -162,6 +163,10 @@ describe('the enforcement canary through the app handler table (DynamoDB Local, 
       expect(JSON.parse(lines[0] as string)).toEqual(report);
       // A proven run raises no alarm.
       expect(notes).toEqual([]);
+
+      // A self-test, not activity: the canary's revocation is not counted.
+      const activity = await call<ActivitySummary>('activity:summary', { since: new Date(Date.now() - 3_600_000).toISOString(), until: new Date(Date.now() + 60_000).toISOString() });
+      expect(activity.total).toBe(0);
 
       const second = (await call<{ report: CanaryReportView }>('canary:run')).report;
       const history = await call<CanaryHistory>('canary:history');
