@@ -24,6 +24,7 @@ import { UserDirectory } from './users/user-directory';
 import type { BlacklistCoverageService } from './revocation/blacklist-coverage';
 import type { RevocationWatch } from './proof/revocation-watch';
 import type { CanaryRunner } from './proof/canary-runner';
+import { CANARY_DEFAULT_THRESHOLD_MS } from '../src-shared/canary-defaults';
 
 export interface HandlerDependencies {
   store: SessionStore;
@@ -46,7 +47,7 @@ export interface HandlerDependencies {
   watch?: Pick<RevocationWatch, 'state'> | undefined;
   /** The store's own audit log (`audit:store`); absent when it keeps none. */
   storeAudit?: StoreAuditLog | undefined;
-  /** The enforcement canary (`canary:run`, `canary:history`); absent in hand-built tables: refused as not offered. */
+  /** The enforcement canary (`canary:run`, `canary:history`); absent in hand-built tables: runs refused, history says unsupported. */
   canary?: Pick<CanaryRunner, 'run' | 'history'> | undefined;
 }
 
@@ -190,10 +191,8 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
       if (!deps.canary) throw new WardenError('VALIDATION', 'The enforcement canary is not offered on this connection: nothing was written.');
       return { report: await deps.canary.run() };
     },
-    'canary:history': async (request) => {
-      if (!deps.canary) throw new WardenError('VALIDATION', 'The enforcement canary is not offered on this connection.');
-      return deps.canary.history(request?.limit);
-    },
+    'canary:history': async (request) =>
+      deps.canary ? deps.canary.history(request?.limit) : { status: { state: 'unsupported', everyMinutes: null, thresholdMs: CANARY_DEFAULT_THRESHOLD_MS, probeUrl: null, running: false, nextAt: null }, runs: [] },
     'ledger:team': async () => (deps.team ? deps.team.status() : NO_TEAM_LEDGER),
     'ledger:deliver': async () => (deps.team ? deps.team.deliver() : NO_TEAM_LEDGER),
     'blacklist:coverage': async () => coverage().check(),

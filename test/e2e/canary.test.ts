@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { openWorkspace, type Workspace, type WorkspaceConnection } from '../../s
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { createSentinelTable, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
-import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type AppPage, type RendererServer } from './harness';
+import { launchChromium, managerWith, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type AppPage, type RendererServer } from './harness';
 
 /** A protected service: `enforcing` refuses (401) a bearer session once `revoked:<id>` exists; `broken` never refuses. */
 async function startService(blacklist: Redis, mode: 'enforcing' | 'broken'): Promise<{ url: string; close(): Promise<void> }> {
@@ -159,6 +159,46 @@ describe('the enforcement canary on the Audit screen, in Chromium over the real 
         await app?.close();
         await ws.close();
       }
+    }
+  });
+
+  it('the connection editor: the canary is opt-in, refused with the reason on a read-only connection, and saved with its probe URL and interval (dark)', async () => {
+    const ws = await workspace(false, undefined, 'editor');
+    const data = join(dir.path, 'editor-app');
+    mkdirSync(data, { recursive: true });
+    const manager = await managerWith(data, { ...ws, close: async () => undefined });
+    let app: AppPage | undefined;
+    try {
+      app = await openApp(browser, server, manager, { colorScheme: 'dark' });
+      const { page } = app;
+      await page.getByRole('button', { name: 'Connections', exact: true }).click();
+      await page.getByRole('button', { name: 'New connection…' }).click();
+      const editor = page.getByTestId('connection-editor');
+      await editor.getByLabel('Name', { exact: true }).fill('shop-web-canary');
+      await editor.getByLabel('Redis (web sessions)').check();
+      await editor.getByLabel(/^URL/).fill(redis.url);
+      const fields = editor.getByTestId('canary-fields');
+      const optIn = fields.getByLabel('Run the enforcement canary on this connection');
+      expect(await optIn.isChecked()).toBe(false);
+      await editor.getByLabel('Read-only (auditor): revocations are refused').check();
+      expect(await optIn.isDisabled()).toBe(true);
+      expect(await fields.textContent()).toContain('Not on a read-only connection: the canary writes to the store.');
+      await editor.getByLabel('Read-only (auditor): revocations are refused').uncheck();
+      await optIn.check();
+      expect(await fields.textContent()).toContain('It writes a test session of the user session-warden-canary into this store');
+      await fields.getByLabel(/^Probe URL/).fill(enforcing.url);
+      await fields.getByLabel('Every (minutes)').fill('5');
+      await fields.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOTS, 'canary-editor-dark.png') });
+      await editor.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => page.getByTestId('connection-editor').isVisible()).toBe(false);
+      const saved = JSON.parse(readFileSync(join(data, 'connections.json'), 'utf8')) as { connections: { name: string; canary?: CanarySettings }[] };
+      expect(saved.connections.find((c) => c.name === 'shop-web-canary')?.canary).toEqual({ enabled: true, probeUrl: enforcing.url, everyMinutes: 5, thresholdMs: 2000 });
+      expect(app.problems).toEqual([]);
+    } finally {
+      await app?.close();
+      await manager.close();
+      await ws.close();
     }
   });
 });
