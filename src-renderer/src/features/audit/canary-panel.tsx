@@ -9,6 +9,8 @@ import './canary-panel.css';
 
 /** Runs the panel shows (the table and the chart). */
 const SHOWN = 50;
+/** Runs the table lists before "Show older runs": the ledger stays in sight below. */
+const RECENT = 8;
 const STORE_COLOUR = '#4e79a7';
 const BLACKLIST_COLOUR = '#c96a12';
 
@@ -73,7 +75,13 @@ function Panel({ connectionKey, name }: { connectionKey: string; name: string })
       {runs.length > 0 ? (
         <>
           <PropagationChart runs={runs} thresholdMs={status.thresholdMs} />
-          <HistoryTable runs={runs} />
+          <HistoryTable runs={runs.slice(0, RECENT)} label="Canary runs, newest first" />
+          {runs.length > RECENT ? (
+            <details className="canary-older">
+              <summary>Show {runs.length - RECENT} older runs</summary>
+              <HistoryTable runs={runs.slice(RECENT)} label="Older canary runs, newest first" />
+            </details>
+          ) : null}
         </>
       ) : null}
     </section>
@@ -162,9 +170,9 @@ function probeText(run: CanaryReportView): { text: string; bad: boolean } {
   return after.result === 'ok' ? { text: 'refused after revocation', bad: false } : { text: 'still ACCEPTED after revocation', bad: true };
 }
 
-function HistoryTable({ runs }: { runs: CanaryReportView[] }) {
+function HistoryTable({ runs, label }: { runs: CanaryReportView[]; label: string }) {
   return (
-    <table className="audit-table pending-writes-table canary-table" aria-label="Canary runs, newest first" data-testid="canary-history">
+    <table className="audit-table pending-writes-table canary-table" aria-label={label} data-testid="canary-history">
       <thead>
         <tr>
           <th scope="col">Time</th>
@@ -235,9 +243,9 @@ function PropagationChart({ runs, thresholdMs }: { runs: CanaryReportView[]; thr
           <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)', color: 'var(--text)' }} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {thresholdShown ? <ReferenceLine y={thresholdMs} stroke="var(--revoked)" strokeDasharray="6 4" ifOverflow="extendDomain" /> : null}
-          <Line type="monotone" dataKey="store" name="Store says revoked (solid)" stroke={STORE_COLOUR} strokeWidth={2} dot={{ r: 3 }} connectNulls={false} isAnimationActive={false} />
+          <Line type="linear" dataKey="store" name="Store says revoked (solid)" stroke={STORE_COLOUR} strokeWidth={2} dot={{ r: 3 }} connectNulls={false} isAnimationActive={false} />
           {hasBlacklist ? (
-            <Line type="monotone" dataKey="blacklist" name="Blacklist holds revoked:<id> (dashed)" stroke={BLACKLIST_COLOUR} strokeWidth={2} strokeDasharray="4 2" dot={{ r: 3 }} connectNulls={false} isAnimationActive={false} />
+            <Line type="linear" dataKey="blacklist" name="Blacklist holds revoked:<id> (dashed)" stroke={BLACKLIST_COLOUR} strokeWidth={2} strokeDasharray="4 2" dot={{ r: 3 }} connectNulls={false} isAnimationActive={false} />
           ) : null}
         </LineChart>
       </ResponsiveContainer>
