@@ -177,6 +177,17 @@ describe('the enforcement canary through the app handler table (DynamoDB Local, 
     }
   });
 
+  it('a proven run slower than the threshold is an alarm too: notified as slow, kept with the slow steps', async () => {
+    const { call, notes } = await open(connection(false, { enabled: true, thresholdMs: 1 }), 'slow');
+    const { report } = await call<{ report: CanaryReportView }>('canary:run');
+    expect(report.proven).toBe(true);
+    expect(report.slow).toContain('store');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.title).toBe('Enforcement canary slow on prod-sentinel');
+    expect(notes[0]?.body).toMatch(/^Revocation proven, but slower than 1 ms at .*store/);
+    expect((await call<CanaryHistory>('canary:history')).runs[0]?.slow).toEqual(report.slow);
+  });
+
   it('a connection that did not opt in is refused with nothing written; the other connections\u2019 runs in the same file are not its history', async () => {
     const { call, historyPath } = await open(connection(false), 'not-enabled');
     const other = { at: '2026-11-30T10:00:00.000Z', connection: 'staging-sentinel', sessionId: 'x', steps: [], proven: true, slow: [], thresholdMs: 2000 };
