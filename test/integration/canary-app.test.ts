@@ -188,6 +188,17 @@ describe('the enforcement canary through the app handler table (DynamoDB Local, 
     expect((await call<CanaryHistory>('canary:history')).runs[0]?.slow).toEqual(report.slow);
   });
 
+  it('web sessions in Redis: proven through the app too, the blacklist being the same Redis; the canary and its revoked:<id> removed', async () => {
+    const web: WorkspaceConnection = { id: 'web', name: 'shop-web', environment: 'production', readOnly: false, store: { kind: 'redis', urls: [redis.url], cluster: false }, canary: { enabled: true, thresholdMs: 60_000 } };
+    const { call } = await open(web, 'web');
+    const { report } = await call<{ report: CanaryReportView }>('canary:run');
+    expect(report.proven).toBe(true);
+    expect(report.connection).toBe('shop-web');
+    expect(report.steps.find((s) => s.step === 'blacklist')?.result).toBe('ok');
+    expect(await admin.exists(`session:${report.sessionId}`, `revoked:${report.sessionId}`)).toBe(0);
+    expect((await call<CanaryHistory>('canary:history')).runs.map((r) => r.sessionId)).toEqual([report.sessionId]);
+  });
+
   it('a connection that did not opt in is refused with nothing written; the other connections\u2019 runs in the same file are not its history', async () => {
     const { call, historyPath } = await open(connection(false), 'not-enabled');
     const other = { at: '2026-11-30T10:00:00.000Z', connection: 'staging-sentinel', sessionId: 'x', steps: [], proven: true, slow: [], thresholdMs: 2000 };
