@@ -18,7 +18,7 @@ import { fieldText } from './session-fields';
 import { SessionsTable } from './sessions-table';
 import { UserEmptyState } from './user-empty-state';
 import { RevokeAllMatching } from './revoke-all-matching';
-import { UserHeader } from './user-header';
+import { isOpaqueUserId, UserHeader } from './user-header';
 import { useActiveCount, useSessions } from './use-sessions';
 
 const SEARCHED_FIELDS: readonly SessionField[] = ['user', 'email', 'profile', 'deviceId', 'sourceIdentity', 'serverInstanceId', 'ipAddress', 'userAgent'];
@@ -273,5 +273,5 @@ function isTextEntry(target: EventTarget | null): boolean {
  */
 function withEmail(user: string, session: Session | undefined): { user: string; email?: string } {
   const email = session?.user === user ? session.email : undefined;
-  return email && email !== user ? { user, email } : { user };
+  return email && isOpaqueUserId(user) ? { user, email } : { user };
 }

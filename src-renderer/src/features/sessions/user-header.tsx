@@ -37,6 +37,14 @@ export interface UserSummary {
   email: string | null;
 }
 
+/**
+ * A user id nobody reads or types from memory (a UUID, as PostgreSQL's users have): shown and
+ * confirmed by e-mail where the sessions name one. A readable name (alice, mallory.web) stays as is.
+ */
+export function isOpaqueUserId(user: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(user);
+}
+
 export function summarise(sessions: readonly Session[], more: boolean, nowMs: number): UserSummary {
   const devices = new Set(sessions.map((s) => s.deviceId).filter(Boolean));
   const lastAccess = sessions.map((s) => (s.lastAccessAt ? toMillis(s.lastAccessAt) : null)).filter((t): t is number => t !== null);
@@ -67,7 +75,7 @@ export function UserHeader({ user, capabilities, readOnly, refreshMs, now, onRev
   const summary = summarise(live.data.sessions, live.data.more, now);
   const count = `${summary.active}${summary.more ? '+' : ''}`;
   // Filtered by an opaque id whose e-mail the sessions name: the person first, the id beside.
-  const email = summary.email !== null && summary.email !== user ? summary.email : null;
+  const email = summary.email !== null && isOpaqueUserId(user) ? summary.email : null;
   const facts = [
     `${count} active`,
     `${summary.devices} ${summary.devices === 1 ? 'device' : 'devices'}`,
