@@ -146,14 +146,17 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     },
     'sessions:matching': async ({ filter }) => {
       const found = await everyMatching(filter);
-      return { total: found.sessions.length, byUser: found.byUser, byProfile: found.byProfile, confirmAbove: CONFIRM_COUNT_ABOVE };
+      return { total: found.sessions.length, byUser: found.byUser, byProfile: found.byProfile, confirmAbove: CONFIRM_COUNT_ABOVE, digest: found.digest };
     },
-    'sessions:revokeMatching': async ({ filter, expectedCount, connection, ...reason }, { emit }) => {
+    'sessions:revokeMatching': async ({ filter, expectedCount, expectedDigest, connection, ...reason }, { emit }) => {
       const chosen = revoker({ connection });
       const found = await everyMatching(filter);
       // Exactly what the operator counted and confirmed, or nothing: a filter matches other sessions as time passes.
       if (found.sessions.length !== expectedCount) {
         throw new WardenError('VALIDATION', `${found.sessions.length} active sessions match this filter now, not the ${expectedCount} confirmed: nothing was revoked. Count again and confirm.`);
+      }
+      if (found.digest !== expectedDigest) {
+        throw new WardenError('VALIDATION', `As many sessions match this filter now, but not the same ones (one ended and another began since they were counted): nothing was revoked. Count again and confirm.`);
       }
       return invalidating(chosen.revokeSessions({ ids: found.sessions.map((s) => s.id), ...reason }, throttled(emit)));
     },

@@ -92,11 +92,20 @@ export const MatchingPreviewSchema = z.strictObject({
   byProfile: z.array(NamedCountSchema),
   /** Above this many the confirmation asks for the count to be typed (always, in production). */
   confirmAbove: z.number().int().nonnegative(),
+  /** sha256 of the sorted session ids counted: the revocation must name it back. */
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type MatchingPreview = z.infer<typeof MatchingPreviewSchema>;
 /** The revocation of what a filter matches: the count the operator confirmed must still be the count, or nothing is revoked. */
 export const ConfirmedRevokeMatchingRequestSchema = z
-  .strictObject({ filter: MatchingFilterSchema, expectedCount: z.number().int().positive().max(MAX_REVOKE_IDS), ...reasonFields, connection: ConfirmedConnectionSchema })
+  .strictObject({
+    filter: MatchingFilterSchema,
+    expectedCount: z.number().int().positive().max(MAX_REVOKE_IDS),
+    /** The `digest` of the count confirmed: the same sessions, not just as many (one ended and another began meanwhile). */
+    expectedDigest: z.string().regex(/^[0-9a-f]{64}$/),
+    ...reasonFields,
+    connection: ConfirmedConnectionSchema,
+  })
   .superRefine(noteForOther);
 
 /** A sessions filter without paging: what an export of "these sessions" is given. */

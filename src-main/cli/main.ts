@@ -64,6 +64,7 @@ const OPTIONS = {
   'all-matching': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'expect-count': { type: 'string' },
+  'expect-digest': { type: 'string' },
   'probe-url': { type: 'string' },
   'threshold-ms': { type: 'string' },
   role: { type: 'string' },
@@ -81,7 +82,7 @@ const FILTER_OPTIONS = ['user', 'profile', 'server-instance', 'device', 'ip', 's
 const ALLOWED: Record<string, string[]> = {
   'sessions list': [...CONNECTION_OPTIONS, 'output', 'status', ...FILTER_OPTIONS, 'limit'],
   'sessions show': [...CONNECTION_OPTIONS, 'output'],
-  'sessions revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket', 'all-matching', 'dry-run', 'expect-count', ...FILTER_OPTIONS],
+  'sessions revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket', 'all-matching', 'dry-run', 'expect-count', 'expect-digest', ...FILTER_OPTIONS],
   'users revoke': [...CONNECTION_OPTIONS, 'team-ledger', 'output', 'reason-code', 'note', 'ticket', 'from-file'],
   'ledger verify': [...CONNECTION_OPTIONS, 'team-ledger', 'full', 'output'],
   'ledger list': [...CONNECTION_OPTIONS, 'team-ledger', 'output'],
@@ -318,7 +319,7 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
     }
     case 'sessions revoke': {
       if (values['all-matching'] === true) return revokeAllMatching(args, values, flags, output, io);
-      const stray = ['dry-run', 'expect-count', ...FILTER_OPTIONS].find((k) => values[k as keyof Values] !== undefined);
+      const stray = ['dry-run', 'expect-count', 'expect-digest', ...FILTER_OPTIONS].find((k) => values[k as keyof Values] !== undefined);
       if (stray) throw new UsageError(`--${stray} goes with --all-matching (sessions revoke ID... names its sessions itself)`);
       const request = parseOrUsage(RevokeSessionsRequestSchema, { ids: args, ...reasonOf(values) }, 'request');
       checkSessionIds(request.ids, values);
@@ -426,6 +427,8 @@ async function revokeAllMatching(args: string[], values: Values, flags: Connecti
   const dryRun = values['dry-run'] === true;
   const expected = typeof values['expect-count'] === 'string' ? Number(values['expect-count']) : null;
   if (expected !== null && (!Number.isInteger(expected) || expected < 1)) throw new UsageError('--expect-count must be a whole number of sessions');
+  const digest = typeof values['expect-digest'] === 'string' ? values['expect-digest'] : null;
+  if (digest !== null && !/^[0-9a-f]{64}$/.test(digest)) throw new UsageError('--expect-digest must be the 64 hex digits the dry run printed');
   // The reason is checked before anything connects (its ids are the matching sessions, known later).
   if (!dryRun) parseOrUsage(RevokeSessionsRequestSchema, { ids: ['placeholder'], ...reasonOf(values) }, 'request');
   return withConnection(flags, async (conn) => {
@@ -446,6 +449,7 @@ async function revokeAllMatching(args: string[], values: Values, flags: Connecti
       return EXIT.ok;
     }
     if (expected !== null && expected !== total) throw new UsageError(`${total} active sessions match now, not the ${expected} confirmed: nothing was revoked; check with --dry-run`);
+    if (digest !== null && digest !== found.digest) throw new UsageError('as many or other sessions match now, not the ones the dry run counted (another digest): nothing was revoked; check with --dry-run');
     if (expected === null && total > CONFIRM_COUNT_ABOVE) throw new UsageError(`${total} active sessions match: confirm the count with --expect-count ${total} (see them with --dry-run); nothing was revoked`);
     const request = parseOrUsage(RevokeSessionsRequestSchema, { ids: found.sessions.map((s) => s.id), ...reasonOf(values) }, 'request');
     return delivered(conn, io, report(await (await conn.revoker()).revokeSessions(request), output, io));

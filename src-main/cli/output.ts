@@ -240,12 +240,12 @@ export function formatInit(made: TeamLedgerInit): string {
 }
 
 /** `sessions revoke --all-matching --dry-run`: how many active sessions match, per user and per profile. */
-export function formatMatching(found: { sessions: readonly Session[]; byUser: { name: string; count: number }[]; byProfile: { name: string; count: number }[] }, format: string): string {
+export function formatMatching(found: { sessions: readonly Session[]; digest: string; byUser: { name: string; count: number }[]; byProfile: { name: string; count: number }[] }, format: string): string {
   const total = found.sessions.length;
-  if (format === 'json') return JSON.stringify({ total, byUser: found.byUser, byProfile: found.byProfile, ids: found.sessions.map((s) => s.id) }, null, 2);
+  if (format === 'json') return JSON.stringify({ total, digest: found.digest, byUser: found.byUser, byProfile: found.byProfile, ids: found.sessions.map((s) => s.id) }, null, 2);
   const rows = (counts: { name: string; count: number }[]) => counts.map((c) => [c.name, String(c.count)]);
   return [
-    `${total} active session${total === 1 ? '' : 's'} match (dry run: nothing was revoked).`,
+    `${total} active session${total === 1 ? '' : 's'} match (dry run: nothing was revoked). Digest ${found.digest} (--expect-digest).`,
     '',
     table(['USER', 'SESSIONS'], rows(found.byUser)),
     '',

@@ -92,9 +92,11 @@ Everything a filter matches (--all-matching), across every page of the store, ac
   FILTERS                   at least one of --user, --profile, --server-instance, --device, --ip,
                             --search, --since, --until (as for sessions list); never the whole store
   --dry-run                 count what matches, per user and per profile, and write nothing (json:
-                            {total, byUser: [{name, count}], byProfile: [{name, count}], ids})
+                            {total, digest, byUser: [{name, count}], byProfile: [{name, count}], ids})
   --expect-count N          the count the dry run showed: required above 100 sessions; a count that
                             changed since is refused (exit 2) and nothing is written
+  --expect-digest HEX       the digest the dry run printed: the very sessions counted, not just as many
+                            (refused, exit 2, when one ended and another began meanwhile)
   At most 5000 sessions at once: narrow the filter for more. Exactly the sessions counted are revoked.
 
 The operator recorded as revoked_by is your AWS user name (or local:<os user> for a local

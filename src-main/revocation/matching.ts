@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SessionsQueryRequest } from '../../src-shared/contract';
 import { MAX_REVOKE_IDS } from '../../src-shared/revocation';
 import type { Session } from '../../src-shared/session';
@@ -22,6 +23,8 @@ export interface NamedCount {
 
 export interface MatchingSessions {
   sessions: Session[];
+  /** sha256 of the sorted ids: the confirmation names exactly these sessions, not just as many. */
+  digest: string;
   /** Per user and per profile, most first (ties by name). */
   byUser: NamedCount[];
   byProfile: NamedCount[];
@@ -44,7 +47,19 @@ export async function matchingSessions(store: Pick<SessionStore, 'query'>, filte
     if (sessions.length > max) throw new TooManyMatchingError(`more than ${max} active sessions match: narrow the filter (by user, profile, server instance or time) and revoke in parts`);
     cursor = page.nextCursor;
   } while (cursor);
-  return { sessions, byUser: countBy(sessions, (s) => s.user), byProfile: countBy(sessions, (s) => s.profile ?? '(no profile)') };
+  return { sessions, digest: digestOf(sessions), byUser: countBy(sessions, (s) => s.user), byProfile: countBy(sessions, (s) => s.profile ?? '(no profile)') };
+}
+
+/** Which sessions, as one value: the same set gives the same digest whatever the store's order. */
+export function digestOf(sessions: readonly Pick<Session, 'id'>[]): string {
+  return createHash('sha256')
+    .update(
+      sessions
+        .map((s) => s.id)
+        .sort()
+        .join('\n'),
+    )
+    .digest('hex');
 }
 
 function countBy(sessions: readonly Session[], key: (s: Session) => string): NamedCount[] {

@@ -59,6 +59,12 @@ describe('revoke everything a filter matches, Chromium over the real handler tab
     // No filter: nothing offered (never the whole store).
     expect(await page.getByRole('button', { name: 'Revoke all matching…' }).count()).toBe(0);
     await page.getByLabel('Profile', { exact: true }).fill('contractor-acme');
+    // A search within the loaded rows narrows only what is loaded: nothing is offered until it is cleared.
+    const search = page.getByRole('searchbox');
+    await search.fill('ana');
+    await expect.poll(() => page.getByRole('button', { name: 'Revoke all matching…' }).isDisabled()).toBe(true);
+    await expect(page.locator('#revoke-matching-status').textContent()).resolves.toContain('Clear "Search loaded rows" first');
+    await search.fill('');
     await page.getByRole('button', { name: 'Revoke all matching…' }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog.getByRole('heading').first().textContent()).resolves.toBe('Revoke all 240 active sessions matching profile: contractor-acme');

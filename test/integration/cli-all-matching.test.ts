@@ -75,7 +75,7 @@ describe('session-warden sessions revoke --all-matching (spawned, DynamoDB Local
     for (const s of others) expect(await statusOf(s.id)).toBe('active');
 
     const after = await runCli(['sessions', 'revoke', '--all-matching', '--profile', 'contractor-acme', '--dry-run', ...conn], isolatedEnv());
-    expect(after.stdout.split('\n')[0]).toBe('0 active sessions match (dry run: nothing was revoked).');
+    expect(after.stdout.split('\n')[0]).toMatch(/^0 active sessions match \(dry run: nothing was revoked\)\. Digest [0-9a-f]{64} \(--expect-digest\)\.$/);
   });
 
   it('refuses what could revoke more than was meant: no filter, ids with a filter, filters without --all-matching', async () => {
@@ -94,8 +94,16 @@ describe('session-warden sessions revoke --all-matching (spawned, DynamoDB Local
       expect(result.stderr, args.join(' ')).toContain(says);
     }
     expect(await statusOf(s.id)).toBe('active');
+    // The dry run's digest names the very sessions counted; another digest is refused, nothing written.
+    const dry = await runCli(['sessions', 'revoke', '--all-matching', '--user', 'alice', '--dry-run', '--output', 'json', ...conn], isolatedEnv());
+    const { digest } = JSON.parse(dry.stdout) as { digest: string };
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    const other = await runCli(['sessions', 'revoke', '--all-matching', '--user', 'alice', '--expect-digest', 'f'.repeat(64), '--reason-code', 'offboarding', ...conn], isolatedEnv());
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('not the ones the dry run counted');
+    expect(await statusOf(s.id)).toBe('active');
     // At or below 100 sessions no count is asked for.
-    const one = await runCli(['sessions', 'revoke', '--all-matching', '--user', 'alice', '--reason-code', 'offboarding', ...conn], isolatedEnv());
+    const one = await runCli(['sessions', 'revoke', '--all-matching', '--user', 'alice', '--expect-digest', digest, '--reason-code', 'offboarding', ...conn], isolatedEnv());
     expect(one.code, one.stderr).toBe(0);
     expect(await statusOf(s.id)).toBe('revoked');
   });

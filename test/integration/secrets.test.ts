@@ -53,7 +53,7 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'sessions:revoke': [{ ids: [ids.session], reasonCode: 'security_incident', note: 'canary test', ticket: 'SEC-1', connection: ids.confirmed }],
     'users:preview': [{ users: [ids.user, 'nobody.here'] }],
     'sessions:matching': [{ filter: { user: ids.user } }],
-    'sessions:revokeMatching': [{ filter: { user: 'nobody.here' }, expectedCount: 1, reasonCode: 'security_incident', connection: ids.confirmed }],
+    'sessions:revokeMatching': [{ filter: { user: 'nobody.here' }, expectedCount: 1, expectedDigest: '0'.repeat(64), reasonCode: 'security_incident', connection: ids.confirmed }],
     'users:lookup': [{ text: ids.user }, { text: 'nobody.here' }],
     'users:revoke': [{ users: [ids.user], reasonCode: 'offboarding', connection: ids.confirmed }],
     'evidence:save': [{ runs: [ids.run] }],

@@ -59,7 +59,7 @@ export function useRevoke() {
       const reason: Confirmed = { ...fields, connection };
       if (!retry) setConfirmed(reason);
       if (target.kind === 'sessions') return wardenClient.sessions.revoke({ ids: target.ids, ...reason });
-      if (target.kind === 'matching') return wardenClient.sessions.revokeMatching({ filter: target.filter, expectedCount: target.count, ...reason });
+      if (target.kind === 'matching') return wardenClient.sessions.revokeMatching({ filter: target.filter, expectedCount: target.count, expectedDigest: target.preview.digest, ...reason });
       const request: ConfirmedRevokeUsersRequest = {
         users: target.kind === 'user' ? [target.user] : target.users,
         ...(target.kind === 'users' && target.requested ? { requested: target.requested } : {}),

@@ -8,7 +8,18 @@ import { wardenClient } from '../../api/warden-client';
  * the revoke dialog then shows that count and asks for it to be typed above main's threshold (and
  * always in production). Offered only when the filter narrows something: never the whole store.
  */
-export function RevokeAllMatching({ query, chips, onCounted }: { query: Record<string, unknown>; chips: string[]; onCounted: (target: RevokeTarget) => void }) {
+export function RevokeAllMatching({
+  query,
+  chips,
+  localSearch,
+  onCounted,
+}: {
+  query: Record<string, unknown>;
+  chips: string[];
+  /** A search within the loaded rows is active: the store would match more than the table shows, so nothing is offered until it is cleared. */
+  localSearch: boolean;
+  onCounted: (target: RevokeTarget) => void;
+}) {
   // Only active sessions are ever revoked: the status filter is not part of what is matched.
   const filter = Object.fromEntries(Object.entries(query).filter(([key]) => key !== 'status')) as MatchingFilter;
   const narrows = chips.length > 0 && Object.values(filter).some((v) => v !== undefined && v !== '');
@@ -22,11 +33,17 @@ export function RevokeAllMatching({ query, chips, onCounted }: { query: Record<s
   if (!narrows) return null;
   return (
     <div className="revoke-matching">
-      <button type="button" className="danger-outline-button" onClick={() => count.mutate()} disabled={count.isPending} aria-describedby="revoke-matching-status">
+      <button type="button" className="danger-outline-button" onClick={() => count.mutate()} disabled={count.isPending || localSearch} aria-describedby="revoke-matching-status">
         {count.isPending ? 'Counting every match…' : 'Revoke all matching…'}
       </button>
       <span id="revoke-matching-status" className="muted small" role="status">
-        {count.isError ? `Could not count: ${count.error.message}` : count.data?.total === 0 ? 'No active session matches these filters: nothing to revoke.' : ''}
+        {localSearch
+          ? 'Clear "Search loaded rows" first: it narrows only the rows loaded here, not what the store would revoke.'
+          : count.isError
+            ? `Could not count: ${count.error.message}`
+            : count.data?.total === 0
+              ? 'No active session matches these filters: nothing to revoke.'
+              : ''}
       </span>
     </div>
   );

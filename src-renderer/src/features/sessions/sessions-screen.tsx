@@ -117,7 +117,15 @@ export function SessionsScreen() {
         </p>
         {capabilities ? <ColumnChoice capabilities={capabilities} /> : null}
         {!readOnly && capabilities ? (
-          <RevokeAllMatching query={query} chips={activeChips(filters, capabilities).filter((c) => c.key !== 'status' && c.key !== 'search').map((c) => c.label)} onCounted={setTarget} />
+          <RevokeAllMatching
+            query={query}
+            // The search box narrows only the loaded rows where the store does not search: never part of what is revoked.
+            localSearch={filters.search.trim() !== '' && !capabilities.filters.includes('text')}
+            chips={activeChips(filters, capabilities)
+              .filter((c) => c.key !== 'status' && (c.key !== 'search' || capabilities.filters.includes('text')))
+              .map((c) => c.label)}
+            onCounted={setTarget}
+          />
         ) : null}
         <ExportControl target={{ kind: 'sessions', filter: query }} label="Export these sessions" />
       </header>
