@@ -40,7 +40,13 @@ export function canaryArguments(probeUrl: string | undefined, threshold: string 
 export async function canaryRun(conn: CliConnection, args: { probeUrl?: string; thresholdMs: number }, output: string, io: { out(text: string): void; err(text: string): void; now(): number }): Promise<number> {
   const ground = conn.canary;
   if (!ground) throw new UsageError('this kind of store has no canary yet (Sentinel in DynamoDB and web sessions in Redis have one)');
+
+  // Refused first on a read-only connection (nothing is written there, canary or not).
   const revoker = await conn.revoker();
+  // A saved connection runs the canary only where the operator turned it on, as in the app.
+  if (conn.canarySettings === null) {
+    throw new UsageError(`the enforcement canary is not enabled for saved connection "${conn.name}": turn it on in the app (Connections, edit, Enforcement canary) first; nothing was written`);
+  }
   const blacklist = conn.blacklist;
   const report = await runCanary({
     connection: conn.name,

@@ -11,6 +11,7 @@ import { SecretVault } from '../connections/secret-vault';
 import { Ledger } from '../ledger/ledger';
 import { isLocalEndpoint } from '../operator-identity';
 import type { CanaryGround } from '../proof/canary-ground';
+import type { CanarySettings } from '../../src-shared/canary';
 import { openBlacklist, type OpenedBlacklist } from '../revocation/blacklist-targets';
 import type { Revoker } from '../revocation/revoker';
 import type { SessionStore } from '../session-store';
@@ -61,6 +62,11 @@ export interface CliConnection {
   store: SessionStore;
   /** Where the enforcement canary is written, when the store's kind has one. */
   canary: CanaryGround | null;
+  /**
+   * A saved connection's canary opt-in (its settings, or null when it never opted in); undefined
+   * for a connection given by flags, where running `canary run` is itself the operator's consent.
+   */
+  canarySettings?: CanarySettings | null;
   ledger: Ledger;
   /** The connection's team ledger, when one is named. */
   team: TeamLedger | null;
@@ -114,7 +120,8 @@ async function connectSaved(flags: ConnectionFlags, env: NodeJS.ProcessEnv, data
   if (flags.store !== undefined && flags.store !== saved.store.kind) throw new UsageError(`saved connection "${saved.name}" is a ${saved.store.kind} store, not --store ${flags.store}`);
   const secrets = savedSecrets(saved, env);
   const store = flags.teamLedger ? { ...saved.store, teamLedger: flags.teamLedger } : saved.store;
-  return openConnection({ store, secrets, readOnly: saved.readOnly, name: saved.name }, flags, dataDir);
+  const opened = await openConnection({ store, secrets, readOnly: saved.readOnly, name: saved.name }, flags, dataDir);
+  return { ...opened, canarySettings: saved.canary?.enabled === true ? saved.canary : null };
 }
 
 /**

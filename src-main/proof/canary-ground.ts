@@ -96,8 +96,14 @@ export function webCanaryGround(client: Redis | Cluster): CanaryGround {
       // NX: a fresh random id; never overwrite a session that happened to have it.
       const set = await client.set(keys.session(id), JSON.stringify(record), 'EX', seconds, 'NX');
       if (set !== 'OK') throw new Error('a session with the canary id already exists: nothing was written');
-      await client.sadd(keys.userSessions(CANARY_USER), id);
-      await client.expire(keys.userSessions(CANARY_USER), seconds);
+      try {
+        await client.sadd(keys.userSessions(CANARY_USER), id);
+        await client.expire(keys.userSessions(CANARY_USER), seconds);
+      } catch (error) {
+        // Half written: the record alone would be a live session nobody removes for ten minutes.
+        await client.del(keys.session(id)).catch(() => undefined);
+        throw error;
+      }
       return { id, user: CANARY_USER, credential: id };
     },
     blacklisted: async (id) => (await client.exists(keys.revoked(id))) === 1,

@@ -1,12 +1,16 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { ConnectionStore } from '../../src-main/connections/connection-store';
+import { SecretVault } from '../../src-main/connections/secret-vault';
 import { Ledger } from '../../src-main/ledger/ledger';
 import type { CanaryReport } from '../../src-main/proof/canary';
+import { fakeKeyring } from '../fixtures/fake-keyring';
 import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
 import { isolatedEnv, runCli } from '../fixtures/run-cli';
 import { withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
@@ -169,6 +173,34 @@ describe('session-warden canary run (spawned; DynamoDB Local, redis-server and a
       client.disconnect();
       await web.stop();
       await webDir.remove();
+    }
+  });
+  it('runs on a saved connection only where the operator turned the canary on, as the app does; never on a read-only one', async () => {
+    const home = await tempDir();
+    try {
+      const dataDir = join(home.path, 'Session Warden');
+      await mkdir(dataDir, { recursive: true });
+      const store = new ConnectionStore(dataDir, new SecretVault(fakeKeyring(), 'linux'));
+      const dynamo = { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } } as const;
+      await store.save({ name: 'not-opted-in', environment: 'production', colour: 'red', readOnly: false, store: dynamo });
+      await store.save({ name: 'opted-in', environment: 'production', colour: 'red', readOnly: false, store: dynamo, canary: { enabled: true } });
+      await store.save({ name: 'auditor', environment: 'production', colour: 'red', readOnly: true, store: dynamo });
+      const env = isolatedEnv({ XDG_CONFIG_HOME: home.path });
+      const refused = await runCli(['canary', 'run', '--connection', 'not-opted-in'], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('the enforcement canary is not enabled for saved connection "not-opted-in"');
+      const auditor = await runCli(['canary', 'run', '--connection', 'auditor'], env);
+      expect(auditor.code).toBe(2);
+      expect(auditor.stderr).toContain('read-only');
+      // Nothing was written by either: no item, no ledger.
+      expect(await items()).toEqual([]);
+      expect(existsSync(join(dataDir, 'ledger.jsonl'))).toBe(false);
+      const proven = await runCli(['canary', 'run', '--connection', 'opted-in', '--output', 'json'], env);
+      expect(proven.code, proven.stderr).toBe(0);
+      expect((JSON.parse(proven.stdout) as CanaryReport).proven).toBe(true);
+      expect(await items()).toEqual([]);
+    } finally {
+      await home.remove();
     }
   });
 });
