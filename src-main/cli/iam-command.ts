@@ -109,9 +109,14 @@ export async function iamDeny(args: IamArguments, flags: ConnectionFlags, output
     const policies = args.dryRun ? null : policiesFor(args, await accountOf(conn));
     let budget = ROLE_INLINE_POLICY_CHARS;
     if (policies) {
-      // A policy of the same name is replaced, so its size is not counted twice.
-      const used = await iamCall(() => policies.inlineSize(args.role, denyPolicyName(nowMs, args.incident)));
-      budget = ROLE_INLINE_POLICY_CHARS - used;
+      // PutRolePolicy replaces a policy of the same name: a second deny for the same incident would
+      // silently drop the first one's sessions while their credentials still work. Refused instead.
+      const name = denyPolicyName(nowMs, args.incident);
+      const attached = await iamCall(() => policies.inline(args.role));
+      if (attached.names.includes(name)) {
+        throw new UsageError(`a deny policy named ${name} is already attached to role ${args.role}: putting it again would drop the sessions it covers; name this one apart (--incident ${args.incident ? `${args.incident}-2` : 'REF'}) or see "iam list"; nothing was written`);
+      }
+      budget = ROLE_INLINE_POLICY_CHARS - attached.size;
     }
     const plan = planDenyPolicy({ sessions: sessions.map(asRevoked), form: args.form, nowMs, incident: args.incident, budgetChars: budget });
     for (const note of plan.notes) io.err(`session-warden: ${terminalSafe(note)}`);
@@ -143,7 +148,8 @@ export async function iamDeny(args: IamArguments, flags: ConnectionFlags, output
     } catch (e) {
       error = e as Error;
     }
-    await recorder.ledger.append(sessions.map((s) => ({ ...record(s), kind: 'outcome' as const, outcome: 'already_revoked' as const, ...(error ? { error: error.message } : {}) })));
+    // The sessions stay revoked either way; the outcome says whether the deny itself landed.
+    await recorder.ledger.append(sessions.map((s) => ({ ...record(s), kind: 'outcome' as const, outcome: error ? ('failed' as const) : ('already_revoked' as const), ...(error ? { error: error.message } : {}) })));
     await deliver(conn, io);
     if (error) throw error;
     io.out(output === 'json' ? JSON.stringify(described(args.role, policy, plan.notes, 'applied'), null, 2) : formatDeny(args.role, policy, 'applied'));
@@ -300,7 +306,7 @@ export async function iamRemove(args: IamArguments, flags: ConnectionFlags | nul
     } catch (e) {
       error = e as Error;
     }
-    if (recorder) await recorder.ledger.append(keys.map((k) => ({ ...(record(k) as LedgerRecord), kind: 'outcome' as const, outcome: 'already_revoked' as const, ...(error ? { error: error.message } : {}) })));
+    if (recorder) await recorder.ledger.append(keys.map((k) => ({ ...(record(k) as LedgerRecord), kind: 'outcome' as const, outcome: error ? ('failed' as const) : ('already_revoked' as const), ...(error ? { error: error.message } : {}) })));
     if (conn) await deliver(conn, io);
     if (error) throw error;
     if (!recorder) io.err('session-warden: no connection named: the removal was not recorded in a ledger');

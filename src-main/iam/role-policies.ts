@@ -78,9 +78,15 @@ export class RolePolicies {
 
   /** What the role's inline policies take of IAM's aggregate quota (white space not counted), leaving out `except`. */
   async inlineSize(role: string, except?: string): Promise<number> {
-    let total = 0;
-    for (const name of await this.names(role)) if (name !== except) total += iamPolicySize(await this.document(role, name));
-    return total;
+    return (await this.inline(role, except)).size;
+  }
+
+  /** The role's inline policy names (all of them) and the size of those but `except`, from one listing. */
+  async inline(role: string, except?: string): Promise<{ names: string[]; size: number }> {
+    const names = await this.names(role);
+    let size = 0;
+    for (const name of names) if (name !== except) size += iamPolicySize(await this.document(role, name));
+    return { names, size };
   }
 
   /** Our deny policies (by name prefix) still attached to the role, with what each covers and when it may go. */

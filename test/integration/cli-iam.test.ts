@@ -146,6 +146,20 @@ describe('session-warden iam deny / list / remove (spawned; DynamoDB Local and a
     expect((await entries()).slice(-1)[0]?.note).toMatch(/iam remove: DeleteRolePolicy session-warden-deny-INC-8 on role sentinel-app \(forced/);
   });
 
+  it('refuses a second deny under a name already attached: it would drop the first one\'s sessions while their credentials work', async () => {
+    const first = await revoked('victor', 60);
+    const put = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--session', first.id, '--incident', 'INC-9', ...conn], isolatedEnv());
+    expect(put.code, put.stderr).toBe(0);
+    const second = await revoked('victor', 30);
+    const before = iam.requests.filter((r) => r.Action === 'PutRolePolicy').length;
+    const again = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--session', second.id, '--incident', 'INC-9', ...conn], isolatedEnv());
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('a deny policy named session-warden-deny-INC-9 is already attached to role sentinel-app');
+    expect(iam.requests.filter((r) => r.Action === 'PutRolePolicy').length).toBe(before);
+    const other = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--session', second.id, '--incident', 'INC-9-2', ...conn], isolatedEnv());
+    expect(other.code, other.stderr).toBe(0);
+  });
+
   it('refuses a live session: nothing sent to IAM, nothing ledgered', async () => {
     const live = await put({});
     const result = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--session', live.id, ...conn], isolatedEnv());
@@ -163,6 +177,8 @@ describe('session-warden iam deny / list / remove (spawned; DynamoDB Local and a
     expect(result.stderr).toMatch(/iam:PutRolePolicy denied on role sentinel-app: ask for iam:PutRolePolicy on arn:aws:iam::[^:]*:role\/sentinel-app/);
     const ledger = await entries();
     expect(ledger.map((e) => e.kind)).toEqual(['attempt', 'outcome']);
+    // The deny did not land: the outcome says failed, never a success with an error beside it.
+    expect(ledger[1]?.outcome).toBe('failed');
     expect(ledger[1]?.error).toMatch(/iam:PutRolePolicy denied/);
   });
 
