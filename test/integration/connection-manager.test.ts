@@ -53,7 +53,7 @@ describe('the connection manager behind the app handler table', () => {
       store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } },
     });
     const info = await call<AppInfo>('connections:switch', { id: connection.id });
-    expect(info.connection).toEqual({ id: connection.id, nonce: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'staging', kind: 'dynamodb', environment: 'staging', table: table.name, readOnly: true, requireTicket: false, capabilities: SENTINEL_CAPABILITIES });
+    expect(info.connection).toEqual({ id: connection.id, nonce: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'staging', kind: 'dynamodb', environment: 'staging', table: table.name, readOnly: true, requireTicket: false, blacklist: false, capabilities: SENTINEL_CAPABILITIES });
     expect((await call<{ sessions: { id: string }[] }>('sessions:query', { status: 'any' })).sessions.map((s) => s.id)).toEqual([item.id]);
     // Read-only from the saved flag: refused in main.
     await expect(call('sessions:revoke', { ids: [item.id], reasonCode: 'offboarding', connection: confirmedFor(info) })).rejects.toMatchObject({ code: 'READ_ONLY' });
