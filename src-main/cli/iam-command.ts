@@ -127,29 +127,10 @@ export async function iamDeny(args: IamArguments, flags: ConnectionFlags, output
       io.out(output === 'json' ? JSON.stringify(described(args.role, policy, plan.notes, 'dry-run'), null, 2) : formatDeny(args.role, policy, 'dry run: not applied'));
       return EXIT.ok;
     }
-    const recorder = await conn.recorder();
-    const run = randomUUID();
-    const record = (session: Session): LedgerRecord => ({
-      kind: 'attempt',
-      time: new Date(io.now()).toISOString(),
-      operator: recorder.operator,
-      principal: recorder.principal,
-      connection: recorder.connection,
-      run,
-      sessionId: session.id,
-      user: session.user,
-      reasonCode: reasonCodeOf(session.revokedReason),
-      note: `iam deny: PutRolePolicy ${policy.name} on role ${args.role} (${policy.form}, sha256 ${policy.sha256}, removable after ${policy.removableAfter})`,
-    });
-    await recorder.ledger.append(sessions.map(record));
-    let error: Error | null = null;
-    try {
-      await iamCall(() => policies.put(args.role, policy.name, policy.json));
-    } catch (e) {
-      error = e as Error;
-    }
+    const note = `iam deny: PutRolePolicy ${policy.name} on role ${args.role} (${policy.form}, sha256 ${policy.sha256}, removable after ${policy.removableAfter})`;
+    const covered = sessions.map((s) => ({ sessionId: s.id, user: s.user, reasonCode: reasonCodeOf(s.revokedReason), note }));
     // The sessions stay revoked either way; the outcome says whether the deny itself landed.
-    await recorder.ledger.append(sessions.map((s) => ({ ...record(s), kind: 'outcome' as const, outcome: error ? ('failed' as const) : ('already_revoked' as const), ...(error ? { error: error.message } : {}) })));
+    const error = await ledgeredIamCall(await conn.recorder(), covered, io, () => policies.put(args.role, policy.name, policy.json));
     await deliver(conn, io);
     if (error) throw error;
     io.out(output === 'json' ? JSON.stringify(described(args.role, policy, plan.notes, 'applied'), null, 2) : formatDeny(args.role, policy, 'applied'));
@@ -281,32 +262,13 @@ export async function iamRemove(args: IamArguments, flags: ConnectionFlags | nul
   const conn = flags ? await connect(flags) : null;
   try {
     const recorder = conn ? await conn.recorder() : null;
-    const run = randomUUID();
     const keys = reading.form === 'precise' ? reading.covers : [name];
     // The ledger names each covered session's user where the store still has the session.
     const users = new Map<string, string>();
     if (conn && reading.form === 'precise') for (const id of keys) users.set(id, (await conn.store.get(id).catch(() => null))?.user ?? '-');
-    const record = (key: string): LedgerRecord | null =>
-      recorder && {
-        kind: 'attempt',
-        time: new Date(io.now()).toISOString(),
-        operator: recorder.operator,
-        principal: recorder.principal,
-        connection: recorder.connection,
-        run,
-        sessionId: key,
-        user: users.get(key) ?? '-',
-        reasonCode: 'other',
-        note: `iam remove: DeleteRolePolicy ${name} on role ${args.role}${summary.forced ? ' (forced before every covered credential expired)' : ''}`,
-      };
-    if (recorder) await recorder.ledger.append(keys.map(record).filter((r): r is LedgerRecord => r !== null));
-    let error: Error | null = null;
-    try {
-      await iamCall(() => policies.delete(args.role, name));
-    } catch (e) {
-      error = e as Error;
-    }
-    if (recorder) await recorder.ledger.append(keys.map((k) => ({ ...(record(k) as LedgerRecord), kind: 'outcome' as const, outcome: error ? ('failed' as const) : ('already_revoked' as const), ...(error ? { error: error.message } : {}) })));
+    const note = `iam remove: DeleteRolePolicy ${name} on role ${args.role}${summary.forced ? ' (forced before every covered credential expired)' : ''}`;
+    const covered = keys.map((key) => ({ sessionId: key, user: users.get(key) ?? '-', reasonCode: 'other' as const, note }));
+    const error = await ledgeredIamCall(recorder, covered, io, () => policies.delete(args.role, name));
     if (conn) await deliver(conn, io);
     if (error) throw error;
     if (!recorder) io.err('session-warden: no connection named: the removal was not recorded in a ledger');
@@ -315,6 +277,44 @@ export async function iamRemove(args: IamArguments, flags: ConnectionFlags | nul
   } finally {
     await conn?.close();
   }
+}
+
+/**
+ * One write to IAM recorded as a run of the ledger: an `attempt` entry per covered session before
+ * the call, its outcome after (`already_revoked`: the session stays revoked and the write landed;
+ * `failed`, with IAM's words, when it was refused). Returns IAM's refusal, if any; no ledger when
+ * `recorder` is null (no connection named).
+ */
+async function ledgeredIamCall(
+  recorder: Awaited<ReturnType<CliConnection['recorder']>> | null,
+  covered: readonly { sessionId: string; user: string; reasonCode: ReasonCode; note: string }[],
+  io: Io,
+  work: () => Promise<void>,
+): Promise<Error | null> {
+  const run = randomUUID();
+  const record = (c: (typeof covered)[number]): LedgerRecord | null =>
+    recorder && {
+      kind: 'attempt',
+      time: new Date(io.now()).toISOString(),
+      operator: recorder.operator,
+      principal: recorder.principal,
+      connection: recorder.connection,
+      run,
+      ...c,
+    };
+  if (recorder) await recorder.ledger.append(covered.map(record).filter((r): r is LedgerRecord => r !== null));
+  let error: Error | null = null;
+  try {
+    await iamCall(work);
+  } catch (e) {
+    error = e as Error;
+  }
+  if (recorder) {
+    await recorder.ledger.append(
+      covered.map((c) => ({ ...(record(c) as LedgerRecord), kind: 'outcome' as const, outcome: error ? ('failed' as const) : ('already_revoked' as const), ...(error ? { error: error.message } : {}) })),
+    );
+  }
+  return error;
 }
 
 /** Whether the flags name a store connection (so `iam remove` records in its ledger). */
