@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ENVIRONMENT_COLOURS } from './reason-codes';
 import { CANARY_READ_ONLY_MESSAGE, CanarySettingsSchema, canaryAllowed } from './canary';
+import { IdentityMapSchema } from './identity';
+import { IamSettingsSchema } from './iam-roles';
 
 export { ENVIRONMENT_COLOURS } from './reason-codes';
 
@@ -51,6 +53,8 @@ export const DynamoStoreSchema = z.strictObject({
    * see `defaultLedgerTable`); absent: this desk keeps only its local ledger.
    */
   teamLedger: z.string().trim().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name').optional(),
+  /** Which IAM role each Sentinel profile's credentials are vended for (src-shared/iam-roles.ts); absent: unknown. */
+  iam: IamSettingsSchema.optional(),
 });
 
 export const RedisStoreSchema = z.strictObject({
@@ -123,6 +127,8 @@ export const ConnectionSchema = z.strictObject({
   secretKept: z.enum(['encrypted', 'memory', 'none']),
   /** The enforcement canary, opted into for this connection (src-shared/canary.ts); absent: off. */
   canary: CanarySettingsSchema.optional(),
+  /** How a person is named in this store (src-shared/identity.ts); absent: the kind's default. */
+  identity: IdentityMapSchema.optional(),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
 
@@ -144,6 +150,8 @@ export const ConnectionSaveRequestSchema = z.strictObject({
   blacklistSecret: z.string().min(1).max(4096).nullable().optional(),
   /** The enforcement canary (opt-in); never enabled on a read-only connection (`ConnectionSaveCheckedSchema`). */
   canary: CanarySettingsSchema.optional(),
+  /** How a person is named in this store (incident mode); absent: the kind's default. */
+  identity: IdentityMapSchema.optional(),
 });
 export type ConnectionSaveRequest = z.infer<typeof ConnectionSaveRequestSchema>;
 

@@ -118,6 +118,7 @@ export class ConnectionStore {
       ...(request.requireTicket !== undefined ? { requireTicket: request.requireTicket } : {}),
       store: request.store,
       ...(request.canary !== undefined ? { canary: request.canary } : {}),
+      ...(request.identity !== undefined ? { identity: request.identity } : {}),
       ...(secret ? { secret } : {}),
       ...(blacklistSecret ? { blacklistSecret } : {}),
     };
