@@ -1,6 +1,7 @@
 import { WORKSPACE_CHANNELS } from '../src-shared/contract';
 import { handlerTable, type AppOwnHandlerTable, type HandlerTable, type WorkspaceHandlerTable } from './ipc/dispatch';
 import type { ConnectionManager } from './connections/connection-manager';
+import { WardenError } from './errors';
 
 /**
  * The handler table the window talks to: every workspace channel goes to the active connection's
@@ -27,5 +28,17 @@ function answeredByManager(manager: ConnectionManager): AppOwnHandlerTable {
     // Every saved connection's outbox, whichever connection is open.
     'blacklist:pending': () => manager.blacklist.status(),
     'blacklist:retry': () => manager.blacklist.deliver(),
+    // Incident mode (issue 18): being built in src-main/people; until then each says so.
+    'people:find': () => notYet('people:find'),
+    'people:revoke': () => notYet('people:revoke'),
+    'people:evidence': () => notYet('people:evidence'),
+    'incidents:pin': () => notYet('incidents:pin'),
+    'incidents:list': () => notYet('incidents:list'),
+    'incidents:get': () => notYet('incidents:get'),
+    'incidents:export': () => notYet('incidents:export'),
   };
+}
+
+function notYet(channel: string): never {
+  throw new WardenError('INTERNAL', `${channel} is not built yet`);
 }

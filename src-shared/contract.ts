@@ -28,6 +28,19 @@ import { SessionIdSchema, SessionSchema } from './session';
 import { ACTIVITY_REASONS } from './reason-codes';
 import { SESSION_STATUSES } from './session-status';
 import { UserLookupSchema, UsersLookupRequestSchema } from './users';
+import {
+  IncidentExportRequestSchema,
+  IncidentExportResponseSchema,
+  IncidentPinRequestSchema,
+  IncidentRefSchema,
+  IncidentSummarySchema,
+  IncidentViewSchema,
+  PeopleEvidenceRequestSchema,
+  PeopleFindRequestSchema,
+  PeopleFindResponseSchema,
+  PeopleRevokeRequestSchema,
+  PeopleRevokeResponseSchema,
+} from './people';
 
 /** Largest page a renderer may ask for. */
 export const MAX_PAGE_SIZE = 500;
@@ -290,6 +303,23 @@ export const contract = {
   /** Whether the canary runs on the active connection, and its runs from `canary-history.jsonl`, newest first. */
   'canary:history': { request: CanaryHistoryRequestSchema, response: CanaryHistorySchema },
   /** The active connection's team ledger: where, and how many local entries have not reached it. */
+  /**
+   * Incident mode: one person across the selected saved connections (and `demo`), searched in
+   * parallel, each with its own credentials in main; one group per connection, an unreachable one
+   * saying why without hiding the others.
+   */
+  'people:find': { request: PeopleFindRequestSchema, response: PeopleFindResponseSchema },
+  /** Revoke everywhere: per connection, with that connection's guards (read-only, changed since the search) and ledger. */
+  'people:revoke': { request: PeopleRevokeRequestSchema, response: PeopleRevokeResponseSchema },
+  /** Progressless evidence of a revoke-everywhere and its retries: one CSV over every connection's runs (save dialog in main). */
+  'people:evidence': { request: PeopleEvidenceRequestSchema, response: EvidenceSaveResponseSchema },
+  /** Pin a person to an incident reference (kept in the data directory). */
+  'incidents:pin': { request: IncidentPinRequestSchema, response: IncidentSummarySchema },
+  'incidents:list': { request: NoArguments, response: z.strictObject({ incidents: z.array(IncidentSummarySchema) }) },
+  /** What was revoked where, what is still open, activity after revocation. */
+  'incidents:get': { request: z.strictObject({ incident: IncidentRefSchema }), response: IncidentViewSchema },
+  /** The incident as one bundle (CSV or JSON) with a manifest, through the save dialog in main. */
+  'incidents:export': { request: IncidentExportRequestSchema, response: IncidentExportResponseSchema },
   'ledger:team': { request: NoArguments, response: TeamLedgerStatusSchema },
   /** Deliver pending entries to the team ledger now; answers what is still pending. */
   'ledger:deliver': { request: NoArguments, response: TeamLedgerStatusSchema },
@@ -354,6 +384,13 @@ const ANSWERED_BY = {
   'blacklist:retry': 'app',
   'blacklist:coverage': 'workspace',
   'blacklist:repair': 'workspace',
+  'people:find': 'app',
+  'people:revoke': 'app',
+  'people:evidence': 'app',
+  'incidents:pin': 'app',
+  'incidents:list': 'app',
+  'incidents:get': 'app',
+  'incidents:export': 'app',
 } as const satisfies Record<Channel, 'workspace' | 'app'>;
 
 type AnsweredBy<Who extends 'workspace' | 'app'> = { [C in Channel]: (typeof ANSWERED_BY)[C] extends Who ? C : never }[Channel];

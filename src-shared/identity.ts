@@ -18,7 +18,7 @@ export type IdentityKey = (typeof IDENTITY_KEYS)[number];
 
 const TEMPLATE_PLACEHOLDER = /\{(local|email)\}/g;
 /** Letters, digits and the punctuation user names and e-mails use; placeholders in braces. */
-const TEMPLATE_TEXT = /^(?:[A-Za-z0-9@._+=,:\-]|\{local\}|\{email\})+$/;
+const TEMPLATE_TEXT = /^(?:[A-Za-z0-9@._+=,:-]|\{local\}|\{email\})+$/;
 
 export const IdentityMapSchema = z.strictObject({
   key: z.enum(IDENTITY_KEYS),
@@ -44,7 +44,7 @@ export const PersonTextSchema = z
   .trim()
   .min(1, 'type a person: an e-mail such as alice@corp.example, or a login such as alice')
   .max(254)
-  .regex(/^[A-Za-z0-9@._+=,:\-]+$/, 'a person is an e-mail or a login: letters, digits and @ . _ + = , : -')
+  .regex(/^[A-Za-z0-9@._+=,:-]+$/, 'a person is an e-mail or a login: letters, digits and @ . _ + = , : -')
   .refine((t) => (t.match(/@/g) ?? []).length <= 1 && !t.startsWith('@') && !t.endsWith('@'), 'an e-mail has one @ with text on both sides');
 
 export type DerivedName = { ok: true; name: string } | { ok: false; problem: string };

@@ -77,6 +77,13 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'blacklist:repair': [{ ids: [ids.session], connection: ids.confirmed }],
     'canary:run': [undefined],
     'canary:history': [undefined, { limit: 5 }],
+    'people:find': [{ person: `${ids.user}@corp.example`, connections: [ids.connection, 'demo'] }],
+    'people:revoke': [{ person: ids.user, targets: [{ connection: ids.connection, fingerprint: '0'.repeat(16), ids: [ids.session] }], reasonCode: 'credential_compromise', incident: 'INC-1' }],
+    'people:evidence': [{ runs: [{ connection: ids.connection, run: ids.run }] }],
+    'incidents:pin': [{ incident: 'INC-1', person: ids.user, connections: [ids.connection] }],
+    'incidents:list': [undefined],
+    'incidents:get': [{ incident: 'INC-1' }],
+    'incidents:export': [{ incident: 'INC-1', format: 'json' }],
   };
 }
 
