@@ -1,4 +1,4 @@
-import { CONFIRM_COUNT_ABOVE, matchingSessions, narrows, TooManyMatchingError, type MatchingFilter } from './revocation/matching';
+import { CONFIRM_COUNT_ABOVE, matchingSessions, narrows, MatchingRefusedError, type MatchingFilter } from './revocation/matching';
 import type { AppInfo } from '../src-shared/contract';
 import type { ConfirmedConnection } from '../src-shared/revocation';
 import type { TeamLedgerStatus } from '../src-shared/team-ledger';
@@ -105,7 +105,7 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     try {
       return await matchingSessions(deps.store, filter);
     } catch (error) {
-      if (error instanceof TooManyMatchingError) throw new WardenError('VALIDATION', error.message);
+      if (error instanceof MatchingRefusedError) throw new WardenError('VALIDATION', error.message);
       throw error;
     }
   };

@@ -67,6 +67,8 @@ export interface CliConnection {
    * for a connection given by flags, where running `canary run` is itself the operator's consent.
    */
   canarySettings?: CanarySettings | null;
+  /** A saved connection's environment (`production`…); undefined for a connection given by flags. */
+  environment?: string;
   ledger: Ledger;
   /** The connection's team ledger, when one is named. */
   team: TeamLedger | null;
@@ -121,7 +123,7 @@ async function connectSaved(flags: ConnectionFlags, env: NodeJS.ProcessEnv, data
   const secrets = savedSecrets(saved, env);
   const store = flags.teamLedger ? { ...saved.store, teamLedger: flags.teamLedger } : saved.store;
   const opened = await openConnection({ store, secrets, readOnly: saved.readOnly, name: saved.name }, flags, dataDir);
-  return { ...opened, canarySettings: saved.canary?.enabled === true ? saved.canary : null };
+  return { ...opened, canarySettings: saved.canary?.enabled === true ? saved.canary : null, environment: saved.environment };
 }
 
 /**

@@ -5,10 +5,11 @@ import { z } from 'zod';
 import { IP_FILTER_HINT, IpFilterSchema, SessionsQueryRequestSchema } from '../../src-shared/contract';
 import { RevokeSessionsRequestSchema, RevokeUsersRequestSchema, type RevokeReport } from '../../src-shared/revocation';
 import { SessionIdSchema } from '../../src-shared/session';
+import { isProductionEnvironment } from '../../src-shared/environment';
 import { storeKindNamed } from '../stores/registry';
 import { canaryArguments, canaryRun } from './canary-command';
 import { iamArguments, iamDeny, iamList, iamRemove, namesConnection } from './iam-command';
-import { matchingSessions, narrows, TooManyMatchingError, CONFIRM_COUNT_ABOVE, type MatchingFilter, type MatchingSessions } from '../revocation/matching';
+import { matchingSessions, narrows, MatchingRefusedError, CONFIRM_COUNT_ABOVE, type MatchingFilter, type MatchingSessions } from '../revocation/matching';
 import { readUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
 import type { LedgerEntry } from '../ledger/ledger-entry';
@@ -91,7 +92,7 @@ const ALLOWED: Record<string, string[]> = {
   'blacklist pending': ['ledger', 'output'],
   'blacklist check': [...CONNECTION_OPTIONS, 'team-ledger', 'repair', 'output'],
   'canary run': [...CONNECTION_OPTIONS, 'team-ledger', 'probe-url', 'threshold-ms', 'output'],
-  'iam deny': [...CONNECTION_OPTIONS, 'team-ledger', 'role', 'session', 'user', 'form', 'incident', 'dry-run', 'iam-endpoint', 'output'],
+  'iam deny': [...CONNECTION_OPTIONS, 'team-ledger', 'role', 'session', 'user', 'form', 'incident', 'force', 'dry-run', 'iam-endpoint', 'output'],
   'iam list': ['role', 'aws-profile', 'iam-endpoint', 'output'],
   'iam remove': [...CONNECTION_OPTIONS, 'team-ledger', 'role', 'policy', 'force', 'dry-run', 'iam-endpoint', 'output'],
 };
@@ -436,7 +437,7 @@ async function revokeAllMatching(args: string[], values: Values, flags: Connecti
     try {
       found = await matchingSessions(conn.store, matching);
     } catch (error) {
-      if (error instanceof TooManyMatchingError) throw new UsageError(error.message, { cause: error });
+      if (error instanceof MatchingRefusedError) throw new UsageError(error.message, { cause: error });
       throw error;
     }
     const total = found.sessions.length;
@@ -451,6 +452,10 @@ async function revokeAllMatching(args: string[], values: Values, flags: Connecti
     if (expected !== null && expected !== total) throw new UsageError(`${total} active sessions match now, not the ${expected} confirmed: nothing was revoked; check with --dry-run`);
     if (digest !== null && digest !== found.digest) throw new UsageError('as many or other sessions match now, not the ones the dry run counted (another digest): nothing was revoked; check with --dry-run');
     if (expected === null && total > CONFIRM_COUNT_ABOVE) throw new UsageError(`${total} active sessions match: confirm the count with --expect-count ${total} (see them with --dry-run); nothing was revoked`);
+    // As in the app: in production the count is always confirmed, however small.
+    if (expected === null && conn.environment !== undefined && isProductionEnvironment(conn.environment)) {
+      throw new UsageError(`"${conn.name}" is a production connection: confirm the count with --expect-count ${total} (see them with --dry-run); nothing was revoked`);
+    }
     const request = parseOrUsage(RevokeSessionsRequestSchema, { ids: found.sessions.map((s) => s.id), ...reasonOf(values) }, 'request');
     return delivered(conn, io, report(await (await conn.revoker()).revokeSessions(request), output, io));
   });

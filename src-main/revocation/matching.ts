@@ -30,10 +30,23 @@ export interface MatchingSessions {
   byProfile: NamedCount[];
 }
 
+/** A filter refused for revoking everything it matches; the message says what to do instead. */
+export class MatchingRefusedError extends Error {
+  override name = 'MatchingRefusedError';
+}
+
 /** More sessions match than one revocation may carry: narrow the filter. */
-export class TooManyMatchingError extends Error {
+export class TooManyMatchingError extends MatchingRefusedError {
   override name = 'TooManyMatchingError';
 }
+
+/** A time range that holds every active session of the store (`--since 1970`): it narrows nothing. */
+export class NarrowsNothingError extends MatchingRefusedError {
+  override name = 'NarrowsNothingError';
+}
+
+/** Filters that only bound when sessions were created: they narrow only if an active session falls outside. */
+const TIME_BOUNDS: ReadonlySet<string> = new Set(['since', 'until']);
 
 const PAGE = 500;
 
@@ -47,6 +60,9 @@ export async function matchingSessions(store: Pick<SessionStore, 'query'>, filte
     if (sessions.length > max) throw new TooManyMatchingError(`more than ${max} active sessions match: narrow the filter (by user, profile, server instance or time) and revoke in parts`);
     cursor = page.nextCursor;
   } while (cursor);
+  if (sessions.length > 0 && onlyTimeBounds(filter) && !(await leavesOneOut(store, new Set(sessions.map((s) => s.id))))) {
+    throw new NarrowsNothingError(`the time range holds every one of the store's ${sessions.length} active sessions, so it narrows nothing: add a user, profile, server instance or other filter, or a range that leaves some sessions out`);
+  }
   return { sessions, digest: digestOf(sessions), byUser: countBy(sessions, (s) => s.user), byProfile: countBy(sessions, (s) => s.profile ?? '(no profile)') };
 }
 
@@ -71,4 +87,19 @@ function countBy(sessions: readonly Session[], key: (s: Session) => string): Nam
 /** Whether a filter narrows anything: revoking every active session of a store takes more than an empty filter. */
 export function narrows(filter: MatchingFilter): boolean {
   return Object.values(filter).some((v) => v !== undefined && v !== '');
+}
+
+function onlyTimeBounds(filter: MatchingFilter): boolean {
+  return Object.entries(filter).every(([key, value]) => value === undefined || value === '' || TIME_BOUNDS.has(key));
+}
+
+/** Whether the store holds an active session the filter did not match (read until the first one). */
+async function leavesOneOut(store: Pick<SessionStore, 'query'>, matched: ReadonlySet<string>): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({ status: 'active', limit: PAGE, ...(cursor ? { cursor } : {}) });
+    if (page.sessions.some((s) => !matched.has(s.id))) return true;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return false;
 }

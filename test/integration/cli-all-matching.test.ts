@@ -1,6 +1,9 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { ConnectionStore } from '../../src-main/connections/connection-store';
+import { SecretVault } from '../../src-main/connections/secret-vault';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { isolatedEnv, runCli } from '../fixtures/run-cli';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
@@ -106,5 +109,35 @@ describe('session-warden sessions revoke --all-matching (spawned, DynamoDB Local
     const one = await runCli(['sessions', 'revoke', '--all-matching', '--user', 'alice', '--expect-digest', digest, '--reason-code', 'offboarding', ...conn], isolatedEnv());
     expect(one.code, one.stderr).toBe(0);
     expect(await statusOf(s.id)).toBe('revoked');
+  });
+
+  it('on a saved production connection asks for the count however few sessions match, as the app does', async () => {
+    const s = sentinelItem({ seconds: now() - 5 }, { user: 'pat', profile: 'prod-admin' });
+    await table.put([s]);
+    const dataDir = join(dir.path, 'home', 'Session Warden');
+    await mkdir(dataDir, { recursive: true });
+    const saved = new ConnectionStore(dataDir, new SecretVault(null));
+    const store = { kind: 'dynamodb' as const, region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' as const } };
+    await saved.save({ name: 'sentinel-prod', environment: 'production', colour: 'red', readOnly: false, store });
+    await saved.save({ name: 'sentinel-staging', environment: 'staging', colour: 'amber', readOnly: false, store });
+    const env = isolatedEnv({ XDG_CONFIG_HOME: join(dir.path, 'home'), AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+    const ledger = ['--ledger', ledgerPath];
+
+    const unconfirmed = await runCli(['sessions', 'revoke', '--all-matching', '--user', 'pat', '--reason-code', 'offboarding', '--connection', 'sentinel-prod', ...ledger], env);
+    expect(unconfirmed.code, unconfirmed.stderr).toBe(2);
+    expect(unconfirmed.stderr).toContain('"sentinel-prod" is a production connection: confirm the count with --expect-count 1');
+    expect(await statusOf(s.id)).toBe('active');
+    expect(await entries()).toBe(0);
+
+    const confirmed = await runCli(['sessions', 'revoke', '--all-matching', '--user', 'pat', '--expect-count', '1', '--reason-code', 'offboarding', '--connection', 'sentinel-prod', ...ledger], env);
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    expect(await statusOf(s.id)).toBe('revoked');
+
+    // Outside production one session needs no typed count.
+    const t = sentinelItem({ seconds: now() - 5 }, { user: 'quinn', profile: 'dev' });
+    await table.put([t]);
+    const staging = await runCli(['sessions', 'revoke', '--all-matching', '--user', 'quinn', '--reason-code', 'offboarding', '--connection', 'sentinel-staging', ...ledger], env);
+    expect(staging.code, staging.stderr).toBe(0);
+    expect(await statusOf(t.id)).toBe('revoked');
   });
 });

@@ -49,4 +49,24 @@ describe('revoking what a filter matches, through the handler table (DynamoDB Lo
     const everything = await dispatch('sessions:matching', { filter: {} }, OURS);
     expect(everything.ok).toBe(false);
   });
+
+  it('refuses a time range that holds every active session of the store (since 1970 narrows nothing), and accepts one that leaves a session out', async () => {
+    const sessions = [5, 60, 600].map((ago, i) => sentinelItem({ seconds: now() - ago }, { user: `u${i}`, profile: 'p' }));
+    await table.put(sessions);
+    const dispatch = createDispatch(table.handlers(dir.path, INFO), { trustedOrigins: ['app://warden'] });
+    const everything = await dispatch('sessions:matching', { filter: { since: '1970-01-01T00:00:00Z' } }, OURS);
+    expect(everything.ok).toBe(false);
+    if (!everything.ok) expect(everything.error).toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('narrows nothing') });
+    const revokedBefore = await dispatch('sessions:revokeMatching', { filter: { until: new Date(Date.now() + 3_600_000).toISOString() }, expectedCount: 3, expectedDigest: '0'.repeat(64), reasonCode: 'contractor_end', connection: CONFIRMED }, OURS);
+    expect(revokedBefore.ok).toBe(false);
+    for (const s of sessions) expect(await statusOf(s.id)).toBe('active');
+
+    // The last half minute leaves the older two out: that narrows, and counts one.
+    const recent = await dispatch('sessions:matching', { filter: { since: new Date(Date.now() - 30_000).toISOString() } }, OURS);
+    if (!recent.ok) throw new Error(recent.error.message);
+    expect(recent.value).toMatchObject({ total: 1, byUser: [{ name: 'u0', count: 1 }] });
+    // A user filter is intentional even when that user holds every active session.
+    const byUser = await dispatch('sessions:matching', { filter: { user: 'u1' } }, OURS);
+    expect(byUser.ok).toBe(true);
+  });
 });
