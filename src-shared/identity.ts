@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { IDENTITY_KEYS } from './identity-rule';
+
+// The rule itself is zod-free (identity-rule.ts) so the renderer can preview it; re-exported here.
+export { IDENTITY_KEYS, defaultIdentityMap, deriveName, type DerivedName, type IdentityKey } from './identity-rule';
 
 /**
  * How a person is named in one connection's store (issue 18): which field holds them and the rule
@@ -13,10 +17,6 @@ import { z } from 'zod';
  * `{email}` is the e-mail as typed (so a login alone cannot fill it); anything else is literal, so
  * `{local}@corp.example` derives an e-mail from a login. `lowercase` folds the result.
  */
-export const IDENTITY_KEYS = ['user', 'email'] as const;
-export type IdentityKey = (typeof IDENTITY_KEYS)[number];
-
-const TEMPLATE_PLACEHOLDER = /\{(local|email)\}/g;
 /** Letters, digits and the punctuation user names and e-mails use; placeholders in braces. */
 const TEMPLATE_TEXT = /^(?:[A-Za-z0-9@._+=,:-]|\{local\}|\{email\})+$/;
 
@@ -33,11 +33,6 @@ export const IdentityMapSchema = z.strictObject({
 });
 export type IdentityMap = z.infer<typeof IdentityMapSchema>;
 
-/** Where nothing is configured: Sentinel names people by login, web stores and PostgreSQL by e-mail. */
-export function defaultIdentityMap(kind: 'dynamodb' | 'redis' | 'postgres'): IdentityMap {
-  return kind === 'dynamodb' ? { key: 'user', template: '{local}' } : { key: 'email', template: '{email}', lowercase: true };
-}
-
 /** What an analyst typed for a person: an e-mail, or a login. */
 export const PersonTextSchema = z
   .string()
@@ -46,18 +41,3 @@ export const PersonTextSchema = z
   .max(254)
   .regex(/^[A-Za-z0-9@._+=,:-]+$/, 'a person is an e-mail or a login: letters, digits and @ . _ + = , : -')
   .refine((t) => (t.match(/@/g) ?? []).length <= 1 && !t.startsWith('@') && !t.endsWith('@'), 'an e-mail has one @ with text on both sides');
-
-export type DerivedName = { ok: true; name: string } | { ok: false; problem: string };
-
-/** The name `map` gives the person typed as `person`, or why it cannot be derived. Pure. */
-export function deriveName(map: IdentityMap, person: string): DerivedName {
-  const typed = person.trim();
-  const at = typed.indexOf('@');
-  const email = at > 0 ? typed : undefined;
-  const local = at > 0 ? typed.slice(0, at) : typed;
-  if (map.template.includes('{email}') && email === undefined) {
-    return { ok: false, problem: `this connection names people by e-mail (${map.template}): type ${local}'s e-mail, or give the connection a rule that derives it from a login, such as {local}@corp.example` };
-  }
-  const name = map.template.replace(TEMPLATE_PLACEHOLDER, (_, which: string) => (which === 'email' ? (email ?? '') : local));
-  return { ok: true, name: map.lowercase === true ? name.toLowerCase() : name };
-}

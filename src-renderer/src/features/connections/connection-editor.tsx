@@ -6,6 +6,7 @@ import { ModalDialog } from '../../ui/modal-dialog';
 import { useToasts } from '../../ui/toast-store';
 import { BlacklistFields } from './blacklist-fields';
 import { CanaryFields } from './canary-fields';
+import { IdentityFields } from './identity-fields';
 import { formOf, ledgerTableOf, postgresUrlProblem, requestOf, unsavedStore, type EditorSubject, type Form } from './connection-form';
 import { OperatorEmailField, PostgresFields } from './postgres-fields';
 import { TeamLedgerControl } from './team-ledger-control';
@@ -198,6 +199,7 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
           />
         )}
         <CanaryFields form={form} set={set} field={field} />
+        <IdentityFields form={form} set={set} field={field} />
         {save.isError ? (
           <p role="alert" className="error-text">
             Not saved: {save.error.message}

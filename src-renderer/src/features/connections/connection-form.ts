@@ -2,13 +2,14 @@ import type { Connection, ConnectionSaveRequest, PostgresStore } from '../../../
 import type { ENVIRONMENT_COLOURS } from '../../../../src-shared/reason-codes';
 import { defaultLedgerTable, DEFAULT_LEDGER_STREAM } from '../../../../src-shared/team-ledger-names';
 import { canaryFormOf, canaryRequestOf, type CanaryForm } from './canary-form';
+import { identityFormOf, identityRequestOf, type IdentityForm } from './identity-form';
 
 type PostgresSslMode = NonNullable<PostgresStore['sslmode']>;
 export const POSTGRES_SSL_MODES: readonly PostgresSslMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
 
 export type EditorSubject = { mode: 'new' } | { mode: 'edit' | 'duplicate'; connection: Connection };
 
-export interface Form extends CanaryForm {
+export interface Form extends CanaryForm, IdentityForm {
   name: string;
   environment: string;
   colour: (typeof ENVIRONMENT_COLOURS)[number];
@@ -51,10 +52,11 @@ export function formOf(subject: EditorSubject): Form {
     credentialSource: 'profile', profile: '', accessKeyId: '', blacklistUrl: '', urls: '', cluster: false, username: '', db: '', secret: '',
     blacklistUsername: '', blacklistSecret: '', tlsCa: '', postgresUrl: '', sslmode: '', operatorEmail: '', teamLedger: false, ledgerTable: null, ledgerStream: DEFAULT_LEDGER_STREAM,
     ...canaryFormOf(undefined),
+    ...identityFormOf(undefined),
   };
   if (subject.mode === 'new') return blank;
   const c = subject.connection;
-  const base = { ...blank, name: subject.mode === 'duplicate' ? `${c.name} (copy)` : c.name, environment: c.environment, colour: c.colour, readOnly: c.readOnly, ticket: ticketRule(c.requireTicket), ...canaryFormOf(c.canary) };
+  const base = { ...blank, name: subject.mode === 'duplicate' ? `${c.name} (copy)` : c.name, environment: c.environment, colour: c.colour, readOnly: c.readOnly, ticket: ticketRule(c.requireTicket), ...canaryFormOf(c.canary), ...identityFormOf(c.identity) };
   if (c.store.kind === 'redis') {
     return {
       ...base,
@@ -148,6 +150,8 @@ export function requestOf(form: Form, subject: EditorSubject): ConnectionSaveReq
         }
       : {
           kind: 'dynamodb',
+          // What this editor has no fields for is kept as saved (IAM roles, set elsewhere).
+          ...keptIamOf(subject),
           region: form.region.trim(),
           table: form.table.trim(),
           ...(form.endpoint.trim() ? { endpoint: form.endpoint.trim() } : {}),
@@ -170,6 +174,7 @@ export function requestOf(form: Form, subject: EditorSubject): ConnectionSaveReq
     ...(form.ticket !== 'default' ? { requireTicket: form.ticket === 'required' } : {}),
     store,
     ...canaryRequestOf(form),
+    ...identityRequestOf(form),
     // Empty keeps the stored secret (when editing); a credential without a secret drops it.
     ...(!usesSecret ? { secret: null } : form.secret ? { secret: form.secret } : {}),
     ...(form.kind !== 'redis' && form.blacklistUrl.trim() && form.blacklistSecret ? { blacklistSecret: form.blacklistSecret } : {}),
@@ -189,6 +194,10 @@ function sameJson(a: unknown, b: unknown): boolean {
   const canonical = (value: unknown): unknown =>
     Array.isArray(value) ? value.map(canonical) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => [k, canonical(v)])) : value;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function keptIamOf(subject: EditorSubject): { iam?: NonNullable<Extract<Connection['store'], { kind: 'dynamodb' }>['iam']> } {
+  return subject.mode !== 'new' && subject.connection.store.kind === 'dynamodb' && subject.connection.store.iam ? { iam: subject.connection.store.iam } : {};
 }
 
 function ticketRule(requireTicket: boolean | undefined): Form['ticket'] {
