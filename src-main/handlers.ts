@@ -18,6 +18,7 @@ import { saveRunEvidence, type ChooseSavePath } from './revocation/evidence';
 import type { ProgressListener } from './revocation/revoker';
 import type { Ledger } from './ledger/ledger';
 import { previewUsers, type Revoker } from './revocation/revoker';
+import { mapConcurrent } from './revocation/concurrency';
 import type { SessionStore } from './session-store';
 import type { StoreAuditLog } from './stores/store-kind';
 import { UserDirectory } from './users/user-directory';
@@ -25,6 +26,7 @@ import type { BlacklistCoverageService } from './revocation/blacklist-coverage';
 import type { RevocationWatch } from './proof/revocation-watch';
 import type { CanaryRunner } from './proof/canary-runner';
 import { CANARY_DEFAULT_THRESHOLD_MS } from '../src-shared/canary-defaults';
+import type { IamDenyService } from './iam/deny-service';
 
 export interface HandlerDependencies {
   store: SessionStore;
@@ -49,6 +51,8 @@ export interface HandlerDependencies {
   storeAudit?: StoreAuditLog | undefined;
   /** The enforcement canary (`canary:run`, `canary:history`); absent in hand-built tables: runs refused, history says unsupported. */
   canary?: Pick<CanaryRunner, 'run' | 'history'> | undefined;
+  /** Denying credentials already issued to revoked sessions (`iam:*`); absent where revocation leaves none valid. */
+  iamDeny?: IamDenyService | undefined;
 }
 
 const NO_TEAM_LEDGER: TeamLedgerStatus = { configured: false };
@@ -109,6 +113,10 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
       throw error;
     }
   };
+  const iamDeny = (): IamDenyService => {
+    if (!deps.iamDeny) throw new WardenError('VALIDATION', `Revoking on this connection (${deps.info().connection.capabilities.sessions}) leaves no issued credentials valid: there is nothing to deny in IAM.`);
+    return deps.iamDeny;
+  };
   const audit = new AuditIndex(deps.ledger.path);
   const directory = new UserDirectory(deps.store);
   // Live counts change with every revocation: the next lookup reads the index again.
@@ -122,6 +130,11 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     'app:info': async () => deps.info(),
     'sessions:query': (request) => deps.store.query(request),
     'sessions:get': async ({ id }) => ({ session: await deps.store.get(id) }),
+    'sessions:getMany': async ({ ids }) => {
+      // One batched read where the store has one; otherwise one read per id, a few at a time.
+      const found = deps.store.getMany ? await deps.store.getMany(ids) : await mapConcurrent(ids, 8, (id) => deps.store.get(id));
+      return { sessions: found instanceof Map ? [...found.values()] : found.filter((s) => s !== null) };
+    },
     'sessions:revoke': async (request, { emit }) => {
       const chosen = revoker(request);
       await reachable(() => deps.store.get(request.ids[0] as string));
@@ -196,6 +209,10 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     },
     'canary:history': async (request) =>
       deps.canary ? deps.canary.history(request?.limit) : { status: { state: 'unsupported', everyMinutes: null, thresholdMs: CANARY_DEFAULT_THRESHOLD_MS, probeUrl: null, running: false, nextAt: null }, runs: [] },
+    'iam:plan': (request) => iamDeny().plan(request),
+    'iam:apply': (request) => iamDeny().apply(request),
+    'iam:list': () => iamDeny().list(),
+    'iam:remove': (request) => iamDeny().remove(request),
     'ledger:team': async () => (deps.team ? deps.team.status() : NO_TEAM_LEDGER),
     'ledger:deliver': async () => (deps.team ? deps.team.deliver() : NO_TEAM_LEDGER),
     'blacklist:coverage': async () => coverage().check(),

@@ -41,6 +41,7 @@ import {
   PeopleRevokeRequestSchema,
   PeopleRevokeResponseSchema,
 } from './people';
+import { IamApplyRequestSchema, IamApplyResultSchema, IamListSchema, IamPlanRequestSchema, IamPlanSchema, IamRemoveRequestSchema, IamRemoveResultSchema } from './iam-deny';
 
 /** Largest page a renderer may ask for. */
 export const MAX_PAGE_SIZE = 500;
@@ -178,6 +179,8 @@ export const AppInfoSchema = z.strictObject({
 
 export const SessionsGetRequestSchema = z.strictObject({ id: SessionIdSchema });
 export const SessionsGetResponseSchema = z.strictObject({ session: SessionSchema.nullable() });
+/** The rows in view, at most a page of them. */
+export const SessionsGetManyRequestSchema = z.strictObject({ ids: z.array(SessionIdSchema).min(1).max(MAX_PAGE_SIZE) });
 
 export const LedgerVerifyResponseSchema = z.strictObject({
   ok: z.boolean(),
@@ -201,6 +204,11 @@ export const contract = {
   'sessions:query': { request: SessionsQueryRequestSchema, response: SessionsPageSchema },
   /** One session by id (`session: null` when the store has no such item). */
   'sessions:get': { request: SessionsGetRequestSchema, response: SessionsGetResponseSchema },
+  /**
+   * Many sessions by id in as few store requests as the store allows (BatchGetItem, MGET, one
+   * SELECT): the table re-reads the rows in view each refresh. Ids the store no longer holds are absent.
+   */
+  'sessions:getMany': { request: SessionsGetManyRequestSchema, response: z.strictObject({ sessions: z.array(SessionSchema) }) },
   /** Revoke sessions by id, with a reason code; one outcome per id. */
   'sessions:revoke': { request: ConfirmedRevokeSessionsRequestSchema, response: RevokeReportSchema },
   /** Revoke every active session of each user; one outcome per session. */
@@ -320,6 +328,22 @@ export const contract = {
   'incidents:get': { request: z.strictObject({ incident: IncidentRefSchema }), response: IncidentViewSchema },
   /** The incident as one bundle (CSV or JSON) with a manifest, through the save dialog in main. */
   'incidents:export': { request: IncidentExportRequestSchema, response: IncidentExportResponseSchema },
+  /**
+   * Deny credentials already issued to revoked Sentinel sessions: per role (from the connection's
+   * profile → role mapping; unmapped sessions said), the exact inline policy and its blast radius.
+   * Reads IAM only to count the role's other inline policies. Allowed on a read-only connection.
+   */
+  'iam:plan': { request: IamPlanRequestSchema, response: IamPlanSchema },
+  /**
+   * iam:PutRolePolicy of exactly the planned document (its sha256), ledgered; whole-role needs the
+   * role's name typed, a policy widened to users' live sessions an explicit acceptance. Refused
+   * READ_ONLY on a read-only connection, CONNECTION_CHANGED when confirmed on another opening.
+   */
+  'iam:apply': { request: IamApplyRequestSchema, response: IamApplyResultSchema },
+  /** Our deny policies still attached to the mapped roles, with when each may be removed. */
+  'iam:list': { request: NoArguments, response: IamListSchema },
+  /** iam:DeleteRolePolicy of one of ours, ledgered; before its covered credentials expired only with `override`. */
+  'iam:remove': { request: IamRemoveRequestSchema, response: IamRemoveResultSchema },
   'ledger:team': { request: NoArguments, response: TeamLedgerStatusSchema },
   /** Deliver pending entries to the team ledger now; answers what is still pending. */
   'ledger:deliver': { request: NoArguments, response: TeamLedgerStatusSchema },
@@ -354,6 +378,7 @@ const ANSWERED_BY = {
   'app:info': 'workspace',
   'sessions:query': 'workspace',
   'sessions:get': 'workspace',
+  'sessions:getMany': 'workspace',
   'sessions:revoke': 'workspace',
   'users:revoke': 'workspace',
   'sessions:matching': 'workspace',
@@ -373,6 +398,10 @@ const ANSWERED_BY = {
   'audit:store': 'workspace',
   'canary:run': 'workspace',
   'canary:history': 'workspace',
+  'iam:plan': 'workspace',
+  'iam:apply': 'workspace',
+  'iam:list': 'workspace',
+  'iam:remove': 'workspace',
   'connections:list': 'app',
   'connections:save': 'app',
   'connections:delete': 'app',

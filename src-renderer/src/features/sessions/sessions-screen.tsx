@@ -139,7 +139,7 @@ export function SessionsScreen() {
       ) : null}
       {sessionsQuery.isError && loaded.length > 0 ? (
         <p className="inline-error" role="alert">
-          Refresh failed: {sessionsQuery.error.message} Showing the last rows loaded.
+          Refresh failed: {sessionsQuery.error?.message} Showing the last rows loaded.
         </p>
       ) : null}
       <div className="workspace">
@@ -167,6 +167,7 @@ export function SessionsScreen() {
               fresh={fresh}
               compact={focused !== null}
               capabilities={capabilities}
+              onVisibleRows={sessionsQuery.onVisibleRows}
             />
           ) : null}
         </div>

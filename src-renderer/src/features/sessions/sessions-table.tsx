@@ -7,7 +7,8 @@ import {
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { RevocationAlarm } from '../../../../src-shared/proof';
 import type { Session } from '../../../../src-shared/session';
 import type { SessionField, StoreCapabilities } from '../../../../src-shared/store-capabilities';
 import { StatusBadge } from '../../ui/status-badge';
@@ -36,46 +37,65 @@ function idColumnWidth(sessions: readonly Session[]): number {
   return ID_WIDTHS.find((w) => w >= needed) ?? ID_WIDTHS[1];
 }
 
+/**
+ * How a column draws a session's cell. The table draws cells from the sessions themselves, not
+ * from TanStack row objects: a row model of 100,000 rows is built only while a column is sorted.
+ */
+type Draw = (session: Session, now: number, alarm: RevocationAlarm | undefined) => ReactNode;
+
+interface CellMeta {
+  numeric?: boolean;
+  className?: string;
+  draw: Draw;
+}
+
+function metaOf(meta: unknown): CellMeta {
+  return meta as CellMeta;
+}
+
 /** How each field is drawn in a column; which fields, in which order and under which heading is the store's. */
-function fieldColumn(field: SessionField, capabilities: StoreCapabilities, now: number, mono: boolean, alarms = false) {
+function fieldColumn(field: SessionField, capabilities: StoreCapabilities, mono: boolean, alarms = false) {
   const header = fieldLabel(capabilities, field);
   if (field === 'status') {
+    const draw: Draw = (s, _now, alarm) => (
+      <>
+        <StatusBadge status={s.status} storedStatus={s.storedStatus} />
+        {alarm ? <AlarmBadge sessionId={s.id} /> : null}
+      </>
+    );
     return column.accessor('status', {
       header,
-      cell: (c) => (
-        <>
-          <StatusBadge status={c.getValue()} storedStatus={c.row.original.storedStatus} />
-          <AlarmBadge sessionId={c.row.original.id} />
-        </>
-      ),
       // Room for "used after revocation" beside the status when a loaded session has an alarm.
       size: alarms ? 320 : 120,
+      meta: { draw } satisfies CellMeta,
     });
   }
   if (TIME_FIELDS.has(field)) {
+    const draw: Draw = (s, now) => <TimeCell value={(fieldValue(s, field) as string | null | undefined) ?? null} now={now} />;
     return column.accessor((s) => fieldValue(s, field) ?? undefined, {
       id: field,
       header,
-      cell: (c) => <TimeCell value={(c.getValue() as string | null | undefined) ?? null} now={now} />,
       size: 110,
       sortUndefined: 'last',
+      meta: { draw } satisfies CellMeta,
     });
   }
   if (field === 'requestCount') {
+    const draw: Draw = (s) => fieldValue(s, field)?.toLocaleString('en-US') ?? '';
     return column.accessor((s) => fieldValue(s, field) ?? undefined, {
       id: field,
       header,
-      cell: (c) => c.getValue()?.toLocaleString('en-US') ?? '',
       size: 90,
       sortUndefined: 'last',
-      meta: { numeric: true },
+      meta: { numeric: true, draw } satisfies CellMeta,
     });
   }
+  const draw: Draw = (s) => fieldText(s, field);
   return column.accessor((s) => fieldText(s, field), {
     id: field,
     header,
     size: TEXT_WIDTHS[field] ?? (mono ? 150 : 200),
-    meta: mono ? { className: 'mono' } : undefined,
+    meta: (mono ? { className: 'mono', draw } : { draw }) satisfies CellMeta,
   });
 }
 
@@ -94,7 +114,7 @@ const TEXT_WIDTHS: Partial<Record<SessionField, number>> = {
  * The store's columns (`capabilities.columns`) between the selection box and id on the left and,
  * as every store has it, the status before the first time column (unless the store places it).
  */
-function columns(now: number, capabilities: StoreCapabilities, idWidth: number, monoFields: ReadonlySet<SessionField>, alarms = false) {
+function columns(capabilities: StoreCapabilities, idWidth: number, monoFields: ReadonlySet<SessionField>, alarms = false) {
   const fields: SessionField[] = [...capabilities.columns];
   if (!fields.includes('status')) {
     const firstTime = fields.findIndex((f) => TIME_FIELDS.has(f));
@@ -103,40 +123,88 @@ function columns(now: number, capabilities: StoreCapabilities, idWidth: number, 
   return [
     column.display({
       id: 'select',
-      header: ({ table }) => <SelectAllBox ids={rowIds(table.getRowModel().rows)} />,
-      cell: (c) => <SelectBox id={c.row.original.id} />,
+      // Drawn by the table itself (SelectAllBox), from the rows it shows.
+      header: '',
       size: 40,
-      meta: { className: 'select-cell' },
+      meta: { className: 'select-cell', draw: (s) => <SelectBox id={s.id} /> } satisfies CellMeta,
     }),
     column.accessor('id', {
       header: 'Session',
-      cell: (c) => <OpenDetails id={c.getValue()} />,
       size: idWidth,
+      meta: { draw: (s) => <OpenDetails id={s.id} /> } satisfies CellMeta,
     }),
-    ...fields.map((field) => fieldColumn(field, capabilities, now, monoFields.has(field), alarms)),
+    ...fields.map((field) => fieldColumn(field, capabilities, monoFields.has(field), alarms)),
   ];
 }
 
-const idsOf = new WeakMap<object, string[]>();
-
-/** Ids of a row model, computed once per model (not on every scroll frame). */
-function rowIds(rows: { id: string }[]): string[] {
-  let ids = idsOf.get(rows);
-  if (!ids) {
-    ids = rows.map((r) => r.id);
-    idsOf.set(rows, ids);
-  }
-  return ids;
-}
-
 /** Ticks every loaded row (in the current sort), or unticks them. */
-function SelectAllBox({ ids }: { ids: string[] }) {
+function SelectAllBox({ rows }: { rows: readonly Session[] }) {
   const selected = useSelection((s) => s.selected);
   const setMany = useSelection((s) => s.setMany);
   // Cheap first: fewer ticks than rows cannot be "all".
-  const all = ids.length > 0 && selected.size >= ids.length && ids.every((id) => selected.has(id));
-  return <input type="checkbox" aria-label="Select all loaded sessions" checked={all} onChange={(e) => setMany(ids, e.target.checked)} />;
+  const all = rows.length > 0 && selected.size >= rows.length && rows.every((s) => selected.has(s.id));
+  return (
+    <input
+      type="checkbox"
+      aria-label="Select all loaded sessions"
+      checked={all}
+      onChange={(e) =>
+        setMany(
+          rows.map((s) => s.id),
+          e.target.checked,
+        )
+      }
+    />
+  );
 }
+
+/** A drawn column: its id, its cell's class and how it draws a session. */
+interface DrawnColumn {
+  id: string;
+  className: string | undefined;
+  draw: Draw;
+}
+
+/**
+ * One row of the table. Memoised: while scrolling only the rows coming into view are drawn, and a
+ * tick of the clock, a new selection or a new focus redraws only what it changes.
+ */
+const SessionRow = memo(function SessionRow({
+  session,
+  index,
+  columns: drawn,
+  now,
+  alarm,
+  fresh,
+  focused,
+}: {
+  session: Session;
+  index: number;
+  columns: readonly DrawnColumn[];
+  now: number;
+  alarm: RevocationAlarm | undefined;
+  fresh: boolean;
+  focused: boolean;
+}) {
+  const classes = [fresh ? 'fresh' : '', focused ? 'focused' : '', alarm ? 'alarmed' : ''].filter(Boolean).join(' ');
+  return (
+    <tr
+      data-testid="session-row"
+      data-session-id={session.id}
+      data-fresh={fresh ? 'true' : undefined}
+      data-alarm={alarm ? 'true' : undefined}
+      aria-rowindex={index + 2}
+      className={classes || undefined}
+      style={{ height: ROW_HEIGHT }}
+    >
+      {drawn.map((c) => (
+        <td key={c.id} className={c.className}>
+          {c.draw(session, now, alarm)}
+        </td>
+      ))}
+    </tr>
+  );
+});
 
 function SelectBox({ id }: { id: string }) {
   const checked = useSelection((s) => s.selected.has(id));
@@ -169,6 +237,8 @@ interface SessionsTableProps {
   compact?: boolean;
   /** What the store has: its columns, their headings. */
   capabilities: StoreCapabilities;
+  /** Told the ids of the rows in view (with the overscan) as the table scrolls: what a refresh re-reads. */
+  onVisibleRows?: (ids: string[]) => void;
 }
 
 /**
@@ -176,18 +246,26 @@ interface SessionsTableProps {
  * virtualised, so only the rows in view are in the DOM however many are loaded. Rows are keyed
  * by session id, so position and selection survive refreshes.
  */
-export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh: added, compact = false, capabilities }: SessionsTableProps) {
+export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh: added, compact = false, capabilities, onVisibleRows }: SessionsTableProps) {
   const fresh = useNewRows(sessions, added);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [sorting, setSorting] = useState<SortingState>([]);
   const focused = useSelection((s) => s.focused);
   const shownOptional = useColumnChoice((s) => s.shown);
   const idWidth = useMemo(() => idColumnWidth(sessions), [sessions]);
-  // Which columns are monospace, as a string so the columns are rebuilt only when that changes.
-  const monoKey = useMemo(() => capabilities.columns.filter((f) => isMonoField(f, () => sessions.map((s) => fieldText(s, f)))).join(), [capabilities, sessions]);
+  // Which columns are monospace, as a string so the columns are rebuilt only when that changes;
+  // judged from the values only for the columns shown (a hidden optional column costs nothing).
+  const monoKey = useMemo(
+    () =>
+      capabilities.columns
+        .filter((f) => (!OPTIONAL_COLUMNS.has(f) || shownOptional.includes(f)) && isMonoField(f, () => sessions.map((s) => fieldText(s, f))))
+        .join(),
+    [capabilities, sessions, shownOptional],
+  );
   const alarmed = useAlarmedSessions();
-  const anyAlarm = useMemo(() => sessions.some((s) => alarmed.has(s.id)), [sessions, alarmed]);
-  const tableColumns = useMemo(() => columns(now, capabilities, idWidth, new Set(monoKey.split(',') as SessionField[]), anyAlarm), [now, capabilities, idWidth, monoKey, anyAlarm]);
+  const anyAlarm = useMemo(() => alarmed.size > 0 && sessions.some((s) => alarmed.has(s.id)), [sessions, alarmed]);
+  // Not rebuilt on each tick of the clock: cells are given the time when drawn.
+  const tableColumns = useMemo(() => columns(capabilities, idWidth, new Set(monoKey.split(',') as SessionField[]), anyAlarm), [capabilities, idWidth, monoKey, anyAlarm]);
   const columnVisibility = useMemo(() => {
     const visibility: Record<string, boolean> = {};
     for (const field of capabilities.columns) {
@@ -205,7 +283,19 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
     getSortedRowModel: getSortedRowModel(),
     getRowId: (s) => s.id,
   });
-  const rows = table.getRowModel().rows;
+  // The rows in the order shown: the sessions as they are unless a column is sorted (only then is
+  // TanStack's row model, an object per row, built).
+  const rows: readonly Session[] = useMemo(
+    () => (sorting.length === 0 ? sessions : table.getSortedRowModel().rows.map((r) => r.original)),
+    // The table reads its data, columns and sorting from the options set above in this render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [sorting, sessions, tableColumns, table],
+  );
+  const visibleColumns = table.getVisibleLeafColumns();
+  const drawn = useMemo(
+    () => visibleColumns.map((c) => ({ id: c.id, className: cellClass(c.columnDef.meta), draw: metaOf(c.columnDef.meta).draw })),
+    [visibleColumns],
+  );
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
@@ -218,6 +308,8 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
   useEffect(() => {
     if (hasMore && !loadingMore && lastIndex >= rows.length - 20) onNeedMore();
   }, [hasMore, loadingMore, lastIndex, rows.length, onNeedMore]);
+  const firstIndex = items[0]?.index ?? 0;
+  useEffect(() => onVisibleRows?.(rows.slice(firstIndex, lastIndex + 1).map((r) => r.id)), [onVisibleRows, rows, firstIndex, lastIndex]);
 
   // Keyboard: ↑/↓ (Home/End) move between rows' "show details" buttons, Enter opens the panel,
   // and when the panel closes (Esc) focus goes back to the row it showed.
@@ -257,9 +349,9 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
 
   return (
     <div className="table-scroll" ref={scrollRef} tabIndex={0} aria-label={`${label}, scrollable`} onKeyDown={onKeyDown}>
-      <table className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1} style={{ minWidth: table.getVisibleLeafColumns().reduce((w, c) => w + c.getSize(), 0) }}>
+      <table className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1} style={{ minWidth: visibleColumns.reduce((w, c) => w + c.getSize(), 0) }}>
         <colgroup>
-          {table.getVisibleLeafColumns().map((c) => (
+          {visibleColumns.map((c) => (
             <col key={c.id} style={{ width: c.getSize() }} />
           ))}
         </colgroup>
@@ -276,7 +368,9 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
                     className={cellClass(header.column.columnDef.meta)}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                   >
-                    {canSort ? (
+                    {header.column.id === 'select' ? (
+                      <SelectAllBox rows={rows} />
+                    ) : canSort ? (
                       <button type="button" className="sort-button" onClick={header.column.getToggleSortingHandler()}>
                         {flexRender(header.column.columnDef.header, header.getContext())}
                         <span aria-hidden="true" className="sort-mark">
@@ -297,25 +391,17 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
           {items.map((item) => {
             const row = rows[item.index];
             if (!row) return null;
-            const alarm = alarmed.has(row.id);
-            const classes = [fresh.has(row.id) ? 'fresh' : '', focused === row.id ? 'focused' : '', alarm ? 'alarmed' : ''].filter(Boolean).join(' ');
             return (
-              <tr
+              <SessionRow
                 key={row.id}
-                data-testid="session-row"
-                data-session-id={row.id}
-                data-fresh={fresh.has(row.id) ? 'true' : undefined}
-                data-alarm={alarm ? 'true' : undefined}
-                aria-rowindex={item.index + 2}
-                className={classes || undefined}
-                style={{ height: ROW_HEIGHT }}
-              >
-                {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id} className={cellClass(cell.column.columnDef.meta)}>
-                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                  </td>
-                ))}
-              </tr>
+                session={row}
+                index={item.index}
+                columns={drawn}
+                now={now}
+                alarm={alarmed.get(row.id)}
+                fresh={fresh.has(row.id)}
+                focused={focused === row.id}
+              />
             );
           })}
           {padBottom > 0 ? <tr aria-hidden="true" style={{ height: padBottom }} /> : null}

@@ -1,28 +1,246 @@
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import type { SessionsQueryRequest } from '../../../../src-shared/contract';
+import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { RequestOf, ResponseOf, SessionsPage, SessionsQueryRequest } from '../../../../src-shared/contract';
+import type { Session } from '../../../../src-shared/session';
+import { SESSION_STATUSES, type SessionStatus } from '../../../../src-shared/session-status';
 import { wardenClient } from '../../api/warden-client';
 
 /** The first page comes fast; later pages (loaded on scroll) are larger, for fewer round trips. */
 export const FIRST_PAGE_SIZE = 100;
 export const NEXT_PAGE_SIZE = 500;
+/** Rows of the head of the list a refresh reads for new sessions (more pages only when all of them are new). */
+export const HEAD_SIZE = 25;
+/** Head pages one refresh reads before it gives up stitching and loads the list again. */
+const MAX_HEAD_PAGES = 2;
+/** Rows in view re-read at most (the contract's limit for `sessions:getMany`). */
+export const MAX_VIEW_IDS = 500;
+/** How long the table stays still before the rows scrolled into view are re-read. */
+const SCROLL_SETTLE_MS = 300;
 
 type Filter = Omit<Partial<SessionsQueryRequest>, 'cursor' | 'limit'>;
+export type SessionPages = InfiniteData<SessionsPage, string | undefined>;
+
+/** What a refresh asks main for: the head of the list, and the rows in view by id. */
+export interface RefreshClient {
+  query(request: RequestOf<'sessions:query'>): Promise<SessionsPage>;
+  getMany(request: RequestOf<'sessions:getMany'>): Promise<ResponseOf<'sessions:getMany'>>;
+}
+
+/** What one refresh tick read, to merge into the loaded pages. */
+export interface TickReading {
+  /** The head of the list as the store lists it now (newest first). */
+  head: Session[];
+  /** Rows re-read by id: the session as it is now, or null when the store no longer holds it. */
+  reread: Map<string, Session | null>;
+  /** True when the head was all new for every page read: too many to stitch, load the list again. */
+  reload: boolean;
+}
+
+/** The statuses a filter lists, as `sessions:query` reads them (default `active`). */
+export function statusesOf(status: Filter['status']): ReadonlySet<SessionStatus> {
+  const list = status === undefined ? ['active'] : status === 'any' ? SESSION_STATUSES : Array.isArray(status) ? status : [status];
+  return new Set(list as SessionStatus[]);
+}
 
 /**
- * Sessions for a filter, newest first, a page at a time (more load on scroll), refreshed by
- * polling every `refreshMs` unless paused. Previous rows stay on screen while a new filter loads.
+ * One refresh, costing what is on screen rather than what is loaded: the head of the list (one
+ * small page; more only when every row of it is new), then the rows in view that the head did
+ * not already bring, in one batched read (`sessions:getMany`). Nothing else loaded is read: the
+ * other rows are re-read when they are scrolled into view (`rereadRows`).
  */
-export function useSessions(filter: Filter, refresh: { refreshMs: number; paused: boolean; enabled?: boolean }) {
-  return useInfiniteQuery({
-    queryKey: ['sessions', 'list', filter],
-    queryFn: ({ pageParam }) =>
-      wardenClient.sessions.query({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
+export async function readTick(client: RefreshClient, filter: Filter, pages: SessionPages | undefined, inView: readonly string[]): Promise<TickReading> {
+  const known = new Set<string>();
+  for (const page of pages?.pages ?? []) for (const s of page.sessions) known.add(s.id);
+  const head: Session[] = [];
+  let reload = true;
+  let cursor: string | undefined;
+  for (let i = 0; i < MAX_HEAD_PAGES; i += 1) {
+    const page = await client.query({ ...filter, limit: i === 0 ? HEAD_SIZE : NEXT_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+    head.push(...page.sessions);
+    cursor = page.nextCursor;
+    // Nothing loaded: the head is the list, unless there is more of it than one head page.
+    if (known.size === 0) {
+      reload = cursor !== undefined;
+      break;
+    }
+    // A row already loaded (or the end of the list): everything above it is now in hand.
+    if (!cursor || page.sessions.some((s) => known.has(s.id))) {
+      reload = false;
+      break;
+    }
+  }
+  const inHead = new Set(head.map((s) => s.id));
+  const wanted = [...new Set(inView)].filter((id) => known.has(id) && !inHead.has(id)).slice(0, MAX_VIEW_IDS);
+  return { head, reread: await rereadRows(client, wanted), reload };
+}
+
+/** Rows by id, in one batched read: null for those the store no longer holds. */
+export async function rereadRows(client: RefreshClient, ids: readonly string[]): Promise<Map<string, Session | null>> {
+  const reread = new Map<string, Session | null>();
+  if (ids.length === 0) return reread;
+  const { sessions } = await client.getMany({ ids: ids.slice(0, MAX_VIEW_IDS) });
+  for (const id of ids) reread.set(id, null);
+  for (const s of sessions) reread.set(s.id, s);
+  return reread;
+}
+
+/**
+ * The loaded pages with a tick's reading merged in: rows re-read (or in the head) take their
+ * current status and last access, rows the store no longer holds or that left the filter's
+ * statuses go (as a full reload would drop them), and head rows not loaded yet are placed where
+ * the head lists them: above the first loaded row (new sessions), or after the loaded row they
+ * follow. Pages nothing changed in keep their identity.
+ */
+export function mergeTick(pages: SessionPages, reading: Pick<TickReading, 'head' | 'reread'>, statuses: ReadonlySet<SessionStatus>): SessionPages {
+  const current = new Map<string, Session | null>(reading.reread);
+  for (const s of reading.head) current.set(s.id, s);
+  const known = new Set<string>();
+  for (const page of pages.pages) for (const s of page.sessions) known.add(s.id);
+  // Unloaded head rows, keyed by the loaded row they follow ('' for the top).
+  const inserts = new Map<string, Session[]>();
+  let after = '';
+  for (const s of reading.head) {
+    if (known.has(s.id)) after = s.id;
+    else inserts.set(after, [...(inserts.get(after) ?? []), s]);
+  }
+  let changed = false;
+  const merged = pages.pages.map((page, index) => {
+    let touched = false;
+    const out: Session[] = [];
+    const place = (key: string) => {
+      const more = inserts.get(key);
+      if (more) {
+        out.push(...more.filter((s) => statuses.has(s.status)));
+        touched = true;
+      }
+    };
+    if (index === 0) place('');
+    for (const s of page.sessions) {
+      const now = current.get(s.id);
+      if (now === undefined) out.push(s);
+      else if (now !== null && statuses.has(now.status)) {
+        out.push(now);
+        if (now !== s) touched = true;
+      } else touched = true;
+      place(s.id);
+    }
+    if (!touched) return page;
+    changed = true;
+    return { ...page, sessions: out };
+  });
+  return changed ? { ...pages, pages: merged } : pages;
+}
+
+/**
+ * Sessions for a filter, newest first, a page at a time (more load on scroll), refreshed every
+ * `refreshMs` unless paused. A refresh reads the head of the list and the rows in view (tell it
+ * which with `onVisibleRows`), never every loaded page; rows scrolled into view are re-read once
+ * the table stays still. Previous rows stay on screen while a new filter loads.
+ */
+export function useSessions(filter: Filter, refresh: { refreshMs: number; paused: boolean; enabled?: boolean }, client: RefreshClient = wardenClient.sessions) {
+  const queryClient = useQueryClient();
+  const queryKey = ['sessions', 'list', filter] as const;
+  const filterKey = JSON.stringify(filter);
+  // Rows read since the last tick (pages loaded, head, re-read): scrolling onto them reads nothing.
+  const readSinceTick = useRef(new Set<string>());
+  const inView = useRef<readonly string[]>([]);
+  const [tickError, setTickError] = useState<Error | null>(null);
+  const list = useInfiniteQuery({
+    queryKey,
+    queryFn: async ({ pageParam }) => {
+      const page = await client.query({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) });
+      for (const s of page.sessions) readSinceTick.current.add(s.id);
+      return page;
+    },
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.nextCursor,
-    refetchInterval: refresh.paused ? false : refresh.refreshMs,
     placeholderData: keepPreviousData,
     enabled: refresh.enabled ?? true,
   });
+
+  useEffect(() => {
+    readSinceTick.current = new Set();
+    setTickError(null);
+  }, [filterKey]);
+
+  const enabled = refresh.enabled ?? true;
+  useEffect(() => {
+    if (refresh.paused || !enabled) return undefined;
+    let running = false;
+    let stopped = false;
+    const timer = setInterval(() => {
+      if (running || stopped) return;
+      running = true;
+      void tick(queryClient, client, queryKey, filter, inView.current, readSinceTick)
+        .then(() => !stopped && setTickError(null))
+        .catch((error: unknown) => !stopped && setTickError(error instanceof Error ? error : new Error(String(error))))
+        .finally(() => {
+          running = false;
+        });
+    }, refresh.refreshMs);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+    // The filter is its key: a new object with the same filter is the same list.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [filterKey, refresh.refreshMs, refresh.paused, enabled, queryClient, client]);
+
+  // Rows scrolled into view that no refresh or page load has read since the last tick: once the table stays still.
+  const settle = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => {
+    if (settle.current) clearTimeout(settle.current);
+  }, []);
+  const onVisibleRows = useCallback(
+    (ids: readonly string[]) => {
+      inView.current = ids;
+      if (settle.current) clearTimeout(settle.current);
+      settle.current = setTimeout(() => {
+        const stale = inView.current.filter((id) => !readSinceTick.current.has(id));
+        if (stale.length === 0 || queryClient.isFetching({ queryKey }) > 0) return;
+        for (const id of stale) readSinceTick.current.add(id);
+        void rereadRows(client, stale)
+          .then((reread) => {
+            queryClient.setQueryData<SessionPages>(queryKey, (pages) => (pages ? mergeTick(pages, { head: [], reread }, statusesOf(filter.status)) : pages), { updatedAt: queryClient.getQueryState(queryKey)?.dataUpdatedAt });
+          })
+          .catch(() => {
+            for (const id of stale) readSinceTick.current.delete(id);
+          });
+      }, SCROLL_SETTLE_MS);
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [filterKey, queryClient, client],
+  );
+
+  return {
+    data: list.data,
+    isPending: list.isPending,
+    isPlaceholderData: list.isPlaceholderData,
+    isError: list.isError || tickError !== null,
+    error: list.error ?? tickError,
+    dataUpdatedAt: list.dataUpdatedAt,
+    fetchNextPage: list.fetchNextPage,
+    hasNextPage: list.hasNextPage,
+    isFetchingNextPage: list.isFetchingNextPage,
+    refetch: list.refetch,
+    /** The table's rows in view (ids), as it scrolls: what each refresh re-reads. */
+    onVisibleRows,
+  };
+}
+
+/** One refresh of the list in the cache: read, then merge (or, with too many new rows to stitch, load it again). */
+async function tick(queryClient: QueryClient, client: RefreshClient, queryKey: readonly unknown[], filter: Filter, inView: readonly string[], readSinceTick: { current: Set<string> }): Promise<void> {
+  // A page loading now would be stitched onto the pages as they were: refresh on the next tick.
+  if (queryClient.isFetching({ queryKey }) > 0) return;
+  const pages = queryClient.getQueryData<SessionPages>(queryKey);
+  if (pages === undefined) return;
+  const reading = await readTick(client, filter, pages, inView);
+  if (reading.reload) {
+    await queryClient.refetchQueries({ queryKey, exact: true });
+    return;
+  }
+  readSinceTick.current = new Set([...reading.head.map((s) => s.id), ...reading.reread.keys()]);
+  queryClient.setQueryData<SessionPages>(queryKey, (now) => (now ? mergeTick(now, reading, statusesOf(filter.status)) : now));
 }
 
 /** One session, fresh from the store (for the detail panel). */
@@ -34,11 +252,17 @@ export function useSession(id: string | null) {
   });
 }
 
-/** How many active sessions a user has (up to 500), for "revoke all of this user". */
+/**
+ * How many active sessions a user has, for "revoke all of this user": the count main's preview
+ * gives (`users:preview`, as an offboarding run is previewed), not rows listed here.
+ */
 export function useActiveCount(user: string | null) {
   return useQuery({
     queryKey: ['sessions', 'active-count', user],
-    queryFn: async () => (await wardenClient.sessions.query({ status: 'active', user: user as string, limit: 500 })).sessions.length,
+    queryFn: async () => {
+      const { users } = await wardenClient.users.preview({ users: [user as string] });
+      return users.find((u) => u.user === user)?.activeSessions ?? 0;
+    },
     enabled: user !== null && user !== '',
   });
 }
