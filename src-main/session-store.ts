@@ -15,9 +15,10 @@ export interface SessionStore extends UserDirectorySource {
   /**
    * Many sessions by id in as few store requests as the store allows (BatchGetItem, one pipeline,
    * one SELECT): the revocation watch reads every watched session each tick this way. Ids the
-   * store has no session for are absent from the map.
+   * store has no session for are absent from the map; so are records the store holds but that do
+   * not read as a session (corrupt, or written to look so), which are named to `onUnreadable`.
    */
-  getMany?(ids: readonly string[]): Promise<Map<string, Session>>;
+  getMany?(ids: readonly string[], onUnreadable?: (id: string) => void): Promise<Map<string, Session>>;
   /** True when a session may come on two pages of one listing (a Redis SCAN): callers de-duplicate. */
   readonly pagesMayRepeat?: boolean;
 }

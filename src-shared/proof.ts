@@ -35,6 +35,8 @@ export const RevocationAlarmsSchema = z.strictObject({
   watching: z.number().int().nonnegative(),
   /** When the last watch tick finished (ISO 8601), absent before the first. */
   lastTick: z.string().optional(),
+  /** Watched sessions whose record the store holds but that does not read as a session (kept watched). */
+  unreadable: z.number().int().positive().optional(),
   /** Why the last tick could not read the store, if it could not. */
   error: z.string().optional(),
   /** The watch does not run on this store (it cannot read sessions in batches). */

@@ -45,8 +45,10 @@ interface Watched {
   alarmedAccess: string | null;
   /** The store's request count when last seen (first read, or last alarm). */
   knownCount: number | undefined;
-  /** Past its lifetime and the margin, or gone from the store: no longer read. */
+  /** Past its lifetime and the margin, or gone from the store: no longer read (and dropped). */
   done: boolean;
+  /** Last read, the store held a record for it that did not read as a session. */
+  unreadable?: boolean;
 }
 
 const MAX_ALARMS_KEPT = 500;
@@ -131,9 +133,18 @@ export class RevocationWatch {
       const live = [...this.#watched.values()].filter((w) => !w.done);
       const records: LedgerRecord[] = [];
       if (live.length > 0) {
-        const sessions = await this.#options.store.getMany(live.map((w) => w.revocation.sessionId));
+        const unreadable = new Set<string>();
+        const sessions = await this.#options.store.getMany(
+          live.map((w) => w.revocation.sessionId),
+          (id) => void unreadable.add(id),
+        );
         for (const w of live) {
-          const session = sessions.get(w.revocation.sessionId);
+          const id = w.revocation.sessionId;
+          const session = sessions.get(id);
+          // A record the store holds but that does not read as a session is not gone: it may be
+          // written that way to slip out of the watch. It stays watched (and counted in the state).
+          w.unreadable = unreadable.has(id);
+          if (w.unreadable) continue;
           // Gone from the store (expired and deleted, or removed): nothing is left to use.
           if (!session) {
             w.done = true;
@@ -144,6 +155,8 @@ export class RevocationWatch {
           const expires = epochMillis(session.expiresAt);
           if (now > (expires ?? w.revokedMs + this.#maxLifetimeMs) + this.#marginMs) w.done = true;
         }
+        // Finished sessions are dropped: the watch's memory follows what is watched, not every revocation ever made.
+        for (const w of live) if (w.done) this.#watched.delete(w.revocation.sessionId);
       }
       let alarms: RevocationAlarm[] = [];
       if (records.length > 0) {
@@ -228,10 +241,17 @@ export class RevocationWatch {
   state(): RevocationAlarms {
     return {
       watching: [...this.#watched.values()].filter((w) => !w.done).length,
+      ...(this.#unreadableCount() > 0 ? { unreadable: this.#unreadableCount() } : {}),
       ...(this.#lastTick ? { lastTick: this.#lastTick } : {}),
       ...(this.#error ? { error: this.#error } : {}),
       alarms: [...this.#alarms].reverse(),
     };
+  }
+
+  #unreadableCount(): number {
+    let n = 0;
+    for (const w of this.#watched.values()) if (w.unreadable === true && !w.done) n += 1;
+    return n;
   }
 
   /** Reads the ledger on from where the last read stopped (from the start if the file was replaced or cut). */
@@ -269,8 +289,9 @@ export class RevocationWatch {
       if (this.#watched.has(e.sessionId)) return;
       const revokedAt = normaliseTime(e.revokedAt ?? e.time);
       const revokedMs = epochMillis(revokedAt) ?? Date.parse(e.time);
-      const tooOld = this.#clock() > revokedMs + this.#maxLifetimeMs + this.#marginMs;
-      this.#watched.set(e.sessionId, { revocation: e, revokedAt, revokedMs, alarmedAccess: null, knownCount: undefined, done: tooOld });
+      // Revoked longer ago than any session lives: nothing left to watch, not even kept.
+      if (this.#clock() > revokedMs + this.#maxLifetimeMs + this.#marginMs) return;
+      this.#watched.set(e.sessionId, { revocation: e, revokedAt, revokedMs, alarmedAccess: null, knownCount: undefined, done: false });
       return;
     }
     if (e.kind !== 'alarm' || !e.activity) return;
@@ -313,9 +334,13 @@ function clientOf(session: Session): string | undefined {
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
-/** Store strings are untrusted: one line, bounded. */
-function clip(text: string, max: number): string {
-  const printable = Array.from(text, (c) => (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 ? ' ' : c)).join('');
+/**
+ * Store strings are untrusted: one line, bounded, without control characters (C0, DEL, C1) or
+ * format characters (bidirectional overrides and isolates, zero-width marks) that would make a
+ * notification read otherwise than it is.
+ */
+export function clip(text: string, max: number): string {
+  const printable = text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ');
   const flat = printable.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

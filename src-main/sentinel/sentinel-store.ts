@@ -130,7 +130,7 @@ export class SentinelStore implements SessionStore {
    * limit), a few requests at once, and the keys DynamoDB hands back unprocessed (throttling, the
    * 16 MB answer limit) asked again with a growing pause until none are left.
    */
-  async getMany(ids: readonly string[]): Promise<Map<string, Session>> {
+  async getMany(ids: readonly string[], onUnreadable?: (id: string) => void): Promise<Map<string, Session>> {
     const unique = [...new Set(ids)];
     const chunks: string[][] = [];
     for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) chunks.push(unique.slice(i, i + BATCH_GET_KEYS));
@@ -150,6 +150,7 @@ export class SentinelStore implements SessionStore {
         for (const item of out.Responses?.[this.#table] ?? []) {
           const session = toSession(item, now);
           if (session) found.set(session.id, session);
+          else if (typeof item.id === 'string') onUnreadable?.(item.id);
         }
         keys = (out.UnprocessedKeys?.[this.#table]?.Keys ?? []) as Record<string, unknown>[];
       }

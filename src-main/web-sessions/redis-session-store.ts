@@ -130,7 +130,7 @@ export class RedisSessionStore implements SessionStore {
    * `revoked:<id>` (1,000 keys each) sent as one pipeline, one round trip. In a cluster the keys
    * live on different nodes, so each is a GET, and auto-pipelining sends each node's in one batch.
    */
-  async getMany(ids: readonly string[]): Promise<Map<string, Session>> {
+  async getMany(ids: readonly string[], onUnreadable?: (id: string) => void): Promise<Map<string, Session>> {
     const unique = [...new Set(ids)].filter((id) => SessionIdSchema.safeParse(id).success);
     const found = new Map<string, Session>();
     if (unique.length === 0) return found;
@@ -160,6 +160,7 @@ export class RedisSessionStore implements SessionStore {
       const record = raw === null ? null : parseRecord(raw);
       const id = unique[i] as string;
       if (record) found.set(id, toWebSession(id, record, blacklistReason, now));
+      else if (raw !== null) onUnreadable?.(id);
     });
     return found;
   }

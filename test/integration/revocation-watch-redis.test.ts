@@ -116,4 +116,41 @@ describe('the revocation watch on web sessions (Redis)', () => {
     expect(calls('mget')).toBe(2);
     expect(calls('get')).toBe(0);
   });
+
+  it('keeps watching a revoked session whose record is rewritten so it no longer reads as a session, and says so; a deleted one is dropped', async () => {
+    const now = Date.now();
+    const [damaged, deleted, kept] = [webSession('u-eve', now), webSession('u-eve', now), webSession('u-eve', now)] as [WebSessionJson, WebSessionJson, WebSessionJson];
+    await writeWebSessions(redis.admin, [damaged, deleted, kept], now);
+    const { call, watch } = await workspace();
+    await revoke(call, [damaged.id, deleted.id, kept.id]);
+    expect((await watch.tick()).read).toBe(3);
+
+    // Written in another form (not the web app's JSON): not a session, but not gone either.
+    await redis.admin.set(`session:${damaged.id}`, 'not json {', 'KEEPTTL');
+    await redis.admin.del(`session:${deleted.id}`);
+    expect((await watch.tick()).read).toBe(3);
+    expect(await call<RevocationAlarms>('proof:alarms')).toMatchObject({ watching: 2, unreadable: 1 });
+    // Still read every tick: once it reads again, use after revocation alarms as before.
+    expect((await watch.tick()).read).toBe(2);
+    const record = { ...damaged, lastActiveAt: new Date(Date.now() + 1000).toISOString(), revoked: true, revokedAt: new Date(now).toISOString() };
+    await redis.admin.set(`session:${damaged.id}`, JSON.stringify(record), 'KEEPTTL');
+    const { alarms } = await watch.tick();
+    expect(alarms.map((a) => a.sessionId)).toEqual([damaged.id]);
+    expect((await call<RevocationAlarms>('proof:alarms')).unreadable).toBeUndefined();
+  });
+
+  it('a notification never carries control or direction-override characters from the store', async () => {
+    const now = Date.now();
+    // A user name that would read backwards (RLO) and a browser string with a C1 control and a newline.
+    const s = webSession('u-\u202Eevil\u202C', now, { fields: { userAgent: 'Mozilla\u0085\nInjected\u2066line\u2069' } });
+    await writeWebSessions(redis.admin, [s], now);
+    const { call, watch } = await workspace();
+    await revoke(call, [s.id]);
+    await watch.tick();
+    await request(s.id);
+    expect((await watch.tick()).alarms).toHaveLength(1);
+    expect(notes).toHaveLength(1);
+    for (const text of [notes[0]?.title ?? '', notes[0]?.body ?? '']) expect(text).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+    expect(notes[0]?.title).toBe('Revoked session used: u- evil');
+  });
 });

@@ -49,12 +49,16 @@ function where(alarm: RevocationAlarm): string {
 export function ActivityAlarmLine() {
   const { data } = useRevocationAlarms();
   if (!data || data.unsupported) return null;
+  const unreadable = data.unreadable ? <UnreadableLine count={data.unreadable} /> : null;
   if (data.alarms.length === 0) {
     return (
-      <p className="muted" data-testid="activity-watch">
-        Revocation watch: {data.watching === 1 ? '1 revoked session' : `${data.watching.toLocaleString('en-US')} revoked sessions`} read back for use after revocation; none seen.
-        {data.error ? ` The last read failed: ${data.error}` : ''}
-      </p>
+      <>
+        <p className="muted" data-testid="activity-watch">
+          Revocation watch: {data.watching === 1 ? '1 revoked session' : `${data.watching.toLocaleString('en-US')} revoked sessions`} read back for use after revocation; none seen.
+          {data.error ? ` The last read failed: ${data.error}` : ''}
+        </p>
+        {unreadable}
+      </>
     );
   }
   const sessions = new Set(data.alarms.map((a) => a.sessionId)).size;
@@ -71,6 +75,17 @@ export function ActivityAlarmLine() {
           </li>
         ))}
       </ul>
+      {unreadable}
     </section>
+  );
+}
+
+/** Revoked sessions whose record no longer reads as a session: not proof of anything, but not gone either. */
+function UnreadableLine({ count }: { count: number }) {
+  return (
+    <p className="watch-unreadable" role="status" data-testid="activity-watch-unreadable">
+      <span aria-hidden="true">⚠</span> {count === 1 ? '1 revoked session has' : `${count.toLocaleString('en-US')} revoked sessions have`} a record in the store that
+      no longer reads as a session (damaged, or rewritten in another form): still watched, but their use cannot be seen. Look at the record in the store.
+    </p>
   );
 }
