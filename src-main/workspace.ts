@@ -131,7 +131,7 @@ export async function openWorkspace(version: string, dataDir: string, connection
   const watch =
     !readOnly && store.getMany
       ? new RevocationWatch({
-          store: { getMany: (ids) => (store.getMany as NonNullable<typeof store.getMany>).call(store, ids) },
+          store: { getMany: (ids, onUnreadable) => (store.getMany as NonNullable<typeof store.getMany>).call(store, ids, onUnreadable) },
           ledger,
           connection: ledgerName,
           notify: desktop.notify,
