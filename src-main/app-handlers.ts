@@ -28,10 +28,10 @@ function answeredByManager(manager: ConnectionManager): AppOwnHandlerTable {
     // Every saved connection's outbox, whichever connection is open.
     'blacklist:pending': () => manager.blacklist.status(),
     'blacklist:retry': () => manager.blacklist.deliver(),
-    // Incident mode (issue 18): being built in src-main/people; until then each says so.
-    'people:find': () => notYet('people:find'),
-    'people:revoke': () => notYet('people:revoke'),
-    'people:evidence': () => notYet('people:evidence'),
+    // Incident mode (issue 18): every selected saved connection, each with its own credentials.
+    'people:find': (request) => manager.people.find(request),
+    'people:revoke': (request) => manager.people.revoke(request),
+    'people:evidence': (request) => manager.people.evidence(request),
     'incidents:pin': () => notYet('incidents:pin'),
     'incidents:list': () => notYet('incidents:list'),
     'incidents:get': () => notYet('incidents:get'),

@@ -13,11 +13,13 @@ import { openBlacklist, type OpenedBlacklist } from './revocation/blacklist-targ
 import { blacklistCoverageService } from './revocation/blacklist-coverage';
 import { redactUrl } from './web-sessions/redis-target';
 import type { ChooseSavePath } from './revocation/evidence';
+import type { SessionStore } from './session-store';
 import { storeKind, type AnyStore } from './stores/registry';
 import type { StoreSecrets } from './stores/store-kind';
 import { deviceId } from './team-ledger/device-id';
 import type { TeamChain } from './team-ledger/team-chain';
 import { TeamLedger } from './team-ledger/team-ledger';
+import { workspaceIamDeny } from './iam/workspace-iam';
 
 export interface Workspace {
   readonly handlers: WorkspaceHandlerTable;
@@ -28,6 +30,8 @@ export interface Workspace {
   readonly watch?: RevocationWatch | undefined;
   /** The enforcement canary of this connection (on demand, and on its schedule when opted in). */
   readonly canary?: CanaryRunner | undefined;
+  /** The opened store (incident mode searches and checks it); absent in hand-built workspaces. */
+  readonly store?: SessionStore | undefined;
   close(): Promise<void>;
 }
 
@@ -48,6 +52,15 @@ export interface DesktopServices {
 export interface WorkspaceOptions {
   /** Auditor mode: no revoker is built, so main refuses every revocation whatever is sent. */
   readOnly?: boolean;
+}
+
+export interface OpenOptions {
+  /**
+   * False for a workspace opened for one piece of work on a connection that is not the active one
+   * (incident mode's revocations): no canary schedule, revocation watch or team ledger delivery is
+   * started (the manager delivers every connection's team ledger), and it is closed right after.
+   */
+  background?: boolean;
 }
 
 /**
@@ -87,8 +100,9 @@ export function openDemoWorkspace(version: string, dataDir: string, desktop: Des
  * the blacklist Redis if the connection has one (with the outbox for when it is down), the team
  * ledger is delivered to if it names one, and the local ledger is the one the command line uses.
  */
-export async function openWorkspace(version: string, dataDir: string, connection: WorkspaceConnection, desktop: DesktopServices): Promise<Workspace> {
+export async function openWorkspace(version: string, dataDir: string, connection: WorkspaceConnection, desktop: DesktopServices, options: OpenOptions = {}): Promise<Workspace> {
   const { readOnly } = connection;
+  const background = options.background !== false;
   const kind = storeKind(connection.store);
   const secrets = connection.secrets ?? NO_SECRETS;
   const opened = await kind.open(connection.store, secrets, { readOnly });
@@ -109,7 +123,7 @@ export async function openWorkspace(version: string, dataDir: string, connection
   }
   const ledger = new Ledger(join(dataDir, kind.ledgerFile));
   const teamName = 'teamLedger' in connection.store ? connection.store.teamLedger : undefined;
-  const team = teamName ? await openTeamLedger(ledger, opened.teamChain(teamName), dataDir, readOnly) : undefined;
+  const team = teamName ? await openTeamLedger(ledger, opened.teamChain(teamName), dataDir, readOnly || !background) : undefined;
   const info: AppInfo = {
     version,
     connection: {
@@ -128,8 +142,9 @@ export async function openWorkspace(version: string, dataDir: string, connection
     principal: identity.principal,
   };
   const store = opened.store;
+  // A quiet workspace (incident mode, closed right after its work) watches nothing.
   const watch =
-    !readOnly && store.getMany
+    background && !readOnly && store.getMany
       ? new RevocationWatch({
           store: { getMany: (ids, onUnreadable) => (store.getMany as NonNullable<typeof store.getMany>).call(store, ids, onUnreadable) },
           ledger,
@@ -169,13 +184,19 @@ export async function openWorkspace(version: string, dataDir: string, connection
     clock: desktop.canary?.clock,
     waitMs: desktop.canary?.waitMs,
   });
-  canary.start();
+  if (background) canary.start();
+  // Where a revocation leaves issued credentials valid (Sentinel), IAM can deny them: recorded as this desk's revocations are.
+  const iamDeny =
+    kind.capabilities.residual === 'credential-lifetime'
+      ? workspaceIamDeny({ store: connection.store, secrets, sessions: opened.store, info: () => info, recorder: readOnly ? null : { operator: identity.name, principal: identity.principal, connection: ledgerName, ledger: team ? team.stamping(ledger) : ledger } })
+      : undefined;
   return {
-    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, blacklistCoverage, storeAudit: opened.storeAudit, watch, canary }),
+    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, blacklistCoverage, storeAudit: opened.storeAudit, watch, canary, iamDeny }),
     ledger,
     teamChain: team?.chain.id,
     watch,
     canary,
+    store: opened.store,
     close: async () => {
       await canary.stop();
       await watch?.stop();
@@ -191,8 +212,8 @@ export async function openWorkspace(version: string, dataDir: string, connection
  * from the moment the workspace opens (entries an earlier run or the command line left pending
  * too); a read-only desk only reads and verifies it.
  */
-async function openTeamLedger(ledger: Ledger, chain: TeamChain, dataDir: string, readOnly: boolean): Promise<TeamLedger> {
+async function openTeamLedger(ledger: Ledger, chain: TeamChain, dataDir: string, readOnlyOrQuiet: boolean): Promise<TeamLedger> {
   const team = new TeamLedger({ ledger, chain, dataDir, device: await deviceId(dataDir) });
-  if (!readOnly) team.start();
+  if (!readOnlyOrQuiet) team.start();
   return team;
 }

@@ -14,6 +14,7 @@ import { sameBlacklistTarget, sameSecretTarget, type ConnectionStore, type Store
 import type { SecretVault } from './secret-vault';
 import { listAwsProfiles, type AwsProfile } from './aws-profiles';
 import { BlacklistDelivery, type DeliveryCredentials } from '../revocation/blacklist-delivery';
+import { People } from '../people/people';
 
 export const DEMO_ID = 'demo';
 
@@ -27,6 +28,8 @@ export interface ConnectionManagerOptions {
   desktop: DesktopServices;
   /** Where AWS profiles are read from (a test's temporary files). */
   env?: NodeJS.ProcessEnv;
+  /** Incident mode: how long one connection may take to answer (default 10 s). */
+  peopleTimeoutMs?: number;
   /** How often pending blacklist writes are retried in the background (default 15 s). */
   blacklistRetryMs?: number;
 }
@@ -47,9 +50,24 @@ export class ConnectionManager {
   readonly blacklist: BlacklistDelivery;
   /** Entries pending for the team ledger of every saved connection, delivered whichever one is active. */
   readonly teamLedgers: TeamDeliveries;
+  /** Incident mode: one person across the saved connections, each with its own credentials. */
+  readonly people: People;
 
   constructor(options: ConnectionManagerOptions) {
     this.#options = options;
+    this.people = new People(
+      {
+        version: options.version,
+        dataDir: options.dataDir,
+        desktop: options.desktop,
+        saved: (id) => options.store.get(id),
+        all: () => this.#savedConnections(),
+        secretsOf: (saved) => this.#secretsOf(saved),
+        activeId: () => this.#active,
+        onActive: (call) => this.run(call),
+      },
+      options.peopleTimeoutMs !== undefined ? { timeoutMs: options.peopleTimeoutMs } : {},
+    );
     this.blacklist = new BlacklistDelivery({ dataDir: options.dataDir, credentials: () => this.#blacklistCredentials(), ...(options.blacklistRetryMs ? { intervalMs: options.blacklistRetryMs } : {}) });
     this.teamLedgers = new TeamDeliveries({
       dataDir: options.dataDir,

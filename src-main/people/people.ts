@@ -1,0 +1,201 @@
+import { performance } from 'node:perf_hooks';
+import type { ParsedRequestOf, ResponseOf } from '../../src-shared/contract';
+import { defaultIdentityMap, deriveName } from '../../src-shared/identity';
+import type { PeopleFindResponse, PeopleRevokeGroup, PeopleRevokeResponse, PersonGroup } from '../../src-shared/people';
+import type { RevokeReport, RevokeResult } from '../../src-shared/revocation';
+import type { Session } from '../../src-shared/session';
+import { WardenError } from '../errors';
+import { storeFailureReason } from '../ipc/store-failure';
+import { Ledger } from '../ledger/ledger';
+import { formatErrorForLog } from '../log-format';
+import { saveRunEvidence } from '../revocation/evidence';
+import type { SessionStore } from '../session-store';
+import { storeKind } from '../stores/registry';
+import { openWorkspace, type Workspace } from '../workspace';
+import { DEMO_REF, ledgerOf, targetOf, within, type PeopleConnections, type PeopleTarget } from './people-connections';
+import { searchPerson, type PersonFinding } from './person-search';
+
+export interface PeopleOptions {
+  /** How long one connection may take to open and answer a search (default 10 s): then it is `unreachable`, the others still answer. */
+  timeoutMs?: number;
+  clock?: () => number;
+}
+
+const NO_EVENTS = { emit: () => undefined };
+
+/** Where a revocation's runs are recorded against an incident (incidents.ts). */
+export interface RunRecorder {
+  record(incident: string, person: string, runs: { connection: string; run: string }[]): Promise<void>;
+}
+
+/**
+ * Incident mode in main (issue 18): one person searched and revoked across saved connections, in
+ * parallel, each with its own credentials and guards. The active connection's workspace is
+ * reused; another connection is opened for the search alone (its store), or for a revocation as a
+ * quiet workspace (its revoker, blacklist mirror and ledger; no background work) closed right after.
+ */
+export class People {
+  readonly #connections: PeopleConnections;
+  readonly #timeoutMs: number;
+  readonly #clock: () => number;
+  #recorder: RunRecorder | null = null;
+
+  constructor(connections: PeopleConnections, options: PeopleOptions = {}) {
+    this.#connections = connections;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Where revocations with an incident reference are recorded. */
+  recordRunsWith(recorder: RunRecorder): void {
+    this.#recorder = recorder;
+  }
+
+  async find({ person, connections }: ParsedRequestOf<'people:find'>): Promise<PeopleFindResponse> {
+    const searchedAt = new Date(this.#clock()).toISOString();
+    // Every connection named must exist before anything is read: a stale selection is said once.
+    const targets = await Promise.all(connections.map((ref) => targetOf(this.#connections, ref)));
+    const groups = await Promise.all(targets.map((target) => this.#findIn(target, person)));
+    return { person, searchedAt, groups };
+  }
+
+  async #findIn(target: PeopleTarget, person: string): Promise<PersonGroup> {
+    const started = performance.now();
+    const took = () => Math.round((performance.now() - started) * 10) / 10;
+    const search = (store: SessionStore, ledger: Pick<Ledger, 'entries'>) =>
+      searchPerson({ store, kind: target.kind, identity: target.identity, person, ledger, ledgerConnection: target.ledgerName, now: this.#clock() });
+    const what = `"${target.heading.name}"`;
+    try {
+      let finding: PersonFinding;
+      if (target.ref === this.#connections.activeId()) {
+        finding = await within(this.#timeoutMs, this.#connections.onActive((workspace) => search(storeOf(workspace), workspace.ledger)), what);
+      } else if (target.ref === DEMO_REF) {
+        throw new WardenError('STORE_UNAVAILABLE', 'the embedded demo store runs only while it is the active connection: switch to it to search it');
+      } else {
+        const saved = target.saved as NonNullable<PeopleTarget['saved']>;
+        const opening = storeKind(target.store).open(target.store, this.#connections.secretsOf(saved), { readOnly: saved.readOnly });
+        const work = opening.then(async (opened) => {
+          try {
+            return await search(opened.store, ledgerOf(target));
+          } finally {
+            await opened.close().catch(() => undefined);
+          }
+        });
+        try {
+          finding = await within(this.#timeoutMs, work, what);
+        } catch (error) {
+          // A store that hangs is closed, so its client stops retrying (and what it waits on fails).
+          void opening.then((opened) => opened.close()).catch(() => undefined);
+          throw error;
+        }
+      }
+      return { connection: target.heading, ...finding, tookMs: took() };
+    } catch (error) {
+      return { connection: target.heading, state: 'unreachable', identity: null, problem: why(error), counts: { active: 0, revoked: 0, expired: 0 }, lastActivityAt: null, exposure: { live: false, until: null }, sessions: [], more: false, tookMs: took() };
+    }
+  }
+
+  /**
+   * Revokes each target's confirmed sessions through that connection's own revoker and ledger, all
+   * connections at once; one connection's refusal or failure never stops the others. Retry is the
+   * same call with only what failed.
+   */
+  async revoke(request: ParsedRequestOf<'people:revoke'>): Promise<PeopleRevokeResponse> {
+    const { person, targets, incident, reasonCode, note, ticket } = request;
+    const resolved = await Promise.all(targets.map((t) => targetOf(this.#connections, t.connection)));
+    const reason = { reasonCode, ...(note !== undefined ? { note } : {}), ...(ticket !== undefined ? { ticket } : {}) };
+    const outcomes = await Promise.all(
+      targets.map((t, i) => this.#revokeIn(resolved[i] as PeopleTarget, t.fingerprint, t.ids, person, reason)),
+    );
+    const groups = outcomes.map((o) => o.group);
+    const operators = [...new Set(outcomes.map((o) => o.operator).filter((o): o is string => o !== undefined))];
+    if (incident !== undefined && this.#recorder) {
+      const runs = groups.filter((g) => g.run !== undefined).map((g) => ({ connection: g.connection.id, run: g.run as string }));
+      await this.#recorder.record(incident, person, runs);
+    }
+    return { person, ...(incident !== undefined ? { incident } : {}), operator: operators.join(', '), groups };
+  }
+
+  async #revokeIn(target: PeopleTarget, fingerprint: string, ids: string[], person: string, reason: Pick<ParsedRequestOf<'people:revoke'>, 'reasonCode' | 'note' | 'ticket'>): Promise<{ group: PeopleRevokeGroup; operator?: string }> {
+    const connection = target.heading;
+    const refused = (problem: string) => ({ group: { connection, state: 'refused' as const, problem, results: [] } });
+    if (fingerprint !== connection.fingerprint) {
+      return refused(`"${connection.name}" was changed in Connections since ${person} was searched: nothing was revoked there. Search again and confirm.`);
+    }
+    if (connection.readOnly) return refused(`"${connection.name}" is read-only (auditor mode): revocations are refused, nothing was revoked there.`);
+    const revokeThere = async (workspace: Workspace) => {
+      const info = await workspace.handlers['app:info'](undefined, NO_EVENTS);
+      const stranger = await notThePersons(storeOf(workspace), target, person, ids);
+      if (stranger) return refused(`session ${stranger.id} in "${connection.name}" is not ${person}'s (it belongs to ${JSON.stringify(stranger.user)}): nothing was revoked there. Search again and confirm.`);
+      const report = await workspace.handlers['sessions:revoke']({ ids, ...reason, connection: { id: info.connection.id, nonce: info.connection.nonce } }, NO_EVENTS);
+      return { group: settled(connection, report), operator: report.operator };
+    };
+    try {
+      if (target.ref === this.#connections.activeId()) return await this.#connections.onActive(revokeThere);
+      if (target.ref === DEMO_REF) return refused('the embedded demo store runs only while it is the active connection: switch to it to revoke there.');
+      const opening = this.#openQuiet(target);
+      const workspace = await within(this.#timeoutMs, opening, `"${connection.name}"`).catch((error: unknown) => {
+        void opening.then((late) => late.close()).catch(() => undefined);
+        throw error;
+      });
+      try {
+        return await revokeThere(workspace);
+      } finally {
+        await workspace.close().catch(() => undefined);
+      }
+    } catch (error) {
+      if (error instanceof WardenError && (error.code === 'READ_ONLY' || error.code === 'CONNECTION_CHANGED' || error.code === 'VALIDATION')) return refused(error.message);
+      return { group: { connection, state: 'failed', problem: why(error), results: [] } };
+    }
+  }
+
+  /** A non-active connection's workspace for one revocation: its revoker, blacklist and ledger, no background work. */
+  async #openQuiet(target: PeopleTarget): Promise<Workspace> {
+    const saved = target.saved as NonNullable<PeopleTarget['saved']>;
+    const { version, dataDir, desktop } = this.#connections;
+    const { name, environment, readOnly, requireTicket, store, canary } = saved;
+    return openWorkspace(version, dataDir, { id: target.ref, name, environment, readOnly, requireTicket, store, canary, secrets: this.#connections.secretsOf(saved) }, desktop, { background: false });
+  }
+
+  /** One evidence CSV over the runs of every connection (each row names its connection). */
+  async evidence({ runs }: ParsedRequestOf<'people:evidence'>): Promise<ResponseOf<'evidence:save'>> {
+    const paths = new Set<string>();
+    for (const ref of new Set(runs.map((r) => r.connection))) paths.add((await targetOf(this.#connections, ref)).ledgerPath);
+    if (paths.size > 1) throw new WardenError('VALIDATION', "The demo store's revocations are kept apart from real ones: save the demo's evidence on its own.");
+    const [path] = [...paths] as [string];
+    return saveRunEvidence(new Ledger(path), [...new Set(runs.map((r) => r.run))], this.#connections.desktop.chooseSavePath);
+  }
+}
+
+/** The group of a revocation that ran: `failed` while any session's outcome is (retry those). */
+function settled(connection: PeopleRevokeGroup['connection'], report: RevokeReport): PeopleRevokeGroup {
+  const failed = report.results.filter((r: RevokeResult) => r.outcome === 'failed');
+  if (failed.length === 0) return { connection, state: 'done', run: report.run, results: report.results };
+  const first = failed[0]?.error ?? 'the store did not take the write';
+  return { connection, state: 'failed', problem: `${failed.length} of ${report.results.length} sessions were not revoked: ${first}`, run: report.run, results: report.results };
+}
+
+/** The first of `ids` that exists in the store and is someone else's, or null. */
+async function notThePersons(store: SessionStore, target: PeopleTarget, person: string, ids: string[]): Promise<Session | null> {
+  const map = target.identity ?? defaultIdentityMap(target.kind === 'demo' ? 'dynamodb' : target.kind);
+  const derived = deriveName(map, person);
+  if (!derived.ok) throw new WardenError('VALIDATION', derived.problem);
+  const name = derived.name.toLowerCase();
+  const sessions = store.getMany ? [...(await store.getMany(ids)).values()] : (await Promise.all(ids.map((id) => store.get(id)))).filter((s): s is Session => s !== null);
+  const theirs = (s: Session) => (map.key === 'email' ? (s.email ?? '').toLowerCase() === name : s.user === derived.name);
+  return sessions.find((s) => !theirs(s)) ?? null;
+}
+
+function storeOf(workspace: Workspace): SessionStore {
+  if (!workspace.store) throw new WardenError('STORE_UNAVAILABLE', 'the active connection does not expose its store');
+  return workspace.store;
+}
+
+/** Why a connection could not be used, for the analyst (never a secret: adapters' and socket messages only). */
+function why(error: unknown): string {
+  if (error instanceof WardenError) return error.message;
+  const reason = storeFailureReason(error);
+  if (reason) return `the store could not be used: ${reason}`;
+  // The log format masks URLs' credentials; its first line, without the error's class name.
+  return (formatErrorForLog(error).split('\n')[0] ?? 'unknown error').replace(/^[A-Za-z]*Error: /, '');
+}

@@ -1,0 +1,136 @@
+import { SENTINEL_CREDENTIAL_LIFETIME_MS } from '../../src-shared/credentials';
+import { defaultIdentityMap, deriveName, type IdentityMap } from '../../src-shared/identity';
+import { MAX_PERSON_SESSIONS, type PersonGroup } from '../../src-shared/people';
+import type { Session } from '../../src-shared/session';
+import type { SessionStatus } from '../../src-shared/session';
+import type { Ledger } from '../ledger/ledger';
+import { sessionPages, type SessionStore } from '../session-store';
+import { epochMillis } from '../stores/exact-time';
+
+/** The kinds a person is searched in (the demo is a Sentinel table). */
+export type PersonStoreKind = 'dynamodb' | 'redis' | 'postgres' | 'demo';
+
+/** What a group says about the person in one store, before the heading and timing are added. */
+export type PersonFinding = Pick<PersonGroup, 'state' | 'identity' | 'problem' | 'counts' | 'lastActivityAt' | 'exposure' | 'sessions' | 'more'>;
+
+const NOTHING: Pick<PersonFinding, 'counts' | 'lastActivityAt' | 'exposure' | 'sessions' | 'more'> = {
+  counts: { active: 0, revoked: 0, expired: 0 },
+  lastActivityAt: null,
+  exposure: { live: false, until: null },
+  sessions: [],
+  more: false,
+};
+
+/**
+ * How each kind of store is searched for one person. Sentinel and PostgreSQL index sessions by
+ * user (every status); a web app's Redis indexes only live ones (`user_sessions:<userId>`), and
+ * revoked ones are found through the revocations this desk recorded in its ledger (never a scan).
+ */
+interface KindRule {
+  /** Why a key cannot be used here, or null. */
+  refuses(key: IdentityMap['key']): string | null;
+  /** Revoked credentials stay usable for their lifetime after revocation (Sentinel's AWS credentials). */
+  residualCredentials: boolean;
+  /** The store's user index holds only live sessions: revoked ones come from the ledger. */
+  liveIndexOnly: boolean;
+}
+
+const SENTINEL_RULE: KindRule = {
+  refuses: (key) => (key === 'email' ? 'Sentinel sessions carry no e-mail: name people here by their user name (an identity rule with key "user", such as {local})' : null),
+  residualCredentials: true,
+  liveIndexOnly: false,
+};
+
+const RULES: Record<PersonStoreKind, KindRule> = {
+  demo: SENTINEL_RULE,
+  dynamodb: SENTINEL_RULE,
+  redis: { refuses: () => null, residualCredentials: false, liveIndexOnly: true },
+  postgres: { refuses: () => null, residualCredentials: false, liveIndexOnly: false },
+};
+
+export interface PersonSearch {
+  store: SessionStore;
+  kind: PersonStoreKind;
+  /** The connection's identity map; absent: the kind's default. */
+  identity?: IdentityMap | undefined;
+  person: string;
+  /** The desk's ledger for this kind and the connection's name in it (revoked web sessions are found there). */
+  ledger?: Pick<Ledger, 'entries'> | undefined;
+  ledgerConnection?: string | undefined;
+  now?: number;
+}
+
+/** The person in one store: their sessions of every status, counted exactly, or why not. */
+export async function searchPerson(search: PersonSearch): Promise<PersonFinding> {
+  const { store, kind, person } = search;
+  const rule = RULES[kind];
+  const map = search.identity ?? defaultIdentityMap(kind === 'demo' ? 'dynamodb' : kind);
+  const derived = deriveName(map, person);
+  if (!derived.ok) return { state: 'cannot-derive', identity: null, problem: derived.problem, ...NOTHING };
+  const identity = { key: map.key, name: derived.name, rule: `${map.key}: ${map.template}${map.lowercase === true ? ' (lowercase)' : ''}` };
+  const refused = rule.refuses(map.key);
+  if (refused) return { state: 'cannot-derive', identity, problem: refused, ...NOTHING };
+
+  const user = rule.liveIndexOnly && map.key === 'email' ? await userOfEmail(store, derived.name) : derived.name;
+  if (user === null) return { state: 'none', identity, ...NOTHING };
+  const statuses: SessionStatus[] | 'any' = rule.liveIndexOnly ? ['active', 'expired'] : 'any';
+  const found = new Map<string, Session>();
+  for await (const page of sessionPages(store, { status: statuses, user })) for (const s of page) found.set(s.id, s);
+  if (rule.liveIndexOnly) for (const s of await revokedFromLedger(search, user)) if (!found.has(s.id)) found.set(s.id, s);
+  return summarise([...found.values()], identity, rule, search.now ?? Date.now());
+}
+
+/**
+ * A web user's id from the e-mail their live sessions carry, through the store's index of users
+ * with live sessions (the user directory's source), never a scan of sessions. A person with no
+ * live session there is not found by e-mail.
+ */
+async function userOfEmail(store: SessionStore, email: string): Promise<string | null> {
+  const wanted = email.toLowerCase();
+  const users = await store.activeUsers();
+  return users.find((u) => u.emails.some((e) => e.toLowerCase() === wanted))?.user ?? null;
+}
+
+/** Sessions of `user` this desk revoked on this connection (its ledger's outcomes), read back from the store. */
+async function revokedFromLedger(search: PersonSearch, user: string): Promise<Session[]> {
+  if (!search.ledger || search.ledgerConnection === undefined || !search.store.getMany) return [];
+  const ids = new Set<string>();
+  for await (const entry of search.ledger.entries()) {
+    if (entry.kind === 'outcome' && entry.connection === search.ledgerConnection && entry.user === user && (entry.outcome === 'revoked' || entry.outcome === 'already_revoked')) ids.add(entry.sessionId);
+  }
+  if (ids.size === 0) return [];
+  const read = await search.store.getMany([...ids]);
+  return [...read.values()].filter((s) => s.user === user);
+}
+
+const STATUS_ORDER: Record<SessionStatus, number> = { active: 0, revoked: 1, expired: 2 };
+
+function summarise(sessions: Session[], identity: NonNullable<PersonFinding['identity']>, rule: KindRule, now: number): PersonFinding {
+  if (sessions.length === 0) return { state: 'none', identity, ...NOTHING };
+  const counts = { active: 0, revoked: 0, expired: 0 };
+  let last: number | null = null;
+  let residual: number | null = null;
+  for (const s of sessions) {
+    counts[s.status] += 1;
+    const access = epochMillis(s.lastAccessAt);
+    if (access !== null && (last === null || access > last)) last = access;
+    if (s.status === 'revoked' && rule.residualCredentials) {
+      // Credentials fetched just before the revocation live their whole lifetime after it.
+      const revoked = epochMillis(s.revokedAt) ?? epochMillis(s.updatedAt);
+      const until = revoked === null ? null : revoked + SENTINEL_CREDENTIAL_LIFETIME_MS;
+      if (until !== null && until > now && (residual === null || until > residual)) residual = until;
+    }
+  }
+  // Live sessions first (what a revocation is confirmed for), each status newest first.
+  const ordered = sessions.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || (epochMillis(b.createdAt) ?? 0) - (epochMillis(a.createdAt) ?? 0));
+  const live = counts.active > 0;
+  return {
+    state: 'found',
+    identity,
+    counts,
+    lastActivityAt: last === null ? null : new Date(last).toISOString(),
+    exposure: { live, until: live || residual === null ? null : new Date(residual).toISOString() },
+    sessions: ordered.slice(0, MAX_PERSON_SESSIONS),
+    more: ordered.length > MAX_PERSON_SESSIONS,
+  };
+}

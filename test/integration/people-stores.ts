@@ -1,0 +1,152 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { createAppHandlers } from '../../src-main/app-handlers';
+import { ConnectionManager } from '../../src-main/connections/connection-manager';
+import { ConnectionStore } from '../../src-main/connections/connection-store';
+import { SecretVault } from '../../src-main/connections/secret-vault';
+import { createDispatch } from '../../src-main/ipc/dispatch';
+import type { ConnectionSaveRequest } from '../../src-shared/connections';
+import { fakeKeyring } from '../fixtures/fake-keyring';
+import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
+import { insertSessions, insertUser, type SeededSession } from '../fixtures/postgres-sessions';
+import { startRedisServer, type RunningRedis } from '../fixtures/redis-server';
+import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { tempDir, type TempDir } from '../fixtures/temp-dir';
+import { webSession, writeWebSessions, type WebSessionJson } from '../fixtures/web-sessions';
+import type { SentinelItem } from '../../src-main/sentinel/sentinel-item';
+
+const SENDER = { url: 'app://warden/index.html', isMainFrame: true };
+
+/** The person of these tests, as the analyst types them. */
+export const ALICE = 'alice@corp.example';
+
+export interface AliceSeed {
+  sentinel: { active: SentinelItem[]; revoked: SentinelItem[]; expired: SentinelItem[]; others: SentinelItem[] };
+  web: { live: WebSessionJson[]; others: WebSessionJson[] };
+  postgres: { userId: string; live: SeededSession[]; revoked: SeededSession[]; others: SeededSession[] };
+}
+
+/**
+ * Three real stores at once, each a saved connection of one app: a Sentinel table on DynamoDB
+ * Local, a web app's Redis (its own redis-server, so a test can stop and restart it) and the web
+ * app's PostgreSQL. The handler table is the app's (createAppHandlers over the manager).
+ */
+export interface PeopleStores {
+  dir: TempDir;
+  table: TestTable;
+  redis: RunningRedis;
+  redisClient: () => Redis;
+  pg: RunningPostgres;
+  db: TestDatabase;
+  manager: ConnectionManager;
+  ids: { sentinel: string; web: string; postgres: string };
+  call(channel: string, payload?: unknown): Promise<Record<string, unknown>>;
+  /** The error code and message of a refused call. */
+  fails(channel: string, payload?: unknown): Promise<{ code: string; message: string }>;
+  seedAlice(): Promise<AliceSeed>;
+  /** Stops the web Redis; `restart` brings it back on the same port (empty: nothing persisted). */
+  stopRedis(): Promise<void>;
+  restartRedis(): Promise<void>;
+  save(request: ConnectionSaveRequest): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startPeopleStores(options: { timeoutMs?: number; chooseSavePath?: (name: string) => Promise<string | null> } = {}): Promise<PeopleStores> {
+  const dir = await tempDir('warden-people-');
+  const [table, firstRedis, pg] = await Promise.all([createSentinelTable(inject('dynamoEndpoint')), startRedisServer(), startPostgresServer()]);
+  let redis = firstRedis;
+  const db = await pg.createDatabase();
+  const vault = new SecretVault(fakeKeyring(), 'linux');
+  const dataDir = join(dir.path, 'app');
+  await mkdir(dataDir, { recursive: true });
+  const manager = new ConnectionManager({
+    version: 't',
+    dataDir,
+    store: new ConnectionStore(dataDir, vault),
+    vault,
+    desktop: { chooseSavePath: options.chooseSavePath ?? (async () => null), notify: () => undefined },
+    peopleTimeoutMs: options.timeoutMs ?? 8_000,
+  });
+  await manager.start();
+  const dispatch = createDispatch(createAppHandlers(manager), { trustedOrigins: ['app://warden'] });
+  const raw = (channel: string, payload?: unknown) => dispatch(channel, payload, SENDER);
+  const clients: Redis[] = [];
+  const save = async (request: ConnectionSaveRequest) => (await manager.save(request)).id;
+  const ids = {
+    sentinel: await save({ name: 'sentinel-prod', environment: 'production', colour: 'red', readOnly: false, store: { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } } }),
+    web: await save({ name: 'web-redis', environment: 'staging', colour: 'amber', readOnly: false, store: { kind: 'redis', urls: [redis.url], cluster: false } }),
+    postgres: await save({ name: 'shop-db', environment: 'staging', colour: 'blue', readOnly: false, store: { kind: 'postgres', url: db.url }, secret: pg.password }),
+  };
+  return {
+    dir,
+    table,
+    get redis() {
+      return redis;
+    },
+    redisClient: () => {
+      const client = new Redis(redis.url);
+      clients.push(client);
+      return client;
+    },
+    pg,
+    db,
+    manager,
+    ids,
+    save,
+    async call(channel, payload) {
+      const result = await raw(channel, payload);
+      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+      return result.value as Record<string, unknown>;
+    },
+    async fails(channel, payload) {
+      const result = await raw(channel, payload);
+      if (result.ok) throw new Error(`${channel} answered where it should have been refused`);
+      return result.error;
+    },
+    async seedAlice() {
+      const now = Date.now();
+      const s = Math.floor(now / 1000);
+      const sentinel = {
+        active: [sentinelItem({ seconds: s - 600 }), sentinelItem({ seconds: s - 300 })],
+        // Revoked two minutes ago by another tool: its credentials still work for 13 minutes.
+        revoked: [sentinelItem({ seconds: s - 900 }, { status: 'revoked', revoked_by: 'soc', revoked_reason: 'credential_compromise', updated_at: new Date((s - 120) * 1000).toISOString() })],
+        expired: [sentinelItem({ seconds: s - 40_000 }, { status: 'expired', expires_at: new Date((s - 10_000) * 1000).toISOString() })],
+        others: [sentinelItem({ seconds: s - 100 }, { user: 'bob' })],
+      };
+      await table.put([...sentinel.active, ...sentinel.revoked, ...sentinel.expired, ...sentinel.others]);
+      const client = new Redis(redis.url);
+      try {
+        const web = {
+          live: [webSession('u-1001', now, { fields: { email: 'Alice@corp.example' } }), webSession('u-1001', now, { ageMs: 120_000, fields: { email: 'Alice@corp.example' } })],
+          others: [webSession('u-2002', now, { fields: { email: 'bob@corp.example' } })],
+        };
+        await writeWebSessions(client, [...web.live, ...web.others], now);
+        const userId = await insertUser(db.admin, ALICE);
+        const bob = await insertUser(db.admin, 'bob@corp.example');
+        const postgres = {
+          userId,
+          live: await insertSessions(db.admin, [{ userId }, { userId }, { userId }]),
+          revoked: await insertSessions(db.admin, [{ userId, revoked: { reason: 'suspicious login', agoMs: 60_000 } }]),
+          others: await insertSessions(db.admin, [{ userId: bob }]),
+        };
+        return { sentinel, web, postgres };
+      } finally {
+        client.disconnect();
+      }
+    },
+    stopRedis: () => redis.stop(),
+    async restartRedis() {
+      redis = await startRedisServer({ port: redis.port });
+    },
+    async close() {
+      for (const client of clients) client.disconnect();
+      await manager.close();
+      await table.drop().catch(() => undefined);
+      await db.drop().catch(() => undefined);
+      await Promise.all([pg.stop(), redis.stop().catch(() => undefined)]);
+      await dir.remove();
+    },
+  };
+}
