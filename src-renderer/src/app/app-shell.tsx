@@ -3,6 +3,7 @@ import { AuditScreen } from '../features/audit/audit-screen';
 import { ConnectionsScreen } from '../features/connections/connections-screen';
 import { OffboardingScreen } from '../features/offboarding/offboarding-screen';
 import { CommandPalette } from '../features/palette/command-palette';
+import { PeopleScreen } from '../features/people/people-screen';
 import { SessionsScreen } from '../features/sessions/sessions-screen';
 import { useWatcher } from '../features/watch/use-watcher';
 import { useWatch } from '../features/watch/watch-store';
@@ -13,6 +14,7 @@ import { TopBar } from './top-bar';
 
 const SCREEN_VIEWS: Record<Screen, () => React.JSX.Element> = {
   sessions: SessionsScreen,
+  people: PeopleScreen,
   activity: ActivityScreen,
   audit: AuditScreen,
   offboarding: OffboardingScreen,

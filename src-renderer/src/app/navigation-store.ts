@@ -1,10 +1,11 @@
 import { create } from 'zustand';
 
-export type Screen = 'sessions' | 'activity' | 'audit' | 'offboarding' | 'connections';
+export type Screen = 'sessions' | 'people' | 'activity' | 'audit' | 'offboarding' | 'connections';
 
 /** Every screen, in the rail's order, with its name (the rail and the palette list them). */
 export const SCREENS: readonly { id: Screen; label: string }[] = [
   { id: 'sessions', label: 'Sessions' },
+  { id: 'people', label: 'Find a person' },
   { id: 'activity', label: 'Activity' },
   { id: 'audit', label: 'Audit' },
   { id: 'offboarding', label: 'Offboarding' },

@@ -4,6 +4,7 @@ import { useReadOnly } from '../../api/use-app-info';
 import { liveLabel, useUserLookup } from '../../api/use-users';
 import { SCREENS, useNavigation, type Screen } from '../../app/navigation-store';
 import { ModalDialog } from '../../ui/modal-dialog';
+import { usePeople } from '../people/people-store';
 import { useFilters } from '../sessions/filters-store';
 import { useSelection } from '../sessions/selection-store';
 import { useWatch } from '../watch/watch-store';
@@ -39,6 +40,7 @@ export function CommandPalette() {
   const watched = useWatch((s) => s.watched);
   const watch = useWatch((s) => s.watch);
   const unwatch = useWatch((s) => s.unwatch);
+  const askPerson = usePeople((s) => s.ask);
   const typed = search.trim();
   const nameLike = typed !== '' && !/\s/.test(typed);
   const lookup = useUserLookup(nameLike ? typed : '', { enabled: open && nameLike, delayMs: 150 });
@@ -81,6 +83,7 @@ export function CommandPalette() {
   ]);
   const commands: PaletteAction[] = [
     ...SCREENS.map((s) => ({ id: `go:${s.id}`, label: `Go to ${s.label}`, run: () => showScreen(s.id) })),
+    { id: 'person', label: 'Find a person… (every connection)', run: () => showScreen('people') },
     { id: 'switch', label: 'Switch connection…', run: () => showScreen('connections') },
     { id: 'active', label: 'Show active sessions', run: () => (go('sessions'), filters.set({ statuses: ['active'] })) },
     { id: 'revoked', label: 'Show revoked sessions', run: () => (go('sessions'), filters.set({ statuses: ['revoked'] })) },
@@ -94,7 +97,9 @@ export function CommandPalette() {
   const words = typed.toLowerCase().split(/\s+/).filter(Boolean);
   const matching = commands.filter((c) => words.every((w) => c.label.toLowerCase().includes(w)));
   const freeText: PaletteAction[] = nameLike && !users.some((u) => u.user === typed) ? [{ id: 'user-text', label: `Show active sessions of ${typed}`, run: () => showUser(typed) }] : [];
-  const actions = [...matching.filter((c) => c.id.startsWith('go:')), ...userActions, ...matching.filter((c) => !c.id.startsWith('go:')), ...freeText];
+  // Incident mode: the typed person searched across every saved connection at once.
+  const findPerson: PaletteAction[] = nameLike ? [{ id: 'person-text', label: `Find ${typed} in every connection…`, run: () => (askPerson(typed), showScreen('people')) }] : [];
+  const actions = [...matching.filter((c) => c.id.startsWith('go:')), ...userActions, ...matching.filter((c) => !c.id.startsWith('go:')), ...freeText, ...findPerson];
   const current = actions.some((a) => a.id === highlighted) ? highlighted : (actions[0]?.id ?? '');
 
   return (

@@ -1,0 +1,11 @@
+import type { GroupConnection } from '../../../../src-shared/people';
+
+/** A connection's environment label in its colour (a production label starts with PROD), and read-only marked. */
+export function ConnectionTag({ connection }: { connection: Pick<GroupConnection, 'environment' | 'colour' | 'readOnly'> }) {
+  return (
+    <>
+      <span className={`env-label env-colour-${connection.colour}`}>{connection.environment.toUpperCase()}</span>
+      {connection.readOnly ? <span className="read-only-badge">read-only</span> : null}
+    </>
+  );
+}
