@@ -72,11 +72,14 @@ export async function searchPerson(search: PersonSearch): Promise<PersonFinding>
   if (refused) return { state: 'cannot-derive', identity, problem: refused, ...NOTHING };
 
   const user = rule.liveIndexOnly && map.key === 'email' ? await userOfEmail(store, derived.name) : derived.name;
-  if (user === null) return { state: 'none', identity, ...NOTHING };
   const statuses: SessionStatus[] | 'any' = rule.liveIndexOnly ? ['active', 'expired'] : 'any';
   const found = new Map<string, Session>();
-  for await (const page of sessionPages(store, { status: statuses, user })) for (const s of page) found.set(s.id, s);
-  if (rule.liveIndexOnly) for (const s of await revokedFromLedger(search, user)) if (!found.has(s.id)) found.set(s.id, s);
+  if (user !== null) for await (const page of sessionPages(store, { status: statuses, user })) for (const s of page) found.set(s.id, s);
+  if (rule.liveIndexOnly) {
+    const wanted = derived.name.toLowerCase();
+    const theirs = map.key === 'email' ? (s: Session) => (s.email ?? '').toLowerCase() === wanted : (s: Session) => s.user === derived.name;
+    for (const s of await revokedFromLedger(search, map.key === 'user' ? derived.name : null, theirs)) if (!found.has(s.id)) found.set(s.id, s);
+  }
   return summarise([...found.values()], identity, rule, search.now ?? Date.now());
 }
 
@@ -91,17 +94,30 @@ async function userOfEmail(store: SessionStore, email: string): Promise<string |
   return users.find((u) => u.emails.some((e) => e.toLowerCase() === wanted))?.user ?? null;
 }
 
-/** Sessions of `user` this desk revoked on this connection (its ledger's outcomes), read back from the store. */
-async function revokedFromLedger(search: PersonSearch, user: string): Promise<Session[]> {
-  if (!search.ledger || search.ledgerConnection === undefined || !search.store.getMany) return [];
+/**
+ * Sessions this desk revoked on this connection (its ledger's outcomes) that are the person's, read
+ * back from the store in batches: a web app drops a revoked session from its user's index, and a
+ * user with no live session left is in no index at all. `user`: only that user's entries (by id);
+ * null (by e-mail): every revocation of the connection is read and matched by `theirs`.
+ */
+async function revokedFromLedger(search: PersonSearch, user: string | null, theirs: (s: Session) => boolean): Promise<Session[]> {
+  const { ledger, ledgerConnection, store } = search;
+  if (!ledger || ledgerConnection === undefined || !store.getMany) return [];
   const ids = new Set<string>();
-  for await (const entry of search.ledger.entries()) {
-    if (entry.kind === 'outcome' && entry.connection === search.ledgerConnection && entry.user === user && (entry.outcome === 'revoked' || entry.outcome === 'already_revoked')) ids.add(entry.sessionId);
+  for await (const entry of ledger.entries()) {
+    if (entry.kind !== 'outcome' || entry.connection !== ledgerConnection || (user !== null && entry.user !== user)) continue;
+    if (entry.outcome === 'revoked' || entry.outcome === 'already_revoked') ids.add(entry.sessionId);
   }
-  if (ids.size === 0) return [];
-  const read = await search.store.getMany([...ids]);
-  return [...read.values()].filter((s) => s.user === user);
+  const all = [...ids];
+  const sessions: Session[] = [];
+  for (let i = 0; i < all.length; i += LEDGER_READ_BATCH) {
+    const read = await store.getMany(all.slice(i, i + LEDGER_READ_BATCH));
+    for (const s of read.values()) if (theirs(s)) sessions.push(s);
+  }
+  return sessions;
 }
+
+const LEDGER_READ_BATCH = 1000;
 
 const STATUS_ORDER: Record<SessionStatus, number> = { active: 0, revoked: 1, expired: 2 };
 

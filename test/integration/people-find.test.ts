@@ -37,7 +37,7 @@ describe('people:find across Sentinel, web Redis and PostgreSQL', () => {
     // The web app names her by e-mail: resolved to her user id through its index of live users.
     expect(web).toMatchObject({ state: 'found', identity: { key: 'email', name: ALICE }, counts: { active: 2, revoked: 0, expired: 0 } });
     expect(new Set(web.sessions.map((s) => s.id))).toEqual(new Set(seed.web.live.map((s) => s.id)));
-    expect(web.sessions.every((s) => s.user === 'u-1001')).toBe(true);
+    expect(web.sessions.every((s) => s.user === 'u-alice')).toBe(true);
 
     expect(postgres).toMatchObject({ state: 'found', identity: { key: 'email', name: ALICE }, counts: { active: 3, revoked: 1, expired: 0 } });
     expect(new Set(postgres.sessions.map((s) => s.id))).toEqual(new Set([...seed.postgres.live, ...seed.postgres.revoked].map((s) => s.id)));

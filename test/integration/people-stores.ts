@@ -45,7 +45,8 @@ export interface PeopleStores {
   call(channel: string, payload?: unknown): Promise<Record<string, unknown>>;
   /** The error code and message of a refused call. */
   fails(channel: string, payload?: unknown): Promise<{ code: string; message: string }>;
-  seedAlice(): Promise<AliceSeed>;
+  /** alice's sessions (or another login's: `login`, `login@corp.example`, web user `u-login`) in every store, and one of bob's. */
+  seedAlice(login?: string): Promise<AliceSeed>;
   /** Stops the web Redis; `restart` brings it back on the same port (empty: nothing persisted). */
   stopRedis(): Promise<void>;
   restartRedis(): Promise<void>;
@@ -55,8 +56,19 @@ export interface PeopleStores {
 
 export async function startPeopleStores(options: { timeoutMs?: number; chooseSavePath?: (name: string) => Promise<string | null> } = {}): Promise<PeopleStores> {
   const dir = await tempDir('warden-people-');
-  const [table, firstRedis, pg] = await Promise.all([createSentinelTable(inject('dynamoEndpoint')), startRedisServer(), startPostgresServer()]);
-  let redis = firstRedis;
+  const started = await Promise.allSettled([createSentinelTable(inject('dynamoEndpoint')), startRedisServer(), startPostgresServer()] as const);
+  const [tableStart, redisStart, pgStart] = started;
+  if (tableStart.status === 'rejected' || redisStart.status === 'rejected' || pgStart.status === 'rejected') {
+    // Nothing this file started outlives it.
+    if (tableStart.status === 'fulfilled') await tableStart.value.drop().catch(() => undefined);
+    if (redisStart.status === 'fulfilled') await redisStart.value.stop();
+    if (pgStart.status === 'fulfilled') await pgStart.value.stop();
+    await dir.remove();
+    throw (started.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+  }
+  const table = tableStart.value;
+  const pg = pgStart.value;
+  let redis = redisStart.value;
   const db = await pg.createDatabase();
   const vault = new SecretVault(fakeKeyring(), 'linux');
   const dataDir = join(dir.path, 'app');
@@ -87,6 +99,8 @@ export async function startPeopleStores(options: { timeoutMs?: number; chooseSav
     },
     redisClient: () => {
       const client = new Redis(redis.url);
+      // The tests stop this server: its reconnection errors are expected.
+      client.on('error', () => undefined);
       clients.push(client);
       return client;
     },
@@ -105,26 +119,29 @@ export async function startPeopleStores(options: { timeoutMs?: number; chooseSav
       if (result.ok) throw new Error(`${channel} answered where it should have been refused`);
       return result.error;
     },
-    async seedAlice() {
+    async seedAlice(login = 'alice') {
+      const email = `${login}@corp.example`;
+      const webUser = `u-${login}`;
       const now = Date.now();
       const s = Math.floor(now / 1000);
       const sentinel = {
-        active: [sentinelItem({ seconds: s - 600 }), sentinelItem({ seconds: s - 300 })],
+        active: [sentinelItem({ seconds: s - 600 }, { user: login }), sentinelItem({ seconds: s - 300 }, { user: login })],
         // Revoked two minutes ago by another tool: its credentials still work for 13 minutes.
-        revoked: [sentinelItem({ seconds: s - 900 }, { status: 'revoked', revoked_by: 'soc', revoked_reason: 'credential_compromise', updated_at: new Date((s - 120) * 1000).toISOString() })],
-        expired: [sentinelItem({ seconds: s - 40_000 }, { status: 'expired', expires_at: new Date((s - 10_000) * 1000).toISOString() })],
-        others: [sentinelItem({ seconds: s - 100 }, { user: 'bob' })],
+        revoked: [sentinelItem({ seconds: s - 900 }, { user: login, status: 'revoked', revoked_by: 'soc', revoked_reason: 'credential_compromise', updated_at: new Date((s - 120) * 1000).toISOString() })],
+        expired: [sentinelItem({ seconds: s - 40_000 }, { user: login, status: 'expired', expires_at: new Date((s - 10_000) * 1000).toISOString() })],
+        others: [sentinelItem({ seconds: s - 100 }, { user: `bob.${login}` })],
       };
       await table.put([...sentinel.active, ...sentinel.revoked, ...sentinel.expired, ...sentinel.others]);
       const client = new Redis(redis.url);
       try {
         const web = {
-          live: [webSession('u-1001', now, { fields: { email: 'Alice@corp.example' } }), webSession('u-1001', now, { ageMs: 120_000, fields: { email: 'Alice@corp.example' } })],
-          others: [webSession('u-2002', now, { fields: { email: 'bob@corp.example' } })],
+          // The web app kept the e-mail as the person typed it at sign-up: found ignoring case.
+          live: [webSession(webUser, now, { fields: { email: email.replace(/^./, (c) => c.toUpperCase()) } }), webSession(webUser, now, { ageMs: 120_000, fields: { email } })],
+          others: [webSession(`u-bob-${login}`, now, { fields: { email: `bob.${login}@corp.example` } })],
         };
         await writeWebSessions(client, [...web.live, ...web.others], now);
-        const userId = await insertUser(db.admin, ALICE);
-        const bob = await insertUser(db.admin, 'bob@corp.example');
+        const userId = await insertUser(db.admin, email);
+        const bob = await insertUser(db.admin, `bob.${login}@corp.example`);
         const postgres = {
           userId,
           live: await insertSessions(db.admin, [{ userId }, { userId }, { userId }]),
