@@ -7,3 +7,6 @@ export const CANARY_DEFAULT_EVERY_MINUTES = 15;
 export const CANARY_DEFAULT_THRESHOLD_MS = 2_000;
 /** Runs `canary:history` answers at most. */
 export const CANARY_HISTORY_MAX = 500;
+
+/** The user every canary session is written for: unmistakably a test, never a person. */
+export const CANARY_USER = 'session-warden-canary';

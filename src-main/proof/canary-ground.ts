@@ -1,3 +1,4 @@
+import { CANARY_USER } from '../../src-shared/canary-defaults';
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Redis, Cluster } from 'ioredis';
@@ -7,7 +8,7 @@ import { keys } from '../web-sessions/web-session-record';
  * The canary: a session that is unmistakably a test, written into a store so that its revocation
  * can be watched from end to end, then removed. Every field that allows it says what it is.
  */
-export const CANARY_USER = 'session-warden-canary';
+export { CANARY_USER };
 
 /** How long a canary session lives if it is never removed (a crash mid-run): the store forgets it by itself. */
 export const CANARY_LIFETIME_MS = 10 * 60_000;

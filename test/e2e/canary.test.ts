@@ -116,6 +116,10 @@ describe('the enforcement canary on the Audit screen, in Chromium over the real 
       expect(await panel.getByTestId('canary-chart').locator('.recharts-line').count()).toBe(2);
       // The canary's revocation is in the ledger, on this Audit screen.
       await expect.poll(() => page.getByText('session-warden-canary').count()).toBeGreaterThan(0);
+      // Marked as a test canary, not a person, in the revocation record.
+      const canaryRows = page.getByTestId('audit-row').filter({ hasText: 'session-warden-canary' });
+      expect(await canaryRows.count()).toBeGreaterThan(0);
+      expect(await canaryRows.getByTestId('canary-tag').count()).toBe(await canaryRows.count());
 
       await panel.scrollIntoViewIfNeeded();
       await panel.screenshot({ path: join(SCREENSHOTS, 'canary-panel-light.png') });

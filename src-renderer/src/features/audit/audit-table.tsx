@@ -1,5 +1,6 @@
 import type { AuditRow, LedgerCoverage } from '../../../../src-shared/audit';
 import { REASON_LABELS } from '../../../../src-shared/reason-codes';
+import { CANARY_USER } from '../../../../src-shared/canary-defaults';
 import { shortDevice } from './audit-filters';
 
 /** Rows per page. */
@@ -60,6 +61,12 @@ export function AuditTable({ rows, offset, total, setOffset, coverage }: { rows:
                 <td className="clip">{r.connection}</td>
                 <td className="clip" data-col="user">
                   {r.user || '—'}
+                  {r.user === CANARY_USER ? (
+                    <span className="canary-tag" data-testid="canary-tag" title="An enforcement canary: a test session Session Warden wrote, revoked and removed to prove revocations take effect. Not a person.">
+                      {' '}
+                      test canary
+                    </span>
+                  ) : null}
                 </td>
                 {/* A user whose sessions could not be listed is recorded without a session. */}
                 <td className="mono">{r.sessionId || <span className="muted">—</span>}</td>
