@@ -19,6 +19,7 @@ import type { ProgressListener } from './revocation/revoker';
 import type { Ledger } from './ledger/ledger';
 import { previewUsers, type Revoker } from './revocation/revoker';
 import { mapConcurrent } from './revocation/concurrency';
+import { UserWatch } from './watch/user-watch';
 import type { SessionStore } from './session-store';
 import type { StoreAuditLog } from './stores/store-kind';
 import { UserDirectory } from './users/user-directory';
@@ -47,6 +48,8 @@ export interface HandlerDependencies {
   blacklistCoverage?: BlacklistCoverageService | undefined;
   /** The revocation watch (activity after revocation); absent where it does not run (read-only, or no batched read). */
   watch?: Pick<RevocationWatch, 'state'> | undefined;
+  /** New sessions of watched users (`watch:set`); the workspace's, stopped when it closes. Absent in hand-built tables: one of their own. */
+  userWatch?: UserWatch | undefined;
   /** The store's own audit log (`audit:store`); absent when it keeps none. */
   storeAudit?: StoreAuditLog | undefined;
   /** The enforcement canary (`canary:run`, `canary:history`); absent in hand-built tables: runs refused, history says unsupported. */
@@ -118,6 +121,7 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     return deps.iamDeny;
   };
   const audit = new AuditIndex(deps.ledger.path);
+  let userWatch = deps.userWatch;
   const directory = new UserDirectory(deps.store);
   // Live counts change with every revocation: the next lookup reads the index again.
   const invalidating = <T>(work: Promise<T>): Promise<T> => work.finally(() => directory.invalidate());
@@ -192,6 +196,10 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
         body: `Session ${session.id}${session.profile ? ` on profile ${clip(session.profile)}` : ''}, device ${clip(session.deviceId)}. Open Session Warden to review or revoke it.`,
       });
       return { shown: true };
+    },
+    'watch:set': async ({ users, everyMs }, { emit }) => {
+      userWatch ??= new UserWatch({ store: deps.store, notify: deps.notify });
+      return userWatch.set(users, everyMs, emit);
     },
     'ledger:verify': () => (deps.team ? deps.team.verify() : deps.ledger.verify()),
     'export:start': (request, { emit }) => exports.start(request, emit),

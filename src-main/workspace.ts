@@ -19,6 +19,7 @@ import type { StoreSecrets } from './stores/store-kind';
 import { deviceId } from './team-ledger/device-id';
 import type { TeamChain } from './team-ledger/team-chain';
 import { TeamLedger } from './team-ledger/team-ledger';
+import { UserWatch } from './watch/user-watch';
 import { workspaceIamDeny } from './iam/workspace-iam';
 
 export interface Workspace {
@@ -185,19 +186,21 @@ export async function openWorkspace(version: string, dataDir: string, connection
     waitMs: desktop.canary?.waitMs,
   });
   if (background) canary.start();
+  const userWatch = new UserWatch({ store: opened.store, notify: desktop.notify });
   // Where a revocation leaves issued credentials valid (Sentinel), IAM can deny them: recorded as this desk's revocations are.
   const iamDeny =
     kind.capabilities.residual === 'credential-lifetime'
       ? workspaceIamDeny({ store: connection.store, secrets, sessions: opened.store, info: () => info, recorder: readOnly ? null : { operator: identity.name, principal: identity.principal, connection: ledgerName, ledger: team ? team.stamping(ledger) : ledger } })
       : undefined;
   return {
-    handlers: createHandlers({ store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, blacklistCoverage, storeAudit: opened.storeAudit, watch, canary, iamDeny }),
+    handlers: createHandlers({ userWatch, store: opened.store, revoker, ledger, ledgerConnection: ledgerName, info: () => info, ...desktop, team, blacklistCoverage, storeAudit: opened.storeAudit, watch, canary, iamDeny }),
     ledger,
     teamChain: team?.chain.id,
     watch,
     canary,
     store: opened.store,
     close: async () => {
+      await userWatch.stop();
       await canary.stop();
       await watch?.stop();
       await team?.stop();

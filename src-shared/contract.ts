@@ -43,6 +43,8 @@ import {
 } from './people';
 import { IamApplyRequestSchema, IamApplyResultSchema, IamListSchema, IamPlanRequestSchema, IamPlanSchema, IamRemoveRequestSchema, IamRemoveResultSchema } from './iam-deny';
 
+/** Users one window may watch for new sessions (one store query each a tick). */
+export const MAX_WATCHED_USERS = 100;
 /** Largest page a renderer may ask for. */
 export const MAX_PAGE_SIZE = 500;
 /** Cursors are short signed tokens; anything longer is not one of ours. */
@@ -231,6 +233,15 @@ export const contract = {
    * notification with what the store says (the renderer supplies only the id).
    */
   'watch:notify': { request: z.strictObject({ sessionId: SessionIdSchema }), response: z.strictObject({ shown: z.boolean() }) },
+  /**
+   * Whom to watch for new sessions and how often (`everyMs: null`: paused): main reads each
+   * watched user's active sessions once a tick, and sends a new one as a `watch:new` event (and a
+   * system notification). The list replaces the previous one; users still listed keep what was seen.
+   */
+  'watch:set': {
+    request: z.strictObject({ users: z.array(FilterTextSchema).max(MAX_WATCHED_USERS), everyMs: z.number().int().min(1_000).max(3_600_000).nullable() }),
+    response: z.strictObject({ watching: z.number().int().nonnegative() }),
+  },
   /** Check the hash chain of the revocation ledger. */
   'ledger:verify': { request: NoArguments, response: LedgerVerifyResponseSchema },
   /**
@@ -358,6 +369,8 @@ export const events = {
   'revoke:progress': z.strictObject({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
   /** Rows written so far by a running export. */
   'export:progress': ExportProgressSchema,
+  /** New sessions of watched users, found by main's watch (`watch:set`) since its last tick. */
+  'watch:new': z.strictObject({ alerts: z.array(z.strictObject({ user: z.string().max(256), sessionId: SessionIdSchema })).max(10_000) }),
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;
@@ -387,6 +400,7 @@ const ANSWERED_BY = {
   'users:lookup': 'workspace',
   'evidence:save': 'workspace',
   'watch:notify': 'workspace',
+  'watch:set': 'workspace',
   'ledger:verify': 'workspace',
   'ledger:list': 'workspace',
   'ledger:team': 'workspace',

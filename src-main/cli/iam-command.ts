@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { SENTINEL_CREDENTIAL_LIFETIME_MS } from '../../src-shared/credentials';
-import { REASON_CODES, type ReasonCode } from '../../src-shared/revocation';
 import { revocationTime, type Session } from '../../src-shared/session';
 import { defaultDataDir } from '../app-paths';
 import { ConnectionStore } from '../connections/connection-store';
 import { SecretVault } from '../connections/secret-vault';
-import type { LedgerRecord } from '../ledger/ledger-entry';
+import { denyNote, ledgeredIamCall as ledgeredCall, reasonCodeOf, removeNote, type CoveredSession } from '../iam/iam-ledger';
 import { DENY_FORMS, DENY_POLICY_PREFIX, denyPolicyName, planDenyPolicy, readDenyPolicy, ROLE_INLINE_POLICY_CHARS, type DenyForm, type DenyPolicy } from '../iam/deny-policy';
 import { iamClient, IamPermissionError, IamRefusedError, IamUnreachableError, RolePolicies, type AttachedDenyPolicy } from '../iam/role-policies';
 import { EXIT, StoreUnreachableError, UsageError } from './cli-errors';
@@ -122,12 +120,16 @@ export async function iamDeny(args: IamArguments, flags: ConnectionFlags, output
     for (const note of plan.notes) io.err(`session-warden: ${terminalSafe(note)}`);
     if (!plan.ok) throw new UsageError(`${plan.problem}; nothing was written`);
     const { policy } = plan;
+    // Denying by user reaches their live sessions too: a wider blast radius than was asked for.
+    if (policy.widenedToUsers.length > 0 && !args.dryRun && !args.force) {
+      throw new UsageError(`the revoked sessions did not fit as ids or exact source identities: the policy denies every Sentinel credential of ${policy.widenedToUsers.join(', ')} (sentinel:<user>:*), their live sessions too; add --force to accept that, or use --form whole-role; nothing was written`);
+    }
     if (!policies) {
       io.err(`session-warden: dry run: nothing was written${traits.readOnly ? ' (read-only connection)' : ''}; the role's other inline policies were not counted against IAM's ${ROLE_INLINE_POLICY_CHARS}-character quota`);
       io.out(output === 'json' ? JSON.stringify(described(args.role, policy, plan.notes, 'dry-run'), null, 2) : formatDeny(args.role, policy, 'dry run: not applied'));
       return EXIT.ok;
     }
-    const note = `iam deny: PutRolePolicy ${policy.name} on role ${args.role} (${policy.form}, sha256 ${policy.sha256}, removable after ${policy.removableAfter})`;
+    const note = denyNote(args.role, policy);
     const covered = sessions.map((s) => ({ sessionId: s.id, user: s.user, reasonCode: reasonCodeOf(s.revokedReason), note }));
     // The sessions stay revoked either way; the outcome says whether the deny itself landed.
     const error = await ledgeredIamCall(await conn.recorder(), covered, io, () => policies.put(args.role, policy.name, policy.json));
@@ -168,11 +170,6 @@ async function revokedSessions(conn: CliConnection, args: IamArguments, io: Io):
 
 function asRevoked(session: Session) {
   return { id: session.id, user: session.user, revokedAt: revocationTime(session) ?? '', sourceIdentity: session.sourceIdentity };
-}
-
-function reasonCodeOf(reason: string | null): ReasonCode {
-  const code = reason?.split(':')[0]?.trim();
-  return (REASON_CODES as readonly string[]).includes(code ?? '') ? (code as ReasonCode) : 'other';
 }
 
 async function accountOf(conn: CliConnection): Promise<string | undefined> {
@@ -266,7 +263,7 @@ export async function iamRemove(args: IamArguments, flags: ConnectionFlags | nul
     // The ledger names each covered session's user where the store still has the session.
     const users = new Map<string, string>();
     if (conn && reading.form === 'precise') for (const id of keys) users.set(id, (await conn.store.get(id).catch(() => null))?.user ?? '-');
-    const note = `iam remove: DeleteRolePolicy ${name} on role ${args.role}${summary.forced ? ' (forced before every covered credential expired)' : ''}`;
+    const note = removeNote(args.role, name, summary.forced);
     const covered = keys.map((key) => ({ sessionId: key, user: users.get(key) ?? '-', reasonCode: 'other' as const, note }));
     const error = await ledgeredIamCall(recorder, covered, io, () => policies.delete(args.role, name));
     if (conn) await deliver(conn, io);
@@ -279,42 +276,14 @@ export async function iamRemove(args: IamArguments, flags: ConnectionFlags | nul
   }
 }
 
-/**
- * One write to IAM recorded as a run of the ledger: an `attempt` entry per covered session before
- * the call, its outcome after (`already_revoked`: the session stays revoked and the write landed;
- * `failed`, with IAM's words, when it was refused). Returns IAM's refusal, if any; no ledger when
- * `recorder` is null (no connection named).
- */
+/** The shared ledgering (src-main/iam/iam-ledger.ts), with IAM being unreachable as the CLI's exit code 3. */
 async function ledgeredIamCall(
   recorder: Awaited<ReturnType<CliConnection['recorder']>> | null,
-  covered: readonly { sessionId: string; user: string; reasonCode: ReasonCode; note: string }[],
+  covered: readonly CoveredSession[],
   io: Io,
   work: () => Promise<void>,
 ): Promise<Error | null> {
-  const run = randomUUID();
-  const record = (c: (typeof covered)[number]): LedgerRecord | null =>
-    recorder && {
-      kind: 'attempt',
-      time: new Date(io.now()).toISOString(),
-      operator: recorder.operator,
-      principal: recorder.principal,
-      connection: recorder.connection,
-      run,
-      ...c,
-    };
-  if (recorder) await recorder.ledger.append(covered.map(record).filter((r): r is LedgerRecord => r !== null));
-  let error: Error | null = null;
-  try {
-    await iamCall(work);
-  } catch (e) {
-    error = e as Error;
-  }
-  if (recorder) {
-    await recorder.ledger.append(
-      covered.map((c) => ({ ...(record(c) as LedgerRecord), kind: 'outcome' as const, outcome: error ? ('failed' as const) : ('already_revoked' as const), ...(error ? { error: error.message } : {}) })),
-    );
-  }
-  return error;
+  return (await ledgeredCall(recorder, covered, () => io.now(), () => iamCall(work))).error;
 }
 
 /** Whether the flags name a store connection (so `iam remove` records in its ledger). */

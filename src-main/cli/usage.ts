@@ -257,7 +257,9 @@ covered: a live one is refused. A read-only connection may only --dry-run.
                             the role (AWS's own "revoke active sessions")
                             When the ids do not fit IAM's 10,240 characters (shared by all the
                             role's inline policies) precise falls back to source identities, then
-                            to sentinel:<user>:*, and says so on stderr.
+                            to sentinel:<user>:*, and says so on stderr. Denying by user also
+                            denies their live sessions: that needs --force.
+  --force                   accept the fallback to sentinel:<user>:* (a wider blast radius)
   --incident REF            names the policy (letters, digits and +=,.@_- are kept)
   --dry-run                 print the policy document and write nothing (IAM is not contacted)
   --iam-endpoint URL        another IAM endpoint (a local stub in tests)

@@ -1,4 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { z } from 'zod';
 import type { DynamoStoreSchema, RedisStoreSchema } from '../../src-shared/connections';
@@ -48,6 +49,17 @@ export function dynamoClientFor(store: DynamoStore, secret: string | null): Dyna
 
 export function stsClientFor(store: DynamoStore, secret: string | null): STSClient {
   return new STSClient({ region: store.region === 'local' ? 'us-east-1' : store.region, maxAttempts: 2, ...awsCredentials(store, secret) });
+}
+
+/**
+ * IAM (global: us-east-1 whatever the table's region) with the connection's own credentials, at
+ * `store.iam.endpoint` when set. A local stand-in without a profile or keys gets dummy keys, so
+ * that no real credential is looked up for it.
+ */
+export function iamClientFor(store: DynamoStore, secret: string | null): IAMClient {
+  const endpoint = store.iam?.endpoint;
+  const credentials = store.credentials.source === 'default' ? (endpoint && isLocalEndpoint(endpoint) ? { credentials: LOCAL_CREDENTIALS } : {}) : awsCredentials(store, secret);
+  return new IAMClient({ region: 'us-east-1', maxAttempts: 2, requestHandler: { connectionTimeout: 5000, requestTimeout: 15000 }, ...(endpoint ? { endpoint } : {}), ...credentials });
 }
 
 export function redisTargetFor(store: RedisStore, secret: string | null, tlsCa: Buffer | undefined = store.tlsCa ? Buffer.from(store.tlsCa) : undefined): RedisTarget {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SENTINEL_CREDENTIAL_LIFETIME_MS } from '../../src-shared/credentials';
+import { DENY_POLICY_PREFIX } from '../../src-shared/iam-deny';
 
 /**
  * Inline IAM role policies that deny AWS credentials already issued to revoked Sentinel sessions
@@ -19,7 +20,7 @@ export type DenyForm = 'precise' | 'source-identity' | 'whole-role';
 export const DENY_FORMS: readonly DenyForm[] = ['precise', 'source-identity', 'whole-role'];
 
 /** The prefix of every policy we create: `iam list` finds ours by it. */
-export const DENY_POLICY_PREFIX = 'session-warden-deny-';
+export { DENY_POLICY_PREFIX };
 
 /**
  * IAM's quota on the aggregate of all inline policies of one role, in characters, white space not
@@ -81,6 +82,12 @@ export interface DenyPolicy {
   covers: string[];
   /** The latest possible expiry of any credential it exists to deny: it may be removed after this. */
   removableAfter: string;
+  /**
+   * The users whose every Sentinel credential it denies (`sentinel:<user>:*`), when ids and exact
+   * source identities did not fit: their live sessions too. Empty otherwise. Applying such a
+   * policy takes an explicit extra consent (`--force`, the app's second confirmation).
+   */
+  widenedToUsers: string[];
 }
 
 export type DenyPlan =
@@ -193,29 +200,35 @@ export function planDenyPolicy(input: DenyInput): DenyPlan {
   const exact = build(name, 'source-identity', { StringEquals: { 'aws:SourceIdentity': identities } }, removable, ids);
   if (exact.size <= budget) return { ok: true, policy: exact, notes };
 
-  // `sentinel:<user>:*`: all of the named users' Sentinel credentials, live sessions too.
-  const patterns = [...new Set(identities.map(userPattern))].sort();
-  const wild = patterns.find((p) => p === null);
-  if (wild !== undefined) return { ok: false, problem: `a source identity does not read as sentinel:<user>:…, so it cannot be widened to its user: use whole-role`, notes };
-  const users = patterns as string[];
+  // `sentinel:<user>:*`: all of the named users' Sentinel credentials, live sessions too. The user
+  // comes from the source identity, so it must be the session's own: a widening never reaches a
+  // user the revoked sessions do not belong to.
+  for (const s of sessions) {
+    const named = userOf(s.sourceIdentity ?? '');
+    if (named === null) return { ok: false, problem: `the source identity of session ${s.id} does not read as sentinel:<user>:…, so it cannot be widened to its user: use whole-role`, notes };
+    if (named !== s.user) {
+      return { ok: false, problem: `the source identity of session ${s.id} names user "${named}", but the session is "${s.user}"'s: refusing to deny by a user the session does not belong to; use whole-role`, notes };
+    }
+  }
+  const users = [...new Set(sessions.map((s) => s.user))].sort();
+  const patterns = users.map((u) => `sentinel:${u}:*`);
   notes.push(`${identities.length} source identities take ${exact.size} characters, more than ${budget}: denying by user instead (${users.join(', ')}), which also denies those users' live Sentinel sessions`);
-  const byUser = build(name, 'source-identity', { StringLike: { 'aws:SourceIdentity': users } }, removable, ids);
+  const byUser = build(name, 'source-identity', { StringLike: { 'aws:SourceIdentity': patterns } }, removable, ids, users);
   return fits(byUser, budget, notes);
 }
 
-/** `sentinel:alice:abc` → `sentinel:alice:*`; null when it is not that shape (or a user has a wildcard in it). */
-function userPattern(identity: string): string | null {
-  const m = /^sentinel:([^:*?$]+):/.exec(identity);
-  return m ? `sentinel:${m[1]}:*` : null;
+/** `sentinel:alice:abc` → `alice`; null when it is not that shape (or the user has a wildcard in it). */
+function userOf(identity: string): string | null {
+  return /^sentinel:([^:*?$]+):/.exec(identity)?.[1] ?? null;
 }
 
-function build(name: string, form: DenyForm, condition: PolicyStatement['Condition'], removableAfterMs: number, covers: string[]): DenyPolicy {
+function build(name: string, form: DenyForm, condition: PolicyStatement['Condition'], removableAfterMs: number, covers: string[], widenedToUsers: string[] = []): DenyPolicy {
   const document: PolicyDocument = {
     Version: '2012-10-17',
     Statement: [{ Sid: sid(form, removableAfterMs), Effect: 'Deny', Action: '*', Resource: '*', Condition: condition }],
   };
   const json = JSON.stringify(document);
-  return { name, form, document, json, size: iamPolicySize(json), sha256: policyHash(document), covers, removableAfter: new Date(Math.ceil(removableAfterMs / 1000) * 1000).toISOString() };
+  return { name, form, document, json, size: iamPolicySize(json), sha256: policyHash(document), covers, removableAfter: new Date(Math.ceil(removableAfterMs / 1000) * 1000).toISOString(), widenedToUsers };
 }
 
 function fits(policy: DenyPolicy, budget: number, notes: string[]): DenyPlan {

@@ -1,71 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { planDenyPolicy } from '../../src-main/iam/deny-policy';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
+import { startIamStub } from '../fixtures/iam-stub';
 import { isolatedEnv, runCli } from '../fixtures/run-cli';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 import type { TempDir } from '../fixtures/temp-dir';
-
-/**
- * A stand-in for AWS IAM's Query API on 127.0.0.1 (no IAM emulator runs offline): it keeps each
- * role's inline policies, answers PutRolePolicy / DeleteRolePolicy / ListRolePolicies /
- * GetRolePolicy in IAM's XML, and records every request as the SDK sent it. `deny` makes it refuse
- * an action as IAM does for a missing permission.
- */
-interface IamRequest {
-  Action: string;
-  [field: string]: string;
-}
-async function startIamStub(): Promise<{ url: string; requests: IamRequest[]; policies: Map<string, Map<string, string>>; deny: Set<string>; close(): Promise<void> }> {
-  const requests: IamRequest[] = [];
-  const policies = new Map<string, Map<string, string>>();
-  const deny = new Set<string>();
-  const ns = 'https://iam.amazonaws.com/doc/2010-05-08/';
-  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const form = Object.fromEntries(new URLSearchParams(body)) as IamRequest;
-      requests.push(form);
-      const role = policies.get(form.RoleName ?? '') ?? new Map<string, string>();
-      policies.set(form.RoleName ?? '', role);
-      const ok = (action: string, result = '') => {
-        res.setHeader('content-type', 'text/xml');
-        res.end(`<${action}Response xmlns="${ns}">${result ? `<${action}Result>${result}</${action}Result>` : ''}<ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></${action}Response>`);
-      };
-      const fail = (status: number, code: string, message: string) => {
-        res.statusCode = status;
-        res.setHeader('content-type', 'text/xml');
-        res.end(`<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${esc(message)}</Message></Error><RequestId>stub</RequestId></ErrorResponse>`);
-      };
-      if (deny.has(form.Action)) return fail(403, 'AccessDenied', `User: arn:aws:sts::123456789012:assumed-role/Operator/jo is not authorized to perform: iam:${form.Action} on resource: role ${form.RoleName} because no identity-based policy allows the iam:${form.Action} action`);
-      switch (form.Action) {
-        case 'PutRolePolicy':
-          role.set(form.PolicyName ?? '', form.PolicyDocument ?? '');
-          return ok('PutRolePolicy');
-        case 'DeleteRolePolicy':
-          if (!role.delete(form.PolicyName ?? '')) return fail(404, 'NoSuchEntity', `The role policy with name ${form.PolicyName} cannot be found.`);
-          return ok('DeleteRolePolicy');
-        case 'ListRolePolicies':
-          return ok('ListRolePolicies', `<PolicyNames>${[...role.keys()].map((n) => `<member>${esc(n)}</member>`).join('')}</PolicyNames><IsTruncated>false</IsTruncated>`);
-        case 'GetRolePolicy': {
-          const doc = role.get(form.PolicyName ?? '');
-          if (doc === undefined) return fail(404, 'NoSuchEntity', `The role policy with name ${form.PolicyName} cannot be found.`);
-          return ok('GetRolePolicy', `<RoleName>${esc(form.RoleName ?? '')}</RoleName><PolicyName>${esc(form.PolicyName ?? '')}</PolicyName><PolicyDocument>${esc(encodeURIComponent(doc))}</PolicyDocument>`);
-        }
-        default:
-          return fail(400, 'InvalidAction', `unknown action ${form.Action}`);
-      }
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, policies, deny, close: () => new Promise((done) => server.close(() => done())) };
-}
 
 const APP_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}';
 
@@ -158,6 +100,31 @@ describe('session-warden iam deny / list / remove (spawned; DynamoDB Local and a
     expect(iam.requests.filter((r) => r.Action === 'PutRolePolicy').length).toBe(before);
     const other = await runCli(['iam', 'deny', '--role', 'sentinel-app', '--session', second.id, '--incident', 'INC-9-2', ...conn], isolatedEnv());
     expect(other.code, other.stderr).toBe(0);
+  });
+
+  it('a fallback to sentinel:<user>:* (their live sessions too) needs --force', async () => {
+    const sessions = [await revoked('mallory', 60), await revoked('mallory', 50), await revoked('mallory', 40)];
+    const asRevoked = sessions.map((s) => ({ id: s.id, user: 'mallory', revokedAt: (s as { revoked_at?: string }).revoked_at ?? '', sourceIdentity: s.source_identity }));
+    const size = (form: 'precise' | 'source-identity') => {
+      const p = planDenyPolicy({ sessions: asRevoked, form, nowMs: Date.now(), incident: 'INC-10' });
+      if (!p.ok) throw new Error(p.problem);
+      return p.policy.size;
+    };
+    // The role so full that neither the ids nor the exact source identities fit, but the user pattern does.
+    const budget = Math.min(size('precise'), size('source-identity')) - 1;
+    const shell = (fill: string) => `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::${fill}"}]}`;
+    iam.policies.set('sentinel-app', new Map([['app-permissions', shell('x'.repeat(10_240 - budget - shell('').length))]]));
+    const args = ['iam', 'deny', '--role', 'sentinel-app', ...sessions.flatMap((s) => ['--session', s.id]), '--incident', 'INC-10', ...conn];
+    const refused = await runCli(args, isolatedEnv());
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/denies every Sentinel credential of mallory \(sentinel:<user>:\*\), their live sessions too; add --force/);
+    expect(iam.requests.filter((r) => r.Action === 'PutRolePolicy')).toEqual([]);
+    expect(await entries()).toEqual([]);
+    const forced = await runCli([...args, '--force', '--output', 'json'], isolatedEnv());
+    expect(forced.code, forced.stderr).toBe(0);
+    const put = iam.requests.filter((r) => r.Action === 'PutRolePolicy');
+    expect(put.map((r) => JSON.parse(r.PolicyDocument ?? '').Statement[0].Condition)).toEqual([{ StringLike: { 'aws:SourceIdentity': ['sentinel:mallory:*'] } }]);
+    expect((await entries())[0]?.note).toContain('widened to every Sentinel credential of mallory');
   });
 
   it('refuses a live session: nothing sent to IAM, nothing ledgered', async () => {

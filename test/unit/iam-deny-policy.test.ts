@@ -97,6 +97,19 @@ describe('size: IAM counts a role\'s inline policies together (10,240 characters
     expect(policy.covers).toHaveLength(600);
     expect(plan.notes.join(' ')).toMatch(/falling back to source identities/);
     expect(plan.notes.join(' ')).toMatch(/also denies those users' live Sentinel sessions/);
+    // Said as data too: applying it needs an extra consent (--force, the app's second confirmation).
+    expect(policy.widenedToUsers).toEqual(['u0', 'u1', 'u2']);
+    expect(policyOf(planDenyPolicy({ sessions: many(400), form: 'precise', nowMs: NOW })).widenedToUsers).toEqual([]);
+  });
+
+  it("refuses to widen to a user the source identity names when the session is someone else's", () => {
+    const sessions = many(600);
+    const odd = sessions[7] as RevokedSession;
+    sessions[7] = { ...odd, sourceIdentity: `sentinel:mallory:${odd.id}` };
+    const plan = planDenyPolicy({ sessions, form: 'precise', nowMs: NOW });
+    expect(plan).toMatchObject({ ok: false, problem: expect.stringContaining(`the source identity of session ${odd.id} names user "mallory", but the session is "${odd.user}"'s`) });
+    // The exact identities still fit under a larger budget: no widening, so no check needed.
+    expect(planDenyPolicy({ sessions: sessions.slice(0, 20), form: 'source-identity', nowMs: NOW }).ok).toBe(true);
   });
 
   it("counts the role's other inline policies: a small budget forces the fallback", () => {
