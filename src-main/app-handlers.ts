@@ -1,7 +1,6 @@
 import { WORKSPACE_CHANNELS } from '../src-shared/contract';
 import { handlerTable, type AppOwnHandlerTable, type HandlerTable, type WorkspaceHandlerTable } from './ipc/dispatch';
 import type { ConnectionManager } from './connections/connection-manager';
-import { WardenError } from './errors';
 
 /**
  * The handler table the window talks to: every workspace channel goes to the active connection's
@@ -32,13 +31,9 @@ function answeredByManager(manager: ConnectionManager): AppOwnHandlerTable {
     'people:find': (request) => manager.people.find(request),
     'people:revoke': (request) => manager.people.revoke(request),
     'people:evidence': (request) => manager.people.evidence(request),
-    'incidents:pin': () => notYet('incidents:pin'),
-    'incidents:list': () => notYet('incidents:list'),
-    'incidents:get': () => notYet('incidents:get'),
-    'incidents:export': () => notYet('incidents:export'),
+    'incidents:pin': (request) => manager.incidents.pin(request),
+    'incidents:list': () => manager.incidents.list(),
+    'incidents:get': ({ incident }) => manager.incidents.get(incident),
+    'incidents:export': (request) => manager.incidents.export(request),
   };
-}
-
-function notYet(channel: string): never {
-  throw new WardenError('INTERNAL', `${channel} is not built yet`);
 }

@@ -15,6 +15,8 @@ import type { SecretVault } from './secret-vault';
 import { listAwsProfiles, type AwsProfile } from './aws-profiles';
 import { BlacklistDelivery, type DeliveryCredentials } from '../revocation/blacklist-delivery';
 import { People } from '../people/people';
+import { Incidents } from '../people/incidents';
+import type { PeopleConnections } from '../people/people-connections';
 
 export const DEMO_ID = 'demo';
 
@@ -52,22 +54,24 @@ export class ConnectionManager {
   readonly teamLedgers: TeamDeliveries;
   /** Incident mode: one person across the saved connections, each with its own credentials. */
   readonly people: People;
+  /** Incidents: a person pinned to a reference and the revocations made for it (in the data directory). */
+  readonly incidents: Incidents;
 
   constructor(options: ConnectionManagerOptions) {
     this.#options = options;
-    this.people = new People(
-      {
-        version: options.version,
-        dataDir: options.dataDir,
-        desktop: options.desktop,
-        saved: (id) => options.store.get(id),
-        all: () => this.#savedConnections(),
-        secretsOf: (saved) => this.#secretsOf(saved),
-        activeId: () => this.#active,
-        onActive: (call) => this.run(call),
-      },
-      options.peopleTimeoutMs !== undefined ? { timeoutMs: options.peopleTimeoutMs } : {},
-    );
+    const connections: PeopleConnections = {
+      version: options.version,
+      dataDir: options.dataDir,
+      desktop: options.desktop,
+      saved: (id) => options.store.get(id),
+      all: () => this.#savedConnections(),
+      secretsOf: (saved) => this.#secretsOf(saved),
+      activeId: () => this.#active,
+      onActive: (call) => this.run(call),
+    };
+    this.people = new People(connections, options.peopleTimeoutMs !== undefined ? { timeoutMs: options.peopleTimeoutMs } : {});
+    this.incidents = new Incidents({ connections, people: this.people });
+    this.people.recordRunsWith(this.incidents);
     this.blacklist = new BlacklistDelivery({ dataDir: options.dataDir, credentials: () => this.#blacklistCredentials(), ...(options.blacklistRetryMs ? { intervalMs: options.blacklistRetryMs } : {}) });
     this.teamLedgers = new TeamDeliveries({
       dataDir: options.dataDir,

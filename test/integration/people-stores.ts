@@ -54,7 +54,7 @@ export interface PeopleStores {
   close(): Promise<void>;
 }
 
-export async function startPeopleStores(options: { timeoutMs?: number; chooseSavePath?: (name: string) => Promise<string | null> } = {}): Promise<PeopleStores> {
+export async function startPeopleStores(options: { timeoutMs?: number; chooseSavePath?: (name: string) => Promise<string | null>; watchPeriodMs?: number } = {}): Promise<PeopleStores> {
   const dir = await tempDir('warden-people-');
   const started = await Promise.allSettled([createSentinelTable(inject('dynamoEndpoint')), startRedisServer(), startPostgresServer()] as const);
   const [tableStart, redisStart, pgStart] = started;
@@ -78,7 +78,7 @@ export async function startPeopleStores(options: { timeoutMs?: number; chooseSav
     dataDir,
     store: new ConnectionStore(dataDir, vault),
     vault,
-    desktop: { chooseSavePath: options.chooseSavePath ?? (async () => null), notify: () => undefined },
+    desktop: { chooseSavePath: options.chooseSavePath ?? (async () => null), notify: () => undefined, ...(options.watchPeriodMs !== undefined ? { revocationWatch: { periodMs: options.watchPeriodMs } } : {}) },
     peopleTimeoutMs: options.timeoutMs ?? 8_000,
   });
   await manager.start();

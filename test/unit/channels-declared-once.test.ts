@@ -48,6 +48,8 @@ describe('who answers each channel is declared once, beside the contract', () =>
       profiles: vi.fn(async () => 'profiles'),
       initLedger: vi.fn(async () => 'initialised'),
       blacklist: { status: vi.fn(async () => 'pending'), deliver: vi.fn(async () => 'delivered') },
+      people: { find: vi.fn(async () => 'found'), revoke: vi.fn(async () => 'revoked'), evidence: vi.fn(async () => 'evidence') },
+      incidents: { pin: vi.fn(async () => 'pinned'), list: vi.fn(async () => 'listed'), get: vi.fn(async () => 'got'), export: vi.fn(async () => 'exported') },
     };
     const table: HandlerTable = createAppHandlers(manager as unknown as ConnectionManager);
     expect(Object.keys(table).sort()).toEqual([...CHANNELS].sort());
@@ -69,6 +71,13 @@ describe('who answers each channel is declared once, beside the contract', () =>
       'connections:initLedger': 'initialised',
       'blacklist:pending': 'pending',
       'blacklist:retry': 'delivered',
+      'people:find': 'found',
+      'people:revoke': 'revoked',
+      'people:evidence': 'evidence',
+      'incidents:pin': 'pinned',
+      'incidents:list': 'listed',
+      'incidents:get': 'got',
+      'incidents:export': 'exported',
     });
     // None of them reached a workspace.
     expect(run).toHaveBeenCalledTimes(WORKSPACE_CHANNELS.length);
