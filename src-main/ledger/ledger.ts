@@ -3,7 +3,7 @@ import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GENESIS, hashOfLine, LedgerEntrySchema, sealEntry, type LedgerEntry, type LedgerRecord } from './ledger-entry';
 import { withFileLock } from './file-lock';
-import { completeLength, cutTornTail, lastCompleteLine, warnOfCut, writeAll, writeFileAtomic, type TornTailReport } from '../atomic-file';
+import { cutTornTail, warnOfCut, writeAll, writeFileAtomic, type TornTailReport } from '../atomic-file';
 
 export type { TornTailReport } from '../atomic-file';
 
@@ -20,6 +20,16 @@ interface Head {
   seq: number;
   hash: string;
 }
+
+/**
+ * How long one holding of the ledger's lock goes on taking new batches (see `Ledger#hold`): long
+ * enough for a bulk revocation to write many batches per lock, short enough that another process
+ * waiting for the lock (a command line) is let in well within its wait.
+ */
+const HOLD_MS = 250;
+
+/** The longest last line looked for (as the ledger has always allowed): an entry is far shorter. */
+const MAX_LINE_BYTES = 256 * 1024;
 
 export interface LedgerOptions {
   /**
@@ -62,55 +72,68 @@ export class Ledger {
 
   async #flushLoop(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0);
-      let acknowledged = false;
-      // Acknowledged as soon as the lines are fsynced: the head checkpoint that follows may lag.
-      const durable = (sealed: LedgerEntry[]) => {
-        acknowledged = true;
-        let offset = 0;
-        for (const item of batch) {
-          item.resolve(sealed.slice(offset, offset + item.records.length));
-          offset += item.records.length;
-        }
-      };
       try {
-        await this.#write(
-          batch.flatMap((b) => b.records),
-          durable,
-        );
+        await this.#hold();
       } catch (error) {
-        if (!acknowledged) for (const item of batch) item.reject(error);
+        // Whatever was taken from the queue and not yet acknowledged was rejected by `#hold`; a
+        // failure before it took anything (the lock, the folder) is every waiting append's.
+        for (const item of this.#queue.splice(0)) item.reject(error);
       }
     }
     this.#flushing = null;
   }
 
   /**
-   * Appends and fsyncs the lines, tells `durable`, then moves the head checkpoint on (before the
-   * lock is released). A crash, or a failed head write, between the two leaves the head one
-   * append behind, which the checks allow; the next append writes it again.
+   * One holding of the lock: checks the file against its head once, then writes batch after
+   * batch as long as appends arrived while the last one was written (and at most `HOLD_MS`), so
+   * a bulk revocation's stream of appends pays for the lock and the checks once, while a writer
+   * that waits for its appends before making more lets other processes in between. Each
+   * batch is written and fsynced, then acknowledged, then the head checkpoint is moved on to it;
+   * that head write (its own fsync) runs while the next batch is written, so the head is never
+   * more than one batch behind, which the checks allow (see `#checkedTail`), and it is caught up
+   * before the lock is released. Nobody else appends while the lock is held, so the chain's end is
+   * kept in memory between batches instead of being read back from the file.
    */
-  async #write(records: LedgerRecord[], durable: (sealed: LedgerEntry[]) => void): Promise<void> {
+  async #hold(): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
-    return withFileLock(`${this.path}.lock`, async () => {
+    await withFileLock(`${this.path}.lock`, async () => {
       const file = await open(this.path, 'a+', 0o600);
+      let head = Promise.resolve();
       try {
         const size = (await file.stat()).size;
-        const complete = await completeLength(file, size);
-        let { seq, hash } = await this.#checkedTail(file, complete);
+        const { complete, last } = await tailOf(file, size);
+        let { seq, hash } = await this.#checkedTail(last);
         // Only now, with the complete lines matching the head, is a torn line a crash's leftover.
         if (complete < size) this.#report(await cutTornTail(file, this.path, complete, size));
-        const sealed = records.map((record) => {
-          seq += 1;
-          const entry = sealEntry(record, seq, hash);
-          hash = entry.hash;
-          return entry;
-        });
-        await writeAll(file, sealed.map((e) => `${JSON.stringify(e)}\n`).join(''));
-        await file.sync();
-        durable(sealed);
-        await this.#writeHead({ seq, hash });
+        const started = Date.now();
+        do {
+          const batch = this.#queue.splice(0);
+          let sealed: LedgerEntry[];
+          try {
+            sealed = batch.flatMap((b) => b.records).map((record) => {
+              const entry = sealEntry(record, seq + 1, hash);
+              seq = entry.seq;
+              hash = entry.hash;
+              return entry;
+            });
+            await writeAll(file, sealed.map((e) => `${JSON.stringify(e)}\n`).join(''));
+            await file.sync();
+          } catch (error) {
+            // Not acknowledged: a torn line it may have left is cut by the next holder.
+            for (const item of batch) item.reject(error);
+            return;
+          }
+          let offset = 0;
+          for (const item of batch) {
+            item.resolve(sealed.slice(offset, offset + item.records.length));
+            offset += item.records.length;
+          }
+          const checkpoint = { seq, hash };
+          // A failed head write leaves the head behind, which the checks allow; the next one writes it again.
+          head = head.then(() => this.#writeHead(checkpoint)).catch(() => undefined);
+        } while (this.#queue.length > 0 && Date.now() - started < HOLD_MS);
       } finally {
+        await head;
         await file.close();
       }
     });
@@ -121,8 +144,7 @@ export class Ledger {
    * the head checkpoint: never chain onto a ledger that lost entries, the next head would hide it.
    * The head may lag one append behind (a crash between the append and the head write).
    */
-  async #checkedTail(file: FileHandle, complete: number): Promise<Head> {
-    const last = await lastCompleteLine(file, complete);
+  async #checkedTail(last: string | null): Promise<Head> {
     const tail = last === null ? { seq: 0, hash: GENESIS } : LedgerEntrySchema.parse(JSON.parse(last));
     const head = await this.#readHead();
     if (head === null && tail.seq > 0) throw new Error(`${this.path}.head is missing; run \`ledger verify\` before revoking again`);
@@ -256,4 +278,41 @@ export async function* ledgerLines(path: string, start = 0, stop = Infinity): As
     pending = pending.subarray(from);
   }
   if (pending.length > 0) yield { text: pending.toString('utf8'), end: null };
+}
+
+/**
+ * The length of the file up to its last newline (`complete`; bytes after it are a torn line) and
+ * the last complete line before it (null in a file without one), read backwards in small chunks
+ * from the end: a few kilobytes, not the whole tail, whatever the ledger's length.
+ */
+async function tailOf(file: FileHandle, size: number): Promise<{ complete: number; last: string | null }> {
+  const chunks: Buffer[] = [];
+  let start = size;
+  let complete = -1;
+  let chunkSize = 4096;
+  while (start > 0) {
+    const from = Math.max(0, start - chunkSize);
+    const chunk = Buffer.alloc(start - from);
+    let done = 0;
+    while (done < chunk.length) {
+      const { bytesRead } = await file.read(chunk, done, chunk.length - done, from + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    chunks.unshift(chunk.subarray(0, done));
+    start = from;
+    chunkSize = Math.min(chunkSize * 4, 1024 * 1024);
+    const data = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks);
+    if (complete === -1) {
+      const newline = data.lastIndexOf(10);
+      if (newline === -1) continue;
+      complete = start + newline + 1;
+    }
+    const end = complete - start - 1;
+    const before = end > 0 ? data.lastIndexOf(10, end - 1) : -1;
+    if (before !== -1) return { complete, last: data.toString('utf8', before + 1, end) };
+    if (start === 0) return { complete, last: data.toString('utf8', 0, end) };
+    if (complete - start > MAX_LINE_BYTES) return { complete, last: data.toString('utf8', end - MAX_LINE_BYTES, end) };
+  }
+  return complete === -1 ? { complete: 0, last: null } : { complete, last: '' };
 }
