@@ -19,8 +19,21 @@ export interface SessionStore extends UserDirectorySource {
    * not read as a session (corrupt, or written to look so), which are named to `onUnreadable`.
    */
   getMany?(ids: readonly string[], onUnreadable?: (id: string) => void): Promise<Map<string, Session>>;
+  /**
+   * How many sessions the store holds in each status, exactly, in as few requests as the store
+   * allows (one count statement; an index's partitions counted a page of up to 1 MB per request):
+   * the Activity view's counts. Absent where the store cannot count without reading every session.
+   */
+  countByStatus?(): Promise<StatusCounts>;
   /** True when a session may come on two pages of one listing (a Redis SCAN): callers de-duplicate. */
   readonly pagesMayRepeat?: boolean;
+}
+
+/** Sessions by derived status (see `SessionStore.countByStatus`). */
+export interface StatusCounts {
+  active: number;
+  revoked: number;
+  expired: number;
 }
 
 /** A filter without paging (what an export is given). */

@@ -6,6 +6,7 @@ import type { Ledger } from '../ledger/ledger';
 import type { TeamAudit } from '../team-ledger/team-audit';
 import { sessionPages, type SessionsFilter, type SessionStore } from '../session-store';
 import { mergeRevocations, summarize } from './activity';
+import { LedgerRevocations } from './ledger-revocations';
 import { CANARY_USER } from '../proof/canary-ground';
 
 /** Counting sessions by status stops here; the view then says "at least". */
@@ -31,16 +32,38 @@ export async function activitySummary(
     // Each desk names the connection its own way; every entry of the team ledger is of this store.
     for await (const entry of ledger.entriesSince(sinceMs)) if (entry.kind === 'outcome' && entry.outcome === 'revoked' && entry.user !== CANARY_USER) entries.push({ ...entry, connection });
   } else {
-    // The enforcement canary's revocations are self-tests, not activity.
-    for await (const entry of ledger.entries()) if (entry.user !== CANARY_USER) entries.push(entry);
+    // Read incrementally: each refresh reads only what was appended since the last (the
+    // enforcement canary's revocations, self-tests, are left out there).
+    entries.push(...(await revocationsOf(ledger).read()));
   }
+  return summarize(mergeRevocations(revoked, entries, connection), { sinceMs, untilMs }, await statusCounts(store));
+}
+
+/** One incremental reader per ledger the handlers hold (see LedgerRevocations). */
+const readers = new WeakMap<Ledger, LedgerRevocations>();
+
+function revocationsOf(ledger: Ledger): LedgerRevocations {
+  let reader = readers.get(ledger);
+  if (!reader || reader.path !== ledger.path) {
+    reader = new LedgerRevocations(ledger.path);
+    readers.set(ledger, reader);
+  }
+  return reader;
+}
+
+/**
+ * Sessions by status, exactly: counted by the store where it can (one count statement, an index's
+ * count pages), else by paging each status up to STATUS_COUNT_CAP (the view then says "at least").
+ */
+async function statusCounts(store: SessionStore): Promise<ActivitySummary['byStatus']> {
+  if (store.countByStatus) return { ...(await store.countByStatus()), capped: false };
   const counts = { active: 0, revoked: 0, expired: 0, capped: false };
   for (const status of ['active', 'revoked', 'expired'] as const satisfies readonly SessionStatus[]) {
     const counted = await eachSession(store, { status }, STATUS_COUNT_CAP, () => undefined);
     counts[status] = Math.min(counted, STATUS_COUNT_CAP);
     if (counted >= STATUS_COUNT_CAP) counts.capped = true;
   }
-  return summarize(mergeRevocations(revoked, entries, connection), { sinceMs, untilMs }, counts);
+  return counts;
 }
 
 /** Calls `visit` for each session of a filter, up to `cap`; returns how many. */

@@ -5,7 +5,7 @@ import { REASON_CODES } from '../../src-shared/reason-codes';
 import type { Session, SessionStatus } from '../../src-shared/session';
 import { SESSION_STATUSES } from '../../src-shared/session-status';
 import { WardenError } from '../errors';
-import type { SessionStore } from '../session-store';
+import type { SessionStore, StatusCounts } from '../session-store';
 import { CursorCodec, InvalidCursorError, type CursorPosition } from '../stores/cursor';
 import { refuseUnservedFilters } from '../stores/session-filter';
 import type { DirectoryUser } from '../users/user-match';
@@ -220,6 +220,19 @@ export class PostgresSessionStore implements SessionStore {
     } finally {
       client.release();
     }
+  }
+
+  /** Sessions by status, exactly as the listings derive it (the server's clock), in one statement. */
+  async countByStatus(): Promise<StatusCounts> {
+    await this.schema();
+    const [row] = await this.#read<{ active: string; revoked: string; expired: string }>(
+      `select count(*) filter (where s.revoked) as revoked,
+              count(*) filter (where s.revoked = false and s.expires_at > now()) as active,
+              count(*) filter (where s.revoked = false and s.expires_at <= now()) as expired
+         from sessions s`,
+      [],
+    );
+    return { active: Number(row?.active ?? 0), revoked: Number(row?.revoked ?? 0), expired: Number(row?.expired ?? 0) };
   }
 
   /** Whether the table holds any session of this user id (one probe of the user_id index). */

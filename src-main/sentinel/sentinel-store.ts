@@ -3,11 +3,11 @@ import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
 import { WardenError } from '../errors';
-import type { SessionStore } from '../session-store';
+import type { SessionStore, StatusCounts } from '../session-store';
 import { CursorCodec, InvalidCursorError, type CursorPosition } from '../stores/cursor';
 import { planQuery, type ReadPlan } from './query-plan';
 import { filterOf, matches, type SessionFilter } from '../stores/session-filter';
-import { toSession } from './sentinel-item';
+import { deriveStatus, toSession } from './sentinel-item';
 import { epochMillis } from '../stores/exact-time';
 import { SENTINEL_INDEXES } from './table-schema';
 import type { DirectoryUser } from '../users/user-match';
@@ -195,6 +195,49 @@ export class SentinelStore implements SessionStore {
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return [...live].map(([user, count]) => ({ user, live: count, emails: [] }));
+  }
+
+  /**
+   * Sessions by status, exactly, from gsi-status alone: the `revoked` and `expired` partitions
+   * counted by DynamoDB (`Select: COUNT`, nothing sent back), the `active` one read with only
+   * `expires_at` projected, since a session past its exact expiry is expired whatever it says.
+   * Each request covers up to 1 MB of the index (DynamoDB's limit), never a page of 500 sessions.
+   */
+  async countByStatus(): Promise<StatusCounts> {
+    const now = this.#clock();
+    const partition = async (status: string, each: (out: { Count?: number; Items?: Record<string, unknown>[] }) => void): Promise<void> => {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        this.#onRead?.({ index: SENTINEL_INDEXES.status.name, operation: 'Query' });
+        let out;
+        try {
+          out = await this.#client.send(
+            new QueryCommand({
+              TableName: this.#table,
+              IndexName: SENTINEL_INDEXES.status.name,
+              KeyConditionExpression: '#status = :status',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':status': status },
+              ...(status === 'active' ? { ProjectionExpression: 'expires_at' } : { Select: 'COUNT' as const }),
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            }),
+          );
+        } catch (error) {
+          throw storeError(error, this.#table);
+        }
+        each(out);
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+    };
+    const counts = { active: 0, revoked: 0, expired: 0 };
+    await Promise.all([
+      partition('active', (out) => {
+        for (const item of out.Items ?? []) counts[deriveStatus('active', item.expires_at, now) === 'expired' ? 'expired' : 'active'] += 1;
+      }),
+      partition('revoked', (out) => void (counts.revoked += out.Count ?? 0)),
+      partition('expired', (out) => void (counts.expired += out.Count ?? 0)),
+    ]);
+    return counts;
   }
 
   /** Whether any session (any status) of exactly this user is in the table: one item of gsi-user. */
