@@ -178,7 +178,15 @@ export class IamDenyService {
         budget = ROLE_INLINE_POLICY_CHARS - inline.size;
         attachedNames = inline.names;
       } catch (error) {
-        notes.push(`the role's other inline policies could not be counted against IAM's ${ROLE_INLINE_POLICY_CHARS}-character quota (${(error as Error).message}): planned as if it had none`);
+        // Without the listing a policy of the same name cannot be ruled out, and PutRolePolicy would
+        // silently replace it (its sessions' credentials working again): refused, as the command line does.
+        const base = { role, profiles: [...new Set(sessions.map((s) => s.profile ?? ''))].sort(), sessions: sessions.map((s) => s.id) };
+        return {
+          ...base,
+          policy: null,
+          problem: `role ${role}'s inline policies could not be listed (${(error as Error).message}): without iam:ListRolePolicies and iam:GetRolePolicy on it, a deny policy of the same name could be replaced unseen, so nothing will be put. Ask for those two permissions on role ${role}.`,
+          notes,
+        };
       }
     } else {
       notes.push('this connection has no IAM: the policy can be read and copied, not applied from here');

@@ -14,6 +14,8 @@ import type { TempDir } from '../fixtures/temp-dir';
 
 type IamChannel = 'iam:plan' | 'iam:apply' | 'iam:list' | 'iam:remove';
 const NO_EVENTS = { emit: () => undefined };
+/** Our `revoked_at`, which Sentinel's own item type does not name. */
+const revokedAtOf = (item: SentinelItem): string => (item as { revoked_at?: string }).revoked_at ?? '';
 const ADMIN_ROLE = 'sentinel-admin';
 const APP_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}';
 
@@ -119,7 +121,7 @@ describe('iam:plan / apply / list / remove (DynamoDB Local, a local stand-in for
     expect(admin?.widenedToUsers).toEqual([]);
     expect(JSON.parse(admin?.json ?? '')).toMatchObject({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/SentinelSessionID': [a.id, b.id].sort() } } }] });
     // The latest revocation plus the credential lifetime, rounded up to the second.
-    expect(admin?.removableAfter).toBe(new Date(Date.parse(b.revoked_at ?? '') + 900_000).toISOString());
+    expect(admin?.removableAfter).toBe(new Date(Date.parse(revokedAtOf(b)) + 900_000).toISOString());
     expect(iam.requests.map((r) => r.Action).every((action) => action === 'ListRolePolicies' || action === 'GetRolePolicy')).toBe(true);
     expect(await ledgerOf(ws)).toEqual([]);
   });
@@ -255,12 +257,25 @@ describe('iam:plan / apply / list / remove (DynamoDB Local, a local stand-in for
     expect(ledger[1]?.error).toBe(result.problem);
   });
 
+  it("refuses to plan a policy when the role's inline policies cannot be listed: a policy of the same name would be replaced unseen", async () => {
+    const ws = await workspace();
+    const a = await revoked('uma', 60);
+    const connection = await confirmed(ws);
+    iam.deny.add('ListRolePolicies');
+    const plan = await call(ws, 'iam:plan', { ids: [a.id], incident: 'INC-47' });
+    expect(plan.roles[0]?.policy).toBeNull();
+    expect(plan.roles[0]?.problem).toMatch(/^role sentinel-admin's inline policies could not be listed .*nothing will be put\. Ask for those two permissions on role sentinel-admin\.$/);
+    const result = await refused(call(ws, 'iam:apply', { ids: [a.id], blast: 'precise', incident: 'INC-47', plannedAt: plan.plannedAt, role: ADMIN_ROLE, sha256: '0'.repeat(64), connection }));
+    expect(result.code).toBe('VALIDATION');
+    expect(iam.requests.some((r) => r.Action === 'PutRolePolicy')).toBe(false);
+  });
+
   it('a precise plan widened to its users (sentinel:<user>:*) needs an explicit acceptance; a source identity naming another user is refused', async () => {
     const ws = await workspace();
     const sessions = [await revoked('mallory', 60), await revoked('mallory', 50), await revoked('mallory', 40)];
     const ids = sessions.map((s) => s.id);
     // Fill the role so that neither the ids nor the exact source identities fit, but the user pattern does.
-    const asRevoked = sessions.map((s) => ({ id: s.id, user: s.user, revokedAt: s.revoked_at ?? '', sourceIdentity: s.source_identity }));
+    const asRevoked = sessions.map((s) => ({ id: s.id, user: s.user, revokedAt: revokedAtOf(s), sourceIdentity: s.source_identity }));
     const size = (form: 'precise' | 'source-identity') => {
       const p = planDenyPolicy({ sessions: asRevoked, form, nowMs: Date.now(), incident: 'INC-47' });
       if (!p.ok) throw new Error(p.problem);
