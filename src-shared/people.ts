@@ -126,6 +126,8 @@ export type PeopleRevokeGroup = z.infer<typeof PeopleRevokeGroupSchema>;
 export const PeopleRevokeResponseSchema = z.strictObject({
   person: z.string(),
   incident: z.string().optional(),
+  /** The revocations went through but could not be noted on the incident (say it; the ledgers hold them). */
+  incidentProblem: z.string().optional(),
   operator: z.string(),
   groups: z.array(PeopleRevokeGroupSchema),
 });

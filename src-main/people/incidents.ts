@@ -57,6 +57,14 @@ export class Incidents implements RunRecorder {
     });
   }
 
+  /** Refuses an incident pinned to another person (as pinning it to them would be). */
+  async check(incident: string, person: string): Promise<void> {
+    const existing = (await this.#read()).find((i) => i.incident === incident);
+    if (existing && existing.person.toLowerCase() !== person.toLowerCase()) {
+      throw new WardenError('VALIDATION', `Incident ${incident} is pinned to ${existing.person}, not ${person}: nothing was revoked. Use another reference for another person.`);
+    }
+  }
+
   /** Records a revocation's runs on the incident (pinning it first if it was not). */
   async record(incident: string, person: string, runs: { connection: string; run: string }[]): Promise<void> {
     const at = new Date(this.#clock()).toISOString();

@@ -26,6 +26,8 @@ const NO_EVENTS = { emit: () => undefined };
 /** Where a revocation's runs are recorded against an incident (incidents.ts). */
 export interface RunRecorder {
   record(incident: string, person: string, runs: { connection: string; run: string }[]): Promise<void>;
+  /** Refuses (VALIDATION) an incident already pinned to another person, before anything is revoked. */
+  check(incident: string, person: string): Promise<void>;
 }
 
 /**
@@ -102,18 +104,29 @@ export class People {
    */
   async revoke(request: ParsedRequestOf<'people:revoke'>): Promise<PeopleRevokeResponse> {
     const { person, targets, incident, reasonCode, note, ticket } = request;
+    if (incident !== undefined) await this.#recorder?.check(incident, person);
     const resolved = await Promise.all(targets.map((t) => targetOf(this.#connections, t.connection)));
-    const reason = { reasonCode, ...(note !== undefined ? { note } : {}), ...(ticket !== undefined ? { ticket } : {}) };
+    // The incident goes into each connection's ledger (chained, unlike incidents.json): as the ticket,
+    // or, beside another ticket, at the head of the note.
+    const withIncident = incident !== undefined && ticket !== undefined && ticket !== incident ? `incident ${incident}${note ? `; ${note}` : ''}`.slice(0, 2000) : note;
+    const ledgerTicket = ticket ?? incident;
+    const reason = { reasonCode, ...(withIncident !== undefined ? { note: withIncident } : {}), ...(ledgerTicket !== undefined ? { ticket: ledgerTicket } : {}) };
     const outcomes = await Promise.all(
       targets.map((t, i) => this.#revokeIn(resolved[i] as PeopleTarget, t.fingerprint, t.ids, person, reason)),
     );
     const groups = outcomes.map((o) => o.group);
     const operators = [...new Set(outcomes.map((o) => o.operator).filter((o): o is string => o !== undefined))];
+    let incidentProblem: string | undefined;
     if (incident !== undefined && this.#recorder) {
       const runs = groups.filter((g) => g.run !== undefined).map((g) => ({ connection: g.connection.id, run: g.run as string }));
-      await this.#recorder.record(incident, person, runs);
+      // What was revoked stays revoked and reported: a failure to note the runs on the incident is said, not thrown.
+      try {
+        await this.#recorder.record(incident, person, runs);
+      } catch (error) {
+        incidentProblem = `the revocations are done and in each connection's ledger (ticket or note ${incident}), but they could not be added to incident ${incident}: ${error instanceof Error ? error.message : String(error)}`;
+      }
     }
-    return { person, ...(incident !== undefined ? { incident } : {}), operator: operators.join(', '), groups };
+    return { person, ...(incident !== undefined ? { incident } : {}), ...(incidentProblem !== undefined ? { incidentProblem } : {}), operator: operators.join(', '), groups };
   }
 
   async #revokeIn(target: PeopleTarget, fingerprint: string, ids: string[], person: string, reason: Pick<ParsedRequestOf<'people:revoke'>, 'reasonCode' | 'note' | 'ticket'>): Promise<{ group: PeopleRevokeGroup; operator?: string }> {

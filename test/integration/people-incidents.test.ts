@@ -104,5 +104,26 @@ describe('incidents: pin, list, get and export', () => {
     await stores.call('incidents:pin', { incident: 'INC-43', person: 'gail@corp.example', connections: [stores.ids.web] });
     expect((await stores.fails('incidents:pin', { incident: 'INC-43', person: 'hank@corp.example', connections: [stores.ids.web] })).code).toBe('VALIDATION');
     expect((await stores.fails('incidents:get', { incident: 'INC-404' })).code).toBe('VALIDATION');
+
+    // Nor can a revocation of hank be filed under gail's incident: refused before anything is revoked.
+    await stores.seedAlice('hank');
+    const found = (await stores.call('people:find', { person: 'hank@corp.example', connections: all() })) as unknown as PeopleFindResponse;
+    const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((x) => x.status === 'active').map((x) => x.id) }));
+    const refused = await stores.fails('people:revoke', { person: 'hank@corp.example', targets, reasonCode: 'credential_compromise', incident: 'INC-43' });
+    expect(refused).toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('pinned to gail@corp.example') });
+    const again = (await stores.call('people:find', { person: 'hank@corp.example', connections: all() })) as unknown as PeopleFindResponse;
+    expect(again.groups.map((g) => g.counts.revoked)).toEqual(found.groups.map((g) => g.counts.revoked));
+  });
+
+  it('carries the incident into each connection\'s ledger: as the ticket, or at the head of the note beside another ticket', async () => {
+    await stores.seedAlice('ivy');
+    const person = 'ivy@corp.example';
+    const found = (await stores.call('people:find', { person, connections: all() })) as unknown as PeopleFindResponse;
+    const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((x) => x.status === 'active').map((x) => x.id) }));
+    const report = (await stores.call('people:revoke', { person, targets, reasonCode: 'credential_compromise', incident: 'INC-44', ticket: 'SEC-9', note: 'odd place' })) as unknown as PeopleRevokeResponse;
+    expect(report.groups.every((g) => g.state === 'done')).toBe(true);
+    const rows = (await stores.call('ledger:list', { text: 'INC-44' })) as unknown as { rows: { ticket?: string; note?: string; user: string }[] };
+    expect(rows.rows.length).toBeGreaterThan(0);
+    expect(rows.rows.every((r) => r.ticket === 'SEC-9' && r.note === 'incident INC-44; odd place')).toBe(true);
   });
 });
