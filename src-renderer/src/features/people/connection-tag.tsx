@@ -4,8 +4,13 @@ import type { GroupConnection } from '../../../../src-shared/people';
 export function ConnectionTag({ connection }: { connection: Pick<GroupConnection, 'environment' | 'colour' | 'readOnly'> }) {
   return (
     <>
-      <span className={`env-label env-colour-${connection.colour}`}>{connection.environment.toUpperCase()}</span>
+      <span className={`env-label env-colour-${colourOf(connection)}`}>{connection.environment.toUpperCase()}</span>
       {connection.readOnly ? <span className="read-only-badge">read-only</span> : null}
     </>
   );
+}
+
+/** Production is red whatever colour was chosen (as on the Connections screen and the top bar). */
+export function colourOf(connection: { environment: string; colour: GroupConnection['colour'] }): GroupConnection['colour'] {
+  return /^prod/i.test(connection.environment) ? 'red' : connection.colour;
 }

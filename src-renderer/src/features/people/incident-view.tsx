@@ -3,7 +3,7 @@ import type { IncidentView as Incident } from '../../../../src-shared/people';
 import { useIncident, useIncidentExport } from '../../api/use-people';
 import { useNow } from '../../ui/use-now';
 import { countdown } from '../../ui/exposure';
-import { ConnectionTag } from './connection-tag';
+import { colourOf, ConnectionTag } from './connection-tag';
 import { usePeople } from './people-store';
 import { isoLabel, plural } from './people-words';
 import { PersonSessions } from './person-group';
@@ -45,7 +45,8 @@ export function IncidentView({ incident }: { incident: string }) {
 
 function IncidentBody({ data }: { data: Incident }) {
   const { summary, now, revoked, alarms } = data;
-  const names = new Map(now.groups.map((g) => [g.connection.id, g.connection] as const));
+  // The view names connections by id or by name (a ledger row keeps the name it was revoked under).
+  const names = new Map(now.groups.flatMap((g) => [[g.connection.id, g.connection] as const, [g.connection.name, g.connection] as const]));
   const nameOf = (id: string) => names.get(id)?.name ?? id;
   const open = now.groups.filter((g) => g.counts.active > 0);
   const unknown = now.groups.filter((g) => g.state === 'unreachable' || g.state === 'cannot-derive');
@@ -104,7 +105,7 @@ function IncidentBody({ data }: { data: Incident }) {
           </p>
         ))}
         {open.map((g) => (
-          <div key={g.connection.id} className={`everywhere-outcome band-${g.connection.colour}`} data-testid="incident-open-group" data-connection={g.connection.name}>
+          <div key={g.connection.id} className={`everywhere-outcome band-${colourOf(g.connection)}`} data-testid="incident-open-group" data-connection={g.connection.name}>
             <h3>
               {g.connection.name} <ConnectionTag connection={g.connection} /> <span className="count-live">{plural(g.counts.active, 'live session')}</span>
             </h3>
@@ -120,7 +121,7 @@ function IncidentBody({ data }: { data: Incident }) {
         {[...byConnection].map(([connection, rows]) => {
           const c = names.get(connection);
           return (
-            <div key={connection} className={`everywhere-outcome band-${c?.colour ?? 'grey'}`} data-testid="incident-revoked-group" data-connection={nameOf(connection)}>
+            <div key={connection} className={`everywhere-outcome band-${c ? colourOf(c) : 'grey'}`} data-testid="incident-revoked-group" data-connection={nameOf(connection)}>
               <h3>
                 {nameOf(connection)} {c ? <ConnectionTag connection={c} /> : null} <span className="muted small">{outcomeCounts(rows.map((r) => r.outcome))}</span>
               </h3>

@@ -3,6 +3,7 @@ import type { Connection } from '../../../../src-shared/connections';
 import type { PeopleFindResponse } from '../../../../src-shared/people';
 import { useConnections } from '../../api/use-connections';
 import { usePeopleFind } from '../../api/use-people';
+import { colourOf } from './connection-tag';
 import { IncidentPin, IncidentsList } from './incident-pin';
 import { IncidentView } from './incident-view';
 import { usePeople } from './people-store';
@@ -95,7 +96,7 @@ function PersonSearch() {
                 <li key={c.id}>
                   <label className="checkbox-field">
                     <input type="checkbox" checked={!unticked.has(c.id)} onChange={(e) => toggle(c.id, e.target.checked)} />
-                    <span className={`env-label env-colour-${c.colour}`}>{c.environment.toUpperCase()}</span> {c.name}
+                    <span className={`env-label env-colour-${colourOf(c)}`}>{c.environment.toUpperCase()}</span> {c.name}
                     {c.readOnly ? <span className="read-only-badge">read-only</span> : null}
                   </label>
                 </li>
@@ -122,7 +123,14 @@ function PersonSearch() {
         <IncidentsList />
         {found && !find.isPending ? <Results found={found} onRevoke={() => setRevoking(true)} /> : null}
       </div>
-      {found && revoking ? <RevokeEverywhereDialog found={found} onClose={() => setRevoking(false)} /> : null}
+      {found && revoking ? <RevokeEverywhereDialog
+          found={found}
+          onClose={(revoked) => {
+            setRevoking(false);
+            // What the groups say is stale once anything was revoked: search the same connections again.
+            if (revoked) find.mutate({ person: found.person, connections: found.groups.map((g) => g.connection.id) }, { onSuccess: searched });
+          }}
+        /> : null}
     </section>
   );
 }

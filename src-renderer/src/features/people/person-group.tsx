@@ -4,7 +4,7 @@ import { relativeTime } from '../../ui/format-time';
 import { StatusBadge } from '../../ui/status-badge';
 import { TimeCell } from '../../ui/time-cell';
 import { useNow } from '../../ui/use-now';
-import { ConnectionTag } from './connection-tag';
+import { colourOf, ConnectionTag } from './connection-tag';
 import { identityFieldWords, isoLabel, kindWords, plural } from './people-words';
 
 /**
@@ -16,7 +16,7 @@ export function PersonGroupView({ group, index }: { group: PersonGroup; index: n
   const headingId = `person-group-${index}`;
   const c = group.connection;
   return (
-    <section className={`person-group band-${c.colour}${c.production ? ' production' : ''}`} aria-labelledby={headingId} data-testid="person-group" data-connection={c.name} data-state={group.state}>
+    <section className={`person-group band-${colourOf(c)}${c.production ? ' production' : ''}`} aria-labelledby={headingId} data-testid="person-group" data-connection={c.name} data-state={group.state}>
       <header className="person-group-head">
         <h2 id={headingId}>{c.name}</h2>
         <ConnectionTag connection={c} />
@@ -32,7 +32,7 @@ export function PersonGroupView({ group, index }: { group: PersonGroup; index: n
       {group.state === 'unreachable' || group.state === 'cannot-derive' ? (
         <p className={group.state === 'unreachable' ? 'person-problem error-text' : 'person-problem warning-text'} data-testid="group-problem">
           <strong>{group.state === 'unreachable' ? 'Could not be searched: ' : 'Not searched: '}</strong>
-          {group.problem ?? 'no reason given'}
+          {sentence(group.problem ?? 'no reason given')}
           {group.state === 'unreachable' ? ' The other connections are shown as found; search again once it is back.' : ' Edit the connection\u2019s identity rule in Connections, or type the person differently.'}
         </p>
       ) : (
@@ -139,4 +139,10 @@ export function PersonSessions({ group, label }: { group: PersonGroup; label: st
       {group.more ? <p className="muted small">More sessions than listed here ({group.sessions.length} shown); the counts above are exact. Open the connection in Sessions for the rest.</p> : null}
     </div>
   );
+}
+
+/** A store's message as a sentence, so the advice after it reads apart. */
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }

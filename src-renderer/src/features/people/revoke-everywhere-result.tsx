@@ -1,8 +1,11 @@
 import { useEffect, useRef } from 'react';
 import { OUTCOME_LABELS, type Outcome } from '../../../../src-shared/reason-codes';
 import { usePeopleEvidence, type PeopleRevokeConnection, type usePeopleRevoke } from '../../api/use-people';
+import { countdown } from '../../ui/exposure';
+import { exactMillisLabel } from '../../ui/format-time';
+import { useNow } from '../../ui/use-now';
 import { focusWhenShown } from '../palette/palette-intents';
-import { ConnectionTag } from './connection-tag';
+import { colourOf, ConnectionTag } from './connection-tag';
 import { usePeople } from './people-store';
 import { plural } from './people-words';
 
@@ -41,7 +44,7 @@ export function RevokeEverywhereResult({ revoke, person, titleId, onDone }: { re
         ) : null}
         {outcome.attempts > 1 ? ` (after ${plural(outcome.attempts - 1, 'retry', 'retries')})` : ''}.
       </p>
-      <div className="result-scroll everywhere-outcomes">
+      <div className="result-scroll everywhere-outcomes" tabIndex={0} role="region" aria-label="Outcome per connection">
         {outcome.connections.map((c) => (
           <ConnectionOutcome key={c.latest.connection.id} c={c} />
         ))}
@@ -88,11 +91,12 @@ export function RevokeEverywhereResult({ revoke, person, titleId, onDone }: { re
 function ConnectionOutcome({ c }: { c: PeopleRevokeConnection }) {
   const connection = c.latest.connection;
   return (
-    <section className={`everywhere-outcome band-${connection.colour}`} data-testid="everywhere-outcome" data-connection={connection.name} data-state={c.latest.state} aria-label={`Outcome in ${connection.name}`}>
+    <section className={`everywhere-outcome band-${colourOf(connection)}`} data-testid="everywhere-outcome" data-connection={connection.name} data-state={c.latest.state} aria-label={`Outcome in ${connection.name}`}>
       <h3>
         {connection.name} <ConnectionTag connection={connection} /> <span className={`group-state group-state-${c.latest.state}`}>{STATE_WORDS[c.latest.state]}</span>
       </h3>
       {c.latest.problem ? <p className={c.latest.state === 'done' ? 'small' : 'error-text small'}>{c.latest.problem}</p> : null}
+      <ClosedWhen c={c} />
       {c.results.length > 0 ? (
         <table className="audit-table" aria-label={`Outcome per session in ${connection.name}`}>
           <thead>
@@ -143,4 +147,29 @@ function useMutationReset(runs: number) {
   const { reset } = save;
   useEffect(() => reset(), [runs, reset]);
   return save;
+}
+
+/**
+ * When this connection's revocation is really over: the latest moment a credential issued before
+ * it still works (main's per-session `closedAt`: Sentinel's credential lifetime; the revocation
+ * itself where the app checks every request), counting down while open.
+ */
+function ClosedWhen({ c }: { c: PeopleRevokeConnection }) {
+  const now = useNow(1000);
+  const cut = c.results.filter((r) => r.outcome === 'revoked' || r.outcome === 'already_revoked');
+  if (cut.length === 0) return null;
+  const times = cut.map((r) => (r.closedAt ? Date.parse(r.closedAt) : NaN));
+  if (!times.every((t) => Number.isFinite(t))) return <p className="small muted">Fully closed: not known for every session (the store did not say when credentials were last issued).</p>;
+  const last = Math.max(...times);
+  return (
+    <p className="small" data-testid="everywhere-closed" data-state={last > now ? 'open' : 'closed'}>
+      {last > now ? (
+        <>
+          Open until <strong>{exactMillisLabel(last)}</strong> (<span className="mono">{countdown(last - now)}</span> left): credentials already issued still work until then.
+        </>
+      ) : (
+        <>Fully closed at {exactMillisLabel(last)}: nothing issued before the revocation works any more.</>
+      )}
+    </p>
+  );
 }

@@ -18,12 +18,13 @@ export const TYPE_COUNT_ABOVE = 100;
  * ticket and incident; the count typed when production is in it or the total is large. Then the
  * outcome per connection and per session.
  */
-export function RevokeEverywhereDialog({ found, onClose }: { found: PeopleFindResponse; onClose: () => void }) {
+export function RevokeEverywhereDialog({ found, onClose }: { found: PeopleFindResponse; onClose: (revoked: boolean) => void }) {
   const revoke = usePeopleRevoke();
   const titleId = useId();
   const close = () => {
+    const revoked = revoke.outcome !== null;
     revoke.reset();
-    onClose();
+    onClose(revoked);
   };
   return (
     <ModalDialog open onClose={close} busy={revoke.isPending} labelledBy={titleId} testId="revoke-everywhere">
@@ -148,7 +149,7 @@ function TargetRow({ group }: { group: PersonGroup }) {
   return (
     <li className={c.production ? 'everywhere-target everywhere-production' : 'everywhere-target'} data-testid="everywhere-target" data-connection={c.name} data-production={c.production}>
       <span className="everywhere-name">{c.name}</span> <ConnectionTag connection={c} />
-      {c.production ? <strong className="everywhere-prod-word">PRODUCTION</strong> : null}
+      {c.production && c.environment.toUpperCase() !== 'PRODUCTION' ? <strong className="everywhere-prod-word">PRODUCTION</strong> : null}
       <span className="everywhere-count">{plural(n, 'live session')}</span>
       {group.more && group.counts.active > n ? <span className="small"> ({group.counts.active - n} more not listed: search again after this run)</span> : null}
     </li>
