@@ -16,7 +16,7 @@ import { listAwsProfiles, type AwsProfile } from './aws-profiles';
 import { BlacklistDelivery, type DeliveryCredentials } from '../revocation/blacklist-delivery';
 import { People } from '../people/people';
 import { Incidents } from '../people/incidents';
-import type { PeopleConnections } from '../people/people-connections';
+import { fingerprintOf, type PeopleConnections } from '../people/people-connections';
 
 export const DEMO_ID = 'demo';
 
@@ -44,6 +44,8 @@ export interface ConnectionManagerOptions {
 export class ConnectionManager {
   readonly #options: ConnectionManagerOptions;
   #active = DEMO_ID;
+  /** The fingerprint of the saved definition the active workspace was opened from (null: the demo, or adopted). */
+  #activeFingerprint: string | null = null;
   #workspace: Workspace | null = null;
   #switching: Promise<unknown> = Promise.resolve();
   /** Calls still running on each workspace: a replaced workspace is closed once they are done. */
@@ -67,6 +69,7 @@ export class ConnectionManager {
       all: () => this.#savedConnections(),
       secretsOf: (saved) => this.#secretsOf(saved),
       activeId: () => this.#active,
+      activeFingerprint: () => this.#activeFingerprint,
       onActive: (call) => this.run(call),
     };
     this.people = new People(connections, options.peopleTimeoutMs !== undefined ? { timeoutMs: options.peopleTimeoutMs } : {});
@@ -170,9 +173,11 @@ export class ConnectionManager {
   async #switchTo(id: string): Promise<AppInfo> {
     const { version, dataDir, desktop } = this.#options;
     let next: Workspace;
+    let fingerprint: string | null = null;
     if (id === DEMO_ID) next = await openDemoWorkspace(version, dataDir, desktop);
     else {
       const saved = await this.#saved(id);
+      fingerprint = fingerprintOf(saved);
       const { name, environment, readOnly, requireTicket, store, canary } = saved;
       try {
         next = await openWorkspace(version, dataDir, { id, name, environment, readOnly, requireTicket, store, canary, secrets: this.#secretsOf(saved) }, desktop);
@@ -183,6 +188,7 @@ export class ConnectionManager {
     const previous = this.#workspace;
     this.#workspace = next;
     this.#active = id;
+    this.#activeFingerprint = fingerprint;
     // A revocation or export still running on the previous store finishes there (and is
     // recorded), rather than being cut off mid-write; new calls already go to the new one.
     if (previous) void this.#closeWhenIdle(previous);
@@ -202,6 +208,7 @@ export class ConnectionManager {
       const previous = this.#workspace;
       this.#workspace = workspace;
       this.#active = info.connection.id;
+      this.#activeFingerprint = null;
       if (previous && previous !== workspace) void this.#closeWhenIdle(previous);
       return info;
     };

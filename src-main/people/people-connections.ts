@@ -27,6 +27,12 @@ export interface PeopleConnections {
   secretsOf(saved: StoredConnection): StoreSecrets;
   /** The active connection's id (`demo` for the demo). */
   activeId(): string;
+  /**
+   * The fingerprint of the saved definition the active workspace was opened from; null when not
+   * known (the demo, a workspace a test adopted). A connection edited since it was opened differs:
+   * incident mode then works on a quiet opening of what is saved, never on the old opening.
+   */
+  activeFingerprint(): string | null;
   /** Runs on the active workspace, counted so a switch waits for it. */
   onActive<T>(call: (workspace: Workspace) => Promise<T>): Promise<T>;
 }

@@ -69,7 +69,7 @@ export class People {
     const what = `"${target.heading.name}"`;
     try {
       let finding: PersonFinding;
-      if (target.ref === this.#connections.activeId()) {
+      if (this.#onActive(target)) {
         finding = await within(this.#timeoutMs, this.#connections.onActive((workspace) => search(storeOf(workspace), workspace.ledger)), what);
       } else if (target.ref === DEMO_REF) {
         throw new WardenError('STORE_UNAVAILABLE', 'the embedded demo store runs only while it is the active connection: switch to it to search it');
@@ -144,7 +144,7 @@ export class People {
       return { group: settled(connection, report), operator: report.operator };
     };
     try {
-      if (target.ref === this.#connections.activeId()) return await this.#connections.onActive(revokeThere);
+      if (this.#onActive(target)) return await this.#connections.onActive(revokeThere);
       if (target.ref === DEMO_REF) return refused('the embedded demo store runs only while it is the active connection: switch to it to revoke there.');
       const opening = this.#openQuiet(target);
       const workspace = await within(this.#timeoutMs, opening, `"${connection.name}"`).catch((error: unknown) => {
@@ -160,6 +160,17 @@ export class People {
       if (error instanceof WardenError && (error.code === 'READ_ONLY' || error.code === 'CONNECTION_CHANGED' || error.code === 'VALIDATION')) return refused(error.message);
       return { group: { connection, state: 'failed', problem: why(error), results: [] } };
     }
+  }
+
+  /**
+   * Whether the active workspace is the one to use: the target is the active connection, opened
+   * from the definition the target was read from (edited since, the heading and fingerprint would
+   * describe one store while the old opening searched or revoked in another).
+   */
+  #onActive(target: PeopleTarget): boolean {
+    if (target.ref !== this.#connections.activeId()) return false;
+    const opened = this.#connections.activeFingerprint();
+    return opened === null || opened === target.heading.fingerprint;
   }
 
   /** A non-active connection's workspace for one revocation: its revoker, blacklist and ledger, no background work. */

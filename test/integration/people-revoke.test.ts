@@ -5,6 +5,7 @@ import type { PeopleFindResponse, PeopleRevokeResponse, PersonGroup } from '../.
 import { Ledger } from '../../src-main/ledger/ledger';
 import type { LedgerEntry } from '../../src-main/ledger/ledger-entry';
 import { storedRow } from '../fixtures/postgres-sessions';
+import { createSentinelTable } from '../fixtures/sentinel-table';
 import { revocationState, writeWebSessions } from '../fixtures/web-sessions';
 import { startPeopleStores, type PeopleStores } from './people-stores';
 
@@ -107,6 +108,33 @@ describe('people:revoke across Sentinel, web Redis and PostgreSQL', () => {
     // Nothing revoked where refused.
     const again = await find(person, [stores.ids.web]);
     expect(again.groups[0]?.counts.active).toBe(2);
+  });
+
+  it('the active connection edited to point elsewhere: search and revocation go where it now points, never through the old opening', async () => {
+    await stores.seedAlice('dora');
+    const person = 'dora@corp.example';
+    await stores.call('connections:switch', { id: stores.ids.sentinel });
+    const before = await find(person, [stores.ids.sentinel]);
+    expect(before.groups[0]).toMatchObject({ state: 'found', counts: { active: 2 } });
+    // Someone points the active Sentinel connection at another (empty) table and calls it staging; no switch happens.
+    const other = await createSentinelTable(inject('dynamoEndpoint'));
+    const sentinel = (await stores.manager.list()).connections.find((c) => c.id === stores.ids.sentinel);
+    const original = sentinel?.store as Extract<NonNullable<typeof sentinel>['store'], { kind: 'dynamodb' }>;
+    try {
+      const store = { ...original, table: other.name };
+      await stores.manager.save({ id: stores.ids.sentinel, name: 'sentinel-prod', environment: 'staging', colour: 'amber', readOnly: false, store });
+      const after = await find(person, [stores.ids.sentinel]);
+      // The heading says staging, and the search was made there: dora has no session in the new table.
+      expect(after.groups[0]).toMatchObject({ state: 'none', connection: { environment: 'staging', production: false }, counts: { active: 0 } });
+      // A revocation confirmed against the new heading with the old search's ids touches nothing in the old table.
+      const report = await revoke({ person, targets: [{ connection: stores.ids.sentinel, fingerprint: after.groups[0]?.connection.fingerprint, ids: before.groups[0]?.sessions.filter((x) => x.status === 'active').map((x) => x.id) }], reasonCode: 'credential_compromise' });
+      expect(report.groups[0]?.results.every((r) => r.outcome !== 'revoked')).toBe(true);
+      const stillLive = await stores.table.store().query({ status: 'active', user: 'dora', limit: 10 });
+      expect(stillLive.sessions).toHaveLength(2);
+    } finally {
+      await stores.manager.save({ id: stores.ids.sentinel, name: 'sentinel-prod', environment: 'production', colour: 'red', readOnly: false, store: original });
+      await other.drop();
+    }
   });
 
   it('a store down during the revocation fails its group with why, the others complete; retrying only that group completes it', async () => {
