@@ -71,10 +71,11 @@ export async function searchPerson(search: PersonSearch): Promise<PersonFinding>
   const refused = rule.refuses(map.key);
   if (refused) return { state: 'cannot-derive', identity, problem: refused, ...NOTHING };
 
-  const user = rule.liveIndexOnly && map.key === 'email' ? await userOfEmail(store, derived.name) : derived.name;
+  // By e-mail in a web store: every user id whose live sessions carry it (an e-mail may sit on two ids: both are the person).
+  const users = rule.liveIndexOnly && map.key === 'email' ? await usersOfEmail(store, derived.name) : [derived.name];
   const statuses: SessionStatus[] | 'any' = rule.liveIndexOnly ? ['active', 'expired'] : 'any';
   const found = new Map<string, Session>();
-  if (user !== null) for await (const page of sessionPages(store, { status: statuses, user })) for (const s of page) found.set(s.id, s);
+  for (const user of users) for await (const page of sessionPages(store, { status: statuses, user })) for (const s of page) found.set(s.id, s);
   if (rule.liveIndexOnly) {
     const wanted = derived.name.toLowerCase();
     const theirs = map.key === 'email' ? (s: Session) => (s.email ?? '').toLowerCase() === wanted : (s: Session) => s.user === derived.name;
@@ -88,10 +89,10 @@ export async function searchPerson(search: PersonSearch): Promise<PersonFinding>
  * with live sessions (the user directory's source), never a scan of sessions. A person with no
  * live session there is not found by e-mail.
  */
-async function userOfEmail(store: SessionStore, email: string): Promise<string | null> {
+async function usersOfEmail(store: SessionStore, email: string): Promise<string[]> {
   const wanted = email.toLowerCase();
   const users = await store.activeUsers();
-  return users.find((u) => u.emails.some((e) => e.toLowerCase() === wanted))?.user ?? null;
+  return users.filter((u) => u.emails.some((e) => e.toLowerCase() === wanted)).map((u) => u.user);
 }
 
 /**

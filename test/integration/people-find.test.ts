@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PeopleFindResponse, PersonGroup } from '../../src-shared/people';
+import { webSession, writeWebSessions } from '../fixtures/web-sessions';
 import { ALICE, startPeopleStores, type AliceSeed, type PeopleStores } from './people-stores';
 
 /**
@@ -76,6 +77,17 @@ describe('people:find across Sentinel, web Redis and PostgreSQL', () => {
     const found = await find('zoe@corp.example', all());
     expect(found.groups.map((g) => g.state)).toEqual(['none', 'none', 'none']);
     expect(found.groups.every((g) => g.counts.active + g.counts.revoked + g.counts.expired === 0)).toBe(true);
+  });
+
+  it('an e-mail carried by two web user ids finds the sessions of both', async () => {
+    const now = Date.now();
+    const client = stores.redisClient();
+    const twin = webSession('u-greta-old', now, { fields: { email: 'greta@corp.example' } });
+    const other = webSession('u-greta-new', now, { fields: { email: 'greta@corp.example' } });
+    await writeWebSessions(client, [twin, other], now);
+    const found = await find('greta@corp.example', [stores.ids.web]);
+    expect(found.groups[0]).toMatchObject({ state: 'found', counts: { active: 2 } });
+    expect(new Set(found.groups[0]?.sessions.map((s) => s.user))).toEqual(new Set(['u-greta-old', 'u-greta-new']));
   });
 
   it('refuses a connection that does not exist, before anything is read', async () => {
