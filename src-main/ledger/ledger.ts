@@ -84,29 +84,33 @@ export class Ledger {
   }
 
   /**
-   * One holding of the lock: checks the file against its head once, then writes batch after
+   * One holding of the lock: writes batch after
    * batch as long as appends arrived while the last one was written (and at most `HOLD_MS`), so
-   * a bulk revocation's stream of appends pays for the lock and the checks once, while a writer
+   * a bulk revocation's stream of appends pays for the lock once, while a writer
    * that waits for its appends before making more lets other processes in between. Each
-   * batch is written and fsynced, then acknowledged, then the head checkpoint is moved on to it;
-   * that head write (its own fsync) runs while the next batch is written, so the head is never
-   * more than one batch behind, which the checks allow (see `#checkedTail`), and it is caught up
-   * before the lock is released. Nobody else appends while the lock is held, so the chain's end is
-   * kept in memory between batches instead of being read back from the file.
+   * batch is written and fsynced, then acknowledged, then the head checkpoint is moved on to it
+   * before the next batch is written, as for a lone append: a crash leaves the head at most one
+   * batch behind, which the checks allow (see `#checkedTail`). Nobody else appends while the lock
+   * is held; still, each batch is checked against the file's last line and the head as a lone
+   * append is (a few KB read from the end), so a file altered meanwhile is refused.
    */
   async #hold(): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     await withFileLock(`${this.path}.lock`, async () => {
       const file = await open(this.path, 'a+', 0o600);
-      let head = Promise.resolve();
       try {
-        const size = (await file.stat()).size;
-        const { complete, last } = await tailOf(file, size);
-        let { seq, hash } = await this.#checkedTail(last);
-        // Only now, with the complete lines matching the head, is a torn line a crash's leftover.
-        if (complete < size) this.#report(await cutTornTail(file, this.path, complete, size));
         const started = Date.now();
         do {
+          // Checked before every batch, as a lone append is: the file is the truth, and a file
+          // altered meanwhile (by someone not taking the lock) is refused, not chained onto.
+          const [here, there] = await Promise.all([file.stat(), stat(this.path).catch(() => null)]);
+          // The file was replaced or removed since it was opened: the next holding opens it again.
+          if (there === null || there.ino !== here.ino || there.dev !== here.dev) return;
+          const size = here.size;
+          const { complete, last } = await tailOf(file, size);
+          let { seq, hash } = await this.#checkedTail(last);
+          // Only now, with the complete lines matching the head, is a torn line a crash's leftover.
+          if (complete < size) this.#report(await cutTornTail(file, this.path, complete, size));
           const batch = this.#queue.splice(0);
           let sealed: LedgerEntry[];
           try {
@@ -128,12 +132,10 @@ export class Ledger {
             item.resolve(sealed.slice(offset, offset + item.records.length));
             offset += item.records.length;
           }
-          const checkpoint = { seq, hash };
           // A failed head write leaves the head behind, which the checks allow; the next one writes it again.
-          head = head.then(() => this.#writeHead(checkpoint)).catch(() => undefined);
+          await this.#writeHead({ seq, hash }).catch(() => undefined);
         } while (this.#queue.length > 0 && Date.now() - started < HOLD_MS);
       } finally {
-        await head;
         await file.close();
       }
     });
