@@ -6,6 +6,7 @@ import { SecretVault } from '../connections/secret-vault';
 import { denyNote, ledgeredIamCall as ledgeredCall, reasonCodeOf, removeNote, type CoveredSession } from '../iam/iam-ledger';
 import { DENY_FORMS, DENY_POLICY_PREFIX, denyPolicyName, planDenyPolicy, readDenyPolicy, ROLE_INLINE_POLICY_CHARS, type DenyForm, type DenyPolicy } from '../iam/deny-policy';
 import { iamClient, IamPermissionError, IamRefusedError, IamUnreachableError, RolePolicies, type AttachedDenyPolicy } from '../iam/role-policies';
+import { roleOfProfile, type IamSettings } from '../../src-shared/iam-roles';
 import { EXIT, StoreUnreachableError, UsageError } from './cli-errors';
 import { connect, type CliConnection, type ConnectionFlags } from './connect';
 import { table, terminalSafe } from './output';
@@ -42,8 +43,11 @@ const POLICY_NAME = /^[A-Za-z0-9+=,.@_-]{1,128}$/;
 export function iamArguments(command: string, values: Record<string, unknown>): IamArguments {
   const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
   const role = text('role');
-  if (role === undefined) throw new UsageError('--role NAME is required (the IAM role Sentinel vends credentials for)');
-  if (!ROLE_NAME.test(role)) throw new UsageError('--role must be an IAM role name: 1 to 64 letters, digits or + = , . @ _ -');
+  // iam deny on a saved connection may take the role from its profile → role mapping (resolved once the sessions are read).
+  if (role === undefined && !(command === 'iam deny' && typeof values.connection === 'string')) {
+    throw new UsageError('--role NAME is required (the IAM role Sentinel vends credentials for), unless --connection names a saved connection that maps its profiles to roles');
+  }
+  if (role !== undefined && !ROLE_NAME.test(role)) throw new UsageError('--role must be an IAM role name: 1 to 64 letters, digits or + = , . @ _ -');
   const form = text('form') ?? 'precise';
   if (!(DENY_FORMS as readonly string[]).includes(form)) throw new UsageError(`--form must be one of ${DENY_FORMS.join(', ')}`);
   const sessions = Array.isArray(values.session) ? (values.session as string[]) : [];
@@ -61,17 +65,18 @@ export function iamArguments(command: string, values: Record<string, unknown>): 
   }
   const endpoint = text('iam-endpoint');
   if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) throw new UsageError('--iam-endpoint must be an http:// or https:// URL');
-  return { role, sessions, user, form: form as DenyForm, incident: text('incident'), policy, dryRun: values['dry-run'] === true, force: values.force === true, iamEndpoint: endpoint, awsProfile: text('aws-profile') };
+  return { role: role ?? '', sessions, user, form: form as DenyForm, incident: text('incident'), policy, dryRun: values['dry-run'] === true, force: values.force === true, iamEndpoint: endpoint, awsProfile: text('aws-profile') };
 }
 
 /** A saved connection's kind and read-only flag, as the app saved them; flags name a writable Sentinel (or another kind by --store). */
-async function connectionTraits(flags: ConnectionFlags): Promise<{ kind: string; readOnly: boolean }> {
+async function connectionTraits(flags: ConnectionFlags): Promise<{ kind: string; readOnly: boolean; iam?: IamSettings | undefined }> {
   if (flags.connection === undefined) return { kind: flags.store ?? 'dynamodb', readOnly: false };
   const found = await new ConnectionStore(defaultDataDir(), new SecretVault(null)).find(flags.connection).catch((error: unknown) => {
     throw new UsageError((error as Error).message, { cause: error });
   });
   if ('problem' in found) throw new UsageError(found.problem);
-  return { kind: found.connection.store.kind, readOnly: found.connection.readOnly };
+  const { store } = found.connection;
+  return { kind: store.kind, readOnly: found.connection.readOnly, iam: store.kind === 'dynamodb' ? store.iam : undefined };
 }
 
 function policiesFor(args: IamArguments, accountId?: string): RolePolicies {
@@ -103,6 +108,7 @@ export async function iamDeny(args: IamArguments, flags: ConnectionFlags, output
   try {
     // In id order, as the policy lists them, so the ledger reads the same way.
     const sessions = (await revokedSessions(conn, args, io)).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    if (!args.role) args = { ...args, role: mappedRole(sessions, traits.iam, flags.connection ?? ''), iamEndpoint: args.iamEndpoint ?? traits.iam?.endpoint };
     const nowMs = io.now();
     const policies = args.dryRun ? null : policiesFor(args, await accountOf(conn));
     let budget = ROLE_INLINE_POLICY_CHARS;
@@ -140,6 +146,23 @@ export async function iamDeny(args: IamArguments, flags: ConnectionFlags, output
   } finally {
     await conn.close();
   }
+}
+
+/** The one role the connection maps these sessions' profiles to; refused when unknown or several (one policy per role: run once per role). */
+function mappedRole(sessions: readonly Session[], iam: IamSettings | undefined, connection: string): string {
+  if (!iam || iam.roles.length === 0) throw new UsageError(`connection "${connection}" maps no Sentinel profile to an IAM role: give --role NAME, or map the profiles (Connections → IAM roles); nothing was written`);
+  const byRole = new Map<string, string[]>();
+  const unknown: string[] = [];
+  for (const s of sessions) {
+    const role = roleOfProfile(iam, s.profile ?? '');
+    if (role === undefined) unknown.push(`${s.id} (profile ${s.profile ?? 'none'})`);
+    else byRole.set(role, [...(byRole.get(role) ?? []), s.id]);
+  }
+  if (unknown.length > 0) throw new UsageError(`connection "${connection}" maps no IAM role for ${unknown.join(', ')}: give --role NAME, or map the profile; nothing was written`);
+  if (byRole.size > 1) {
+    throw new UsageError(`these sessions are vended for several roles (${[...byRole].map(([role, ids]) => `${role}: ${ids.join(', ')}`).join('; ')}): one policy per role, so run iam deny once per role with --role and its sessions; nothing was written`);
+  }
+  return [...byRole.keys()][0] ?? '';
 }
 
 async function revokedSessions(conn: CliConnection, args: IamArguments, io: Io): Promise<Session[]> {

@@ -51,6 +51,8 @@ Commands:
   iam deny                  deny AWS credentials already issued to revoked Sentinel sessions (inline role policy)
   iam list                  list the deny policies session-warden attached to a role, and when each may go
   iam remove                remove one of them once every credential it covers has expired
+  people find PERSON        one person across the app's saved connections (incident mode)
+  people revoke PERSON      revoke every live session of one person in the saved connections named
 
 Run "session-warden <command> --help" for a command's options.
 Ids or users that begin with "-" go after "--": session-warden sessions show -- -Xb3kP....
@@ -240,7 +242,7 @@ Lists the blacklist writes (revoked:<id>) that their Redis has not acknowledged 
 blacklist Redis, from the outboxes beside the ledger (the app's data directory by default): which
 Redis, which session, since when. JSON: {total, oldestQueuedAt, targets: [{target, file, pending,
 oldestQueuedAt, writes: [{id, reason, queuedAt, sessionExpiresAt}]}]}. Exit 0 once listed.`,
-  'iam deny': `Usage: session-warden iam deny --role NAME (--session ID... | --user USER) [options]
+  'iam deny': `Usage: session-warden iam deny [--role NAME] (--session ID... | --user USER) [options]
 
 Revoking a Sentinel session stops its next credential fetch; AWS credentials it already fetched stay
 valid up to 15 minutes. This puts an inline policy on the role that denies them (iam:PutRolePolicy),
@@ -248,7 +250,9 @@ named session-warden-deny-<incident or UTC time>, recorded in the ledger (an att
 entry per covered session, with the policy's name, form and sha256). Only revoked sessions are
 covered: a live one is refused. A read-only connection may only --dry-run.
 
-  --role NAME               the IAM role Sentinel vends credentials for
+  --role NAME               the IAM role Sentinel vends credentials for; with --connection it may
+                            be left out: the saved connection's profile → role mapping names it
+                            (sessions of several roles are refused: one policy per role)
   --session ID              a revoked Sentinel session (repeatable)
   --user USER               the user's sessions revoked in the last 15 minutes
   --form FORM               precise (default): aws:PrincipalTag/SentinelSessionID in the ids;
@@ -289,4 +293,42 @@ recorded in that connection's ledger; a read-only connection refuses it.
   --output FORMAT           table (default) or json
 
 ${CONNECTION}`,
+  'people find': `Usage: session-warden people find PERSON [--connections a,b,c] [--output table|json]
+
+Incident mode: searches the app's saved connections (connections.json in its data directory) for
+one person, all at once, each with its own settings, and prints one group per connection: how the
+person is named there (the connection's identity map: Sentinel by login, web sessions and
+PostgreSQL by e-mail unless the connection says otherwise), live/revoked/expired counts, last
+activity, residual exposure (live sessions, or credentials Sentinel issued before a revocation),
+then the sessions. PERSON is an e-mail (alice@corp.example) or a login (alice).
+
+  --connections LIST        saved connections by name or id, separated by commas (default: all)
+  --output FORMAT           table (default) or json (the app's people:find answer)
+
+Secrets come from the environment as for --connection (SESSION_WARDEN_REDIS_PASSWORD, PGPASSWORD,
+SESSION_WARDEN_BLACKLIST_PASSWORD): the app's keyring is not opened here.
+Exit codes: 0 searched everywhere; 1 a connection cannot name the person (its rule needs an e-mail,
+or Sentinel asked for one); 3 a connection could not be reached (named on stderr; the others are
+still printed); 2 bad usage.`,
+  'people revoke': `Usage: session-warden people revoke PERSON --connections a,b,c --reason CODE [--note TEXT] [--ticket T]
+                                   [--incident REF] [--dry-run] [--yes] [--output table|json]
+
+Searches the named saved connections for PERSON (as people find does), then revokes every live
+session found, per connection, through that connection's own revoker and ledger (read-only
+connections refused for their group; one connection failing never stops the others). Run it again
+to retry what failed: what is already revoked is no longer live.
+
+  --connections LIST        saved connections by name or id, separated by commas (required)
+  --reason CODE             reason code (--reason-code too); "other" needs --note
+  --note TEXT, --ticket T   recorded with every revocation
+  --incident REF            record the runs on this incident (incidents.json, as the app does)
+  --dry-run                 print what would be revoked; nothing is written
+  --yes                     confirm a production connection (environment prod…): without it a
+                            revocation touching production is refused (exit 2), nothing written
+  --output FORMAT           table (default) or json
+
+Exit codes: 0 every live session revoked; 1 a connection's group was refused (read-only,
+changed) or a session was not revoked; 2 bad usage, nothing written; 3 a connection could not be
+reached (named on stderr; the others were revoked); 4 revoked, but a blacklist entry is pending or
+failed.`,
 };

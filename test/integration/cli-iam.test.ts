@@ -1,11 +1,16 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { ConnectionStore } from '../../src-main/connections/connection-store';
+import { SecretVault } from '../../src-main/connections/secret-vault';
 import { planDenyPolicy } from '../../src-main/iam/deny-policy';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { startIamStub } from '../fixtures/iam-stub';
+import { fakeKeyring } from '../fixtures/fake-keyring';
 import { isolatedEnv, runCli } from '../fixtures/run-cli';
+import { tempDir } from '../fixtures/temp-dir';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 import type { TempDir } from '../fixtures/temp-dir';
 
@@ -125,6 +130,42 @@ describe('session-warden iam deny / list / remove (spawned; DynamoDB Local and a
     const put = iam.requests.filter((r) => r.Action === 'PutRolePolicy');
     expect(put.map((r) => JSON.parse(r.PolicyDocument ?? '').Statement[0].Condition)).toEqual([{ StringLike: { 'aws:SourceIdentity': ['sentinel:mallory:*'] } }]);
     expect((await entries())[0]?.note).toContain('widened to every Sentinel credential of mallory');
+  });
+
+  it('--connection without --role: the saved connection\'s profile → role mapping names the role (and IAM\'s endpoint); unknown or several roles are refused', async () => {
+    const home = await tempDir();
+    try {
+      const dataDir = join(home.path, 'Session Warden');
+      await mkdir(dataDir, { recursive: true });
+      const saved = new ConnectionStore(dataDir, new SecretVault(fakeKeyring(), 'linux'));
+      const dynamo = { kind: 'dynamodb', region: 'local', table: table.name, endpoint: inject('dynamoEndpoint'), credentials: { source: 'default' } } as const;
+      await saved.save({ name: 'mapped', environment: 'production', colour: 'red', readOnly: false, store: { ...dynamo, iam: { roles: [{ profile: 'prod-admin', role: 'sentinel-app' }, { profile: 'dev', role: 'sentinel-dev' }], endpoint: iam.url } } });
+      await saved.save({ name: 'unmapped', environment: 'production', colour: 'red', readOnly: false, store: dynamo });
+      const env = isolatedEnv({ XDG_CONFIG_HOME: home.path });
+      const a = await revoked('quinn', 60);
+      const applied = await runCli(['iam', 'deny', '--connection', 'mapped', '--session', a.id, '--incident', 'INC-11', '--output', 'json'], env);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(JSON.parse(applied.stdout)).toMatchObject({ state: 'applied', role: 'sentinel-app', name: 'session-warden-deny-INC-11' });
+      expect(iam.requests.filter((r) => r.Action === 'PutRolePolicy').map((r) => [r.RoleName, r.PolicyName])).toEqual([['sentinel-app', 'session-warden-deny-INC-11']]);
+
+      const dev = await revoked('quinn', 30);
+      await table.client.send(new PutCommand({ TableName: table.name, Item: { ...dev, profile: 'dev' } }));
+      const several = await runCli(['iam', 'deny', '--connection', 'mapped', '--session', a.id, '--session', dev.id, '--incident', 'INC-12'], env);
+      expect(several.code).toBe(2);
+      expect(several.stderr).toContain('these sessions are vended for several roles (sentinel-app: ');
+      expect(several.stderr).toContain(`sentinel-dev: ${dev.id}`);
+      const stray = await revoked('quinn', 20);
+      await table.client.send(new PutCommand({ TableName: table.name, Item: { ...stray, profile: 'billing' } }));
+      const unknown = await runCli(['iam', 'deny', '--connection', 'mapped', '--session', stray.id], env);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain(`maps no IAM role for ${stray.id} (profile billing)`);
+      const none = await runCli(['iam', 'deny', '--connection', 'unmapped', '--session', a.id], env);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain('connection "unmapped" maps no Sentinel profile to an IAM role: give --role NAME');
+      expect(iam.requests.filter((r) => r.Action === 'PutRolePolicy')).toHaveLength(1);
+    } finally {
+      await home.remove();
+    }
   });
 
   it('refuses a live session: nothing sent to IAM, nothing ledgered', async () => {

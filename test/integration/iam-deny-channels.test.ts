@@ -255,6 +255,10 @@ describe('iam:plan / apply / list / remove (DynamoDB Local, a local stand-in for
       ['outcome', 'failed'],
     ]);
     expect(ledger[1]?.error).toBe(result.problem);
+    // Once the permission is granted, the same confirmation applies it.
+    iam.deny.delete('PutRolePolicy');
+    const again = await call(ws, 'iam:apply', { ids: [a.id], blast: 'precise', incident: 'INC-46', plannedAt: plan.plannedAt, role: ADMIN_ROLE, sha256: policy.sha256, connection });
+    expect(again).toMatchObject({ applied: true });
   });
 
   it("refuses to plan a policy when the role's inline policies cannot be listed: a policy of the same name would be replaced unseen", async () => {

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CHANNELS, type AppInfo, type Channel, type RequestOf } from '../../src-shared/contract';
 import { createHandlers } from '../../src-main/handlers';
+import { IamDenyService } from '../../src-main/iam/deny-service';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { formatErrorForLog } from '../../src-main/log-format';
@@ -234,7 +235,9 @@ describe('canary secrets never leave the store configuration', () => {
     const info: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'aws', kind: 'dynamodb', environment: 'test', table: table.name, readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:canary' };
     const logs: string[] = [];
     const output = await capturingOutput(async () => {
-      const handlers = createHandlers({ store, revoker, ledger, ledgerConnection: 'aws-canary', info: () => info, chooseSavePath: async (name) => join(dataDir, name), notify: (n) => logs.push(JSON.stringify(n)) });
+      // The deny offer over the same store (no IAM mapping: plans say the roles are unknown; no IAM is contacted).
+      const iamDeny = new IamDenyService({ store, settings: undefined, policies: null, recorder: { operator: 'local:canary', principal: { type: 'local', osUser: 'canary' }, connection: 'aws-canary', ledger }, info: () => info });
+      const handlers = createHandlers({ store, revoker, ledger, ledgerConnection: 'aws-canary', info: () => info, chooseSavePath: async (name) => join(dataDir, name), notify: (n) => logs.push(JSON.stringify(n)), iamDeny });
       const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'], onInternalError: (channel, error) => logs.push(`[ipc] ${channel} failed: ${formatErrorForLog(error)}`) });
       const said = await walk(dispatch, { session: item.id, user: 'otto.canary' }, logs, async () => {
         // The store becomes unreachable: requests now fail inside the SDK.

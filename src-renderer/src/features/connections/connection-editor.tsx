@@ -7,6 +7,7 @@ import { useToasts } from '../../ui/toast-store';
 import { BlacklistFields } from './blacklist-fields';
 import { CanaryFields } from './canary-fields';
 import { IdentityFields } from './identity-fields';
+import { IamRoleFields } from './iam-role-fields';
 import { formOf, ledgerTableOf, postgresUrlProblem, requestOf, unsavedStore, type EditorSubject, type Form } from './connection-form';
 import { OperatorEmailField, PostgresFields } from './postgres-fields';
 import { TeamLedgerControl } from './team-ledger-control';
@@ -200,6 +201,7 @@ export function ConnectionEditor({ subject, secretStorage, onClose }: { subject:
         )}
         <CanaryFields form={form} set={set} field={field} />
         <IdentityFields form={form} set={set} field={field} />
+        {form.kind === 'dynamodb' ? <IamRoleFields form={form} set={set} field={field} /> : null}
         {save.isError ? (
           <p role="alert" className="error-text">
             Not saved: {save.error.message}

@@ -3,13 +3,14 @@ import type { ENVIRONMENT_COLOURS } from '../../../../src-shared/reason-codes';
 import { defaultLedgerTable, DEFAULT_LEDGER_STREAM } from '../../../../src-shared/team-ledger-names';
 import { canaryFormOf, canaryRequestOf, type CanaryForm } from './canary-form';
 import { identityFormOf, identityRequestOf, type IdentityForm } from './identity-form';
+import { iamFormOf, iamRequestOf, type IamRoleForm } from '../iam/iam-role-form';
 
 type PostgresSslMode = NonNullable<PostgresStore['sslmode']>;
 export const POSTGRES_SSL_MODES: readonly PostgresSslMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
 
 export type EditorSubject = { mode: 'new' } | { mode: 'edit' | 'duplicate'; connection: Connection };
 
-export interface Form extends CanaryForm, IdentityForm {
+export interface Form extends CanaryForm, IdentityForm, IamRoleForm {
   name: string;
   environment: string;
   colour: (typeof ENVIRONMENT_COLOURS)[number];
@@ -53,6 +54,7 @@ export function formOf(subject: EditorSubject): Form {
     blacklistUsername: '', blacklistSecret: '', tlsCa: '', postgresUrl: '', sslmode: '', operatorEmail: '', teamLedger: false, ledgerTable: null, ledgerStream: DEFAULT_LEDGER_STREAM,
     ...canaryFormOf(undefined),
     ...identityFormOf(undefined),
+    ...iamFormOf(undefined),
   };
   if (subject.mode === 'new') return blank;
   const c = subject.connection;
@@ -96,6 +98,7 @@ export function formOf(subject: EditorSubject): Form {
     blacklistUsername: c.store.blacklistRedis?.username ?? '',
     teamLedger: c.store.teamLedger !== undefined,
     ledgerTable: c.store.teamLedger ?? null,
+    ...iamFormOf(c.store.iam),
   };
 }
 
@@ -150,8 +153,7 @@ export function requestOf(form: Form, subject: EditorSubject): ConnectionSaveReq
         }
       : {
           kind: 'dynamodb',
-          // What this editor has no fields for is kept as saved (IAM roles, set elsewhere).
-          ...keptIamOf(subject),
+          ...iamRequestOf(form),
           region: form.region.trim(),
           table: form.table.trim(),
           ...(form.endpoint.trim() ? { endpoint: form.endpoint.trim() } : {}),
@@ -194,10 +196,6 @@ function sameJson(a: unknown, b: unknown): boolean {
   const canonical = (value: unknown): unknown =>
     Array.isArray(value) ? value.map(canonical) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => [k, canonical(v)])) : value;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-function keptIamOf(subject: EditorSubject): { iam?: NonNullable<Extract<Connection['store'], { kind: 'dynamodb' }>['iam']> } {
-  return subject.mode !== 'new' && subject.connection.store.kind === 'dynamodb' && subject.connection.store.iam ? { iam: subject.connection.store.iam } : {};
 }
 
 function ticketRule(requireTicket: boolean | undefined): Form['ticket'] {
