@@ -41,7 +41,15 @@ function idColumnWidth(sessions: readonly Session[]): number {
  * How a column draws a session's cell. The table draws cells from the sessions themselves, not
  * from TanStack row objects: a row model of 100,000 rows is built only while a column is sorted.
  */
-type Draw = (session: Session, now: number, alarm: RevocationAlarm | undefined) => ReactNode;
+type Draw = (session: Session, row: RowState) => ReactNode;
+
+/** What a row's cells are drawn with besides the session. */
+interface RowState {
+  now: number;
+  alarm: RevocationAlarm | undefined;
+  /** Ticked for a bulk action. */
+  checked: boolean;
+}
 
 interface CellMeta {
   numeric?: boolean;
@@ -57,7 +65,7 @@ function metaOf(meta: unknown): CellMeta {
 function fieldColumn(field: SessionField, capabilities: StoreCapabilities, mono: boolean, alarms = false) {
   const header = fieldLabel(capabilities, field);
   if (field === 'status') {
-    const draw: Draw = (s, _now, alarm) => (
+    const draw: Draw = (s, { alarm }) => (
       <>
         <StatusBadge status={s.status} storedStatus={s.storedStatus} />
         {alarm ? <AlarmBadge sessionId={s.id} /> : null}
@@ -71,7 +79,7 @@ function fieldColumn(field: SessionField, capabilities: StoreCapabilities, mono:
     });
   }
   if (TIME_FIELDS.has(field)) {
-    const draw: Draw = (s, now) => <TimeCell value={(fieldValue(s, field) as string | null | undefined) ?? null} now={now} />;
+    const draw: Draw = (s, { now }) => <TimeCell value={(fieldValue(s, field) as string | null | undefined) ?? null} now={now} />;
     return column.accessor((s) => fieldValue(s, field) ?? undefined, {
       id: field,
       header,
@@ -126,7 +134,7 @@ function columns(capabilities: StoreCapabilities, idWidth: number, monoFields: R
       // Drawn by the table itself (SelectAllBox), from the rows it shows.
       header: '',
       size: 40,
-      meta: { className: 'select-cell', draw: (s) => <SelectBox id={s.id} /> } satisfies CellMeta,
+      meta: { className: 'select-cell', draw: (s, { checked }) => <SelectBox id={s.id} checked={checked} /> } satisfies CellMeta,
     }),
     column.accessor('id', {
       header: 'Session',
@@ -175,6 +183,7 @@ const SessionRow = memo(function SessionRow({
   columns: drawn,
   now,
   alarm,
+  checked,
   fresh,
   focused,
 }: {
@@ -183,9 +192,11 @@ const SessionRow = memo(function SessionRow({
   columns: readonly DrawnColumn[];
   now: number;
   alarm: RevocationAlarm | undefined;
+  checked: boolean;
   fresh: boolean;
   focused: boolean;
 }) {
+  const state: RowState = { now, alarm, checked };
   const classes = [fresh ? 'fresh' : '', focused ? 'focused' : '', alarm ? 'alarmed' : ''].filter(Boolean).join(' ');
   return (
     <tr
@@ -199,23 +210,22 @@ const SessionRow = memo(function SessionRow({
     >
       {drawn.map((c) => (
         <td key={c.id} className={c.className}>
-          {c.draw(session, now, alarm)}
+          {c.draw(session, state)}
         </td>
       ))}
     </tr>
   );
 });
 
-function SelectBox({ id }: { id: string }) {
-  const checked = useSelection((s) => s.selected.has(id));
-  const toggle = useSelection((s) => s.toggle);
-  return <input type="checkbox" aria-label={`Select session ${id}`} checked={checked} onChange={() => toggle(id)} />;
+// A row's box and button read the selection store only when used: the table passes whether the
+// row is ticked, so a row coming into view subscribes to nothing.
+function SelectBox({ id, checked }: { id: string; checked: boolean }) {
+  return <input type="checkbox" aria-label={`Select session ${id}`} checked={checked} onChange={() => useSelection.getState().toggle(id)} />;
 }
 
 function OpenDetails({ id }: { id: string }) {
-  const focus = useSelection((s) => s.focus);
   return (
-    <button type="button" className="mono cell-button" onClick={() => focus(id)} aria-label={`Show details of session ${id}`}>
+    <button type="button" className="mono cell-button" onClick={() => useSelection.getState().focus(id)} aria-label={`Show details of session ${id}`}>
       {id}
     </button>
   );
@@ -251,6 +261,7 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
   const scrollRef = useRef<HTMLDivElement>(null);
   const [sorting, setSorting] = useState<SortingState>([]);
   const focused = useSelection((s) => s.focused);
+  const selected = useSelection((s) => s.selected);
   const shownOptional = useColumnChoice((s) => s.shown);
   const idWidth = useMemo(() => idColumnWidth(sessions), [sessions]);
   // Which columns are monospace, as a string so the columns are rebuilt only when that changes;
@@ -399,6 +410,7 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
                 columns={drawn}
                 now={now}
                 alarm={alarmed.get(row.id)}
+                checked={selected.has(row.id)}
                 fresh={fresh.has(row.id)}
                 focused={focused === row.id}
               />
