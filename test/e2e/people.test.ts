@@ -81,6 +81,7 @@ describe('Find a person and revoke everywhere, Chromium over the real handler ta
       await expect(sentinel.getAttribute('data-state')).resolves.toBe('found');
       await expect(group(page, 'shop-db').getAttribute('data-state')).resolves.toBe('found');
       await expect(page.getByTestId('people-status').textContent()).resolves.toMatch(/1 could not be searched/);
+      await expect(page.getByTestId('people-unsearched').textContent()).resolves.toMatch(/^web-redis: could not be searched, cannot reach Redis/);
       await page.screenshot({ path: join(SCREENSHOTS, 'people-unreachable-light.png'), fullPage: true });
     } finally {
       await stores.restartRedis();

@@ -82,7 +82,8 @@ export function CommandPalette() {
       : { id: `watch:${user}`, label: `Watch ${user} (alert on a new session)`, run: () => watch(user) },
   ]);
   const commands: PaletteAction[] = [
-    ...SCREENS.map((s) => ({ id: `go:${s.id}`, label: `Go to ${s.label}`, run: () => showScreen(s.id) })),
+    // Find a person has its own command below, worded as what it does.
+    ...SCREENS.filter((s) => s.id !== 'people').map((s) => ({ id: `go:${s.id}`, label: `Go to ${s.label}`, run: () => showScreen(s.id) })),
     { id: 'person', label: 'Find a person… (every connection)', run: () => showScreen('people') },
     { id: 'switch', label: 'Switch connection…', run: () => showScreen('connections') },
     { id: 'active', label: 'Show active sessions', run: () => (go('sessions'), filters.set({ statuses: ['active'] })) },
@@ -97,8 +98,8 @@ export function CommandPalette() {
   const words = typed.toLowerCase().split(/\s+/).filter(Boolean);
   const matching = commands.filter((c) => words.every((w) => c.label.toLowerCase().includes(w)));
   const freeText: PaletteAction[] = nameLike && !users.some((u) => u.user === typed) ? [{ id: 'user-text', label: `Show active sessions of ${typed}`, run: () => showUser(typed) }] : [];
-  // Incident mode: the typed person searched across every saved connection at once.
-  const findPerson: PaletteAction[] = nameLike ? [{ id: 'person-text', label: `Find ${typed} in every connection…`, run: () => (askPerson(typed), showScreen('people')) }] : [];
+  // Incident mode: a typed e-mail searched across every saved connection at once (a login has the user commands above, and "Find a person…").
+  const findPerson: PaletteAction[] = nameLike && /^[^@\s]+@[^@\s]+$/.test(typed) ? [{ id: 'person-text', label: `Find ${typed} in every connection…`, run: () => (askPerson(typed), showScreen('people')) }] : [];
   const actions = [...matching.filter((c) => c.id.startsWith('go:')), ...userActions, ...matching.filter((c) => !c.id.startsWith('go:')), ...freeText, ...findPerson];
   const current = actions.some((a) => a.id === highlighted) ? highlighted : (actions[0]?.id ?? '');
 

@@ -162,11 +162,27 @@ function Results({ found, onRevoke }: { found: PeopleFindResponse; onRevoke: () 
             {readOnlyLive > 0 ? ` ${plural(readOnlyLive, 'read-only connection')} with live sessions cannot be revoked from here.` : ''}
           </span>
         </div>
+        <Unsearched found={found} />
         <IncidentPin found={found} />
       </div>
       {found.groups.map((group, index) => (
         <PersonGroupView key={group.connection.id} group={group} index={index} />
       ))}
     </div>
+  );
+}
+
+/** The connections that could not be searched, named at the top with why (their groups below say it too). */
+function Unsearched({ found }: { found: PeopleFindResponse }) {
+  const missing = found.groups.filter((g) => g.state === 'unreachable' || g.state === 'cannot-derive');
+  if (missing.length === 0) return null;
+  return (
+    <ul className="people-unsearched" aria-label="Connections not searched" data-testid="people-unsearched">
+      {missing.map((g) => (
+        <li key={g.connection.id}>
+          <strong>{g.connection.name}</strong>: {g.state === 'unreachable' ? 'could not be searched' : 'not searched'}, {g.problem ?? 'no reason given'}
+        </li>
+      ))}
+    </ul>
   );
 }
