@@ -27,6 +27,8 @@ export interface PeopleRevokeConnection {
 export interface PeopleRevokeOutcome {
   operator: string;
   incident?: string | undefined;
+  /** The latest attempt's revocations could not be noted on the incident (they are in each ledger). */
+  incidentProblem?: string | undefined;
   connections: PeopleRevokeConnection[];
   /** Every run of the first attempt and its retries, per connection: the evidence covers them all. */
   runs: { connection: string; run: string }[];
@@ -49,7 +51,7 @@ function fold(previous: PeopleRevokeOutcome | null, request: PeopleRevokeRequest
     byConnection.set(group.connection.id, { latest: group, ids, fingerprint: target?.fingerprint ?? before?.fingerprint ?? group.connection.fingerprint, results: merged, failed });
   }
   const runs = [...(previous?.runs ?? []), ...response.groups.flatMap((g) => (g.run ? [{ connection: g.connection.id, run: g.run }] : []))];
-  return { operator: response.operator, incident: response.incident ?? previous?.incident, connections: [...byConnection.values()], runs, attempts: (previous?.attempts ?? 0) + 1 };
+  return { operator: response.operator, incident: response.incident ?? previous?.incident, incidentProblem: response.incidentProblem, connections: [...byConnection.values()], runs, attempts: (previous?.attempts ?? 0) + 1 };
 }
 
 /**

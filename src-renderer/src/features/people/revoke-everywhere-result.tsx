@@ -44,6 +44,11 @@ export function RevokeEverywhereResult({ revoke, person, titleId, onDone }: { re
         ) : null}
         {outcome.attempts > 1 ? ` (after ${plural(outcome.attempts - 1, 'retry', 'retries')})` : ''}.
       </p>
+      {outcome.incidentProblem ? (
+        <p className="error-text" role="alert" data-testid="incident-problem">
+          Not noted on the incident: {outcome.incidentProblem}
+        </p>
+      ) : null}
       <div className="result-scroll everywhere-outcomes" tabIndex={0} role="region" aria-label="Outcome per connection">
         {outcome.connections.map((c) => (
           <ConnectionOutcome key={c.latest.connection.id} c={c} />
