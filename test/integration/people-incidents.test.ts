@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,5 +125,23 @@ describe('incidents: pin, list, get and export', () => {
     const rows = (await stores.call('ledger:list', { text: 'INC-44' })) as unknown as { rows: { ticket?: string; note?: string; user: string }[] };
     expect(rows.rows.length).toBeGreaterThan(0);
     expect(rows.rows.every((r) => r.ticket === 'SEC-9' && r.note === 'incident INC-44; odd place')).toBe(true);
+  });
+
+  it('an incident file that cannot be read refuses a revocation filed under an incident before anything is revoked', async () => {
+    await stores.seedAlice('jon');
+    const person = 'jon@corp.example';
+    const file = join(stores.dataDir, 'incidents.json');
+    const kept = await readFile(file, 'utf8').catch(() => null);
+    await writeFile(file, '{ not json');
+    try {
+      const found = (await stores.call('people:find', { person, connections: all() })) as unknown as PeopleFindResponse;
+      const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((x) => x.status === 'active').map((x) => x.id) }));
+      await stores.fails('people:revoke', { person, targets, reasonCode: 'credential_compromise', incident: 'INC-45' });
+      const again = (await stores.call('people:find', { person, connections: all() })) as unknown as PeopleFindResponse;
+      expect(again.groups.map((g) => g.counts.active)).toEqual(found.groups.map((g) => g.counts.active));
+      expect(found.groups.every((g) => g.counts.active > 0)).toBe(true);
+    } finally {
+      if (kept !== null) await writeFile(file, kept);
+    }
   });
 });
