@@ -203,6 +203,8 @@ export async function openWorkspace(version: string, dataDir: string, connection
       await userWatch.stop();
       await canary.stop();
       await watch?.stop();
+      // A quiet workspace delivers once what it stamped for the team ledger (what fails stays pending for the app).
+      if (!background && !readOnly) await team?.deliver().catch(() => undefined);
       await team?.stop();
       await blacklist?.close();
       await opened.close();

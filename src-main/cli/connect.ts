@@ -132,7 +132,7 @@ async function connectSaved(flags: ConnectionFlags, env: NodeJS.ProcessEnv, data
  * all. Refused, with what to do, rather than connecting without them (writes would be refused, or
  * land as someone else). A read-only connection never opens its blacklist.
  */
-function savedSecrets(saved: StoredConnection, env: NodeJS.ProcessEnv): StoreSecrets {
+export function savedSecrets(saved: StoredConnection, env: NodeJS.ProcessEnv): StoreSecrets {
   const { store } = saved;
   let secret: string | null = null;
   if (store.kind === 'dynamodb' && store.credentials.source === 'static') {

@@ -9,6 +9,7 @@ import { isProductionEnvironment } from '../../src-shared/environment';
 import { storeKindNamed } from '../stores/registry';
 import { canaryArguments, canaryRun } from './canary-command';
 import { iamArguments, iamDeny, iamList, iamRemove, namesConnection } from './iam-command';
+import { peopleArguments, peopleFind, peopleRevoke, type PeopleRevokeArgs } from './people-command';
 import { matchingSessions, narrows, MatchingRefusedError, CONFIRM_COUNT_ABOVE, type MatchingFilter, type MatchingSessions } from '../revocation/matching';
 import { readUserList } from '../../src-shared/user-list';
 import { WardenError } from '../errors';
@@ -75,6 +76,9 @@ const OPTIONS = {
   policy: { type: 'string' },
   force: { type: 'boolean' },
   'iam-endpoint': { type: 'string' },
+  connections: { type: 'string' },
+  reason: { type: 'string' },
+  yes: { type: 'boolean' },
 } as const;
 
 const CONNECTION_OPTIONS = ['store', 'redis', 'redis-cluster', 'redis-ca', 'postgres', 'postgres-ca', 'table', 'region', 'endpoint', 'aws-profile', 'blacklist-redis', 'ledger', 'connection'];
@@ -95,6 +99,8 @@ const ALLOWED: Record<string, string[]> = {
   'iam deny': [...CONNECTION_OPTIONS, 'team-ledger', 'role', 'session', 'user', 'form', 'incident', 'force', 'dry-run', 'iam-endpoint', 'output'],
   'iam list': ['role', 'aws-profile', 'iam-endpoint', 'output'],
   'iam remove': [...CONNECTION_OPTIONS, 'team-ledger', 'role', 'policy', 'force', 'dry-run', 'iam-endpoint', 'output'],
+  'people find': ['connections', 'output'],
+  'people revoke': ['connections', 'reason', 'reason-code', 'note', 'ticket', 'incident', 'dry-run', 'yes', 'output'],
 };
 const FORMATS: Record<string, string[]> = {
   'sessions list': ['table', 'json', 'ndjson', 'csv'],
@@ -111,6 +117,8 @@ const FORMATS: Record<string, string[]> = {
   'iam deny': ['table', 'json'],
   'iam list': ['table', 'json'],
   'iam remove': ['table', 'json'],
+  'people find': ['table', 'json'],
+  'people revoke': ['table', 'json'],
 };
 
 export interface Io {
@@ -222,6 +230,10 @@ async function dispatchCommand(command: string, args: string[], values: Values, 
       if (command === 'iam list') return iamList(iam, output, io);
       return iamRemove(iam, namesConnection(flags) ? flags : null, output, io);
     }
+    case 'people find':
+      return peopleFind(peopleArguments(command, args, values), output, io);
+    case 'people revoke':
+      return peopleRevoke(peopleArguments(command, args, values) as PeopleRevokeArgs, output, io);
     case 'canary run': {
       noPositionals(args, command);
       const canary = canaryArguments(typeof values['probe-url'] === 'string' ? values['probe-url'] : undefined, typeof values['threshold-ms'] === 'string' ? values['threshold-ms'] : undefined);

@@ -35,6 +35,8 @@ export interface AliceSeed {
  */
 export interface PeopleStores {
   dir: TempDir;
+  /** The app's data directory (XDG_CONFIG_HOME=dir.path for the command line). */
+  dataDir: string;
   table: TestTable;
   redis: RunningRedis;
   redisClient: () => Redis;
@@ -54,7 +56,7 @@ export interface PeopleStores {
   close(): Promise<void>;
 }
 
-export async function startPeopleStores(options: { timeoutMs?: number; chooseSavePath?: (name: string) => Promise<string | null>; watchPeriodMs?: number } = {}): Promise<PeopleStores> {
+export async function startPeopleStores(options: { timeoutMs?: number; chooseSavePath?: (name: string) => Promise<string | null>; watchPeriodMs?: number; dataDirName?: string } = {}): Promise<PeopleStores> {
   const dir = await tempDir('warden-people-');
   const started = await Promise.allSettled([createSentinelTable(inject('dynamoEndpoint')), startRedisServer(), startPostgresServer()] as const);
   const [tableStart, redisStart, pgStart] = started;
@@ -71,7 +73,8 @@ export async function startPeopleStores(options: { timeoutMs?: number; chooseSav
   let redis = redisStart.value;
   const db = await pg.createDatabase();
   const vault = new SecretVault(fakeKeyring(), 'linux');
-  const dataDir = join(dir.path, 'app');
+  // `Session Warden`: where the app keeps its data with XDG_CONFIG_HOME=dir, so the command line finds the same connections.
+  const dataDir = join(dir.path, options.dataDirName ?? 'app');
   await mkdir(dataDir, { recursive: true });
   const manager = new ConnectionManager({
     version: 't',
@@ -93,6 +96,7 @@ export async function startPeopleStores(options: { timeoutMs?: number; chooseSav
   };
   return {
     dir,
+    dataDir,
     table,
     get redis() {
       return redis;
