@@ -11,6 +11,7 @@ import { AuditTable, PAGE } from './audit-table';
 import { PendingBlacklistWrites } from './pending-blacklist-writes';
 import { BlacklistCoveragePanel } from './blacklist-coverage';
 import { CanaryPanel } from './canary-panel';
+import { IamCleanupPanel } from '../iam/iam-cleanup-panel';
 import { StoreAuditLog } from './store-audit-log';
 import { TeamLedgerDelivery, TeamVerification } from './team-ledger-banner';
 
@@ -77,6 +78,7 @@ export function AuditScreen() {
       <PendingBlacklistWrites />
       <BlacklistCoveragePanel />
       <CanaryPanel />
+      <IamCleanupPanel />
       <div className="filter-bar" role="search" aria-label="Ledger filters">
         <div className="filter-row">
           <div className="field search">

@@ -13,6 +13,7 @@ import './run-record.css';
 import { useNavigation } from '../../app/navigation-store';
 import { useAuditFilters } from '../audit/audit-filters';
 import { focusWhenShown } from '../palette/palette-intents';
+import { DenyOffer } from '../iam/deny-offer';
 
 /** What the operator confirmed for a run, as the result repeats it. */
 export interface ConfirmedFields {
@@ -104,6 +105,8 @@ export function RunRecord({ report, confirmed, confirmedCount }: { report: Revok
           </dd>
         </div>
       </dl>
+      {/* Sentinel: IAM can refuse the credentials already issued, while they may still work. */}
+      <DenyOffer ids={report.results.filter((r) => r.outcome === 'revoked' || r.outcome === 'already_revoked').map((r) => r.id)} incident={confirmed?.ticket} until={until} />
       {changed !== 0 ? (
         <p className="record-changed" role="note" data-testid="count-changed">
           {changed > 0

@@ -13,6 +13,7 @@ import { queryOf, useFilters } from './filters-store';
 import { fieldLabel, fieldText, fieldValue, isMonoField, TIME_FIELDS } from './session-fields';
 import { useSelection } from './selection-store';
 import { whyNotMatching } from './signal-filter-match';
+import { DenyOffer } from '../iam/deny-offer';
 import { useSession } from './use-sessions';
 
 interface DetailPanelProps {
@@ -122,7 +123,11 @@ export function DetailPanel({ capabilities, fallback, onRevokeSession, onRevokeU
           <StatusBadge status={session.status} storedStatus={session.storedStatus} />
           <AlarmDetail sessionId={session.id} />
           {session.status === 'revoked' ? (
-            <FullyClosed session={session} residual={capabilities.residual} now={now} />
+            <>
+              <FullyClosed session={session} residual={capabilities.residual} now={now} />
+              {/* While its issued credentials may still work (Sentinel), IAM can refuse them now. */}
+              <DenyOffer ids={[session.id]} incident={session.revokedTicket} until={toMillis(session.revokedAt ?? session.updatedAt ?? '') + CREDENTIAL_LIFETIME_MS || null} />
+            </>
           ) : capabilities.residual === 'next-request' ? (
             <NextRequestNote session={session} />
           ) : (
