@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { putAll } from '../../src-main/demo/demo-store';
@@ -13,12 +15,25 @@ import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../fixtures/dynam
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
+import { Exports } from '../../src-main/export/exports';
+import { openPostgresPool } from '../../src-main/postgres/postgres-pool';
+import { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
+import { POSTGRES_CAPABILITIES } from '../../src-main/postgres/capabilities';
+import { CursorCodec } from '../../src-main/stores/cursor';
+import { startPostgresServer } from '../fixtures/postgres-server';
 
 /**
  * Exports of 50,000 and 200,000 sessions from DynamoDB Local through the real handler, as CSV:
  * time, file size, and how far the live heap (sampled every 50 ms right after a forced
  * collection) and RSS rose above where they started. Flat memory: the peak does not grow with
  * the row count.
+ *
+ * Floors measured in the same run (issue 17): raw paging of the same filter (the three gsi-status
+ * partitions, DynamoDB's own 1 MB pages, nothing done with the items), timed right before and
+ * after the export, the export's rows/s printed as a ratio of it (goal ≥ 0.8x); and 1,000,000
+ * sessions exported from PostgreSQL with RSS growth printed (goal ≤ 100 MB) beside raw keyset
+ * paging of the same rows. EXPORT_BENCH_ROWS (comma-separated) and EXPORT_BENCH_PG_ROWS set
+ * smaller sizes for a slow machine.
  */
 let dynamo: RunningDynamoDbLocal;
 let dir: TempDir;
@@ -34,7 +49,35 @@ afterAll(async () => {
   console.log(`\n${figures.join('\n')}\n`);
 });
 
-for (const size of [50_000, 200_000]) {
+const SIZES = (process.env.EXPORT_BENCH_ROWS ?? '50000,200000').split(',').map(Number);
+const PG_ROWS = Number(process.env.EXPORT_BENCH_PG_ROWS ?? 1_000_000);
+
+/** Every item of the filter `status: any` read as a store's client can read it, and nothing else: rows/s. */
+async function rawPaging(table: TestTable): Promise<{ rows: number; ms: number }> {
+  const started = performance.now();
+  let rows = 0;
+  for (const status of ['active', 'revoked', 'expired']) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await table.client.send(
+        new QueryCommand({
+          TableName: table.name,
+          IndexName: 'gsi-status',
+          KeyConditionExpression: '#s = :s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status },
+          ScanIndexForward: false,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      rows += out.Items?.length ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+  }
+  return { rows, ms: performance.now() - started };
+}
+
+for (const size of SIZES) {
   it(`exports ${size.toLocaleString('en-US')} sessions as CSV with flat memory`, async () => {
     const table: TestTable = await createSentinelTable(dynamo.endpoint);
     const now = Math.floor(Date.now() / 1000);
@@ -57,6 +100,8 @@ for (const size of [50_000, 200_000]) {
       notify: () => undefined,
     });
     const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'] });
+    const rawBefore = await rawPaging(table);
+    expect(rawBefore.rows).toBe(size);
     global.gc?.();
     const base = process.memoryUsage();
     let peakHeap = base.heapUsed;
@@ -74,12 +119,90 @@ for (const size of [50_000, 200_000]) {
     if (!result.ok) throw new Error(result.error.message);
     const value = result.value as { rows: number; fileName: string };
     expect(value.rows).toBe(size);
+    const rawAfter = await rawPaging(table);
     const bytes = (await stat(join(dir.path, value.fileName))).size;
     const mb = (n: number) => (n / 1048576).toFixed(1);
+    const rate = size / (ms / 1000);
+    const rawRate = size / (Math.min(rawBefore.ms, rawAfter.ms) / 1000);
     figures.push(
-      `export ${size.toLocaleString('en-US')} sessions as CSV: ${(ms / 1000).toFixed(1)} s (${Math.round(size / (ms / 1000)).toLocaleString('en-US')} rows/s), ` +
-        `file ${mb(bytes)} MB; live heap rose at most ${mb(peakHeap - base.heapUsed)} MB${global.gc ? '' : ' (no --expose-gc: includes garbage)'}, RSS at most ${mb(peakRss - base.rss)} MB`,
+      `export ${size.toLocaleString('en-US')} sessions as CSV: ${(ms / 1000).toFixed(1)} s (${Math.round(rate).toLocaleString('en-US')} rows/s); ` +
+        `raw paging of the same filter ${Math.round(rawRate).toLocaleString('en-US')} rows/s (before ${(rawBefore.ms / 1000).toFixed(1)} s, after ${(rawAfter.ms / 1000).toFixed(1)} s, the faster taken): ` +
+        `${(rate / rawRate).toFixed(2)}x raw (goal ≥ 0.8x); file ${mb(bytes)} MB; live heap rose at most ${mb(peakHeap - base.heapUsed)} MB${global.gc ? '' : ' (no --expose-gc: includes garbage)'}, RSS at most ${mb(peakRss - base.rss)} MB`,
     );
     await table.drop();
   });
 }
+
+it(`exports ${PG_ROWS.toLocaleString('en-US')} sessions from PostgreSQL as CSV: RSS growth, beside raw keyset paging`, async () => {
+  const server = await startPostgresServer();
+  const db = await server.createDatabase();
+  const pool = await openPostgresPool({ url: db.url, password: server.password });
+  try {
+    const loadStart = performance.now();
+    const { rows: users } = await db.admin.query<{ id: string }>(`insert into users (email) select 'user' || g || '@example.com' from generate_series(1, 5000) g returning id::text as id`);
+    for (let done = 0; done < PG_ROWS; done += 200_000) {
+      await db.admin.query(
+        `insert into sessions (user_id, token_hash, device_info, ip_address, user_agent, created_at, last_active_at, expires_at, revoked, revoked_at, revoked_reason)
+         select ($1::uuid[])[1 + (g % 5000)], md5(g::text || $3), 'Chrome on macOS', '203.0.113.7', 'Mozilla/5.0 (Macintosh)',
+                now() - make_interval(secs => g % 604800), now() - make_interval(secs => g % 604800), now() + make_interval(secs => 3600 + g % 86400) - make_interval(days => case when g % 10 = 0 then 2 else 0 end),
+                g % 7 = 0, case when g % 7 = 0 then now() - interval '1 hour' end, case when g % 7 = 0 then 'offboarding' end
+           from generate_series($2::int + 1, $2::int + least(200000, ${PG_ROWS} - $2::int)) g`,
+        [users.map((u) => u.id), done, randomBytes(4).toString('hex')],
+      );
+    }
+    await db.admin.query('analyze sessions');
+    const loadMs = performance.now() - loadStart;
+
+    // The floor: keyset paging of the same rows, in the same order, 1,000 a statement, nothing done with them.
+    const rawPg = async () => {
+      const started = performance.now();
+      let count = 0;
+      let last: { expires_at: string; id: string } | null = null;
+      for (;;) {
+        const { rows }: { rows: { expires_at: string; id: string }[] } = await pool.query(
+          `select s.id::text as id, s.user_id::text, s.device_info, s.ip_address, s.user_agent, s.created_at, s.last_active_at, s.expires_at::text as expires_at, s.revoked, s.revoked_at, s.revoked_reason, s.revoked_by
+             from sessions s ${last ? 'where (s.expires_at, s.id) < ($1::timestamptz, $2::uuid)' : ''} order by s.expires_at desc, s.id desc limit 1000`,
+          last ? [last.expires_at, last.id] : [],
+        );
+        count += rows.length;
+        if (rows.length < 1000) break;
+        last = rows[rows.length - 1] ?? null;
+      }
+      return { rows: count, ms: performance.now() - started };
+    };
+    const rawBefore = await rawPg();
+    expect(rawBefore.rows).toBe(PG_ROWS);
+
+    const store = new PostgresSessionStore({ pool, cursors: new CursorCodec(randomBytes(32)) });
+    const info: AppInfo = { ...INFO, connection: { ...INFO.connection, kind: 'postgres', capabilities: POSTGRES_CAPABILITIES } };
+    const exports = new Exports({ store, ledger: new Ledger(join(dir.path, 'pg-ledger.jsonl')), info: () => info, chooseSavePath: async (name) => join(dir.path, `pg-${name}`) });
+    global.gc?.();
+    const base = process.memoryUsage();
+    let peakRss = base.rss;
+    let peakHeap = base.heapUsed;
+    const sampler = setInterval(() => {
+      global.gc?.();
+      const m = process.memoryUsage();
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+      peakRss = Math.max(peakRss, m.rss);
+    }, 50);
+    const started = performance.now();
+    const result = await exports.start({ exportId: randomUUID(), kind: 'sessions', format: 'csv', filter: { status: 'any' } }, () => undefined);
+    const ms = performance.now() - started;
+    clearInterval(sampler);
+    expect(result.rows).toBe(PG_ROWS);
+    const rawAfter = await rawPg();
+    const mb = (n: number) => (n / 1048576).toFixed(1);
+    const rate = PG_ROWS / (ms / 1000);
+    const rawRate = PG_ROWS / (Math.min(rawBefore.ms, rawAfter.ms) / 1000);
+    figures.push(
+      `export ${PG_ROWS.toLocaleString('en-US')} sessions from PostgreSQL as CSV (loaded in ${(loadMs / 1000).toFixed(1)} s): ${(ms / 1000).toFixed(1)} s (${Math.round(rate).toLocaleString('en-US')} rows/s); ` +
+        `raw keyset paging ${Math.round(rawRate).toLocaleString('en-US')} rows/s: ${(rate / rawRate).toFixed(2)}x raw (goal ≥ 0.8x); ` +
+        `RSS rose at most ${mb(peakRss - base.rss)} MB (goal ≤ 100 MB), live heap at most ${mb(peakHeap - base.heapUsed)} MB`,
+    );
+  } finally {
+    await pool.end();
+    await db.drop();
+    await server.stop();
+  }
+});
