@@ -5,7 +5,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CHANNELS, type AppInfo, type Channel, type RequestOf } from '../../src-shared/contract';
+import { CHANNELS, WORKSPACE_CHANNELS, type AppInfo, type Channel, type RequestOf } from '../../src-shared/contract';
 import { createHandlers } from '../../src-main/handlers';
 import { IamDenyService } from '../../src-main/iam/deny-service';
 import { createDispatch, type Dispatch } from '../../src-main/ipc/dispatch';
@@ -155,9 +155,10 @@ describe('canary secrets never leave the store configuration', () => {
       }
     }
     for (const request of rename) answers.push(await dispatch('connections:save', request, OURS));
-    // Every workspace channel answered (a bare workspace leaves the connection channels to the app;
-    // audit:store is refused, VALIDATION, by stores that keep no audit log of their own: Sentinel, Redis).
-    expect(answers.filter((a) => (a as { ok?: boolean }).ok === true).length).toBeGreaterThan(CHANNELS.filter((c) => !c.startsWith('connections:') && c !== 'audit:store').length);
+    // Every workspace channel answered (a bare workspace leaves the app's channels, connections and
+    // incident mode, to the app; audit:store is refused, VALIDATION, by stores that keep no audit log
+    // of their own: Sentinel, Redis).
+    expect(answers.filter((a) => (a as { ok?: boolean }).ok === true).length).toBeGreaterThan(WORKSPACE_CHANNELS.filter((c) => c !== 'audit:store').length);
     // With the store gone every channel that reads it fails: those answers and logs too.
     await breakStore();
     const failures: unknown[] = [];
