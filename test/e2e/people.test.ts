@@ -154,7 +154,7 @@ describe('Find a person and revoke everywhere, Chromium over the real handler ta
     for (const id of [...seed.sentinel.active.map((s) => s.id), ...seed.web.live.map((s) => s.id), ...seed.postgres.live.map((s) => s.id)]) expect(csv).toContain(id);
     // Sentinel's credentials issued before the revocation still work for their lifetime; the web app refuses at once.
     await expect(result.locator('[data-connection="sentinel-prod"] [data-testid="everywhere-closed"]').getAttribute('data-state')).resolves.toBe('open');
-    await expect(result.locator('[data-connection="web-redis"] [data-testid="everywhere-closed"]').getAttribute('data-state')).resolves.toBe('closed');
+    await expect.poll(() => result.locator('[data-connection="web-redis"] [data-testid="everywhere-closed"]').getAttribute('data-state'), WAIT).toBe('closed');
     await page.screenshot({ path: join(SCREENSHOTS, 'people-revoke-result-light.png') });
 
     // The incident: what was revoked where, nothing still open, exported as one bundle.
@@ -170,6 +170,10 @@ describe('Find a person and revoke everywhere, Chromium over the real handler ta
     await expect.poll(() => view.getByTestId('incident-export-status').textContent(), WAIT).toMatch(/^Saved incident-INC-4711\.csv/);
     const bundle = await readFile(join(stores.dir.path, 'incident-INC-4711.csv'), 'utf8');
     for (const s of seed.web.live) expect(bundle).toContain(s.id);
+    await view.getByRole('button', { name: 'Export bundle (JSON)…' }).click();
+    await expect.poll(() => view.getByTestId('incident-export-status').textContent(), WAIT).toMatch(/^Saved incident-INC-4711\.json and incident-INC-4711\.json\.manifest\.json/);
+    const json = await readFile(join(stores.dir.path, 'incident-INC-4711.json'), 'utf8');
+    for (const s of seed.postgres.live) expect(json).toContain(s.id);
     await page.screenshot({ path: join(SCREENSHOTS, 'people-incident-light.png'), fullPage: true });
     expect(await seriousViolations(page, 'incident view')).toEqual([]);
 

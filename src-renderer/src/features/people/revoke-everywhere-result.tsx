@@ -160,7 +160,8 @@ function useMutationReset(runs: number) {
  * itself where the app checks every request), counting down while open.
  */
 function ClosedWhen({ c }: { c: PeopleRevokeConnection }) {
-  const now = useNow(1000);
+  // The ticking clock may be up to a second behind a result that just arrived: never call a revocation that is over "open".
+  const now = Math.max(useNow(1000), Date.now());
   const cut = c.results.filter((r) => r.outcome === 'revoked' || r.outcome === 'already_revoked');
   if (cut.length === 0) return null;
   const times = cut.map((r) => (r.closedAt ? Date.parse(r.closedAt) : NaN));
