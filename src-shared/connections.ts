@@ -3,6 +3,7 @@ import { ENVIRONMENT_COLOURS } from './reason-codes';
 import { CANARY_READ_ONLY_MESSAGE, CanarySettingsSchema, canaryAllowed } from './canary';
 import { IdentityMapSchema } from './identity';
 import { IamSettingsSchema } from './iam-roles';
+import { AwsEndpointSchema } from './aws-endpoint';
 
 export { ENVIRONMENT_COLOURS } from './reason-codes';
 
@@ -38,13 +39,7 @@ export const DynamoStoreSchema = z.strictObject({
   region: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$|^local$/, 'an AWS region such as eu-west-1 (or "local")'),
   table: z.string().trim().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name'),
   /** https, or http only to this machine (DynamoDB Local); never credentials in the URL. */
-  endpoint: z
-    .url({ protocol: /^https?$/ })
-    .refine((url) => {
-      const parsed = new URL(url);
-      return parsed.username === '' && parsed.password === '' && (parsed.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname));
-    }, 'an https:// endpoint (http:// only for localhost), without credentials')
-    .optional(),
+  endpoint: AwsEndpointSchema.optional(),
   credentials: AwsCredentialsSchema,
   /** Optional Redis mirror of revocations (`revoked:<id>`); its password is a secret too. */
   blacklistRedis: z.strictObject({ url: RedisUrl, username: Name.optional() }).optional(),

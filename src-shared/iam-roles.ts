@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AwsEndpointSchema } from './aws-endpoint';
 
 /**
  * Which IAM role a Sentinel profile's credentials are vended for (issue 19), per saved Sentinel
@@ -26,13 +27,7 @@ export const IamSettingsSchema = z.strictObject({
     .max(100)
     .refine((roles) => new Set(roles.map((r) => r.profile)).size === roles.length, 'each profile is mapped once'),
   /** IAM's endpoint: https, or http only to this machine (a local stand-in for tests); absent: AWS's. */
-  endpoint: z
-    .url({ protocol: /^https?$/ })
-    .refine((url) => {
-      const parsed = new URL(url);
-      return parsed.username === '' && parsed.password === '' && (parsed.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname));
-    }, 'an https:// endpoint (http:// only for localhost), without credentials')
-    .optional(),
+  endpoint: AwsEndpointSchema.optional(),
 });
 export type IamSettings = z.infer<typeof IamSettingsSchema>;
 

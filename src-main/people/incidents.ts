@@ -10,6 +10,7 @@ import { exportFile, type RowShape } from '../export/export-file';
 import { withFileLock } from '../ledger/file-lock';
 import { Ledger } from '../ledger/ledger';
 import { localIdentity } from '../operator-identity';
+import { alarmOf } from '../proof/revocation-watch';
 import type { ChooseSavePath } from '../revocation/evidence';
 import type { People, RunRecorder } from './people';
 import { targetOf, type PeopleConnections } from './people-connections';
@@ -106,24 +107,7 @@ export class Incidents implements RunRecorder {
         const ref = runs.get(e.run);
         if (ref === undefined) continue;
         if (e.kind === 'outcome') revoked.push({ connection: e.connection, run: e.run, id: e.sessionId, user: e.user, outcome: e.outcome ?? 'failed', at: e.time, ...(e.closedAt ? { closedAt: e.closedAt } : {}) });
-        if (e.kind === 'alarm' && e.activity) {
-          const a = e.activity;
-          alarms.push({
-            connection: e.connection,
-            seq: e.seq,
-            revocationSeq: a.revocationSeq,
-            time: e.time,
-            sessionId: e.sessionId,
-            user: e.user,
-            revokedAt: e.revokedAt ?? null,
-            lastAccessAt: a.lastAccessAt,
-            ...(a.requestCount !== undefined ? { requestCount: a.requestCount } : {}),
-            ...(a.newRequests !== undefined ? { newRequests: a.newRequests } : {}),
-            ...(a.server !== undefined ? { server: a.server } : {}),
-            ...(a.client !== undefined ? { client: a.client } : {}),
-            summary: a.summary,
-          });
-        }
+        if (e.kind === 'alarm' && e.activity) alarms.push({ connection: e.connection, ...alarmOf(e, e.activity) });
       }
     }
     return { summary, now, revoked, alarms };

@@ -301,22 +301,27 @@ export class RevocationWatch {
       if (a.lastAccessAt !== null && (w.alarmedAccess === null || a.lastAccessAt > w.alarmedAccess)) w.alarmedAccess = a.lastAccessAt;
       if (a.requestCount !== undefined) w.knownCount = a.requestCount;
     }
-    this.#alarms.push({
-      seq: e.seq,
-      revocationSeq: a.revocationSeq,
-      time: e.time,
-      sessionId: e.sessionId,
-      user: e.user,
-      revokedAt: e.revokedAt ?? null,
-      lastAccessAt: a.lastAccessAt,
-      ...(a.requestCount !== undefined ? { requestCount: a.requestCount } : {}),
-      ...(a.newRequests !== undefined ? { newRequests: a.newRequests } : {}),
-      ...(a.server !== undefined ? { server: a.server } : {}),
-      ...(a.client !== undefined ? { client: a.client } : {}),
-      summary: a.summary,
-    });
+    this.#alarms.push(alarmOf(e, a));
     if (this.#alarms.length > MAX_ALARMS_KEPT) this.#alarms.splice(0, this.#alarms.length - MAX_ALARMS_KEPT);
   }
+}
+
+/** An `alarm` ledger entry as the renderer and the incident view show it. */
+export function alarmOf(e: LedgerEntry, a: NonNullable<LedgerEntry['activity']>): RevocationAlarm {
+  return {
+    seq: e.seq,
+    revocationSeq: a.revocationSeq,
+    time: e.time,
+    sessionId: e.sessionId,
+    user: e.user,
+    revokedAt: e.revokedAt ?? null,
+    lastAccessAt: a.lastAccessAt,
+    ...(a.requestCount !== undefined ? { requestCount: a.requestCount } : {}),
+    ...(a.newRequests !== undefined ? { newRequests: a.newRequests } : {}),
+    ...(a.server !== undefined ? { server: a.server } : {}),
+    ...(a.client !== undefined ? { client: a.client } : {}),
+    summary: a.summary,
+  };
 }
 
 /** "activity after revocation on server srv-3, 2 requests, last access 2026-11-30 19:02:03.000000000 UTC". */
