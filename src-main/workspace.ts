@@ -207,6 +207,7 @@ export async function openWorkspace(version: string, dataDir: string, connection
       if (!background && !readOnly) await team?.deliver().catch(() => undefined);
       await team?.stop();
       await blacklist?.close();
+      iamDeny?.close();
       await opened.close();
     },
   };

@@ -25,6 +25,8 @@ export interface IamDenyDependencies {
   recorder: IamRecorder | null;
   info: () => AppInfo;
   clock?: (() => number) | undefined;
+  /** Releases the IAM client, if one was made (its keep-alive sockets), when the workspace closes. */
+  close?: (() => void) | undefined;
 }
 
 /** How long a shown plan may be applied: past this, plan again (the policy would name a stale cutoff). */
@@ -37,6 +39,11 @@ export class IamDenyService {
 
   constructor(private readonly deps: IamDenyDependencies) {
     this.now = deps.clock ?? Date.now;
+  }
+
+  /** When the workspace closes: the IAM client made for it is released. */
+  close(): void {
+    this.deps.close?.();
   }
 
   /** The documents that would be put, per role, as of now. */

@@ -50,6 +50,11 @@ export class RolePolicies {
     private readonly accountId?: string,
   ) {}
 
+  /** Releases the client's sockets. */
+  close(): void {
+    this.client.destroy();
+  }
+
   async put(role: string, name: string, json: string): Promise<void> {
     await this.call('iam:PutRolePolicy', role, () => this.client.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: name, PolicyDocument: json })));
   }

@@ -29,5 +29,6 @@ export function workspaceIamDeny(options: { store: AnyStore; secrets: StoreSecre
     recorder: options.recorder,
     info: options.info,
     clock: options.clock,
+    close: () => policies?.close(),
   });
 }
