@@ -154,6 +154,9 @@ describe('Find a person and revoke everywhere, Chromium over the real handler ta
     for (const id of [...seed.sentinel.active.map((s) => s.id), ...seed.web.live.map((s) => s.id), ...seed.postgres.live.map((s) => s.id)]) expect(csv).toContain(id);
     // Sentinel's credentials issued before the revocation still work for their lifetime; the web app refuses at once.
     await expect(result.locator('[data-connection="sentinel-prod"] [data-testid="everywhere-closed"]').getAttribute('data-state')).resolves.toBe('open');
+    // Sentinel's credentials still work: IAM can deny them, from that connection (not the active one here).
+    expect(await result.locator('[data-connection="sentinel-prod"] [data-testid="deny-elsewhere"]').textContent()).toContain('switch to sentinel-prod');
+    expect(await result.locator('[data-connection="web-redis"] [data-testid="deny-elsewhere"]').count()).toBe(0);
     await expect.poll(() => result.locator('[data-connection="web-redis"] [data-testid="everywhere-closed"]').getAttribute('data-state'), WAIT).toBe('closed');
     await page.screenshot({ path: join(SCREENSHOTS, 'people-revoke-result-light.png') });
 

@@ -1,7 +1,9 @@
 import { useEffect, useRef } from 'react';
 import { OUTCOME_LABELS, type Outcome } from '../../../../src-shared/reason-codes';
 import { usePeopleEvidence, type PeopleRevokeConnection, type usePeopleRevoke } from '../../api/use-people';
+import { useAppInfo } from '../../api/use-app-info';
 import { countdown } from '../../ui/exposure';
+import { DenyOffer } from '../iam/deny-offer';
 import { exactMillisLabel } from '../../ui/format-time';
 import { useNow } from '../../ui/use-now';
 import { focusWhenShown } from '../palette/palette-intents';
@@ -51,7 +53,7 @@ export function RevokeEverywhereResult({ revoke, person, titleId, onDone }: { re
       ) : null}
       <div className="result-scroll everywhere-outcomes" tabIndex={0} role="region" aria-label="Outcome per connection">
         {outcome.connections.map((c) => (
-          <ConnectionOutcome key={c.latest.connection.id} c={c} />
+          <ConnectionOutcome key={c.latest.connection.id} c={c} incident={outcome.incident} />
         ))}
       </div>
       {revoke.isPending ? (
@@ -93,7 +95,7 @@ export function RevokeEverywhereResult({ revoke, person, titleId, onDone }: { re
   );
 }
 
-function ConnectionOutcome({ c }: { c: PeopleRevokeConnection }) {
+function ConnectionOutcome({ c, incident }: { c: PeopleRevokeConnection; incident?: string | undefined }) {
   const connection = c.latest.connection;
   return (
     <section className={`everywhere-outcome band-${colourOf(connection)}`} data-testid="everywhere-outcome" data-connection={connection.name} data-state={c.latest.state} aria-label={`Outcome in ${connection.name}`}>
@@ -102,6 +104,7 @@ function ConnectionOutcome({ c }: { c: PeopleRevokeConnection }) {
       </h3>
       {c.latest.problem ? <p className={c.latest.state === 'done' ? 'small' : 'error-text small'}>{c.latest.problem}</p> : null}
       <ClosedWhen c={c} />
+      <DenyIssued c={c} incident={incident} />
       {c.results.length > 0 ? (
         <table className="audit-table" aria-label={`Outcome per session in ${connection.name}`}>
           <thead>
@@ -127,6 +130,27 @@ function ConnectionOutcome({ c }: { c: PeopleRevokeConnection }) {
       ) : null}
       {c.failed.length > c.results.filter((r) => r.outcome === 'failed').length ? <p className="small warning-text">{plural(c.failed.length, 'session')} not reached: retry.</p> : null}
     </section>
+  );
+}
+
+/**
+ * Sentinel credentials issued before the revocation still work until they expire: on the active
+ * connection IAM can deny them now (its own credentials, in main); elsewhere, say where to do it.
+ */
+function DenyIssued({ c, incident }: { c: PeopleRevokeConnection; incident?: string | undefined }) {
+  const active = useAppInfo().data?.connection.id;
+  const now = useNow(1000);
+  const connection = c.latest.connection;
+  if (connection.kind !== 'dynamodb') return null;
+  const cut = c.results.filter((r) => (r.outcome === 'revoked' || r.outcome === 'already_revoked') && r.closedAt !== undefined);
+  const until = Math.max(...cut.map((r) => Date.parse(r.closedAt ?? '')));
+  if (cut.length === 0 || !(until > now)) return null;
+  if (connection.id === active) return <DenyOffer ids={cut.map((r) => r.id)} incident={incident} until={until} />;
+  return (
+    <p className="small muted" data-testid="deny-elsewhere">
+      To deny the AWS credentials already issued to these sessions before they expire, switch to {connection.name} and use “Also deny credentials already issued…” on a revoked session: IAM is reached with
+      that connection’s own credentials.
+    </p>
   );
 }
 
