@@ -160,7 +160,7 @@ function mappedRole(sessions: readonly Session[], iam: IamSettings | undefined, 
   }
   if (unknown.length > 0) throw new UsageError(`connection "${connection}" maps no IAM role for ${unknown.join(', ')}: give --role NAME, or map the profile; nothing was written`);
   if (byRole.size > 1) {
-    throw new UsageError(`these sessions are vended for several roles (${[...byRole].map(([role, ids]) => `${role}: ${ids.join(', ')}`).join('; ')}): one policy per role, so run iam deny once per role with --role and its sessions; nothing was written`);
+    throw new UsageError(`these sessions are vended for several roles (${[...byRole].sort(([a], [b]) => a.localeCompare(b)).map(([role, ids]) => `${role}: ${ids.join(', ')}`).join('; ')}): one policy per role, so run iam deny once per role with --role and its sessions; nothing was written`);
   }
   return [...byRole.keys()][0] ?? '';
 }

@@ -71,14 +71,21 @@ describe('the live table refreshes what is on screen', () => {
     }
     // The operator settles in the middle of what is loaded.
     await scroller.evaluate((el) => el.scrollTo({ top: 1_000 * 34 }));
-    const inView = await page.locator('[data-testid="session-row"]').evaluateAll((rows, top) => {
-      const box = (rows[0]?.closest('.table-scroll') as HTMLElement).getBoundingClientRect();
-      return rows.filter((r) => {
-        const b = r.getBoundingClientRect();
-        return b.top >= box.top + 40 && b.bottom <= box.bottom;
-      }).map((r) => r.getAttribute('data-session-id') ?? '').slice(0, top);
-    }, 20);
-    const target = inView[8] as string;
+    const rowsInView = () =>
+      page.locator('[data-testid="session-row"]').evaluateAll((rows, top) => {
+        const box = (rows[0]?.closest('.table-scroll') as HTMLElement | null)?.getBoundingClientRect();
+        if (!box) return [];
+        return rows
+          .filter((r) => {
+            const b = r.getBoundingClientRect();
+            return b.top >= box.top + 40 && b.bottom <= box.bottom;
+          })
+          .map((r) => r.getAttribute('data-session-id') ?? '')
+          .slice(0, top);
+      }, 20);
+    // On a busy machine the rows at the new scroll position are drawn a moment later.
+    await expect.poll(async () => (await rowsInView()).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(9);
+    const target = (await rowsInView())[8] as string;
     const row = page.locator(`tr[data-session-id="${target}"]`);
     await expect(row.locator('.status').textContent()).resolves.toMatch(/active/i);
 
