@@ -19,7 +19,7 @@ import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
 const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'audit export', kind: 'dynamodb', environment: 'prod', table: 'sentinel', readOnly: true, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:auditor' };
-const COUNT = 100_000;
+const COUNT = 25_000;
 const HOSTILE_USERS = ['=HYPERLINK("http://evil.example","click")', '+cmd|/c calc', '-2+3', '@SUM(A1:A2)', '\tTAB', 'comma, "quoted"\nnewline'];
 
 function sha256(data: Buffer): string {
@@ -123,8 +123,8 @@ describe(`exports through the real handler (${COUNT.toLocaleString('en-US')} ses
     const progress = events.filter((e) => e.event === 'export:progress' && (e.payload as { exportId: string }).exportId === exportId);
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)?.payload).toEqual({ exportId, rows: COUNT });
-    // 100,000 rows through DynamoDB Local twice (the export, then an independent scan): about 25 s
-    // alone on 2 cores, so room for a machine that is busy with other test files too.
+    // 25,000 rows through DynamoDB Local twice (the export, then an independent scan): fifty pages
+    // of the store, enough to cross every page boundary; export at scale is the benchmark's (npm run bench).
   }, 240_000);
 
   it('writes RFC 4180 CSV with formula cells escaped, honouring the filter', async () => {
