@@ -167,33 +167,20 @@ export class SentinelStore implements SessionStore {
   async activeUsers(): Promise<DirectoryUser[]> {
     const now = this.#clock();
     const live = new Map<string, number>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      this.#onRead?.({ index: SENTINEL_INDEXES.status.name, operation: 'Query' });
-      let out;
-      try {
-        out = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#table,
-            IndexName: SENTINEL_INDEXES.status.name,
-            KeyConditionExpression: '#status = :active',
-            FilterExpression: 'attribute_not_exists(#ttl) OR #ttl >= :nowSeconds',
-            ProjectionExpression: '#user, expires_at',
-            ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl', '#user': 'user' },
-            ExpressionAttributeValues: { ':active': 'active', ':nowSeconds': Math.floor(now / 1000) },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-      } catch (error) {
-        throw storeError(error, this.#table);
-      }
+    const pages = this.#statusPages({
+      KeyConditionExpression: '#status = :active',
+      FilterExpression: 'attribute_not_exists(#ttl) OR #ttl >= :nowSeconds',
+      ProjectionExpression: '#user, expires_at',
+      ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl', '#user': 'user' },
+      ExpressionAttributeValues: { ':active': 'active', ':nowSeconds': Math.floor(now / 1000) },
+    });
+    for await (const out of pages) {
       for (const item of out.Items ?? []) {
         const expires = epochMillis(item.expires_at);
         if (typeof item.user !== 'string' || item.user === '' || (expires !== null && expires <= now)) continue;
         live.set(item.user, (live.get(item.user) ?? 0) + 1);
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
     return [...live].map(([user, count]) => ({ user, live: count, emails: [] }));
   }
 
@@ -206,28 +193,13 @@ export class SentinelStore implements SessionStore {
   async countByStatus(): Promise<StatusCounts> {
     const now = this.#clock();
     const partition = async (status: string, each: (out: { Count?: number; Items?: Record<string, unknown>[] }) => void): Promise<void> => {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        this.#onRead?.({ index: SENTINEL_INDEXES.status.name, operation: 'Query' });
-        let out;
-        try {
-          out = await this.#client.send(
-            new QueryCommand({
-              TableName: this.#table,
-              IndexName: SENTINEL_INDEXES.status.name,
-              KeyConditionExpression: '#status = :status',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':status': status },
-              ...(status === 'active' ? { ProjectionExpression: 'expires_at' } : { Select: 'COUNT' as const }),
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-          );
-        } catch (error) {
-          throw storeError(error, this.#table);
-        }
-        each(out);
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
+      const pages = this.#statusPages({
+        KeyConditionExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+        ...(status === 'active' ? { ProjectionExpression: 'expires_at' } : { Select: 'COUNT' as const }),
+      });
+      for await (const out of pages) each(out);
     };
     const counts = { active: 0, revoked: 0, expired: 0 };
     await Promise.all([
@@ -238,6 +210,22 @@ export class SentinelStore implements SessionStore {
       partition('expired', (out) => void (counts.expired += out.Count ?? 0)),
     ]);
     return counts;
+  }
+
+  /** Every page of a Query on gsi-status (each read counted), store failures said as the store's. */
+  async *#statusPages(params: Omit<QueryCommandInput, 'TableName' | 'IndexName' | 'ExclusiveStartKey'>): AsyncGenerator<{ Count?: number; Items?: Record<string, unknown>[] }> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      this.#onRead?.({ index: SENTINEL_INDEXES.status.name, operation: 'Query' });
+      let out;
+      try {
+        out = await this.#client.send(new QueryCommand({ TableName: this.#table, IndexName: SENTINEL_INDEXES.status.name, ...params, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+      } catch (error) {
+        throw storeError(error, this.#table);
+      }
+      yield out;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
   }
 
   /** Whether any session (any status) of exactly this user is in the table: one item of gsi-user. */
