@@ -188,15 +188,6 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     },
     'users:lookup': ({ text }) => directory.lookup(text),
     'evidence:save': ({ runs }) => saveRunEvidence(deps.ledger, runs, deps.chooseSavePath),
-    'watch:notify': async ({ sessionId }) => {
-      const session = await deps.store.get(sessionId);
-      if (!session || session.status !== 'active') return { shown: false };
-      deps.notify({
-        title: `New session of watched user ${clip(session.user)}`,
-        body: `Session ${session.id}${session.profile ? ` on profile ${clip(session.profile)}` : ''}, device ${clip(session.deviceId)}. Open Session Warden to review or revoke it.`,
-      });
-      return { shown: true };
-    },
     'watch:set': async ({ users, everyMs }, { emit }) => {
       userWatch ??= new UserWatch({ store: deps.store, notify: deps.notify });
       return userWatch.set(users, everyMs, emit);
@@ -246,10 +237,4 @@ function throttled(emit: Emit, intervalMs = 100): ProgressListener {
       emit('revoke:progress', progress);
     }
   };
-}
-
-/** Store strings are untrusted: keep them short in a notification. */
-function clip(text: string, max = 64): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

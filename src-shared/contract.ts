@@ -229,11 +229,6 @@ export const contract = {
   /** Write a run's ledger outcomes as CSV evidence to a file the operator picks in a save dialog. */
   'evidence:save': { request: EvidenceSaveRequestSchema, response: EvidenceSaveResponseSchema },
   /**
-   * A new session of a watched user appeared: main reads it from the store and raises a system
-   * notification with what the store says (the renderer supplies only the id).
-   */
-  'watch:notify': { request: z.strictObject({ sessionId: SessionIdSchema }), response: z.strictObject({ shown: z.boolean() }) },
-  /**
    * Whom to watch for new sessions and how often (`everyMs: null`: paused): main reads each
    * watched user's active sessions once a tick, and sends a new one as a `watch:new` event (and a
    * system notification). The list replaces the previous one; users still listed keep what was seen.
@@ -399,7 +394,6 @@ const ANSWERED_BY = {
   'users:preview': 'workspace',
   'users:lookup': 'workspace',
   'evidence:save': 'workspace',
-  'watch:notify': 'workspace',
   'watch:set': 'workspace',
   'ledger:verify': 'workspace',
   'ledger:list': 'workspace',

@@ -68,11 +68,4 @@ describe('the live table and watched users', () => {
     expect(app.problems).toEqual([]);
     await app.close();
   });
-
-  it('raises no notification for an id that is not an active session (main reads the store)', async () => {
-    const notifications: { title: string; body: string }[] = [];
-    const handlers = table.handlers(dir.path, INFO, notifications);
-    await expect(handlers['watch:notify']({ sessionId: 'ffffffffffffffff' }, { emit: () => undefined })).resolves.toEqual({ shown: false });
-    expect(notifications).toEqual([]);
-  });
 });

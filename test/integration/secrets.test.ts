@@ -59,7 +59,6 @@ function samples(ids: { session: string; user: string; run: string; connection: 
     'users:lookup': [{ text: ids.user }, { text: 'nobody.here' }],
     'users:revoke': [{ users: [ids.user], reasonCode: 'offboarding', connection: ids.confirmed }],
     'evidence:save': [{ runs: [ids.run] }],
-    'watch:notify': [{ sessionId: ids.session }],
     'watch:set': [{ users: [ids.user], everyMs: 5_000 }, { users: [], everyMs: null }],
     'ledger:verify': [undefined],
     'ledger:team': [undefined],
