@@ -138,7 +138,10 @@ export class PostgresSessionStore implements SessionStore {
     const where = [statusCondition(statuses)];
     if (request.user !== undefined) {
       if (isUuid(request.user)) where.push(`s.user_id = ${p.add(request.user)}::uuid`);
-      else if (schema.hasEmail) where.push(`s.user_id = (select u.id from users u where u.email = ${p.add(request.user)})`);
+      // Ignoring case, as identity rules lower-case e-mails and people type them: the app may have
+      // stored `Alice@Corp.Example` (and, users.email being UNIQUE as written, a second spelling
+      // too: both are the person). The migration has no lower(email) index: users is read in full.
+      else if (schema.hasEmail) where.push(`s.user_id in (select u.id from users u where lower(u.email::text) = lower(${p.add(request.user)}))`);
       else return { sessions: [] };
     }
     if (request.since !== undefined) where.push(`s.created_at >= ${p.add(toPgBound(request.since, 'up'))}::timestamptz`);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PeopleFindResponse, PersonGroup } from '../../src-shared/people';
+import { insertSessions, insertUser } from '../fixtures/postgres-sessions';
 import { webSession, writeWebSessions } from '../fixtures/web-sessions';
 import { ALICE, startPeopleStores, type AliceSeed, type PeopleStores } from './people-stores';
 
@@ -88,6 +89,20 @@ describe('people:find across Sentinel, web Redis and PostgreSQL', () => {
     const found = await find('greta@corp.example', [stores.ids.web]);
     expect(found.groups[0]).toMatchObject({ state: 'found', counts: { active: 2 } });
     expect(new Set(found.groups[0]?.sessions.map((s) => s.user))).toEqual(new Set(['u-greta-old', 'u-greta-new']));
+  });
+
+  it('finds an e-mail the web app stored in another case in PostgreSQL (users.email compared ignoring case), and both users where two differ only by case', async () => {
+    const mixed = await insertUser(stores.db.admin, 'Heidi.Mixed@Corp.Example');
+    const [live] = await insertSessions(stores.db.admin, [{ userId: mixed }]);
+    const found = await find('heidi.mixed@corp.example', [stores.ids.postgres]);
+    expect(found.groups[0]).toMatchObject({ state: 'found', identity: { key: 'email', name: 'heidi.mixed@corp.example' }, counts: { active: 1 } });
+    expect(found.groups[0]?.sessions.map((s) => s.id)).toEqual([live?.id]);
+    // users.email is UNIQUE as written, so the app can hold both spellings: both are the person.
+    const lower = await insertUser(stores.db.admin, 'heidi.mixed@corp.example');
+    await insertSessions(stores.db.admin, [{ userId: lower }]);
+    const both = await find('HEIDI.MIXED@corp.example', [stores.ids.postgres]);
+    expect(both.groups[0]).toMatchObject({ state: 'found', counts: { active: 2 } });
+    expect(new Set(both.groups[0]?.sessions.map((s) => s.user))).toEqual(new Set([mixed, lower]));
   });
 
   it('refuses a connection that does not exist, before anything is read', async () => {
