@@ -94,7 +94,16 @@ export const PeopleRevokeTargetSchema = z.strictObject({
   connection: ConnectionRefSchema,
   /** The group's fingerprint at confirmation. */
   fingerprint: z.string().min(8).max(128),
+  /** The listed live sessions confirmed (a retry: only those that failed). */
   ids: z.array(SessionIdSchema).min(1).max(MAX_REVOKE_IDS),
+  /**
+   * Also every other live session of the person there, read by main from the store at revocation
+   * time (every page, not only the listed ones): what "Revoke everywhere" confirms. Ids found that
+   * are not the person's are left alone; `ids` that are someone else's still refuse the group.
+   */
+  everyLive: z.boolean().optional(),
+  /** With `everyLive`: the live count the operator confirmed there (sessions revoked beyond it are said, `beyondConfirmed`). */
+  confirmedCount: z.number().int().nonnegative().optional(),
 });
 
 export const PeopleRevokeRequestSchema = z
@@ -119,7 +128,13 @@ export const PeopleRevokeGroupSchema = z.strictObject({
   problem: z.string().optional(),
   /** That connection's run in its own ledger (evidence and retries are by it). */
   run: z.uuid().optional(),
+  /**
+   * Each result's `user` is the person as this connection names them (its identity map): the
+   * session's e-mail where the map names people by e-mail, else the store's user field.
+   */
   results: z.array(RevokeResultSchema),
+  /** With `everyLive`: how many more live sessions were revoked than the count confirmed (begun since the search). */
+  beyondConfirmed: z.number().int().positive().optional(),
 });
 export type PeopleRevokeGroup = z.infer<typeof PeopleRevokeGroupSchema>;
 
@@ -157,6 +172,24 @@ export const IncidentSummarySchema = z.strictObject({
 });
 export type IncidentSummary = z.infer<typeof IncidentSummarySchema>;
 
+/**
+ * Activity after revocation, checked on one of the incident's connections each time the view is
+ * read: the sessions revoked there under the incident, read back in one batch (the revocation
+ * watch's rule; new activity becomes an `alarm` in that connection's ledger, once).
+ */
+export const IncidentActivityCheckSchema = z.strictObject({
+  /** The connection's id (or `demo`). */
+  connection: z.string(),
+  name: z.string(),
+  /** `checked`: read (`sessions` of them, `newAlarms` recorded now); `unreachable`: not read, so nothing is known there (`problem`); `not-checked`: not watched there (`problem` says why). */
+  state: z.enum(['checked', 'unreachable', 'not-checked']),
+  sessions: z.number().int().nonnegative(),
+  newAlarms: z.number().int().nonnegative(),
+  problem: z.string().optional(),
+  checkedAt: z.iso.datetime(),
+});
+export type IncidentActivityCheck = z.infer<typeof IncidentActivityCheckSchema>;
+
 /** The incident view: what was revoked where (from each ledger), what is still open now, activity after revocation. */
 export const IncidentViewSchema = z.strictObject({
   summary: IncidentSummarySchema,
@@ -164,6 +197,8 @@ export const IncidentViewSchema = z.strictObject({
   now: PeopleFindResponseSchema,
   revoked: z.array(z.strictObject({ connection: z.string(), run: z.uuid(), id: z.string(), user: z.string(), outcome: z.string(), at: z.iso.datetime(), closedAt: z.iso.datetime().optional() })),
   alarms: z.array(RevocationAlarmSchema.extend({ connection: z.string() })),
+  /** Per connection, whether activity after revocation could be checked just now. */
+  activity: z.array(IncidentActivityCheckSchema),
 });
 export type IncidentView = z.infer<typeof IncidentViewSchema>;
 

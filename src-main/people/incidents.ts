@@ -10,10 +10,11 @@ import { exportFile, type RowShape } from '../export/export-file';
 import { withFileLock } from '../ledger/file-lock';
 import { Ledger } from '../ledger/ledger';
 import { localIdentity } from '../operator-identity';
+import { IncidentActivity } from '../proof/incident-activity';
 import { alarmOf } from '../proof/revocation-watch';
 import type { ChooseSavePath } from '../revocation/evidence';
 import type { People, RunRecorder } from './people';
-import { targetOf, type PeopleConnections } from './people-connections';
+import { targetOf, type PeopleConnections, type PeopleTarget } from './people-connections';
 
 export const INCIDENTS_FILE = 'incidents.json';
 
@@ -32,12 +33,15 @@ export class Incidents implements RunRecorder {
   readonly #clock: () => number;
   readonly #operator: () => string;
 
-  constructor(options: { connections: PeopleConnections; people: People; clock?: () => number; operator?: () => string }) {
+  readonly #activity: IncidentActivity;
+
+  constructor(options: { connections: PeopleConnections; people: People; clock?: () => number; operator?: () => string; activityTimeoutMs?: number }) {
     this.#connections = options.connections;
     this.#path = join(options.connections.dataDir, INCIDENTS_FILE);
     this.#people = options.people;
     this.#clock = options.clock ?? Date.now;
     this.#operator = options.operator ?? (() => localIdentity().name);
+    this.#activity = new IncidentActivity({ connections: options.connections, clock: this.#clock, ...(options.activityTimeoutMs !== undefined ? { timeoutMs: options.activityTimeoutMs } : {}) });
   }
 
   async list(): Promise<{ incidents: IncidentSummary[] }> {
@@ -89,17 +93,23 @@ export class Incidents implements RunRecorder {
     // A connection deleted since is left out of the search; its revocations stay in the ledger.
     const live: string[] = [];
     const names = new Map<string, { name: string; ledgerPath: string }>();
+    const targets: PeopleTarget[] = [];
     for (const ref of summary.connections) {
       try {
         const target = await targetOf(this.#connections, ref);
         live.push(ref);
+        targets.push(target);
         names.set(ref, { name: target.heading.name, ledgerPath: target.ledgerPath });
       } catch {
         // deleted: nothing to search
       }
     }
-    const now = live.length > 0 ? await this.#people.find({ person: summary.person, connections: live }) : { person: summary.person, searchedAt: new Date(this.#clock()).toISOString(), groups: [] };
     const runs = new Map(summary.runs.map((r) => [r.run, r.connection]));
+    // Use after revocation is checked on every connection (alarms into each ledger) while the search runs; the ledgers are read after both.
+    const [now, activity] = await Promise.all([
+      live.length > 0 ? this.#people.find({ person: summary.person, connections: live }) : { person: summary.person, searchedAt: new Date(this.#clock()).toISOString(), groups: [] },
+      this.#activity.check(targets, new Set(runs.keys())),
+    ]);
     const revoked: IncidentView['revoked'] = [];
     const alarms: IncidentView['alarms'] = [];
     for (const path of new Set([...names.values()].map((n) => n.ledgerPath))) {
@@ -110,7 +120,7 @@ export class Incidents implements RunRecorder {
         if (e.kind === 'alarm' && e.activity) alarms.push({ connection: e.connection, ...alarmOf(e, e.activity) });
       }
     }
-    return { summary, now, revoked, alarms };
+    return { summary, now, revoked, alarms, activity };
   }
 
   /** The incident as one file (CSV or JSON, a row per group, revoked session, still-open session and alarm) with its manifest. */

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { RevocationAlarm, RevocationAlarms } from '../../src-shared/proof';
 import type { Session } from '../../src-shared/session';
 import type { Ledger } from '../ledger/ledger';
@@ -114,11 +115,18 @@ export class RevocationWatch {
     }
   }
 
-  /** One round: the ledger read on from where it was, every watched session read in one batch, alarms recorded. */
-  tick(): Promise<TickReport> {
-    // Never two at once: a second caller waits for the round in flight, then runs its own.
+  /**
+   * One round: the ledger read on from where it was, every watched session read in one batch,
+   * alarms recorded. `only` narrows the round to some revocations (an incident's runs); the
+   * others stay watched for the next round.
+   */
+  tick(only?: (revocation: LedgerEntry) => boolean): Promise<TickReport> {
+    // Never two at once: a second caller waits for the round in flight, then runs its own. Nor two
+    // watches of the same connection and ledger (the active workspace's and incident mode's):
+    // each reads the other's alarms from the ledger before it looks, so no activity alarms twice.
     const previous = this.#running ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.#tick());
+    const key = `${resolve(this.#options.ledger.path)}\0${this.#options.connection}`;
+    const run = previous.catch(() => undefined).then(() => oneAtATime(key, () => this.#tick(only)));
     this.#running = run;
     void run.finally(() => {
       if (this.#running === run) this.#running = null;
@@ -126,11 +134,11 @@ export class RevocationWatch {
     return run;
   }
 
-  async #tick(): Promise<TickReport> {
+  async #tick(only: ((revocation: LedgerEntry) => boolean) | undefined): Promise<TickReport> {
     try {
       await this.#refresh();
       const now = this.#clock();
-      const live = [...this.#watched.values()].filter((w) => !w.done);
+      const live = [...this.#watched.values()].filter((w) => !w.done && (only === undefined || only(w.revocation)));
       const records: LedgerRecord[] = [];
       if (live.length > 0) {
         const unreadable = new Set<string>();
@@ -304,6 +312,21 @@ export class RevocationWatch {
     this.#alarms.push(alarmOf(e, a));
     if (this.#alarms.length > MAX_ALARMS_KEPT) this.#alarms.splice(0, this.#alarms.length - MAX_ALARMS_KEPT);
   }
+}
+
+/** The round in flight per connection and ledger, across every watch of this process. */
+const rounds = new Map<string, Promise<unknown>>();
+
+/** Runs `work` once the round in flight for `key` (if any) has settled. */
+function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const before = rounds.get(key) ?? Promise.resolve();
+  const run = before.catch(() => undefined).then(work);
+  const settled = run.catch(() => undefined);
+  rounds.set(key, settled);
+  void settled.then(() => {
+    if (rounds.get(key) === settled) rounds.delete(key);
+  });
+  return run;
 }
 
 /** An `alarm` ledger entry as the renderer and the incident view show it. */

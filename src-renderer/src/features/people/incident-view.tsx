@@ -4,6 +4,7 @@ import { useIncident, useIncidentExport } from '../../api/use-people';
 import { useNow } from '../../ui/use-now';
 import { countdown } from '../../ui/exposure';
 import { colourOf, ConnectionTag } from './connection-tag';
+import { IncidentActivity } from './incident-activity';
 import { usePeople } from './people-store';
 import { isoLabel, plural } from './people-words';
 import { PersonSessions } from './person-group';
@@ -78,23 +79,12 @@ function IncidentBody({ data }: { data: Incident }) {
           ) : null}
         </dl>
         <p role="status" className="incident-verdict" data-testid="incident-verdict">
-          {verdict(revoked.length, open.reduce((n, g) => n + g.counts.active, 0), alarms.length, unknown.length)}
+          {verdict(revoked.length, open.reduce((n, g) => n + g.counts.active, 0), alarms.length, unknown.length, data.activity.filter((c) => c.state === 'unreachable').length)}
         </p>
         <IncidentExport incident={summary.incident} />
       </div>
 
-      {alarms.length > 0 ? (
-        <section className="alarm-detail" aria-labelledby="incident-alarms" data-testid="incident-alarms">
-          <h2 id="incident-alarms">⚠ Activity after revocation ({alarms.length})</h2>
-          <ul>
-            {alarms.map((a) => (
-              <li key={`${a.connection}-${a.seq}`}>
-                <strong>{nameOf(a.connection)}</strong>: session <span className="mono">{a.sessionId}</span> of {a.user}, {a.summary} (seen {a.time.slice(0, 19).replace('T', ' ')} UTC)
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
+      <IncidentActivity data={data} nameOf={nameOf} />
 
       <section className="panel" aria-labelledby="incident-open">
         <h2 id="incident-open">Still open now</h2>
@@ -165,9 +155,10 @@ function outcomeCounts(outcomes: string[]): string {
   return [...counts].map(([o, n]) => `${n} ${outcomeLabel(o)}`).join(', ');
 }
 
-function verdict(revoked: number, live: number, alarms: number, unknown: number): string {
+function verdict(revoked: number, live: number, alarms: number, unknown: number, unchecked: number): string {
   const parts = [`${plural(revoked, 'session')} revoked`, live > 0 ? `${plural(live, 'live session')} still open` : 'nothing live'];
   if (alarms > 0) parts.push(`${plural(alarms, 'alarm')} of activity after revocation`);
+  if (unchecked > 0) parts.push(`activity after revocation not known in ${plural(unchecked, 'connection')}`);
   if (unknown > 0) parts.push(`${plural(unknown, 'connection')} not known now`);
   return `${parts.join('; ')}.`;
 }
