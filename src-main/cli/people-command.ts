@@ -165,7 +165,8 @@ export async function peopleRevoke(args: PeopleRevokeArgs, output: string, io: I
   }
   const report = await people.revoke({
     person: args.person,
-    targets: live.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((s) => s.status === 'active').map((s) => s.id) })),
+    // Every live session of the person in each connection, read by main at revocation time (a search lists at most 500).
+    targets: live.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((s) => s.status === 'active').map((s) => s.id), everyLive: true, confirmedCount: g.counts.active })),
     reasonCode: args.reasonCode,
     ...(args.note !== undefined ? { note: args.note } : {}),
     ...(args.ticket !== undefined ? { ticket: args.ticket } : {}),

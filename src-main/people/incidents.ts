@@ -116,7 +116,7 @@ export class Incidents implements RunRecorder {
       for await (const e of new Ledger(path).entries()) {
         const ref = runs.get(e.run);
         if (ref === undefined) continue;
-        if (e.kind === 'outcome') revoked.push({ connection: e.connection, run: e.run, id: e.sessionId, user: e.user, outcome: e.outcome ?? 'failed', at: e.time, ...(e.closedAt ? { closedAt: e.closedAt } : {}) });
+        if (e.kind === 'outcome') revoked.push({ connection: e.connection, run: e.run, id: e.sessionId, user: namedHere(now, ref, e.sessionId, e.user), outcome: e.outcome ?? 'failed', at: e.time, ...(e.closedAt ? { closedAt: e.closedAt } : {}) });
         if (e.kind === 'alarm' && e.activity) alarms.push({ connection: e.connection, ...alarmOf(e, e.activity) });
       }
     }
@@ -174,6 +174,17 @@ export class Incidents implements RunRecorder {
       return value;
     });
   }
+}
+
+/**
+ * A revoked session's user as its connection names the person: the session's e-mail where the
+ * connection's identity map names people by e-mail (a PostgreSQL user_id is a uuid nobody
+ * recognises), else the store's user field the ledger kept.
+ */
+function namedHere(now: IncidentView['now'], ref: string, sessionId: string, stored: string): string {
+  const group = now.groups.find((g) => g.connection.id === ref);
+  if (group?.identity?.key !== 'email') return stored;
+  return group.sessions.find((s) => s.id === sessionId)?.email ?? group.identity.name;
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ParsedRequestOf, ResponseOf } from '../../src-shared/contract';
 import { defaultIdentityMap, deriveName } from '../../src-shared/identity';
 import type { PeopleFindResponse, PeopleRevokeGroup, PeopleRevokeResponse, PersonGroup } from '../../src-shared/people';
-import type { RevokeReport, RevokeResult } from '../../src-shared/revocation';
+import { MAX_REVOKE_IDS, type RevokeReport, type RevokeResult } from '../../src-shared/revocation';
 import type { Session } from '../../src-shared/session';
 import { WardenError } from '../errors';
 import { storeFailureReason } from '../ipc/store-failure';
@@ -13,7 +13,7 @@ import type { SessionStore } from '../session-store';
 import { storeKind } from '../stores/registry';
 import { openWorkspace, type Workspace } from '../workspace';
 import { DEMO_REF, ledgerOf, targetOf, within, type PeopleConnections, type PeopleTarget } from './people-connections';
-import { searchPerson, type PersonFinding } from './person-search';
+import { liveSessionsOf, searchPerson, theirsBy, type PersonFinding } from './person-search';
 
 export interface PeopleOptions {
   /** How long one connection may take to open and answer a search (default 10 s): then it is `unreachable`, the others still answer. */
@@ -112,7 +112,7 @@ export class People {
     const ledgerTicket = ticket ?? incident;
     const reason = { reasonCode, ...(withIncident !== undefined ? { note: withIncident } : {}), ...(ledgerTicket !== undefined ? { ticket: ledgerTicket } : {}) };
     const outcomes = await Promise.all(
-      targets.map((t, i) => this.#revokeIn(resolved[i] as PeopleTarget, t.fingerprint, t.ids, person, reason)),
+      targets.map((t, i) => this.#revokeIn(resolved[i] as PeopleTarget, t, person, reason)),
     );
     const groups = outcomes.map((o) => o.group);
     const operators = [...new Set(outcomes.map((o) => o.operator).filter((o): o is string => o !== undefined))];
@@ -129,7 +129,8 @@ export class People {
     return { person, ...(incident !== undefined ? { incident } : {}), ...(incidentProblem !== undefined ? { incidentProblem } : {}), operator: operators.join(', '), groups };
   }
 
-  async #revokeIn(target: PeopleTarget, fingerprint: string, ids: string[], person: string, reason: Pick<ParsedRequestOf<'people:revoke'>, 'reasonCode' | 'note' | 'ticket'>): Promise<{ group: PeopleRevokeGroup; operator?: string }> {
+  async #revokeIn(target: PeopleTarget, confirmed: ParsedRequestOf<'people:revoke'>['targets'][number], person: string, reason: Pick<ParsedRequestOf<'people:revoke'>, 'reasonCode' | 'note' | 'ticket'>): Promise<{ group: PeopleRevokeGroup; operator?: string }> {
+    const { fingerprint, ids, everyLive, confirmedCount } = confirmed;
     const connection = target.heading;
     const refused = (problem: string) => ({ group: { connection, state: 'refused' as const, problem, results: [] } });
     if (fingerprint !== connection.fingerprint) {
@@ -138,10 +139,18 @@ export class People {
     if (connection.readOnly) return refused(`"${connection.name}" is read-only (auditor mode): revocations are refused, nothing was revoked there.`);
     const revokeThere = async (workspace: Workspace) => {
       const info = await workspace.handlers['app:info'](undefined, NO_EVENTS);
-      const stranger = await notThePersons(storeOf(workspace), target, person, ids);
+      const store = storeOf(workspace);
+      const named = await namedSessions(store, ids);
+      const stranger = notThePersons(named, target, person);
       if (stranger) return refused(`session ${stranger.id} in "${connection.name}" is not ${person}'s (it belongs to ${JSON.stringify(stranger.user)}): nothing was revoked there. Search again and confirm.`);
-      const report = await workspace.handlers['sessions:revoke']({ ids, ...reason, connection: { id: info.connection.id, nonce: info.connection.nonce } }, NO_EVENTS);
-      return { group: settled(connection, report), operator: report.operator };
+      // Every live session of the person, read now across every page: a search lists at most 500.
+      const live = everyLive === true ? await liveSessionsOf({ store, kind: target.kind, identity: target.identity, person }) : [];
+      const sessions = new Map([...named, ...live].map((x) => [x.id, x] as const));
+      const all = [...new Set([...ids, ...live.map((x) => x.id)])];
+      if (all.length > MAX_REVOKE_IDS) return refused(`${person} has ${all.length.toLocaleString('en-US')} live sessions in "${connection.name}", more than one revocation carries (${MAX_REVOKE_IDS.toLocaleString('en-US')}): nothing was revoked there. Revoke them in parts from Sessions (filter by user).`);
+      const report = await workspace.handlers['sessions:revoke']({ ids: all, ...reason, connection: { id: info.connection.id, nonce: info.connection.nonce } }, NO_EVENTS);
+      const beyond = everyLive === true && confirmedCount !== undefined && all.length > confirmedCount ? { beyondConfirmed: all.length - confirmedCount } : {};
+      return { group: { ...settled(connection, asNamedHere(report, sessions, target)), ...beyond }, operator: report.operator };
     };
     try {
       if (this.#onActive(target)) return await this.#connections.onActive(revokeThere);
@@ -199,15 +208,32 @@ function settled(connection: PeopleRevokeGroup['connection'], report: RevokeRepo
   return { connection, state: 'failed', problem: `${failed.length} of ${report.results.length} sessions were not revoked: ${first}`, run: report.run, results: report.results };
 }
 
-/** The first of `ids` that exists in the store and is someone else's, or null. */
-async function notThePersons(store: SessionStore, target: PeopleTarget, person: string, ids: string[]): Promise<Session | null> {
-  const map = target.identity ?? defaultIdentityMap(target.kind === 'demo' ? 'dynamodb' : target.kind);
+/** The sessions of `ids` the store holds. */
+async function namedSessions(store: SessionStore, ids: string[]): Promise<Session[]> {
+  return store.getMany ? [...(await store.getMany(ids)).values()] : (await Promise.all(ids.map((id) => store.get(id)))).filter((s): s is Session => s !== null);
+}
+
+function mapOf(target: PeopleTarget) {
+  return target.identity ?? defaultIdentityMap(target.kind === 'demo' ? 'dynamodb' : target.kind);
+}
+
+/** The first of `sessions` that is someone else's, or null. */
+function notThePersons(sessions: Session[], target: PeopleTarget, person: string): Session | null {
+  const map = mapOf(target);
   const derived = deriveName(map, person);
   if (!derived.ok) throw new WardenError('VALIDATION', derived.problem);
-  const name = derived.name.toLowerCase();
-  const sessions = store.getMany ? [...(await store.getMany(ids)).values()] : (await Promise.all(ids.map((id) => store.get(id)))).filter((s): s is Session => s !== null);
-  const theirs = (s: Session) => (map.key === 'email' ? (s.email ?? '').toLowerCase() === name : s.user === derived.name);
+  const theirs = theirsBy(map.key, derived.name);
   return sessions.find((s) => !theirs(s)) ?? null;
+}
+
+/**
+ * Results with the person as this connection names them: where its identity map names people by
+ * e-mail, the session's e-mail (a PostgreSQL user_id is a uuid nobody recognises); the store's
+ * user field otherwise. The ledger keeps the store's user field.
+ */
+function asNamedHere(report: RevokeReport, sessions: ReadonlyMap<string, Session>, target: PeopleTarget): RevokeReport {
+  if (mapOf(target).key !== 'email') return report;
+  return { ...report, results: report.results.map((r) => ({ ...r, user: sessions.get(r.id)?.email ?? r.user })) };
 }
 
 function storeOf(workspace: Workspace): SessionStore {

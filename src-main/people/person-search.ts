@@ -6,6 +6,7 @@ import type { SessionStatus } from '../../src-shared/session';
 import type { Ledger } from '../ledger/ledger';
 import { sessionPages, type SessionStore } from '../session-store';
 import { epochMillis } from '../stores/exact-time';
+import { WardenError } from '../errors';
 
 /** The kinds a person is searched in (the demo is a Sentinel table). */
 export type PersonStoreKind = 'dynamodb' | 'redis' | 'postgres' | 'demo';
@@ -77,11 +78,35 @@ export async function searchPerson(search: PersonSearch): Promise<PersonFinding>
   const found = new Map<string, Session>();
   for (const user of users) for await (const page of sessionPages(store, { status: statuses, user })) for (const s of page) found.set(s.id, s);
   if (rule.liveIndexOnly) {
-    const wanted = derived.name.toLowerCase();
-    const theirs = map.key === 'email' ? (s: Session) => (s.email ?? '').toLowerCase() === wanted : (s: Session) => s.user === derived.name;
-    for (const s of await revokedFromLedger(search, map.key === 'user' ? derived.name : null, theirs)) if (!found.has(s.id)) found.set(s.id, s);
+    for (const s of await revokedFromLedger(search, map.key === 'user' ? derived.name : null, theirsBy(map.key, derived.name))) if (!found.has(s.id)) found.set(s.id, s);
   }
   return summarise([...found.values()], identity, rule, search.now ?? Date.now());
+}
+
+/**
+ * Every live session of the person in one store, read at this moment across every page (what a
+ * "revoke everywhere" revokes, not only the sessions a search listed): by the identity map's name,
+ * each checked to be theirs. Throws VALIDATION where the name cannot be derived or used.
+ */
+export async function liveSessionsOf(search: Pick<PersonSearch, 'store' | 'kind' | 'identity' | 'person'>): Promise<Session[]> {
+  const { store, kind, person } = search;
+  const rule = RULES[kind];
+  const map = search.identity ?? defaultIdentityMap(kind === 'demo' ? 'dynamodb' : kind);
+  const derived = deriveName(map, person);
+  if (!derived.ok) throw new WardenError('VALIDATION', derived.problem);
+  const refused = rule.refuses(map.key);
+  if (refused) throw new WardenError('VALIDATION', refused);
+  const users = rule.liveIndexOnly && map.key === 'email' ? await usersOfEmail(store, derived.name) : [derived.name];
+  const theirs = theirsBy(map.key, derived.name);
+  const found = new Map<string, Session>();
+  for (const user of users) for await (const page of sessionPages(store, { status: 'active', user })) for (const s of page) if (theirs(s)) found.set(s.id, s);
+  return [...found.values()];
+}
+
+/** Whether a session is the person's named `name` by `key` (e-mails ignoring case, as the default rule lower-cases). */
+export function theirsBy(key: IdentityMap['key'], name: string): (s: Session) => boolean {
+  const wanted = name.toLowerCase();
+  return key === 'email' ? (s) => (s.email ?? '').toLowerCase() === wanted : (s) => s.user === name;
 }
 
 /**

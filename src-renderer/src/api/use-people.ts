@@ -47,7 +47,8 @@ function fold(previous: PeopleRevokeOutcome | null, request: PeopleRevokeRequest
     // Sessions found besides the confirmed ones (started meanwhile) are shown too.
     for (const r of results.values()) if (!ids.includes(r.id)) merged.push(r);
     // Refused (read-only, or the connection changed since the search) is not retried: nothing was tried there.
-    const failed = group.state === 'refused' ? [] : ids.filter((id) => !SETTLED.has(results.get(id)?.outcome ?? 'failed'));
+    // Those main found beyond the listed ones (every live session, read at revocation) are retried by id too.
+    const failed = group.state === 'refused' ? [] : [...ids.filter((id) => !SETTLED.has(results.get(id)?.outcome ?? 'failed')), ...merged.filter((r) => !ids.includes(r.id) && !SETTLED.has(r.outcome)).map((r) => r.id)];
     byConnection.set(group.connection.id, { latest: group, ids, fingerprint: target?.fingerprint ?? before?.fingerprint ?? group.connection.fingerprint, results: merged, failed });
   }
   const runs = [...(previous?.runs ?? []), ...response.groups.flatMap((g) => (g.run ? [{ connection: g.connection.id, run: g.run }] : []))];

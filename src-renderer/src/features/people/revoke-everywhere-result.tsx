@@ -103,6 +103,11 @@ function ConnectionOutcome({ c, incident }: { c: PeopleRevokeConnection; inciden
         {connection.name} <ConnectionTag connection={connection} /> <span className={`group-state group-state-${c.latest.state}`}>{STATE_WORDS[c.latest.state]}</span>
       </h3>
       {c.latest.problem ? <p className={c.latest.state === 'done' ? 'small' : 'error-text small'}>{c.latest.problem}</p> : null}
+      {c.latest.beyondConfirmed ? (
+        <p className="small warning-text" data-testid="everywhere-beyond">
+          {plural(c.latest.beyondConfirmed, 'more live session')} than confirmed (begun since the search) {c.latest.beyondConfirmed === 1 ? 'was' : 'were'} revoked too.
+        </p>
+      ) : null}
       <ClosedWhen c={c} />
       <DenyIssued c={c} incident={incident} />
       {c.results.length > 0 ? (

@@ -43,7 +43,8 @@ function RevokeEverywhereForm({ found, revoke, titleId, onCancel }: { found: Peo
   const [touched, setTouched] = useState(false);
 
   const targets = found.groups.filter(revocable);
-  const total = targets.reduce((n, g) => n + liveIds(g).length, 0);
+  // Every live session counted there, not only the listed ones: main reads them all at revocation time.
+  const total = targets.reduce((n, g) => n + g.counts.active, 0);
   const production = targets.some((g) => g.connection.production);
   const excluded = found.groups.filter((g) => !revocable(g) && (g.counts.active > 0 || g.state === 'unreachable' || g.state === 'cannot-derive'));
   const expected = production || total > TYPE_COUNT_ABOVE ? String(total) : null;
@@ -60,7 +61,7 @@ function RevokeEverywhereForm({ found, revoke, titleId, onCancel }: { found: Peo
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setTouched(true);
-    const [first, ...rest] = targets.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: liveIds(g) }));
+    const [first, ...rest] = targets.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: liveIds(g), everyLive: true, confirmedCount: g.counts.active }));
     if (problems.length > 0 || reasonCode === '' || !first) return;
     revoke.start({
       person: found.person,
@@ -145,13 +146,14 @@ function RevokeEverywhereForm({ found, revoke, titleId, onCancel }: { found: Peo
 
 function TargetRow({ group }: { group: PersonGroup }) {
   const c = group.connection;
-  const n = liveIds(group).length;
+  const n = group.counts.active;
+  const unlisted = n - liveIds(group).length;
   return (
     <li className={c.production ? 'everywhere-target everywhere-production' : 'everywhere-target'} data-testid="everywhere-target" data-connection={c.name} data-production={c.production}>
       <span className="everywhere-name">{c.name}</span> <ConnectionTag connection={c} />
       {c.production && c.environment.toUpperCase() !== 'PRODUCTION' ? <strong className="everywhere-prod-word">PRODUCTION</strong> : null}
       <span className="everywhere-count">{plural(n, 'live session')}</span>
-      {group.more && group.counts.active > n ? <span className="small"> ({group.counts.active - n} more not listed: search again after this run)</span> : null}
+      {unlisted > 0 ? <span className="small muted"> (all of them: {plural(unlisted, 'session')} beyond the list are read from the store when revoking)</span> : null}
     </li>
   );
 }
