@@ -38,8 +38,7 @@ export function IncidentActivity({ data, nameOf }: { data: IncidentView; nameOf:
               <thead>
                 <tr>
                   <th scope="col">Connection</th>
-                  <th scope="col">Session</th>
-                  <th scope="col">User</th>
+                  <th scope="col">Session (user)</th>
                   <th scope="col">Last access</th>
                   <th scope="col">Server or client</th>
                   <th scope="col">What the store says</th>
@@ -52,8 +51,11 @@ export function IncidentActivity({ data, nameOf }: { data: IncidentView; nameOf:
                       <span aria-hidden="true">⚠ </span>
                       {nameOf(a.connection)}
                     </td>
-                    <td className="mono">{a.sessionId}</td>
-                    <td>{a.user || '—'}</td>
+                    <td>
+                      <span className="mono nowrap">{a.sessionId}</span>
+                      <br />
+                      <span className="muted small">of {a.user || '—'}</span>
+                    </td>
                     <td className="mono">{a.lastAccessAt ? isoLabel(a.lastAccessAt) : '—'}</td>
                     <td>{where(a)}</td>
                     <td>
