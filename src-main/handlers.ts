@@ -1,4 +1,4 @@
-import { CONFIRM_COUNT_ABOVE, matchingSessions, narrows, MatchingRefusedError, type MatchingFilter } from './revocation/matching';
+import { CancellableRuns, CONFIRM_COUNT_ABOVE, matchingSessions, narrows, MatchingRefusedError, type MatchingFilter } from './revocation/matching';
 import type { AppInfo } from '../src-shared/contract';
 import type { ConfirmedConnection } from '../src-shared/revocation';
 import type { TeamLedgerStatus } from '../src-shared/team-ledger';
@@ -121,6 +121,7 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     return deps.iamDeny;
   };
   const audit = new AuditIndex(deps.ledger.path);
+  const matchingRuns = new CancellableRuns();
   let userWatch = deps.userWatch;
   const directory = new UserDirectory(deps.store);
   // Live counts change with every revocation: the next lookup reads the index again.
@@ -165,18 +166,24 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
       const found = await everyMatching(filter);
       return { total: found.sessions.length, byUser: found.byUser, byProfile: found.byProfile, confirmAbove: CONFIRM_COUNT_ABOVE, digest: found.digest };
     },
-    'sessions:revokeMatching': async ({ filter, expectedCount, expectedDigest, connection, ...reason }, { emit }) => {
+    'sessions:revokeMatching': async ({ filter, expectedCount, expectedDigest, connection, runId, ...reason }, { emit }) => {
       const chosen = revoker({ connection });
-      const found = await everyMatching(filter);
-      // Exactly what the operator counted and confirmed, or nothing: a filter matches other sessions as time passes.
-      if (found.sessions.length !== expectedCount) {
-        throw new WardenError('VALIDATION', `${found.sessions.length} active sessions match this filter now, not the ${expectedCount} confirmed: nothing was revoked. Count again and confirm.`);
-      }
-      if (found.digest !== expectedDigest) {
-        throw new WardenError('VALIDATION', `As many sessions match this filter now, but not the same ones (one ended and another began since they were counted): nothing was revoked. Count again and confirm.`);
-      }
-      return invalidating(chosen.revokeSessions({ ids: found.sessions.map((s) => s.id), ...reason }, throttled(emit)));
+      if (runId !== undefined && matchingRuns.has(runId)) throw new WardenError('VALIDATION', 'A revocation with this run id is already under way: nothing more was revoked.');
+      // Cancellable from the start: cancelled while counting, nothing is written (every session `not_attempted`).
+      return matchingRuns.run(runId, async (signal) => {
+        const found = await everyMatching(filter);
+        // Exactly what the operator counted and confirmed, or nothing: a filter matches other sessions as time passes.
+        if (found.sessions.length !== expectedCount) {
+          throw new WardenError('VALIDATION', `${found.sessions.length} active sessions match this filter now, not the ${expectedCount} confirmed: nothing was revoked. Count again and confirm.`);
+        }
+        if (found.digest !== expectedDigest) {
+          throw new WardenError('VALIDATION', `As many sessions match this filter now, but not the same ones (one ended and another began since they were counted): nothing was revoked. Count again and confirm.`);
+        }
+        const users = new Map(found.sessions.map((s) => [s.id, s.user]));
+        return invalidating(chosen.revokeSessions({ ids: found.sessions.map((s) => s.id), ...reason }, throttled(emit), { signal, users }));
+      });
     },
+    'revoke:cancel': async ({ runId }) => ({ cancelled: matchingRuns.cancel(runId) }),
     'users:preview': async ({ users }) => {
       // A web store forgets a user whose sessions were all revoked: our ledger still knows them.
       let revokedHere: Set<string> | null = null;

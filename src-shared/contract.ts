@@ -121,6 +121,11 @@ export const ConfirmedRevokeMatchingRequestSchema = z
     expectedDigest: z.string().regex(/^[0-9a-f]{64}$/),
     ...reasonFields,
     connection: ConfirmedConnectionSchema,
+    /**
+     * Chosen by the caller so it can stop the run (`revoke:cancel`) while it is under way; one
+     * run at a time per id. Not the ledger's run id (main draws that, in the report).
+     */
+    runId: z.uuid().optional(),
   })
   .superRefine(noteForOther);
 
@@ -219,6 +224,12 @@ export const contract = {
   'sessions:matching': { request: z.strictObject({ filter: MatchingFilterSchema }), response: MatchingPreviewSchema },
   /** Revokes exactly what `sessions:matching` counted, if the count is still the one confirmed. */
   'sessions:revokeMatching': { request: ConfirmedRevokeMatchingRequestSchema, response: RevokeReportSchema },
+  /**
+   * Stop a running sessions:revokeMatching (by the `runId` it was sent with): no further session
+   * is started, those under way finish and are recorded, and the run answers `cancelled` with the
+   * rest `not_attempted`. `cancelled: false` when no such run is under way (over already).
+   */
+  'revoke:cancel': { request: z.strictObject({ runId: z.uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
   /** Active sessions per user, and unknown names, before an offboarding run. */
   'users:preview': { request: UsersPreviewRequestSchema, response: z.strictObject({ users: z.array(UserPreviewSchema) }) },
   /**
@@ -391,6 +402,7 @@ const ANSWERED_BY = {
   'users:revoke': 'workspace',
   'sessions:matching': 'workspace',
   'sessions:revokeMatching': 'workspace',
+  'revoke:cancel': 'workspace',
   'users:preview': 'workspace',
   'users:lookup': 'workspace',
   'evidence:save': 'workspace',

@@ -29,7 +29,15 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
  */
 export const SESSION_OUTCOMES = ['revoked', 'already_revoked', 'expired', 'not_found', 'failed'] as const;
 export const OUTCOMES = [...SESSION_OUTCOMES, 'no_active_sessions', 'unknown_user'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+/**
+ * What a run reports per session: the recorded outcomes, and `not_attempted` for a session a
+ * cancelled run never reached. That one is never recorded (nothing was written, and the ledger's
+ * schema refuses it): it is only said, so the operator knows what is left to revoke.
+ */
+export const RESULT_OUTCOMES = [...SESSION_OUTCOMES, 'not_attempted'] as const;
+export type ResultOutcome = (typeof RESULT_OUTCOMES)[number];
+/** Every outcome an operator may be shown: those recorded (OUTCOMES), and `not_attempted`, only ever said. */
+export type Outcome = (typeof OUTCOMES)[number] | ResultOutcome;
 
 /** How outcomes read to an operator, everywhere they are shown. */
 export const OUTCOME_LABELS: Record<Outcome, string> = {
@@ -40,6 +48,7 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
   failed: 'failed',
   no_active_sessions: 'no live sessions',
   unknown_user: 'unknown: no such user',
+  not_attempted: 'not attempted (cancelled)',
 };
 
 /** Reason codes, plus `unknown` for revocations by other tools whose reason names none. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_EVIDENCE_RUNS, OUTCOMES, REASON_CODES, SESSION_OUTCOMES } from './reason-codes';
+import { MAX_EVIDENCE_RUNS, OUTCOMES, REASON_CODES, RESULT_OUTCOMES } from './reason-codes';
 import { SessionIdSchema } from './session';
 import { MAX_USER_SUGGESTIONS, UserNameSchema, UserSuggestionSchema } from './users';
 
@@ -98,7 +98,8 @@ export const RevokeResultSchema = z.strictObject({
   id: z.string(),
   /** Empty when the session was not found. */
   user: z.string(),
-  outcome: z.enum(SESSION_OUTCOMES),
+  /** `not_attempted`: the run was cancelled before this session's turn; nothing was written for it, in the store or the ledger. */
+  outcome: z.enum(RESULT_OUTCOMES),
   /** Absent when the connection has no blacklist Redis, or nothing was revoked. */
   blacklist: BlacklistStateSchema.optional(),
   /**
@@ -121,6 +122,11 @@ export const RevokeReportSchema = z.strictObject({
   /** Id of this run in the ledger (evidence is exported by it). */
   run: z.uuid(),
   results: z.array(RevokeResultSchema),
+  /**
+   * The operator cancelled the run: writes in flight then finished (and are in `results` and the
+   * ledger as usual), and every session not yet started is `not_attempted`. Absent: not cancelled.
+   */
+  cancelled: z.boolean().optional(),
   /** The identity recorded as `revoked_by`, decided in main. */
   operator: z.string(),
   /** Users asked for that have no active session (users:revoke only). */

@@ -26,6 +26,7 @@ import { parseTeamLine, type TeamEntry } from '../team-ledger/team-entry';
 import type { TeamLedger } from '../team-ledger/team-ledger';
 import { USAGE } from './usage';
 import { signalStop, tailLedger } from './ledger-tail';
+import { stopOnInterrupt } from './interrupt';
 import { didYouMean, sortOutQuietUsers, type UnknownUser } from '../users/unknown-users';
 
 const OPTIONS = {
@@ -469,19 +470,34 @@ async function revokeAllMatching(args: string[], values: Values, flags: Connecti
       throw new UsageError(`"${conn.name}" is a production connection: confirm the count with --expect-count ${total} (see them with --dry-run); nothing was revoked`);
     }
     const request = parseOrUsage(RevokeSessionsRequestSchema, { ids: found.sessions.map((s) => s.id), ...reasonOf(values) }, 'request');
-    return delivered(conn, io, report(await (await conn.revoker()).revokeSessions(request), output, io));
+    const revoker = await conn.revoker();
+    // Ctrl-C: no further session is started; those under way finish and are recorded and printed.
+    const stop = stopOnInterrupt(() =>
+      io.err('session-warden: stopping: no further session is started; those under way finish and are recorded (Ctrl-C again exits at once)'),
+    );
+    try {
+      // A session never attempted is said with the user it was counted under.
+      const revoked = await revoker.revokeSessions(request, undefined, { signal: stop.signal, users: new Map(found.sessions.map((s) => [s.id, s.user])) });
+      if (revoked.cancelled) {
+        const left = revoked.results.filter((r) => r.outcome === 'not_attempted').length;
+        io.err(`session-warden: cancelled: ${revoked.results.length - left} session(s) attempted, ${left} not attempted (nothing written for them); count the rest with --dry-run`);
+      }
+      return await delivered(conn, io, report(revoked, output, io));
+    } finally {
+      stop.release();
+    }
   });
 }
 
 /**
  * Prints the results; the exit code says what a script must know: 1 when a session was not
- * revoked (failed, not found, or a user whose sessions could not be listed), else 4 when every
+ * revoked (failed, not found, not attempted after Ctrl-C, or a user whose sessions could not be listed), else 4 when every
  * session is revoked in the store but a blacklist entry is still pending or failed, else 0.
  */
 function report(result: RevokeReport & { unknownNames?: UnknownUser[] }, output: string, io: Io): number {
   io.out(formatRevokeResults(result, output, io.now()));
   const incomplete =
-    result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found') || result.unlistedUsers.length > 0 || (result.unknownNames?.length ?? 0) > 0;
+    result.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found' || r.outcome === 'not_attempted') || result.unlistedUsers.length > 0 || (result.unknownNames?.length ?? 0) > 0;
   if (incomplete) return EXIT.incomplete;
   return result.results.some((r) => r.blacklist === 'pending' || r.blacklist === 'failed') ? EXIT.blacklistIncomplete : EXIT.ok;
 }

@@ -75,7 +75,7 @@ export function formatSession(session: Session, format: string): string {
  * be listed, with why) or `no_active_sessions`; such rows have no session id (`null` in JSON).
  */
 export function formatRevokeResults(
-  report: Pick<RevokeReport, 'results' | 'operator' | 'usersWithoutActiveSessions' | 'unlistedUsers'> & { unknownNames?: UnknownUser[] },
+  report: Pick<RevokeReport, 'results' | 'operator' | 'usersWithoutActiveSessions' | 'unlistedUsers' | 'cancelled'> & { unknownNames?: UnknownUser[] },
   format: string,
   nowMs: number = Date.now(),
 ): string {
@@ -106,9 +106,11 @@ export function formatRevokeResults(
     ...results.map((r) => [r.id, r.user, r.outcome, r.blacklist ?? '', r.error ?? '']),
     ...userRows.map((r) => ['-', r.user, r.outcome, '', r.error ?? '']),
   ];
+  const notAttempted = counts.get('not_attempted') ?? 0;
   return [
     table(['ID', 'USER', 'OUTCOME', 'BLACKLIST', 'ERROR'], rows),
     '',
+    report.cancelled ? `Cancelled: ${counts.get('revoked') ?? 0} revoked, ${notAttempted} not attempted (nothing was written for those: count them again with --dry-run and revoke the rest).` : '',
     `${summary}. Recorded as ${terminalSafe(operator)}.`,
     pending ? `${pending} blacklist write(s) pending: not yet refused by enforcement points; kept and retried (session-warden blacklist pending lists them).` : '',
     refused ? `${refused} blacklist write(s) failed: those sessions are revoked in the store but not blacklisted (see ERROR).` : '',

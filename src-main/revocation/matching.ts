@@ -103,3 +103,38 @@ async function leavesOneOut(store: Pick<SessionStore, 'query'>, matched: Readonl
   } while (cursor);
   return false;
 }
+
+/**
+ * Revocations under way that the operator may stop, by the id the caller sent with each
+ * (`revoke:cancel`). Cancelling aborts the run's signal; the revoker then starts no further
+ * session and finishes those under way (see RunOptions).
+ */
+export class CancellableRuns {
+  readonly #running = new Map<string, AbortController>();
+
+  /** Whether a run is under way under this id (a second one under it is refused: cancel would be ambiguous). */
+  has(id: string): boolean {
+    return this.#running.has(id);
+  }
+
+  /** Runs `work` with the signal `cancel(id)` aborts; without an id, with none. */
+  async run<T>(id: string | undefined, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    if (id === undefined) return work(undefined);
+    if (this.#running.has(id)) throw new MatchingRefusedError('a revocation with this run id is already under way');
+    const controller = new AbortController();
+    this.#running.set(id, controller);
+    try {
+      return await work(controller.signal);
+    } finally {
+      this.#running.delete(id);
+    }
+  }
+
+  /** Stops the run; false when none is under way under this id (never started, or over). */
+  cancel(id: string): boolean {
+    const controller = this.#running.get(id);
+    if (!controller || controller.signal.aborted) return false;
+    controller.abort();
+    return true;
+  }
+}

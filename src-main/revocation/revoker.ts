@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ReasonCode, RevokeReport, RevokeResult, RevokeSessionsRequest, RevokeUsersRequest, UserPreview } from '../../src-shared/revocation';
 import type { Principal } from '../../src-shared/principal';
+import type { SESSION_OUTCOMES } from '../../src-shared/reason-codes';
 import type { LedgerRecord } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
 import { epochMillis, formatRfc3339Nano } from '../stores/exact-time';
@@ -17,9 +18,14 @@ export interface Reason {
   ticket?: string | undefined;
 }
 
+/** What a store write can come to: every outcome but `not_attempted`, which no write has. */
+type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
+/** One session's result once attempted: what its outcome entry records. */
+type AttemptedResult = RevokeResult & { outcome: SessionOutcome };
+
 /** What one store-specific write did to one session. */
 export interface WriteOutcome {
-  outcome: RevokeResult['outcome'];
+  outcome: SessionOutcome;
   /** The session's user, as the store says (empty when not found). */
   user: string;
   /** When the session expires, for the blacklist TTL; null when unknown. */
@@ -63,6 +69,18 @@ export interface RevokerOptions {
 
 export type ProgressListener = (progress: { done: number; total: number }) => void;
 
+/** How a bulk run may be stopped, and what the caller knows of its sessions. */
+export interface RunOptions {
+  /**
+   * Once aborted, no further session is started: those already started (attempt entry written)
+   * finish, store write, blacklist and outcome entry, as usual; the rest are `not_attempted`,
+   * recorded nowhere, and the report says `cancelled`.
+   */
+  signal?: AbortSignal | undefined;
+  /** Each session's user as the caller counted it: said for sessions never attempted (nothing was read for them). */
+  users?: ReadonlyMap<string, string> | undefined;
+}
+
 interface Target {
   id: string;
   /** Known for users:revoke; learned from the store for sessions:revoke. */
@@ -95,10 +113,13 @@ export class Revoker {
     return this.#options.operator;
   }
 
-  async revokeSessions(request: RevokeSessionsRequest, onProgress?: ProgressListener): Promise<RevokeReport> {
+  async revokeSessions(request: RevokeSessionsRequest, onProgress?: ProgressListener, options: RunOptions = {}): Promise<RevokeReport> {
     const targets = [...new Set(request.ids)].map((id) => ({ id, user: '' }));
     const run = randomUUID();
-    return { run, results: await this.#revokeAll(targets, request, run, onProgress), operator: this.operator, usersWithoutActiveSessions: [], unlistedUsers: [] };
+    const results = await this.#revokeAll(targets, request, run, onProgress, options.signal);
+    const notAttempted = results.filter((r) => r.outcome === 'not_attempted');
+    for (const r of notAttempted) r.user = options.users?.get(r.id) ?? '';
+    return { run, results, ...(notAttempted.length > 0 ? { cancelled: true } : {}), operator: this.operator, usersWithoutActiveSessions: [], unlistedUsers: [] };
   }
 
   /**
@@ -224,12 +245,16 @@ export class Revoker {
   /**
    * Revokes with at most `concurrency` store writes in flight. A session's slot is freed once its
    * store (and blacklist) write is done; its outcome entry is fsynced meanwhile, group-committed
-   * with the others', and the run answers only when every outcome is in the ledger.
+   * with the others', and the run answers only when every outcome is in the ledger. Once `signal`
+   * is aborted no further session starts (see RunOptions): the ones started finish as usual.
    */
-  async #revokeAll(targets: Target[], reason: Reason, run: string, onProgress?: ProgressListener): Promise<RevokeResult[]> {
+  async #revokeAll(targets: Target[], reason: Reason, run: string, onProgress?: ProgressListener, signal?: AbortSignal): Promise<RevokeResult[]> {
     onProgress?.({ done: 0, total: targets.length });
     let recorded = 0;
     const written = await mapConcurrent(targets, this.#options.concurrency, async (target) => {
+      // Checked before anything of the session is written, its attempt entry included: a session
+      // is either left wholly untouched (and recorded nowhere) or carried through to its outcome.
+      if (signal?.aborted) return { settled: Promise.resolve<RevokeResult>({ id: target.id, user: target.user, outcome: 'not_attempted' }) };
       const outcome = this.#revokeOne(target, reason, run);
       const settled = outcome.then((result) => {
         recorded += 1;
@@ -243,7 +268,7 @@ export class Revoker {
     return Promise.all(written.map((w) => w.settled));
   }
 
-  #revokeOne(target: Target, reason: Reason, run: string): Promise<RevokeResult> & { written: Promise<void> } {
+  #revokeOne(target: Target, reason: Reason, run: string): Promise<AttemptedResult> & { written: Promise<void> } {
     let wrote: () => void = () => undefined;
     const written = new Promise<void>((resolve) => (wrote = resolve));
     const result = this.#revokeAndRecord(target, reason, run, wrote).finally(wrote);
@@ -251,7 +276,7 @@ export class Revoker {
   }
 
   /** One session: attempt entry, blacklist intent, store write, blacklist write (then `wrote`), outcome entry. */
-  async #revokeAndRecord(target: Target, reason: Reason, run: string, wrote: () => void): Promise<RevokeResult> {
+  async #revokeAndRecord(target: Target, reason: Reason, run: string, wrote: () => void): Promise<AttemptedResult> {
     const { ledger, clock, writer } = this.#options;
     const nowMs = clock();
     const revokedAt = formatRfc3339Nano(Math.floor(nowMs / 1000), (nowMs % 1000) * 1_000_000);
@@ -290,7 +315,7 @@ export class Revoker {
       );
     }
 
-    let result: RevokeResult;
+    let result: AttemptedResult;
     let written: WriteOutcome | null = null;
     try {
       if (!intended) throw new Error('not attempted: the blacklist outbox could not be written');

@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { ConnectionStore } from '../../src-main/connections/connection-store';
 import { SecretVault } from '../../src-main/connections/secret-vault';
 import { Ledger } from '../../src-main/ledger/ledger';
-import { isolatedEnv, runCli } from '../fixtures/run-cli';
+import { isolatedEnv, runCli, startCli } from '../fixtures/run-cli';
+import { startHoldingProxy } from '../fixtures/holding-proxy';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 import type { TempDir } from '../fixtures/temp-dir';
 
@@ -79,6 +80,59 @@ describe('session-warden sessions revoke --all-matching (spawned, DynamoDB Local
 
     const after = await runCli(['sessions', 'revoke', '--all-matching', '--profile', 'contractor-acme', '--dry-run', ...conn], isolatedEnv());
     expect(after.stdout.split('\n')[0]).toMatch(/^0 active sessions match \(dry run: nothing was revoked\)\. Digest [0-9a-f]{64} \(--expect-digest\)\.$/);
+  });
+
+  it('on Ctrl-C starts no further session, finishes those under way, prints every session (not attempted ones marked) and exits 1', { timeout: 240_000 }, async () => {
+    const t = now();
+    const matching = Array.from({ length: 400 }, (_, i) => sentinelItem({ seconds: t - 10 - i }, { user: ['ana', 'ben'][i % 2] as string, profile: 'contractor-cut' }));
+    await table.put(matching);
+    // The CLI reaches DynamoDB Local through a proxy that lets 50 writes through and holds the rest:
+    // the Ctrl-C always lands mid-run.
+    const proxy = await startHoldingProxy(Number(new URL(inject('dynamoEndpoint')).port));
+    try {
+      const held = proxy.holdAfter('UpdateItem', 50);
+      const child = startCli(
+        ['sessions', 'revoke', '--all-matching', '--profile', 'contractor-cut', '--expect-count', '400', '--reason-code', 'contractor_end', '--output', 'json', '--table', table.name, '--endpoint', proxy.url, '--ledger', ledgerPath],
+        isolatedEnv(),
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+      const stopping = new Promise<void>((resolve) =>
+        child.stderr?.on('data', (c: Buffer) => {
+          stderr += c.toString();
+          if (stderr.includes('session-warden: stopping')) resolve();
+        }),
+      );
+      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+      await held;
+      child.kill('SIGINT');
+      await stopping;
+      proxy.release();
+      expect(await exited, stderr).toBe(1);
+
+      const results = JSON.parse(stdout) as { id: string; user: string; outcome: string }[];
+      expect(new Set(results.map((r) => r.id))).toEqual(new Set(matching.map((s) => s.id)));
+      const revoked = results.filter((r) => r.outcome === 'revoked');
+      const notAttempted = results.filter((r) => r.outcome === 'not_attempted');
+      expect(revoked.length + notAttempted.length).toBe(400);
+      expect(revoked.length).toBeGreaterThanOrEqual(50);
+      expect(notAttempted.length).toBeGreaterThan(0);
+      expect(stderr).toContain(`session-warden: cancelled: ${revoked.length} session(s) attempted, ${notAttempted.length} not attempted`);
+      for (const r of revoked) expect(await statusOf(r.id)).toBe('revoked');
+      for (const r of notAttempted) expect(await statusOf(r.id)).toBe('active');
+      // The ledger holds an attempt and an outcome for each revoked session, nothing for the rest.
+      expect(await entries()).toBe(2 * revoked.length);
+
+      const userOf = new Map(matching.map((s) => [s.id, s.user]));
+      for (const r of notAttempted) expect(r.user).toBe(userOf.get(r.id));
+      // Counted again, what is left is exactly what was not attempted.
+      const rest = await runCli(['sessions', 'revoke', '--all-matching', '--profile', 'contractor-cut', '--dry-run', '--output', 'json', ...conn], isolatedEnv());
+      expect((JSON.parse(rest.stdout) as { total: number }).total).toBe(notAttempted.length);
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
   });
 
   it('refuses what could revoke more than was meant: no filter, ids with a filter, filters without --all-matching', async () => {
