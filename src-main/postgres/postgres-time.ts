@@ -5,12 +5,18 @@ import { formatUtc, parseExactTime } from '../stores/exact-time';
  * `+HH`, `+HH:MM` or `+HH:MM:SS`), read as text so no microsecond is lost.
  */
 const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?([+-])(\d{2})(?::(\d{2}))?(?::(\d{2}))?$/;
+/** The same in UTC (`+00`), at years 1000 to 9999 and a valid time of day: date, time, fraction. */
+const PG_UTC_TIMESTAMP = /^([1-9]\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])) ((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?\+00$/;
 
 /**
  * PostgreSQL's text for a timestamptz in the normalised form every adapter returns (UTC, nine
  * fraction digits). Null for what has no such form: `infinity`, `-infinity`, years BC or beyond 9999.
  */
 export function fromPgTime(text: string | null | undefined): string | null {
+  // The pool's sessions run in UTC (TimeZone=UTC): the text is already the UTC time, and needs
+  // only its layout changed, without a Date (an export maps four of these a row).
+  const utc = typeof text === 'string' ? PG_UTC_TIMESTAMP.exec(text) : null;
+  if (utc) return `${utc[1]}T${utc[2]}.${(utc[3] ?? '').padEnd(9, '0')}Z`;
   const m = typeof text === 'string' ? PG_TIMESTAMP.exec(text) : null;
   if (!m) return null;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
