@@ -55,11 +55,17 @@ export const GroupConnectionSchema = z.strictObject({
 });
 export type GroupConnection = z.infer<typeof GroupConnectionSchema>;
 
-export const PERSON_GROUP_STATES = ['found', 'none', 'cannot-derive', 'unreachable'] as const;
+export const PERSON_GROUP_STATES = ['found', 'none', 'cannot-derive', 'unreachable', 'incomplete'] as const;
 
 export const PersonGroupSchema = z.strictObject({
   connection: GroupConnectionSchema,
-  /** `found`: sessions listed; `none`: the store holds no session of this name; `cannot-derive`: the identity rule needs what was not typed; `unreachable`: the store could not be read (`problem` says why). */
+  /**
+   * `found`: sessions listed; `none`: the store holds no session of this name; `cannot-derive`: the
+   * identity rule needs what was not typed; `unreachable`: the store could not be read (`problem`
+   * says why); `incomplete`: the store was read only in part within the search's budget (a web
+   * Redis searched by e-mail reads every user index): what was found is listed and counted, and
+   * `problem` says how far the search got; it never means "none".
+   */
   state: z.enum(PERSON_GROUP_STATES),
   /** How the person is named here (from the connection's identity map), when it could be derived. */
   identity: z.strictObject({ key: z.enum(IDENTITY_KEYS), name: z.string(), rule: z.string() }).nullable(),

@@ -131,10 +131,10 @@ export async function peopleFind(args: PeopleFindArgs, output: string, io: Io, e
 /** Says on stderr which connections were not searched, and why; the exit code for it. */
 function searchExit(groups: PersonGroup[], io: Io): number {
   for (const g of groups) {
-    if (g.state === 'unreachable' || g.state === 'cannot-derive') io.err(`session-warden: "${terminalSafe(g.connection.name)}" ${g.state === 'unreachable' ? 'unreachable' : 'not searched'}: ${terminalSafe(g.problem ?? '')}`);
+    if (g.state === 'unreachable' || g.state === 'cannot-derive' || g.state === 'incomplete') io.err(`session-warden: "${terminalSafe(g.connection.name)}" ${g.state === 'unreachable' ? 'unreachable' : g.state === 'incomplete' ? 'searched only in part' : 'not searched'}: ${terminalSafe(g.problem ?? '')}`);
   }
   if (groups.some((g) => g.state === 'unreachable')) return EXIT.unreachable;
-  if (groups.some((g) => g.state === 'cannot-derive')) return EXIT.incomplete;
+  if (groups.some((g) => g.state === 'cannot-derive' || g.state === 'incomplete')) return EXIT.incomplete;
   return EXIT.ok;
 }
 
@@ -149,7 +149,8 @@ export async function peopleRevoke(args: PeopleRevokeArgs, output: string, io: I
   const { people, store } = cliPeople(env, dataDir);
   const connections = await resolveConnections(store, args.connections);
   const found = await people.find({ person: args.person, connections: connections.map((c) => c.id) });
-  const live = found.groups.filter((g) => g.state === 'found' && g.counts.active > 0);
+  // A group searched only in part is revoked too: main reads every live session there when revoking.
+  const live = found.groups.filter((g) => (g.state === 'found' || g.state === 'incomplete') && g.counts.active > 0);
   if (args.dryRun) {
     io.out(output === 'json' ? JSON.stringify({ ...found, wouldRevoke: live.map((g) => ({ connection: g.connection.name, sessions: g.counts.active })) }, null, 2) : `${formatFound(found, io.now())}\n\nDry run: nothing was revoked.`);
     return searchExit(found.groups, io);
@@ -172,7 +173,7 @@ export async function peopleRevoke(args: PeopleRevokeArgs, output: string, io: I
     ...(args.ticket !== undefined ? { ticket: args.ticket } : {}),
     ...(args.incident !== undefined ? { incident: args.incident } : {}),
   });
-  io.out(output === 'json' ? JSON.stringify({ ...report, notSearched: found.groups.filter((g) => g.state === 'unreachable' || g.state === 'cannot-derive').map((g) => ({ connection: g.connection.name, state: g.state, problem: g.problem })) }, null, 2) : formatRevoked(report));
+  io.out(output === 'json' ? JSON.stringify({ ...report, notSearched: found.groups.filter((g) => g.state === 'unreachable' || g.state === 'cannot-derive' || g.state === 'incomplete').map((g) => ({ connection: g.connection.name, state: g.state, problem: g.problem })) }, null, 2) : formatRevoked(report));
   const searched = searchExit(found.groups, io);
   for (const g of report.groups) if (g.state !== 'done') io.err(`session-warden: "${terminalSafe(g.connection.name)}" ${g.state}: ${terminalSafe(g.problem ?? '')}`);
   if (report.groups.some((g) => g.state === 'refused' || g.results.some((r) => r.outcome === 'failed' || r.outcome === 'not_found'))) return EXIT.incomplete;

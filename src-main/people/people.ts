@@ -18,6 +18,11 @@ import { liveSessionsOf, searchPerson, theirsBy, type PersonFinding } from './pe
 export interface PeopleOptions {
   /** How long one connection may take to open and answer a search (default 10 s): then it is `unreachable`, the others still answer. */
   timeoutMs?: number;
+  /**
+   * How long a search that reads a whole index (a web Redis by e-mail) may take before it stops
+   * and says it is incomplete (default 70% of `timeoutMs`, leaving the rest for what follows).
+   */
+  scanBudgetMs?: number;
   clock?: () => number;
 }
 
@@ -39,12 +44,14 @@ export interface RunRecorder {
 export class People {
   readonly #connections: PeopleConnections;
   readonly #timeoutMs: number;
+  readonly #scanBudgetMs: number;
   readonly #clock: () => number;
   #recorder: RunRecorder | null = null;
 
   constructor(connections: PeopleConnections, options: PeopleOptions = {}) {
     this.#connections = connections;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#scanBudgetMs = options.scanBudgetMs ?? Math.round(this.#timeoutMs * 0.7);
     this.#clock = options.clock ?? Date.now;
   }
 
@@ -65,7 +72,7 @@ export class People {
     const started = performance.now();
     const took = () => Math.round((performance.now() - started) * 10) / 10;
     const search = (store: SessionStore, ledger: Pick<Ledger, 'entries'>) =>
-      searchPerson({ store, kind: target.kind, identity: target.identity, person, ledger, ledgerConnection: target.ledgerName, now: this.#clock() });
+      searchPerson({ store, kind: target.kind, identity: target.identity, person, ledger, ledgerConnection: target.ledgerName, now: this.#clock(), budget: { ms: this.#scanBudgetMs } });
     const what = `"${target.heading.name}"`;
     try {
       let finding: PersonFinding;

@@ -7,6 +7,7 @@ import type { Ledger } from '../ledger/ledger';
 import { sessionPages, type SessionStore } from '../session-store';
 import { epochMillis } from '../stores/exact-time';
 import { WardenError } from '../errors';
+import type { EmailUsers } from '../web-sessions/redis-session-store';
 
 /** The kinds a person is searched in (the demo is a Sentinel table). */
 export type PersonStoreKind = 'dynamodb' | 'redis' | 'postgres' | 'demo';
@@ -59,6 +60,11 @@ export interface PersonSearch {
   ledger?: Pick<Ledger, 'entries'> | undefined;
   ledgerConnection?: string | undefined;
   now?: number;
+  /**
+   * How long a search that must read a whole index (a web Redis by e-mail: every user's set) may
+   * take before it stops and says it is incomplete; `clock` for tests. Absent: no bound.
+   */
+  budget?: { ms: number; clock?: () => number } | undefined;
 }
 
 /** The person in one store: their sessions of every status, counted exactly, or why not. */
@@ -73,14 +79,26 @@ export async function searchPerson(search: PersonSearch): Promise<PersonFinding>
   if (refused) return { state: 'cannot-derive', identity, problem: refused, ...NOTHING };
 
   // By e-mail in a web store: every user id whose live sessions carry it (an e-mail may sit on two ids: both are the person).
-  const users = rule.liveIndexOnly && map.key === 'email' ? await usersOfEmail(store, derived.name) : [derived.name];
+  const clock = search.budget?.clock ?? Date.now;
+  const budget = search.budget ? { deadline: clock() + search.budget.ms, clock } : undefined;
+  const byEmail = rule.liveIndexOnly && map.key === 'email' ? await usersOfEmail(store, derived.name, budget) : null;
+  const users = byEmail ? byEmail.users : [derived.name];
   const statuses: SessionStatus[] | 'any' = rule.liveIndexOnly ? ['active', 'expired'] : 'any';
   const found = new Map<string, Session>();
   for (const user of users) for await (const page of sessionPages(store, { status: statuses, user })) for (const s of page) found.set(s.id, s);
   if (rule.liveIndexOnly) {
     for (const s of await revokedFromLedger(search, map.key === 'user' ? derived.name : null, theirsBy(map.key, derived.name))) if (!found.has(s.id)) found.set(s.id, s);
   }
-  return summarise([...found.values()], identity, rule, search.now ?? Date.now());
+  const finding = summarise([...found.values()], identity, rule, search.now ?? Date.now());
+  if (!byEmail || byEmail.complete) return finding;
+  // Cut short: what was found is listed and counted, never "none".
+  const seconds = Math.round((search.budget?.ms ?? 0) / 1000);
+  const keys = byEmail.storeKeys === null ? '' : ` in a store of ${byEmail.storeKeys.toLocaleString('en-US')} keys`;
+  return {
+    ...finding,
+    state: 'incomplete',
+    problem: `searched ${byEmail.indexesRead.toLocaleString('en-US')} user indexes (user_sessions:*)${keys} before the ${seconds} s budget ran out; incomplete: ${derived.name} may have sessions in the indexes not read (search by user id, or open the connection in Sessions)`,
+  };
 }
 
 /**
@@ -96,7 +114,7 @@ export async function liveSessionsOf(search: Pick<PersonSearch, 'store' | 'kind'
   if (!derived.ok) throw new WardenError('VALIDATION', derived.problem);
   const refused = rule.refuses(map.key);
   if (refused) throw new WardenError('VALIDATION', refused);
-  const users = rule.liveIndexOnly && map.key === 'email' ? await usersOfEmail(store, derived.name) : [derived.name];
+  const users = rule.liveIndexOnly && map.key === 'email' ? (await usersOfEmail(store, derived.name)).users : [derived.name];
   const theirs = theirsBy(map.key, derived.name);
   const found = new Map<string, Session>();
   for (const user of users) for await (const page of sessionPages(store, { status: 'active', user })) for (const s of page) if (theirs(s)) found.set(s.id, s);
@@ -114,10 +132,20 @@ export function theirsBy(key: IdentityMap['key'], name: string): (s: Session) =>
  * with live sessions (the user directory's source), never a scan of sessions. A person with no
  * live session there is not found by e-mail.
  */
-async function usersOfEmail(store: SessionStore, email: string): Promise<string[]> {
+async function usersOfEmail(store: SessionStore, email: string, budget?: { deadline: number; clock: () => number }): Promise<EmailUsers> {
+  if (hasEmailIndex(store)) return store.usersWithEmail(email, budget);
   const wanted = email.toLowerCase();
   const users = await store.activeUsers();
-  return users.filter((u) => u.emails.some((e) => e.toLowerCase() === wanted)).map((u) => u.user);
+  return { users: users.filter((u) => u.emails.some((e) => e.toLowerCase() === wanted)).map((u) => u.user), complete: true, indexesRead: users.length, storeKeys: null };
+}
+
+/** A store that reads its user indexes for an e-mail itself, within a budget (the web app's Redis). */
+interface EmailIndex {
+  usersWithEmail(email: string, budget?: { deadline: number; clock: () => number }): Promise<EmailUsers>;
+}
+
+function hasEmailIndex(store: SessionStore): store is SessionStore & EmailIndex {
+  return typeof (store as Partial<EmailIndex>).usersWithEmail === 'function';
 }
 
 /**

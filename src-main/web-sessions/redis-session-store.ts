@@ -22,6 +22,14 @@ export interface RedisSessionStoreOptions {
 
 type Source = 'user-set' | 'scan';
 
+/** Who carries an e-mail, and whether every user index was read (`storeKeys`: the keys the store holds, when not). */
+export interface EmailUsers {
+  users: string[];
+  complete: boolean;
+  indexesRead: number;
+  storeKeys: number | null;
+}
+
 /** Keys in one MGET of `getMany`. */
 const MGET_KEYS = 1000;
 
@@ -202,6 +210,46 @@ export class RedisSessionStore implements SessionStore {
       }
     });
     return entries.filter((e): e is DirectoryUser => e !== null && e.live > 0);
+  }
+
+  /**
+   * The user ids whose live sessions carry `email` (ignoring case). The web app keeps no e-mail →
+   * userId key, so every `user_sessions:<userId>` set is looked at (SCAN MATCH on every node, never
+   * KEYS), with a few members' records each. With `budget`, the scan stops once its time is spent
+   * (looked at after each batch) and says how far it got: an index not read is not claimed empty.
+   */
+  async usersWithEmail(email: string, budget?: { deadline: number; clock: () => number }): Promise<EmailUsers> {
+    const wanted = email.toLowerCase();
+    const prefix = keys.userSessions('');
+    const client = this.#client;
+    const users = new Set<string>();
+    let read = 0;
+    const nodes = scanNodes(client);
+    for (const [n, { node }] of nodes.entries()) {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', this.#scanCount);
+        cursor = next;
+        const batch = found.filter((key) => key.length > prefix.length).map((key) => key.slice(prefix.length));
+        read += batch.length;
+        await mapConcurrent(batch, 64, async (user) => {
+          try {
+            const ids = (await client.srandmember(keys.userSessions(user), 3)).filter((id) => SessionIdSchema.safeParse(id).success);
+            const records = await Promise.all(ids.map((id) => client.get(keys.session(id))));
+            const emails = records.map((raw) => (raw === null ? null : parseRecord(raw)?.email));
+            if (emails.some((e) => typeof e === 'string' && e.toLowerCase() === wanted)) users.add(user);
+          } catch {
+            // A key of that name that is not a set (WRONGTYPE) is not a user's index.
+          }
+        });
+        const more = cursor !== '0' || n + 1 < nodes.length;
+        if (budget && more && budget.clock() >= budget.deadline) {
+          const sizes = await Promise.all(nodes.map((each) => each.node.dbsize()));
+          return { users: [...users], complete: false, indexesRead: read, storeKeys: sizes.reduce((a, b) => a + b, 0) };
+        }
+      } while (cursor !== '0');
+    }
+    return { users: [...users], complete: true, indexesRead: read, storeKeys: null };
   }
 
   /**

@@ -50,7 +50,7 @@ function IncidentBody({ data }: { data: Incident }) {
   const names = new Map(now.groups.flatMap((g) => [[g.connection.id, g.connection] as const, [g.connection.name, g.connection] as const]));
   const nameOf = (id: string) => names.get(id)?.name ?? id;
   const open = now.groups.filter((g) => g.counts.active > 0);
-  const unknown = now.groups.filter((g) => g.state === 'unreachable' || g.state === 'cannot-derive');
+  const unknown = now.groups.filter((g) => g.state === 'unreachable' || g.state === 'cannot-derive' || g.state === 'incomplete');
   const byConnection = new Map<string, typeof revoked>();
   for (const r of revoked) byConnection.set(r.connection, [...(byConnection.get(r.connection) ?? []), r]);
   return (

@@ -7,7 +7,7 @@ import { colourOf } from './connection-tag';
 import { IncidentPin, IncidentsList } from './incident-pin';
 import { IncidentView } from './incident-view';
 import { usePeople } from './people-store';
-import { liveIds, plural, revocable } from './people-words';
+import { plural, revocable } from './people-words';
 import { PersonGroupView } from './person-group';
 import { RevokeEverywhereDialog } from './revoke-everywhere';
 import './people.css';
@@ -140,12 +140,13 @@ function summary(found: PeopleFindResponse): string {
   const live = found.groups.reduce((n, g) => n + g.counts.active, 0);
   const withLive = found.groups.filter((g) => g.counts.active > 0).length;
   const unsearched = found.groups.filter((g) => g.state === 'unreachable' || g.state === 'cannot-derive').length;
-  return `${found.person}: ${plural(live, 'live session')} in ${withLive} of ${plural(found.groups.length, 'connection')}${unsearched > 0 ? `; ${unsearched} could not be searched (said below)` : ''}.`;
+  const partly = found.groups.filter((g) => g.state === 'incomplete').length;
+  return `${found.person}: ${plural(live, 'live session')} in ${withLive} of ${plural(found.groups.length, 'connection')}${unsearched > 0 ? `; ${unsearched} could not be searched (said below)` : ''}${partly > 0 ? `; ${partly} searched only in part (said below)` : ''}.`;
 }
 
 function Results({ found, onRevoke }: { found: PeopleFindResponse; onRevoke: () => void }) {
   const targets = found.groups.filter(revocable);
-  const live = targets.reduce((n, g) => n + liveIds(g).length, 0);
+  const live = targets.reduce((n, g) => n + g.counts.active, 0);
   const readOnlyLive = found.groups.filter((g) => g.connection.readOnly && g.counts.active > 0).length;
   return (
     <div className="people-results" data-testid="people-results">
@@ -174,13 +175,13 @@ function Results({ found, onRevoke }: { found: PeopleFindResponse; onRevoke: () 
 
 /** The connections that could not be searched, named at the top with why (their groups below say it too). */
 function Unsearched({ found }: { found: PeopleFindResponse }) {
-  const missing = found.groups.filter((g) => g.state === 'unreachable' || g.state === 'cannot-derive');
+  const missing = found.groups.filter((g) => g.state === 'unreachable' || g.state === 'cannot-derive' || g.state === 'incomplete');
   if (missing.length === 0) return null;
   return (
     <ul className="people-unsearched" aria-label="Connections not searched" data-testid="people-unsearched">
       {missing.map((g) => (
         <li key={g.connection.id}>
-          <strong>{g.connection.name}</strong>: {g.state === 'unreachable' ? 'could not be searched' : 'not searched'}, {g.problem ?? 'no reason given'}
+          <strong>{g.connection.name}</strong>: {g.state === 'unreachable' ? 'could not be searched' : g.state === 'incomplete' ? 'searched only in part' : 'not searched'}, {g.problem ?? 'no reason given'}
         </li>
       ))}
     </ul>

@@ -31,7 +31,7 @@ export function liveIds(group: PersonGroup): string[] {
   return group.sessions.filter((s) => s.status === 'active').map((s) => s.id);
 }
 
-/** Where a revoke-everywhere can act: found, writable, with live sessions. */
+/** Where a revoke-everywhere can act: found (or found in part: main reads every live session when revoking), writable, with live sessions. */
 export function revocable(group: PersonGroup): boolean {
-  return group.state === 'found' && !group.connection.readOnly && liveIds(group).length > 0;
+  return (group.state === 'found' || group.state === 'incomplete') && !group.connection.readOnly && liveIds(group).length > 0;
 }

@@ -37,6 +37,12 @@ export function PersonGroupView({ group, index }: { group: PersonGroup; index: n
         </p>
       ) : (
         <>
+          {group.state === 'incomplete' ? (
+            <p className="person-problem warning-text" data-testid="group-problem">
+              <strong>Searched only in part: </strong>
+              {sentence(group.problem ?? 'the search was cut short')} The counts below are what was found so far (at least that many); revoking reads every live session again.
+            </p>
+          ) : null}
           <GroupFacts group={group} />
           {group.state === 'none' ? (
             <p className="muted small">No session of {group.identity?.name ?? 'this person'} in this store (live, revoked or expired).</p>
@@ -50,7 +56,7 @@ export function PersonGroupView({ group, index }: { group: PersonGroup; index: n
 }
 
 function GroupState({ group }: { group: PersonGroup }) {
-  const words: Record<PersonGroup['state'], string> = { found: 'found', none: 'no sessions', 'cannot-derive': 'name cannot be derived', unreachable: 'unreachable' };
+  const words: Record<PersonGroup['state'], string> = { found: 'found', none: 'no sessions', 'cannot-derive': 'name cannot be derived', unreachable: 'unreachable', incomplete: 'searched in part' };
   return <span className={`group-state group-state-${group.state}`}>{words[group.state]}</span>;
 }
 

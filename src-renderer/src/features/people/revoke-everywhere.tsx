@@ -46,7 +46,7 @@ function RevokeEverywhereForm({ found, revoke, titleId, onCancel }: { found: Peo
   // Every live session counted there, not only the listed ones: main reads them all at revocation time.
   const total = targets.reduce((n, g) => n + g.counts.active, 0);
   const production = targets.some((g) => g.connection.production);
-  const excluded = found.groups.filter((g) => !revocable(g) && (g.counts.active > 0 || g.state === 'unreachable' || g.state === 'cannot-derive'));
+  const excluded = found.groups.filter((g) => !revocable(g) && (g.counts.active > 0 || g.state === 'unreachable' || g.state === 'cannot-derive' || g.state === 'incomplete'));
   const expected = production || total > TYPE_COUNT_ABOVE ? String(total) : null;
   const ref = incident.trim();
   const noteMissing = reasonCode === 'other' && !note.trim();
@@ -152,7 +152,10 @@ function TargetRow({ group }: { group: PersonGroup }) {
     <li className={c.production ? 'everywhere-target everywhere-production' : 'everywhere-target'} data-testid="everywhere-target" data-connection={c.name} data-production={c.production}>
       <span className="everywhere-name">{c.name}</span> <ConnectionTag connection={c} />
       {c.production && c.environment.toUpperCase() !== 'PRODUCTION' ? <strong className="everywhere-prod-word">PRODUCTION</strong> : null}
-      <span className="everywhere-count">{plural(n, 'live session')}</span>
+      <span className="everywhere-count">
+        {group.state === 'incomplete' ? 'at least ' : ''}
+        {plural(n, 'live session')}
+      </span>
       {unlisted > 0 ? <span className="small muted"> (all of them: {plural(unlisted, 'session')} beyond the list are read from the store when revoking)</span> : null}
     </li>
   );
@@ -161,6 +164,7 @@ function TargetRow({ group }: { group: PersonGroup }) {
 function excludedWhy(group: PersonGroup): string {
   if (group.state === 'unreachable') return 'not searched (unreachable): nothing revoked there';
   if (group.state === 'cannot-derive') return 'not searched (the name cannot be derived): nothing revoked there';
+  if (group.state === 'incomplete' && group.counts.active === 0) return 'searched only in part, no live session found so far: nothing revoked there (search again)';
   if (group.connection.readOnly) return `cannot revoke here: read-only (${plural(group.counts.active, 'live session')} stay)`;
   return 'no live session listed';
 }
