@@ -130,7 +130,9 @@ export class People {
       try {
         await this.#recorder.record(incident, person, runs);
       } catch (error) {
-        incidentProblem = `the revocations are done and in each connection's ledger (ticket or note ${incident}), but they could not be added to incident ${incident}: ${error instanceof Error ? error.message : String(error)}`;
+        // Reached when incidents.json cannot be written after the pin check read it (another writer holding its lock past the wait, a full disk).
+        const where = ledgerTicket === incident ? `ticket ${incident}` : `note "incident ${incident}"`;
+        incidentProblem = `the revocations are done and in each connection's ledger (${where}), but they could not be added to incident ${incident}: ${error instanceof Error ? error.message : String(error)}. The incident view will not list them. Find them in Audit by searching ${incident}.`;
       }
     }
     return { person, ...(incident !== undefined ? { incident } : {}), ...(incidentProblem !== undefined ? { incidentProblem } : {}), operator: operators.join(', '), groups };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentSummary, IncidentView, PeopleFindResponse, PeopleRevokeResponse } from '../../src-shared/people';
+import { withFileLock } from '../../src-main/ledger/file-lock';
 import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { startPeopleStores, type PeopleStores } from './people-stores';
 
@@ -126,6 +127,23 @@ describe('incidents: pin, list, get and export', () => {
     expect(rows.rows.length).toBeGreaterThan(0);
     expect(rows.rows.every((r) => r.ticket === 'SEC-9' && r.note === 'incident INC-44; odd place')).toBe(true);
   });
+
+  it('incidents.json held by another writer past the check: the revocations stand, and the response says they were not noted on the incident and where they are', async () => {
+    await stores.seedAlice('kim');
+    const person = 'kim@corp.example';
+    const found = (await stores.call('people:find', { person, connections: all() })) as unknown as PeopleFindResponse;
+    const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((x) => x.status === 'active').map((x) => x.id) }));
+    // Another writer (the command line, say) holds the incidents file's lock: the pin check reads the file and passes; noting the runs waits, then gives up.
+    const report = await withFileLock(join(stores.dataDir, 'incidents.json.lock'), async () => (await stores.call('people:revoke', { person, targets, reasonCode: 'credential_compromise', incident: 'INC-46' })) as unknown as PeopleRevokeResponse, 60_000);
+    expect(report.groups.map((g) => g.state)).toEqual(['done', 'done', 'done']);
+    expect(report.incident).toBe('INC-46');
+    expect(report.incidentProblem).toMatch(/^the revocations are done and in each connection's ledger \(ticket INC-46\), but they could not be added to incident INC-46: .*incidents\.json\.lock is held by process \d+/);
+    expect(report.incidentProblem).toMatch(/Find them in Audit by searching INC-46/);
+    const listed = (await stores.call('incidents:list')) as unknown as { incidents: IncidentSummary[] };
+    expect(listed.incidents.find((i) => i.incident === 'INC-46')).toBeUndefined();
+    const rows = (await stores.call('ledger:list', { text: 'INC-46' })) as unknown as { rows: unknown[] };
+    expect(rows.rows.length).toBe(7);
+  }, 60_000);
 
   it('an incident file that cannot be read refuses a revocation filed under an incident before anything is revoked', async () => {
     await stores.seedAlice('jon');
