@@ -108,7 +108,7 @@ export class Incidents implements RunRecorder {
     // Use after revocation is checked on every connection (alarms into each ledger) while the search runs; the ledgers are read after both.
     const [now, activity] = await Promise.all([
       live.length > 0 ? this.#people.find({ person: summary.person, connections: live }) : { person: summary.person, searchedAt: new Date(this.#clock()).toISOString(), groups: [] },
-      this.#activity.check(targets, new Set(runs.keys())),
+      this.#activity.check(targets, runs),
     ]);
     const revoked: IncidentView['revoked'] = [];
     const alarms: IncidentView['alarms'] = [];

@@ -38,7 +38,8 @@ export class IncidentActivity {
   readonly #connections: PeopleConnections;
   readonly #timeoutMs: number;
   readonly #clock: () => number;
-  readonly #quiet = new Map<string, QuietWatch>();
+  /** Per connection id: the watch of its current definition (an edited connection's earlier one is dropped). */
+  readonly #quiet = new Map<string, QuietWatch & { key: string }>();
 
   constructor(options: IncidentActivityOptions) {
     this.#connections = options.connections;
@@ -46,13 +47,22 @@ export class IncidentActivity {
     this.#clock = options.clock ?? Date.now;
   }
 
-  /** Checks each target (in parallel) for use of the sessions revoked there by `runs`. Never throws: each connection says how it went. */
-  check(targets: readonly PeopleTarget[], runs: ReadonlySet<string>): Promise<IncidentActivityCheck[]> {
-    const only = (revocation: LedgerEntry) => runs.has(revocation.run);
-    return Promise.all(targets.map((target) => this.#checkOne(target, only)));
+  /**
+   * Checks each target (in parallel) for use of the sessions revoked there by `runs` (run id ->
+   * the id of the connection it revoked on, as the incident records them). Never throws: each
+   * connection says how it went.
+   */
+  check(targets: readonly PeopleTarget[], runs: ReadonlyMap<string, string>): Promise<IncidentActivityCheck[]> {
+    return Promise.all(
+      targets.map((target) => {
+        const mine = new Set([...runs].filter(([, ref]) => ref === target.ref).map(([run]) => run));
+        return this.#checkOne(target, mine);
+      }),
+    );
   }
 
-  async #checkOne(target: PeopleTarget, only: (revocation: LedgerEntry) => boolean): Promise<IncidentActivityCheck> {
+  async #checkOne(target: PeopleTarget, runs: ReadonlySet<string>): Promise<IncidentActivityCheck> {
+    const only = (revocation: LedgerEntry) => runs.has(revocation.run);
     const base = { connection: target.ref, name: target.heading.name };
     const at = () => new Date(this.#clock()).toISOString();
     const checked = (report: TickReport): IncidentActivityCheck => ({ ...base, state: 'checked', sessions: report.read, newAlarms: report.alarms.length, checkedAt: at() });
@@ -63,7 +73,12 @@ export class IncidentActivity {
       if (this.#onActive(target)) {
         const report = await within(
           this.#timeoutMs,
-          this.#connections.onActive(async (workspace) => (workspace.watch ? workspace.watch.tick(only) : null)),
+          this.#connections.onActive(async (workspace) => {
+            if (!workspace.watch) return null;
+            // Recorded under an earlier name of this connection (renamed since): watched all the same.
+            workspace.watch.adopt(runs);
+            return workspace.watch.tick(only);
+          }),
           what,
         );
         if (report === null) return notChecked(target.heading.readOnly ? readOnly : 'this store cannot be read back in batches, so revoked sessions are not watched');
@@ -71,16 +86,18 @@ export class IncidentActivity {
       }
       if (target.ref === DEMO_REF) return notChecked('the embedded demo store runs only while it is the active connection');
       if (target.heading.readOnly) return notChecked(readOnly);
-      return checked(await this.#checkQuietly(target, only, what));
+      return checked(await this.#checkQuietly(target, runs, what));
     } catch (error) {
       return { ...base, state: 'unreachable', sessions: 0, newAlarms: 0, problem: why(error), checkedAt: at() };
     }
   }
 
   /** One round of the connection's own quiet watch: the store opened only if a session is to be read, closed after. */
-  async #checkQuietly(target: PeopleTarget, only: (revocation: LedgerEntry) => boolean, what: string): Promise<TickReport> {
+  async #checkQuietly(target: PeopleTarget, runs: ReadonlySet<string>, what: string): Promise<TickReport> {
     const saved = target.saved as NonNullable<PeopleTarget['saved']>;
     const quiet = this.#watchOf(target);
+    const only = (revocation: LedgerEntry) => runs.has(revocation.run);
+    quiet.watch.adopt(runs);
     const round = async () => {
       let opening: Promise<OpenedStore> | null = null;
       // Read-only: the check reads, never writes, in the store (the alarm goes to the local ledger).
@@ -101,8 +118,8 @@ export class IncidentActivity {
   #watchOf(target: PeopleTarget): QuietWatch {
     // Per definition: an edited connection is another store, whose baselines start again from the ledger.
     const key = `${target.ledgerPath}\0${target.ledgerName}\0${target.heading.fingerprint}`;
-    const known = this.#quiet.get(key);
-    if (known) return known;
+    const known = this.#quiet.get(target.ref);
+    if (known?.key === key) return known;
     const slot: Omit<QuietWatch, 'watch'> = { open: null, turn: Promise.resolve() };
     const watch = new RevocationWatch({
       store: {
@@ -118,8 +135,8 @@ export class IncidentActivity {
       clock: this.#clock,
       notify: this.#connections.desktop.notify,
     });
-    const quiet: QuietWatch = Object.assign(slot, { watch });
-    this.#quiet.set(key, quiet);
+    const quiet = Object.assign(slot, { watch, key });
+    this.#quiet.set(target.ref, quiet);
     return quiet;
   }
 

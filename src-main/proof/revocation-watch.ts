@@ -81,6 +81,10 @@ export class RevocationWatch {
   #running: Promise<TickReport> | null = null;
   #lastTick: string | undefined;
   #error: string | undefined;
+  /** Runs of this connection recorded under an earlier name of it (see `adopt`). */
+  readonly #adopted = new Set<string>();
+  /** Runs were adopted since the ledger was last read: read it again from the start. */
+  #rescan = false;
   /** When each session's alarm was last notified (this run). */
   readonly #notified = new Map<string, number>();
 
@@ -120,6 +124,20 @@ export class RevocationWatch {
    * alarms recorded. `only` narrows the round to some revocations (an incident's runs); the
    * others stay watched for the next round.
    */
+  /**
+   * Watches these runs' revocations too, whatever connection name they were recorded under: the
+   * ledger keeps the name a connection had then, so after a rename its earlier revocations would
+   * otherwise go unwatched. The caller vouches that the runs are this connection's (incident mode
+   * records runs by connection id). New runs make the next round read the ledger from the start.
+   */
+  adopt(runs: Iterable<string>): void {
+    for (const run of runs) {
+      if (this.#adopted.has(run)) continue;
+      this.#adopted.add(run);
+      this.#rescan = true;
+    }
+  }
+
   tick(only?: (revocation: LedgerEntry) => boolean): Promise<TickReport> {
     // Never two at once: a second caller waits for the round in flight, then runs its own. Nor two
     // watches of the same connection and ledger (the active workspace's and incident mode's):
@@ -268,7 +286,8 @@ export class RevocationWatch {
     const info = await stat(path).catch(() => null);
     if (!info) return;
     const file = `${info.dev}:${info.ino}`;
-    if (file !== this.#read.file || info.size < this.#read.offset) {
+    if (this.#rescan || file !== this.#read.file || info.size < this.#read.offset) {
+      this.#rescan = false;
       this.#watched.clear();
       this.#alarms = [];
       this.#read = { file, offset: 0 };
@@ -292,7 +311,7 @@ export class RevocationWatch {
   }
 
   #add(e: LedgerEntry): void {
-    if (e.connection !== this.#options.connection || e.sessionId === '') return;
+    if ((e.connection !== this.#options.connection && !this.#adopted.has(e.run)) || e.sessionId === '') return;
     if (e.kind === 'outcome' && e.outcome === 'revoked') {
       if (this.#watched.has(e.sessionId)) return;
       const revokedAt = normaliseTime(e.revokedAt ?? e.time);

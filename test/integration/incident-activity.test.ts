@@ -123,6 +123,30 @@ describe('incident view: activity after revocation on every connection', () => {
     expect(await alarmsOf(seed.web.live[1]?.id ?? '')).toEqual([]);
   }, 120_000);
 
+  it('a connection renamed since the revocation is still checked: its earlier revocations (recorded under the old name) are read back and alarm', async () => {
+    const seed = await revokeEverywhere('rita', 'INC-904');
+    const web = seed.web.live[0] as WebSessionJson;
+    const renamed = { id: stores.ids.web, name: 'web-redis-eu', environment: 'staging', colour: 'amber' as const, readOnly: false, store: { kind: 'redis' as const, urls: [stores.redis.url], cluster: false } };
+    await stores.save(renamed);
+    try {
+      await webRequest(web.id);
+      const view = await get('INC-904');
+      // Before: "checked", nothing read back (the ledger says web-redis, the watch looked for web-redis-eu), no alarm.
+      expect(view.activity.map((c) => [c.name, c.state, c.sessions, c.newAlarms])[1]).toEqual(['web-redis-eu', 'checked', 2, 1]);
+      expect(view.alarms.map((a) => a.sessionId)).toEqual([web.id]);
+      expect(await alarmsOf(web.id)).toHaveLength(1);
+      // Checked again (also through the active workspace's watch once it is the active one): no second alarm.
+      await get('INC-904');
+      await stores.call('connections:switch', { id: stores.ids.web });
+      const active = await get('INC-904');
+      expect(active.activity[1]).toMatchObject({ state: 'checked', sessions: 2, newAlarms: 0 });
+      expect(await alarmsOf(web.id)).toHaveLength(1);
+    } finally {
+      await stores.save({ ...renamed, name: 'web-redis' });
+      await stores.call('connections:switch', { id: stores.ids.sentinel });
+    }
+  }, 120_000);
+
   it('the active Sentinel connection is checked through its own watch: a fail-open server alarms once, whether the view or the watch reads first', async () => {
     const seed = await revokeEverywhere('pavel', 'INC-901');
     const used = seed.sentinel.active[0]?.id ?? '';
