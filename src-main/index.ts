@@ -69,7 +69,20 @@ process.on('uncaughtException', (error) => {
 });
 process.on('unhandledRejection', (reason) => console.error(`Session Warden: unhandled rejection: ${formatErrorForLog(reason)}`));
 
-start().catch((error: unknown) => {
-  console.error(`Session Warden could not start: ${formatErrorForLog(error)}`);
-  app.exit(1);
-});
+// One app per user: a second would run its own watches, canary and blacklist delivery over the
+// same ledger and outbox (alarms twice, deliveries raced). It hands over to the first and quits.
+if (app.requestSingleInstanceLock()) {
+  app.on('second-instance', () => {
+    const window = BrowserWindow.getAllWindows()[0];
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  start().catch((error: unknown) => {
+    console.error(`Session Warden could not start: ${formatErrorForLog(error)}`);
+    app.exit(1);
+  });
+} else {
+  console.error('Session Warden is already running for this user: its window is brought forward.');
+  app.quit();
+}

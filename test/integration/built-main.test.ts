@@ -69,6 +69,15 @@ describe('the built main bundle (out/main/index.js) starts the app on the demo s
     expect(window?.url).toBe('app://warden/index.html');
     expect(window?.options.webPreferences.devTools).toBe(false);
   });
+
+  it('quits at once when another instance holds the single-instance lock: no window, no handlers, no store opened', async () => {
+    const { report, stderr } = await runBuiltMain({ WARDEN_SMOKE_SECOND_INSTANCE: '1' });
+    expect(report.quit).toBe(true);
+    expect(report.windows).toEqual([]);
+    expect(report.channels).toEqual([]);
+    expect(report.info).toBeUndefined();
+    expect(stderr).toContain('already running');
+  });
 });
 
 describe('the built command line (out/main/cli.js)', () => {
