@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { CDPSession } from 'playwright-core';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,8 @@ import { Ledger } from '../../src-main/ledger/ledger';
 import type { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
 import type { SessionStore } from '../../src-main/session-store';
 import { launchChromium, openApp, serveBuiltRenderer, type RendererServer } from '../e2e/harness';
+import { APP_HOST, CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
+import { resolveRendererFile } from '../../src-main/renderer-files';
 import { tempDir } from '../fixtures/temp-dir';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
@@ -74,9 +77,52 @@ function sessions(): Session[] {
   });
 }
 
+/**
+ * `BENCH_RENDERER_DIR`: serve a copy of out/renderer taken under the build lock, so a long run does
+ * not hold the lock (or read a build another process is writing). Served as the harness serves it.
+ */
+async function serveRenderer(): Promise<RendererServer> {
+  const root = process.env.BENCH_RENDERER_DIR;
+  if (!root) return serveBuiltRenderer();
+  const http = createServer((request, response) => {
+    const file = resolveRendererFile(root, `app://${APP_HOST}${request.url ?? '/'}`);
+    if (!file || !existsSync(file.path)) return void response.writeHead(404).end('Not found');
+    response.writeHead(200, { 'content-type': file.type, 'content-security-policy': CONTENT_SECURITY_POLICY }).end(readFileSync(file.path));
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return {
+    origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => {
+      http.closeAllConnections();
+      http.close(() => r());
+    }),
+  };
+}
+
 beforeAll(async () => {
-  [browser, server] = await Promise.all([launchChromium(), serveBuiltRenderer()]);
+  [browser, server] = await Promise.all([launchChromium(), serveRenderer()]);
 });
+
+/**
+ * `BENCH_PROFILE=<dir>`: a CPU profile (CDP Profiler) and a trace of each timed phase of the
+ * table, written to <dir>/<phase>.cpuprofile and <dir>/<phase>.trace.json, to find where time goes.
+ */
+async function profiled<T>(page: Page, phase: string, run: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return run();
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  await browser.startTracing(page, { categories: (process.env.BENCH_TRACE_CATEGORIES ?? 'devtools.timeline,disabled-by-default-devtools.timeline,v8,blink.user_timing').split(',') });
+  const result = await run();
+  const trace = await browser.stopTracing();
+  const { profile } = await cdp.send('Profiler.stop');
+  writeFileSync(join(dir, `${phase}.cpuprofile`), JSON.stringify(profile));
+  writeFileSync(join(dir, `${phase}.trace.json`), trace);
+  await cdp.detach();
+  return result;
+}
 afterAll(async () => {
   await browser?.close();
   await server?.close();
@@ -236,15 +282,15 @@ it(`renders, scrolls and searches ${ROWS.toLocaleString('en-US')} loaded rows, b
   if (process.env.BENCH_DEBUG) console.log('phase: first render');
   // First render: leave the screen and come back; rows come from the cache.
   await page.getByRole('button', { name: 'Offboarding' }).click();
-  const firstRender = await timeFirstRender(page, 'nav .rail-item', '[data-testid="session-row"]');
+  const firstRender = await profiled(page, 'first-render', () => timeFirstRender(page, 'nav .rail-item', '[data-testid="session-row"]'));
 
   if (process.env.BENCH_DEBUG) console.log('phase: scrolling');
-  const scroll = await scrollFrames(page, '.table-scroll');
+  const scroll = await profiled(page, 'scroll', () => scrollFrames(page, '.table-scroll'));
   const inDom = await page.locator('[data-testid="session-row"]').count();
 
   if (process.env.BENCH_DEBUG) console.log('phase: keystrokes');
   await page.getByLabel(/Search loaded rows/).click();
-  const keys = await keystrokes(page, 'input[type="search"]', '[data-testid="sessions-count"]');
+  const keys = await profiled(page, 'keystrokes', () => keystrokes(page, 'input[type="search"]', '[data-testid="sessions-count"]'));
   expect(await page.getByTestId('sessions-count').textContent()).toMatch(/match the search/);
 
   const n = ROWS.toLocaleString('en-US');

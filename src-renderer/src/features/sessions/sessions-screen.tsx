@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import type { SessionsPage } from '../../../../src-shared/contract';
 import type { Session } from '../../../../src-shared/session';
 import type { SessionField } from '../../../../src-shared/store-capabilities';
 import { useAppInfo, useReadOnly } from '../../api/use-app-info';
@@ -37,10 +38,10 @@ export function SessionsScreen() {
   const query = useMemo(() => queryOf(filters, Date.now(), served ?? []), [filters, served]);
   const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused, enabled: capabilities !== undefined });
   // A Redis SCAN may return a session on two pages: each id is shown once.
-  const loaded = useMemo(() => uniqueById(sessionsQuery.data?.pages.flatMap((p) => p.sessions) ?? []), [sessionsQuery.data]);
-  const search = filters.search;
-  const haystacks = useMemo(() => loaded.map(searchText), [loaded]);
-  const sessions = useMemo(() => searchWithin(loaded, haystacks, search), [loaded, haystacks, search]);
+  const loaded = useLoadedRows(sessionsQuery.data?.pages);
+  // Typing stays responsive: the box shows each key at once, the table follows when it can.
+  const search = useDeferredValue(filters.search);
+  const sessions = useMemo(() => searchWithin(loaded, search), [loaded, search]);
   const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? [] : loaded, JSON.stringify(query));
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = sessionsQuery;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
@@ -60,8 +61,9 @@ export function SessionsScreen() {
     }
   }, [userToRevoke, activeCount.data]);
 
-  const byId = useMemo(() => new Map(loaded.map((s) => [s.id, s])), [loaded]);
-  const selectedUsers = useMemo(() => [...new Set([...selected].map((id) => byId.get(id)?.user ?? '').filter(Boolean))], [selected, byId]);
+  // Looked up only for what is selected or shown in the panel: no index of every loaded row is kept.
+  const selectedUsers = useMemo(() => usersOf(loaded, selected), [selected, loaded]);
+  const focusedSession = useMemo(() => (focused === null ? undefined : loaded.find((s) => s.id === focused)), [focused, loaded]);
   const revokeSelection = useCallback(() => {
     if (selected.size > 0 && !readOnly) setTarget({ kind: 'sessions', ids: [...selected], users: selectedUsers });
   }, [selected, selectedUsers, readOnly]);
@@ -174,9 +176,9 @@ export function SessionsScreen() {
         {focused && capabilities ? (
           <DetailPanel
             capabilities={capabilities}
-            fallback={byId.get(focused)}
+            fallback={focusedSession}
             onRevokeSession={(s) => setTarget({ kind: 'sessions', ids: [s.id], users: [s.user] })}
-            onRevokeUser={(user) => setUserToRevoke(withEmail(user, byId.get(focused)))}
+            onRevokeUser={(user) => setUserToRevoke(withEmail(user, focusedSession))}
           />
         ) : null}
       </div>
@@ -215,9 +217,80 @@ function countText(shown: number, loaded: number, more: boolean, order: string):
   return `${total}, ${order}`;
 }
 
-function uniqueById(sessions: Session[]): Session[] {
-  const seen = new Set<string>();
-  return sessions.filter((s) => !seen.has(s.id) && seen.add(s.id) !== undefined);
+/** What the loaded rows were built from, and how (see loadedRows). */
+interface LoadedRows {
+  pages: readonly SessionsPage[];
+  rows: Session[];
+  seen: Set<string>;
+  /** No id was on two pages: row i of page p is rows[offset of p + i]. */
+  disjoint: boolean;
+}
+
+/** The loaded rows of each list of pages: kept across visits to the screen, as the pages are. */
+const loadedCache = new WeakMap<readonly SessionsPage[], LoadedRows>();
+
+/**
+ * The loaded rows, each id once (a Redis SCAN may return a session on two pages). A page loaded
+ * on scroll is appended to the rows already there; a refresh that re-read rows in place (the
+ * same ids on each page) swaps those rows; anything else walks every page once.
+ */
+function useLoadedRows(pages: readonly SessionsPage[] | undefined): Session[] {
+  const last = useRef<LoadedRows | null>(null);
+  return useMemo(() => {
+    if (pages === undefined) return [];
+    const built = loadedCache.get(pages) ?? loadedRows(pages, last.current);
+    loadedCache.set(pages, built);
+    last.current = built;
+    return built.rows;
+  }, [pages]);
+}
+
+function loadedRows(pages: readonly SessionsPage[], before: LoadedRows | null): LoadedRows {
+  if (before !== null && before.disjoint && pages.length === before.pages.length) {
+    const swapped = swapReread(pages, before);
+    if (swapped) return swapped;
+  }
+  const appended = before !== null && pages.length > before.pages.length && before.pages.every((p, i) => pages[i] === p);
+  const seen = appended ? new Set(before.seen) : new Set<string>();
+  const rows = appended ? before.rows.slice() : [];
+  let disjoint = appended ? before.disjoint : true;
+  for (const page of appended ? pages.slice(before.pages.length) : pages) {
+    for (const s of page.sessions) {
+      if (seen.has(s.id)) {
+        disjoint = false;
+        continue;
+      }
+      seen.add(s.id);
+      rows.push(s);
+    }
+  }
+  return { pages, rows, seen, disjoint };
+}
+
+/** The pages with some rows re-read in place (same ids, same order on each changed page): those rows swapped. */
+function swapReread(pages: readonly SessionsPage[], before: LoadedRows): LoadedRows | null {
+  let rows: Session[] | null = null;
+  let offset = 0;
+  for (let p = 0; p < pages.length; p += 1) {
+    const now = pages[p] as SessionsPage;
+    const was = before.pages[p] as SessionsPage;
+    if (now !== was) {
+      if (now.sessions.length !== was.sessions.length) return null;
+      for (let i = 0; i < now.sessions.length; i += 1) if ((now.sessions[i] as Session).id !== (was.sessions[i] as Session).id) return null;
+      rows ??= before.rows.slice();
+      for (let i = 0; i < now.sessions.length; i += 1) rows[offset + i] = now.sessions[i] as Session;
+    }
+    offset += was.sessions.length;
+  }
+  return { ...before, pages, rows: rows ?? before.rows };
+}
+
+/** The users of the selected sessions that are loaded, in the order they were selected. */
+function usersOf(loaded: readonly Session[], selected: ReadonlySet<string>): string[] {
+  if (selected.size === 0) return [];
+  const userOf = new Map<string, string>();
+  for (const s of loaded) if (selected.has(s.id)) userOf.set(s.id, s.user);
+  return [...new Set([...selected].map((id) => userOf.get(id) ?? '').filter(Boolean))];
 }
 
 /** What free-text search looks at: the id and every text field the session has (the store says which, in its placeholder). */
@@ -225,25 +298,42 @@ function searchText(s: Session): string {
   return [s.id, ...SEARCHED_FIELDS.map((field) => fieldText(s, field))].join('\n').toLowerCase();
 }
 
-/** Loaded rows whose searchable text holds the needle (haystacks are computed once per load). */
-function searchWithin(sessions: Session[], haystacks: string[], search: string): Session[] {
+/**
+ * Search text kept per session object: a page load or a refresh keeps the objects it did not
+ * change, so a search, a keystroke or a merge computes it only for rows it has not seen.
+ */
+const searchTexts = new WeakMap<Session, string>();
+function searchTextOf(s: Session): string {
+  let text = searchTexts.get(s);
+  if (text === undefined) {
+    text = searchText(s);
+    searchTexts.set(s, text);
+  }
+  return text;
+}
+
+/** Loaded rows whose searchable text holds the needle. */
+function searchWithin(sessions: Session[], search: string): Session[] {
   const needle = search.trim().toLowerCase();
   if (!needle) return sessions;
-  return sessions.filter((_, i) => haystacks[i]?.includes(needle));
+  return sessions.filter((s) => searchTextOf(s).includes(needle));
 }
 
 /** Ids that appeared since the previous data for the same query (none on the first load). */
 function useFreshRows(sessions: Session[], queryKey: string): ReadonlySet<string> {
-  const seen = useRef<{ key: string; ids: Set<string> } | null>(null);
+  const seen = useRef<{ key: string; rows: readonly Session[]; ids: Set<string> | null } | null>(null);
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   useEffect(() => {
     if (sessions.length === 0 && seen.current?.key !== queryKey) return;
     if (seen.current?.key !== queryKey) {
-      seen.current = { key: queryKey, ids: new Set(sessions.map((s) => s.id)) };
-      setFresh(new Set());
+      // The ids are indexed when the rows next change, not when the screen (re)opens on them.
+      seen.current = { key: queryKey, rows: sessions, ids: null };
+      setFresh((now) => (now.size === 0 ? now : new Set()));
       return;
     }
-    const known = seen.current.ids;
+    if (seen.current.rows === sessions) return;
+    const known = (seen.current.ids ??= new Set(seen.current.rows.map((s) => s.id)));
+    seen.current.rows = sessions;
     const added = sessions.filter((s) => !known.has(s.id)).map((s) => s.id);
     for (const id of added) known.add(id);
     if (added.length > 0) setFresh(new Set(added));

@@ -7,7 +7,7 @@ import {
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import type { RevocationAlarm } from '../../../../src-shared/proof';
 import type { Session } from '../../../../src-shared/session';
 import type { SessionField, StoreCapabilities } from '../../../../src-shared/store-capabilities';
@@ -170,7 +170,13 @@ function SelectAllBox({ rows }: { rows: readonly Session[] }) {
 interface DrawnColumn {
   id: string;
   className: string | undefined;
+  /** Its width, and its share of any room left over (as a fixed-layout table shares it). */
+  style: CSSProperties;
   draw: Draw;
+}
+
+function columnStyle(size: number): CSSProperties {
+  return { flex: `${size} 0 ${size}px`, width: size };
 }
 
 /**
@@ -180,6 +186,7 @@ interface DrawnColumn {
 const SessionRow = memo(function SessionRow({
   session,
   index,
+  start,
   columns: drawn,
   now,
   alarm,
@@ -189,6 +196,8 @@ const SessionRow = memo(function SessionRow({
 }: {
   session: Session;
   index: number;
+  /** Where the row sits in the body (px): rows are placed, not laid out one after another. */
+  start: number;
   columns: readonly DrawnColumn[];
   now: number;
   alarm: RevocationAlarm | undefined;
@@ -197,19 +206,20 @@ const SessionRow = memo(function SessionRow({
   focused: boolean;
 }) {
   const state: RowState = { now, alarm, checked };
-  const classes = [fresh ? 'fresh' : '', focused ? 'focused' : '', alarm ? 'alarmed' : ''].filter(Boolean).join(' ');
+  const classes = [index % 2 === 1 ? 'even' : '', fresh ? 'fresh' : '', focused ? 'focused' : '', alarm ? 'alarmed' : ''].filter(Boolean).join(' ');
   return (
     <tr
+      role="row"
       data-testid="session-row"
       data-session-id={session.id}
       data-fresh={fresh ? 'true' : undefined}
       data-alarm={alarm ? 'true' : undefined}
       aria-rowindex={index + 2}
       className={classes || undefined}
-      style={{ height: ROW_HEIGHT }}
+      style={{ height: ROW_HEIGHT, transform: `translateY(${start}px)` }}
     >
       {drawn.map((c) => (
-        <td key={c.id} className={c.className}>
+        <td key={c.id} role="cell" className={c.className} style={c.style}>
           {c.draw(session, state)}
         </td>
       ))}
@@ -304,7 +314,7 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
   );
   const visibleColumns = table.getVisibleLeafColumns();
   const drawn = useMemo(
-    () => visibleColumns.map((c) => ({ id: c.id, className: cellClass(c.columnDef.meta), draw: metaOf(c.columnDef.meta).draw })),
+    () => visibleColumns.map((c) => ({ id: c.id, className: cellClass(c.columnDef.meta), style: columnStyle(c.getSize()), draw: metaOf(c.columnDef.meta).draw })),
     [visibleColumns],
   );
   const virtualizer = useVirtualizer({
@@ -355,28 +365,27 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [focused]);
 
-  const padTop = items[0]?.start ?? 0;
-  const padBottom = virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0);
-
   return (
     <div className="table-scroll" ref={scrollRef} tabIndex={0} aria-label={`${label}, scrollable`} onKeyDown={onKeyDown}>
-      <table className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1} style={{ minWidth: visibleColumns.reduce((w, c) => w + c.getSize(), 0) }}>
-        <colgroup>
-          {visibleColumns.map((c) => (
-            <col key={c.id} style={{ width: c.getSize() }} />
-          ))}
-        </colgroup>
-        <thead>
+      {/*
+        A <table> told its roles explicitly: its rows are placed (absolutely, as the virtualiser
+        says) rather than laid out by the table, so each frame lays out and paints only the rows
+        coming into view, and screen readers still get a table of rows and columns.
+      */}
+      <table role="table" className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1} style={{ minWidth: drawn.reduce((w, c) => w + (c.style.width as number), 0) }}>
+        <thead role="rowgroup">
           {table.getHeaderGroups().map((group) => (
-            <tr key={group.id} aria-rowindex={1}>
+            <tr key={group.id} role="row" aria-rowindex={1}>
               {group.headers.map((header) => {
                 const sorted = header.column.getIsSorted();
                 const canSort = header.column.getCanSort() && header.column.id !== 'select';
                 return (
                   <th
                     key={header.id}
+                    role="columnheader"
                     scope="col"
                     className={cellClass(header.column.columnDef.meta)}
+                    style={columnStyle(header.getSize())}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                   >
                     {header.column.id === 'select' ? (
@@ -397,8 +406,7 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
             </tr>
           ))}
         </thead>
-        <tbody>
-          {padTop > 0 ? <tr aria-hidden="true" style={{ height: padTop }} /> : null}
+        <tbody role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const row = rows[item.index];
             if (!row) return null;
@@ -407,6 +415,7 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
                 key={row.id}
                 session={row}
                 index={item.index}
+                start={item.start}
                 columns={drawn}
                 now={now}
                 alarm={alarmed.get(row.id)}
@@ -416,7 +425,6 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
               />
             );
           })}
-          {padBottom > 0 ? <tr aria-hidden="true" style={{ height: padBottom }} /> : null}
         </tbody>
       </table>
       {loadingMore ? <p className="table-footer" role="status">Loading more sessions…</p> : null}
