@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeopleFindResponse } from '../../src-shared/people';
-import { writeWebSessions } from '../fixtures/web-sessions';
+import { withFileLock } from '../../src-main/ledger/file-lock';
+import { webSession, writeWebSessions } from '../fixtures/web-sessions';
 import { ALICE, startPeopleStores, type PeopleStores } from '../integration/people-stores';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
 
@@ -129,6 +130,7 @@ describe('Find a person and revoke everywhere, Chromium over the real handler ta
       await expect(outcome('web-redis').getAttribute('data-state')).resolves.toBe('failed');
       await expect(outcome('sentinel-prod').locator('[data-outcome="revoked"]').count()).resolves.toBe(2);
       await expect(outcome('shop-db').locator('[data-outcome="revoked"]').count()).resolves.toBe(3);
+      await expect(outcome('shop-db').locator('[data-testid="everywhere-session"] td:nth-child(2)').allTextContents()).resolves.toEqual([person, person, person]);
       await expect(result.getByRole('heading').first().textContent()).resolves.toBe('Revoked with problems in 1 connection');
       await expect(result.getByTestId('retry-failed').textContent()).resolves.toBe('Retry what failed (2 sessions)');
       await page.screenshot({ path: join(SCREENSHOTS, 'people-revoke-failed-light.png') });
@@ -168,6 +170,14 @@ describe('Find a person and revoke everywhere, Chromium over the real handler ta
     await expect(view.getByTestId('incident-verdict').textContent()).resolves.toBe('7 sessions revoked; nothing live.');
     await expect(view.getByTestId('incident-revoked-row').count()).resolves.toBe(7);
     await expect(view.locator('[data-testid="incident-revoked-group"][data-connection="web-redis"] [data-testid="incident-revoked-row"]').count()).resolves.toBe(2);
+    // PostgreSQL sessions under the person's e-mail (how that connection names them), not the user_id uuid.
+    await expect(view.locator('[data-testid="incident-revoked-group"][data-connection="shop-db"] [data-testid="incident-revoked-row"] td:nth-child(2)').allTextContents()).resolves.toEqual([person, person, person]);
+    // Sentinel credentials fetched before the revocation still work: a closing still to come, never "closed"; the web app refuses at once.
+    const sentinelClosed = view.locator('[data-testid="incident-revoked-group"][data-connection="sentinel-prod"] [data-testid="incident-closed"]');
+    await expect(sentinelClosed.evaluateAll((cells) => cells.map((c) => c.getAttribute('data-state')))).resolves.toEqual(['open', 'open']);
+    await expect(sentinelClosed.first().textContent()).resolves.toMatch(/^closes at \d\d:\d\d:\d\d UTC \(credentials already issued still work until then\)$/);
+    const webClosed = view.locator('[data-testid="incident-revoked-group"][data-connection="web-redis"] [data-testid="incident-closed"]');
+    await expect(webClosed.first().textContent()).resolves.toMatch(/^Fully closed \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await expect(view.getByTestId('incident-nothing-open').count()).resolves.toBe(1);
     await view.getByRole('button', { name: 'Export bundle (CSV)…' }).click();
     await expect.poll(() => view.getByTestId('incident-export-status').textContent(), WAIT).toMatch(/^Saved incident-INC-4711\.csv/);
@@ -223,6 +233,37 @@ describe('Find a person and revoke everywhere, Chromium over the real handler ta
     await expect(view.getByTestId('incident-window').count()).resolves.toBe(1);
     await page.screenshot({ path: join(SCREENSHOTS, 'people-incident-dark.png'), fullPage: true });
     expect(await seriousViolations(page, 'incident view (dark)')).toEqual([]);
+    expect(app.problems).toEqual([]);
+    await app.close();
+  }, 150_000);
+
+  it('a person with more live sessions than a search lists: the dialog confirms every one, all are revoked; the incident that could not be noted says so (light)', async () => {
+    const now = Date.now();
+    const many = Array.from({ length: 520 }, () => webSession('u-erin', now, { fields: { email: 'erin@corp.example' } }));
+    await writeWebSessions(stores.redisClient(), many, now);
+    const app = await openApp(browser, server, stores.manager);
+    const { page } = app;
+    await search(page, 'erin@corp.example');
+    await expect(group(page, 'web-redis').getByTestId('group-counts').textContent()).resolves.toBe('520 live · 0 revoked · 0 expired');
+    await page.getByRole('button', { name: 'Revoke everywhere… (520 sessions)' }).click();
+    const dialog = page.getByTestId('revoke-everywhere');
+    await expect(dialog.getByTestId('everywhere-target').textContent()).resolves.toMatch(/^web-redis STAGING.*520 live sessions \(all of them: 20 sessions beyond the list are read from the store when revoking\)$/);
+    await dialog.getByLabel('Reason code (required)').selectOption('credential_compromise');
+    await dialog.getByLabel(/^Incident reference/).fill('INC-6000');
+    await dialog.getByLabel(/To confirm, type the number of sessions/).fill('520');
+    // Another writer holds incidents.json while this runs: the revocations stand, the incident cannot be noted.
+    await withFileLock(join(stores.dataDir, 'incidents.json.lock'), async () => {
+      await dialog.getByRole('button', { name: 'Revoke 520 sessions in 1 connection' }).click();
+      await page.getByTestId('revoke-everywhere-result').waitFor(WAIT);
+    }, 60_000);
+    const result = page.getByTestId('revoke-everywhere-result');
+    await expect(result.getByTestId('everywhere-summary').textContent()).resolves.toMatch(/^520 revoked\. Recorded as .* for incident INC-6000\.$/);
+    await expect(result.locator('[data-outcome="revoked"]').count()).resolves.toBe(520);
+    await expect(result.getByTestId('incident-problem').textContent()).resolves.toMatch(/^Not noted on the incident: the revocations are done .* could not be added to incident INC-6000: .*held by process .* Find them in Audit by searching INC-6000\.$/);
+    // Its view would not list these runs: not offered from here.
+    expect(await result.getByRole('button', { name: 'Open incident INC-6000' }).count()).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'people-incident-not-noted-light.png') });
+    for (const s of many.slice(0, 5)) expect(await stores.redisClient().exists(`revoked:${s.id}`)).toBe(1);
     expect(app.problems).toEqual([]);
     await app.close();
   }, 150_000);

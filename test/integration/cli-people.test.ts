@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PeopleFindResponse } from '../../src-shared/people';
+import type { PeopleFindResponse, PeopleRevokeResponse } from '../../src-shared/people';
 import { storedRow } from '../fixtures/postgres-sessions';
 import { isolatedEnv, runCli } from '../fixtures/run-cli';
-import { revocationState, writeWebSessions } from '../fixtures/web-sessions';
+import { revocationState, webSession, writeWebSessions } from '../fixtures/web-sessions';
 import { startPeopleStores, type PeopleStores } from './people-stores';
 
 /**
@@ -46,6 +46,19 @@ describe('session-warden people', () => {
       ['web-redis', { active: 2, revoked: 0, expired: 0 }],
       ['shop-db', { active: 3, revoked: 1, expired: 0 }],
     ]);
+  });
+
+  it('revokes every live session of a person with more than a search lists (520 in Redis): all of them, exit 0', async () => {
+    const now = Date.now();
+    const many = Array.from({ length: 520 }, () => webSession('u-mona', now, { fields: { email: 'mona@corp.example' } }));
+    await writeWebSessions(stores.redisClient(), many, now);
+    const revoked = await people('revoke', 'mona@corp.example', '--connections', 'web-redis', '--reason', 'offboarding', '--output', 'json');
+    expect(revoked.stderr).toBe('');
+    expect(revoked.code).toBe(0);
+    const report = JSON.parse(revoked.stdout) as PeopleRevokeResponse;
+    expect(report.groups[0]?.results.length).toBe(520);
+    expect(report.groups[0]?.results.every((r) => r.outcome === 'revoked' && r.user === 'mona@corp.example')).toBe(true);
+    expect((await liveCounts('mona@corp.example'))['web-redis']).toBe(0);
   });
 
   it('exit 1 when a connection cannot name the person typed; exit 2 for an unknown connection or a bad person', async () => {

@@ -122,26 +122,58 @@ function IncidentBody({ data }: { data: Incident }) {
                     <th scope="col">User</th>
                     <th scope="col">Outcome</th>
                     <th scope="col">At</th>
-                    <th scope="col">Fully closed</th>
+                    <th scope="col">Closed</th>
                   </tr>
                 </thead>
-                <tbody>
-                  {rows.map((r) => (
-                    <tr key={`${r.run}-${r.id}`} data-testid="incident-revoked-row" data-outcome={r.outcome}>
-                      <td className="mono">{r.id}</td>
-                      <td>{r.user || '—'}</td>
-                      <td>{outcomeLabel(r.outcome)}</td>
-                      <td>{isoLabel(r.at)}</td>
-                      <td>{r.closedAt ? isoLabel(r.closedAt) : <span className="muted">—</span>}</td>
-                    </tr>
-                  ))}
-                </tbody>
+                <RevokedRows rows={rows} />
               </table>
             </div>
           );
         })}
       </section>
     </>
+  );
+}
+
+/** The revoked sessions of one connection; one clock for them all, so the closing times stay honest as they pass. */
+function RevokedRows({ rows }: { rows: Incident['revoked'] }) {
+  // The ticking clock may lag a second behind: never call a closing that is over still to come.
+  const now = Math.max(useNow(1000), Date.now());
+  return (
+    <tbody>
+      {rows.map((r) => (
+        <tr key={`${r.run}-${r.id}`} data-testid="incident-revoked-row" data-outcome={r.outcome}>
+          <td className="mono">{r.id}</td>
+          <td>{r.user || '—'}</td>
+          <td>{outcomeLabel(r.outcome)}</td>
+          <td>{isoLabel(r.at)}</td>
+          <td>
+            <ClosedCell closedAt={r.closedAt} now={now} />
+          </td>
+        </tr>
+      ))}
+    </tbody>
+  );
+}
+
+/**
+ * When nothing issued before the revocation works any more: for Sentinel, credentials already
+ * fetched live their lifetime after it, so a time still to come reads as a closing, not as closed.
+ */
+function ClosedCell({ closedAt, now }: { closedAt: string | undefined; now: number }) {
+  const at = closedAt === undefined ? NaN : Date.parse(closedAt);
+  if (closedAt === undefined || !Number.isFinite(at)) return <span className="muted">—</span>;
+  if (at > now) {
+    return (
+      <span data-testid="incident-closed" data-state="open" title={isoLabel(closedAt)}>
+        closes at <strong>{closedAt.slice(11, 19)} UTC</strong> (credentials already issued still work until then)
+      </span>
+    );
+  }
+  return (
+    <span data-testid="incident-closed" data-state="closed">
+      Fully closed {isoLabel(closedAt)}
+    </span>
   );
 }
 

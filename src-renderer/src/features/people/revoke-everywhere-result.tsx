@@ -73,7 +73,7 @@ export function RevokeEverywhereResult({ revoke, person, titleId, onDone }: { re
           </button>
         ) : null}
         <SaveEverywhereEvidence runs={outcome.runs} disabled={revoke.isPending} />
-        {outcome.incident ? (
+        {outcome.incident && !outcome.incidentProblem ? (
           <button
             type="button"
             className="secondary-button"
