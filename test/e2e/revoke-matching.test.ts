@@ -1,11 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
+import { startHoldingProxy } from '../fixtures/holding-proxy';
+import { localDynamoClient } from '../../src-main/demo/demo-store';
+import { createHandlers } from '../../src-main/handlers';
+import { Ledger } from '../../src-main/ledger/ledger';
+import { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
+import { SentinelStore } from '../../src-main/sentinel/sentinel-store';
+import { CursorCodec } from '../../src-main/stores/cursor';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
 
@@ -124,5 +132,90 @@ describe('revoke everything a filter matches, Chromium over the real handler tab
     expect(await seriousViolations(page, 'fully closed')).toEqual([]);
     expect(app.problems).toEqual([]);
     await app.close();
+  });
+
+  it('cancels a run mid-way: Cancel by keyboard, in-flight writes finish, the rest said as not attempted and offered again (light, dark)', { timeout: 240_000 }, async () => {
+    const cut = Array.from({ length: 400 }, (_, i) => sentinelItem({ seconds: t - 50 - i }, { user: users[i % 4] as string, profile: 'contractor-cut' }));
+    await table.put(cut);
+    // The workspace reaches DynamoDB Local through a proxy that lets 40 writes through and then
+    // holds every request: the run is under way, and stays so until the test lets it go on.
+    const proxy = await startHoldingProxy(Number(new URL(inject('dynamoEndpoint')).port));
+    const client = DynamoDBDocumentClient.from(localDynamoClient(proxy.url));
+    const store = new SentinelStore({ client, tableName: table.name, cursors: new CursorCodec(randomBytes(32)) });
+    const ledger = new Ledger(join(dir.path, 'cancel-ledger.jsonl'));
+    const revoker = new SentinelRevoker({ client, store, ledger, operator: 'local:e2e', connection: 'test' });
+    const handlers = createHandlers({ ledgerConnection: 'test', store, revoker, ledger, info: () => info('staging'), chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
+    const app = await openApp(browser, server, handlers);
+    const { page } = app;
+    try {
+      await ready(page);
+      await page.getByLabel('Profile', { exact: true }).fill('contractor-cut');
+      await page.getByRole('button', { name: 'Revoke all matching…' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Reason code (required)').selectOption('contractor_end');
+      await dialog.getByLabel(/To confirm, type the number of sessions/).fill('400');
+      const held = proxy.holdAfter('UpdateItem', 40);
+      await dialog.getByRole('button', { name: 'Revoke 400 sessions' }).click();
+      await held;
+      // While it runs: progress, and the Cancel that stops it, focused for the keyboard.
+      const stop = dialog.getByRole('button', { name: 'Cancel revocation' });
+      await stop.waitFor();
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel revocation');
+      await expect.poll(() => dialog.getByTestId('revoke-progress').textContent()).toMatch(/^Revoking… \d+ of 400$/);
+      expect(await seriousViolations(page, 'revoke matching running')).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'revoke-matching-running-light.png') });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.screenshot({ path: join(SCREENSHOTS, 'revoke-matching-running-dark.png') });
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.keyboard.press('Enter');
+      await dialog.getByRole('button', { name: 'Cancelling…' }).waitFor();
+      await expect(dialog.getByTestId('revoke-progress').textContent()).resolves.toContain('Cancelling: sessions under way finish and are recorded…');
+      proxy.release();
+
+      const result = page.getByTestId('revoke-result');
+      await result.waitFor();
+      await expect(result.getByRole('heading').first().textContent()).resolves.toBe('Revocation cancelled');
+      const said = (await result.getByRole('status').first().textContent()) ?? '';
+      const [, revokedText, notAttemptedText] = /^Cancelled: (\d+) revoked, (\d+) not attempted\. Recorded as local:e2e\.$/.exec(said) ?? [];
+      const revokedCount = Number(revokedText);
+      const notAttemptedCount = Number(notAttemptedText);
+      expect(revokedCount).toBeGreaterThanOrEqual(40);
+      expect(notAttemptedCount).toBeGreaterThan(0);
+      expect(revokedCount + notAttemptedCount).toBe(400);
+      // Every session has its row: the revoked ones, and those not attempted, said as such.
+      const revokedIds = await result.locator('[data-testid="result-row"][data-outcome="revoked"] td.mono').allTextContents();
+      const leftIds = await result.locator('[data-testid="result-row"][data-outcome="not_attempted"] td.mono').allTextContents();
+      expect(revokedIds).toHaveLength(revokedCount);
+      expect(leftIds).toHaveLength(notAttemptedCount);
+      await expect(result.locator('[data-testid="result-row"][data-outcome="not_attempted"]').first().locator('td').nth(2).textContent()).resolves.toBe('not attempted (cancelled)');
+      const inStore = new Map<string, unknown>();
+      for (let i = 0; i < cut.length; i += 100) {
+        const out = await table.client.send(new BatchGetCommand({ RequestItems: { [table.name]: { Keys: cut.slice(i, i + 100).map((c) => ({ id: c.id })), ConsistentRead: true } } }));
+        for (const item of out.Responses?.[table.name] ?? []) inStore.set(item.id as string, item.status);
+      }
+      for (const id of revokedIds) expect(inStore.get(id)).toBe('revoked');
+      for (const id of leftIds) expect(inStore.get(id)).toBe('active');
+      expect(await seriousViolations(page, 'revoke matching cancelled')).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'revoke-matching-cancelled-light.png') });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.screenshot({ path: join(SCREENSHOTS, 'revoke-matching-cancelled-dark.png') });
+
+      // The rest: counted again by main, and confirmed afresh.
+      await result.getByRole('button', { name: `Revoke the ${notAttemptedCount} not attempted…` }).click();
+      await expect.poll(() => dialog.getByRole('heading').first().textContent()).toBe(`Revoke all ${notAttemptedCount} active sessions matching profile: contractor-cut`);
+      await dialog.getByLabel('Reason code (required)').selectOption('contractor_end');
+      await dialog.getByLabel(/To confirm, type the number of sessions/).fill(String(notAttemptedCount));
+      await dialog.getByRole('button', { name: `Revoke ${notAttemptedCount} sessions` }).click();
+      await result.waitFor();
+      await expect(result.getByRole('heading').first().textContent()).resolves.toBe('Revocation finished');
+      expect(await result.locator('[data-testid="result-row"][data-outcome="revoked"]').count()).toBe(notAttemptedCount);
+      for (const id of leftIds.slice(0, 5)) expect(await statusOf(id)).toBe('revoked');
+      expect(app.problems).toEqual([]);
+    } finally {
+      proxy.release();
+      await app.close();
+      client.destroy();
+      await proxy.close();
+    }
   });
 });

@@ -128,7 +128,28 @@ describe('session-warden sessions revoke --all-matching (spawned, DynamoDB Local
       for (const r of notAttempted) expect(r.user).toBe(userOf.get(r.id));
       // Counted again, what is left is exactly what was not attempted.
       const rest = await runCli(['sessions', 'revoke', '--all-matching', '--profile', 'contractor-cut', '--dry-run', '--output', 'json', ...conn], isolatedEnv());
-      expect((JSON.parse(rest.stdout) as { total: number }).total).toBe(notAttempted.length);
+      const left = JSON.parse(rest.stdout) as { total: number; digest: string };
+      expect(left.total).toBe(notAttempted.length);
+
+      // A second Ctrl-C does not wait for the writes under way: it exits at once, with 130.
+      const heldAgain = proxy.holdAfter('UpdateItem', 10);
+      const again = startCli(
+        ['sessions', 'revoke', '--all-matching', '--profile', 'contractor-cut', '--expect-count', String(left.total), '--expect-digest', left.digest, '--reason-code', 'contractor_end', '--table', table.name, '--endpoint', proxy.url, '--ledger', ledgerPath],
+        isolatedEnv(),
+      );
+      let againErr = '';
+      const stoppingAgain = new Promise<void>((resolve) =>
+        again.stderr?.on('data', (c: Buffer) => {
+          againErr += c.toString();
+          if (againErr.includes('session-warden: stopping')) resolve();
+        }),
+      );
+      const exitedAgain = new Promise<number | null>((resolve) => again.once('close', resolve));
+      await heldAgain;
+      again.kill('SIGINT');
+      await stoppingAgain;
+      again.kill('SIGINT');
+      expect(await exitedAgain, againErr).toBe(130);
     } finally {
       proxy.release();
       await proxy.close();

@@ -69,6 +69,7 @@ function samples(ids: { session: string; user: string; run: string; connection: 
       { exportId: randomUUID(), kind: 'ledger', format: 'json' },
     ],
     'export:cancel': [{ exportId: randomUUID() }],
+    'revoke:cancel': [{ runId: randomUUID() }],
     'proof:alarms': [undefined],
     'activity:summary': [{ since: new Date(Date.now() - 86_400_000).toISOString(), until: new Date().toISOString() }],
     'ledger:list': [{}, { text: ids.user, outcome: 'revoked' }],

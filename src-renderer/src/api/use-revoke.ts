@@ -50,6 +50,9 @@ export function useRevoke() {
   const runToast = useRef(0);
   // When the latest run's report arrived: what is read about pending blacklist writes after it is current.
   const [settledAt, setSettledAt] = useState(0);
+  // The run a Cancel stops (a revocation of what a filter matches, while it runs), and whether main took the cancel.
+  const [runningId, setRunningId] = useState<string | null>(null);
+  const [cancelling, setCancelling] = useState(false);
   const mutation = useMutation<RevokeReport, Error, RevokeInput & { retry?: boolean; connection?: ConfirmedConnection; generation: number }>({
     mutationFn: async ({ target, retry, connection: confirmedFor, generation: _, ...fields }) => {
       setProgress(null);
@@ -59,7 +62,16 @@ export function useRevoke() {
       const reason: Confirmed = { ...fields, connection };
       if (!retry) setConfirmed(reason);
       if (target.kind === 'sessions') return wardenClient.sessions.revoke({ ids: target.ids, ...reason });
-      if (target.kind === 'matching') return wardenClient.sessions.revokeMatching({ filter: target.filter, expectedCount: target.count, expectedDigest: target.preview.digest, ...reason });
+      if (target.kind === 'matching') {
+        const runId = crypto.randomUUID();
+        setRunningId(runId);
+        setCancelling(false);
+        try {
+          return await wardenClient.sessions.revokeMatching({ filter: target.filter, expectedCount: target.count, expectedDigest: target.preview.digest, ...reason, runId });
+        } finally {
+          setRunningId(null);
+        }
+      }
       const request: ConfirmedRevokeUsersRequest = {
         users: target.kind === 'user' ? [target.user] : target.users,
         ...(target.kind === 'users' && target.requested ? { requested: target.requested } : {}),
@@ -102,5 +114,15 @@ export function useRevoke() {
     setConfirmed(null);
   }, [reset]);
   const blacklistFailedCount = failed.filter((r) => r.outcome !== 'failed').length;
-  return { ...mutation, mutate: start, reset: clear, progress, outcome, confirmed, settledAt, failedCount: failed.length, blacklistFailedCount, retryFailed, canRetry };
+  // Stops the run: main starts no further session, finishes those under way, and answers with the rest not attempted.
+  const cancel = useCallback(() => {
+    if (runningId === null) return;
+    setCancelling(true);
+    wardenClient.revoke.cancel({ runId: runningId }).then(
+      ({ cancelled }) => setCancelling(cancelled),
+      () => setCancelling(false),
+    );
+  }, [runningId]);
+  const cancellable = running && runningId !== null;
+  return { ...mutation, mutate: start, reset: clear, progress, outcome, confirmed, settledAt, failedCount: failed.length, blacklistFailedCount, retryFailed, canRetry, cancel, cancellable, cancelling };
 }

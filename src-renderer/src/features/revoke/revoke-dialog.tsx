@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { OUTCOME_LABELS, type Outcome, type ReasonCode } from '../../../../src-shared/reason-codes';
 import type { RevokeOutcome } from '../../api/revoke-outcome';
 import { useAppInfo } from '../../api/use-app-info';
@@ -10,6 +10,7 @@ import { OpenInAudit, RunRecord, SaveEvidence } from './run-record';
 import { useWatch } from '../watch/watch-store';
 import type { MatchingPreview } from '../../../../src-shared/contract';
 import { useRevoke, type RevokeTarget } from '../../api/use-revoke';
+import { RevokeTheRest } from '../sessions/revoke-all-matching';
 
 interface RevokeDialogProps {
   target: RevokeTarget | null;
@@ -20,21 +21,34 @@ interface RevokeDialogProps {
  * Asks for the reason, says exactly what will be cut off and where, makes the operator confirm in
  * proportion to the blast radius, then shows what happened to every session.
  */
-export function RevokeDialog({ target, onClose }: RevokeDialogProps) {
+export function RevokeDialog({ target: asked, onClose }: RevokeDialogProps) {
   const revoke = useRevoke();
   const titleId = useId();
   const report = revoke.outcome;
+  // After a cancelled run, what is left of the filter, counted again: confirmed afresh in this dialog.
+  const [rest, setRest] = useState<RevokeTarget | null>(null);
+  const revokedBefore = useRef(false);
+  const target = asked === null ? null : (rest ?? asked);
   const close = () => {
-    const revoked = Boolean(report);
+    const revoked = Boolean(report) || revokedBefore.current;
     revoke.reset();
+    setRest(null);
+    revokedBefore.current = false;
     onClose(revoked);
+  };
+  const revokeRest = (next: RevokeTarget) => {
+    revokedBefore.current = true;
+    revoke.reset();
+    setRest(next);
   };
   return (
     <ModalDialog open={target !== null} onClose={close} busy={revoke.isPending} labelledBy={titleId} testId="revoke-dialog">
       {target === null ? null : report ? (
-        <ResultView report={report} revoke={revoke} onlyUser={onlyUserOf(target)} confirmedCount={target.kind === 'sessions' ? target.ids.length : target.count} titleId={titleId} onDone={close} />
+        <ResultView report={report} revoke={revoke} onlyUser={onlyUserOf(target)} confirmedCount={target.kind === 'sessions' ? target.ids.length : target.count} titleId={titleId} onDone={close}>
+          {target.kind === 'matching' && report.cancelled ? <RevokeTheRest target={target} notAttempted={report.results.filter((r) => r.outcome === 'not_attempted').length} onCounted={revokeRest} /> : null}
+        </ResultView>
       ) : (
-        <RevokeForm target={target} revoke={revoke} titleId={titleId} onCancel={close} />
+        <RevokeForm key={target.kind === 'matching' ? target.preview.digest : 'form'} target={target} revoke={revoke} titleId={titleId} onCancel={close} />
       )}
     </ModalDialog>
   );
@@ -48,6 +62,11 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
   const [ticket, setTicket] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [touched, setTouched] = useState(false);
+  // The run's Cancel appears where the disabled buttons were: focus goes to it, for the keyboard.
+  const stop = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (revoke.cancellable) stop.current?.focus();
+  }, [revoke.cancellable]);
 
   const count = target.kind === 'sessions' ? target.ids.length : target.count;
   const users = target.kind === 'user' ? [target.user] : target.users;
@@ -132,11 +151,18 @@ function RevokeForm({ target, revoke, titleId, onCancel }: { target: RevokeTarge
           Nothing was confirmed: {revoke.error.message}
         </p>
       ) : null}
-      {revoke.isPending ? <RevokeProgress progress={revoke.progress} expected={count} /> : null}
+      {revoke.isPending ? <RevokeProgress progress={revoke.progress} expected={count} stopping={revoke.cancelling} /> : null}
       <div className="dialog-actions">
-        <button type="button" className="secondary-button" disabled={revoke.isPending} onClick={onCancel}>
-          Cancel
-        </button>
+        {revoke.cancellable ? (
+          // Stops the run: no further session is started; those under way finish and are recorded.
+          <button type="button" className="secondary-button" ref={stop} aria-disabled={revoke.cancelling} onClick={revoke.cancelling ? undefined : revoke.cancel}>
+            {revoke.cancelling ? 'Cancelling…' : 'Cancel revocation'}
+          </button>
+        ) : (
+          <button type="button" className="secondary-button" disabled={revoke.isPending} onClick={onCancel}>
+            Cancel
+          </button>
+        )}
         <button type="submit" className="danger-button" disabled={revoke.isPending}>
           Revoke {count} session{count === 1 ? '' : 's'}
         </button>
@@ -158,6 +184,7 @@ function ResultView({
   confirmedCount,
   titleId,
   onDone,
+  children,
 }: {
   report: RevokeOutcome;
   revoke: ReturnType<typeof useRevoke>;
@@ -165,6 +192,8 @@ function ResultView({
   confirmedCount: number;
   titleId: string;
   onDone: () => void;
+  /** What the result offers next beside retrying (the rest of a cancelled run). */
+  children?: ReactNode;
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
   const watching = useWatch((s) => (onlyUser !== null ? s.watched.includes(onlyUser) : false));
@@ -176,12 +205,17 @@ function ResultView({
   const mirrored = report.results.some((r) => r.blacklist !== undefined);
   const unlisted = report.unlistedUsers;
   const bad = (counts.get('failed') ?? 0) + (counts.get('not_found') ?? 0) + unlisted.length;
-  const outcomes = [...counts].map(([outcome, n]) => `${n} ${OUTCOME_LABELS[outcome]}`);
+  // Cancelled: said first, as what was done and what was not; the other outcomes after it.
+  const cancelled = report.cancelled === true;
+  const outcomes = [...counts].filter(([outcome]) => !cancelled || (outcome !== 'revoked' && outcome !== 'not_attempted')).map(([outcome, n]) => `${n} ${OUTCOME_LABELS[outcome]}`);
+  if (cancelled) outcomes.unshift(`Cancelled: ${counts.get('revoked') ?? 0} revoked, ${counts.get('not_attempted') ?? 0} not attempted`);
   if (unlisted.length > 0) outcomes.push(`${unlisted.length} user${unlisted.length === 1 ? '' : 's'} could not be listed`);
   return (
     <div data-testid="revoke-result">
       <h2 id={titleId} className="dialog-title" ref={heading} tabIndex={-1}>
-        {bad > 0
+        {cancelled
+          ? 'Revocation cancelled'
+          : bad > 0
           ? 'Revocation finished with problems'
           : gaps.notBlacklisted > 0
             ? `Revoked in the store — ${gaps.notBlacklisted} session${gaps.notBlacklisted === 1 ? '' : 's'} not yet blacklisted`
@@ -193,7 +227,8 @@ function ResultView({
       {report.usersWithoutActiveSessions.length > 0 ? <p className="muted">No active session: {report.usersWithoutActiveSessions.join(', ')}.</p> : null}
       <RunRecord report={report} confirmed={revoke.confirmed} confirmedCount={report.runs.length === 1 ? confirmedCount : null} />
       <BlacklistGaps view={gaps} />
-      <div className="result-scroll">
+      {/* Focusable, so a keyboard can scroll a long run's outcomes (every session of a cancelled one). */}
+      <div className="result-scroll" tabIndex={0} role="region" aria-label="Outcomes, scrollable">
         <table className="result-table" aria-label="Outcome per session">
           <thead>
             <tr>
@@ -237,6 +272,7 @@ function ResultView({
         </table>
       </div>
       <RetryFailed revoke={revoke} headingRef={heading} />
+      {children}
       <div className="dialog-actions record-actions">
         <SaveEvidence report={report} disabled={revoke.isPending} />
         <OpenInAudit report={report} onOpen={onDone} />

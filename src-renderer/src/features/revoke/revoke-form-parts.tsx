@@ -38,12 +38,15 @@ export function FormProblems({ problems, shown }: { problems: string[]; shown: b
   );
 }
 
-/** Progress of a running revocation (events from main). */
-export function RevokeProgress({ progress, expected }: { progress: { done: number; total: number } | null; expected: number }) {
+/** Progress of a running revocation (events from main); `stopping` once its cancel was taken. */
+export function RevokeProgress({ progress, expected, stopping = false }: { progress: { done: number; total: number } | null; expected: number; stopping?: boolean }) {
   return (
-    <div role="status" className="progress">
+    <div role="status" className="progress" data-testid="revoke-progress">
       <progress max={progress?.total || expected || 1} value={progress?.done ?? 0} />
-      <span>Revoking… {progress ? `${progress.done} of ${progress.total}` : ''}</span>
+      <span>
+        {stopping ? 'Cancelling: sessions under way finish and are recorded… ' : 'Revoking… '}
+        {progress ? `${progress.done} of ${progress.total}` : ''}
+      </span>
     </div>
   );
 }

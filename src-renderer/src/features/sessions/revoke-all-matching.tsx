@@ -23,13 +23,7 @@ export function RevokeAllMatching({
   // Only active sessions are ever revoked: the status filter is not part of what is matched.
   const filter = Object.fromEntries(Object.entries(query).filter(([key]) => key !== 'status')) as MatchingFilter;
   const narrows = chips.length > 0 && Object.values(filter).some((v) => v !== undefined && v !== '');
-  const count = useMutation({
-    mutationFn: () => wardenClient.sessions.matching({ filter }),
-    onSuccess: (preview) => {
-      if (preview.total === 0) return;
-      onCounted({ kind: 'matching', filter, count: preview.total, users: preview.byUser.map((u) => u.name), preview, chips });
-    },
-  });
+  const count = useCountMatching(filter, chips, onCounted);
   if (!narrows) return null;
   return (
     <div className="revoke-matching">
@@ -45,6 +39,39 @@ export function RevokeAllMatching({
               ? 'No active session matches these filters: nothing to revoke.'
               : ''}
       </span>
+    </div>
+  );
+}
+
+/** Main's count of every active session the filter matches now (the dry run); a count above none goes to `onCounted`. */
+function useCountMatching(filter: MatchingFilter, chips: string[], onCounted: (target: RevokeTarget) => void) {
+  return useMutation({
+    mutationFn: () => wardenClient.sessions.matching({ filter }),
+    onSuccess: (preview) => {
+      if (preview.total === 0) return;
+      onCounted({ kind: 'matching', filter, count: preview.total, users: preview.byUser.map((u) => u.name), preview, chips });
+    },
+  });
+}
+
+/**
+ * After a cancelled run: the sessions it did not attempt, counted again by main (a new dry run of
+ * the same filter, since sessions began and ended meanwhile), and confirmed afresh.
+ */
+export function RevokeTheRest({ target, notAttempted, onCounted }: { target: Extract<RevokeTarget, { kind: 'matching' }>; notAttempted: number; onCounted: (target: RevokeTarget) => void }) {
+  const count = useCountMatching(target.filter, target.chips, onCounted);
+  return (
+    <div className="revoke-rest">
+      <button type="button" className="danger-outline-button" onClick={() => count.mutate()} disabled={count.isPending} aria-describedby="revoke-rest-status">
+        {count.isPending ? 'Counting every match…' : `Revoke the ${notAttempted.toLocaleString('en-US')} not attempted…`}
+      </button>
+      <p id="revoke-rest-status" className="muted small" role="status">
+        {count.isError
+          ? `Could not count: ${count.error.message}`
+          : count.data?.total === 0
+            ? 'No active session matches these filters any more: nothing left to revoke.'
+            : 'Counts again what the filter matches now, then asks you to confirm.'}
+      </p>
     </div>
   );
 }
