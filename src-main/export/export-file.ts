@@ -54,8 +54,10 @@ export async function exportFile<T>(options: ExportFileOptions<T>): Promise<Expo
   let rows = 0;
   try {
     const write = (text: string) => {
-      hash.update(text);
-      return writeChunk(stream, text);
+      // Encoded once, for the hash and the file alike.
+      const bytes = Buffer.from(text, 'utf8');
+      hash.update(bytes);
+      return writeChunk(stream, bytes);
     };
     if (format === 'csv') await write(csvLines([shape.columns]));
     if (format === 'json') await write('[');
@@ -99,8 +101,8 @@ export async function exportFile<T>(options: ExportFileOptions<T>): Promise<Expo
 }
 
 /** Writes, and waits for the disk when the stream's buffer is full (rejects on a write error). */
-async function writeChunk(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
+async function writeChunk(stream: WriteStream, bytes: Buffer): Promise<void> {
+  if (!stream.write(bytes)) await once(stream, 'drain');
   if (stream.errored) throw stream.errored;
 }
 

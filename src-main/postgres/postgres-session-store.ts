@@ -5,7 +5,7 @@ import { REASON_CODES } from '../../src-shared/reason-codes';
 import type { Session, SessionStatus } from '../../src-shared/session';
 import { SESSION_STATUSES } from '../../src-shared/session-status';
 import { WardenError } from '../errors';
-import type { SessionStore, StatusCounts } from '../session-store';
+import type { SessionsFilter, SessionStore, StatusCounts } from '../session-store';
 import { CursorCodec, InvalidCursorError, type CursorPosition } from '../stores/cursor';
 import { refuseUnservedFilters } from '../stores/session-filter';
 import type { DirectoryUser } from '../users/user-match';
@@ -21,6 +21,9 @@ export interface PostgresSessionStoreOptions {
   /** Told of every statement that reads sessions, with the settings it runs under; for tests (EXPLAIN) and the benchmark. */
   onQuery?: (statement: { text: string; values: unknown[]; settings: string[] }) => void;
 }
+
+/** Rows a FETCH of an export's cursor reads (see walk). */
+const WALK_FETCH = 1000;
 
 /** Counting live users walks the partial index, never the table (see activeUsers). */
 const NO_SEQSCAN = 'enable_seqscan = off';
@@ -108,7 +111,11 @@ export class PostgresSessionStore implements SessionStore {
     return schema;
   }
 
-  async query(request: SessionsQueryRequest): Promise<SessionsPage> {
+  /**
+   * A filter's conditions on `sessions s` (never a page's position), with the cursor key they are
+   * bound to; null when nothing can match.
+   */
+  async #plan(request: SessionsQueryRequest): Promise<{ schema: PostgresSchema; queryKey: string; where: string[]; p: Params; narrowed: boolean } | null> {
     refuseUnservedFilters(request, POSTGRES_CAPABILITIES);
     // The handlers parse requests with the contract; a caller that did not gets the same words, never PostgreSQL's.
     if (request.ipAddress !== undefined && !IpFilterSchema.safeParse(request.ipAddress).success) throw new WardenError('VALIDATION', `ipAddress: expected ${IP_FILTER_HINT}`);
@@ -119,21 +126,10 @@ export class PostgresSessionStore implements SessionStore {
       statuses.delete('active');
       statuses.delete('expired');
     }
-    if (statuses.size === 0) return { sessions: [] };
+    if (statuses.size === 0) return null;
     const queryKey = createHash('sha256')
       .update(JSON.stringify(['pg1', [...statuses].sort(), request.user ?? null, request.since ?? null, request.until ?? null, request.revokedSince ?? null, request.revokedUntil ?? null, request.reasonCode ?? null, request.device ?? null, request.ipAddress ?? null, request.text ?? null]))
       .digest('base64url');
-    let position: CursorPosition | null = null;
-    if (request.cursor !== undefined) {
-      try {
-        position = this.#cursors.decode(request.cursor, queryKey);
-        if (!isUuid(position.id)) throw new InvalidCursorError('unreadable');
-      } catch (error) {
-        if (error instanceof InvalidCursorError) throw new WardenError('INVALID_CURSOR', error.message);
-        throw error;
-      }
-    }
-
     const p = new Params();
     const where = [statusCondition(statuses)];
     if (request.user !== undefined) {
@@ -142,7 +138,7 @@ export class PostgresSessionStore implements SessionStore {
       // stored `Alice@Corp.Example` (and, users.email being UNIQUE as written, a second spelling
       // too: both are the person). The migration has no lower(email) index: users is read in full.
       else if (schema.hasEmail) where.push(`s.user_id in (select u.id from users u where lower(u.email::text) = lower(${p.add(request.user)}))`);
-      else return { sessions: [] };
+      else return null;
     }
     if (request.since !== undefined) where.push(`s.created_at >= ${p.add(toPgBound(request.since, 'up'))}::timestamptz`);
     if (request.until !== undefined) where.push(`s.created_at <= ${p.add(toPgBound(request.until, 'down'))}::timestamptz`);
@@ -165,6 +161,23 @@ export class PostgresSessionStore implements SessionStore {
       if (schema.hasEmail) columns.push(`exists(select 1 from users u where u.id = s.user_id and u.email::text ilike ${like})`);
       where.push(`(${columns.join(' or ')})`);
     }
+    return { schema, queryKey, where, p, narrowed };
+  }
+
+  async query(request: SessionsQueryRequest): Promise<SessionsPage> {
+    const plan = await this.#plan(request);
+    if (!plan) return { sessions: [] };
+    const { schema, queryKey, where, p, narrowed } = plan;
+    let position: CursorPosition | null = null;
+    if (request.cursor !== undefined) {
+      try {
+        position = this.#cursors.decode(request.cursor, queryKey);
+        if (!isUuid(position.id)) throw new InvalidCursorError('unreadable');
+      } catch (error) {
+        if (error instanceof InvalidCursorError) throw new WardenError('INVALID_CURSOR', error.message);
+        throw error;
+      }
+    }
     if (position) {
       // The first term bounds the index range; the second breaks ties within one instant by id.
       const at = p.add(position.at);
@@ -186,6 +199,43 @@ export class PostgresSessionStore implements SessionStore {
       sessions: page.map(toPostgresSession),
       ...(rows.length > request.limit && last ? { nextCursor: this.#cursors.encode({ query: queryKey, at: last.expires_at, id: last.id }) } : {}),
     };
+  }
+
+  /**
+   * Every session of a filter, in the listings' order, for an export: one statement read through
+   * a cursor (FETCH 1,000 at a time) in a read-only REPEATABLE READ transaction, so the whole
+   * export is one snapshot with every status by one clock. Paging by keyset instead planned and
+   * sought a statement a page and sorted each page again (2.5x the time of the same rows read
+   * by hand, measured). The transaction is rolled back and its connection released when the
+   * caller stops early.
+   */
+  async *walk(filter: SessionsFilter): AsyncGenerator<Session[]> {
+    const plan = await this.#plan({ ...filter, limit: 1 });
+    if (!plan) return;
+    const { schema, where, p, narrowed } = plan;
+    const settings = narrowed ? [NO_SEQSCAN] : [];
+    const sql = `select ${SESSION_COLUMNS}${schema.hasEmail ? `, ${EMAIL_OF('s.user_id')}` : ''} from sessions s where ${where.join(' and ')} order by s.expires_at desc, s.id desc`;
+    const client = await checkout(this.#pool);
+    let open = false;
+    try {
+      await client.query('begin isolation level repeatable read read only');
+      open = true;
+      for (const setting of settings) await client.query(`set local ${setting}`);
+      this.#onQuery?.({ text: sql, values: p.values, settings });
+      await client.query(`declare warden_walk no scroll cursor for ${sql}`, p.values);
+      for (;;) {
+        const { rows } = await client.query<SessionRow>(`fetch ${WALK_FETCH} from warden_walk`);
+        if (rows.length > 0) yield rows.map(toPostgresSession);
+        if (rows.length < WALK_FETCH) break;
+      }
+      await client.query('commit');
+      open = false;
+    } catch (error) {
+      throw poolError(this.#pool, error);
+    } finally {
+      if (open) await client.query('rollback').catch(() => undefined);
+      client.release();
+    }
   }
 
   /** One session by id; null when the table has none (an id that is not a uuid cannot be one). */

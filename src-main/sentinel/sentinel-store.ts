@@ -3,7 +3,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk
 import type { SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
 import { WardenError } from '../errors';
-import type { SessionStore, StatusCounts } from '../session-store';
+import { sessionPages, type SessionsFilter, type SessionStore, type StatusCounts } from '../session-store';
 import { CursorCodec, InvalidCursorError, type CursorPosition } from '../stores/cursor';
 import { planQuery, type ReadPlan } from './query-plan';
 import { filterOf, matches, type SessionFilter } from '../stores/session-filter';
@@ -113,6 +113,57 @@ export class SentinelStore implements SessionStore {
       sessions: page.map((r) => r.session),
       ...(more && last ? { nextCursor: this.#cursors.encode({ query: plan.key, at: last.at, id: last.session.id }) } : {}),
     };
+  }
+
+  /**
+   * Every session of a filter, newest first as `query` pages them, each item read once (an
+   * export): each partition is read to its end in DynamoDB's own pages (up to 1 MB, no Limit),
+   * and the partitions are merged as they come, a row handed out once every partition still being
+   * read has passed its second. Paging `query` instead reads the other partitions' rows past each
+   * page's cut again for every page (three partitions for `any`: about three items read per row
+   * kept). The partition furthest behind is read next, so about one page of each is held.
+   * A plan with a read not in time order is paged through `query`.
+   */
+  async *walk(filter: SessionsFilter): AsyncGenerator<Session[]> {
+    let exact: SessionFilter;
+    try {
+      exact = filterOf({ ...filter, limit: 1 });
+    } catch (error) {
+      throw new WardenError('VALIDATION', (error as Error).message);
+    }
+    if (exact.statuses.length === 0) return;
+    const plan = planQuery(exact);
+    if (!plan.reads.every((read) => read.ordered)) {
+      yield* sessionPages(this, filter, 1000);
+      return;
+    }
+    const now = this.#clock();
+    // `behind`: the second up to which a read has come (its next items are in it or older).
+    const reads = plan.reads.map((read) => ({ read, startKey: undefined as Record<string, unknown> | undefined, behind: '\uffff', done: false }));
+    let held: Row[] = [];
+    for (;;) {
+      const live = reads.filter((r) => !r.done);
+      const next = live.reduce<(typeof live)[number] | undefined>((a, b) => (a === undefined || b.behind > a.behind ? b : a), undefined);
+      if (next) {
+        const out = await this.#readPage(next.read, exact, null, next.startKey, null, now);
+        for (const item of out.Items ?? []) {
+          const session = toSession(item, now);
+          if (session && matches(session, exact)) held.push({ session, at: session.createdAt ?? String(item.created_at) });
+        }
+        next.startKey = out.LastEvaluatedKey;
+        next.done = next.startKey === undefined;
+        next.behind = next.startKey === undefined ? '' : secondOf(String(next.startKey.created_at));
+      }
+      const stillRead = reads.filter((r) => !r.done);
+      const until = stillRead.reduce((a, r) => (r.behind > a ? r.behind : a), '');
+      const ready = stillRead.length === 0 ? held : held.filter((row) => secondOf(row.at) > until);
+      if (ready.length > 0) {
+        if (stillRead.length > 0) held = held.filter((row) => secondOf(row.at) <= until);
+        else held = [];
+        yield ready.sort(compareNewestFirst).map((row) => row.session);
+      }
+      if (stillRead.length === 0) return;
+    }
   }
 
   /** One session by id, read consistently; null when the table has no such item. */
@@ -254,7 +305,8 @@ export class SentinelStore implements SessionStore {
     filter: SessionFilter,
     position: CursorPosition | null,
     startKey: Record<string, unknown> | undefined,
-    limit: number,
+    /** null: DynamoDB's own pages (up to 1 MB). */
+    limit: number | null,
     nowMs: number,
   ) {
     const names: Record<string, string> = {};
@@ -316,7 +368,7 @@ export class SentinelStore implements SessionStore {
       ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
       ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
       ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
-      Limit: this.#readPageSize ?? (read.ordered ? Math.min(1000, limit + 50) : 1000),
+      ...(limit === null ? (this.#readPageSize ? { Limit: this.#readPageSize } : {}) : { Limit: this.#readPageSize ?? (read.ordered ? Math.min(1000, limit + 50) : 1000) }),
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     };
     try {
