@@ -1,5 +1,4 @@
 import type { ActivitySummary } from '../../src-shared/activity';
-import type { SessionStatus } from '../../src-shared/session-status';
 import type { Session } from '../../src-shared/session';
 import type { LedgerEntry } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
@@ -8,9 +7,7 @@ import { sessionPages, type SessionsFilter, type SessionStore } from '../session
 import { mergeRevocations, summarize } from './activity';
 import { LedgerRevocations } from './ledger-revocations';
 import { CANARY_USER } from '../proof/canary-ground';
-
-/** Counting sessions by status stops here; the view then says "at least". */
-export const STATUS_COUNT_CAP = 100_000;
+import { filterOf, matches } from '../stores/session-filter';
 
 /**
  * The activity view's data for a range, read from the store and the ledger: the connection's team
@@ -25,8 +22,8 @@ export async function activitySummary(
 ): Promise<ActivitySummary> {
   const sinceMs = Date.parse(request.since);
   const untilMs = Date.parse(request.until);
-  const revoked: Session[] = [];
-  await eachSession(store, { status: 'revoked', revokedSince: request.since, revokedUntil: request.until }, Number.POSITIVE_INFINITY, (s) => void revoked.push(s));
+  const revokedInRange = { status: 'revoked' as const, revokedSince: request.since, revokedUntil: request.until };
+  const { revoked, byStatus } = store.countByStatus ? { revoked: await allSessions(store, revokedInRange), byStatus: { ...(await store.countByStatus()), capped: false } } : await readOnce(store, revokedInRange);
   const entries: LedgerEntry[] = [];
   if ('entriesSince' in ledger) {
     // Each desk names the connection its own way; every entry of the team ledger is of this store.
@@ -36,7 +33,7 @@ export async function activitySummary(
     // enforcement canary's revocations, self-tests, are left out there).
     entries.push(...(await revocationsOf(ledger).read()));
   }
-  return summarize(mergeRevocations(revoked, entries, connection), { sinceMs, untilMs }, await statusCounts(store));
+  return summarize(mergeRevocations(revoked, entries, connection), { sinceMs, untilMs }, byStatus);
 }
 
 /** One incremental reader per ledger the handlers hold (see LedgerRevocations). */
@@ -51,30 +48,29 @@ function revocationsOf(ledger: Ledger): LedgerRevocations {
   return reader;
 }
 
-/**
- * Sessions by status, exactly: counted by the store where it can (one count statement, an index's
- * count pages), else by paging each status up to STATUS_COUNT_CAP (the view then says "at least").
- */
-async function statusCounts(store: SessionStore): Promise<ActivitySummary['byStatus']> {
-  if (store.countByStatus) return { ...(await store.countByStatus()), capped: false };
-  const counts = { active: 0, revoked: 0, expired: 0, capped: false };
-  for (const status of ['active', 'revoked', 'expired'] as const satisfies readonly SessionStatus[]) {
-    const counted = await eachSession(store, { status }, STATUS_COUNT_CAP, () => undefined);
-    counts[status] = Math.min(counted, STATUS_COUNT_CAP);
-    if (counted >= STATUS_COUNT_CAP) counts.capped = true;
-  }
-  return counts;
+/** Every session of a filter. */
+async function allSessions(store: SessionStore, filter: SessionsFilter): Promise<Session[]> {
+  const sessions: Session[] = [];
+  for await (const page of sessionPages(store, filter)) sessions.push(...page);
+  return sessions;
 }
 
-/** Calls `visit` for each session of a filter, up to `cap`; returns how many. */
-async function eachSession(store: SessionStore, filter: SessionsFilter, cap: number, visit: (s: Session) => void): Promise<number> {
-  let count = 0;
-  for await (const page of sessionPages(store, filter)) {
+/**
+ * For a store that cannot count (web sessions in Redis: nothing in the web app's layout counts
+ * sessions by status, see README), one pass over every session: each counted by the status it
+ * reads as, exactly, and the revoked ones in the range kept (tested as the store tests a filter).
+ * The store can only find revoked sessions by reading them all anyway; this was one pass for
+ * them and one a status for the counts (every session read four times, the counts capped).
+ */
+async function readOnce(store: SessionStore, revokedInRange: SessionsFilter): Promise<{ revoked: Session[]; byStatus: ActivitySummary['byStatus'] }> {
+  const inRange = filterOf({ ...revokedInRange, limit: 1 });
+  const revoked: Session[] = [];
+  const byStatus = { active: 0, revoked: 0, expired: 0, capped: false };
+  for await (const page of sessionPages(store, { status: 'any' })) {
     for (const session of page) {
-      visit(session);
-      count += 1;
-      if (count >= cap) return count;
+      byStatus[session.status] += 1;
+      if (matches(session, inRange)) revoked.push(session);
     }
   }
-  return count;
+  return { revoked, byStatus };
 }
