@@ -41,13 +41,15 @@ export type SessionsFilter = z.output<typeof SessionsFilterSchema>;
 
 /**
  * Every page of a filter, following the cursor. Sessions a store may repeat across pages (a Redis
- * SCAN) are handed out once.
+ * SCAN) are handed out once. Entries the store could not read as sessions (`page.unreadable`) are
+ * added up in `unreadable`, for a caller that must not take them for "no session".
  */
-export async function* sessionPages(store: SessionStore, filter: SessionsFilter, pageSize = 500): AsyncGenerator<Session[]> {
+export async function* sessionPages(store: SessionStore, filter: SessionsFilter, pageSize = 500, unreadable?: { count: number }): AsyncGenerator<Session[]> {
   const seen = store.pagesMayRepeat ? new Set<string>() : null;
   let cursor: string | undefined;
   do {
     const page = await store.query({ ...filter, limit: pageSize, ...(cursor ? { cursor } : {}) });
+    if (unreadable && page.unreadable) unreadable.count += page.unreadable.count;
     yield seen ? page.sessions.filter((s) => !seen.has(s.id) && seen.add(s.id) !== undefined) : page.sessions;
     cursor = page.nextCursor;
   } while (cursor);

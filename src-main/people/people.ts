@@ -153,13 +153,19 @@ export class People {
       const stranger = notThePersons(named, target, person);
       if (stranger) return refused(`session ${stranger.id} in "${connection.name}" is not ${person}'s (it belongs to ${JSON.stringify(stranger.user)}): nothing was revoked there. Search again and confirm.`);
       // Every live session of the person, read now across every page: a search lists at most 500.
-      const live = everyLive === true ? await liveSessionsOf({ store, kind: target.kind, identity: target.identity, person }) : [];
+      const unreadable = { count: 0 };
+      const live = everyLive === true ? await liveSessionsOf({ store, kind: target.kind, identity: target.identity, person }, unreadable) : [];
       const sessions = new Map([...named, ...live].map((x) => [x.id, x] as const));
       const all = [...new Set([...ids, ...live.map((x) => x.id)])];
       if (all.length > MAX_REVOKE_IDS) return refused(`${person} has ${all.length.toLocaleString('en-US')} live sessions in "${connection.name}", more than one revocation carries (${MAX_REVOKE_IDS.toLocaleString('en-US')}): nothing was revoked there. Revoke them in parts from Sessions (filter by user).`);
       const report = await workspace.handlers['sessions:revoke']({ ids: all, ...reason, connection: { id: info.connection.id, nonce: info.connection.nonce } }, NO_EVENTS);
       const beyond = everyLive === true && confirmedCount !== undefined && all.length > confirmedCount ? { beyondConfirmed: all.length - confirmedCount } : {};
-      return { group: { ...settled(connection, asNamedHere(report, sessions, target)), ...beyond }, operator: report.operator };
+      const group = { ...settled(connection, asNamedHere(report, sessions, target)), ...beyond };
+      if (unreadable.count === 0) return { group, operator: report.operator };
+      // Entries of the person's index that do not read as sessions were not revoked: never "done".
+      const n = unreadable.count;
+      const skipped = `${n.toLocaleString('en-US')} ${n === 1 ? 'entry' : 'entries'} of ${person}'s session index ${n === 1 ? 'does' : 'do'} not read as a session and ${n === 1 ? 'was' : 'were'} not revoked: look at the store directly`;
+      return { group: { ...group, state: 'failed' as const, problem: group.problem ? `${group.problem}; ${skipped}` : skipped }, operator: report.operator };
     };
     try {
       if (this.#onActive(target)) return await this.#connections.onActive(revokeThere);

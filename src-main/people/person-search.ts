@@ -85,12 +85,29 @@ export async function searchPerson(search: PersonSearch): Promise<PersonFinding>
   const users = byEmail ? byEmail.users : [derived.name];
   const statuses: SessionStatus[] | 'any' = rule.liveIndexOnly ? ['active', 'expired'] : 'any';
   const found = new Map<string, Session>();
-  for (const user of users) for await (const page of sessionPages(store, { status: statuses, user })) for (const s of page) found.set(s.id, s);
+  const unreadable = { count: 0 };
+  for (const user of users) for await (const page of sessionPages(store, { status: statuses, user }, 500, unreadable)) for (const s of page) found.set(s.id, s);
   if (rule.liveIndexOnly) {
     for (const s of await revokedFromLedger(search, map.key === 'user' ? derived.name : null, theirsBy(map.key, derived.name))) if (!found.has(s.id)) found.set(s.id, s);
   }
   const finding = summarise([...found.values()], identity, rule, search.now ?? Date.now());
-  if (!byEmail || byEmail.complete) return finding;
+  if (unreadable.count > 0) {
+    const n = unreadable.count;
+    return {
+      ...finding,
+      state: 'incomplete',
+      problem: `${n.toLocaleString('en-US')} ${n === 1 ? 'entry' : 'entries'} of ${derived.name}'s session index ${n === 1 ? 'does' : 'do'} not read as a session (an id of another shape, or a record that is not a session): Session Warden can neither count nor revoke ${n === 1 ? 'it' : 'them'}; look at the store directly`,
+    };
+  }
+  if (!byEmail || (byEmail.complete && byEmail.undecided === 0)) return finding;
+  if (byEmail.complete) {
+    const n = byEmail.undecided;
+    return {
+      ...finding,
+      state: 'incomplete',
+      problem: `${n.toLocaleString('en-US')} user ${n === 1 ? 'index holds' : 'indexes hold'} (user_sessions:*) only records that do not read as web sessions with an e-mail; incomplete: they may be ${derived.name}'s (search by user id, or open the connection in Sessions)`,
+    };
+  }
   // Cut short: what was found is listed and counted, never "none".
   const seconds = Math.round((search.budget?.ms ?? 0) / 1000);
   const keys = byEmail.storeKeys === null ? '' : ` in a store of ${byEmail.storeKeys.toLocaleString('en-US')} keys`;
@@ -106,7 +123,7 @@ export async function searchPerson(search: PersonSearch): Promise<PersonFinding>
  * "revoke everywhere" revokes, not only the sessions a search listed): by the identity map's name,
  * each checked to be theirs. Throws VALIDATION where the name cannot be derived or used.
  */
-export async function liveSessionsOf(search: Pick<PersonSearch, 'store' | 'kind' | 'identity' | 'person'>): Promise<Session[]> {
+export async function liveSessionsOf(search: Pick<PersonSearch, 'store' | 'kind' | 'identity' | 'person'>, unreadable?: { count: number }): Promise<Session[]> {
   const { store, kind, person } = search;
   const rule = RULES[kind];
   const map = search.identity ?? defaultIdentityMap(kind === 'demo' ? 'dynamodb' : kind);
@@ -117,7 +134,7 @@ export async function liveSessionsOf(search: Pick<PersonSearch, 'store' | 'kind'
   const users = rule.liveIndexOnly && map.key === 'email' ? (await usersOfEmail(store, derived.name)).users : [derived.name];
   const theirs = theirsBy(map.key, derived.name);
   const found = new Map<string, Session>();
-  for (const user of users) for await (const page of sessionPages(store, { status: 'active', user })) for (const s of page) if (theirs(s)) found.set(s.id, s);
+  for (const user of users) for await (const page of sessionPages(store, { status: 'active', user }, 500, unreadable)) for (const s of page) if (theirs(s)) found.set(s.id, s);
   return [...found.values()];
 }
 
@@ -136,7 +153,7 @@ async function usersOfEmail(store: SessionStore, email: string, budget?: { deadl
   if (hasEmailIndex(store)) return store.usersWithEmail(email, budget);
   const wanted = email.toLowerCase();
   const users = await store.activeUsers();
-  return { users: users.filter((u) => u.emails.some((e) => e.toLowerCase() === wanted)).map((u) => u.user), complete: true, indexesRead: users.length, storeKeys: null };
+  return { users: users.filter((u) => u.emails.some((e) => e.toLowerCase() === wanted)).map((u) => u.user), complete: true, indexesRead: users.length, storeKeys: null, undecided: 0 };
 }
 
 /** A store that reads its user indexes for an e-mail itself, within a budget (the web app's Redis). */

@@ -28,6 +28,14 @@ export interface EmailUsers {
   complete: boolean;
   indexesRead: number;
   storeKeys: number | null;
+  /** User indexes whose members exist but none reads as a session with an e-mail: whose they are is not known. */
+  undecided: number;
+}
+
+/** A user index's e-mails as its sessions carry them, or that none could be read (members that exist but do not read as sessions). */
+interface IndexEmails {
+  emails: Set<string>;
+  undecided: boolean;
 }
 
 /** Keys in one MGET of `getMany`. */
@@ -111,7 +119,11 @@ export class RedisSessionStore implements SessionStore {
         cursor = next;
         ids = scanned.map(idOfSessionKey).filter((id): id is string => id !== null);
       }
-      for (const session of await this.#read(ids, now)) {
+      const unreadableRecord = (id: string) => {
+        unreadableCount += 1;
+        if (unreadableExamples.length < 5) unreadableExamples.push(`session:${id} does not read as a session`);
+      };
+      for (const session of await this.#read(ids, now, source === 'user-set' ? unreadableRecord : undefined)) {
         if (!matches(session, filter)) continue;
         found.set(session.id, session);
       }
@@ -224,6 +236,7 @@ export class RedisSessionStore implements SessionStore {
     const client = this.#client;
     const users = new Set<string>();
     let read = 0;
+    let undecided = 0;
     const nodes = scanNodes(client);
     for (const [n, { node }] of nodes.entries()) {
       let cursor = '0';
@@ -233,23 +246,61 @@ export class RedisSessionStore implements SessionStore {
         const batch = found.filter((key) => key.length > prefix.length).map((key) => key.slice(prefix.length));
         read += batch.length;
         await mapConcurrent(batch, 64, async (user) => {
-          try {
-            const ids = (await client.srandmember(keys.userSessions(user), 3)).filter((id) => SessionIdSchema.safeParse(id).success);
-            const records = await Promise.all(ids.map((id) => client.get(keys.session(id))));
-            const emails = records.map((raw) => (raw === null ? null : parseRecord(raw)?.email));
-            if (emails.some((e) => typeof e === 'string' && e.toLowerCase() === wanted)) users.add(user);
-          } catch {
-            // A key of that name that is not a set (WRONGTYPE) is not a user's index.
-          }
+          const index = await this.#emailsOfIndex(user);
+          if (index === null) return;
+          if (index.emails.has(wanted)) users.add(user);
+          else if (index.undecided) undecided += 1;
         });
         const more = cursor !== '0' || n + 1 < nodes.length;
         if (budget && more && budget.clock() >= budget.deadline) {
           const sizes = await Promise.all(nodes.map((each) => each.node.dbsize()));
-          return { users: [...users], complete: false, indexesRead: read, storeKeys: sizes.reduce((a, b) => a + b, 0) };
+          return { users: [...users], complete: false, indexesRead: read, storeKeys: sizes.reduce((a, b) => a + b, 0), undecided };
         }
       } while (cursor !== '0');
     }
-    return { users: [...users], complete: true, indexesRead: read, storeKeys: null };
+    return { users: [...users], complete: true, indexesRead: read, storeKeys: null, undecided };
+  }
+
+  /**
+   * The e-mail(s) one user's index names: its members are read (SSCAN, a batch at a time) until
+   * one is a session record with an e-mail. Ids of expired sessions stay in the set until the web
+   * app prunes it, so a few members picked at random can all be stale while the user has a live
+   * session: reading on until a record answers finds it. Null: the key is not a set (WRONGTYPE),
+   * so not a user's index. Any other failure is the store's and is thrown.
+   */
+  async #emailsOfIndex(user: string): Promise<IndexEmails | null> {
+    const client = this.#client;
+    const emails = new Set<string>();
+    let undecided = false;
+    let cursor = '0';
+    do {
+      let members: string[];
+      try {
+        [cursor, members] = await client.sscan(keys.userSessions(user), cursor, 'COUNT', 50);
+      } catch (error) {
+        if (isWrongType(error)) return null;
+        throw error;
+      }
+      const ids = members.filter((id) => SessionIdSchema.safeParse(id).success);
+      if (ids.length < members.length) undecided = true;
+      const records = await Promise.all(
+        ids.map((id) =>
+          client.get(keys.session(id)).catch((error: unknown) => {
+            // A `session:` key that is not a string: it exists, and does not read as a session.
+            if (!isWrongType(error)) throw error;
+            return '';
+          }),
+        ),
+      );
+      for (const raw of records) {
+        if (raw === null) continue; // expired, not yet pruned from the set
+        const email = parseRecord(raw)?.email;
+        if (typeof email === 'string' && email.includes('@')) emails.add(email.toLowerCase());
+        else undecided = true;
+      }
+      if (emails.size > 0) return { emails, undecided: false };
+    } while (cursor !== '0');
+    return { emails, undecided };
   }
 
   /**
@@ -264,13 +315,27 @@ export class RedisSessionStore implements SessionStore {
    * Sessions for ids, each with its blacklist entry; ids whose key is gone (expired during the
    * scan, or a stale member of a user's set) and values that are not session records are left out.
    */
-  async #read(ids: string[], now: number): Promise<Session[]> {
+  /**
+   * The sessions of these ids, each with its blacklist entry. A record that exists but does not
+   * read as a session (not JSON, or a key of another type) is told to `onUnreadable`, never thrown
+   * for the whole page nor passed over as if absent.
+   */
+  async #read(ids: string[], now: number, onUnreadable?: (id: string) => void): Promise<Session[]> {
     const client = this.#client;
-    const rows = await Promise.all(ids.map((id) => Promise.all([client.get(keys.session(id)), client.get(keys.revoked(id))])));
+    // A key of another type reads as '' (not JSON): unreadable, as a record that is not a session.
+    const record = (id: string) =>
+      client.get(keys.session(id)).catch((error: unknown) => {
+        if (!isWrongType(error)) throw error;
+        return '';
+      });
+    const rows = await Promise.all(ids.map((id) => Promise.all([record(id), client.get(keys.revoked(id))])));
     const sessions: Session[] = [];
     rows.forEach(([raw, blacklistReason], i) => {
-      const record = raw === null ? null : parseRecord(raw);
-      if (record) sessions.push(toWebSession(ids[i] as string, record, blacklistReason, now));
+      const id = ids[i] as string;
+      if (raw === null) return;
+      const parsed = parseRecord(raw);
+      if (parsed) sessions.push(toWebSession(id, parsed, blacklistReason, now));
+      else onUnreadable?.(id);
     });
     return sessions;
   }
@@ -288,4 +353,9 @@ function newestFirst(a: Session, b: Session): number {
   const bt = b.createdAt ?? '';
   if (at !== bt) return at < bt ? 1 : -1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Redis's answer to a command on a key of another type. */
+function isWrongType(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('WRONGTYPE');
 }
