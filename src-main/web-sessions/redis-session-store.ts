@@ -209,17 +209,12 @@ export class RedisSessionStore implements SessionStore {
     }
     const client = this.#client;
     const entries = await mapConcurrent([...users], 64, async (user): Promise<DirectoryUser | null> => {
-      try {
-        const [live, sample] = await Promise.all([client.scard(keys.userSessions(user)), client.srandmember(keys.userSessions(user), 3)]);
-        // A few members: a stale one (its key gone) must not leave the user without an e-mail.
-        const ids = sample.filter((id) => SessionIdSchema.safeParse(id).success);
-        const records = ids.length > 0 ? await Promise.all(ids.map((id) => client.get(keys.session(id)))) : [];
-        const emails = new Set(records.map((raw) => (raw === null ? null : parseRecord(raw)?.email)).filter((e): e is string => typeof e === 'string' && e.includes('@')));
-        return { user, live, emails: [...emails] };
-      } catch {
-        // A key of that name that is not a set (WRONGTYPE) is not a user's index: left out.
-        return null;
-      }
+      // Read until a member answers: stale ids (keys gone) must not leave the user without an e-mail.
+      const index = await this.#emailsOfIndex(user);
+      // A key of that name that is not a set (WRONGTYPE) is not a user's index: left out.
+      if (index === null) return null;
+      const live = await client.scard(keys.userSessions(user));
+      return { user, live, emails: [...index.emails] };
     });
     return entries.filter((e): e is DirectoryUser => e !== null && e.live > 0);
   }
@@ -248,7 +243,7 @@ export class RedisSessionStore implements SessionStore {
         await mapConcurrent(batch, 64, async (user) => {
           const index = await this.#emailsOfIndex(user);
           if (index === null) return;
-          if (index.emails.has(wanted)) users.add(user);
+          if ([...index.emails].some((e) => e.toLowerCase() === wanted)) users.add(user);
           else if (index.undecided) undecided += 1;
         });
         const more = cursor !== '0' || n + 1 < nodes.length;
@@ -295,7 +290,7 @@ export class RedisSessionStore implements SessionStore {
       for (const raw of records) {
         if (raw === null) continue; // expired, not yet pruned from the set
         const email = parseRecord(raw)?.email;
-        if (typeof email === 'string' && email.includes('@')) emails.add(email.toLowerCase());
+        if (typeof email === 'string' && email.includes('@')) emails.add(email);
         else undecided = true;
       }
       if (emails.size > 0) return { emails, undecided: false };
