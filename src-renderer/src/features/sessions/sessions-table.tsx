@@ -5,6 +5,7 @@ import {
   getSortedRowModel,
   useReactTable,
   type SortingState,
+  type Table,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from 'react';
@@ -170,13 +171,16 @@ function SelectAllBox({ rows }: { rows: readonly Session[] }) {
 interface DrawnColumn {
   id: string;
   className: string | undefined;
-  /** Its width, and its share of any room left over (as a fixed-layout table shares it). */
-  style: CSSProperties;
   draw: Draw;
 }
 
-function columnStyle(size: number): CSSProperties {
-  return { flex: `${size} 0 ${size}px`, width: size };
+/**
+ * The rows' grid: each column its width, and its share of any room left over in proportion to
+ * it (as a fixed-layout table shares it). Set once on the table (a CSS variable the header and
+ * every row use), so no cell carries a style of its own.
+ */
+function gridColumns(sizes: readonly number[]): string {
+  return sizes.map((size) => `minmax(${size}px, ${size}fr)`).join(' ');
 }
 
 /**
@@ -216,10 +220,10 @@ const SessionRow = memo(function SessionRow({
       data-alarm={alarm ? 'true' : undefined}
       aria-rowindex={index + 2}
       className={classes || undefined}
-      style={{ height: ROW_HEIGHT, transform: `translateY(${start}px)` }}
+      style={{ transform: `translateY(${start}px)` }}
     >
       {drawn.map((c) => (
-        <td key={c.id} role="cell" className={c.className} style={c.style}>
+        <td key={c.id} role="cell" className={c.className}>
           {c.draw(session, state)}
         </td>
       ))}
@@ -314,9 +318,13 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
   );
   const visibleColumns = table.getVisibleLeafColumns();
   const drawn = useMemo(
-    () => visibleColumns.map((c) => ({ id: c.id, className: cellClass(c.columnDef.meta), style: columnStyle(c.getSize()), draw: metaOf(c.columnDef.meta).draw })),
+    () => visibleColumns.map((c) => ({ id: c.id, className: cellClass(c.columnDef.meta), draw: metaOf(c.columnDef.meta).draw })),
     [visibleColumns],
   );
+  const tableStyle = useMemo(() => {
+    const sizes = visibleColumns.map((c) => c.getSize());
+    return { minWidth: sizes.reduce((w, size) => w + size, 0), '--columns': gridColumns(sizes) } as CSSProperties;
+  }, [visibleColumns]);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
@@ -372,40 +380,8 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
         says) rather than laid out by the table, so each frame lays out and paints only the rows
         coming into view, and screen readers still get a table of rows and columns.
       */}
-      <table role="table" className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1} style={{ minWidth: drawn.reduce((w, c) => w + (c.style.width as number), 0) }}>
-        <thead role="rowgroup">
-          {table.getHeaderGroups().map((group) => (
-            <tr key={group.id} role="row" aria-rowindex={1}>
-              {group.headers.map((header) => {
-                const sorted = header.column.getIsSorted();
-                const canSort = header.column.getCanSort() && header.column.id !== 'select';
-                return (
-                  <th
-                    key={header.id}
-                    role="columnheader"
-                    scope="col"
-                    className={cellClass(header.column.columnDef.meta)}
-                    style={columnStyle(header.getSize())}
-                    aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
-                  >
-                    {header.column.id === 'select' ? (
-                      <SelectAllBox rows={rows} />
-                    ) : canSort ? (
-                      <button type="button" className="sort-button" onClick={header.column.getToggleSortingHandler()}>
-                        {flexRender(header.column.columnDef.header, header.getContext())}
-                        <span aria-hidden="true" className="sort-mark">
-                          {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : ''}
-                        </span>
-                      </button>
-                    ) : (
-                      flexRender(header.column.columnDef.header, header.getContext())
-                    )}
-                  </th>
-                );
-              })}
-            </tr>
-          ))}
-        </thead>
+      <table role="table" className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1} style={tableStyle}>
+        <TableHead table={table} rows={rows} sorting={sorting} columns={visibleColumns} />
         <tbody role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const row = rows[item.index];
@@ -431,6 +407,56 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
     </div>
   );
 }
+
+/**
+ * The header row. Memoised: scrolling redraws the body's rows, not the header (it changes with
+ * the sorting, the columns and the rows it ticks all of).
+ */
+const TableHead = memo(function TableHead({
+  table,
+  rows,
+}: {
+  table: Table<Session>;
+  rows: readonly Session[];
+  /** Not read here: a change of them redraws the header. */
+  sorting: SortingState;
+  columns: readonly unknown[];
+}) {
+  return (
+    <thead role="rowgroup">
+      {table.getHeaderGroups().map((group) => (
+        <tr key={group.id} role="row" aria-rowindex={1}>
+          {group.headers.map((header) => {
+            const sorted = header.column.getIsSorted();
+            const canSort = header.column.getCanSort() && header.column.id !== 'select';
+            return (
+              <th
+                key={header.id}
+                role="columnheader"
+                scope="col"
+                className={cellClass(header.column.columnDef.meta)}
+                aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
+              >
+                {header.column.id === 'select' ? (
+                  <SelectAllBox rows={rows} />
+                ) : canSort ? (
+                  <button type="button" className="sort-button" onClick={header.column.getToggleSortingHandler()}>
+                    {flexRender(header.column.columnDef.header, header.getContext())}
+                    <span aria-hidden="true" className="sort-mark">
+                      {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : ''}
+                    </span>
+                  </button>
+                ) : (
+                  flexRender(header.column.columnDef.header, header.getContext())
+                )}
+              </th>
+            );
+          })}
+        </tr>
+      ))}
+    </thead>
+  );
+});
 
 function cellClass(meta: unknown): string | undefined {
   const m = (typeof meta === 'object' && meta !== null ? meta : {}) as { numeric?: boolean; className?: string };
