@@ -32,6 +32,8 @@ export interface ConnectionManagerOptions {
   env?: NodeJS.ProcessEnv;
   /** Incident mode: how long one connection may take to answer (default 10 s). */
   peopleTimeoutMs?: number;
+  /** How often every incident's connections are checked for use after revocation (default five minutes). */
+  incidentCheckMs?: number;
   /** How often pending blacklist writes are retried in the background (default 15 s). */
   blacklistRetryMs?: number;
 }
@@ -129,6 +131,7 @@ export class ConnectionManager {
     this.#workspace = await openDemoWorkspace(this.#options.version, this.#options.dataDir, this.#options.desktop);
     this.blacklist.start();
     this.teamLedgers.start();
+    this.incidents.start(this.#options.incidentCheckMs);
   }
 
   async list() {
@@ -248,6 +251,7 @@ export class ConnectionManager {
   }
 
   async close(): Promise<void> {
+    await this.incidents.stop();
     await this.blacklist.stop();
     await this.teamLedgers.stop();
     await this.#workspace?.close();

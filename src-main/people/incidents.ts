@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ParsedRequestOf, ResponseOf } from '../../src-shared/contract';
-import { IncidentSummarySchema, type IncidentSummary, type IncidentView } from '../../src-shared/people';
+import { IncidentSummarySchema, type IncidentActivityCheck, type IncidentSummary, type IncidentView } from '../../src-shared/people';
 import { writeFileAtomic } from '../atomic-file';
 import { WardenError } from '../errors';
 import { exportFile, type RowShape } from '../export/export-file';
@@ -17,6 +17,9 @@ import type { People, RunRecorder } from './people';
 import { targetOf, type PeopleConnections, type PeopleTarget } from './people-connections';
 
 export const INCIDENTS_FILE = 'incidents.json';
+
+/** Runs older than this are not checked in the background: no session lives that long (the watch's own limit). */
+const BACKGROUND_WINDOW_MS = 30 * 24 * 3_600_000;
 
 const FileSchema = z.strictObject({ version: z.literal(1), incidents: z.array(IncidentSummarySchema) });
 
@@ -34,6 +37,8 @@ export class Incidents implements RunRecorder {
   readonly #operator: () => string;
 
   readonly #activity: IncidentActivity;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #round: Promise<unknown> | null = null;
 
   constructor(options: { connections: PeopleConnections; people: People; clock?: () => number; operator?: () => string; activityTimeoutMs?: number }) {
     this.#connections = options.connections;
@@ -42,6 +47,44 @@ export class Incidents implements RunRecorder {
     this.#clock = options.clock ?? Date.now;
     this.#operator = options.operator ?? (() => localIdentity().name);
     this.#activity = new IncidentActivity({ connections: options.connections, clock: this.#clock, ...(options.activityTimeoutMs !== undefined ? { timeoutMs: options.activityTimeoutMs } : {}) });
+  }
+
+  /**
+   * Checks every incident's connections for use after revocation every `everyMs` (default five
+   * minutes) while the app runs, so a store that still accepts a revoked session raises its alarm
+   * (ledger entry and notification) without the incident view open. One round at a time.
+   */
+  start(everyMs = 5 * 60_000): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      this.#round ??= this.checkAll()
+        .catch(() => undefined)
+        .finally(() => (this.#round = null));
+    }, everyMs);
+    this.#timer.unref?.();
+  }
+
+  /** Stops the background checks; resolves once a round under way has ended (its stores closed). */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#round;
+  }
+
+  /** One background round: the runs of every incident (last 30 days), each checked on its own connection. */
+  async checkAll(): Promise<IncidentActivityCheck[]> {
+    const runs = new Map<string, string>();
+    const since = this.#clock() - BACKGROUND_WINDOW_MS;
+    for (const incident of await this.#read()) for (const r of incident.runs) if (Date.parse(r.at) >= since) runs.set(r.run, r.connection);
+    const targets: PeopleTarget[] = [];
+    for (const ref of new Set(runs.values())) {
+      try {
+        targets.push(await targetOf(this.#connections, ref));
+      } catch {
+        // deleted since: its revocations stay in the ledger, its store is gone from here
+      }
+    }
+    return targets.length > 0 ? this.#activity.check(targets, runs) : [];
   }
 
   async list(): Promise<{ incidents: IncidentSummary[] }> {

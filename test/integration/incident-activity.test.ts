@@ -227,3 +227,48 @@ describe('two watches of one connection', () => {
     }
   }, 60_000);
 });
+
+/**
+ * The background check: every incident's connections are read for use after revocation while the
+ * app runs, so a web app still accepting a revoked session raises the alarm and the notification
+ * with the incident view closed (and another connection active).
+ */
+describe('incident activity in the background', () => {
+  let stores: PeopleStores;
+  const notifications: { title: string; body: string }[] = [];
+
+  beforeAll(async () => {
+    stores = await startPeopleStores({ timeoutMs: 5_000, watchPeriodMs: 3_600_000, incidentCheckMs: 250, notify: (n) => void notifications.push(n) });
+  }, 120_000);
+  afterAll(async () => {
+    await stores?.close();
+  });
+
+  it('alarms on a quietly revoked web session used again, without the incident view open, once', async () => {
+    const seed = await stores.seedAlice('quinn');
+    const person = 'quinn@corp.example';
+    const all = [stores.ids.sentinel, stores.ids.web, stores.ids.postgres];
+    await stores.call('connections:switch', { id: stores.ids.sentinel });
+    const found = (await stores.call('people:find', { person, connections: all })) as unknown as PeopleFindResponse;
+    const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((s) => s.status === 'active').map((s) => s.id) }));
+    await stores.call('people:revoke', { person, targets, reasonCode: 'credential_compromise', incident: 'INC-950' });
+
+    const web = seed.web.live[0] as WebSessionJson;
+    const redis = stores.redisClient();
+    const record = JSON.parse((await redis.get(`session:${web.id}`)) ?? '{}') as WebSessionJson;
+    await redis.set(`session:${web.id}`, JSON.stringify({ ...record, lastActiveAt: new Date(Date.parse(record.revokedAt ?? '') + 5).toISOString() }), 'KEEPTTL');
+
+    const alarms = async () =>
+      (await readFile(join(stores.dataDir, 'ledger.jsonl'), 'utf8'))
+        .split('\n')
+        .filter((l) => l.includes('"kind":"alarm"'))
+        .map((l) => JSON.parse(l) as AlarmLine)
+        .filter((e) => e.sessionId === web.id);
+    await expect.poll(alarms, { timeout: 20_000, interval: 200 }).toHaveLength(1);
+    expect((await alarms())[0]?.connection).toBe('web-redis');
+    await expect.poll(() => notifications.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    // Further rounds find nothing new: still one alarm.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await alarms()).toHaveLength(1);
+  }, 120_000);
+});

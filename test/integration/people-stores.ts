@@ -56,7 +56,9 @@ export interface PeopleStores {
   close(): Promise<void>;
 }
 
-export async function startPeopleStores(options: { timeoutMs?: number; chooseSavePath?: (name: string) => Promise<string | null>; watchPeriodMs?: number; dataDirName?: string } = {}): Promise<PeopleStores> {
+export async function startPeopleStores(
+  options: { timeoutMs?: number; chooseSavePath?: (name: string) => Promise<string | null>; watchPeriodMs?: number; dataDirName?: string; incidentCheckMs?: number; notify?: (n: { title: string; body: string }) => void } = {},
+): Promise<PeopleStores> {
   const dir = await tempDir('warden-people-');
   const started = await Promise.allSettled([createSentinelTable(inject('dynamoEndpoint')), startRedisServer(), startPostgresServer()] as const);
   const [tableStart, redisStart, pgStart] = started;
@@ -81,8 +83,9 @@ export async function startPeopleStores(options: { timeoutMs?: number; chooseSav
     dataDir,
     store: new ConnectionStore(dataDir, vault),
     vault,
-    desktop: { chooseSavePath: options.chooseSavePath ?? (async () => null), notify: () => undefined, ...(options.watchPeriodMs !== undefined ? { revocationWatch: { periodMs: options.watchPeriodMs } } : {}) },
+    desktop: { chooseSavePath: options.chooseSavePath ?? (async () => null), notify: options.notify ?? (() => undefined), ...(options.watchPeriodMs !== undefined ? { revocationWatch: { periodMs: options.watchPeriodMs } } : {}) },
     peopleTimeoutMs: options.timeoutMs ?? 8_000,
+    ...(options.incidentCheckMs !== undefined ? { incidentCheckMs: options.incidentCheckMs } : {}),
   });
   await manager.start();
   const dispatch = createDispatch(createAppHandlers(manager), { trustedOrigins: ['app://warden'] });
