@@ -15,12 +15,20 @@ import type { AppInfo, MatchingPreview } from '../../src-shared/contract';
 import type { RevokeReport } from '../../src-shared/revocation';
 import { startHoldingProxy, type HoldingProxy } from '../fixtures/holding-proxy';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
-import type { TempDir } from '../fixtures/temp-dir';
+import { tempDir, type TempDir } from '../fixtures/temp-dir';
+import { revocationState, webSession, withOwnRedis, writeWebSessions, type OwnRedis } from '../fixtures/web-sessions';
+import { WEB_SESSION_CAPABILITIES } from '../../src-main/web-sessions/capabilities';
+import { RedisSessionStore } from '../../src-main/web-sessions/redis-session-store';
+import { RedisRevoker } from '../../src-main/web-sessions/redis-writer';
+import { connectRedis } from '../../src-main/web-sessions/redis-target';
 
 const INFO: AppInfo = { version: 't', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'test', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:tester' };
 const OURS = { url: 'app://warden/index.html', isMainFrame: true };
 const CONFIRMED = { id: INFO.connection.id, nonce: INFO.connection.nonce };
 const now = () => Math.floor(Date.now() / 1000);
+/** The proxy held a request before the run ended (else the test could only time out). */
+const heldBefore = (held: Promise<void>, running: Promise<unknown>) =>
+  Promise.race([held, running.then(() => Promise.reject(new Error('the run ended before the proxy held a request: nothing to cancel mid-way')))]);
 
 /**
  * Cancelling "Revoke all N matching…" while it runs: the store's writes pass through a proxy that
@@ -82,7 +90,7 @@ describe('cancelling a revocation of what a filter matches (DynamoDB Local, hand
         if (event === 'revoke:progress') progress.push(payload as { done: number; total: number });
       },
     );
-    await held;
+    await heldBefore(held, running);
     const cancelled = await dispatch('revoke:cancel', { runId }, OURS);
     expect(cancelled).toEqual({ ok: true, value: { cancelled: true } });
     gate.release();
@@ -139,7 +147,7 @@ describe('cancelling a revocation of what a filter matches (DynamoDB Local, hand
     const held = gate.holdAfter('Query', 0);
     const runId = randomUUID();
     const running = dispatch('sessions:revokeMatching', { filter: { profile: 'contractor-tiny' }, expectedCount: preview.total, expectedDigest: preview.digest, reasonCode: 'contractor_end', connection: CONFIRMED, runId }, OURS);
-    await held;
+    await heldBefore(held, running);
     expect(await dispatch('revoke:cancel', { runId }, OURS)).toEqual({ ok: true, value: { cancelled: true } });
     gate.release();
     const answered = await running;
@@ -153,5 +161,62 @@ describe('cancelling a revocation of what a filter matches (DynamoDB Local, hand
     expect(entries).toEqual([]);
     // An id no run carries cancels nothing.
     expect(await dispatch('revoke:cancel', { runId: randomUUID() }, OURS)).toEqual({ ok: true, value: { cancelled: false } });
+  });
+});
+
+/** The same over web sessions in Redis: the cancel is the revoker's, whatever the store. */
+describe('cancelling a revocation of what a filter matches (redis-server, handler table)', () => {
+  let redis: OwnRedis;
+  withOwnRedis((r) => (redis = r));
+
+  it('finishes the scripts under way, leaves the rest untouched and unrecorded', { timeout: 120_000 }, async () => {
+    const dir = await tempDir();
+    const nowMs = Date.now();
+    const sessions = Array.from({ length: 600 }, () => webSession('mallory', nowMs, { ageMs: 60_000 }));
+    await writeWebSessions(redis.admin, sessions, nowMs);
+    // Scripts reach the server through a proxy that holds everything after 20 of them.
+    const proxy = await startHoldingProxy(Number(new URL(redis.server.url).port));
+    const client = await connectRedis({ urls: [`redis://127.0.0.1:${new URL(proxy.url).port}`] });
+    try {
+      const info: AppInfo = { ...INFO, connection: { ...INFO.connection, kind: 'redis', capabilities: WEB_SESSION_CAPABILITIES } };
+      const store = new RedisSessionStore({ client, cursors: new CursorCodec(randomBytes(32)) });
+      const ledger = new Ledger(join(dir.path, 'ledger.jsonl'));
+      const revoker = new RedisRevoker({ client, store, ledger, operator: INFO.operator, connection: 'test' });
+      const handlers = createHandlers({ ledgerConnection: 'test', store, revoker, ledger, info: () => info, chooseSavePath: async (name) => join(dir.path, name), notify: () => undefined });
+      const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'] });
+      const counted = await dispatch('sessions:matching', { filter: { user: 'mallory' } }, OURS);
+      if (!counted.ok) throw new Error(counted.error.message);
+      const preview = counted.value as MatchingPreview;
+      expect(preview.total).toBe(600);
+
+      // evalsha and eval both (the script is loaded the first time the server has not seen it), as the client spells them.
+      const held = proxy.holdAfter('eval', 20);
+      const runId = randomUUID();
+      const running = dispatch('sessions:revokeMatching', { filter: { user: 'mallory' }, expectedCount: 600, expectedDigest: preview.digest, reasonCode: 'security_incident', connection: CONFIRMED, runId }, OURS);
+      await heldBefore(held, running);
+      expect(await dispatch('revoke:cancel', { runId }, OURS)).toEqual({ ok: true, value: { cancelled: true } });
+      proxy.release();
+      const answered = await running;
+      if (!answered.ok) throw new Error(answered.error.message);
+      const report = answered.value as RevokeReport;
+      const revoked = report.results.filter((r) => r.outcome === 'revoked');
+      const notAttempted = report.results.filter((r) => r.outcome === 'not_attempted');
+      expect(report.cancelled).toBe(true);
+      expect(revoked.length + notAttempted.length).toBe(600);
+      expect(revoked.length).toBeGreaterThan(0);
+      expect(notAttempted.length).toBeGreaterThan(0);
+      const byId = new Map(sessions.map((s) => [s.id, s]));
+      for (const r of revoked) expect(await revocationState(redis.admin, byId.get(r.id) as (typeof sessions)[0])).toBe('revoked');
+      for (const r of notAttempted) expect(await revocationState(redis.admin, byId.get(r.id) as (typeof sessions)[0])).toBe('untouched');
+      const entries: LedgerEntry[] = [];
+      for await (const e of ledger.entries()) entries.push(e);
+      expect(new Set(entries.filter((e) => e.kind === 'outcome').map((e) => e.sessionId))).toEqual(new Set(revoked.map((r) => r.id)));
+      expect(entries).toHaveLength(2 * revoked.length);
+    } finally {
+      proxy.release();
+      client.disconnect();
+      await proxy.close();
+      await dir.remove();
+    }
   });
 });
