@@ -61,6 +61,13 @@ export interface HandlerDependencies {
 const NO_TEAM_LEDGER: TeamLedgerStatus = { configured: false };
 
 /**
+ * Revocations under way that the operator may stop, for the whole process rather than per
+ * workspace: `revoke:cancel` reaches the active workspace, and a run begun on another connection
+ * before a switch goes on there; its cancel must still stop it (run ids are random UUIDs).
+ */
+const matchingRuns = new CancellableRuns();
+
+/**
  * Every workspace channel of the contract, implemented on one connection's services; no Electron
  * in sight. The app channels (connections, blacklist outboxes) are the app's (`createAppHandlers`).
  */
@@ -121,7 +128,6 @@ export function createHandlers(deps: HandlerDependencies): WorkspaceHandlerTable
     return deps.iamDeny;
   };
   const audit = new AuditIndex(deps.ledger.path);
-  const matchingRuns = new CancellableRuns();
   let userWatch = deps.userWatch;
   const directory = new UserDirectory(deps.store);
   // Live counts change with every revocation: the next lookup reads the index again.
