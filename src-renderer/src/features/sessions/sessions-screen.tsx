@@ -38,11 +38,12 @@ export function SessionsScreen() {
   const query = useMemo(() => queryOf(filters, Date.now(), served ?? []), [filters, served]);
   const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused, enabled: capabilities !== undefined });
   // A Redis SCAN may return a session on two pages: each id is shown once.
-  const loaded = useLoadedRows(sessionsQuery.data?.pages);
+  const loadedRows = useLoadedRows(sessionsQuery.data?.pages);
+  const loaded = loadedRows?.rows ?? NO_ROWS;
   // Typing stays responsive: the box shows each key at once, the table follows when it can.
   const search = useDeferredValue(filters.search);
   const sessions = useMemo(() => searchWithin(loaded, search), [loaded, search]);
-  const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? [] : loaded, JSON.stringify(query));
+  const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? null : loadedRows, JSON.stringify(query));
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = sessionsQuery;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
@@ -224,7 +225,11 @@ interface LoadedRows {
   seen: Set<string>;
   /** No id was on two pages: row i of page p is rows[offset of p + i]. */
   disjoint: boolean;
+  /** Ids not in the rows these were built from (a page loaded, new sessions at the head). */
+  added: readonly string[];
 }
+
+const NO_ROWS: Session[] = [];
 
 /** The loaded rows of each list of pages: kept across visits to the screen, as the pages are. */
 const loadedCache = new WeakMap<readonly SessionsPage[], LoadedRows>();
@@ -234,14 +239,14 @@ const loadedCache = new WeakMap<readonly SessionsPage[], LoadedRows>();
  * on scroll is appended to the rows already there; a refresh that re-read rows in place (the
  * same ids on each page) swaps those rows; anything else walks every page once.
  */
-function useLoadedRows(pages: readonly SessionsPage[] | undefined): Session[] {
+function useLoadedRows(pages: readonly SessionsPage[] | undefined): LoadedRows | null {
   const last = useRef<LoadedRows | null>(null);
   return useMemo(() => {
-    if (pages === undefined) return [];
+    if (pages === undefined) return null;
     const built = loadedCache.get(pages) ?? loadedRows(pages, last.current);
     loadedCache.set(pages, built);
     last.current = built;
-    return built.rows;
+    return built;
   }, [pages]);
 }
 
@@ -264,7 +269,8 @@ function loadedRows(pages: readonly SessionsPage[], before: LoadedRows | null): 
       rows.push(s);
     }
   }
-  return { pages, rows, seen, disjoint };
+  const added = appended ? rows.slice(before.rows.length) : before === null ? rows : rows.filter((s) => !before.seen.has(s.id));
+  return { pages, rows, seen, disjoint, added: added.map((s) => s.id) };
 }
 
 /** The pages with some rows re-read in place (same ids, same order on each changed page): those rows swapped. */
@@ -282,7 +288,7 @@ function swapReread(pages: readonly SessionsPage[], before: LoadedRows): LoadedR
     }
     offset += was.sessions.length;
   }
-  return { ...before, pages, rows: rows ?? before.rows };
+  return { ...before, pages, rows: rows ?? before.rows, added: [] };
 }
 
 /** The users of the selected sessions that are loaded, in the order they were selected. */
@@ -319,25 +325,24 @@ function searchWithin(sessions: Session[], search: string): Session[] {
   return sessions.filter((s) => searchTextOf(s).includes(needle));
 }
 
-/** Ids that appeared since the previous data for the same query (none on the first load). */
-function useFreshRows(sessions: Session[], queryKey: string): ReadonlySet<string> {
-  const seen = useRef<{ key: string; rows: readonly Session[]; ids: Set<string> | null } | null>(null);
+/**
+ * Ids that appeared since the previous data for the same query (none on the first load), as the
+ * loaded rows were built (see loadedRows): no index of every loaded id is made for it.
+ */
+function useFreshRows(loaded: LoadedRows | null, queryKey: string): ReadonlySet<string> {
+  const seen = useRef<{ key: string; loaded: LoadedRows } | null>(null);
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   useEffect(() => {
-    if (sessions.length === 0 && seen.current?.key !== queryKey) return;
+    if (loaded === null || (loaded.rows.length === 0 && seen.current?.key !== queryKey)) return;
     if (seen.current?.key !== queryKey) {
-      // The ids are indexed when the rows next change, not when the screen (re)opens on them.
-      seen.current = { key: queryKey, rows: sessions, ids: null };
+      seen.current = { key: queryKey, loaded };
       setFresh((now) => (now.size === 0 ? now : new Set()));
       return;
     }
-    if (seen.current.rows === sessions) return;
-    const known = (seen.current.ids ??= new Set(seen.current.rows.map((s) => s.id)));
-    seen.current.rows = sessions;
-    const added = sessions.filter((s) => !known.has(s.id)).map((s) => s.id);
-    for (const id of added) known.add(id);
-    if (added.length > 0) setFresh(new Set(added));
-  }, [sessions, queryKey]);
+    if (seen.current.loaded === loaded) return;
+    seen.current.loaded = loaded;
+    if (loaded.added.length > 0) setFresh(new Set(loaded.added));
+  }, [loaded, queryKey]);
   return fresh;
 }
 
