@@ -156,7 +156,8 @@ describe('revoke everything a filter matches, Chromium over the real handler tab
       await dialog.getByLabel(/To confirm, type the number of sessions/).fill('400');
       const held = proxy.holdAfter('UpdateItem', 40);
       await dialog.getByRole('button', { name: 'Revoke 400 sessions' }).click();
-      await held;
+      const ended = page.getByTestId('revoke-result').waitFor({ timeout: 120_000 });
+      await Promise.race([held, ended.then(() => Promise.reject(new Error('the run ended before the proxy held a write: nothing to cancel mid-way')))]);
       // While it runs: progress, and the Cancel that stops it, focused for the keyboard.
       const stop = dialog.getByRole('button', { name: 'Cancel revocation' });
       await stop.waitFor();
@@ -197,7 +198,9 @@ describe('revoke everything a filter matches, Chromium over the real handler tab
       for (const id of leftIds) expect(inStore.get(id)).toBe('active');
       expect(await seriousViolations(page, 'revoke matching cancelled')).toEqual([]);
       await page.screenshot({ path: join(SCREENSHOTS, 'revoke-matching-cancelled-light.png') });
+      // Dark, scrolled to where the revoked sessions end and those not attempted begin.
       await page.emulateMedia({ colorScheme: 'dark' });
+      await result.locator('[data-testid="result-row"][data-outcome="not_attempted"]').first().scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SCREENSHOTS, 'revoke-matching-cancelled-dark.png') });
 
       // The rest: counted again by main, and confirmed afresh.

@@ -105,7 +105,7 @@ describe('session-warden sessions revoke --all-matching (spawned, DynamoDB Local
         }),
       );
       const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-      await held;
+      await Promise.race([held, exited.then(() => Promise.reject(new Error(`the CLI ended before the proxy held a write: ${stderr}`)))]);
       child.kill('SIGINT');
       await stopping;
       proxy.release();
@@ -145,7 +145,7 @@ describe('session-warden sessions revoke --all-matching (spawned, DynamoDB Local
         }),
       );
       const exitedAgain = new Promise<number | null>((resolve) => again.once('close', resolve));
-      await heldAgain;
+      await Promise.race([heldAgain, exitedAgain.then(() => Promise.reject(new Error(`the CLI ended before the proxy held a write: ${againErr}`)))]);
       again.kill('SIGINT');
       await stoppingAgain;
       again.kill('SIGINT');
