@@ -11,7 +11,7 @@ import { startPeopleStores, type PeopleStores } from './people-stores';
  * complete; the cut group says failed with what was and was not revoked, nothing half-written;
  * revoking that group again completes it. On DynamoDB Local, redis-server and PostgreSQL at once.
  */
-describe('revoke everywhere: a store cut mid-revocation', () => {
+describe('incident mode: a store cut mid-revocation and mid-search', () => {
   let stores: PeopleStores;
   let proxy: CuttingProxy;
   let cutId: string;
@@ -88,4 +88,27 @@ describe('revoke everywhere: a store cut mid-revocation', () => {
     const live = ((await stores.call('people:find', { person, connections: [cutId] })) as unknown as PeopleFindResponse).groups[0];
     expect(live?.counts.active).toBe(0);
   }, 240_000);
+
+  it('a store stopped while the search is reading it (after its first SCAN was sent) is that group\'s unreachable, with why; the others are found; searched again once it is back, it is found', async () => {
+    const login = 'viktor';
+    const person = `${login}@corp.example`;
+    await stores.seedAlice(login);
+    const connections = [stores.ids.sentinel, cutId, stores.ids.postgres];
+    // The search's scan of the user indexes is held at the proxy while Redis stops, then sent on.
+    const stopped = proxy.beforeNext('user_sessions:*', () => stores.stopRedis());
+    const found = (await stores.call('people:find', { person, connections })) as unknown as PeopleFindResponse;
+    await stopped;
+    expect(found.groups.map((g) => [g.connection.name, g.state])).toEqual([
+      ['sentinel-prod', 'found'],
+      ['web-through-proxy', 'unreachable'],
+      ['shop-db', 'found'],
+    ]);
+    expect(found.groups[1]?.problem).toMatch(/could not be used|took longer|closed|refused/);
+    await stores.restartRedis();
+    // Redis keeps nothing across a restart here (no persistence): the web app signs viktor in again.
+    const now = Date.now();
+    await writeWebSessions(stores.redisClient(), [webSession(`u-${login}`, now, { fields: { email: person } }), webSession(`u-${login}`, now, { fields: { email: person } })], now);
+    const again = (await stores.call('people:find', { person, connections: [cutId] })) as unknown as PeopleFindResponse;
+    expect([again.groups[0]?.state, again.groups[0]?.counts.active]).toEqual(['found', 2]);
+  }, 120_000);
 });
