@@ -43,6 +43,7 @@ export function SessionsScreen() {
   // Typing stays responsive: the box shows each key at once, the table follows when it can.
   const search = useDeferredValue(filters.search);
   const sessions = useMemo(() => searchWithin(loaded, search), [loaded, search]);
+  useSearchTextsWhenIdle(loaded);
   const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? null : loadedRows, JSON.stringify(query));
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = sessionsQuery;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
@@ -316,6 +317,26 @@ function searchTextOf(s: Session): string {
     searchTexts.set(s, text);
   }
   return text;
+}
+
+/**
+ * The loaded rows' search text, made while the renderer is idle (a few rows at a time, within
+ * each idle period), so the first search does not make it for 100,000 rows on a keystroke.
+ */
+function useSearchTextsWhenIdle(rows: readonly Session[]): void {
+  useEffect(() => {
+    let next = 0;
+    let handle = 0;
+    const work = (deadline: IdleDeadline) => {
+      while (next < rows.length && deadline.timeRemaining() > 1) {
+        const end = Math.min(rows.length, next + 200);
+        for (; next < end; next += 1) searchTextOf(rows[next] as Session);
+      }
+      if (next < rows.length) handle = requestIdleCallback(work);
+    };
+    handle = requestIdleCallback(work);
+    return () => cancelIdleCallback(handle);
+  }, [rows]);
 }
 
 /** Loaded rows whose searchable text holds the needle. */
