@@ -59,7 +59,7 @@ Ids or users that begin with "-" go after "--": session-warden sessions show -- 
 Exit codes: 0 success; 1 a revocation failed, a session was not found or a user's sessions could
 not be listed; 2 bad usage or input (nothing written); 3 the store could not be reached before
 any write; 4 every session is revoked in the store, but a blacklist entry is pending or failed;
-5 (canary run) enforcement proven, but slower than the threshold.`,
+5 (canary run) enforcement proven, but slower than the threshold; 130 stopped by a second Ctrl-C.`,
   'sessions list': `Usage: session-warden sessions list [options]
 
   --status STATUS           active (default), revoked, expired or any
@@ -100,6 +100,8 @@ Everything a filter matches (--all-matching), across every page of the store, ac
   --expect-digest HEX       the digest the dry run printed: the very sessions counted, not just as many
                             (refused, exit 2, when one ended and another began meanwhile)
   At most 5000 sessions at once: narrow the filter for more. Exactly the sessions counted are revoked.
+  Ctrl-C stops the run: no further session is started, those under way finish and are recorded,
+  the rest are listed as not_attempted (written nowhere), exit 1; a second Ctrl-C exits at once (130).
 
 The operator recorded as revoked_by is your AWS user name (or local:<os user> for a local
 endpoint); it cannot be set by a flag.
