@@ -2,9 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PeopleFindResponse, PeopleRevokeResponse } from '../../src-shared/people';
 import type { WebSessionJson } from '../fixtures/web-sessions';
-import { startPeopleStores, type AliceSeed, type PeopleStores } from '../integration/people-stores';
+import { startPeopleStores, type PeopleStores } from '../integration/people-stores';
 import { launchChromium, openApp, SCREENSHOTS, seriousViolations, serveBuiltRenderer, type RendererServer } from './harness';
 
 /** Three stores, Chromium and the app on 2 busy cores: waits are generous. */
@@ -32,29 +31,6 @@ describe('incident view: activity after revocation on every connection, Chromium
     await stores?.close();
   });
 
-  const all = () => [stores.ids.sentinel, stores.ids.web, stores.ids.postgres];
-
-  async function revokeEverywhere(login: string, incident: string): Promise<AliceSeed> {
-    const seed = await stores.seedAlice(login);
-    const person = `${login}@corp.example`;
-    await stores.call('connections:switch', { id: stores.ids.sentinel });
-    await stores.call('incidents:pin', { incident, person, connections: all() });
-    const found = (await stores.call('people:find', { person, connections: all() })) as unknown as PeopleFindResponse;
-    const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((s) => s.status === 'active').map((s) => s.id) }));
-    const report = (await stores.call('people:revoke', { person, targets, reasonCode: 'credential_compromise', incident })) as unknown as PeopleRevokeResponse;
-    expect(report.groups.map((g) => g.state)).toEqual(['done', 'done', 'done']);
-    return seed;
-  }
-
-  /** A web app request that forgot `revoked:<id>`: `lastActiveAt` moves on, the key keeps its TTL. */
-  async function webRequest(id: string): Promise<void> {
-    const redis = stores.redisClient();
-    const raw = await redis.get(`session:${id}`);
-    if (raw === null) throw new Error('no session');
-    const record = JSON.parse(raw) as WebSessionJson;
-    const at = new Date(Math.max(Date.now(), Date.parse(record.revokedAt ?? record.lastActiveAt) + 1)).toISOString();
-    await redis.set(`session:${id}`, JSON.stringify({ ...record, lastActiveAt: at }), 'KEEPTTL');
-  }
 
   async function openIncident(page: Page, incident: string) {
     await page.getByRole('button', { name: 'Find a person', exact: true }).click();
@@ -67,9 +43,9 @@ describe('incident view: activity after revocation on every connection, Chromium
   const check = (page: Page, name: string) => page.locator(`[data-testid="incident-activity-check"][data-connection="${name}"]`);
 
   it('shows the web session used after a quiet revocation: connection, session, when, client, in words and a red glyph; Refresh finds new use (light)', async () => {
-    const seed = await revokeEverywhere('nora', 'INC-7001');
+    const seed = await stores.revokeEverywhere('nora', 'INC-7001');
     const web = seed.web.live[0] as WebSessionJson;
-    await webRequest(web.id);
+    await stores.webRequest(web.id);
     await stores.db.admin.query('update sessions set last_active_at = now() where id = $1', [seed.postgres.live[0]?.id]);
 
     const app = await openApp(browser, server, stores.manager);
@@ -109,7 +85,7 @@ describe('incident view: activity after revocation on every connection, Chromium
     expect(await seriousViolations(page, 'incident activity')).toEqual([]);
 
     // Used again while the view is open: the view's refresh (as its 30 s refetch does) reads it and shows the new alarm.
-    await webRequest(web.id);
+    await stores.webRequest(web.id);
     await page.getByRole('button', { name: 'Refresh', exact: true }).click();
     await expect.poll(() => alarms.locator('[data-testid="incident-alarm"][data-connection="web-redis"]').count(), WAIT).toBe(2);
     await expect(view.getByRole('heading', { name: /Used after revocation/ }).textContent()).resolves.toBe('⚠ Used after revocation: 3 alarms on 2 sessions');
@@ -118,7 +94,7 @@ describe('incident view: activity after revocation on every connection, Chromium
   }, 150_000);
 
   it('a stopped web Redis says it could not be checked, not "no activity"; the others still are (dark)', async () => {
-    await revokeEverywhere('otto', 'INC-7002');
+    await stores.revokeEverywhere('otto', 'INC-7002');
     await stores.stopRedis();
     try {
       const app = await openApp(browser, server, stores.manager, { colorScheme: 'dark' });
@@ -139,8 +115,8 @@ describe('incident view: activity after revocation on every connection, Chromium
   }, 150_000);
 
   it('the alarm in dark', async () => {
-    const seed = await revokeEverywhere('pia', 'INC-7003');
-    await webRequest(seed.web.live[1]?.id ?? '');
+    const seed = await stores.revokeEverywhere('pia', 'INC-7003');
+    await stores.webRequest(seed.web.live[1]?.id ?? '');
     const app = await openApp(browser, server, stores.manager, { colorScheme: 'dark' });
     const { page } = app;
     const view = await openIncident(page, 'INC-7003');

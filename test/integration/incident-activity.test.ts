@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
-import type { IncidentView, PeopleFindResponse, PeopleRevokeResponse } from '../../src-shared/people';
+import type { IncidentView } from '../../src-shared/people';
 import { openWorkspace } from '../../src-main/workspace';
 import { createDispatch } from '../../src-main/ipc/dispatch';
 import type { WebSessionJson } from '../fixtures/web-sessions';
@@ -38,7 +38,6 @@ describe('incident view: activity after revocation on every connection', () => {
     await stores?.close();
   });
 
-  const all = () => [stores.ids.sentinel, stores.ids.web, stores.ids.postgres];
   const ledger = async (): Promise<AlarmLine[]> =>
     (await readFile(join(stores.dataDir, 'ledger.jsonl'), 'utf8'))
       .split('\n')
@@ -47,35 +46,11 @@ describe('incident view: activity after revocation on every connection', () => {
   const alarmsOf = async (sessionId: string) => (await ledger()).filter((e) => e.kind === 'alarm' && e.sessionId === sessionId);
   const get = async (incident: string) => (await stores.call('incidents:get', { incident })) as unknown as IncidentView;
 
-  /** Revokes every live session of `login` in the three stores under `incident`, with the Sentinel connection active. */
-  async function revokeEverywhere(login: string, incident: string) {
-    const seed = await stores.seedAlice(login);
-    const person = `${login}@corp.example`;
-    await stores.call('connections:switch', { id: stores.ids.sentinel });
-    await stores.call('incidents:pin', { incident, person, connections: all() });
-    const found = (await stores.call('people:find', { person, connections: all() })) as unknown as PeopleFindResponse;
-    const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((s) => s.status === 'active').map((s) => s.id) }));
-    const report = (await stores.call('people:revoke', { person, targets, reasonCode: 'credential_compromise', incident })) as unknown as PeopleRevokeResponse;
-    expect(report.groups.map((g) => g.state)).toEqual(['done', 'done', 'done']);
-    return seed;
-  }
-
-  /** A web app request that forgot `revoked:<id>`: moves `lastActiveAt` on, keeping the key's TTL (DESIGN.md's layout). */
-  async function webRequest(id: string): Promise<string> {
-    const redis = stores.redisClient();
-    const raw = await redis.get(`session:${id}`);
-    if (raw === null) throw new Error('no session');
-    const record = JSON.parse(raw) as WebSessionJson;
-    const at = new Date(Math.max(Date.now(), Date.parse(record.revokedAt ?? record.lastActiveAt) + 1)).toISOString();
-    await redis.set(`session:${id}`, JSON.stringify({ ...record, lastActiveAt: at }), 'KEEPTTL');
-    return at;
-  }
-
   /** The app's request check without `revoked = false`: moves `last_active_at` on. */
   const pgRequest = (id: string) => stores.db.admin.query('update sessions set last_active_at = now() where id = $1', [id]);
 
   it('alarms on the web Redis and PostgreSQL sessions used after a quiet revocation, each in its own ledger once, and not again on the next read', async () => {
-    const seed = await revokeEverywhere('olga', 'INC-900');
+    const seed = await stores.revokeEverywhere('olga', 'INC-900');
     const web = seed.web.live[0] as WebSessionJson;
     const pg = seed.postgres.live[1]?.id ?? '';
 
@@ -87,7 +62,7 @@ describe('incident view: activity after revocation on every connection', () => {
       ['shop-db', 'checked', 3, 0],
     ]);
 
-    const webAt = await webRequest(web.id);
+    const webAt = await stores.webRequest(web.id);
     await pgRequest(pg);
     const view = await get('INC-900');
     expect(view.activity.map((c) => [c.name, c.state, c.newAlarms])).toEqual([
@@ -115,7 +90,7 @@ describe('incident view: activity after revocation on every connection', () => {
     expect(await alarmsOf(pg)).toHaveLength(1);
 
     // New use is a new alarm, once, however many reads race for it (two views and the background alike).
-    await webRequest(web.id);
+    await stores.webRequest(web.id);
     const raced = await Promise.all([get('INC-900'), get('INC-900'), get('INC-900')]);
     expect(raced.map((v) => v.activity[1]?.newAlarms).reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(1);
     expect(await alarmsOf(web.id)).toHaveLength(2);
@@ -124,12 +99,12 @@ describe('incident view: activity after revocation on every connection', () => {
   }, 120_000);
 
   it('a connection renamed since the revocation is still checked: its earlier revocations (recorded under the old name) are read back and alarm', async () => {
-    const seed = await revokeEverywhere('rita', 'INC-904');
+    const seed = await stores.revokeEverywhere('rita', 'INC-904');
     const web = seed.web.live[0] as WebSessionJson;
     const renamed = { id: stores.ids.web, name: 'web-redis-eu', environment: 'staging', colour: 'amber' as const, readOnly: false, store: { kind: 'redis' as const, urls: [stores.redis.url], cluster: false } };
     await stores.save(renamed);
     try {
-      await webRequest(web.id);
+      await stores.webRequest(web.id);
       const view = await get('INC-904');
       // Before: "checked", nothing read back (the ledger says web-redis, the watch looked for web-redis-eu), no alarm.
       expect(view.activity.map((c) => [c.name, c.state, c.sessions, c.newAlarms])[1]).toEqual(['web-redis-eu', 'checked', 2, 1]);
@@ -148,7 +123,7 @@ describe('incident view: activity after revocation on every connection', () => {
   }, 120_000);
 
   it('the active Sentinel connection is checked through its own watch: a fail-open server alarms once, whether the view or the watch reads first', async () => {
-    const seed = await revokeEverywhere('pavel', 'INC-901');
+    const seed = await stores.revokeEverywhere('pavel', 'INC-901');
     const used = seed.sentinel.active[0]?.id ?? '';
     await stores.table.client.send(
       new UpdateCommand({
@@ -166,7 +141,7 @@ describe('incident view: activity after revocation on every connection', () => {
   }, 120_000);
 
   it('a stopped store is unreachable for the check, said for that connection, not "no activity"; the others are still checked', async () => {
-    await revokeEverywhere('quinn', 'INC-902');
+    await stores.revokeEverywhere('quinn', 'INC-902');
     await stores.stopRedis();
     try {
       const view = await get('INC-902');
@@ -245,18 +220,9 @@ describe('incident activity in the background', () => {
   });
 
   it('alarms on a quietly revoked web session used again, without the incident view open, once', async () => {
-    const seed = await stores.seedAlice('quinn');
-    const person = 'quinn@corp.example';
-    const all = [stores.ids.sentinel, stores.ids.web, stores.ids.postgres];
-    await stores.call('connections:switch', { id: stores.ids.sentinel });
-    const found = (await stores.call('people:find', { person, connections: all })) as unknown as PeopleFindResponse;
-    const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((s) => s.status === 'active').map((s) => s.id) }));
-    await stores.call('people:revoke', { person, targets, reasonCode: 'credential_compromise', incident: 'INC-950' });
-
+    const seed = await stores.revokeEverywhere('quinn', 'INC-950');
     const web = seed.web.live[0] as WebSessionJson;
-    const redis = stores.redisClient();
-    const record = JSON.parse((await redis.get(`session:${web.id}`)) ?? '{}') as WebSessionJson;
-    await redis.set(`session:${web.id}`, JSON.stringify({ ...record, lastActiveAt: new Date(Date.parse(record.revokedAt ?? '') + 5).toISOString() }), 'KEEPTTL');
+    await stores.webRequest(web.id);
 
     const alarms = async () =>
       (await readFile(join(stores.dataDir, 'ledger.jsonl'), 'utf8'))

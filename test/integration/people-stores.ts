@@ -8,6 +8,7 @@ import { ConnectionStore } from '../../src-main/connections/connection-store';
 import { SecretVault } from '../../src-main/connections/secret-vault';
 import { createDispatch } from '../../src-main/ipc/dispatch';
 import type { ConnectionSaveRequest } from '../../src-shared/connections';
+import type { PeopleFindResponse, PeopleRevokeResponse } from '../../src-shared/people';
 import { fakeKeyring } from '../fixtures/fake-keyring';
 import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
 import { insertSessions, insertUser, type SeededSession } from '../fixtures/postgres-sessions';
@@ -53,6 +54,13 @@ export interface PeopleStores {
   stopRedis(): Promise<void>;
   restartRedis(): Promise<void>;
   save(request: ConnectionSaveRequest): Promise<string>;
+  /**
+   * Seeds `login` (seedAlice) and revokes every live session of theirs in the three stores with
+   * the Sentinel connection active, pinned to `incident`; throws unless every group is done.
+   */
+  revokeEverywhere(login: string, incident: string): Promise<AliceSeed>;
+  /** A web app request that forgot `revoked:<id>`: `lastActiveAt` moves on, the key keeps its TTL (DESIGN.md's layout). Answers the new time. */
+  webRequest(id: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -97,7 +105,7 @@ export async function startPeopleStores(
     web: await save({ name: 'web-redis', environment: 'staging', colour: 'amber', readOnly: false, store: { kind: 'redis', urls: [redis.url], cluster: false } }),
     postgres: await save({ name: 'shop-db', environment: 'staging', colour: 'blue', readOnly: false, store: { kind: 'postgres', url: db.url }, secret: pg.password }),
   };
-  return {
+  const stores: PeopleStores = {
     dir,
     dataDir,
     table,
@@ -160,6 +168,28 @@ export async function startPeopleStores(
         client.disconnect();
       }
     },
+    async revokeEverywhere(login, incident) {
+      const seed = await stores.seedAlice(login);
+      const person = `${login}@corp.example`;
+      const all = [ids.sentinel, ids.web, ids.postgres];
+      await stores.call('connections:switch', { id: ids.sentinel });
+      await stores.call('incidents:pin', { incident, person, connections: all });
+      const found = (await stores.call('people:find', { person, connections: all })) as unknown as PeopleFindResponse;
+      const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((s) => s.status === 'active').map((s) => s.id) }));
+      const report = (await stores.call('people:revoke', { person, targets, reasonCode: 'credential_compromise', incident })) as unknown as PeopleRevokeResponse;
+      const states = report.groups.map((g) => g.state);
+      if (states.some((state) => state !== 'done')) throw new Error(`revoke everywhere did not complete: ${states.join(', ')}`);
+      return seed;
+    },
+    async webRequest(id) {
+      const client = stores.redisClient();
+      const raw = await client.get(`session:${id}`);
+      if (raw === null) throw new Error('no session');
+      const record = JSON.parse(raw) as WebSessionJson;
+      const at = new Date(Math.max(Date.now(), Date.parse(record.revokedAt ?? record.lastActiveAt) + 1)).toISOString();
+      await client.set(`session:${id}`, JSON.stringify({ ...record, lastActiveAt: at }), 'KEEPTTL');
+      return at;
+    },
     stopRedis: () => redis.stop(),
     async restartRedis() {
       redis = await startRedisServer({ port: redis.port });
@@ -173,4 +203,5 @@ export async function startPeopleStores(
       await dir.remove();
     },
   };
+  return stores;
 }
