@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import type { AppInfo, SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
 import { contract } from '../../src-shared/contract';
-import type { Session } from '../../src-shared/session';
 import { createHandlers } from '../../src-main/handlers';
 import { createDispatch } from '../../src-main/ipc/dispatch';
 import { Ledger } from '../../src-main/ledger/ledger';
 import type { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
-import type { SessionStore } from '../../src-main/session-store';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 import { tempDir } from '../fixtures/temp-dir';
+import { InMemoryStore, syntheticSessions } from './bench-sessions';
 
 /**
  * Issue 17's "load 100,000 rows into the table through the IPC bridge": what main and the contract
@@ -24,55 +22,12 @@ const PAGE = 500;
 const figures: string[] = [];
 afterAll(() => console.log(`\n${figures.join('\n')}\n`));
 
-class InMemoryStore implements SessionStore {
-  constructor(readonly sessions: Session[]) {}
-  async query(request: SessionsQueryRequest): Promise<SessionsPage> {
-    const start = request.cursor ? Number(request.cursor) : 0;
-    const page = this.sessions.slice(start, start + request.limit);
-    const next = start + page.length;
-    return { sessions: page, ...(next < this.sessions.length ? { nextCursor: String(next) } : {}) };
-  }
-  async get(): Promise<Session | null> {
-    return null;
-  }
-  async activeUsers(): Promise<{ user: string; live: number; emails: string[] }[]> {
-    return [];
-  }
-  async hasUser(): Promise<boolean> {
-    return false;
-  }
-}
 
-function sessions(): Session[] {
-  const now = Date.now();
-  return Array.from({ length: ROWS }, (_, i) => {
-    const created = new Date(now - i * 1000).toISOString().replace('Z', '000000Z');
-    return {
-      id: randomBytes(8).toString('hex'),
-      user: `user${i % 5000}`,
-      profile: `profile-${i % 12}`,
-      serverInstanceId: `sentinel-${i % 6}`,
-      status: 'active',
-      storedStatus: 'active',
-      createdAt: created,
-      startedAt: created,
-      lastAccessAt: created,
-      expiresAt: new Date(now + 3600e3).toISOString().replace('Z', '000000Z'),
-      updatedAt: created,
-      requestCount: i % 900,
-      sourceIdentity: `sentinel:user${i % 5000}:${i.toString(16)}`,
-      deviceId: randomBytes(8).toString('hex'),
-      revokedBy: null,
-      revokedAt: null,
-      revokedReason: null,
-    };
-  });
-}
 
 it(`pages ${ROWS.toLocaleString('en-US')} sessions through dispatch, ${PAGE} a page: main's and the contract's share`, async () => {
   const dir = await tempDir();
   const info: AppInfo = { version: 'bench', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'bench', kind: 'dynamodb', environment: 'bench', table: 'in-memory', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:bench' };
-  const store = new InMemoryStore(sessions());
+  const store = new InMemoryStore(syntheticSessions(ROWS));
   const handlers = createHandlers({ ledgerConnection: 'bench', store, revoker: {} as SentinelRevoker, ledger: new Ledger(`${dir.path}/ledger.jsonl`), info: () => info, chooseSavePath: async () => null, notify: () => undefined });
   const dispatch = createDispatch(handlers, { trustedOrigins: ['app://warden'] });
   const sender = { url: 'app://warden/index.html', isMainFrame: true };

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CDPSession } from 'playwright-core';
 import { createServer, type Server } from 'node:http';
@@ -8,16 +7,15 @@ import react from '@vitejs/plugin-react';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppInfo, SessionsPage, SessionsQueryRequest } from '../../src-shared/contract';
-import type { Session } from '../../src-shared/session';
+import type { AppInfo, SessionsQueryRequest } from '../../src-shared/contract';
 import { createHandlers } from '../../src-main/handlers';
 import { Ledger } from '../../src-main/ledger/ledger';
 import type { SentinelRevoker } from '../../src-main/revocation/sentinel-revoker';
-import type { SessionStore } from '../../src-main/session-store';
 import { launchChromium, openApp, serveBuiltRenderer, type RendererServer } from '../e2e/harness';
 import { APP_HOST, CONTENT_SECURITY_POLICY } from '../../src-shared/csp';
 import { resolveRendererFile } from '../../src-main/renderer-files';
 import { tempDir } from '../fixtures/temp-dir';
+import { InMemoryStore, syntheticSessions } from './bench-sessions';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 
 /**
@@ -30,52 +28,7 @@ let browser: Browser;
 let server: RendererServer;
 const figures: string[] = [];
 
-class InMemoryStore implements SessionStore {
-  constructor(readonly sessions: Session[]) {}
-  async query(request: SessionsQueryRequest): Promise<SessionsPage> {
-    const start = request.cursor ? Number(request.cursor) : 0;
-    const page = this.sessions.slice(start, start + request.limit);
-    const next = start + page.length;
-    return { sessions: page, ...(next < this.sessions.length ? { nextCursor: String(next) } : {}) };
-  }
-  async get(id: string): Promise<Session | null> {
-    return this.sessions.find((s) => s.id === id) ?? null;
-  }
-  async activeUsers(): Promise<{ user: string; live: number; emails: string[] }[]> {
-    const live = new Map<string, number>();
-    for (const s of this.sessions) if (s.status === 'active') live.set(s.user, (live.get(s.user) ?? 0) + 1);
-    return [...live].map(([user, count]) => ({ user, live: count, emails: [] }));
-  }
-  async hasUser(user: string): Promise<boolean> {
-    return this.sessions.some((s) => s.user === user);
-  }
-}
 
-function sessions(): Session[] {
-  const now = Date.now();
-  return Array.from({ length: ROWS }, (_, i) => {
-    const created = new Date(now - i * 1000).toISOString().replace('Z', '000000Z');
-    return {
-      id: randomBytes(8).toString('hex'),
-      user: `user${i % 5000}`,
-      profile: `profile-${i % 12}`,
-      serverInstanceId: `sentinel-${i % 6}`,
-      status: 'active',
-      storedStatus: 'active',
-      createdAt: created,
-      startedAt: created,
-      lastAccessAt: created,
-      expiresAt: new Date(now + 3600e3).toISOString().replace('Z', '000000Z'),
-      updatedAt: created,
-      requestCount: i % 900,
-      sourceIdentity: `sentinel:user${i % 5000}:${i.toString(16)}`,
-      deviceId: randomBytes(8).toString('hex'),
-      revokedBy: null,
-      revokedAt: null,
-      revokedReason: null,
-    };
-  });
-}
 
 /**
  * `BENCH_RENDERER_DIR`: serve a copy of out/renderer taken under the build lock, so a long run does
@@ -240,7 +193,7 @@ it(`renders, scrolls and searches ${ROWS.toLocaleString('en-US')} loaded rows, b
   await minimal.close();
 
   const info: AppInfo = { version: 'bench', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'bench', kind: 'dynamodb', environment: 'bench', table: 'in-memory', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:bench' };
-  const store = new InMemoryStore(sessions());
+  const store = new InMemoryStore(syntheticSessions(ROWS));
   const handlers = createHandlers({
     ledgerConnection: 'bench',
     store,
