@@ -159,7 +159,9 @@ export class People {
       const all = [...new Set([...ids, ...live.map((x) => x.id)])];
       if (all.length > MAX_REVOKE_IDS) return refused(`${person} has ${all.length.toLocaleString('en-US')} live sessions in "${connection.name}", more than one revocation carries (${MAX_REVOKE_IDS.toLocaleString('en-US')}): nothing was revoked there. Revoke them in parts from Sessions (filter by user).`);
       const report = await workspace.handlers['sessions:revoke']({ ids: all, ...reason, connection: { id: info.connection.id, nonce: info.connection.nonce } }, NO_EVENTS);
-      const beyond = everyLive === true && confirmedCount !== undefined && all.length > confirmedCount ? { beyondConfirmed: all.length - confirmedCount } : {};
+      // Live now beyond what was confirmed (begun since the search); not those just past their expiry, revoked within the grace.
+      const liveNow = new Set([...ids, ...live.filter((x) => x.status === 'active').map((x) => x.id)]).size;
+      const beyond = everyLive === true && confirmedCount !== undefined && liveNow > confirmedCount ? { beyondConfirmed: liveNow - confirmedCount } : {};
       const group = { ...settled(connection, asNamedHere(report, sessions, target)), ...beyond };
       if (unreadable.count === 0) return { group, operator: report.operator };
       // Entries of the person's index that do not read as sessions were not revoked: never "done".

@@ -7,6 +7,7 @@ import type { Ledger } from '../ledger/ledger';
 import { sessionPages, type SessionStore } from '../session-store';
 import { epochMillis } from '../stores/exact-time';
 import { WardenError } from '../errors';
+import { revocableAt } from '../revocation/expiry-grace';
 import type { EmailUsers } from '../web-sessions/redis-session-store';
 
 /** The kinds a person is searched in (the demo is a Sentinel table). */
@@ -123,7 +124,7 @@ export async function searchPerson(search: PersonSearch): Promise<PersonFinding>
  * "revoke everywhere" revokes, not only the sessions a search listed): by the identity map's name,
  * each checked to be theirs. Throws VALIDATION where the name cannot be derived or used.
  */
-export async function liveSessionsOf(search: Pick<PersonSearch, 'store' | 'kind' | 'identity' | 'person'>, unreadable?: { count: number }): Promise<Session[]> {
+export async function liveSessionsOf(search: Pick<PersonSearch, 'store' | 'kind' | 'identity' | 'person'>, unreadable?: { count: number }, clock: () => number = Date.now): Promise<Session[]> {
   const { store, kind, person } = search;
   const rule = RULES[kind];
   const map = search.identity ?? defaultIdentityMap(kind === 'demo' ? 'dynamodb' : kind);
@@ -134,7 +135,12 @@ export async function liveSessionsOf(search: Pick<PersonSearch, 'store' | 'kind'
   const users = rule.liveIndexOnly && map.key === 'email' ? (await usersOfEmail(store, derived.name)).users : [derived.name];
   const theirs = theirsBy(map.key, derived.name);
   const found = new Map<string, Session>();
-  for (const user of users) for await (const page of sessionPages(store, { status: 'active', user }, 500, unreadable)) for (const s of page) if (theirs(s)) found.set(s.id, s);
+  // Those past their expiry by less than the grace too, as revoking all of a user does: the
+  // store's clock may be behind ours, and the write decides by the store's own record.
+  const nowMs = clock();
+  for (const user of users) {
+    for await (const page of sessionPages(store, { status: ['active', 'expired'], user }, 500, unreadable)) for (const s of page) if (theirs(s) && revocableAt(s, nowMs)) found.set(s.id, s);
+  }
   return [...found.values()];
 }
 

@@ -4,12 +4,12 @@ import type { Principal } from '../../src-shared/principal';
 import type { SESSION_OUTCOMES } from '../../src-shared/reason-codes';
 import type { LedgerRecord } from '../ledger/ledger-entry';
 import type { Ledger } from '../ledger/ledger';
-import { epochMillis, formatRfc3339Nano } from '../stores/exact-time';
+import { formatRfc3339Nano } from '../stores/exact-time';
 import type { SessionStore } from '../session-store';
 import { BlacklistRefusedError, type BlacklistMirror } from './blacklist';
 import { mapConcurrent } from './concurrency';
 import { storeFailureReason } from '../ipc/store-failure';
-import { REVOKE_GRACE_MS } from './expiry-grace';
+import { revocableAt } from './expiry-grace';
 import type { UserDirectory } from '../users/user-directory';
 
 export interface Reason {
@@ -216,15 +216,11 @@ export class Revoker {
     const ids = new Set<string>();
     const unreadable: string[] = [];
     let unreadableCount = 0;
-    const graceStart = clock() - REVOKE_GRACE_MS;
+    const nowMs = clock();
     let cursor: string | undefined;
     do {
       const page = await store.query({ status: ['active', 'expired'], user, limit: 500, ...(cursor ? { cursor } : {}) });
-      for (const session of page.sessions) {
-        const expires = epochMillis(session.expiresAt);
-        const justExpired = session.status === 'expired' && session.storedStatus === 'active' && expires !== null && expires > graceStart;
-        if (session.status === 'active' || justExpired) ids.add(session.id);
-      }
+      for (const session of page.sessions) if (revocableAt(session, nowMs)) ids.add(session.id);
       if (page.unreadable) {
         unreadableCount += page.unreadable.count;
         unreadable.push(...page.unreadable.examples.slice(0, Math.max(0, 3 - unreadable.length)));

@@ -1,6 +1,8 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentView, PeopleFindResponse, PeopleRevokeResponse, PersonGroup } from '../../src-shared/people';
 import { MAX_PERSON_SESSIONS } from '../../src-shared/people';
+import { formatRfc3339Nano } from '../../src-main/stores/exact-time';
 import { insertSessions, insertUser, storedRow } from '../fixtures/postgres-sessions';
 import { sentinelItem } from '../fixtures/sentinel-table';
 import { webSession, writeWebSessions } from '../fixtures/web-sessions';
@@ -76,6 +78,32 @@ describe('people:revoke revokes every live session of the person, not only the l
     await stores.table.put([more]);
     const retry = await revoke({ person: 'yan', targets: [{ connection: group.connection.id, fingerprint: group.connection.fingerprint, ids: [late.id] }], reasonCode: 'credential_compromise' });
     expect(retry.groups[0]?.results.map((r) => [r.id, r.outcome])).toEqual([[late.id, 'already_revoked']]);
+  });
+
+  it('a session whose expiry passed a moment ago by our clock is revoked too (the store\'s clock may be behind), as revoking all of a user does; one long expired is not touched', async () => {
+    const now = Date.now();
+    const s = Math.floor(now / 1000);
+    const live = sentinelItem({ seconds: s - 600 }, { user: 'vic' });
+    // Stored active, past its expiry by 30 s here: within the grace (REVOKE_GRACE_MS, 2 min).
+    const justExpired = sentinelItem({ seconds: s - 3600 }, { user: 'vic', expires_at: formatRfc3339Nano(s - 30, 0), ttl: s - 30 });
+    const longExpired = sentinelItem({ seconds: s - 7200 }, { user: 'vic', expires_at: formatRfc3339Nano(s - 1800, 0), ttl: s - 1800 });
+    await stores.table.put([live, justExpired, longExpired]);
+    const found = await find('vic', [stores.ids.sentinel]);
+    const group = found.groups[0] as PersonGroup;
+    expect(group.counts.active).toBe(1);
+    const report = await revoke({ person: 'vic', targets: [everyLive(group)], reasonCode: 'credential_compromise' });
+    expect(report.groups[0]?.state).toBe('done');
+    expect(new Map(report.groups[0]?.results.map((r) => [r.id, r.outcome]))).toEqual(
+      new Map([
+        [live.id, 'revoked'],
+        [justExpired.id, 'revoked'],
+      ]),
+    );
+    // Not a session begun since the search: nothing beyond what was confirmed.
+    expect(report.groups[0]?.beyondConfirmed).toBeUndefined();
+    const stored = async (id: string) => (await stores.table.client.send(new GetCommand({ TableName: stores.table.name, Key: { id } }))).Item?.status;
+    expect(await stored(justExpired.id)).toBe('revoked');
+    expect(await stored(longExpired.id)).toBe('active');
   });
 
   it('a revoked PostgreSQL session is reported under the e-mail the connection names the person by, in the result and in the incident', async () => {
