@@ -3,6 +3,7 @@ import { useCallback, useState } from 'react';
 import type { RequestOf } from '../../../src-shared/contract';
 import type { PeopleFindResponse, PeopleRevokeGroup, PeopleRevokeRequest, PeopleRevokeResponse } from '../../../src-shared/people';
 import type { RevokeResult } from '../../../src-shared/revocation';
+import { refreshSessionsAfter } from './use-revoke';
 import { wardenClient } from './warden-client';
 
 /** Searches the selected connections for one person (each in parallel, in main). */
@@ -70,7 +71,10 @@ export function usePeopleRevoke() {
       if (!retry) setConfirmed(request);
       setOutcome((previous) => fold(retry ? previous : null, request, response));
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['sessions'] }),
+    // The Sessions list may hold this person's sessions on the active connection: those it has
+    // loaded are read back by id (ids of other connections are simply not among its rows). A run
+    // that broke off may have written more than it reported: then every sessions view loads again.
+    onSettled: (response) => refreshSessionsAfter(queryClient, response && !response.groups.some((g) => g.state === 'failed') ? response.groups.flatMap((g) => g.results) : undefined),
   });
   const { mutate, reset } = mutation;
   const start = useCallback((request: PeopleRevokeRequest) => mutate({ request, retry: false }), [mutate]);

@@ -1,7 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MatchingPreview, SessionsQueryRequest } from '../../../src-shared/contract';
-import type { ConfirmedConnection, ConfirmedRevokeUsersRequest, RequestedName, RevokeReport, RevokeSessionsRequest } from '../../../src-shared/revocation';
+import type { ConfirmedConnection, ConfirmedRevokeUsersRequest, RequestedName, RevokeReport, RevokeResult, RevokeSessionsRequest } from '../../../src-shared/revocation';
+import { rereadAfterRevoke } from '../features/sessions/use-sessions';
 import { useToasts } from '../ui/toast-store';
 import { MAX_EVIDENCE_RUNS } from '../../../src-shared/reason-codes';
 import { firstOutcome, retryableResults, revokeToast, withRetry, type RevokeOutcome } from './revoke-outcome';
@@ -29,10 +30,27 @@ export type RevokeInput = Omit<RevokeSessionsRequest, 'ids'> & { target: RevokeT
 type Confirmed = Omit<RevokeInput, 'target'> & { connection: ConfirmedConnection };
 
 /**
- * Revokes through main, reports progress while it runs, and refreshes every sessions query the
- * moment it is done, so the table shows the new state without a manual refresh. Sessions that
- * failed, or whose blacklist write failed, can be tried again with the same reason, ticket and
- * connection (`retryFailed`); the `outcome` then shows each session's latest result.
+ * The sessions views brought up to date after a revocation, by what the store holds: the lists
+ * read back only the sessions the report names that they have loaded (never every loaded page),
+ * and the single-session views (detail, a user's live sessions, counts: one request each) load
+ * again. No report (the call failed: what was written is not known): every sessions view loads again.
+ */
+export async function refreshSessionsAfter(queryClient: QueryClient, results: readonly RevokeResult[] | undefined): Promise<void> {
+  if (results === undefined) {
+    await queryClient.invalidateQueries({ queryKey: ['sessions'] });
+    return;
+  }
+  // A session a cancelled run never reached: nothing was written for it.
+  const named = results.filter((r) => r.outcome !== 'not_attempted').map((r) => r.id);
+  await Promise.all([rereadAfterRevoke(queryClient, named), queryClient.invalidateQueries({ predicate: ({ queryKey }) => queryKey[0] === 'sessions' && queryKey[1] !== 'list' })]);
+}
+
+/**
+ * Revokes through main, reports progress while it runs, and brings the sessions views up to date
+ * the moment it is done (`refreshSessionsAfter`), so the table shows the new state without a
+ * manual refresh. Sessions that failed, or whose blacklist write failed, can be tried again with
+ * the same reason, ticket and connection (`retryFailed`); the `outcome` then shows each session's
+ * latest result.
  */
 export function useRevoke() {
   const queryClient = useQueryClient();
@@ -89,8 +107,8 @@ export function useRevoke() {
       if (!retry) runToast.current += 1;
       show(`${retry ? 'Retry: ' : ''}${text}`, tone, `revoke-run-${runToast.current}`);
     },
-    onSettled: async () => {
-      await Promise.all([queryClient.invalidateQueries({ queryKey: ['sessions'] }), queryClient.invalidateQueries({ queryKey: BLACKLIST_QUERY_KEY })]);
+    onSettled: async (report) => {
+      await Promise.all([refreshSessionsAfter(queryClient, report?.results), queryClient.invalidateQueries({ queryKey: BLACKLIST_QUERY_KEY })]);
     },
   });
   const running = mutation.isPending;

@@ -268,6 +268,61 @@ async function tick(queryClient: QueryClient, client: RefreshClient, queryKey: r
   queryClient.setQueryData<SessionPages>(queryKey, (now) => (now ? mergeTick(now, reading, statusesOf(filter.status)) : now));
 }
 
+/**
+ * Every cached sessions list brought up to date after a revocation, at the cost of what it names
+ * rather than what is loaded: the named sessions loaded in any list are read back by id (batched,
+ * MAX_VIEW_IDS a call, once for all lists), each list on screen reads its head once for new
+ * arrivals, and each list takes what the store holds as a tick does (`mergeTick`: a revoked row
+ * leaves an active list and shows revoked in a list of every status). Nothing is taken from the
+ * revocation's report itself. A list this cannot refresh (a read failed, a page is loading, too
+ * many new rows to stitch) is loaded again, as a revocation used to load every list.
+ */
+export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly string[], client: RefreshClient = wardenClient.sessions): Promise<void> {
+  const lists = queryClient
+    .getQueryCache()
+    .findAll({ queryKey: ['sessions', 'list'] })
+    .flatMap((query) => {
+      const pages = query.state.data as SessionPages | undefined;
+      return pages === undefined ? [] : [{ query, pages, loaded: loadedAmong(pages, ids) }];
+    });
+  const wanted = [...new Set(lists.flatMap((l) => [...l.loaded]))];
+  const rereading = wanted.length === 0 ? null : rereadInBatches(client, wanted);
+  // Each list that needs it awaits it (and loads again if it failed); none may be left unheard.
+  rereading?.catch(() => undefined);
+  await Promise.all(
+    lists.map(async ({ query, pages, loaded }) => {
+      const { queryKey } = query;
+      try {
+        // A page loading now may hold rows read before the revocation: load the list again.
+        if (query.state.fetchStatus === 'fetching') throw new Error('a page is loading');
+        const filter = queryKey[2] as Filter;
+        const onScreen = query.getObserversCount() > 0;
+        const [reread, heading] = await Promise.all([loaded.size > 0 && rereading ? rereading : new Map<string, Session | null>(), onScreen ? readTick(client, filter, pages, []) : null]);
+        if (!onScreen && loaded.size === 0) return;
+        if (heading?.reload) {
+          await queryClient.refetchQueries({ queryKey, exact: true });
+          return;
+        }
+        const reading = { head: heading?.head ?? [], reread };
+        // A list off screen read no head: it keeps its time, so coming back to it refreshes it at once.
+        const kept = heading ? {} : { updatedAt: queryClient.getQueryState(queryKey)?.dataUpdatedAt };
+        queryClient.setQueryData<SessionPages>(queryKey, (now) => (now ? mergeTick(now, reading, statusesOf(filter.status)) : now), kept);
+      } catch {
+        await queryClient.invalidateQueries({ queryKey, exact: true });
+      }
+    }),
+  );
+}
+
+/** Rows by id, MAX_VIEW_IDS a call (one after another: a large revocation does not flood the store). */
+async function rereadInBatches(client: RefreshClient, ids: readonly string[]): Promise<Map<string, Session | null>> {
+  const reread = new Map<string, Session | null>();
+  for (let i = 0; i < ids.length; i += MAX_VIEW_IDS) {
+    for (const [id, s] of await rereadRows(client, ids.slice(i, i + MAX_VIEW_IDS))) reread.set(id, s);
+  }
+  return reread;
+}
+
 /** One session, fresh from the store (for the detail panel). */
 export function useSession(id: string | null) {
   return useQuery({

@@ -1,0 +1,157 @@
+import { InfiniteQueryObserver, QueryClient } from '@tanstack/react-query';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppInfo, Channel, RequestOf, ResponseOf, SessionsPage } from '../../src-shared/contract';
+import type { IpcResult } from '../../src-shared/result';
+import type { Session } from '../../src-shared/session';
+import { createDispatch } from '../../src-main/ipc/dispatch';
+import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
+import { FIRST_PAGE_SIZE, MAX_VIEW_IDS, NEXT_PAGE_SIZE, rereadAfterRevoke, type RefreshClient, type SessionPages } from '../../src-renderer/src/features/sessions/use-sessions';
+import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
+
+const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:tester' };
+type Filter = { status: 'active' | 'any' };
+const keyOf = (filter: Filter) => ['sessions', 'list', filter] as const;
+const rows = (pages: SessionPages | undefined) => (pages?.pages ?? []).flatMap((p) => p.sessions);
+
+/**
+ * The lists a revocation brings up to date, as the renderer's query cache holds them, over a
+ * real Sentinel table (DynamoDB Local) through the production dispatcher: only the revoked
+ * sessions a list has loaded are read back, by id, at most MAX_VIEW_IDS a call; a list on screen
+ * also reads its head; what the lists show is what the store holds; a failed read loads the list again.
+ */
+describe('after a revocation, the cached sessions lists read back what it named', () => {
+  let table: TestTable;
+  let dir: { path: string; remove: () => Promise<void> };
+  withTableAndDir({ table: (t) => (table = t), dir: (d) => (dir = d) });
+  const stop: (() => void)[] = [];
+  afterEach(() => {
+    for (const s of stop.splice(0)) s();
+  });
+
+  /** The renderer's client through the dispatcher, recording each call's channel and how many ids it asked for. */
+  function clientOver(t: TestTable, calls: string[]): RefreshClient {
+    const dispatch = createDispatch(t.handlers(dir.path, INFO), { trustedOrigins: ['app://warden'] });
+    const call = async <C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> => {
+      const result = (await dispatch(channel, request, { url: 'app://warden/index.html', isMainFrame: true }, () => undefined)) as IpcResult<ResponseOf<C>>;
+      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+      return result.value;
+    };
+    return {
+      query: (request) => {
+        calls.push(`query:${request.limit}`);
+        return call('sessions:query', request);
+      },
+      getMany: (request) => {
+        calls.push(`getMany:${request.ids.length}`);
+        return call('sessions:getMany', request);
+      },
+    };
+  }
+
+  /** A list as the table holds it: on screen (observed, as `useSessions` does) with `pages` pages loaded. */
+  async function onScreen(queryClient: QueryClient, client: RefreshClient, filter: Filter, pages: number): Promise<void> {
+    const observer = new InfiniteQueryObserver<SessionsPage, Error, SessionPages, readonly unknown[], string | undefined>(queryClient, {
+      queryKey: keyOf(filter),
+      queryFn: ({ pageParam }) => client.query({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
+      initialPageParam: undefined,
+      getNextPageParam: (page) => page.nextCursor,
+      staleTime: Infinity,
+    });
+    stop.push(observer.subscribe(() => undefined));
+    await observer.refetch();
+    for (let i = 1; i < pages; i += 1) await observer.fetchNextPage();
+  }
+
+  /** A list loaded earlier and left (no observer): only its cache entry. */
+  async function offScreen(queryClient: QueryClient, client: RefreshClient, filter: Filter, pages: number): Promise<void> {
+    await queryClient.fetchInfiniteQuery({
+      queryKey: keyOf(filter),
+      queryFn: ({ pageParam }) => client.query({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
+      initialPageParam: undefined as string | undefined,
+      getNextPageParam: (page: SessionsPage) => page.nextCursor,
+      pages,
+      staleTime: Infinity,
+    });
+  }
+
+  it('reads back only the loaded ones of 1,500 revoked, 500 a call, once for every list; the active list drops them, the list of every status shows them revoked', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // Every other session is mass.leaver's: 1,500 of 3,000, of which about 1,050 fall in the 2,100 rows loaded.
+    await table.put(Array.from({ length: 3_000 }, (_, i) => sentinelItem({ seconds: now - 60 - i }, { user: i % 2 === 0 ? 'mass.leaver' : `user${i % 41}` })));
+    const calls: string[] = [];
+    const client = clientOver(table, calls);
+    const queryClient = new QueryClient();
+    await onScreen(queryClient, client, { status: 'active' }, 5);
+    await offScreen(queryClient, client, { status: 'any' }, 5);
+    const loadedActive = rows(queryClient.getQueryData<SessionPages>(keyOf({ status: 'active' })));
+    const loadedAny = rows(queryClient.getQueryData<SessionPages>(keyOf({ status: 'any' })));
+    expect(loadedActive).toHaveLength(2_100);
+    expect(loadedAny).toHaveLength(2_100);
+
+    const report = await table.revoker(dir.path).revokeUsers({ users: ['mass.leaver'], reasonCode: 'offboarding' });
+    const revoked = report.results.filter((r) => r.outcome === 'revoked').map((r) => r.id);
+    expect(revoked).toHaveLength(1_500);
+    // A session the store did not revoke, named all the same: it is shown as the store holds it.
+    const untouched = loadedActive.find((s) => s.user !== 'mass.leaver') as Session;
+    const loadedRevoked = new Set([...loadedActive, ...loadedAny].filter((s) => s.user === 'mass.leaver').map((s) => s.id));
+    expect(loadedRevoked.size).toBeGreaterThan(1_000);
+
+    calls.length = 0;
+    await rereadAfterRevoke(queryClient, [...revoked, untouched.id], client);
+    // One head read for the list on screen, none for the list off screen; the loaded ids once, 500 a call.
+    const reads = calls.filter((c) => c.startsWith('getMany:')).map((c) => Number(c.slice('getMany:'.length)));
+    expect(calls.filter((c) => c.startsWith('query:'))).toEqual(['query:25']);
+    expect(reads).toHaveLength(Math.ceil((loadedRevoked.size + 1) / MAX_VIEW_IDS));
+    expect(Math.max(...reads)).toBeLessThanOrEqual(MAX_VIEW_IDS);
+    expect(reads.reduce((a, b) => a + b, 0)).toBe(loadedRevoked.size + 1);
+
+    const active = rows(queryClient.getQueryData<SessionPages>(keyOf({ status: 'active' })));
+    expect(active.some((s) => s.user === 'mass.leaver')).toBe(false);
+    expect(active).toHaveLength(2_100 - loadedActive.filter((s) => s.user === 'mass.leaver').length);
+    expect(active.find((s) => s.id === untouched.id)?.status).toBe('active');
+    const any = rows(queryClient.getQueryData<SessionPages>(keyOf({ status: 'any' })));
+    expect(any.map((s) => s.id)).toEqual(loadedAny.map((s) => s.id));
+    for (const s of any) expect(s.status).toBe(s.user === 'mass.leaver' ? 'revoked' : 'active');
+    expect(any.find((s) => s.user === 'mass.leaver')).toMatchObject({ revokedBy: 'local:tester' });
+    // The list off screen keeps its time: coming back to it refreshes it at once.
+    expect(queryClient.getQueryState(keyOf({ status: 'any' }))?.isInvalidated).toBe(false);
+    queryClient.clear();
+  }, 300_000);
+
+  it('loads a list again when the read back fails: never stale rows left silently', async () => {
+    const now = Math.floor(Date.now() / 1000) + 600;
+    const mine = Array.from({ length: 400 }, (_, i) => sentinelItem({ seconds: now - i }, { user: i === 7 ? 'nina.target' : 'bystander' }));
+    await table.put(mine);
+    const calls: string[] = [];
+    const client = clientOver(table, calls);
+    const queryClient = new QueryClient();
+    await onScreen(queryClient, client, { status: 'active' }, 2);
+    await offScreen(queryClient, client, { status: 'any' }, 1);
+    const target = mine[7] as (typeof mine)[0];
+    const report = await table.revoker(dir.path).revokeSessions({ ids: [target.id], reasonCode: 'credential_compromise' });
+    expect(report.results.map((r) => r.outcome)).toEqual(['revoked']);
+
+    // DynamoDB throttles every batched read past the SDK's attempts.
+    table.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchGetItemCommand') throw Object.assign(new Error('injected throttling'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+        return next(args);
+      },
+      { step: 'initialize', name: 'throttle-batch-get' },
+    );
+    try {
+      calls.length = 0;
+      await rereadAfterRevoke(queryClient, [target.id], client);
+    } finally {
+      table.client.middlewareStack.remove('throttle-batch-get');
+    }
+    // The list on screen was loaded again (every loaded page), as before: it no longer holds the session.
+    expect(calls.filter((c) => c === `query:${NEXT_PAGE_SIZE}`).length).toBeGreaterThan(0);
+    const active = rows(queryClient.getQueryData<SessionPages>(keyOf({ status: 'active' })));
+    expect(active.length).toBeGreaterThan(100);
+    expect(active.some((s) => s.id === target.id)).toBe(false);
+    // The list off screen is marked to load again when it is next shown; it never showed the report's word.
+    expect(queryClient.getQueryState(keyOf({ status: 'any' }))?.isInvalidated).toBe(true);
+    queryClient.clear();
+  }, 120_000);
+});
