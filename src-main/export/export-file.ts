@@ -32,6 +32,9 @@ export interface ExportFileResult {
   manifestFileName: string;
 }
 
+/** Bytes handed to the file before writing waits for the disk: a few pages of a sessions export. */
+const WRITE_BUFFER = 4 * 1024 * 1024;
+
 export class ExportCancelledError extends Error {
   override name = 'ExportCancelledError';
 }
@@ -47,7 +50,10 @@ export async function exportFile<T>(options: ExportFileOptions<T>): Promise<Expo
   const temporary = `${path}.${process.pid}.tmp`;
   const manifestPath = `${path}.manifest.json`;
   const hash = createHash('sha256');
-  const stream = createWriteStream(temporary, { mode: 0o600 });
+  // A page of CSV is a few hundred KB: with the default 16 KB buffer every page waited for the disk
+  // before the next was encoded. Up to WRITE_BUFFER is handed to the disk while the next pages are
+  // encoded, and writing still waits beyond it (memory stays bounded).
+  const stream = createWriteStream(temporary, { mode: 0o600, highWaterMark: WRITE_BUFFER });
   // Write errors surface through writeChunk and closeStream; a write still in flight when the
   // export is abandoned (destroy below) must not become an uncaught 'error' event.
   stream.on('error', () => undefined);
