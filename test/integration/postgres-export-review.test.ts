@@ -1,0 +1,70 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppInfo } from '../../src-shared/contract';
+import { Exports } from '../../src-main/export/exports';
+import { Ledger } from '../../src-main/ledger/ledger';
+import { POSTGRES_CAPABILITIES } from '../../src-main/postgres/capabilities';
+import { openPostgresPool } from '../../src-main/postgres/postgres-pool';
+import { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
+import { CursorCodec } from '../../src-main/stores/cursor';
+import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
+import { seedMany } from '../fixtures/postgres-sessions';
+import { tempDir, type TempDir } from '../fixtures/temp-dir';
+
+/**
+ * Review of 59db7ef (the export's walk reads the e-mail by a left join on users.id): the schema
+ * check asks users for an id and an e-mail column, not for id to be unique. Where users holds two
+ * rows of one id (no primary key: a copy, a view), an export must still be exact: each session
+ * once, or no file at all (the sessions paging itself fails there, loudly).
+ */
+describe('PostgreSQL export over a users table whose id is not unique (review)', () => {
+  let server: RunningPostgres;
+  let db: TestDatabase;
+  let pool: Pool;
+  let dir: TempDir;
+  let exports: Exports;
+
+  beforeAll(async () => {
+    [server, dir] = await Promise.all([startPostgresServer(), tempDir()]);
+    db = await server.createDatabase();
+    await seedMany(db.admin, 3, 4);
+    // users without its primary key (and the keys that reference it), one user's row twice.
+    await db.admin.query('alter table users drop constraint users_pkey cascade');
+    await db.admin.query(`insert into users (id, email) select id, 'second-' || email from users order by email limit 1`);
+    pool = await openPostgresPool({ url: db.url, password: server.password });
+    const store = new PostgresSessionStore({ pool, cursors: new CursorCodec(randomBytes(32)) });
+    const info: AppInfo = {
+      version: 'test',
+      connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'pg', kind: 'postgres', environment: 'test', table: 'sessions', readOnly: true, capabilities: POSTGRES_CAPABILITIES },
+      operator: 'local:test',
+    };
+    exports = new Exports({ store, ledger: new Ledger(join(dir.path, 'ledger.jsonl')), info: () => info, chooseSavePath: async (name) => join(dir.path, `${randomUUID()}-${name}`) });
+  }, 120_000);
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+    await server?.stop();
+    await dir?.remove();
+  });
+
+  it('each session is exported once, or the export fails: never a session twice (review)', async () => {
+    const { rows } = await db.admin.query<{ n: number }>('select count(*)::int as n from sessions');
+    const sessions = rows[0]?.n ?? 0;
+    expect(sessions).toBe(12);
+    let result: Awaited<ReturnType<Exports['start']>> | undefined;
+    try {
+      result = await exports.start({ exportId: randomUUID(), kind: 'sessions', format: 'ndjson', filter: { status: 'any' } }, () => undefined);
+    } catch {
+      // Refusing is exact too: no file claims these rows.
+      return;
+    }
+    if (!result.saved || result.fileName === undefined) return;
+    const lines = (await readFile(join(dir.path, result.fileName), 'utf8')).split('\n').filter((l) => l !== '');
+    const ids = lines.map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(new Set(ids).size).toBe(sessions);
+    expect(ids).toHaveLength(sessions);
+  }, 120_000);
+});
