@@ -86,10 +86,20 @@ export function fieldValue(session: Session, field: SessionField): string | numb
   return (session as unknown as Partial<Record<SessionField, string | number | null>>)[field];
 }
 
+/**
+ * Counts with thousands separators. One formatter made once: `toLocaleString('en-US')` looks the
+ * locale up on every call, which cost about a tenth of a millisecond a row while scrolling.
+ */
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
+export function formatCount(n: number): string {
+  return COUNT_FORMAT.format(n);
+}
+
 /** A field's value as text (counts with thousands separators); empty when the store gave none. */
 export function fieldText(session: Session, field: SessionField): string {
   const value = fieldValue(session, field);
-  if (typeof value === 'number') return value.toLocaleString('en-US');
+  if (typeof value === 'number') return formatCount(value);
   return value ?? '';
 }
 

@@ -18,7 +18,7 @@ import { AlarmBadge } from '../proof/alarm-badge';
 import { TimeCell } from '../../ui/time-cell';
 import { useColumnChoice } from './column-choice';
 import { useNewRows } from './new-rows';
-import { COMPACT_HIDDEN, fieldLabel, fieldText, fieldValue, isMonoField, OPTIONAL_COLUMNS, TIME_FIELDS } from './session-fields';
+import { COMPACT_HIDDEN, fieldLabel, fieldText, fieldValue, formatCount, isMonoField, OPTIONAL_COLUMNS, TIME_FIELDS } from './session-fields';
 import { useSelection } from './selection-store';
 
 const ROW_HEIGHT = 34;
@@ -90,7 +90,10 @@ function fieldColumn(field: SessionField, capabilities: StoreCapabilities, mono:
     });
   }
   if (field === 'requestCount') {
-    const draw: Draw = (s) => fieldValue(s, field)?.toLocaleString('en-US') ?? '';
+    const draw: Draw = (s) => {
+      const value = fieldValue(s, field);
+      return typeof value === 'number' ? formatCount(value) : (value ?? '');
+    };
     return column.accessor((s) => fieldValue(s, field) ?? undefined, {
       id: field,
       header,
@@ -268,9 +271,10 @@ interface SessionsTableProps {
 /**
  * The live sessions table: a real <table> (so screen readers get rows and columns) whose body is
  * virtualised, so only the rows in view are in the DOM however many are loaded. Rows are keyed
- * by session id, so position and selection survive refreshes.
+ * by session id, so position and selection survive refreshes. Memoised: a keystroke in the search
+ * box redraws the screen at once but the table only when the search's rows change.
  */
-export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh: added, compact = false, capabilities, onVisibleRows }: SessionsTableProps) {
+export const SessionsTable = memo(function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh: added, compact = false, capabilities, onVisibleRows }: SessionsTableProps) {
   const fresh = useNewRows(sessions, added);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [sorting, setSorting] = useState<SortingState>([]);
@@ -334,11 +338,21 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
   const items = virtualizer.getVirtualItems();
   const lastIndex = items[items.length - 1]?.index ?? -1;
 
-  useEffect(() => {
-    if (hasMore && !loadingMore && lastIndex >= rows.length - 20) onNeedMore();
-  }, [hasMore, loadingMore, lastIndex, rows.length, onNeedMore]);
   const firstIndex = items[0]?.index ?? 0;
-  useEffect(() => onVisibleRows?.(rows.slice(firstIndex, lastIndex + 1).map((r) => r.id)), [onVisibleRows, rows, firstIndex, lastIndex]);
+  // Read ahead: once the operator has scrolled, the next page is asked for while about half a
+  // page (250 rows, some ten screens) is still below the view, so scrolling down a long list does
+  // not stop at its end to wait. Opening the screen reads only the first page (unless all of it
+  // is in view); a view parked at the end does not load everything by itself.
+  useEffect(() => {
+    const ahead = firstIndex > 0 ? 250 : 20;
+    if (hasMore && !loadingMore && lastIndex >= rows.length - ahead) onNeedMore();
+  }, [hasMore, loadingMore, firstIndex, lastIndex, rows.length, onNeedMore]);
+  // Told once the table stops moving (the virtualiser says so ~150 ms after the last scroll
+  // event), not on every frame of a scroll: a refresh re-reads the rows where it came to rest.
+  const scrolling = virtualizer.isScrolling;
+  useEffect(() => {
+    if (!scrolling) onVisibleRows?.(rows.slice(firstIndex, lastIndex + 1).map((r) => r.id));
+  }, [onVisibleRows, rows, firstIndex, lastIndex, scrolling]);
 
   // Keyboard: ↑/↓ (Home/End) move between rows' "show details" buttons, Enter opens the panel,
   // and when the panel closes (Esc) focus goes back to the row it showed.
@@ -406,7 +420,7 @@ export function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore,
       {loadingMore ? <p className="table-footer" role="status">Loading more sessions…</p> : null}
     </div>
   );
-}
+});
 
 /**
  * The header row. Memoised: scrolling redraws the body's rows, not the header (it changes with
