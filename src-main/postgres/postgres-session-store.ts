@@ -230,9 +230,19 @@ export class PostgresSessionStore implements SessionStore {
       for (const setting of settings) await client.query(`set local ${setting}`);
       this.#onQuery?.({ text: sql, values: p.values, settings });
       await client.query(`declare warden_walk no scroll cursor for ${sql}`, p.values);
+      // The join gives a session once per users row of its user: where users.id is not unique (no
+      // primary key), a session would be written twice. Its rows are next to each other (same
+      // order keys): the export stops, as paging does (its lookup by id fails on a second row).
+      let previous: unknown = null;
       for (;;) {
         // Arrays, not an object a row: the rows are read once, by position, into sessions.
         const { rows } = await client.query<unknown[]>({ text: `fetch ${WALK_FETCH} from warden_walk`, rowMode: 'array' });
+        for (const row of rows) {
+          if (row[0] === previous) {
+            throw new WardenError('STORE_UNAVAILABLE', `PostgreSQL: users holds more than one row for user ${JSON.stringify(row[1])} (users.id is not unique): the export stopped rather than write session ${String(row[0])} twice. Run the connection test to see what differs.`);
+          }
+          previous = row[0];
+        }
         if (rows.length > 0) yield rows.map(walkSession);
         if (rows.length < WALK_FETCH) break;
       }

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,8 +57,10 @@ describe('PostgreSQL export over a users table whose id is not unique (review)',
     let result: Awaited<ReturnType<Exports['start']>> | undefined;
     try {
       result = await exports.start({ exportId: randomUUID(), kind: 'sessions', format: 'ndjson', filter: { status: 'any' } }, () => undefined);
-    } catch {
-      // Refusing is exact too: no file claims these rows.
+    } catch (error) {
+      // Refusing is exact too: it says why, and no file claims these rows.
+      expect(String(error)).toMatch(/users holds more than one row/);
+      expect((await readdir(dir.path)).filter((f) => f.endsWith('.ndjson'))).toEqual([]);
       return;
     }
     if (!result.saved || result.fileName === undefined) return;
