@@ -1,4 +1,4 @@
-import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient, type InfiniteData, type Query, type QueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RequestOf, ResponseOf, SessionsPage, SessionsQueryRequest } from '../../../../src-shared/contract';
 import type { Session } from '../../../../src-shared/session';
@@ -275,7 +275,8 @@ async function tick(queryClient: QueryClient, client: RefreshClient, queryKey: r
  * arrivals, and each list takes what the store holds as a tick does (`mergeTick`: a revoked row
  * leaves an active list and shows revoked in a list of every status). Nothing is taken from the
  * revocation's report itself. A list this cannot refresh (a read failed, a page is loading, too
- * many new rows to stitch) is loaded again, as a revocation used to load every list.
+ * many new rows to stitch, a list of revoked but not active sessions that the sessions named
+ * may join anywhere) is loaded again, as a revocation used to load every list.
  */
 export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly string[], client: RefreshClient = wardenClient.sessions): Promise<void> {
   const lists = queryClient
@@ -285,6 +286,7 @@ export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly 
       const pages = query.state.data as SessionPages | undefined;
       return pages === undefined ? [] : [{ query, pages, loaded: loadedAmong(pages, ids) }];
     });
+  const named = new Set(ids);
   const wanted = [...new Set(lists.flatMap((l) => [...l.loaded]))];
   const rereading = wanted.length === 0 ? null : rereadInBatches(client, wanted);
   // Each list that needs it awaits it (and loads again if it failed); none may be left unheard.
@@ -294,8 +296,11 @@ export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly 
       const { queryKey } = query;
       try {
         // A page loading now may hold rows read before the revocation: load the list again.
-        if (query.state.fetchStatus === 'fetching') throw new Error('a page is loading');
+        if (fetching(query)) throw new Error('a page is loading');
         const filter = queryKey[2] as Filter;
+        const statuses = statusesOf(filter.status);
+        // A list of revoked sessions but not active ones gains those just revoked, wherever they fall in it: a load places them.
+        if (statuses.has('revoked') && !statuses.has('active') && loaded.size < named.size) throw new Error('the list gains rows');
         const onScreen = query.getObserversCount() > 0;
         const [reread, heading] = await Promise.all([loaded.size > 0 && rereading ? rereading : new Map<string, Session | null>(), onScreen ? readTick(client, filter, pages, []) : null]);
         if (!onScreen && loaded.size === 0) return;
@@ -306,12 +311,28 @@ export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly 
         const reading = { head: heading?.head ?? [], reread };
         // A list off screen read no head: it keeps its time, so coming back to it refreshes it at once.
         const kept = heading ? {} : { updatedAt: queryClient.getQueryState(queryKey)?.dataUpdatedAt };
-        queryClient.setQueryData<SessionPages>(queryKey, (now) => (now ? mergeTick(now, reading, statusesOf(filter.status)) : now), kept);
+        queryClient.setQueryData<SessionPages>(queryKey, (now) => (now ? mergeTick(now, reading, statuses) : now), kept);
+        // A page that began loading during the read-back is stitched onto the pages as they were then: merge again once it is in.
+        if (fetching(query)) mergeAgainAfterFetch(queryClient, query, reading, statuses);
       } catch {
         await queryClient.invalidateQueries({ queryKey, exact: true });
       }
     }),
   );
+}
+
+/** Read each time: a fetch may begin or end between two looks. */
+const fetching = (query: Query): boolean => query.state.fetchStatus === 'fetching';
+
+/** Merges `reading` into the list again as soon as the fetch under way ends (however it ends). */
+function mergeAgainAfterFetch(queryClient: QueryClient, query: Query, reading: Pick<TickReading, 'head' | 'reread'>, statuses: ReadonlySet<SessionStatus>): void {
+  const unsubscribe = queryClient.getQueryCache().subscribe((event) => {
+    if (event.query !== query) return;
+    if (event.type === 'removed') return unsubscribe();
+    if (event.type !== 'updated' || fetching(query)) return;
+    unsubscribe();
+    queryClient.setQueryData<SessionPages>(query.queryKey, (now) => (now ? mergeTick(now, reading, statuses) : now), { updatedAt: query.state.dataUpdatedAt });
+  });
 }
 
 /** Rows by id, MAX_VIEW_IDS a call (one after another: a large revocation does not flood the store). */
