@@ -46,6 +46,7 @@ export function SessionsScreen() {
   useSearchTextsWhenIdle(loaded);
   const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? null : loadedRows, JSON.stringify(query));
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = sessionsQuery;
+  const onVisibleRows = useQuietVisibleRows(sessionsQuery.onVisibleRows, filters.search);
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   const selected = useSelection((s) => s.selected);
@@ -171,7 +172,7 @@ export function SessionsScreen() {
               fresh={fresh}
               compact={focused !== null}
               capabilities={capabilities}
-              onVisibleRows={sessionsQuery.onVisibleRows}
+              onVisibleRows={onVisibleRows}
             />
           ) : null}
         </div>
@@ -337,6 +338,50 @@ function useSearchTextsWhenIdle(rows: readonly Session[]): void {
     handle = requestIdleCallback(work);
     return () => cancelIdleCallback(handle);
   }, [rows]);
+}
+
+/** How long the search box stays untouched before the rows in view are passed on to be re-read. */
+const SEARCH_QUIET_MS = 500;
+
+/**
+ * The table's rows in view, passed on to the refresh (which re-reads them once the table stays
+ * still) only when no key has been typed in the search box for SEARCH_QUIET_MS: a re-read brings
+ * new session objects, and with them a search of every loaded row again, which must not land
+ * between two keystrokes. The latest rows in view are passed on once typing pauses.
+ */
+function useQuietVisibleRows(onVisibleRows: (ids: readonly string[]) => void, search: string): (ids: readonly string[]) => void {
+  const lastKey = useRef(0);
+  const typed = useRef(search);
+  if (typed.current !== search) {
+    typed.current = search;
+    lastKey.current = Date.now();
+  }
+  const pending = useRef<readonly string[] | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
+  return useCallback(
+    (ids: readonly string[]) => {
+      pending.current = ids;
+      if (timer.current) clearTimeout(timer.current);
+      const pass = () => {
+        const wait = lastKey.current + SEARCH_QUIET_MS - Date.now();
+        if (wait > 0) {
+          timer.current = setTimeout(pass, wait);
+          return;
+        }
+        timer.current = null;
+        if (pending.current) onVisibleRows(pending.current);
+        pending.current = null;
+      };
+      pass();
+    },
+    [onVisibleRows],
+  );
 }
 
 /** The last search of each list of loaded rows: what it looked for and what it found. */
