@@ -48,3 +48,37 @@ describe('the Content-Security-Policy, in Chromium', () => {
     await app.close();
   });
 });
+
+describe('the test bridge hands main what Electron would (structured clone), in Chromium', () => {
+  let browser: Browser;
+  let server: RendererServer;
+  let workspace: Workspace;
+  withDemoEnvironment((env) => ({ browser, server, workspace } = env));
+
+  it('a Date, a key set to undefined or NaN reach the contract as they are (refused), a function is not cloned; a plain request is answered', async () => {
+    const app = await openApp(browser, server, workspace.handlers);
+    const { page } = app;
+    await page.locator('[data-testid="sessions"][data-state="ready"]').waitFor();
+    const answers = await page.evaluate(async () => {
+      const query = (window as unknown as { warden: { sessions: { query: (r: unknown) => Promise<{ ok: boolean; error?: { code: string } }> } } }).warden.sessions.query;
+      const code = async (request: unknown) => {
+        try {
+          const result = await query(request);
+          return result.ok ? 'ok' : (result.error?.code ?? 'error');
+        } catch (error) {
+          return (error as Error).name;
+        }
+      };
+      return {
+        plain: await code({ status: 'active', limit: 5 }),
+        date: await code({ status: 'active', limit: 5, since: new Date() }),
+        undefinedKey: await code({ status: 'active', limit: 5, somethingElse: undefined }),
+        nan: await code({ status: 'active', limit: Number.NaN }),
+        fn: await code({ status: 'active', limit: 5, then: () => 1 }),
+      };
+    });
+    // Through JSON text, the Date would arrive as a string, the undefined key dropped and NaN null.
+    expect(answers).toEqual({ plain: 'ok', date: 'VALIDATION', undefinedKey: 'VALIDATION', nan: 'VALIDATION', fn: 'DataCloneError' });
+    await app.close();
+  });
+});

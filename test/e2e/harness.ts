@@ -85,10 +85,44 @@ function preloadShim(): string {
     Object.defineProperty(window, '__wardenEmit', {
       value: (event, payload) => (listeners.get(event) || []).forEach((l) => l({ sender: null }, payload)),
     });
+    // Where JSON would carry a value otherwise than a structured clone does; null where it is exact.
+    const jsonChanges = (value, at) => {
+      if (value === null || typeof value === 'string' || typeof value === 'boolean') return null;
+      if (typeof value === 'number') return Number.isFinite(value) ? null : at + ' is ' + value;
+      if (typeof value !== 'object') return at + ' is ' + typeof value;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i += 1) {
+          const inner = jsonChanges(value[i], at + '[' + i + ']');
+          if (inner) return inner;
+        }
+        return null;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return at + ' is a ' + Object.prototype.toString.call(value);
+      for (const key of Object.keys(value)) {
+        const inner = jsonChanges(value[key], at + '.' + key);
+        if (inner) return inner;
+      }
+      return null;
+    };
     const shim = {
       contextBridge: { exposeInMainWorld: (key, api) => Object.defineProperty(window, key, { value: api }) },
       ipcRenderer: {
-        invoke: (channel, request) => window.__wardenInvoke(channel, request === undefined ? undefined : JSON.stringify(request)).then(JSON.parse),
+        invoke: (channel, request) => {
+          if (request === undefined) return window.__wardenInvoke(channel, 'none', undefined).then(JSON.parse);
+          // Electron copies the request by structured clone (a function throws DataCloneError, as
+          // here). The harness carries it as JSON text, which is fast; a value JSON would change on
+          // the way (a key set to undefined, a Date, NaN, a Map...) goes as the clone itself through
+          // Playwright's serialiser instead, so main sees what Electron would deliver.
+          let copy;
+          try {
+            copy = structuredClone(request);
+          } catch (error) {
+            return Promise.reject(error);
+          }
+          const exact = jsonChanges(copy, 'request') === null;
+          return window.__wardenInvoke(channel, exact ? 'json' : 'value', exact ? JSON.stringify(copy) : copy).then(JSON.parse);
+        },
         on: (event, listener) => listeners.set(event, [...(listeners.get(event) || []), listener]),
         removeListener: (event, listener) => listeners.set(event, (listeners.get(event) || []).filter((l) => l !== listener)),
       },
@@ -190,9 +224,9 @@ export async function openApp(
     // Requests and answers cross as JSON text: Playwright's own value serialiser, node by node,
     // took about 0.8 s for each page of 500 sessions (the renderer benchmark's "bridge floor"),
     // far more than the copy Electron's IPC makes (structured clone, about 2 ms a page).
-    await page.exposeBinding('__wardenInvoke', async (source, channel: unknown, request: unknown) =>
+    await page.exposeBinding('__wardenInvoke', async (source, channel: unknown, mode: unknown, payload: unknown) =>
       JSON.stringify(
-        await dispatch(channel, typeof request === 'string' ? JSON.parse(request) : request, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() }, (event, payload) => {
+        await dispatch(channel, mode === 'json' ? JSON.parse(String(payload)) : mode === 'value' ? payload : undefined, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() }, (event, payload) => {
           void source.page.evaluate(([e, p]) => (window as unknown as { __wardenEmit: (e: unknown, p: unknown) => void }).__wardenEmit(e, p), [event, payload] as const).catch(() => undefined);
         }),
       ),
