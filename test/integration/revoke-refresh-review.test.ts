@@ -1,17 +1,13 @@
-import { InfiniteQueryObserver, QueryClient } from '@tanstack/react-query';
+import { QueryClient } from '@tanstack/react-query';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppInfo, Channel, RequestOf, ResponseOf, SessionsPage } from '../../src-shared/contract';
-import type { IpcResult } from '../../src-shared/result';
-import type { SessionStatus } from '../../src-shared/session-status';
-import { createDispatch } from '../../src-main/ipc/dispatch';
+import type { AppInfo } from '../../src-shared/contract';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
-import { FIRST_PAGE_SIZE, NEXT_PAGE_SIZE, rereadAfterRevoke, type RefreshClient, type SessionPages } from '../../src-renderer/src/features/sessions/use-sessions';
+import { FIRST_PAGE_SIZE, rereadAfterRevoke, type RefreshClient, type SessionPages } from '../../src-renderer/src/features/sessions/use-sessions';
+import { dispatchCall, listKey as keyOf, listRows as rows, observeList, type ListFilter } from '../fixtures/renderer-lists';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
 const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:tester' };
-type Filter = { status: SessionStatus | 'any' };
-const keyOf = (filter: Filter) => ['sessions', 'list', filter] as const;
-const rows = (pages: SessionPages | undefined) => (pages?.pages ?? []).flatMap((p) => p.sessions);
+type Filter = ListFilter;
 
 /**
  * Review of 4c53ec2 (a revocation reads back what it named instead of loading every list again):
@@ -29,12 +25,7 @@ describe('after a revocation, the cached sessions lists show what the store hold
 
   /** The renderer's client through the dispatcher; a next page (a scroll) can be held until released. */
   function clientOver(t: TestTable, hold: { next: Promise<void> | null }): RefreshClient {
-    const dispatch = createDispatch(t.handlers(dir.path, INFO), { trustedOrigins: ['app://warden'] });
-    const call = async <C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> => {
-      const result = (await dispatch(channel, request, { url: 'app://warden/index.html', isMainFrame: true }, () => undefined)) as IpcResult<ResponseOf<C>>;
-      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-      return result.value;
-    };
+    const call = dispatchCall(t.handlers(dir.path, INFO));
     return {
       query: async (request) => {
         const answer = await call('sessions:query', request);
@@ -45,17 +36,7 @@ describe('after a revocation, the cached sessions lists show what the store hold
     };
   }
 
-  function observe(queryClient: QueryClient, client: RefreshClient, filter: Filter) {
-    const observer = new InfiniteQueryObserver<SessionsPage, Error, SessionPages, readonly unknown[], string | undefined>(queryClient, {
-      queryKey: keyOf(filter),
-      queryFn: ({ pageParam }) => client.query({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
-      initialPageParam: undefined,
-      getNextPageParam: (page) => page.nextCursor,
-      staleTime: Infinity,
-    });
-    stop.push(observer.subscribe(() => undefined));
-    return observer;
-  }
+  const observe = (queryClient: QueryClient, client: RefreshClient, filter: Filter) => observeList(queryClient, client, filter, stop);
 
   it('a page scrolled in while the read-back is in flight does not bring a revoked session back as active (review)', async () => {
     const now = Math.floor(Date.now() / 1000) + 600;

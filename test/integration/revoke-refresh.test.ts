@@ -1,17 +1,14 @@
-import { InfiniteQueryObserver, QueryClient } from '@tanstack/react-query';
+import { QueryClient } from '@tanstack/react-query';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppInfo, Channel, RequestOf, ResponseOf, SessionsPage } from '../../src-shared/contract';
-import type { IpcResult } from '../../src-shared/result';
+import type { AppInfo } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
-import { createDispatch } from '../../src-main/ipc/dispatch';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
-import { FIRST_PAGE_SIZE, MAX_VIEW_IDS, NEXT_PAGE_SIZE, rereadAfterRevoke, type RefreshClient, type SessionPages } from '../../src-renderer/src/features/sessions/use-sessions';
+import { MAX_VIEW_IDS, NEXT_PAGE_SIZE, rereadAfterRevoke, type RefreshClient, type SessionPages } from '../../src-renderer/src/features/sessions/use-sessions';
+import { dispatchCall, listKey as keyOf, listQuery, listRows as rows, observeList } from '../fixtures/renderer-lists';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
 const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:tester' };
 type Filter = { status: 'active' | 'any' };
-const keyOf = (filter: Filter) => ['sessions', 'list', filter] as const;
-const rows = (pages: SessionPages | undefined) => (pages?.pages ?? []).flatMap((p) => p.sessions);
 
 /**
  * The lists a revocation brings up to date, as the renderer's query cache holds them, over a
@@ -30,12 +27,7 @@ describe('after a revocation, the cached sessions lists read back what it named'
 
   /** The renderer's client through the dispatcher, recording each call's channel and how many ids it asked for. */
   function clientOver(t: TestTable, calls: string[]): RefreshClient {
-    const dispatch = createDispatch(t.handlers(dir.path, INFO), { trustedOrigins: ['app://warden'] });
-    const call = async <C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> => {
-      const result = (await dispatch(channel, request, { url: 'app://warden/index.html', isMainFrame: true }, () => undefined)) as IpcResult<ResponseOf<C>>;
-      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-      return result.value;
-    };
+    const call = dispatchCall(t.handlers(dir.path, INFO));
     return {
       query: (request) => {
         calls.push(`query:${request.limit}`);
@@ -50,28 +42,14 @@ describe('after a revocation, the cached sessions lists read back what it named'
 
   /** A list as the table holds it: on screen (observed, as `useSessions` does) with `pages` pages loaded. */
   async function onScreen(queryClient: QueryClient, client: RefreshClient, filter: Filter, pages: number): Promise<void> {
-    const observer = new InfiniteQueryObserver<SessionsPage, Error, SessionPages, readonly unknown[], string | undefined>(queryClient, {
-      queryKey: keyOf(filter),
-      queryFn: ({ pageParam }) => client.query({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
-      initialPageParam: undefined,
-      getNextPageParam: (page) => page.nextCursor,
-      staleTime: Infinity,
-    });
-    stop.push(observer.subscribe(() => undefined));
+    const observer = observeList(queryClient, client, filter, stop);
     await observer.refetch();
     for (let i = 1; i < pages; i += 1) await observer.fetchNextPage();
   }
 
   /** A list loaded earlier and left (no observer): only its cache entry. */
   async function offScreen(queryClient: QueryClient, client: RefreshClient, filter: Filter, pages: number): Promise<void> {
-    await queryClient.fetchInfiniteQuery({
-      queryKey: keyOf(filter),
-      queryFn: ({ pageParam }) => client.query({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
-      initialPageParam: undefined as string | undefined,
-      getNextPageParam: (page: SessionsPage) => page.nextCursor,
-      pages,
-      staleTime: Infinity,
-    });
+    await queryClient.fetchInfiniteQuery({ ...listQuery(client, filter), pages });
   }
 
   it('reads back only the loaded ones of 1,500 revoked, 500 a call, once for every list; the active list drops them, the list of every status shows them revoked', async () => {
