@@ -4,14 +4,10 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppInfo } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
-import { Exports, SESSION_SHAPE } from '../../src-main/export/exports';
-import { Ledger } from '../../src-main/ledger/ledger';
-import { POSTGRES_CAPABILITIES } from '../../src-main/postgres/capabilities';
-import { openPostgresPool } from '../../src-main/postgres/postgres-pool';
-import { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
-import { CursorCodec } from '../../src-main/stores/cursor';
+import { SESSION_SHAPE, type Exports } from '../../src-main/export/exports';
+import type { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
+import { postgresExports } from '../fixtures/postgres-exports';
 import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
 import { seedMany } from '../fixtures/postgres-sessions';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
@@ -77,14 +73,7 @@ describe('PostgreSQL export: the same bytes as the sessions paging reads, encode
         );
       }
     }
-    pool = await openPostgresPool({ url: db.url, password: server.password });
-    store = new PostgresSessionStore({ pool, cursors: new CursorCodec(randomBytes(32)) });
-    const info: AppInfo = {
-      version: 'test',
-      connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'pg', kind: 'postgres', environment: 'test', table: 'sessions', readOnly: true, capabilities: POSTGRES_CAPABILITIES },
-      operator: 'local:test',
-    };
-    exports = new Exports({ store, ledger: new Ledger(join(dir.path, 'ledger.jsonl')), info: () => info, chooseSavePath: async (name) => join(dir.path, `${randomUUID()}-${name}`) });
+    ({ pool, store, exports } = await postgresExports(server, db, dir.path));
   }, 120_000);
   afterAll(async () => {
     await pool?.end();

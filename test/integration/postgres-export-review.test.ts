@@ -1,15 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppInfo } from '../../src-shared/contract';
-import { Exports } from '../../src-main/export/exports';
-import { Ledger } from '../../src-main/ledger/ledger';
-import { POSTGRES_CAPABILITIES } from '../../src-main/postgres/capabilities';
-import { openPostgresPool } from '../../src-main/postgres/postgres-pool';
-import { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
-import { CursorCodec } from '../../src-main/stores/cursor';
+import type { Exports } from '../../src-main/export/exports';
+import { postgresExports } from '../fixtures/postgres-exports';
 import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
 import { seedMany } from '../fixtures/postgres-sessions';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
@@ -34,14 +29,7 @@ describe('PostgreSQL export over a users table whose id is not unique (review)',
     // users without its primary key (and the keys that reference it), one user's row twice.
     await db.admin.query('alter table users drop constraint users_pkey cascade');
     await db.admin.query(`insert into users (id, email) select id, 'second-' || email from users order by email limit 1`);
-    pool = await openPostgresPool({ url: db.url, password: server.password });
-    const store = new PostgresSessionStore({ pool, cursors: new CursorCodec(randomBytes(32)) });
-    const info: AppInfo = {
-      version: 'test',
-      connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'pg', kind: 'postgres', environment: 'test', table: 'sessions', readOnly: true, capabilities: POSTGRES_CAPABILITIES },
-      operator: 'local:test',
-    };
-    exports = new Exports({ store, ledger: new Ledger(join(dir.path, 'ledger.jsonl')), info: () => info, chooseSavePath: async (name) => join(dir.path, `${randomUUID()}-${name}`) });
+    ({ pool, exports } = await postgresExports(server, db, dir.path));
   }, 120_000);
   afterAll(async () => {
     await pool?.end();
