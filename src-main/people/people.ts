@@ -149,12 +149,20 @@ export class People {
     const revokeThere = async (workspace: Workspace) => {
       const info = await workspace.handlers['app:info'](undefined, NO_EVENTS);
       const store = storeOf(workspace);
-      const named = await namedSessions(store, ids);
+      // What is read before any write: a failure here (a store that stops answering) revoked nothing.
+      const reading = async () => {
+        const named = await namedSessions(store, ids);
+        const unreadable = { count: 0 };
+        // Every live session of the person, read now across every page: a search lists at most 500.
+        const live = everyLive === true ? await liveSessionsOf({ store, kind: target.kind, identity: target.identity, person }, unreadable) : [];
+        return { named, live, unreadable };
+      };
+      const { named, live, unreadable } = await reading().catch((error: unknown) => {
+        if (error instanceof WardenError && (error.code === 'VALIDATION' || error.code === 'READ_ONLY' || error.code === 'CONNECTION_CHANGED')) throw error;
+        throw new WardenError('STORE_UNAVAILABLE', `reading ${person}'s sessions in "${connection.name}" failed (${why(error)}): nothing was revoked there. Retry when the store answers.`);
+      });
       const stranger = notThePersons(named, target, person);
       if (stranger) return refused(`session ${stranger.id} in "${connection.name}" is not ${person}'s (it belongs to ${JSON.stringify(stranger.user)}): nothing was revoked there. Search again and confirm.`);
-      // Every live session of the person, read now across every page: a search lists at most 500.
-      const unreadable = { count: 0 };
-      const live = everyLive === true ? await liveSessionsOf({ store, kind: target.kind, identity: target.identity, person }, unreadable) : [];
       const sessions = new Map([...named, ...live].map((x) => [x.id, x] as const));
       const all = [...new Set([...ids, ...live.map((x) => x.id)])];
       if (all.length > MAX_REVOKE_IDS) return refused(`${person} has ${all.length.toLocaleString('en-US')} live sessions in "${connection.name}", more than one revocation carries (${MAX_REVOKE_IDS.toLocaleString('en-US')}): nothing was revoked there. Revoke them in parts from Sessions (filter by user).`);

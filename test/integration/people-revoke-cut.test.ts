@@ -111,4 +111,38 @@ describe('incident mode: a store cut mid-revocation and mid-search', () => {
     const again = (await stores.call('people:find', { person, connections: [cutId] })) as unknown as PeopleFindResponse;
     expect([again.groups[0]?.state, again.groups[0]?.counts.active]).toEqual(['found', 2]);
   }, 120_000);
+  it('a store that stops answering while revoke-everywhere reads the person\'s live sessions fails that group within the time limit, with nothing revoked there; the others complete', async () => {
+    const login = 'wanda';
+    const person = `${login}@corp.example`;
+    const seed = await stores.seedAlice(login);
+    const connections = [stores.ids.sentinel, cutId];
+    await stores.call('connections:switch', { id: stores.ids.sentinel });
+    const found = (await stores.call('people:find', { person, connections })) as unknown as PeopleFindResponse;
+    expect(found.groups.map((g) => [g.connection.name, g.state])).toEqual([
+      ['sentinel-prod', 'found'],
+      ['web-through-proxy', 'found'],
+    ]);
+    const targets = found.groups.map((g) => ({ connection: g.connection.id, fingerprint: g.connection.fingerprint, ids: g.sessions.filter((s) => s.status === 'active').map((s) => s.id), everyLive: true, confirmedCount: g.counts.active }));
+
+    // The read of wanda's user indexes (after the named sessions are read) is held at the proxy, as
+    // a store that accepts the command and never answers; it is let through once the report is in.
+    let answer = () => undefined as void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const held = proxy.beforeNext('user_sessions', () => answered);
+    const report = (await stores.call('people:revoke', { person, targets, reasonCode: 'credential_compromise' })) as unknown as PeopleRevokeResponse;
+    answer();
+    await held;
+    expect(report.groups.map((g) => [g.connection.name, g.state])).toEqual([
+      ['sentinel-prod', 'done'],
+      ['web-through-proxy', 'failed'],
+    ]);
+    expect(report.groups[1]?.problem).toMatch(/^reading wanda@corp\.example's sessions in "web-through-proxy" failed \(the store could not be used: it did not answer in time\): nothing was revoked there/);
+    expect(report.groups[1]?.results).toEqual([]);
+    // Nothing of wanda's was written in Redis: each web session still live, not blacklisted.
+    const redis = stores.redisClient();
+    for (const s of seed.web.live) {
+      const raw = await redis.get(`session:${s.id}`);
+      expect([raw === null ? null : (JSON.parse(raw) as { revoked?: boolean }).revoked ?? false, await redis.exists(`revoked:${s.id}`)]).toEqual([false, 0]);
+    }
+  }, 60_000);
 });
