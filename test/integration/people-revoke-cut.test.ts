@@ -126,8 +126,10 @@ describe('incident mode: a store cut mid-revocation and mid-search', () => {
 
     // The read of wanda's user indexes (after the named sessions are read) is held at the proxy, as
     // a store that accepts the command and never answers; it is let through once the report is in.
-    let answer = () => undefined as void;
-    const answered = new Promise<void>((resolve) => (answer = resolve));
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
     const held = proxy.beforeNext('user_sessions', () => answered);
     const report = (await stores.call('people:revoke', { person, targets, reasonCode: 'credential_compromise' })) as unknown as PeopleRevokeResponse;
     answer();
