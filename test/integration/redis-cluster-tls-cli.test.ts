@@ -145,6 +145,35 @@ describe('web sessions in a Redis Cluster (3 masters on free ports)', () => {
       client.disconnect();
     }
   });
+  it('finds the web users of an e-mail through the user indexes on every master, and a search cut short by its budget says how far it got out of every node\'s keys', async () => {
+    const now = Date.now();
+    const client = await connectRedis({ urls: cluster.urls });
+    const nodes = cluster.urls.map((url) => new Redis(url));
+    try {
+      const users = Array.from({ length: 24 }, (_, i) => `mail-${i}`);
+      const theirs = users.filter((_, i) => i % 2 === 0);
+      await writeWebSessions(client, users.map((u, i) => webSession(u, now, { fields: { email: i % 2 === 0 ? 'shared-login@corp.example' : `${u}@corp.example` } })), now);
+      // The person's indexes really are on more than one master.
+      const indexKeysOn = await Promise.all(nodes.map(async (n) => (await n.keys('user_sessions:*')).length));
+      // The node that serves a key's slot (the others answer MOVED).
+      const homes = await Promise.all(theirs.map(async (u) => (await Promise.all(nodes.map((n) => n.exists(`user_sessions:${u}`).then(() => true, () => false)))).indexOf(true)));
+      expect(new Set(homes).size).toBeGreaterThan(1);
+
+      const store = new RedisSessionStore({ client, cursors, scanCount: 5 });
+      const found = await store.usersWithEmail('Shared-Login@corp.example');
+      expect([found.users.sort(), found.complete, found.indexesRead, found.undecided]).toEqual([[...theirs].sort(), true, indexKeysOn.reduce((a, b) => a + b, 0), 0]);
+
+      // Its time already spent: it stops after the first batch, and counts every node's keys.
+      const cut = await store.usersWithEmail('shared-login@corp.example', { deadline: 0, clock: () => 1 });
+      const keysOn = await Promise.all(nodes.map((n) => n.dbsize()));
+      expect(cut.complete).toBe(false);
+      expect(cut.indexesRead).toBeLessThan(found.indexesRead);
+      expect(cut.storeKeys).toBe(keysOn.reduce((a, b) => a + b, 0));
+    } finally {
+      for (const n of nodes) n.disconnect();
+      client.disconnect();
+    }
+  });
 });
 
 describe('web sessions over TLS (rediss://) and with a password', () => {
