@@ -56,6 +56,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/index.ts'),
           // The `session-warden` command line: the same services, no Electron.
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
+          // An export's encoder thread (worker_threads), started from out/main/export-worker.js by src-main/export/export-encoder.ts.
+          'export-worker': resolve(__dirname, 'src-main/export/export-worker.ts'),
         },
         output: { banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '') },
       },

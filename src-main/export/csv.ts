@@ -2,12 +2,17 @@ import { stringify } from 'csv-stringify/sync';
 
 /**
  * A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return at the
- * start) gets a leading apostrophe, so an exported user name like `=HYPERLINK(...)` stays text.
+ * start, or the full-width `＝` `＋` `－` `＠` that some spreadsheets read as the same) gets a
+ * leading apostrophe, so an exported user name like `=HYPERLINK(...)` stays text. The characters
+ * csv-stringify's own `escape_formulas` tests, except that a number beginning with `-` is escaped
+ * too (every cell reaches it as text).
  */
 export function escapeFormula(value: string): string {
   // By character code, not a regular expression: an export tests every cell of every row.
   const first = value.charCodeAt(0);
-  return first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13 ? `'${value}` : value;
+  return first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13 || (first >= 0xff0b && (first === 0xff1d || first === 0xff0b || first === 0xff0d || first === 0xff20))
+    ? `'${value}`
+    : value;
 }
 
 export type Cell = string | number | boolean | null | undefined;

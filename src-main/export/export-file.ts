@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ExportFormat } from '../../src-shared/export';
-import { csvLines } from './csv';
+import { ExportEncoder, type ExportWorkerOptions } from './export-encoder';
 
 /** How one kind of row becomes a CSV line (the columns) or a JSON value. */
 export interface RowShape<T> {
@@ -23,6 +20,8 @@ export interface ExportFileOptions<T> {
   onProgress?: (rows: number) => void;
   /** What the manifest says besides rows and hash (kind, filter, operator, connection...). */
   manifest: Record<string, unknown>;
+  /** The encoder thread's script and (tests only) a fault it makes: by default the built worker. */
+  worker?: ExportWorkerOptions | undefined;
 }
 
 export interface ExportFileResult {
@@ -32,9 +31,6 @@ export interface ExportFileResult {
   manifestFileName: string;
 }
 
-/** Bytes handed to the file before writing waits for the disk: a few pages of a sessions export. */
-const WRITE_BUFFER = 4 * 1024 * 1024;
-
 export class ExportCancelledError extends Error {
   override name = 'ExportCancelledError';
 }
@@ -43,49 +39,49 @@ export class ExportCancelledError extends Error {
  * Streams rows to `path` and writes `<path>.manifest.json` beside it (row count, SHA-256 of the
  * file, and the caller's fields) so an auditor can show the file was not altered. Both are written
  * to temporary files, fsynced and renamed: a failed or cancelled export leaves nothing behind.
- * Writing waits for the disk (back-pressure), so memory stays at about one page however many rows.
+ *
+ * The file is encoded, hashed and written by a worker thread (export-worker.ts) while this thread
+ * reads the next pages: two cores in a pipeline. At most a few pages are on their way to it
+ * (ExportEncoder waits for the file beyond that), so memory stays flat however many rows. Main
+ * opens the temporary file and closes it, and ends the worker, on every path.
  */
 export async function exportFile<T>(options: ExportFileOptions<T>): Promise<ExportFileResult> {
   const { path, format, shape, signal } = options;
   const temporary = `${path}.${process.pid}.tmp`;
   const manifestPath = `${path}.manifest.json`;
-  const hash = createHash('sha256');
-  // A page of CSV is a few hundred KB: with the default 16 KB buffer every page waited for the disk
-  // before the next was encoded. Up to WRITE_BUFFER is handed to the disk while the next pages are
-  // encoded, and writing still waits beyond it (memory stays bounded).
-  const stream = createWriteStream(temporary, { mode: 0o600, highWaterMark: WRITE_BUFFER });
-  // Write errors surface through writeChunk and closeStream; a write still in flight when the
-  // export is abandoned (destroy below) must not become an uncaught 'error' event.
-  stream.on('error', () => undefined);
   let rows = 0;
+  let sha256: string;
+  let file: FileHandle | null = null;
+  let encoder: ExportEncoder | null = null;
   try {
-    const write = (text: string) => {
-      // Encoded once, for the hash and the file alike.
-      const bytes = Buffer.from(text, 'utf8');
-      hash.update(bytes);
-      return writeChunk(stream, bytes);
-    };
-    if (format === 'csv') await write(csvLines([shape.columns]));
-    if (format === 'json') await write('[');
+    file = await open(temporary, 'w', 0o600);
+    encoder = new ExportEncoder(file.fd, options.worker);
+    if (format === 'csv') await encoder.rows([[...shape.columns]]);
+    if (format === 'json') await encoder.text('[');
     for await (const page of options.pages) {
       if (signal.aborted) throw new ExportCancelledError('cancelled');
       if (page.length === 0) continue;
-      if (format === 'csv') await write(csvLines(page.map((row) => shape.cells(row))));
-      else if (format === 'ndjson') await write(page.map((row) => `${JSON.stringify(shape.json(row))}\n`).join(''));
-      else await write(page.map((row, i) => `${rows + i === 0 ? '\n' : ',\n'}${JSON.stringify(shape.json(row))}`).join(''));
+      if (format === 'csv') await encoder.rows(page.map((row) => shape.cells(row)));
+      else if (format === 'ndjson') await encoder.text(page.map((row) => `${JSON.stringify(shape.json(row))}\n`).join(''));
+      else await encoder.text(page.map((row, i) => `${rows + i === 0 ? '\n' : ',\n'}${JSON.stringify(shape.json(row))}`).join(''));
       rows += page.length;
       options.onProgress?.(rows);
     }
     if (signal.aborted) throw new ExportCancelledError('cancelled');
-    if (format === 'json') await write(rows === 0 ? ']\n' : '\n]\n');
-    await closeStream(stream);
-    await fsyncFile(temporary);
+    if (format === 'json') await encoder.text(rows === 0 ? ']\n' : '\n]\n');
+    ({ sha256 } = await encoder.finish());
+    await encoder.stop();
+    encoder = null;
+    await file.sync();
+    await file.close();
+    file = null;
   } catch (error) {
-    stream.destroy();
+    // The worker first (it writes to the file), then the file, then its name.
+    await encoder?.stop().catch(() => undefined);
+    await file?.close().catch(() => undefined);
     await unlink(temporary).catch(() => undefined);
     throw error;
   }
-  const sha256 = hash.digest('hex');
   const manifest = { file: basename(path), format, rows, sha256, ...options.manifest };
   const manifestTemporary = `${manifestPath}.${process.pid}.tmp`;
   try {
@@ -104,26 +100,4 @@ export async function exportFile<T>(options: ExportFileOptions<T>): Promise<Expo
     throw error;
   }
   return { rows, sha256, fileName: basename(path), manifestFileName: basename(manifestPath) };
-}
-
-/** Writes, and waits for the disk when the stream's buffer is full (rejects on a write error). */
-async function writeChunk(stream: WriteStream, bytes: Buffer): Promise<void> {
-  if (!stream.write(bytes)) await once(stream, 'drain');
-  if (stream.errored) throw stream.errored;
-}
-
-function closeStream(stream: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.once('error', reject);
-    stream.end(() => resolve());
-  });
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const file = await open(path, 'r+');
-  try {
-    await file.sync();
-  } finally {
-    await file.close();
-  }
 }

@@ -14,6 +14,7 @@ import type { ChooseSavePath } from '../revocation/evidence';
 import type { TeamAudit } from '../team-ledger/team-audit';
 import type { TeamEntry } from '../team-ledger/team-entry';
 import { sessionPages, type SessionsFilter, type SessionStore } from '../session-store';
+import type { ExportWorkerOptions } from './export-encoder';
 import { ExportCancelledError, exportFile, type RowShape } from './export-file';
 
 /** Ledger entries written per step. */
@@ -110,6 +111,8 @@ export interface ExportsOptions {
   clock?: () => number;
   /** The store's own audit log, where it keeps one (`store-audit` exports). */
   storeAudit?: StoreAuditLog | undefined;
+  /** Tests only: the encoder thread's script or a fault it makes (export-encoder.ts); by default the built worker. */
+  exportWorker?: ExportWorkerOptions | undefined;
 }
 
 type StartRequest = { exportId: string; format: ExportFormat } & (
@@ -150,6 +153,7 @@ export class Exports {
         format: request.format,
         signal: controller.signal,
         onProgress: progress,
+        worker: this.#options.exportWorker,
         exportedAt: now.toISOString(),
         operator: info.operator,
         connection: { name: info.connection.name, kind: info.connection.kind, environment: info.connection.environment, store: info.connection.table },
