@@ -20,6 +20,7 @@ import { SessionsTable } from './sessions-table';
 import { UserEmptyState } from './user-empty-state';
 import { RevokeAllMatching } from './revoke-all-matching';
 import { isOpaqueUserId, UserHeader } from './user-header';
+import { loadedRows, rowOf, type LoadedRows } from './loaded-rows';
 import { useActiveCount, useSessions } from './use-sessions';
 
 const SEARCHED_FIELDS: readonly SessionField[] = ['user', 'email', 'profile', 'deviceId', 'sourceIdentity', 'serverInstanceId', 'ipAddress', 'userAgent'];
@@ -38,13 +39,13 @@ export function SessionsScreen() {
   const query = useMemo(() => queryOf(filters, Date.now(), served ?? []), [filters, served]);
   const sessionsQuery = useSessions(query, { refreshMs: filters.refreshMs, paused: filters.paused, enabled: capabilities !== undefined });
   // A Redis SCAN may return a session on two pages: each id is shown once.
-  const loadedRows = useLoadedRows(sessionsQuery.data?.pages);
-  const loaded = loadedRows?.rows ?? NO_ROWS;
+  const list = useLoadedRows(sessionsQuery.data?.pages);
+  const loaded = list?.rows ?? NO_ROWS;
   // Typing stays responsive: the box shows each key at once, the table follows when it can.
   const search = useDeferredValue(filters.search);
   const sessions = useMemo(() => searchWithin(loaded, search), [loaded, search]);
-  useSearchTextsWhenIdle(loaded);
-  const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? null : loadedRows, JSON.stringify(query));
+  useSearchTextsWhenIdle(list);
+  const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? null : list, JSON.stringify(query));
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = sessionsQuery;
   const onVisibleRows = useQuietVisibleRows(sessionsQuery.onVisibleRows, filters.search);
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
@@ -64,9 +65,9 @@ export function SessionsScreen() {
     }
   }, [userToRevoke, activeCount.data]);
 
-  // Looked up only for what is selected or shown in the panel: no index of every loaded row is kept.
-  const selectedUsers = useMemo(() => usersOf(loaded, selected), [selected, loaded]);
-  const focusedSession = useMemo(() => (focused === null ? undefined : loaded.find((s) => s.id === focused)), [focused, loaded]);
+  // Looked up by id for what is selected or shown in the panel.
+  const selectedUsers = useMemo(() => usersOf(list, selected), [selected, list]);
+  const focusedSession = useMemo(() => (focused === null || list === null ? undefined : rowOf(list, focused)), [focused, list]);
   const revokeSelection = useCallback(() => {
     if (selected.size > 0 && !readOnly) setTarget({ kind: 'sessions', ids: [...selected], users: selectedUsers });
   }, [selected, selectedUsers, readOnly]);
@@ -220,27 +221,12 @@ function countText(shown: number, loaded: number, more: boolean, order: string):
   return `${total}, ${order}`;
 }
 
-/** What the loaded rows were built from, and how (see loadedRows). */
-interface LoadedRows {
-  pages: readonly SessionsPage[];
-  rows: Session[];
-  seen: Set<string>;
-  /** No id was on two pages: row i of page p is rows[offset of p + i]. */
-  disjoint: boolean;
-  /** Ids not in the rows these were built from (a page loaded, new sessions at the head). */
-  added: readonly string[];
-}
-
 const NO_ROWS: Session[] = [];
 
 /** The loaded rows of each list of pages: kept across visits to the screen, as the pages are. */
 const loadedCache = new WeakMap<readonly SessionsPage[], LoadedRows>();
 
-/**
- * The loaded rows, each id once (a Redis SCAN may return a session on two pages). A page loaded
- * on scroll is appended to the rows already there; a refresh that re-read rows in place (the
- * same ids on each page) swaps those rows; anything else walks every page once.
- */
+/** The loaded rows (see `loadedRows`), built from the last ones this screen showed. */
 function useLoadedRows(pages: readonly SessionsPage[] | undefined): LoadedRows | null {
   const last = useRef<LoadedRows | null>(null);
   return useMemo(() => {
@@ -252,53 +238,10 @@ function useLoadedRows(pages: readonly SessionsPage[] | undefined): LoadedRows |
   }, [pages]);
 }
 
-function loadedRows(pages: readonly SessionsPage[], before: LoadedRows | null): LoadedRows {
-  if (before !== null && before.disjoint && pages.length === before.pages.length) {
-    const swapped = swapReread(pages, before);
-    if (swapped) return swapped;
-  }
-  const appended = before !== null && pages.length > before.pages.length && before.pages.every((p, i) => pages[i] === p);
-  const seen = appended ? new Set(before.seen) : new Set<string>();
-  const rows = appended ? before.rows.slice() : [];
-  let disjoint = appended ? before.disjoint : true;
-  for (const page of appended ? pages.slice(before.pages.length) : pages) {
-    for (const s of page.sessions) {
-      if (seen.has(s.id)) {
-        disjoint = false;
-        continue;
-      }
-      seen.add(s.id);
-      rows.push(s);
-    }
-  }
-  const added = appended ? rows.slice(before.rows.length) : before === null ? rows : rows.filter((s) => !before.seen.has(s.id));
-  return { pages, rows, seen, disjoint, added: added.map((s) => s.id) };
-}
-
-/** The pages with some rows re-read in place (same ids, same order on each changed page): those rows swapped. */
-function swapReread(pages: readonly SessionsPage[], before: LoadedRows): LoadedRows | null {
-  let rows: Session[] | null = null;
-  let offset = 0;
-  for (let p = 0; p < pages.length; p += 1) {
-    const now = pages[p] as SessionsPage;
-    const was = before.pages[p] as SessionsPage;
-    if (now !== was) {
-      if (now.sessions.length !== was.sessions.length) return null;
-      for (let i = 0; i < now.sessions.length; i += 1) if ((now.sessions[i] as Session).id !== (was.sessions[i] as Session).id) return null;
-      rows ??= before.rows.slice();
-      for (let i = 0; i < now.sessions.length; i += 1) rows[offset + i] = now.sessions[i] as Session;
-    }
-    offset += was.sessions.length;
-  }
-  return { ...before, pages, rows: rows ?? before.rows, added: [] };
-}
-
 /** The users of the selected sessions that are loaded, in the order they were selected. */
-function usersOf(loaded: readonly Session[], selected: ReadonlySet<string>): string[] {
-  if (selected.size === 0) return [];
-  const userOf = new Map<string, string>();
-  for (const s of loaded) if (selected.has(s.id)) userOf.set(s.id, s.user);
-  return [...new Set([...selected].map((id) => userOf.get(id) ?? '').filter(Boolean))];
+function usersOf(list: LoadedRows | null, selected: ReadonlySet<string>): string[] {
+  if (selected.size === 0 || list === null) return [];
+  return [...new Set([...selected].map((id) => rowOf(list, id)?.user ?? '').filter(Boolean))];
 }
 
 /** What free-text search looks at: the id and every text field the session has (the store says which, in its placeholder). */
@@ -322,22 +265,28 @@ function searchTextOf(s: Session): string {
 
 /**
  * The loaded rows' search text, made while the renderer is idle (a few rows at a time, within
- * each idle period), so the first search does not make it for 100,000 rows on a keystroke.
+ * each idle period), so the first search does not make it for 100,000 rows on a keystroke. Rows
+ * kept from the last rows (all of them when a page is appended) are not looked at again.
  */
-function useSearchTextsWhenIdle(rows: readonly Session[]): void {
+function useSearchTextsWhenIdle(list: LoadedRows | null): void {
+  const done = useRef(0);
   useEffect(() => {
-    let next = 0;
+    if (list === null) return undefined;
+    const { rows } = list;
+    let next = Math.min(done.current, list.kept);
+    done.current = next;
     let handle = 0;
     const work = (deadline: IdleDeadline) => {
       while (next < rows.length && deadline.timeRemaining() > 1) {
         const end = Math.min(rows.length, next + 200);
         for (; next < end; next += 1) searchTextOf(rows[next] as Session);
+        done.current = next;
       }
       if (next < rows.length) handle = requestIdleCallback(work);
     };
     handle = requestIdleCallback(work);
     return () => cancelIdleCallback(handle);
-  }, [rows]);
+  }, [list]);
 }
 
 /** How long the search box stays untouched before the rows in view are passed on to be re-read. */
@@ -404,8 +353,10 @@ function searchWithin(sessions: Session[], search: string): Session[] {
 }
 
 /**
- * Ids that appeared since the previous data for the same query (none on the first load), as the
- * loaded rows were built (see loadedRows): no index of every loaded id is made for it.
+ * The rows to highlight as new sessions: those that arrived since the previous data for the same
+ * query (none on the first load), as the loaded rows were built (`arrived`, see loadedRows), so
+ * no row but the new ones is looked at. A load that adds only older rows (the next page) keeps
+ * the current highlight; another query clears it.
  */
 function useFreshRows(loaded: LoadedRows | null, queryKey: string): ReadonlySet<string> {
   const seen = useRef<{ key: string; loaded: LoadedRows } | null>(null);
@@ -419,7 +370,7 @@ function useFreshRows(loaded: LoadedRows | null, queryKey: string): ReadonlySet<
     }
     if (seen.current.loaded === loaded) return;
     seen.current.loaded = loaded;
-    if (loaded.added.length > 0) setFresh(new Set(loaded.added));
+    if (loaded.arrived.length > 0) setFresh(new Set(loaded.arrived));
   }, [loaded, queryKey]);
   return fresh;
 }

@@ -17,7 +17,6 @@ import { useAlarmedSessions } from '../../api/use-proof';
 import { AlarmBadge } from '../proof/alarm-badge';
 import { TimeCell } from '../../ui/time-cell';
 import { useColumnChoice } from './column-choice';
-import { useNewRows } from './new-rows';
 import { COMPACT_HIDDEN, fieldLabel, fieldText, fieldValue, formatCount, isMonoField, OPTIONAL_COLUMNS, TIME_FIELDS } from './session-fields';
 import { useSelection } from './selection-store';
 
@@ -256,8 +255,8 @@ interface SessionsTableProps {
   onNeedMore: () => void;
   label: string;
   /**
-   * Rows that appeared since the last look. Only those that are new sessions (created after every
-   * row already there) are highlighted, never the older rows of a page loaded on scroll.
+   * Rows to highlight as new sessions (created after every row already there), never the older
+   * rows of a page loaded on scroll: decided by the screen as the rows are loaded.
    */
   fresh: ReadonlySet<string>;
   /** Narrower layout while the detail panel is open: start time (and e-mail) are shown there. */
@@ -274,8 +273,7 @@ interface SessionsTableProps {
  * by session id, so position and selection survive refreshes. Memoised: a keystroke in the search
  * box redraws the screen at once but the table only when the search's rows change.
  */
-export const SessionsTable = memo(function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh: added, compact = false, capabilities, onVisibleRows }: SessionsTableProps) {
-  const fresh = useNewRows(sessions, added);
+export const SessionsTable = memo(function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh, compact = false, capabilities, onVisibleRows }: SessionsTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [sorting, setSorting] = useState<SortingState>([]);
   const focused = useSelection((s) => s.focused);
