@@ -192,7 +192,6 @@ function gridColumns(sizes: readonly number[]): string {
 const SessionRow = memo(function SessionRow({
   session,
   index,
-  start,
   columns: drawn,
   now,
   alarm,
@@ -202,8 +201,6 @@ const SessionRow = memo(function SessionRow({
 }: {
   session: Session;
   index: number;
-  /** Where the row sits in the body (px): rows are placed, not laid out one after another. */
-  start: number;
   columns: readonly DrawnColumn[];
   now: number;
   alarm: RevocationAlarm | undefined;
@@ -222,7 +219,6 @@ const SessionRow = memo(function SessionRow({
       data-alarm={alarm ? 'true' : undefined}
       aria-rowindex={index + 2}
       className={classes || undefined}
-      style={{ transform: `translateY(${start}px)` }}
     >
       {drawn.map((c) => (
         <td key={c.id} role="cell" className={c.className}>
@@ -388,13 +384,16 @@ export const SessionsTable = memo(function SessionsTable({ sessions, now, hasMor
   return (
     <div className="table-scroll" ref={scrollRef} tabIndex={0} aria-label={`${label}, scrollable`} onKeyDown={onKeyDown}>
       {/*
-        A <table> told its roles explicitly: its rows are placed (absolutely, as the virtualiser
-        says) rather than laid out by the table, so each frame lays out and paints only the rows
-        coming into view, and screen readers still get a table of rows and columns.
+        A <table> told its roles explicitly: its body is a block of the whole list's height whose
+        rows in view follow one another from the first one's place (the body's top padding) rather
+        than being laid out by the table, so each frame lays out and paints only the rows coming
+        into view, and screen readers still get a table of rows and columns. No row carries a
+        style of its own: a position per row (a transform of its own each) made Chromium's style
+        recalculation of every new row slower with each one drawn, until the next major GC.
       */}
       <table role="table" className="sessions-table" aria-label={label} aria-rowcount={rows.length + 1} style={tableStyle}>
         <TableHead table={table} rows={rows} sorting={sorting} columns={visibleColumns} />
-        <tbody role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
+        <tbody role="rowgroup" style={{ height: virtualizer.getTotalSize(), paddingTop: items[0]?.start ?? 0 }}>
           {items.map((item) => {
             const row = rows[item.index];
             if (!row) return null;
@@ -403,7 +402,6 @@ export const SessionsTable = memo(function SessionsTable({ sessions, now, hasMor
                 key={row.id}
                 session={row}
                 index={item.index}
-                start={item.start}
                 columns={drawn}
                 now={now}
                 alarm={alarmed.get(row.id)}
