@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Session as InspectorSession } from 'node:inspector/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -19,7 +19,8 @@ import { tempDir, type TempDir } from '../fixtures/temp-dir';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 import type { Session } from '../../src-shared/session';
 import { exportFile } from '../../src-main/export/export-file';
-import { Exports, SESSION_SHAPE } from '../../src-main/export/exports';
+import { csvLines } from '../../src-main/export/csv';
+import { Exports, readAhead, SESSION_SHAPE } from '../../src-main/export/exports';
 import { openPostgresPool } from '../../src-main/postgres/postgres-pool';
 import { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
 import { POSTGRES_CAPABILITIES } from '../../src-main/postgres/capabilities';
@@ -266,6 +267,16 @@ it(`exports ${PG_ROWS.toLocaleString('en-US')} sessions from PostgreSQL as CSV: 
       const encoded = await exportFile({ path: join(dir.path, `pg-encoder-${round}.csv`), format: 'csv', shape: SESSION_SHAPE, pages: repeated(first, PG_ROWS), signal: new AbortController().signal, manifest: {} });
       const encoderMs = performance.now() - encoderStarted;
       expect(encoded.rows).toBe(PG_ROWS);
+      // The export as it ran before the worker: the walk, the CSV and the hash on this one thread (no file).
+      const oneThreadStarted = performance.now();
+      const oneThreadHash = createHash('sha256');
+      let oneThreadRows = 0;
+      for await (const page of readAhead(store.walk({ status: 'any' }))) {
+        oneThreadHash.update(Buffer.from(csvLines(page.map((row) => SESSION_SHAPE.cells(row))), 'utf8'));
+        oneThreadRows += page.length;
+      }
+      const oneThreadMs = performance.now() - oneThreadStarted;
+      expect(oneThreadRows).toBe(PG_ROWS);
       const last = round === PG_ROUNDS;
       // Once, not timed, for the live heap (a forced collection before each sample).
       const live = last ? await sampled(exportAll, true) : null;
@@ -278,6 +289,7 @@ it(`exports ${PG_ROWS.toLocaleString('en-US')} sessions from PostgreSQL as CSV: 
           `${(rate / rawRate).toFixed(2)}x raw (goal ≥ 0.8x: ${rate / rawRate >= 0.8 ? 'met' : 'not met'}); ` +
           `the store's walk alone ${(walkMs / 1000).toFixed(1)} s (${Math.round(PG_ROWS / (walkMs / 1000)).toLocaleString('en-US')} rows/s), ` +
           `the encoder thread alone ${(encoderMs / 1000).toFixed(1)} s (${Math.round(PG_ROWS / (encoderMs / 1000)).toLocaleString('en-US')} rows/s; the export runs both at once, so it is at best the slower of the two); ` +
+          `walk, CSV and hash on one thread as before the worker (no file) ${(oneThreadMs / 1000).toFixed(1)} s (${(PG_ROWS / (oneThreadMs / 1000) / rawRate).toFixed(2)}x raw); ` +
           `RSS rose at most ${mb(timed.memory.rss)} MB (goal ≤ 100 MB: ${timed.memory.rss <= 100 * 1048576 ? 'met' : 'not met'})` +
           (live ? `, live heap at most ${mb(live.memory.heap)} MB${global.gc ? '' : ' (no --expose-gc: includes garbage)'}` : ''),
       );
