@@ -48,7 +48,8 @@ export class ExportEncoder {
     this.#worker.on('message', (message: FromWorker) => {
       if (message.t === 'written') this.#inFlight -= 1;
       else if (message.t === 'done') this.#done = { sha256: message.sha256, bytes: message.bytes };
-      else this.#fail(Object.assign(new Error(message.message), message.code !== undefined ? { code: message.code } : {}));
+      // A WardenError, so its reason (a full disk, a worker of another build) is what the operator reads.
+      else this.#fail(new WardenError('INTERNAL', `The export could not be written (${message.message}); nothing was left on disk.`));
       this.#notify();
     });
     this.#worker.on('error', (error) => {

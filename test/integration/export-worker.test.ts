@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WardenError } from '../../src-main/errors';
@@ -128,6 +128,26 @@ describe('exports through the encoder thread', () => {
     const controller = new AbortController();
     const { result } = run({ pages: pagesOf(1000, 200), signal: controller.signal, onProgress: (rows) => (rows >= 2000 ? controller.abort() : undefined) });
     await expect(result).rejects.toBeInstanceOf(ExportCancelledError);
+    expect(await leftOver()).toEqual([]);
+    await expect.poll(threads).toBe(baseline);
+  });
+
+  it('a worker left from another build (another protocol) refuses: the operator is told why, not a bare failure; no file', async () => {
+    // The built worker, as a stale build would have it: speaking another protocol (its chunks required from the build).
+    const built = await readFile(exportWorkerPath(), 'utf8');
+    const stale = built
+      .replaceAll('require("./chunks/', `require(${JSON.stringify(`${join(dirname(exportWorkerPath()), 'chunks')}/`)} + "`)
+      .replace(/data\.protocol !== \d+/, 'data.protocol !== 0')
+      .replace(/speaks protocol \d+/, 'speaks protocol 0');
+    expect(stale.match(/data\.protocol !== 0/)).not.toBeNull();
+    const script = join(dir.path, 'stale-export-worker.js');
+    await writeFile(script, stale);
+    const { result } = run({ pages: pagesOf(5, 10), script });
+    const error = await result.then(() => null, (e: unknown) => e);
+    // A WardenError: its message is what the operator reads (anything else becomes "could not be written" alone).
+    expect(error).toBeInstanceOf(WardenError);
+    expect((error as Error).message).toMatch(/speaks protocol 0, main \d+: the build is out of date/);
+    expect((error as Error).message).toContain('nothing was left on disk');
     expect(await leftOver()).toEqual([]);
     await expect.poll(threads).toBe(baseline);
   });
