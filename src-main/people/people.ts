@@ -159,7 +159,7 @@ export class People {
       };
       const { named, live, unreadable } = await reading().catch((error: unknown) => {
         if (error instanceof WardenError && (error.code === 'VALIDATION' || error.code === 'READ_ONLY' || error.code === 'CONNECTION_CHANGED')) throw error;
-        throw new WardenError('STORE_UNAVAILABLE', `reading ${person}'s sessions in "${connection.name}" failed (${why(error)}): nothing was revoked there. Retry when the store answers.`);
+        throw new WardenError('STORE_UNAVAILABLE', `reading ${person}'s sessions in "${connection.name}" failed (${why(error)}): nothing was revoked there.`);
       });
       const stranger = notThePersons(named, target, person);
       if (stranger) return refused(`session ${stranger.id} in "${connection.name}" is not ${person}'s (it belongs to ${JSON.stringify(stranger.user)}): nothing was revoked there. Search again and confirm.`);
