@@ -28,6 +28,18 @@ function writeAll(buffer: Buffer): void {
   while (offset < buffer.length) offset += writeSync(data.fd, buffer, offset, buffer.length - offset);
 }
 
+/**
+ * `text` as UTF-8, in one buffer used again for every batch: a fresh Buffer a batch (a few
+ * hundred KB each, outside V8's heap) piled up until a collection noticed them, tens of MB of RSS.
+ * The bytes are read (hashed, written) before the next batch overwrites them.
+ */
+let scratch = Buffer.allocUnsafeSlow(0);
+function encode(text: string): Buffer {
+  // At most three bytes a UTF-16 unit: one pass, never a second to measure it first.
+  if (scratch.length < text.length * 3) scratch = Buffer.allocUnsafeSlow(text.length * 3 + 65536);
+  return scratch.subarray(0, scratch.write(text, 0, 'utf8'));
+}
+
 function receive(message: ToWorker): void {
   if (failed) return;
   try {
@@ -36,7 +48,7 @@ function receive(message: ToWorker): void {
       return;
     }
     // Encoded once, for the hash and the file alike.
-    const buffer = Buffer.from(message.t === 'rows' ? csvLines(message.rows) : message.text, 'utf8');
+    const buffer = encode(message.t === 'rows' ? csvLines(message.rows) : message.text);
     hash.update(buffer);
     writeAll(buffer);
     bytes += buffer.length;
