@@ -143,4 +143,22 @@ describe('loaded rows', () => {
     const newer = loadedRows([...ticked, page([session(300)])], after);
     expect(newer.arrived).toEqual(['s-300']);
   });
+  it('a session dated in the future (a store clock ahead, a forged time) sets no threshold: a real new session after it is still new, and it is new itself when it arrives', () => {
+    const now = Date.parse('2026-12-01T08:00:00.000Z');
+    const forged = session(900, { id: 'forged', createdAt: '2099-01-01T00:00:00.000000000Z' });
+    const old = session(1, { createdAt: '2026-12-01T07:00:00.000000000Z' });
+    const first = loadedRows([page([forged, old])], null, now);
+    expect(first.newest).toBe('2026-12-01T07:00:00.000000000Z');
+    // The head poll: the attacker's new login lists below the forged one (newest first).
+    const fresh = session(2, { id: 'attacker-login', createdAt: '2026-12-01T07:59:00.000000000Z' });
+    const ticked = loadedRows([page([forged, fresh, old])], first, now);
+    expect([ticked.added, ticked.arrived]).toEqual([['attacker-login'], ['attacker-login']]);
+    // Within the tolerance a time is believed (a store clock a little ahead).
+    const ahead = session(3, { id: 'ahead', createdAt: '2026-12-01T08:04:00.000000000Z' });
+    const aheadTicked = loadedRows([page([forged, ahead, fresh, old])], ticked, now);
+    expect([aheadTicked.arrived, aheadTicked.newest]).toEqual([['ahead'], '2026-12-01T08:04:00.000000000Z']);
+    // A forged one arriving is itself new; it does not hide the next real one. Also when pages are appended.
+    const later = loadedRows([page([forged, ahead, fresh, old]), page([session(4, { id: 'forged-2', createdAt: '2098-01-01T00:00:00.000000000Z' })])], aheadTicked, now);
+    expect([later.arrived, later.newest]).toEqual([['forged-2'], '2026-12-01T08:04:00.000000000Z']);
+  });
 });

@@ -30,10 +30,25 @@ export interface LoadedRows {
    * nothing there before, nothing is new.
    */
   readonly arrived: readonly string[];
-  /** The latest creation time among the rows (the store's, nine fraction digits: they compare as strings). */
+  /**
+   * The latest creation time among the rows (the store's, nine fraction digits: they compare as
+   * strings), leaving out any later than the clock allows (FUTURE_TOLERANCE_MS).
+   */
   readonly newest: string | null;
   /** How many rows at the start are the same objects, in the same places, as in the rows these were built from. */
   readonly kept: number;
+}
+
+/**
+ * A creation time later than now by more than this (a store's clock far ahead, or a time forged in
+ * the store) is not taken as the newest known: else one such row would make no later real session
+ * ever count as new while it is loaded, hiding an attacker's fresh login from the highlight.
+ */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/** The latest creation time believable at `nowMs`, in the store's form (nine fraction digits). */
+function ceilingAt(nowMs: number): string {
+  return new Date(nowMs + FUTURE_TOLERANCE_MS).toISOString().replace(/Z$/, '000000Z');
 }
 
 /** Whether a session of this id is among these rows. */
@@ -55,16 +70,17 @@ export function rowOf(loaded: LoadedRows, id: string): Session | undefined {
  * refresh that re-read rows in place (the same ids on each page) swaps those rows; anything else
  * (new sessions at the head, rows gone) walks every page once.
  */
-export function loadedRows(pages: readonly SessionsPage[], before: LoadedRows | null): LoadedRows {
+export function loadedRows(pages: readonly SessionsPage[], before: LoadedRows | null, nowMs: number = Date.now()): LoadedRows {
   if (before !== null && before.disjoint && pages.length === before.pages.length) {
     const swapped = swapReread(pages, before);
     if (swapped) return swapped;
   }
-  if (before !== null && pages.length > before.pages.length && before.pages.every((p, i) => pages[i] === p)) return append(pages, before);
-  return rebuild(pages, before);
+  const ceiling = ceilingAt(nowMs);
+  if (before !== null && pages.length > before.pages.length && before.pages.every((p, i) => pages[i] === p)) return append(pages, before, ceiling);
+  return rebuild(pages, before, ceiling);
 }
 
-function append(pages: readonly SessionsPage[], before: LoadedRows): LoadedRows {
+function append(pages: readonly SessionsPage[], before: LoadedRows, ceiling: string): LoadedRows {
   const index = before.index.tip === before ? before.index : indexOf(before.rows);
   const more: Session[] = [];
   let disjoint = before.disjoint;
@@ -80,7 +96,7 @@ function append(pages: readonly SessionsPage[], before: LoadedRows): LoadedRows 
       index.at.set(s.id, position);
       position += 1;
       more.push(s);
-      if (s.createdAt !== null && (newest === null || s.createdAt > newest)) newest = s.createdAt;
+      if (s.createdAt !== null && s.createdAt <= ceiling && (newest === null || s.createdAt > newest)) newest = s.createdAt;
     }
   }
   const known = before.newest;
@@ -98,7 +114,7 @@ function append(pages: readonly SessionsPage[], before: LoadedRows): LoadedRows 
   return loaded;
 }
 
-function rebuild(pages: readonly SessionsPage[], before: LoadedRows | null): LoadedRows {
+function rebuild(pages: readonly SessionsPage[], before: LoadedRows | null, ceiling: string): LoadedRows {
   const index: RowIndex = { at: new Map(), tip: null };
   const rows: Session[] = [];
   const added: Session[] = [];
@@ -114,10 +130,12 @@ function rebuild(pages: readonly SessionsPage[], before: LoadedRows | null): Loa
       }
       index.at.set(s.id, rows.length);
       rows.push(s);
-      if (s.createdAt !== null && (newest === null || s.createdAt > newest)) newest = s.createdAt;
+      // Past the ceiling, a time is not believed: it sets no threshold (the row itself may still be new).
+      const believable = s.createdAt !== null && s.createdAt <= ceiling;
+      if (believable && (newest === null || (s.createdAt as string) > newest)) newest = s.createdAt;
       if (before === null) continue;
       if (!hasRow(before, s.id)) added.push(s);
-      else if (s.createdAt !== null && (known === null || s.createdAt > known)) known = s.createdAt;
+      else if (believable && (known === null || (s.createdAt as string) > known)) known = s.createdAt;
     }
   }
   let kept = 0;
