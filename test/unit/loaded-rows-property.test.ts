@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionsPage } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
 import { hasRow, loadedRows, rowOf, type LoadedRows } from '../../src-renderer/src/features/sessions/loaded-rows';
+import { sessionAt } from '../fixtures/loaded-sessions';
 
 /**
  * The loaded rows share one id index along the versions appended one from another
@@ -13,24 +14,7 @@ import { hasRow, loadedRows, rowOf, type LoadedRows } from '../../src-renderer/s
  */
 
 /** Session `n`, created at nanosecond n (newer for a larger n); `version` marks a re-read. */
-function session(n: number, version: number): Session {
-  const createdAt = `2026-12-01T00:00:00.${String(n).padStart(9, '0')}Z`;
-  return {
-    id: `s-${n}`,
-    user: `user-${version}`,
-    status: 'active',
-    storedStatus: 'active',
-    createdAt,
-    startedAt: createdAt,
-    lastAccessAt: createdAt,
-    expiresAt: null,
-    updatedAt: createdAt,
-    deviceId: `device-${n}`,
-    revokedBy: null,
-    revokedAt: null,
-    revokedReason: null,
-  };
-}
+const session = (n: number, version: number): Session => sessionAt(n, { user: `user-${version}` });
 
 /** Each id once, first place wins. */
 function plainIds(pages: readonly SessionsPage[]): string[] {

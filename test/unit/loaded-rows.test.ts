@@ -2,27 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionsPage } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
 import { hasRow, loadedRows, rowOf, type LoadedRows } from '../../src-renderer/src/features/sessions/loaded-rows';
-
-/** A session created at nanosecond `n` (newer for a larger n), as the store's nine-digit times compare. */
-function session(n: number, overrides: Partial<Session> = {}): Session {
-  const createdAt = `2026-12-01T00:00:00.${String(n).padStart(9, '0')}Z`;
-  return {
-    id: `s-${n}`,
-    user: `user-${n % 7}`,
-    status: 'active',
-    storedStatus: 'active',
-    createdAt,
-    startedAt: createdAt,
-    lastAccessAt: createdAt,
-    expiresAt: null,
-    updatedAt: createdAt,
-    deviceId: `device-${n}`,
-    revokedBy: null,
-    revokedAt: null,
-    revokedReason: null,
-    ...overrides,
-  };
-}
+import { sessionAt as session } from '../fixtures/loaded-sessions';
 
 const page = (sessions: Session[]): SessionsPage => ({ sessions });
 
