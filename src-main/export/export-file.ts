@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ExportFormat } from '../../src-shared/export';
+import { WardenError } from '../errors';
 import { ExportEncoder, type ExportWorkerOptions } from './export-encoder';
 
 /** How one kind of row becomes a CSV line (the columns) or a JSON value. */
@@ -46,8 +48,26 @@ export class ExportCancelledError extends Error {
  * opens the temporary file and closes it, and ends the worker, on every path.
  */
 export async function exportFile<T>(options: ExportFileOptions<T>): Promise<ExportFileResult> {
+  // Two exports renaming onto one name could leave one's file beside the other's manifest.
+  const target = resolve(options.path);
+  if (writing.has(target)) {
+    throw new WardenError('VALIDATION', `An export to ${basename(options.path)} is already being written: wait for it to finish, or choose another file; nothing was written by this one.`);
+  }
+  writing.add(target);
+  try {
+    return await writeExport(options);
+  } finally {
+    writing.delete(target);
+  }
+}
+
+/** The files exports of this process are writing now (absolute paths). */
+const writing = new Set<string>();
+
+async function writeExport<T>(options: ExportFileOptions<T>): Promise<ExportFileResult> {
   const { path, format, shape, signal } = options;
-  const temporary = `${path}.${process.pid}.tmp`;
+  // A name of its own: another process (the command line) may be exporting to the same file.
+  const temporary = `${path}.${randomUUID()}.tmp`;
   const manifestPath = `${path}.manifest.json`;
   let rows = 0;
   let sha256: string;
@@ -83,7 +103,7 @@ export async function exportFile<T>(options: ExportFileOptions<T>): Promise<Expo
     throw error;
   }
   const manifest = { file: basename(path), format, rows, sha256, ...options.manifest };
-  const manifestTemporary = `${manifestPath}.${process.pid}.tmp`;
+  const manifestTemporary = `${manifestPath}.${randomUUID()}.tmp`;
   try {
     const file = await open(manifestTemporary, 'w', 0o600);
     try {

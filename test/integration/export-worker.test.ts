@@ -152,6 +152,26 @@ describe('exports through the encoder thread', () => {
     await expect.poll(threads).toBe(baseline);
   });
 
+  it('a second export to the file one is still writing is refused, saying why: the first completes whole, its manifest hashing its bytes', async () => {
+    const path = join(dir.path, 'same-file.csv');
+    const exportTo = (pages: AsyncIterable<Row[]>) =>
+      exportFile({ path, format: 'csv', shape: SHAPE, pages, signal: new AbortController().signal, manifest: { kind: 'test' } });
+    const first = exportTo(pagesOf(40, 250));
+    // The operator picked the same file again (the save dialog's "replace") while the first runs.
+    const second = exportTo(pagesOf(2, 5));
+    await expect(second).rejects.toThrow(/^An export to same-file\.csv is already being written: wait for it to finish, or choose another file; nothing was written by this one\.$/);
+    await expect(second).rejects.toBeInstanceOf(WardenError);
+    const written = await first;
+    const bytes = await readFile(path);
+    expect(written).toMatchObject({ rows: 10_000, sha256: createHash('sha256').update(bytes).digest('hex') });
+    const manifest = JSON.parse(await readFile(`${path}.manifest.json`, 'utf8')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ rows: 10_000, sha256: written.sha256 });
+    expect((await readdir(dir.path)).filter((f) => f.startsWith('same-file.') && f.endsWith('.tmp'))).toEqual([]);
+    // Once it is done, the file can be written again.
+    await expect(exportTo(pagesOf(1, 3))).resolves.toMatchObject({ rows: 3 });
+    await expect.poll(threads).toBe(baseline);
+  });
+
   it('a worker script that cannot be loaded: an error saying so, no file', async () => {
     const { result } = run({ pages: pagesOf(5, 10), script: join(dir.path, 'no-such-worker.js') });
     await expect(result).rejects.toThrow(/encoder failed/);
