@@ -158,7 +158,7 @@ export class People {
         return { named, live, unreadable };
       };
       const { named, live, unreadable } = await reading().catch((error: unknown) => {
-        if (error instanceof WardenError && (error.code === 'VALIDATION' || error.code === 'READ_ONLY' || error.code === 'CONNECTION_CHANGED')) throw error;
+        if (isRefusal(error)) throw error;
         throw new WardenError('STORE_UNAVAILABLE', `reading ${person}'s sessions in "${connection.name}" failed (${why(error)}): nothing was revoked there.`);
       });
       const stranger = notThePersons(named, target, person);
@@ -191,7 +191,7 @@ export class People {
         await workspace.close().catch(() => undefined);
       }
     } catch (error) {
-      if (error instanceof WardenError && (error.code === 'READ_ONLY' || error.code === 'CONNECTION_CHANGED' || error.code === 'VALIDATION')) return refused(error.message);
+      if (isRefusal(error)) return refused(error.message);
       return { group: { connection, state: 'failed', problem: why(error), results: [] } };
     }
   }
@@ -267,6 +267,11 @@ function storeOf(workspace: Workspace): SessionStore {
 }
 
 /** Why a connection could not be used, for the analyst (never a secret: adapters' and socket messages only). */
+/** An error that refuses the revocation there (nothing tried), as opposed to a store that failed. */
+function isRefusal(error: unknown): error is WardenError {
+  return error instanceof WardenError && (error.code === 'READ_ONLY' || error.code === 'CONNECTION_CHANGED' || error.code === 'VALIDATION');
+}
+
 function why(error: unknown): string {
   if (error instanceof WardenError) return error.message;
   const reason = storeFailureReason(error);
