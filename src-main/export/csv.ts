@@ -10,7 +10,7 @@ import { stringify } from 'csv-stringify/sync';
 export function escapeFormula(value: string): string {
   // By character code, not a regular expression: an export tests every cell of every row.
   const first = value.charCodeAt(0);
-  return first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13 || (first >= 0xff0b && (first === 0xff1d || first === 0xff0b || first === 0xff0d || first === 0xff20))
+  return first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13 || first === 0xff1d || first === 0xff0b || first === 0xff0d || first === 0xff20
     ? `'${value}`
     : value;
 }
