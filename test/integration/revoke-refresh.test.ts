@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
-import { MAX_VIEW_IDS, NEXT_PAGE_SIZE, rereadAfterRevoke, type RefreshClient, type SessionPages } from '../../src-renderer/src/features/sessions/use-sessions';
+import { HEAD_SIZE, MAX_VIEW_IDS, NEXT_PAGE_SIZE, refreshTick, rereadAfterRevoke, type RefreshClient, type SessionPages } from '../../src-renderer/src/features/sessions/use-sessions';
 import { dispatchCall, listKey as keyOf, listQuery, listRows as rows, observeList } from '../fixtures/renderer-lists';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
@@ -130,6 +130,55 @@ describe('after a revocation, the cached sessions lists read back what it named'
     expect(active.some((s) => s.id === target.id)).toBe(false);
     // The list off screen is marked to load again when it is next shown; it never showed the report's word.
     expect(queryClient.getQueryState(keyOf({ status: 'any' }))?.isInvalidated).toBe(true);
+    queryClient.clear();
+  }, 120_000);
+
+  it('a refresh tick read before a revocation and answered after it does not put the revoked session back', async () => {
+    const now = Math.floor(Date.now() / 1000) + 1_200;
+    const mine = Array.from({ length: 60 }, (_, i) => sentinelItem({ seconds: now - i }, { user: i === 3 ? 'tick.target' : 'bystander' }));
+    await table.put(mine);
+    const target = mine[3] as (typeof mine)[0];
+    const calls: string[] = [];
+    const client = clientOver(table, calls);
+    const queryClient = new QueryClient();
+    await onScreen(queryClient, client, { status: 'active' }, 1);
+    const key = keyOf({ status: 'active' });
+    expect(rows(queryClient.getQueryData<SessionPages>(key)).some((s) => s.id === target.id)).toBe(true);
+
+    // The tick reads the head of the list (the target in it, active), and its answer is held.
+    let readDone!: () => void;
+    const read = new Promise<void>((r) => (readDone = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow: RefreshClient = {
+      query: async (request) => {
+        const page = await client.query(request);
+        if (request.limit === HEAD_SIZE) {
+          readDone();
+          await held;
+        }
+        return page;
+      },
+      getMany: (request) => client.getMany(request),
+    };
+    const ticking = refreshTick(queryClient, slow, key, { status: 'active' }, [target.id], { current: new Set() });
+    await read;
+
+    // Meanwhile the target is revoked and the list reads it back: it leaves the active list.
+    const report = await table.revoker(dir.path).revokeSessions({ ids: [target.id], reasonCode: 'credential_compromise' });
+    expect(report.results.map((r) => r.outcome)).toEqual(['revoked']);
+    await rereadAfterRevoke(queryClient, [target.id], client);
+    expect(rows(queryClient.getQueryData<SessionPages>(key)).some((s) => s.id === target.id)).toBe(false);
+
+    // The tick's answer, read before the revocation, comes in: the target stays out of the active list.
+    release();
+    await ticking;
+    expect(rows(queryClient.getQueryData<SessionPages>(key)).some((s) => s.id === target.id)).toBe(false);
+    // The next tick reads again, and the list is as the store holds it.
+    await refreshTick(queryClient, client, key, { status: 'active' }, [], { current: new Set() });
+    const active = rows(queryClient.getQueryData<SessionPages>(key));
+    expect(active.some((s) => s.id === target.id)).toBe(false);
+    expect(active.length).toBeGreaterThanOrEqual(59);
     queryClient.clear();
   }, 120_000);
 });

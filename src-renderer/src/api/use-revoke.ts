@@ -2,7 +2,7 @@ import { useMutation, useQueryClient, type QueryClient } from '@tanstack/react-q
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MatchingPreview, SessionsQueryRequest } from '../../../src-shared/contract';
 import type { ConfirmedConnection, ConfirmedRevokeUsersRequest, RequestedName, RevokeReport, RevokeResult, RevokeSessionsRequest } from '../../../src-shared/revocation';
-import { rereadAfterRevoke } from '../features/sessions/use-sessions';
+import { rereadAfterRevoke, revoked } from '../features/sessions/use-sessions';
 import { useToasts } from '../ui/toast-store';
 import { MAX_EVIDENCE_RUNS } from '../../../src-shared/reason-codes';
 import { firstOutcome, retryableResults, revokeToast, withRetry, type RevokeOutcome } from './revoke-outcome';
@@ -37,6 +37,7 @@ type Confirmed = Omit<RevokeInput, 'target'> & { connection: ConfirmedConnection
  */
 export async function refreshSessionsAfter(queryClient: QueryClient, results: readonly RevokeResult[] | undefined): Promise<void> {
   if (results === undefined) {
+    revoked(queryClient);
     await queryClient.invalidateQueries({ queryKey: ['sessions'] });
     return;
   }

@@ -4,6 +4,7 @@ import type { RequestOf, ResponseOf, SessionsPage, SessionsQueryRequest } from '
 import type { Session } from '../../../../src-shared/session';
 import { SESSION_STATUSES, type SessionStatus } from '../../../../src-shared/session-status';
 import { wardenClient } from '../../api/warden-client';
+import { PagePrefetch } from './page-prefetch';
 
 /** The first page comes fast; later pages (loaded on scroll) are larger, for fewer round trips. */
 export const FIRST_PAGE_SIZE = 100;
@@ -34,6 +35,35 @@ export interface TickReading {
   reread: Map<string, Session | null>;
   /** True when the head was all new for every page read: too many to stitch, load the list again. */
   reload: boolean;
+}
+
+/** A page as a list reads it, with the rows-read-since-the-last-tick set current when its read began. */
+type ListPageRead = { page: SessionsPage; since: Set<string> };
+
+/** Each list's page prefetched while the operator keeps scrolling (`PagePrefetch`), by cache and filter. */
+const prefetches = new WeakMap<QueryClient, Map<string, PagePrefetch<ListPageRead>>>();
+
+function prefetchOf(queryClient: QueryClient, filterKey: string): PagePrefetch<ListPageRead> {
+  let lists = prefetches.get(queryClient);
+  if (lists === undefined) prefetches.set(queryClient, (lists = new Map()));
+  let ahead = lists.get(filterKey);
+  if (ahead === undefined) lists.set(filterKey, (ahead = new PagePrefetch((read) => read.page.nextCursor)));
+  return ahead;
+}
+
+/** Revocations this cache has been told of (`revoked`): a read begun before one is not merged after it. */
+const revocations = new WeakMap<QueryClient, number>();
+const revocationsOf = (queryClient: QueryClient): number => revocations.get(queryClient) ?? 0;
+
+/**
+ * A revocation is done: rows read before it must not be shown after it. Every page prefetched is
+ * dropped, and a refresh (a tick, or rows re-read as they come into view) whose read began
+ * before now merges nothing: the next one reads again. Without this, a tick read before a
+ * revocation and answered after it put the revoked session back, active, until the next tick.
+ */
+export function revoked(queryClient: QueryClient): void {
+  revocations.set(queryClient, revocationsOf(queryClient) + 1);
+  for (const ahead of prefetches.get(queryClient)?.values() ?? []) ahead.drop();
 }
 
 /** The statuses a filter lists, as `sessions:query` reads them (default `active`). */
@@ -166,8 +196,13 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
   const list = useInfiniteQuery({
     queryKey,
     queryFn: async ({ pageParam }) => {
-      const page = await client.query({ ...filter, limit: pageParam ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) });
-      for (const s of page.sessions) readSinceTick.current.add(s.id);
+      const { page, since } = await prefetchOf(queryClient, filterKey).read(pageParam, async (cursor) => {
+        const since = readSinceTick.current;
+        return { page: await client.query({ ...filter, limit: cursor ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(cursor ? { cursor } : {}) }), since };
+      });
+      // Its rows count as read since the last tick only if no tick ended after their read began
+      // (a page prefetched may have been read before one): else they are re-read once in view.
+      if (readSinceTick.current === since) for (const s of page.sessions) since.add(s.id);
       return page;
     },
     initialPageParam: undefined as string | undefined,
@@ -192,7 +227,7 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
     const run = () => {
       if (running || stopped) return;
       running = true;
-      void tick(queryClient, client, queryKey, filter, inView.current, readSinceTick)
+      void refreshTick(queryClient, client, queryKey, filter, inView.current, readSinceTick)
         .then(() => !stopped && setTickError(null))
         .catch((error: unknown) => !stopped && setTickError(error instanceof Error ? error : new Error(String(error))))
         .finally(() => {
@@ -224,8 +259,11 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
         const stale = inView.current.filter((id) => !readSinceTick.current.has(id));
         if (stale.length === 0 || queryClient.isFetching({ queryKey }) > 0) return;
         for (const id of stale) readSinceTick.current.add(id);
+        const before = revocationsOf(queryClient);
         void rereadRows(client, stale)
           .then((reread) => {
+            // Read before a revocation: its read-back is newer (the rows are read again when next still in view).
+            if (revocationsOf(queryClient) !== before) throw new Error('a revocation came first');
             queryClient.setQueryData<SessionPages>(queryKey, (pages) => (pages ? mergeTick(pages, { head: [], reread }, statusesOf(filter.status)) : pages), { updatedAt: queryClient.getQueryState(queryKey)?.dataUpdatedAt });
           })
           .catch(() => {
@@ -237,6 +275,14 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
     [filterKey, queryClient, client],
   );
 
+  // The table asks for the page after the last one loaded (a run of such asks prefetches the page after).
+  const listFetchNextPage = list.fetchNextPage;
+  const fetchNextPage = useCallback(() => {
+    prefetchOf(queryClient, filterKey).ask(queryClient.getQueryData<SessionPages>(queryKey)?.pages.at(-1)?.nextCursor);
+    return listFetchNextPage();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [filterKey, queryClient, listFetchNextPage]);
+
   return {
     data: list.data,
     isPending: list.isPending,
@@ -244,7 +290,7 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
     isError: list.isError || tickError !== null,
     error: list.error ?? tickError,
     dataUpdatedAt: list.dataUpdatedAt,
-    fetchNextPage: list.fetchNextPage,
+    fetchNextPage,
     hasNextPage: list.hasNextPage,
     isFetchingNextPage: list.isFetchingNextPage,
     refetch: list.refetch,
@@ -253,13 +299,19 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
   };
 }
 
-/** One refresh of the list in the cache: read, then merge (or, with too many new rows to stitch, load it again). */
-async function tick(queryClient: QueryClient, client: RefreshClient, queryKey: readonly unknown[], filter: Filter, inView: readonly string[], readSinceTick: { current: Set<string> }): Promise<void> {
+/**
+ * One refresh of the list in the cache: read, then merge (or, with too many new rows to stitch,
+ * load it again). A reading begun before a revocation this cache was told of (`revoked`) is
+ * dropped: the revocation's own read-back is newer.
+ */
+export async function refreshTick(queryClient: QueryClient, client: RefreshClient, queryKey: readonly unknown[], filter: Filter, inView: readonly string[], readSinceTick: { current: Set<string> }): Promise<void> {
   // A page loading now would be stitched onto the pages as they were: refresh on the next tick.
   if (queryClient.isFetching({ queryKey }) > 0) return;
   const pages = queryClient.getQueryData<SessionPages>(queryKey);
   if (pages === undefined) return;
+  const before = revocationsOf(queryClient);
   const reading = await readTick(client, filter, pages, inView);
+  if (revocationsOf(queryClient) !== before) return;
   if (reading.reload) {
     await queryClient.refetchQueries({ queryKey, exact: true });
     return;
@@ -279,6 +331,7 @@ async function tick(queryClient: QueryClient, client: RefreshClient, queryKey: r
  * may join anywhere) is loaded again, as a revocation used to load every list.
  */
 export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly string[], client: RefreshClient = wardenClient.sessions): Promise<void> {
+  revoked(queryClient);
   const lists = queryClient
     .getQueryCache()
     .findAll({ queryKey: ['sessions', 'list'] })
