@@ -3,6 +3,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { ExportFormat } from '../../src-shared/export';
 import { WardenError } from '../errors';
+import { withFileLock } from '../ledger/file-lock';
 import { ExportEncoder, type ExportWorkerOptions } from './export-encoder';
 
 /** How one kind of row becomes a CSV line (the columns) or a JSON value. */
@@ -41,6 +42,9 @@ export class ExportCancelledError extends Error {
  * Streams rows to `path` and writes `<path>.manifest.json` beside it (row count, SHA-256 of the
  * file, and the caller's fields) so an auditor can show the file was not altered. Both are written
  * to temporary files, fsynced and renamed: a failed or cancelled export leaves nothing behind.
+ * Two exports to one file in one process: the second is refused. In two processes (the app and
+ * the command line): both complete, and the two renames of each are made under one lock, so the
+ * file and its manifest are always from the same export (the last one's).
  *
  * The file is encoded, hashed and written by a worker thread (export-worker.ts) while this thread
  * reads the next pages: two cores in a pipeline. At most a few pages are on their way to it
@@ -112,8 +116,12 @@ async function writeExport<T>(options: ExportFileOptions<T>): Promise<ExportFile
     } finally {
       await file.close();
     }
-    await rename(temporary, path);
-    await rename(manifestTemporary, manifestPath);
+    // Another process (the command line, or a second app) may be renaming onto the same names: the
+    // two renames are one step under a lock, so the file and the manifest are always one export's.
+    await withFileLock(`${path}.warden-export.lock`, async () => {
+      await rename(temporary, path);
+      await rename(manifestTemporary, manifestPath);
+    });
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     await unlink(manifestTemporary).catch(() => undefined);

@@ -7,6 +7,7 @@ import { WardenError } from '../../src-main/errors';
 import { csvLines, type Cell } from '../../src-main/export/csv';
 import { exportWorkerPath } from '../../src-main/export/export-encoder';
 import { ExportCancelledError, exportFile, type RowShape } from '../../src-main/export/export-file';
+import { withFileLock } from '../../src-main/ledger/file-lock';
 import type { ExportWorkerFault } from '../../src-main/export/export-protocol';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 
@@ -170,6 +171,29 @@ describe('exports through the encoder thread', () => {
     // Once it is done, the file can be written again.
     await expect(exportTo(pagesOf(1, 3))).resolves.toMatchObject({ rows: 3 });
     await expect.poll(threads).toBe(baseline);
+  });
+
+  it('another process renaming its export onto the same file meanwhile: this one waits for it, so the file and its manifest are one export\'s', async () => {
+    const path = join(dir.path, 'two-processes.csv');
+    const manifestPath = `${path}.manifest.json`;
+    let exporting!: Promise<{ rows: number; sha256: string }>;
+    // The other process (the command line exporting the same file) holds the lock over its two renames.
+    await withFileLock(`${path}.warden-export.lock`, async () => {
+      exporting = exportFile({ path, format: 'csv', shape: SHAPE, pages: pagesOf(3, 50), signal: new AbortController().signal, manifest: { kind: 'test' } });
+      // This export is written and its manifest too, up to the renames (or, were it not waiting, renamed).
+      await expect.poll(async () => existsSync(path) || (await readdir(dir.path)).some((f) => f.startsWith('two-processes.csv.manifest.json.') && f.endsWith('.tmp')), { timeout: 20_000 }).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(existsSync(path)).toBe(false);
+      // The other process's pair lands first.
+      await writeFile(path, 'other\n');
+      await writeFile(manifestPath, JSON.stringify({ rows: 1, sha256: createHash('sha256').update('other\n').digest('hex') }));
+    });
+    const written = await exporting;
+    const bytes = await readFile(path);
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+    expect(written.rows).toBe(150);
+    expect(manifest).toMatchObject({ rows: 150, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect((await readdir(dir.path)).filter((f) => f.startsWith('two-processes.') && (f.endsWith('.tmp') || f.endsWith('.lock')))).toEqual([]);
   });
 
   it('a worker script that cannot be loaded: an error saying so, no file', async () => {
