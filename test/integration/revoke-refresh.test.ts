@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../src-shared/contract';
 import type { Session } from '../../src-shared/session';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
-import { HEAD_SIZE, MAX_VIEW_IDS, NEXT_PAGE_SIZE, refreshTick, rereadAfterRevoke, type RefreshClient, type SessionPages } from '../../src-renderer/src/features/sessions/use-sessions';
+import { askNextPage, HEAD_SIZE, MAX_VIEW_IDS, NEXT_PAGE_SIZE, refreshTick, rereadAfterRevoke, type RefreshClient, type SessionPages } from '../../src-renderer/src/features/sessions/use-sessions';
 import { dispatchCall, listKey as keyOf, listQuery, listRows as rows, observeList } from '../fixtures/renderer-lists';
 import { sentinelItem, withTableAndDir, type TestTable } from '../fixtures/sentinel-table';
 
@@ -179,6 +179,56 @@ describe('after a revocation, the cached sessions lists read back what it named'
     const active = rows(queryClient.getQueryData<SessionPages>(key));
     expect(active.some((s) => s.id === target.id)).toBe(false);
     expect(active.length).toBeGreaterThanOrEqual(59);
+    queryClient.clear();
+  }, 120_000);
+
+  it('the table asking for more while a revocation loads the list again does not keep the rows read before it', async () => {
+    const now = Math.floor(Date.now() / 1000) + 1_800;
+    const mine = Array.from({ length: 800 }, (_, i) => sentinelItem({ seconds: now - i }, { user: i === 5 ? 'scroll.target' : 'bystander' }));
+    await table.put(mine);
+    const target = mine[5] as (typeof mine)[0];
+    const client = clientOver(table, []);
+    // Reads of a page after the first wait while `gate` is shut (a page loading, as on a slow store).
+    let gate: Promise<void> | null = null;
+    let open: () => void = () => undefined;
+    let held = 0;
+    const gated: RefreshClient = {
+      query: async (request) => {
+        if (request.cursor !== undefined && gate) {
+          held += 1;
+          await gate;
+        }
+        return client.query(request);
+      },
+      getMany: (request) => client.getMany(request),
+    };
+    const queryClient = new QueryClient();
+    const filter: Filter = { status: 'active' };
+    const key = keyOf(filter);
+    const observer = observeList(queryClient, gated, filter, stop);
+    await observer.refetch();
+    await observer.fetchNextPage();
+    expect(rows(queryClient.getQueryData<SessionPages>(key)).some((s) => s.id === target.id)).toBe(true);
+
+    // The operator is at the end of the list: the table asks for page 3, which is loading when the revocation is done.
+    gate = new Promise<void>((r) => (open = r));
+    const asked = askNextPage(queryClient, key, observer.fetchNextPage);
+    await expect.poll(() => held).toBe(1);
+    const report = await table.revoker(dir.path).revokeSessions({ ids: [target.id], reasonCode: 'credential_compromise' });
+    expect(report.results.map((r) => r.outcome)).toEqual(['revoked']);
+    // A page was loading: the list is loaded again (its first page, then its second, which waits).
+    const rereading = rereadAfterRevoke(queryClient, [target.id], gated);
+    await expect.poll(() => held).toBe(2);
+    // The table, no longer loading a next page and still at the end, asks for more.
+    const askedAgain = askNextPage(queryClient, key, observer.fetchNextPage);
+    open();
+    gate = null;
+    await Promise.all([asked, rereading, askedAgain]);
+    await expect.poll(() => queryClient.getQueryState(key)?.fetchStatus).toBe('idle');
+    // The list holds what the store holds after the revocation: the target is not in the active list.
+    const active = rows(queryClient.getQueryData<SessionPages>(key));
+    expect(active.length).toBeGreaterThanOrEqual(599);
+    expect(active.some((s) => s.id === target.id)).toBe(false);
     queryClient.clear();
   }, 120_000);
 });

@@ -275,13 +275,12 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
     [filterKey, queryClient, client],
   );
 
-  // The table asks for the page after the last one loaded (a run of such asks prefetches the page after).
   const listFetchNextPage = list.fetchNextPage;
-  const fetchNextPage = useCallback(() => {
-    prefetchOf(queryClient, filterKey).ask(queryClient.getQueryData<SessionPages>(queryKey)?.pages.at(-1)?.nextCursor);
-    return listFetchNextPage();
+  const fetchNextPage = useCallback(
+    () => askNextPage(queryClient, queryKey, listFetchNextPage),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [filterKey, queryClient, listFetchNextPage]);
+    [filterKey, queryClient, listFetchNextPage],
+  );
 
   return {
     data: list.data,
@@ -297,6 +296,18 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
     /** The table's rows in view (ids), as it scrolls: what each refresh re-reads. */
     onVisibleRows,
   };
+}
+
+/**
+ * The table asks for the page after the last one loaded (a run of such asks prefetches the page
+ * after, `PagePrefetch`). A load under way is never cancelled for it (`cancelRefetch: false`): a
+ * load of the whole list again (a revocation's, or a tick's) cancelled by the table at the end of
+ * the list kept the pages read before it, a revoked session among them still active, and stitched
+ * the next page onto them. The table asks again once the load is in.
+ */
+export function askNextPage<R>(queryClient: QueryClient, queryKey: readonly ['sessions', 'list', Filter], fetchNextPage: (options: { cancelRefetch: boolean }) => Promise<R>): Promise<R> {
+  prefetchOf(queryClient, JSON.stringify(queryKey[2])).ask(queryClient.getQueryData<SessionPages>(queryKey)?.pages.at(-1)?.nextCursor);
+  return fetchNextPage({ cancelRefetch: false });
 }
 
 /**
