@@ -82,6 +82,10 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     const first = page.locator('[data-testid="session-row"]').first();
     const cells = await first.locator('td').allTextContents();
     expect(cells[1]).toBe(newestFirst[0]);
+    // Sentinel's ids fit the narrow id column, whole.
+    const idColumn = await page.locator('.sessions-table').evaluate((t) => (t as HTMLElement).style.getPropertyValue('--columns').split(/ (?=minmax)/)[1]);
+    expect(idColumn).toBe('minmax(160px, 160fr)');
+    expect(await first.getByRole('button', { name: `Show details of session ${newestFirst[0]}` }).evaluate((b) => b.scrollWidth <= b.clientWidth)).toBe(true);
     expect(cells[2]).toBe('mallory.x');
     expect(cells[4]).toContain('active');
     expect(await first.locator('time').first().getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.500000000 UTC$/);

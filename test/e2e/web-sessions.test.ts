@@ -74,6 +74,9 @@ describe('web sessions (Redis) in the workspace, Chromium over the real handler 
     expect(headers.join('|')).toContain('E-mail');
     expect(headers.join('|')).toContain('IP address');
     expect(headers.join('|')).not.toContain('Profile');
+    // The web app's long session tokens get the wide id column (Sentinel's short ids the narrow one).
+    const idColumn = await page.locator('.sessions-table').evaluate((t) => (t as HTMLElement).style.getPropertyValue('--columns').split(/ (?=minmax)/)[1]);
+    expect(idColumn).toBe('minmax(200px, 200fr)');
     expect(await page.getByLabel('Profile', { exact: true }).count()).toBe(0);
     await expect(page.locator('.top-facts').textContent()).resolves.toContain(`Redis${redis.url}`);
     await page.screenshot({ path: join(SCREENSHOTS, 'web-sessions-light.png') });

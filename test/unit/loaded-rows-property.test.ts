@@ -42,7 +42,7 @@ const step = fc.oneof(
 );
 
 describe('loaded rows, any sequence of loads (property)', () => {
-  it('every version answers for exactly its own rows, kept rows are the same objects, and the new sessions are the plain walk\'s', () => {
+  it('every version answers for exactly its own rows, kept rows are the same objects, and the new sessions and the longest id are the plain walk\'s', () => {
     fc.assert(
       fc.property(fc.array(ids, { minLength: 1, maxLength: 3 }), fc.array(step, { maxLength: 25 }), (first, steps) => {
         let version = 0;
@@ -66,6 +66,7 @@ describe('loaded rows, any sequence of loads (property)', () => {
           expect(next.rows.map((x) => x.id)).toEqual(plainIds(pages));
           expect([...next.arrived].sort()).toEqual(plainArrived(next.rows, before).sort());
           for (let i = 0; i < next.kept; i += 1) expect(next.rows[i]).toBe(before.rows[i]);
+          expect(next.longestId).toBe(Math.max(0, ...next.rows.map((x) => x.id.length)));
           versions.push(next);
         }
         // Checked once every version is built: a later one must not have changed what an earlier one answers.
@@ -76,6 +77,7 @@ describe('loaded rows, any sequence of loads (property)', () => {
             expect(rowOf(v, `s-${n}`)).toBe(own.get(`s-${n}`));
           }
           expect(v.rows.map((x) => x.id)).toEqual(plainIds(v.pages));
+          expect(v.longestId).toBe(Math.max(0, ...v.rows.map((x) => x.id.length)));
         }
       }),
       { numRuns: 400 },

@@ -37,6 +37,8 @@ export interface LoadedRows {
   readonly newest: string | null;
   /** How many rows at the start are the same objects, in the same places, as in the rows these were built from. */
   readonly kept: number;
+  /** The length of the longest loaded id (the id column is sized to show it whole). */
+  readonly longestId: number;
 }
 
 /**
@@ -86,6 +88,7 @@ function append(pages: readonly SessionsPage[], before: LoadedRows, ceiling: str
   let disjoint = before.disjoint;
   let position = before.rows.length;
   let newest = before.newest;
+  let longestId = before.longestId;
   for (let p = before.pages.length; p < pages.length; p += 1) {
     for (const s of (pages[p] as SessionsPage).sessions) {
       // The index holds only these rows' ids (it is theirs, or new): any id in it is loaded.
@@ -96,6 +99,7 @@ function append(pages: readonly SessionsPage[], before: LoadedRows, ceiling: str
       index.at.set(s.id, position);
       position += 1;
       more.push(s);
+      if (s.id.length > longestId) longestId = s.id.length;
       if (s.createdAt !== null && s.createdAt <= ceiling && (newest === null || s.createdAt > newest)) newest = s.createdAt;
     }
   }
@@ -109,6 +113,7 @@ function append(pages: readonly SessionsPage[], before: LoadedRows, ceiling: str
     arrived: known === null ? [] : more.filter((s) => s.createdAt !== null && s.createdAt > known).map((s) => s.id),
     newest,
     kept: before.rows.length,
+    longestId,
   };
   index.tip = loaded;
   return loaded;
@@ -120,6 +125,7 @@ function rebuild(pages: readonly SessionsPage[], before: LoadedRows | null, ceil
   const added: Session[] = [];
   let disjoint = true;
   let newest: string | null = null;
+  let longestId = 0;
   // The latest creation time among the rows that were already there: only later ones are new.
   let known: string | null = null;
   for (const page of pages) {
@@ -130,6 +136,7 @@ function rebuild(pages: readonly SessionsPage[], before: LoadedRows | null, ceil
       }
       index.at.set(s.id, rows.length);
       rows.push(s);
+      if (s.id.length > longestId) longestId = s.id.length;
       // Past the ceiling, a time is not believed: it sets no threshold (the row itself may still be new).
       const believable = s.createdAt !== null && s.createdAt <= ceiling;
       if (believable && (newest === null || (s.createdAt as string) > newest)) newest = s.createdAt;
@@ -149,6 +156,7 @@ function rebuild(pages: readonly SessionsPage[], before: LoadedRows | null, ceil
     arrived: known === null ? [] : added.filter((s) => s.createdAt !== null && s.createdAt > known).map((s) => s.id),
     newest,
     kept,
+    longestId,
   };
   index.tip = loaded;
   return loaded;
@@ -177,7 +185,7 @@ function swapReread(pages: readonly SessionsPage[], before: LoadedRows): LoadedR
     }
     offset += was.sessions.length;
   }
-  // Same ids in the same places: the index stays right for these rows as for those before.
+  // Same ids in the same places: the index (and the longest id) stays right for these rows as for those before.
   const loaded: LoadedRows = { ...before, pages, rows: rows ?? before.rows, added: [], arrived: [], kept };
   if (before.index.tip === before) before.index.tip = loaded;
   return loaded;

@@ -165,6 +165,7 @@ export function SessionsScreen() {
           {state === 'ready' && capabilities ? (
             <SessionsTable
               sessions={sessions}
+              longestId={list?.longestId ?? 0}
               now={now}
               hasMore={hasNextPage}
               loadingMore={isFetchingNextPage}

@@ -29,10 +29,8 @@ const ID_WIDTHS = [160, 200] as const;
 const MONO_CHAR_PX = 7.3;
 const ID_CELL_PADDING = 24;
 
-/** The narrowest id width that shows every loaded id whole, measured rather than assumed per store. */
-function idColumnWidth(sessions: readonly Session[]): number {
-  let longest = 0;
-  for (const s of sessions) longest = Math.max(longest, s.id.length);
+/** The narrowest id width that shows every loaded id whole (`longest` characters), measured rather than assumed per store. */
+function idColumnWidth(longest: number): number {
   const needed = Math.ceil(longest * MONO_CHAR_PX) + ID_CELL_PADDING;
   return ID_WIDTHS.find((w) => w >= needed) ?? ID_WIDTHS[1];
 }
@@ -249,6 +247,11 @@ interface SessionsTableProps {
   hasMore: boolean;
   loadingMore: boolean;
   onNeedMore: () => void;
+  /**
+   * The length of the longest id loaded (not only of the rows the search shows, so the column
+   * keeps its width while typing): kept by the loaded rows as pages arrive, not counted each render.
+   */
+  longestId: number;
   label: string;
   /**
    * Rows to highlight as new sessions (created after every row already there), never the older
@@ -269,13 +272,13 @@ interface SessionsTableProps {
  * by session id, so position and selection survive refreshes. Memoised: a keystroke in the search
  * box redraws the screen at once but the table only when the search's rows change.
  */
-export const SessionsTable = memo(function SessionsTable({ sessions, now, hasMore, loadingMore, onNeedMore, label, fresh, compact = false, capabilities, onVisibleRows }: SessionsTableProps) {
+export const SessionsTable = memo(function SessionsTable({ sessions, longestId, now, hasMore, loadingMore, onNeedMore, label, fresh, compact = false, capabilities, onVisibleRows }: SessionsTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [sorting, setSorting] = useState<SortingState>([]);
   const focused = useSelection((s) => s.focused);
   const selected = useSelection((s) => s.selected);
   const shownOptional = useColumnChoice((s) => s.shown);
-  const idWidth = useMemo(() => idColumnWidth(sessions), [sessions]);
+  const idWidth = idColumnWidth(longestId);
   // Which columns are monospace, as a string so the columns are rebuilt only when that changes;
   // judged from the values only for the columns shown (a hidden optional column costs nothing).
   const monoKey = useMemo(
