@@ -231,4 +231,43 @@ describe('after a revocation, the cached sessions lists read back what it named'
     expect(active.some((s) => s.id === target.id)).toBe(false);
     queryClient.clear();
   }, 120_000);
+
+  it('a head read from an index that lags the revocation does not put the revoked sessions back', async () => {
+    const now = Math.floor(Date.now() / 1000) + 2_400;
+    const mine = Array.from({ length: 60 }, (_, i) => sentinelItem({ seconds: now - 10 - i }, { user: i === 0 ? 'lag.loaded' : 'bystander' }));
+    await table.put(mine);
+    const client = clientOver(table, []);
+    const queryClient = new QueryClient();
+    const filter: Filter = { status: 'active' };
+    const key = keyOf(filter);
+    await onScreen(queryClient, client, filter, 1);
+    const listed = rows(queryClient.getQueryData<SessionPages>(key)).map((s) => s.id);
+    // A session that arrived after the list was loaded (not in it yet), newest of all.
+    const arrived = sentinelItem({ seconds: now }, { user: 'lag.arrived' });
+    await table.put([arrived]);
+    const loaded = mine[0] as (typeof mine)[0];
+    const before = new Map((await client.getMany({ ids: [loaded.id, arrived.id] })).sessions.map((s) => [s.id, s]));
+    expect(before.size).toBe(2);
+    const report = await table.revoker(dir.path).revokeSessions({ ids: [loaded.id, arrived.id], reasonCode: 'credential_compromise' });
+    expect(report.results.map((r) => r.outcome)).toEqual(['revoked', 'revoked']);
+
+    // The head is read from the status index, which (on DynamoDB, not DynamoDB Local) may still
+    // list both as they were before the revocation: read by id, each says revoked.
+    const lagging: RefreshClient = {
+      query: async (request) => {
+        const page = await client.query(request);
+        if (request.cursor !== undefined) return page;
+        const stale = [...before.values()].filter((s) => !page.sessions.some((p) => p.id === s.id));
+        return { ...page, sessions: [...stale, ...page.sessions].sort((a, b) => ((a.createdAt ?? '') < (b.createdAt ?? '') ? 1 : -1)).slice(0, request.limit) };
+      },
+      getMany: (request) => client.getMany(request),
+    };
+    await rereadAfterRevoke(queryClient, [loaded.id, arrived.id], lagging);
+    const active = rows(queryClient.getQueryData<SessionPages>(key));
+    expect(active.some((s) => s.id === loaded.id)).toBe(false);
+    expect(active.some((s) => s.id === arrived.id)).toBe(false);
+    // The rest as listed, no more and no less.
+    expect(active.map((s) => s.id)).toEqual(listed.filter((id) => id !== loaded.id));
+    queryClient.clear();
+  }, 120_000);
 });

@@ -372,7 +372,13 @@ export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly 
           await queryClient.refetchQueries({ queryKey, exact: true });
           return;
         }
-        const reading = { head: heading?.head ?? [], reread };
+        // The head comes from an index that may lag the revocation just written (a DynamoDB GSI is
+        // read eventually consistent): a session it names in the head is taken as read by id, never
+        // from the head, or the head would list it active again (and place it when not loaded).
+        const unread = (heading?.head ?? []).filter((s) => named.has(s.id) && !reread.has(s.id)).map((s) => s.id);
+        const byId = unread.length === 0 ? reread : new Map([...reread, ...(await rereadRows(client, unread))]);
+        const head = (heading?.head ?? []).flatMap((s) => (named.has(s.id) ? [byId.get(s.id)].filter((n): n is Session => n !== null && n !== undefined) : [s]));
+        const reading = { head, reread };
         // A list off screen read no head: it keeps its time, so coming back to it refreshes it at once.
         const kept = heading ? {} : { updatedAt: queryClient.getQueryState(queryKey)?.dataUpdatedAt };
         queryClient.setQueryData<SessionPages>(queryKey, (now) => (now ? mergeTick(now, reading, statuses) : now), kept);
