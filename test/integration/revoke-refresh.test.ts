@@ -270,4 +270,50 @@ describe('after a revocation, the cached sessions lists read back what it named'
     expect(active.map((s) => s.id)).toEqual(listed.filter((id) => id !== loaded.id));
     queryClient.clear();
   }, 120_000);
+
+  it('the read-back of a revocation answered after a later one does not put the later one\'s session back', async () => {
+    const now = Math.floor(Date.now() / 1000) + 3_000;
+    const mine = Array.from({ length: 60 }, (_, i) => sentinelItem({ seconds: now - i }, { user: i === 2 ? 'later.target' : i === 10 ? 'first.target' : 'bystander' }));
+    await table.put(mine);
+    const first = mine[10] as (typeof mine)[0];
+    const later = mine[2] as (typeof mine)[0];
+    const client = clientOver(table, []);
+    const queryClient = new QueryClient();
+    const filter: Filter = { status: 'active' };
+    const key = keyOf(filter);
+    await onScreen(queryClient, client, filter, 1);
+
+    // The first revocation's read-back reads the head of the list (the later target in it, active), and its answer is held.
+    let readDone!: () => void;
+    const read = new Promise<void>((r) => (readDone = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow: RefreshClient = {
+      query: async (request) => {
+        const page = await client.query(request);
+        if (request.limit === HEAD_SIZE) {
+          readDone();
+          await held;
+        }
+        return page;
+      },
+      getMany: (request) => client.getMany(request),
+    };
+    expect((await table.revoker(dir.path).revokeSessions({ ids: [first.id], reasonCode: 'credential_compromise' })).results[0]?.outcome).toBe('revoked');
+    const firstReadBack = rereadAfterRevoke(queryClient, [first.id], slow);
+    await read;
+
+    // Meanwhile a second revocation is done and read back: its target leaves the active list.
+    expect((await table.revoker(dir.path).revokeSessions({ ids: [later.id], reasonCode: 'credential_compromise' })).results[0]?.outcome).toBe('revoked');
+    await rereadAfterRevoke(queryClient, [later.id], client);
+    expect(rows(queryClient.getQueryData<SessionPages>(key)).some((s) => s.id === later.id)).toBe(false);
+
+    // The first read-back, its head read before the second revocation, comes in: neither target is listed active.
+    release();
+    await firstReadBack;
+    const active = rows(queryClient.getQueryData<SessionPages>(key));
+    expect(active.some((s) => s.id === first.id)).toBe(false);
+    expect(active.some((s) => s.id === later.id)).toBe(false);
+    queryClient.clear();
+  }, 120_000);
 });

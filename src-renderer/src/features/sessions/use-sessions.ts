@@ -343,6 +343,9 @@ export async function refreshTick(queryClient: QueryClient, client: RefreshClien
  */
 export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly string[], client: RefreshClient = wardenClient.sessions): Promise<void> {
   revoked(queryClient);
+  const mine = revocationsOf(queryClient);
+  // A later revocation came while this read back: what was read may predate it, and its own read-back is newer.
+  const superseded = () => revocationsOf(queryClient) !== mine;
   const lists = queryClient
     .getQueryCache()
     .findAll({ queryKey: ['sessions', 'list'] })
@@ -380,10 +383,10 @@ export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly 
         const head = (heading?.head ?? []).flatMap((s) => (named.has(s.id) ? [byId.get(s.id)].filter((n): n is Session => n !== null && n !== undefined) : [s]));
         const reading = { head, reread };
         // A list off screen read no head: it keeps its time, so coming back to it refreshes it at once.
-        const kept = heading ? {} : { updatedAt: queryClient.getQueryState(queryKey)?.dataUpdatedAt };
-        queryClient.setQueryData<SessionPages>(queryKey, (now) => (now ? mergeTick(now, reading, statuses) : now), kept);
+        const kept = heading && !superseded() ? {} : { updatedAt: queryClient.getQueryState(queryKey)?.dataUpdatedAt };
+        queryClient.setQueryData<SessionPages>(queryKey, (now) => (now ? mergeTick(now, unlessSuperseded(reading, superseded()), statuses) : now), kept);
         // A page that began loading during the read-back is stitched onto the pages as they were then: merge again once it is in.
-        if (fetching(query)) mergeAgainAfterFetch(queryClient, query, reading, statuses);
+        if (fetching(query)) mergeAgainAfterFetch(queryClient, query, () => unlessSuperseded(reading, superseded()), statuses);
       } catch {
         await queryClient.invalidateQueries({ queryKey, exact: true });
       }
@@ -394,13 +397,24 @@ export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly 
 /** Read each time: a fetch may begin or end between two looks. */
 const fetching = (query: Query): boolean => query.state.fetchStatus === 'fetching';
 
-/** Merges `reading` into the list again as soon as the fetch under way ends (however it ends). */
-function mergeAgainAfterFetch(queryClient: QueryClient, query: Query, reading: Pick<TickReading, 'head' | 'reread'>, statuses: ReadonlySet<SessionStatus>): void {
+/**
+ * What of a revocation's read-back may still be merged once a later revocation came: no head (it
+ * may list the later one's sessions active, as they were before it) and no row read active (the
+ * later one may have revoked it since); rows read revoked, expired or gone stay so.
+ */
+function unlessSuperseded(reading: Pick<TickReading, 'head' | 'reread'>, superseded: boolean): Pick<TickReading, 'head' | 'reread'> {
+  if (!superseded) return reading;
+  return { head: [], reread: new Map([...reading.reread].filter(([, s]) => s === null || s.status !== 'active')) };
+}
+
+/** Merges `reading` (as it is then) into the list again as soon as the fetch under way ends (however it ends). */
+function mergeAgainAfterFetch(queryClient: QueryClient, query: Query, readingNow: () => Pick<TickReading, 'head' | 'reread'>, statuses: ReadonlySet<SessionStatus>): void {
   const unsubscribe = queryClient.getQueryCache().subscribe((event) => {
     if (event.query !== query) return;
     if (event.type === 'removed') return unsubscribe();
     if (event.type !== 'updated' || fetching(query)) return;
     unsubscribe();
+    const reading = readingNow();
     queryClient.setQueryData<SessionPages>(query.queryKey, (now) => (now ? mergeTick(now, reading, statuses) : now), { updatedAt: query.state.dataUpdatedAt });
   });
 }
