@@ -6,7 +6,9 @@ import { formatUtc, parseExactTime } from '../stores/exact-time';
  */
 const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?([+-])(\d{2})(?::(\d{2}))?(?::(\d{2}))?$/;
 /** The same in UTC (`+00`), at years 1000 to 9999 and a valid time of day: date, time, fraction. */
-const PG_UTC_TIMESTAMP = /^([1-9]\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])) ((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?\+00$/;
+const PG_UTC_TIMESTAMP = /^[1-9]\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]) (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?\+00$/;
+/** The zeros that make a fraction of k digits (k = 0 to 6, index k) nine digits long. */
+const FRACTION_ZEROS = ['.000000000', '00000000', '0000000', '000000', '00000', '0000', '000'];
 
 /**
  * PostgreSQL's text for a timestamptz in the normalised form every adapter returns (UTC, nine
@@ -14,9 +16,13 @@ const PG_UTC_TIMESTAMP = /^([1-9]\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])
  */
 export function fromPgTime(text: string | null | undefined): string | null {
   // The pool's sessions run in UTC (TimeZone=UTC): the text is already the UTC time, and needs
-  // only its layout changed, without a Date (an export maps four of these a row).
-  const utc = typeof text === 'string' ? PG_UTC_TIMESTAMP.exec(text) : null;
-  if (utc) return `${utc[1]}T${utc[2]}.${(utc[3] ?? '').padEnd(9, '0')}Z`;
+  // only its layout changed, without a Date (an export maps four of these a row). Tested, not
+  // matched, and cut by position (`YYYY-MM-DD HH:MM:SS`, then `.` and k digits or nothing, then
+  // `+00`): the match's captures and padEnd took half the time of a million rows' times.
+  if (typeof text === 'string' && PG_UTC_TIMESTAMP.test(text)) {
+    const digits = text.length === 22 ? 0 : text.length - 23;
+    return `${text.slice(0, 10)}T${text.slice(11, text.length - 3)}${FRACTION_ZEROS[digits] as string}Z`;
+  }
   const m = typeof text === 'string' ? PG_TIMESTAMP.exec(text) : null;
   if (!m) return null;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
