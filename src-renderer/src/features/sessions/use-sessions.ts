@@ -303,11 +303,16 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
  * after, `PagePrefetch`). A load under way is never cancelled for it (`cancelRefetch: false`): a
  * load of the whole list again (a revocation's, or a tick's) cancelled by the table at the end of
  * the list kept the pages read before it, a revoked session among them still active, and stitched
- * the next page onto them. The table asks again once the load is in.
+ * the next page onto them. The page is asked for once that load is in.
  */
-export function askNextPage<R>(queryClient: QueryClient, queryKey: readonly ['sessions', 'list', Filter], fetchNextPage: (options: { cancelRefetch: boolean }) => Promise<R>): Promise<R> {
-  prefetchOf(queryClient, JSON.stringify(queryKey[2])).ask(queryClient.getQueryData<SessionPages>(queryKey)?.pages.at(-1)?.nextCursor);
-  return fetchNextPage({ cancelRefetch: false });
+export async function askNextPage(queryClient: QueryClient, queryKey: readonly ['sessions', 'list', Filter], fetchNextPage: (options: { cancelRefetch: boolean }) => Promise<unknown>): Promise<void> {
+  for (;;) {
+    const state = queryClient.getQueryState(queryKey);
+    const reloading = state?.fetchStatus === 'fetching' && (state.fetchMeta as { fetchMore?: unknown } | null)?.fetchMore === undefined;
+    if (!reloading) prefetchOf(queryClient, JSON.stringify(queryKey[2])).ask(queryClient.getQueryData<SessionPages>(queryKey)?.pages.at(-1)?.nextCursor);
+    await fetchNextPage({ cancelRefetch: false });
+    if (!reloading) return;
+  }
 }
 
 /**
