@@ -236,6 +236,22 @@ describe('after a revocation, the cached sessions lists read back what it named'
     queryClient.clear();
   }, 120_000);
 
+  it('the table asking for more while a list just chosen loads its first page reads only that page', async () => {
+    const now = Math.floor(Date.now() / 1000) + 3_600;
+    await table.put(Array.from({ length: 300 }, (_, i) => sentinelItem({ seconds: now - i }, { user: 'first.load' })));
+    const calls: string[] = [];
+    const queryClient = new QueryClient();
+    const filter: Filter = { status: 'active' };
+    const observer = observeList(queryClient, clientOver(table, calls), filter, stop);
+    // The table still shows the previous filter's rows (at their end) and asks for more.
+    const loading = observer.refetch();
+    await askNextPage(queryClient, keyOf(filter), observer.fetchNextPage);
+    await loading;
+    expect(queryClient.getQueryData<SessionPages>(keyOf(filter))?.pages).toHaveLength(1);
+    expect(calls).toEqual(['query:100']);
+    queryClient.clear();
+  }, 120_000);
+
   it('a head read from an index that lags the revocation does not put the revoked sessions back', async () => {
     const now = Math.floor(Date.now() / 1000) + 2_400;
     const mine = Array.from({ length: 60 }, (_, i) => sentinelItem({ seconds: now - 10 - i }, { user: i === 0 ? 'lag.loaded' : 'bystander' }));

@@ -308,7 +308,8 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
 export async function askNextPage(queryClient: QueryClient, queryKey: readonly ['sessions', 'list', Filter], fetchNextPage: (options: { cancelRefetch: boolean }) => Promise<unknown>): Promise<void> {
   for (;;) {
     const state = queryClient.getQueryState(queryKey);
-    const reloading = state?.fetchStatus === 'fetching' && (state.fetchMeta as { fetchMore?: unknown } | null)?.fetchMore === undefined;
+    // Loading again the pages it holds (a first load, under a filter just chosen, is only waited for, as before).
+    const reloading = state?.data !== undefined && state.fetchStatus === 'fetching' && (state.fetchMeta as { fetchMore?: unknown } | null)?.fetchMore === undefined;
     if (!reloading) prefetchOf(queryClient, JSON.stringify(queryKey[2])).ask(queryClient.getQueryData<SessionPages>(queryKey)?.pages.at(-1)?.nextCursor);
     await fetchNextPage({ cancelRefetch: false });
     if (!reloading) return;
