@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BURST_MS, MAX_AGE_MS, PagePrefetch } from '../../src-renderer/src/features/sessions/page-prefetch';
 
 /** Pages of a list of `pages` pages: page i's cursor is `c<i>`; each read is recorded, and a read can be held or failed. */
@@ -150,5 +150,24 @@ describe('prefetching the next page while the operator keeps scrolling', () => {
     version.value = 2;
     expect((await ahead.read('c3', readPage)).version).toBe(2);
     expect(reads.filter((c) => c === 'c3')).toHaveLength(2);
+  });
+
+  describe('a page prefetched and never asked for (the filter changed, the screen was left)', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('is let go once it is too old to be used: one page a list is not held for the rest of the session', async () => {
+      vi.useFakeTimers();
+      const { clock, ahead, scroll, readPage } = setup();
+      await ahead.read(undefined, readPage);
+      await scroll('c1');
+      await scroll('c2');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(ahead.holding).toBe(true);
+      clock.now += MAX_AGE_MS;
+      await vi.advanceTimersByTimeAsync(MAX_AGE_MS);
+      expect(ahead.holding).toBe(false);
+    });
   });
 });

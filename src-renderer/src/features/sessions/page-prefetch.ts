@@ -12,6 +12,7 @@
  *   than `MAX_AGE_MS`; otherwise the page is read again when asked for.
  * - A revocation drops every page prefetched (`drop`): rows read before it must not be shown
  *   after it. Loading the list again (its first page) drops the list's own.
+ * - A page prefetched and not used within `MAX_AGE_MS` is let go, used or not.
  * - A page prefetched that failed is read again when asked for, so its error is the one the
  *   operator would have seen, not a stale one.
  * - Loading the list again (a refetch of every loaded page) never prefetches: only a page the
@@ -39,6 +40,11 @@ export class PagePrefetch<T> {
     private readonly nextOf: (page: T) => string | undefined,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Whether a page prefetched is held (neither used, dropped nor let go yet). */
+  get holding(): boolean {
+    return this.ahead !== null;
+  }
 
   /** The table asks for the page after `cursor` (it was scrolled near the end of what is loaded). */
   ask(cursor: string | undefined): void {
@@ -68,7 +74,13 @@ export class PagePrefetch<T> {
     const next = this.nextOf(page);
     // The first page asked for by scrolling starts a run; from the second on, the next is prefetched.
     if ((inBurst || early !== null) && next !== undefined && this.ahead === null) {
-      this.ahead = { cursor: next, startedAt: this.now(), page: readPage(next).catch(() => null) };
+      const ahead = { cursor: next, startedAt: this.now(), page: readPage(next).catch(() => null) };
+      this.ahead = ahead;
+      // Too old to be used after MAX_AGE_MS: let it go then, or a list never read again (a filter
+      // left: each one is a list of its own; the screen closed) would hold its page for good.
+      setTimeout(() => {
+        if (this.ahead === ahead) this.ahead = null;
+      }, MAX_AGE_MS);
     }
     return page;
   }
