@@ -336,4 +336,33 @@ describe('after a revocation, the cached sessions lists read back what it named'
     expect(active.some((s) => s.id === later.id)).toBe(false);
     queryClient.clear();
   }, 120_000);
+
+  it('a refresh tick soon after a revocation, its head read from an index that still lags it, does not put the revoked session back', async () => {
+    const now = Math.floor(Date.now() / 1000) + 4_200;
+    const mine = Array.from({ length: 40 }, (_, i) => sentinelItem({ seconds: now - i }, { user: i === 1 ? 'tick.lag' : 'bystander' }));
+    await table.put(mine);
+    const target = mine[1] as (typeof mine)[0];
+    const client = clientOver(table, []);
+    const queryClient = new QueryClient();
+    const filter: Filter = { status: 'active' };
+    const key = keyOf(filter);
+    await onScreen(queryClient, client, filter, 1);
+    const before = (await client.getMany({ ids: [target.id] })).sessions[0] as Session;
+    expect((await table.revoker(dir.path).revokeSessions({ ids: [target.id], reasonCode: 'credential_compromise' })).results[0]?.outcome).toBe('revoked');
+    await rereadAfterRevoke(queryClient, [target.id], client);
+    expect(rows(queryClient.getQueryData<SessionPages>(key)).some((s) => s.id === target.id)).toBe(false);
+
+    // The next tick reads the head from the status index, which (on DynamoDB) may still list the target active.
+    const lagging: RefreshClient = {
+      query: async (request) => {
+        const page = await client.query(request);
+        if (request.cursor !== undefined || page.sessions.some((s) => s.id === target.id)) return page;
+        return { ...page, sessions: [...page.sessions.slice(0, 1), before, ...page.sessions.slice(1)].slice(0, request.limit) };
+      },
+      getMany: (request) => client.getMany(request),
+    };
+    await refreshTick(queryClient, lagging, key, filter, [], { current: new Set() });
+    expect(rows(queryClient.getQueryData<SessionPages>(key)).some((s) => s.id === target.id)).toBe(false);
+    queryClient.clear();
+  }, 120_000);
 });

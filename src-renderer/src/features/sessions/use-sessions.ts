@@ -61,9 +61,47 @@ const revocationsOf = (queryClient: QueryClient): number => revocations.get(quer
  * before now merges nothing: the next one reads again. Without this, a tick read before a
  * revocation and answered after it put the revoked session back, active, until the next tick.
  */
-export function revoked(queryClient: QueryClient): void {
+export function revoked(queryClient: QueryClient, ids: readonly string[] = []): void {
   revocations.set(queryClient, revocationsOf(queryClient) + 1);
   for (const ahead of prefetches.get(queryClient)?.values() ?? []) ahead.drop();
+  const recent = recentlyRevokedOf(queryClient);
+  const at = Date.now();
+  for (const id of ids) recent.set(id, at);
+}
+
+/**
+ * How long after a revocation a read of the list may still list what it named as it was: DynamoDB
+ * reads a list from an index, which follows the table eventually (typically well within a second).
+ */
+export const INDEX_LAG_MS = 30_000;
+/** The sessions revocations this cache was told of named, and when (`revoked`). */
+const recentRevocations = new WeakMap<QueryClient, Map<string, number>>();
+
+function recentlyRevokedOf(queryClient: QueryClient): Map<string, number> {
+  let recent = recentRevocations.get(queryClient);
+  if (recent === undefined) recentRevocations.set(queryClient, (recent = new Map()));
+  const now = Date.now();
+  for (const [id, at] of recent) if (now - at > INDEX_LAG_MS) recent.delete(id);
+  return recent;
+}
+
+/**
+ * Rows a list read says are active that a revocation named lately: read again by id (which reads
+ * the table itself, not an index that may lag it) and taken as the store holds them now, or
+ * dropped when it no longer does. Without this, a tick soon after a revocation could list the
+ * revoked session active again, from the index, until the next tick.
+ */
+export async function afterRecentRevocations<T extends readonly Session[]>(queryClient: QueryClient, client: RefreshClient, sessions: T, statuses?: ReadonlySet<SessionStatus>): Promise<T | Session[]> {
+  const recent = recentlyRevokedOf(queryClient);
+  const suspect = recent.size === 0 ? [] : sessions.filter((s) => s.status === 'active' && recent.has(s.id)).map((s) => s.id);
+  if (suspect.length === 0) return sessions;
+  const now = await rereadRows(client, suspect);
+  return sessions.flatMap((s) => {
+    const current = now.get(s.id);
+    if (current === undefined) return [s];
+    // Gone from the store, or (for a page of a list) no longer of its statuses: not listed.
+    return current === null || (statuses !== undefined && !statuses.has(current.status)) ? [] : [current];
+  });
 }
 
 /** The statuses a filter lists, as `sessions:query` reads them (default `active`). */
@@ -198,7 +236,9 @@ export function useSessions(filter: Filter, refresh: { refreshMs: number; paused
     queryFn: async ({ pageParam }) => {
       const { page, since } = await prefetchOf(queryClient, filterKey).read(pageParam, async (cursor) => {
         const since = readSinceTick.current;
-        return { page: await client.query({ ...filter, limit: cursor ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(cursor ? { cursor } : {}) }), since };
+        const read = await client.query({ ...filter, limit: cursor ? NEXT_PAGE_SIZE : FIRST_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+        const sessions = await afterRecentRevocations(queryClient, client, read.sessions, statusesOf(filter.status));
+        return { page: sessions === read.sessions ? read : { ...read, sessions }, since };
       });
       // Its rows count as read since the last tick only if no tick ended after their read began
       // (a page prefetched may have been read before one): else they are re-read once in view.
@@ -327,7 +367,9 @@ export async function refreshTick(queryClient: QueryClient, client: RefreshClien
   const pages = queryClient.getQueryData<SessionPages>(queryKey);
   if (pages === undefined) return;
   const before = revocationsOf(queryClient);
-  const reading = await readTick(client, filter, pages, inView);
+  const read = await readTick(client, filter, pages, inView);
+  const head = await afterRecentRevocations(queryClient, client, read.head);
+  const reading = head === read.head ? read : { ...read, head };
   if (revocationsOf(queryClient) !== before) return;
   if (reading.reload) {
     await queryClient.refetchQueries({ queryKey, exact: true });
@@ -348,7 +390,7 @@ export async function refreshTick(queryClient: QueryClient, client: RefreshClien
  * may join anywhere) is loaded again, as a revocation used to load every list.
  */
 export async function rereadAfterRevoke(queryClient: QueryClient, ids: readonly string[], client: RefreshClient = wardenClient.sessions): Promise<void> {
-  revoked(queryClient);
+  revoked(queryClient, ids);
   const mine = revocationsOf(queryClient);
   // A later revocation came while this read back: what was read may predate it, and its own read-back is newer.
   const superseded = () => revocationsOf(queryClient) !== mine;
