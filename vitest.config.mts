@@ -20,7 +20,7 @@ export default defineConfig({
           globalSetup: ['test/fixtures/global-stores.ts'],
           // One module graph for every file (no mocks here; each test makes its own stores and
           // handlers): importing the AWS SDK, pg, ioredis and the app's modules again for each of
-          // ~140 files was about 270 s of the suite's wall time on 2 cores (files run one at a time).
+          // ~110 files was about 270 s of the suite's wall time on 2 cores (files run one at a time).
           isolate: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
