@@ -204,7 +204,7 @@ export class PostgresSessionStore implements SessionStore {
 
   /**
    * Every session of a filter, in the listings' order, for an export: one statement read through
-   * a cursor (FETCH 1,000 at a time, each row an array read by position into a session: see
+   * a cursor (FETCH 1,000 at a time, each row an array of text already in the Session's form: see
    * walk-row.ts) in a read-only REPEATABLE READ transaction, so the whole
    * export is one snapshot with every status by one clock. Paging by keyset instead planned and
    * sought a statement a page and sorted each page again (2.5x the time of the same rows read
