@@ -323,3 +323,21 @@ export function withDemoEnvironment(set: (env: DemoEnvironment) => void): void {
     await dataDir?.remove();
   });
 }
+
+/**
+ * The id of every row of the sessions table, by its index: the table is walked from top to bottom
+ * half a view at a time (two frames a step, so the rows in view are drawn), reading each drawn
+ * row's index and id. Rows loaded meanwhile by the walk itself are read too.
+ */
+export function tableRowIds(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const el = document.querySelector('.table-scroll') as HTMLElement;
+    const ids: string[] = [];
+    for (let top = 0; top <= el.scrollHeight; top += el.clientHeight / 2) {
+      el.scrollTo(0, top);
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
+      for (const tr of document.querySelectorAll('[data-testid="session-row"]')) ids[Number(tr.getAttribute('aria-rowindex')) - 2] = tr.getAttribute('data-session-id') ?? '';
+    }
+    return ids;
+  });
+}

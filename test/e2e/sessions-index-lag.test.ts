@@ -5,7 +5,7 @@ import type { WorkspaceHandlerTable } from '../../src-main/ipc/dispatch';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
-import { launchChromium, openApp, serveBuiltRenderer, type RendererServer } from './harness';
+import { launchChromium, openApp, type RendererServer, serveBuiltRenderer, tableRowIds } from './harness';
 
 const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:e2e' };
 const ROWS = 1_200;
@@ -85,16 +85,7 @@ describe('pages read from an index that lags a revocation', () => {
         return count.textContent();
       }, { timeout: 30_000 })
       .toMatch(/^1,1\d\d loaded/);
-    const shown = await page.evaluate(async () => {
-      const el = document.querySelector('.table-scroll') as HTMLElement;
-      const ids = new Set<string>();
-      for (let top = 0; top <= el.scrollHeight; top += el.clientHeight / 2) {
-        el.scrollTo(0, top);
-        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
-        for (const tr of document.querySelectorAll('[data-testid="session-row"]')) ids.add(tr.getAttribute('data-session-id') ?? '');
-      }
-      return [...ids];
-    });
+    const shown = await tableRowIds(page);
     expect(shown.length).toBeGreaterThan(1_100);
     expect(shown.filter((id) => lagUser.includes(id))).toEqual([]);
     await app.close();

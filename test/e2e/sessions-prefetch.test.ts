@@ -5,7 +5,7 @@ import type { WorkspaceHandlerTable } from '../../src-main/ipc/dispatch';
 import { SENTINEL_CAPABILITIES } from '../../src-main/sentinel/capabilities';
 import { createSentinelTable, sentinelItem, type TestTable } from '../fixtures/sentinel-table';
 import { tempDir } from '../fixtures/temp-dir';
-import { launchChromium, openApp, serveBuiltRenderer, type RendererServer } from './harness';
+import { launchChromium, openApp, type RendererServer, serveBuiltRenderer, tableRowIds } from './harness';
 
 const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonce-of-this-workspace-0001', name: 'sentinel-local', kind: 'dynamodb', environment: 'test', table: 't', readOnly: false, capabilities: SENTINEL_CAPABILITIES }, operator: 'local:e2e' };
 /** Five pages: 100, then four of 500, and a few more. */
@@ -92,19 +92,7 @@ describe('loading on scroll reads the next page while the table draws the last',
       }, { timeout: 30_000 })
       .toMatch(/^2,150 loaded/);
     expect(new Set(reads.map((r) => r.cursor)).size).toBe(reads.length);
-    const shown = await page.evaluate(async () => {
-      const el = document.querySelector('.table-scroll') as HTMLElement;
-      const ids: string[] = [];
-      for (let top = 0; top <= el.scrollHeight; top += el.clientHeight / 2) {
-        el.scrollTo(0, top);
-        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
-        for (const tr of document.querySelectorAll('[data-testid="session-row"]')) {
-          const index = Number(tr.getAttribute('aria-rowindex')) - 2;
-          ids[index] = tr.getAttribute('data-session-id') ?? '';
-        }
-      }
-      return ids;
-    });
+    const shown = await tableRowIds(page);
     expect(shown.length).toBe(ROWS);
     expect(shown).toEqual(newestFirst);
     await app.close();
@@ -137,16 +125,7 @@ describe('loading on scroll reads the next page while the table draws the last',
       }, { timeout: 20_000 })
       .toBe(2);
     await expect.poll(() => count.textContent(), { timeout: 20_000 }).toMatch(/^1,5\d\d\+ loaded/);
-    const shown = await page.evaluate(async () => {
-      const el = document.querySelector('.table-scroll') as HTMLElement;
-      const ids = new Set<string>();
-      for (let top = 0; top <= el.scrollHeight; top += el.clientHeight / 2) {
-        el.scrollTo(0, top);
-        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
-        for (const tr of document.querySelectorAll('[data-testid="session-row"]')) ids.add(tr.getAttribute('data-session-id') ?? '');
-      }
-      return [...ids];
-    });
+    const shown = await tableRowIds(page);
     expect(shown.length).toBeGreaterThan(1_500);
     expect(shown.filter((id) => user0.includes(id))).toEqual([]);
     await app.close();

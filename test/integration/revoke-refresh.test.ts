@@ -11,6 +11,29 @@ const INFO: AppInfo = { version: '0.1.0', connection: { id: 'test', nonce: 'nonc
 type Filter = { status: 'active' | 'any' };
 
 /**
+ * `client`, except that the answer to a read of the head of a list is held once it is read:
+ * `read` settles when the store has answered it, and the answer reaches the caller on `release()`.
+ */
+function holdingHead(client: RefreshClient): { slow: RefreshClient; read: Promise<void>; release: () => void } {
+  let readDone!: () => void;
+  const read = new Promise<void>((r) => (readDone = r));
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const slow: RefreshClient = {
+    query: async (request) => {
+      const page = await client.query(request);
+      if (request.limit === HEAD_SIZE) {
+        readDone();
+        await held;
+      }
+      return page;
+    },
+    getMany: (request) => client.getMany(request),
+  };
+  return { slow, read, release };
+}
+
+/**
  * The lists a revocation brings up to date, as the renderer's query cache holds them, over a
  * real Sentinel table (DynamoDB Local) through the production dispatcher: only the revoked
  * sessions a list has loaded are read back, by id, at most MAX_VIEW_IDS a call; a list on screen
@@ -146,21 +169,7 @@ describe('after a revocation, the cached sessions lists read back what it named'
     expect(rows(queryClient.getQueryData<SessionPages>(key)).some((s) => s.id === target.id)).toBe(true);
 
     // The tick reads the head of the list (the target in it, active), and its answer is held.
-    let readDone!: () => void;
-    const read = new Promise<void>((r) => (readDone = r));
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const slow: RefreshClient = {
-      query: async (request) => {
-        const page = await client.query(request);
-        if (request.limit === HEAD_SIZE) {
-          readDone();
-          await held;
-        }
-        return page;
-      },
-      getMany: (request) => client.getMany(request),
-    };
+    const { slow, read, release } = holdingHead(client);
     const ticking = refreshTick(queryClient, slow, key, { status: 'active' }, [target.id], { current: new Set() });
     await read;
 
@@ -304,21 +313,7 @@ describe('after a revocation, the cached sessions lists read back what it named'
     await onScreen(queryClient, client, filter, 1);
 
     // The first revocation's read-back reads the head of the list (the later target in it, active), and its answer is held.
-    let readDone!: () => void;
-    const read = new Promise<void>((r) => (readDone = r));
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const slow: RefreshClient = {
-      query: async (request) => {
-        const page = await client.query(request);
-        if (request.limit === HEAD_SIZE) {
-          readDone();
-          await held;
-        }
-        return page;
-      },
-      getMany: (request) => client.getMany(request),
-    };
+    const { slow, read, release } = holdingHead(client);
     expect((await table.revoker(dir.path).revokeSessions({ ids: [first.id], reasonCode: 'credential_compromise' })).results[0]?.outcome).toBe('revoked');
     const firstReadBack = rereadAfterRevoke(queryClient, [first.id], slow);
     await read;
