@@ -40,20 +40,31 @@ export interface TickReading {
 /** A page as a list reads it, with the rows-read-since-the-last-tick set current when its read began. */
 type ListPageRead = { page: SessionsPage; since: Set<string> };
 
-/** Each list's page prefetched while the operator keeps scrolling (`PagePrefetch`), by cache and filter. */
-const prefetches = new WeakMap<QueryClient, Map<string, PagePrefetch<ListPageRead>>>();
+/** What the sessions lists of one cache keep beside their pages. */
+interface ListsState {
+  /** Each list's page prefetched while the operator keeps scrolling (`PagePrefetch`), by filter. */
+  prefetches: Map<string, PagePrefetch<ListPageRead>>;
+  /** Revocations this cache has been told of (`revoked`): a read begun before one is not merged after it. */
+  revocations: number;
+  /** The sessions those revocations named, and when (see `INDEX_LAG_MS`). */
+  recent: Map<string, number>;
+}
+const listsStates = new WeakMap<QueryClient, ListsState>();
+
+function listsStateOf(queryClient: QueryClient): ListsState {
+  let state = listsStates.get(queryClient);
+  if (state === undefined) listsStates.set(queryClient, (state = { prefetches: new Map(), revocations: 0, recent: new Map() }));
+  return state;
+}
 
 function prefetchOf(queryClient: QueryClient, filterKey: string): PagePrefetch<ListPageRead> {
-  let lists = prefetches.get(queryClient);
-  if (lists === undefined) prefetches.set(queryClient, (lists = new Map()));
-  let ahead = lists.get(filterKey);
-  if (ahead === undefined) lists.set(filterKey, (ahead = new PagePrefetch((read) => read.page.nextCursor)));
+  const { prefetches } = listsStateOf(queryClient);
+  let ahead = prefetches.get(filterKey);
+  if (ahead === undefined) prefetches.set(filterKey, (ahead = new PagePrefetch((read) => read.page.nextCursor)));
   return ahead;
 }
 
-/** Revocations this cache has been told of (`revoked`): a read begun before one is not merged after it. */
-const revocations = new WeakMap<QueryClient, number>();
-const revocationsOf = (queryClient: QueryClient): number => revocations.get(queryClient) ?? 0;
+const revocationsOf = (queryClient: QueryClient): number => listsStateOf(queryClient).revocations;
 
 /**
  * A revocation is done: rows read before it must not be shown after it. Every page prefetched is
@@ -62,8 +73,9 @@ const revocationsOf = (queryClient: QueryClient): number => revocations.get(quer
  * revocation and answered after it put the revoked session back, active, until the next tick.
  */
 export function revoked(queryClient: QueryClient, ids: readonly string[] = []): void {
-  revocations.set(queryClient, revocationsOf(queryClient) + 1);
-  for (const ahead of prefetches.get(queryClient)?.values() ?? []) ahead.drop();
+  const state = listsStateOf(queryClient);
+  state.revocations += 1;
+  for (const ahead of state.prefetches.values()) ahead.drop();
   const recent = recentlyRevokedOf(queryClient);
   const at = Date.now();
   for (const id of ids) recent.set(id, at);
@@ -74,12 +86,9 @@ export function revoked(queryClient: QueryClient, ids: readonly string[] = []): 
  * reads a list from an index, which follows the table eventually (typically well within a second).
  */
 export const INDEX_LAG_MS = 30_000;
-/** The sessions revocations this cache was told of named, and when (`revoked`). */
-const recentRevocations = new WeakMap<QueryClient, Map<string, number>>();
-
+/** The sessions revocations this cache was told of named (`revoked`), those older than INDEX_LAG_MS let go. */
 function recentlyRevokedOf(queryClient: QueryClient): Map<string, number> {
-  let recent = recentRevocations.get(queryClient);
-  if (recent === undefined) recentRevocations.set(queryClient, (recent = new Map()));
+  const { recent } = listsStateOf(queryClient);
   const now = Date.now();
   for (const [id, at] of recent) if (now - at > INDEX_LAG_MS) recent.delete(id);
   return recent;
