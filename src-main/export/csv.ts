@@ -1,18 +1,21 @@
 import { stringify } from 'csv-stringify/sync';
 
 /**
- * A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return at the
- * start, or the full-width `＝` `＋` `－` `＠` that some spreadsheets read as the same) gets a
- * leading apostrophe, so an exported user name like `=HYPERLINK(...)` stays text. The characters
- * csv-stringify's own `escape_formulas` tests, except that a number beginning with `-` is escaped
- * too (every cell reaches it as text).
+ * The first characters that make a spreadsheet read a cell as a formula (`=`, `+`, `-`, `@`, tab,
+ * carriage return, and the full-width `＝` `＋` `－` `＠` that some spreadsheets read as the
+ * same), as UTF-16 code units: the characters csv-stringify's own `escape_formulas` tests. A
+ * PostgreSQL export tests the same in SQL (walk-row.ts).
+ */
+export const FORMULA_FIRST: readonly number[] = [61, 43, 45, 64, 9, 13, 0xff1d, 0xff0b, 0xff0d, 0xff20];
+
+/**
+ * A cell that begins with one of FORMULA_FIRST gets a leading apostrophe, so an exported user name
+ * like `=HYPERLINK(...)` stays text. Unlike csv-stringify's `escape_formulas`, a number beginning
+ * with `-` is escaped too (every cell reaches it as text).
  */
 export function escapeFormula(value: string): string {
   // By character code, not a regular expression: an export tests every cell of every row.
-  const first = value.charCodeAt(0);
-  return first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13 || first === 0xff1d || first === 0xff0b || first === 0xff0d || first === 0xff20
-    ? `'${value}`
-    : value;
+  return FORMULA_FIRST.includes(value.charCodeAt(0)) ? `'${value}` : value;
 }
 
 export type Cell = string | number | boolean | null | undefined;

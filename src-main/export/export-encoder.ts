@@ -81,9 +81,9 @@ export class ExportEncoder {
     }
   }
 
-  async #send(message: ToWorker): Promise<void> {
+  async #send(message: ToWorker, transfer: ArrayBuffer[] = []): Promise<void> {
     if (this.#failure) throw this.#failure;
-    this.#worker.postMessage(message);
+    this.#worker.postMessage(message, transfer);
     this.#inFlight += 1;
     await this.#until(() => this.#inFlight < IN_FLIGHT);
   }
@@ -91,6 +91,16 @@ export class ExportEncoder {
   /** CSV lines of these rows (csvLines: each cell escaped against formulas). */
   rows(rows: Cell[][]): Promise<void> {
     return this.#send({ t: 'rows', rows });
+  }
+
+  /**
+   * Bytes written as they are (CSV lines already encoded: see PostgresSessionStore.csvLines),
+   * handed over whole: `bytes` must be the whole of its own ArrayBuffer (Buffer.allocUnsafeSlow),
+   * which moves to the thread and is not to be read here again.
+   */
+  bytes(bytes: Uint8Array): Promise<void> {
+    if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) throw new WardenError('INTERNAL', 'The export could not be written: its bytes were not a buffer of their own; nothing was left on disk.');
+    return this.#send({ t: 'bytes', bytes }, [bytes.buffer as ArrayBuffer]);
   }
 
   /** Text written as it is (JSON, NDJSON). */

@@ -13,12 +13,21 @@ export interface RowShape<T> {
   json(row: T): unknown;
 }
 
+/** A CSV export's lines, already encoded by the store that read them: UTF-8, each ended by CRLF, `rows` of them. */
+export interface CsvLines {
+  csv: Buffer;
+  rows: number;
+}
+
 export interface ExportFileOptions<T> {
   path: string;
   format: ExportFormat;
   shape: RowShape<T>;
-  /** Rows, a page at a time: only one page is ever held in memory. */
-  pages: AsyncIterable<readonly T[]>;
+  /**
+   * Rows, a page at a time: only one page is ever held in memory. A CSV export's pages may instead
+   * be its lines already encoded, by a store that makes them itself (PostgreSQL's COPY).
+   */
+  pages: AsyncIterable<readonly T[] | CsvLines>;
   signal: AbortSignal;
   onProgress?: (rows: number) => void;
   /** What the manifest says besides rows and hash (kind, filter, operator, connection...). */
@@ -84,6 +93,13 @@ async function writeExport<T>(options: ExportFileOptions<T>): Promise<ExportFile
     if (format === 'json') await encoder.text('[');
     for await (const page of options.pages) {
       if (signal.aborted) throw new ExportCancelledError('cancelled');
+      if (isCsvLines(page)) {
+        if (format !== 'csv') throw new WardenError('INTERNAL', `The export could not be written: CSV lines were handed to a ${format} export; nothing was left on disk.`);
+        await encoder.bytes(page.csv);
+        rows += page.rows;
+        options.onProgress?.(rows);
+        continue;
+      }
       if (page.length === 0) continue;
       if (format === 'csv') await encoder.rows(page.map((row) => shape.cells(row)));
       else if (format === 'ndjson') await encoder.text(page.map((row) => `${JSON.stringify(shape.json(row))}\n`).join(''));
@@ -128,4 +144,8 @@ async function writeExport<T>(options: ExportFileOptions<T>): Promise<ExportFile
     throw error;
   }
   return { rows, sha256, fileName: basename(path), manifestFileName: basename(manifestPath) };
+}
+
+function isCsvLines<T>(page: readonly T[] | CsvLines): page is CsvLines {
+  return !Array.isArray(page);
 }

@@ -2,12 +2,13 @@ import type { Cell } from './csv';
 
 /**
  * What main and the export's encoder thread (export-worker.ts) say to each other. Main reads the
- * store and hands over each page as rows of cells (CSV) or as text (JSON, NDJSON); the worker
+ * store and hands over each page as rows of cells (CSV), as text (JSON, NDJSON) or as bytes already
+ * encoded (CSV lines the store made: PostgreSQL's COPY); the worker
  * encodes, hashes and writes it to the file main opened, and acknowledges each batch once written.
  */
 
 /** Raised with each change of the messages: a worker built from other sources refuses to start. */
-export const EXPORT_PROTOCOL = 1;
+export const EXPORT_PROTOCOL = 2;
 
 /** The file the build writes the worker to (electron.vite.config.ts, entry `export-worker`). */
 export const EXPORT_WORKER_FILE = 'export-worker.js';
@@ -26,7 +27,7 @@ export interface ExportWorkerData {
   fault?: ExportWorkerFault | undefined;
 }
 
-export type ToWorker = { t: 'rows'; rows: Cell[][] } | { t: 'text'; text: string } | { t: 'end' };
+export type ToWorker = { t: 'rows'; rows: Cell[][] } | { t: 'text'; text: string } | { t: 'bytes'; bytes: Uint8Array } | { t: 'end' };
 
 export type FromWorker =
   | { t: 'written' }

@@ -48,7 +48,8 @@ function receive(message: ToWorker): void {
       return;
     }
     // Encoded once, for the hash and the file alike.
-    const buffer = encode(message.t === 'rows' ? csvLines(message.rows) : message.text);
+    const buffer =
+      message.t === 'bytes' ? Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength) : encode(message.t === 'rows' ? csvLines(message.rows) : message.text);
     hash.update(buffer);
     writeAll(buffer);
     bytes += buffer.length;

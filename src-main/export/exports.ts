@@ -15,7 +15,7 @@ import type { TeamAudit } from '../team-ledger/team-audit';
 import type { TeamEntry } from '../team-ledger/team-entry';
 import { sessionPages, type SessionsFilter, type SessionStore } from '../session-store';
 import type { ExportWorkerOptions } from './export-encoder';
-import { ExportCancelledError, exportFile, type RowShape } from './export-file';
+import { ExportCancelledError, exportFile, type CsvLines, type RowShape } from './export-file';
 
 /** Ledger entries written per step. */
 const PAGE = 500;
@@ -35,6 +35,21 @@ function walks(store: SessionStore): store is WalkingStore {
 /** Every session of a filter, a page at a time: the store's own walk where it has one, else its pages. */
 export function exportPages(store: SessionStore, filter: SessionsFilter): AsyncIterable<Session[]> {
   return walks(store) ? store.walk(filter) : sessionPages(store, filter, SESSION_PAGE);
+}
+
+/** A store that writes a sessions export's CSV lines itself (PostgresSessionStore: COPY), or says null where it cannot. */
+interface CsvStore extends SessionStore {
+  csvLines(filter: SessionsFilter, keys: readonly (keyof Session)[]): Promise<AsyncIterable<CsvLines> | null>;
+}
+
+function writesCsv(store: SessionStore): store is CsvStore {
+  return typeof (store as Partial<CsvStore>).csvLines === 'function';
+}
+
+/** A sessions export's pages: the store's own CSV lines for a CSV file where it makes them, else its sessions (read ahead). */
+async function sessionExportPages(store: SessionStore, filter: SessionsFilter, format: ExportFormat): Promise<AsyncIterable<Session[] | CsvLines>> {
+  const lines = format === 'csv' && writesCsv(store) ? await store.csvLines(filter, SESSION_KEYS) : null;
+  return lines ?? readAhead(exportPages(store, filter));
 }
 
 /**
@@ -69,15 +84,20 @@ export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T>
   }
 }
 
+/** A sessions export's columns, each with the field of a Session it holds. */
+const SESSION_COLUMNS = [
+  ['id', 'id'], ['user', 'user'], ['email', 'email'], ['profile', 'profile'], ['server_instance_id', 'serverInstanceId'], ['status', 'status'],
+  ['stored_status', 'storedStatus'], ['created_at', 'createdAt'], ['started_at', 'startedAt'], ['last_access_at', 'lastAccessAt'], ['expires_at', 'expiresAt'],
+  ['updated_at', 'updatedAt'], ['request_count', 'requestCount'], ['source_identity', 'sourceIdentity'], ['device_id', 'deviceId'], ['ip_address', 'ipAddress'],
+  ['user_agent', 'userAgent'], ['revoked_by', 'revokedBy'], ['revoked_at', 'revokedAt'], ['revoked_reason', 'revokedReason'],
+] as const satisfies readonly (readonly [string, keyof Session])[];
+
+/** The fields of a Session a sessions export writes, in its columns' order. */
+export const SESSION_KEYS: readonly (keyof Session)[] = SESSION_COLUMNS.map(([, key]) => key);
+
 export const SESSION_SHAPE: RowShape<Session> = {
-  columns: [
-    'id', 'user', 'email', 'profile', 'server_instance_id', 'status', 'stored_status', 'created_at', 'started_at', 'last_access_at',
-    'expires_at', 'updated_at', 'request_count', 'source_identity', 'device_id', 'ip_address', 'user_agent', 'revoked_by', 'revoked_at', 'revoked_reason',
-  ],
-  cells: (s) => [
-    s.id, s.user, s.email, s.profile, s.serverInstanceId, s.status, s.storedStatus, s.createdAt, s.startedAt, s.lastAccessAt,
-    s.expiresAt, s.updatedAt, s.requestCount, s.sourceIdentity, s.deviceId, s.ipAddress, s.userAgent, s.revokedBy, s.revokedAt, s.revokedReason,
-  ],
+  columns: SESSION_COLUMNS.map(([column]) => column),
+  cells: (s) => SESSION_KEYS.map((key) => s[key]),
   json: (s) => s,
 };
 
@@ -164,7 +184,7 @@ export class Exports {
       try {
         if (request.kind === 'sessions') {
           const manifest = { kind: request.kind, filter: request.filter, exportedAt: common.exportedAt, operator: common.operator, connection: common.connection, app: common.app };
-          written = await exportFile({ ...common, manifest, shape: SESSION_SHAPE, pages: readAhead(exportPages(this.#options.store, request.filter)) });
+          written = await exportFile({ ...common, manifest, shape: SESSION_SHAPE, pages: await sessionExportPages(this.#options.store, request.filter, request.format) });
         } else if (request.kind === 'store-audit') {
           if (!storeAudit) throw new WardenError('VALIDATION', 'This connection\'s store keeps no audit log of its own.');
           const table = info.connection.capabilities.storeAudit ?? 'the store\'s audit log';

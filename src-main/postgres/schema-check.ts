@@ -126,6 +126,10 @@ export interface PostgresSchema {
   hasEmail: boolean;
   /** sessions.revoked_reason's length limit (characters); null when unlimited (text). */
   reasonMaxLength: number | null;
+  /** The database's encoding is UTF-8: what COPY writes is UTF-8 as it is (see PostgresSessionStore.csvLines). */
+  utf8: boolean;
+  /** sessions.ip_address holds text (text or varchar, not inet or cidr): anything may be written in it. */
+  ipAddressIsText: boolean;
 }
 
 interface ColumnRow {
@@ -194,7 +198,8 @@ export async function inspectPostgresSchema(pool: Pool, options: SchemaCheckOpti
                   has_table_privilege(to_regclass('users'), 'SELECT') as users_select,
                   has_table_privilege(to_regclass('session_audit_log'), 'SELECT') as audit_select,
                   has_table_privilege(to_regclass('session_audit_log'), 'INSERT') as audit_insert,
-                  current_setting('default_transaction_read_only') = 'on' as read_only`,
+                  current_setting('default_transaction_read_only') = 'on' as read_only,
+                  current_setting('server_encoding') = 'UTF8' as utf8`,
         )
         .then((r) => r.rows[0] ?? {}),
     ]);
@@ -210,10 +215,13 @@ export async function inspectPostgresSchema(pool: Pool, options: SchemaCheckOpti
 
   const email = columns.find((c) => c.table_name === 'users' && c.column_name === 'email');
   const reason = columns.find((c) => c.table_name === 'sessions' && c.column_name === 'revoked_reason');
+  const ip = columns.find((c) => c.table_name === 'sessions' && c.column_name === 'ip_address');
   return {
     findings,
     hasEmail: email !== undefined && ['character varying', 'text'].includes(email.type_name),
     reasonMaxLength: reason?.max_length ?? null,
+    utf8: grants.utf8 === true,
+    ipAddressIsText: ip !== undefined && VARCHAR_ALIKE.includes(ip.type_name),
   };
 }
 

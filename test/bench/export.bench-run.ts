@@ -287,8 +287,9 @@ it(`exports ${PG_ROWS.toLocaleString('en-US')} sessions from PostgreSQL as CSV: 
         `export ${PG_ROWS.toLocaleString('en-US')} sessions from PostgreSQL as CSV${PG_ROUNDS > 1 ? `, round ${round} of ${PG_ROUNDS}` : ''} (loaded in ${(loadMs / 1000).toFixed(1)} s): ${(ms / 1000).toFixed(1)} s (${Math.round(rate).toLocaleString('en-US')} rows/s); ` +
           `raw keyset paging ${Math.round(rawRate).toLocaleString('en-US')} rows/s (before ${(rawBefore.ms / 1000).toFixed(1)} s, after ${(rawAfter.ms / 1000).toFixed(1)} s, the faster taken): ` +
           `${(rate / rawRate).toFixed(2)}x raw (goal ≥ 0.8x: ${rate / rawRate >= 0.8 ? 'met' : 'not met'}); ` +
+          `(the file is PostgreSQL's COPY; what a CSV export was before it, and NDJSON and JSON still are:) ` +
           `the store's walk alone ${(walkMs / 1000).toFixed(1)} s (${Math.round(PG_ROWS / (walkMs / 1000)).toLocaleString('en-US')} rows/s), ` +
-          `the encoder thread alone ${(encoderMs / 1000).toFixed(1)} s (${Math.round(PG_ROWS / (encoderMs / 1000)).toLocaleString('en-US')} rows/s; the export runs both at once, so it is at best the slower of the two); ` +
+          `the encoder thread alone ${(encoderMs / 1000).toFixed(1)} s (${Math.round(PG_ROWS / (encoderMs / 1000)).toLocaleString('en-US')} rows/s; an export over the walk runs both at once, so it is at best the slower of the two); ` +
           `walk, CSV and hash on one thread as before the worker (no file) ${(oneThreadMs / 1000).toFixed(1)} s (${(PG_ROWS / (oneThreadMs / 1000) / rawRate).toFixed(2)}x raw); ` +
           `RSS rose at most ${mb(timed.memory.rss)} MB (goal ≤ 100 MB: ${timed.memory.rss <= 100 * 1048576 ? 'met' : 'not met'})` +
           (live ? `, live heap at most ${mb(live.memory.heap)} MB${global.gc ? '' : ' (no --expose-gc: includes garbage)'}` : ''),

@@ -1,33 +1,29 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Session } from '../../src-shared/session';
-import { SESSION_SHAPE, type Exports } from '../../src-main/export/exports';
+import type { Exports } from '../../src-main/export/exports';
 import type { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
-import { postgresExports } from '../fixtures/postgres-exports';
+import type { SessionsFilter } from '../../src-main/session-store';
+import { pagedSessions, postgresExports, referenceCsv } from '../fixtures/postgres-exports';
 import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
 import { seedMany } from '../fixtures/postgres-sessions';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 
 /**
- * A PostgreSQL export (the store's walk: times made by PostgreSQL, rows read as arrays) writes
- * byte for byte the file that the sessions paging `query` reads would make, encoded as exports
- * were before (csv-stringify, formulas defused, a lone CR or LF quoted, CRLF line ends): for
+ * A PostgreSQL export (CSV: PostgreSQL's COPY, its line ends made CRLF; NDJSON: the store's walk,
+ * times made by PostgreSQL, rows read as arrays) writes byte for byte the file that the sessions
+ * paging `query` reads would make, encoded as exports were before (csv-stringify, formulas
+ * defused, a lone CR or LF quoted, CRLF line ends): for
  * rows made to be awkward (no e-mail, times written in other zones, microseconds and none,
  * infinity, years BC, before 1000 and past 9999, cells beginning = + - @ tab CR, commas,
  * quotes and line breaks in cells, networks, IPv6) among ordinary ones, in several pages of
- * the walk. The manifest's SHA-256 is the file's.
+ * the walk; and for filters whose values COPY must carry as literals (it takes no parameters):
+ * quotes, backslashes, `$1`, an attempt at SQL. The manifest's SHA-256 is the file's.
  */
 
-/** The escaping every export did before (src-main/export/csv.ts at 3ae247c), written out here so a change there shows. */
-function referenceCsv(header: readonly string[], sessions: readonly Session[]): string {
-  const escape = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
-  const rows = [header, ...sessions.map((s) => SESSION_SHAPE.cells(s))].map((row) => row.map((cell) => (cell === null || cell === undefined ? '' : escape(String(cell)))));
-  return stringify(rows, { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
-}
+const DEVICE = "O'Brien's \\ $1 %_ laptop";
 
 const HOSTILE = ['=HYPERLINK("http://evil.example","click")', '+cmd|/c calc', '-2+3', '@SUM(A1:A2)', '\tTAB', '\rCR', 'a,b', 'say "hi"', 'line\nbreak', 'cr\ronly', 'crlf\r\nx', "'quoted", 'ünïcødé', '', ' =lead'];
 
@@ -38,6 +34,7 @@ describe('PostgreSQL export: the same bytes as the sessions paging reads, encode
   let dir: TempDir;
   let store: PostgresSessionStore;
   let exports: Exports;
+  let statements: string[] = [];
 
   beforeAll(async () => {
     [server, dir] = await Promise.all([startPostgresServer(), tempDir()]);
@@ -73,7 +70,9 @@ describe('PostgreSQL export: the same bytes as the sessions paging reads, encode
         );
       }
     }
-    ({ pool, store, exports } = await postgresExports(server, db, dir.path));
+    // One device that a filter's literal must carry whole: a quote, a backslash, a placeholder, LIKE's wildcards.
+    await db.admin.query(`insert into sessions (user_id, token_hash, device_info, ip_address, user_agent, expires_at) values ($1::uuid, 'x', $2, '10.1.2.3', 'curl', now() + interval '1 hour')`, [minus, DEVICE]);
+    ({ pool, store, exports } = await postgresExports(server, db, dir.path, (statement) => statements.push(statement.text)));
   }, 120_000);
   afterAll(async () => {
     await pool?.end();
@@ -82,19 +81,10 @@ describe('PostgreSQL export: the same bytes as the sessions paging reads, encode
     await dir?.remove();
   });
 
-  const paged = async (): Promise<Session[]> => {
-    const sessions: Session[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.query({ status: 'any', limit: 97, ...(cursor ? { cursor } : {}) });
-      sessions.push(...page.sessions);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return sessions;
-  };
+  const paged = (filter?: SessionsFilter) => pagedSessions(store, filter);
 
-  const exported = async (format: 'csv' | 'ndjson') => {
-    const result = await exports.start({ exportId: randomUUID(), kind: 'sessions', format, filter: { status: 'any' } }, () => undefined);
+  const exported = async (format: 'csv' | 'ndjson', filter: SessionsFilter = { status: 'any' }) => {
+    const result = await exports.start({ exportId: randomUUID(), kind: 'sessions', format, filter }, () => undefined);
     if (!result.saved || result.fileName === undefined) throw new Error('not saved');
     const path = join(dir.path, result.fileName);
     const bytes = await readFile(path);
@@ -104,20 +94,42 @@ describe('PostgreSQL export: the same bytes as the sessions paging reads, encode
 
   it('CSV: byte for byte the paged sessions encoded as before, the manifest hashing the file', async () => {
     const sessions = await paged();
-    expect(sessions).toHaveLength(1200 + 18);
+    expect(sessions).toHaveLength(1200 + 18 + 1);
     // The awkward rows are there and awkward: no e-mail, null times, hostile first characters.
     expect(sessions.some((s) => s.email === '')).toBe(true);
     expect(sessions.some((s) => s.expiresAt === null)).toBe(true);
     expect(sessions.some((s) => s.createdAt === '0099-01-01T00:00:00.500000000Z')).toBe(true);
     expect(sessions.some((s) => s.createdAt === '2026-11-22T02:30:00.123456000Z')).toBe(true);
+    statements = [];
     const { bytes, manifest } = await exported('csv');
-    const expected = referenceCsv(SESSION_SHAPE.columns, sessions);
+    // Written by one COPY, not the walk.
+    expect(statements.map((text) => text.slice(0, 6))).toEqual(['copy (']);
+    const expected = referenceCsv(sessions);
     expect(bytes.toString('utf8')).toBe(expected);
     expect(bytes.equals(Buffer.from(expected, 'utf8'))).toBe(true);
     expect(manifest.rows).toBe(sessions.length);
     expect(manifest.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(bytes.toString('utf8')).toContain(`,'=cmd@example.com,`);
     expect(bytes.toString('utf8')).toContain(`"'\rCR"`);
+  });
+
+  it.each<[string, SessionsFilter, number]>([
+    ['a device with a quote, a backslash and a placeholder', { status: 'any', device: DEVICE }, 1],
+    ['free text that tries to end the statement', { status: 'any', text: "'); drop table sessions; --" }, 0],
+    ['free text of a quote', { status: 'any', text: "'" }, 1],
+    ['a user by an e-mail that begins as a formula', { status: 'any', user: '=CMD@example.com' }, 1],
+    ['a reason code none of the known ones (an array of literals)', { status: 'any', reasonCode: 'unknown' }, 1],
+    ['a network and a time window', { status: 'any', ipAddress: '10.0.0.0/8', since: '2026-01-01T00:00:00.000010000Z', until: '2026-11-22T09:00:00Z' }, 1],
+  ])('CSV of %s: the rows the paging reads for the same filter, byte for byte', async (_name, filter, atLeast) => {
+    const sessions = await paged(filter);
+    expect(sessions.length).toBeGreaterThanOrEqual(atLeast);
+    statements = [];
+    const { bytes, manifest } = await exported('csv', filter);
+    expect(statements.map((text) => text.slice(0, 6))).toEqual(['copy (']);
+    expect(bytes.toString('utf8')).toBe(referenceCsv(sessions));
+    expect(manifest.rows).toBe(sessions.length);
+    // The attempt at SQL was a value: the table is whole.
+    expect((await db.admin.query<{ n: number }>('select count(*)::int as n from sessions')).rows[0]?.n).toBe(1200 + 18 + 1);
   });
 
   it('NDJSON: each line the paged session as JSON, key for key in the same order', async () => {

@@ -67,6 +67,26 @@ describe('PostgreSQL export: the encoder thread failing mid-export', () => {
     await expect.poll(() => pool.totalCount - pool.idleCount).toBe(0);
   });
 
+  it('cancelled while its COPY is still being read: no file, the COPY stopped on the server, its connection closed, not pooled', async () => {
+    const exports = new Exports({ store, ledger: new Ledger(join(dir.path, 'ledger.jsonl')), info: () => info, chooseSavePath: async (file) => join(dir.path, `cancelled-${file}`) });
+    const exportId = randomUUID();
+    let progress = 0;
+    const result = await exports.start({ exportId, kind: 'sessions', format: 'csv', filter: { status: 'any' } }, (_channel, payload) => {
+      // At the first batch written: 5,000 sessions are several batches, so the COPY is not over.
+      progress = (payload as { rows: number }).rows;
+      exports.cancel(exportId);
+    });
+    expect(result).toEqual({ saved: false, cancelled: true, rows: 0 });
+    expect(progress).toBeGreaterThan(0);
+    expect(progress).toBeLessThan(5000);
+    expect((await readdir(dir.path)).filter((f) => f.startsWith('cancelled-'))).toEqual([]);
+    await expect.poll(() => pool.totalCount - pool.idleCount).toBe(0);
+    // The server is not left reading sessions for nobody.
+    await expect
+      .poll(async () => (await db.admin.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where query like 'copy (%' and pid <> pg_backend_pid()`)).rows[0]?.n)
+      .toBe(0);
+  });
+
   it('then the same store exports every row', async () => {
     const result = await exportWith('after');
     expect(result).toMatchObject({ saved: true, rows: 5000 });

@@ -40,7 +40,7 @@ describe('packaging (electron-builder config in package.json)', () => {
 
   it('ships only the build output, and the runtime dependencies main needs', () => {
     expect(pkg.build.files).toEqual(['out/**/*', 'package.json']);
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-iam', '@aws-sdk/client-sts', '@aws-sdk/lib-dynamodb', '@smithy/shared-ini-file-loader', 'csv-stringify', 'dynalite', 'ioredis', 'pg', 'pgpass', 'zod']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-iam', '@aws-sdk/client-sts', '@aws-sdk/lib-dynamodb', '@smithy/shared-ini-file-loader', 'csv-stringify', 'dynalite', 'ioredis', 'pg', 'pg-copy-streams', 'pgpass', 'zod']);
   });
 
   it('pins an Electron whose package runs no install script', () => {
