@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { Pool, QueryResultRow } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { IP_FILTER_HINT, IpFilterSchema, type SessionsPage, type SessionsQueryRequest } from '../../src-shared/contract';
@@ -42,6 +43,30 @@ export function containsPattern(text: string): string {
 
 /** The e-mail of the user whose id is `id` (an SQL expression), looked up by users' primary key. */
 const EMAIL_OF = (id: string) => `(select u.email::text from users u where u.id = ${id}) as email`;
+
+/**
+ * The chunks of `stream`, which is failed (as node-postgres fails a statement: `Query read timeout`)
+ * when one is awaited longer than `ms` (none or 0: never): a network gone silent ends an export in
+ * the time it ends any statement, however long the export takes.
+ */
+async function* chunksWithin(stream: Readable, ms: number | undefined): AsyncGenerator<Buffer> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  try {
+    for (;;) {
+      const timer = ms ? setTimeout(() => stream.destroy(new Error(`Query read timeout: the COPY sent nothing for ${ms} ms`)), ms) : undefined;
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await iterator.next();
+      } finally {
+        clearTimeout(timer);
+      }
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
 
 /** Positional parameters of one statement. */
 class Params {
@@ -308,12 +333,23 @@ export class PostgresSessionStore implements SessionStore {
     try {
       await client.query('begin read only');
       for (const setting of settings) await client.query(`set local ${setting}`);
+      // The COPY lasts the whole export (the server waits while main writes the file), where the
+      // walk was FETCHes each well within the statement timeout: the COPY runs without it, still
+      // bounded where it would wait for nothing, on a lock (lock_timeout, unless the role sets
+      // one) and for its output (chunksWithin).
+      await client.query(`select set_config('lock_timeout', current_setting('statement_timeout'), true) where current_setting('lock_timeout') = '0'`);
+      await client.query('set local statement_timeout = 0');
       const text = `copy (${p.inline(select, (value) => client.escapeLiteral(value))}) to stdout (format csv)`;
       this.#onQuery?.({ text, values: [], settings });
       const lines = new CopyCsvLines();
       let chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of client.query(copyTo(text)) as AsyncIterable<Buffer>) {
+      const copy = copyTo(text);
+      client.query(copy);
+      // node-postgres's query_timeout bounds a statement's whole time, and for a COPY (which never
+      // calls back) its timer was never cleared: calling back once, now, clears it.
+      (copy as { callback?: () => void }).callback?.();
+      for await (const chunk of chunksWithin(copy, this.#pool.options.query_timeout)) {
         chunks.push(chunk);
         size += chunk.length;
         if (size < COPY_BATCH) continue;
