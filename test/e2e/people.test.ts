@@ -268,6 +268,39 @@ describe('Find a person and revoke everywhere, Chromium over the real handler ta
     await app.close();
   }, 150_000);
 
+  it('a store searched only in part says so at the top, in its group and in the dialog ("at least"), never as complete (dark)', async () => {
+    const now = Date.now();
+    const live = [webSession('u-frank', now, { fields: { email: 'frank@corp.example' } }), webSession('u-frank', now, { ageMs: 60_000, fields: { email: 'frank@corp.example' } })];
+    const client = stores.redisClient();
+    await writeWebSessions(client, live, now);
+    // An entry of frank's index written in another shape: no session Session Warden can read, count or revoke.
+    await client.sadd('user_sessions:u-frank', 'legacy-frank-1');
+    await client.set('session:legacy-frank-1', 'not a session', 'EX', 3600);
+    const app = await openApp(browser, server, stores.manager, { colorScheme: 'dark' });
+    const { page } = app;
+    await search(page, 'frank@corp.example');
+    const web = group(page, 'web-redis');
+    await expect(web.getAttribute('data-state')).resolves.toBe('incomplete');
+    await expect(web.textContent()).resolves.toMatch(/searched in part/);
+    await expect(web.getByTestId('group-counts').textContent()).resolves.toBe('2 live · 0 revoked · 0 expired');
+    await expect(web.getByTestId('group-problem').textContent()).resolves.toMatch(
+      /^Searched only in part: 1 entry of frank@corp\.example's session index does not read as a session .* The counts below are what was found so far \(at least that many\); revoking reads every live session again\.$/,
+    );
+    await expect(page.getByTestId('people-status').textContent()).resolves.toBe('frank@corp.example: 2 live sessions in 1 of 4 connections; 1 searched only in part (said below).');
+    await expect(page.getByTestId('people-unsearched').textContent()).resolves.toMatch(/^web-redis: searched only in part, 1 entry of frank@corp\.example's session index/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'people-incomplete-dark.png'), fullPage: true });
+    expect(await seriousViolations(page, 'person searched in part (dark)')).toEqual([]);
+
+    await page.getByRole('button', { name: 'Revoke everywhere… (2 sessions)' }).click();
+    const dialog = page.getByTestId('revoke-everywhere');
+    await expect(dialog.locator('[data-testid="everywhere-target"][data-connection="web-redis"]').textContent()).resolves.toMatch(/at least 2 live sessions/);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count(), WAIT).toBe(0);
+    expect(await client.exists('revoked:legacy-frank-1')).toBe(0);
+    expect(app.problems).toEqual([]);
+    await app.close();
+  }, 150_000);
+
   it('the identity map is edited in Connections with a live preview, and kept when another field changes', async () => {
     const app = await openApp(browser, server, stores.manager);
     const { page } = app;
