@@ -7,6 +7,7 @@ import { openPostgresPool } from '../../src-main/postgres/postgres-pool';
 import { PostgresSessionStore } from '../../src-main/postgres/postgres-session-store';
 import { CursorCodec } from '../../src-main/stores/cursor';
 import { exportPages, readAhead } from '../../src-main/export/exports';
+import { pagedSessions } from '../fixtures/postgres-exports';
 import { startPostgresServer, type RunningPostgres, type TestDatabase } from '../fixtures/postgres-server';
 import { seedMany } from '../fixtures/postgres-sessions';
 
@@ -41,16 +42,7 @@ describe('PostgresSessionStore.walk: every session of a filter through one curso
     await server?.stop();
   });
 
-  const paged = async (filter: Filter): Promise<Session[]> => {
-    const sessions: Session[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.query({ ...filter, limit: 250, ...(cursor ? { cursor } : {}) });
-      sessions.push(...page.sessions);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return sessions;
-  };
+  const paged = (filter: Filter): Promise<Session[]> => pagedSessions(store, filter, 250);
   const walked = async (filter: Filter): Promise<{ sessions: Session[]; pages: number }> => {
     const sessions: Session[] = [];
     let pages = 0;
