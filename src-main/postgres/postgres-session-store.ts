@@ -331,7 +331,9 @@ export class PostgresSessionStore implements SessionStore {
     const client = await checkout(this.#pool);
     let finished = false;
     try {
-      await client.query('begin read only');
+      // As the walk's: one snapshot, and never serializable (where the database or role makes that the
+      // default, its predicate locks on every row read would be held for the whole export).
+      await client.query('begin isolation level repeatable read read only');
       for (const setting of settings) await client.query(`set local ${setting}`);
       // The COPY lasts the whole export (the server waits while main writes the file), where the
       // walk was FETCHes each well within the statement timeout: the COPY runs without it, still

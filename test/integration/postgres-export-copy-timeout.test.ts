@@ -15,9 +15,10 @@ import { seedMany } from '../fixtures/postgres-sessions';
  * was many short FETCHes, each well within them, however long the export took. One COPY lasts the
  * whole export (the server waits while the file is written), so a large export, or one written
  * slowly, must not be cut by them; a COPY that gets nothing (a lock it waits for) must still fail
- * in about the time a FETCH would, not hang.
+ * in about the time a FETCH would, not hang. And the walk pinned its transaction's isolation
+ * (repeatable read): the COPY's must not become serializable where the database says so.
  */
-describe('PostgreSQL CSV export (COPY) and the connection timeouts (review)', () => {
+describe("PostgreSQL CSV export (COPY) and the connection's timeouts and defaults (review)", () => {
   let server: RunningPostgres;
   let db: TestDatabase;
   let pool: Pool;
@@ -128,5 +129,37 @@ describe('PostgreSQL CSV export (COPY) and the connection timeouts (review)', ()
     // The read timeout is 5.3 s; what the sockets held before the silence is read first.
     expect(Date.now() - silentSince).toBeLessThan(15_000);
     await expect.poll(() => proxied.totalCount - proxied.idleCount).toBe(0);
+  }, 60_000);
+
+  it('where the database makes transactions serializable, the COPY reads as the walk does (repeatable read): no predicate locks on the sessions it reads', async () => {
+    await db.admin.query(`alter database ${db.name} set default_transaction_isolation = 'serializable'`);
+    const fresh = await openPostgresPool({ url: db.url, password: server.password });
+    // The web app's revocation under way meanwhile (serializable too, by the same setting).
+    const app = await db.admin.connect();
+    try {
+      await app.query('begin isolation level serializable');
+      await app.query(`update sessions set revoked = true, revoked_at = now() where id = (select id from sessions where not revoked limit 1)`);
+      const through = new PostgresSessionStore({ pool: fresh, cursors: new CursorCodec(randomBytes(32)) });
+      const lines = await through.csvLines({ status: 'any' }, SESSION_KEYS);
+      if (!lines) throw new Error('expected COPY');
+      const held: number[] = [];
+      for await (const batch of lines) {
+        expect(batch.rows).toBeGreaterThan(0);
+        // Mid-export: the COPY's transaction is open, the server waiting for main to read on.
+        const { rows } = await db.admin.query<{ locks: number }>(
+          `select count(*)::int as locks from pg_locks l join pg_stat_activity a on a.pid = l.pid where a.application_name = 'session-warden' and a.query like 'copy (%' and l.mode = 'SIReadLock'`,
+        );
+        held.push(rows[0]?.locks ?? -1);
+        break;
+      }
+      // Serializable, it holds SIRead locks on what it read (and so may make the app's own
+      // serializable writes fail) for as long as the export is written.
+      expect(held).toEqual([0]);
+    } finally {
+      await app.query('rollback').catch(() => undefined);
+      app.release();
+      await fresh.end();
+      await db.admin.query(`alter database ${db.name} reset default_transaction_isolation`);
+    }
   }, 60_000);
 });
