@@ -83,7 +83,12 @@ class Params {
    */
   inline(text: string, quote: (value: string) => string): string {
     const literal = (value: unknown): string => {
-      if (typeof value === 'string') return quote(value);
+      if (typeof value === 'string') {
+        // As a parameter it is refused by the server (invalid byte sequence 0x00); in the statement's
+        // text it would end the text there, which the server takes for a broken connection.
+        if (value.includes('\u0000')) throw new WardenError('VALIDATION', 'A filter value holds the character U+0000 (0x00), which PostgreSQL text cannot hold: remove it and export again.');
+        return quote(value);
+      }
       if (typeof value === 'number' && Number.isFinite(value)) return String(value);
       if (Array.isArray(value)) return `array[${value.map(literal).join(', ')}]`;
       throw new WardenError('INTERNAL', `A value of this filter cannot be written into a COPY statement (${typeof value}).`);

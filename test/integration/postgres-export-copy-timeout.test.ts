@@ -162,4 +162,27 @@ describe("PostgreSQL CSV export (COPY) and the connection's timeouts and default
       await db.admin.query(`alter database ${db.name} reset default_transaction_isolation`);
     }
   }, 60_000);
+
+  it('a filter value holding U+0000 (which no PostgreSQL text holds) is refused as the walk refuses it, not as a lost connection', async () => {
+    for (const filter of [{ status: 'any', text: 'a\u0000b' }, { status: 'any', device: '\u0000' }, { status: 'any', user: 'x\u0000@example.com' }] as const) {
+      const walk = await (async () => {
+        for await (const page of store.walk(filter)) expect(page).toEqual([]);
+      })().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(String(walk)).toMatch(/0x00/);
+      const lines = await store.csvLines(filter, SESSION_KEYS);
+      if (!lines) throw new Error('expected COPY');
+      const copy = await (async () => {
+        for await (const batch of lines) expect(batch.rows).toBe(-1);
+      })().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(String(copy)).toMatch(/0x00|U\+0000/);
+      expect(String(copy)).not.toMatch(/lost|run again/);
+    }
+    await expect.poll(() => pool.totalCount - pool.idleCount).toBe(0);
+  });
 });
