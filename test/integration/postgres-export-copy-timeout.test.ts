@@ -83,6 +83,8 @@ describe("PostgreSQL CSV export (COPY) and the connection's timeouts and default
   }, 60_000);
 
   it('a COPY that waits for a lock fails about when a statement would, and leaves no backend waiting', async () => {
+    // The schema read first (it would wait for the lock too, as a statement).
+    await store.schema();
     const holder = await db.admin.connect();
     try {
       await holder.query('begin');
