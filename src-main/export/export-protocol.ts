@@ -30,6 +30,7 @@ export interface ExportWorkerData {
 export type ToWorker = { t: 'rows'; rows: Cell[][] } | { t: 'text'; text: string } | { t: 'bytes'; bytes: Uint8Array } | { t: 'end' };
 
 export type FromWorker =
-  | { t: 'written' }
+  /** A batch is written; `recycled`: the bytes of a `bytes` batch, transferred back to be let go in main. */
+  | { t: 'written'; recycled?: ArrayBuffer }
   | { t: 'done'; sha256: string; bytes: number }
   | { t: 'failed'; message: string; code?: string | undefined };

@@ -63,7 +63,13 @@ function receive(message: ToWorker): void {
       failed = true;
       return;
     }
-    post({ t: 'written' });
+    if (message.t === 'bytes') {
+      // Handed back to be let go in main, which collects all the time: this thread's heap barely
+      // grows, so it collects seldom, and the batches it let go stayed in memory until then (a
+      // 1,000,000-session export's RSS rose 97.5 / 97.6 MB with them kept here, 35.9 / 39.6 MB so).
+      const recycled = message.bytes.buffer as ArrayBuffer;
+      channel.postMessage({ t: 'written', recycled } satisfies FromWorker, [recycled]);
+    } else post({ t: 'written' });
   } catch (error) {
     failed = true;
     const { message: reason, code } = error as NodeJS.ErrnoException;

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WardenError } from '../../src-main/errors';
 import { csvLines, type Cell } from '../../src-main/export/csv';
 import { exportWorkerPath } from '../../src-main/export/export-encoder';
 import { ExportCancelledError, exportFile, type RowShape } from '../../src-main/export/export-file';
 import { withFileLock } from '../../src-main/ledger/file-lock';
-import type { ExportWorkerFault } from '../../src-main/export/export-protocol';
+import { EXPORT_PROTOCOL, type ExportWorkerData, type ExportWorkerFault, type FromWorker, type ToWorker } from '../../src-main/export/export-protocol';
 import { tempDir, type TempDir } from '../fixtures/temp-dir';
 
 /**
@@ -194,6 +195,36 @@ describe('exports through the encoder thread', () => {
     expect(written.rows).toBe(150);
     expect(manifest).toMatchObject({ rows: 150, sha256: createHash('sha256').update(bytes).digest('hex') });
     expect((await readdir(dir.path)).filter((f) => f.startsWith('two-processes.') && (f.endsWith('.tmp') || f.endsWith('.lock')))).toEqual([]);
+  });
+
+  it('bytes already encoded (a PostgreSQL COPY) are written and hashed as they are, and each batch is handed back to main to be let go', async () => {
+    const path = join(dir.path, 'bytes.csv');
+    const file = await open(path, 'w');
+    const worker = new Worker(exportWorkerPath(), { workerData: { protocol: EXPORT_PROTOCOL, fd: file.fd } satisfies ExportWorkerData });
+    try {
+      const messages: FromWorker[] = [];
+      const next = () => new Promise<FromWorker>((resolve) => worker.once('message', resolve));
+      const batches = ['a,b\r\n', '"x\ny",=q\r\n'];
+      for (const text of batches) {
+        const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+        bytes.write(text);
+        const answer = next();
+        worker.postMessage({ t: 'bytes', bytes } satisfies ToWorker, [bytes.buffer as ArrayBuffer]);
+        // Transferred: this thread no longer holds the batch.
+        expect(bytes.buffer.byteLength).toBe(0);
+        messages.push(await answer);
+      }
+      expect(messages.map((m) => (m.t === 'written' ? m.recycled?.byteLength : -1))).toEqual(batches.map((t) => Buffer.byteLength(t)));
+      const done = next();
+      worker.postMessage({ t: 'end' } satisfies ToWorker);
+      const end = await done;
+      await file.close();
+      const written = await readFile(path);
+      expect(written.toString('utf8')).toBe(batches.join(''));
+      expect(end).toEqual({ t: 'done', sha256: createHash('sha256').update(written).digest('hex'), bytes: written.length });
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('a worker script that cannot be loaded: an error saying so, no file', async () => {
