@@ -149,7 +149,8 @@ export function SessionsScreen() {
         </p>
       ) : null}
       <div className="workspace">
-        <div className="screen-body" data-testid="sessions" data-state={state}>
+        {/* Busy while the rows shown are the previous filter's, kept until the new list's first page is in. */}
+        <div className="screen-body" data-testid="sessions" data-state={state} aria-busy={sessionsQuery.isPlaceholderData || undefined}>
           {state === 'loading' ? <p className="placeholder" role="status">Loading sessions…</p> : null}
           {state === 'error' ? (
             <div className="placeholder error" role="alert">
