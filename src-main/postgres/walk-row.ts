@@ -74,10 +74,10 @@ export function copySelect(source: { email: string; ipAddressIsText: boolean }, 
   const columns = keys.map((key) => {
     const sql = fields[key];
     if (sql === undefined) return 'null';
-    // An address as its type writes it (inet's own output, as the walk reads it); only one held as
-    // text can be empty or begin as a formula would.
-    const written = key === 'ipAddress' && !source.ipAddressIsText;
-    const cell = NOT_FREE_TEXT.has(key) || written ? sql : csvCellSql(key === 'ipAddress' ? `${sql}::text` : sql);
+    // An inet or cidr address is written by its type's own output (as the walk reads it) and can be
+    // neither empty nor a formula; one held as text is a text cell like any other.
+    const typedAddress = key === 'ipAddress' && !source.ipAddressIsText;
+    const cell = NOT_FREE_TEXT.has(key) || typedAddress ? sql : csvCellSql(key === 'ipAddress' ? `${sql}::text` : sql);
     let name = cells.get(cell);
     if (name === undefined) {
       name = `cell_${cells.size}`;
