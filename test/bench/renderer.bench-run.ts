@@ -302,7 +302,7 @@ it(`renders, scrolls and searches ${ROWS.toLocaleString('en-US')} loaded rows, b
   const floorFirst = await timeFirstRender(floorPage, '#show', '[data-testid="row"]');
   const floorScroll = await scrollFrames(floorPage, '.list-scroll');
   await floorPage.locator('input[aria-label="Search"]').click();
-  const floorKeys = await keystrokes(floorPage, 'input[aria-label="Search"]', '[data-testid="count"]');
+  const floorKeys = await profiled(floorPage, 'floor-keystrokes', () => keystrokes(floorPage, 'input[aria-label="Search"]', '[data-testid="count"]'));
   expect(await floorPage.locator('[data-testid="count"]').textContent()).toMatch(/match/);
   await context.close();
   await minimal.close();

@@ -1,7 +1,6 @@
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { SessionsPage } from '../../../../src-shared/contract';
 import type { Session } from '../../../../src-shared/session';
-import type { SessionField } from '../../../../src-shared/store-capabilities';
 import { useAppInfo, useReadOnly } from '../../api/use-app-info';
 import type { RevokeTarget } from '../../api/use-revoke';
 import { relativeTime } from '../../ui/format-time';
@@ -15,15 +14,14 @@ import { DetailPanel } from './detail-panel';
 import { activeChips, FilterBar } from './filter-bar';
 import { queryOf, useFilters } from './filters-store';
 import { useSelection } from './selection-store';
-import { fieldText } from './session-fields';
 import { SessionsTable } from './sessions-table';
 import { UserEmptyState } from './user-empty-state';
 import { RevokeAllMatching } from './revoke-all-matching';
 import { isOpaqueUserId, UserHeader } from './user-header';
 import { loadedRows, rowOf, type LoadedRows } from './loaded-rows';
+import { formatCount } from './session-fields';
+import { inheritSearchTexts, makeSearchTexts, searchWithin } from './search-rows';
 import { useActiveCount, useSessions } from './use-sessions';
-
-const SEARCHED_FIELDS: readonly SessionField[] = ['user', 'email', 'profile', 'deviceId', 'sourceIdentity', 'serverInstanceId', 'ipAddress', 'userAgent'];
 
 const EMPTY_HINT = 'No sessions match these filters. Widen the status or time range, or clear the filters.';
 
@@ -43,7 +41,7 @@ export function SessionsScreen() {
   const loaded = list?.rows ?? NO_ROWS;
   // Typing stays responsive: the box shows each key at once, the table follows when it can.
   const search = useDeferredValue(filters.search);
-  const sessions = useMemo(() => searchWithin(loaded, search), [loaded, search]);
+  const sessions = useMemo(() => (list === null ? NO_ROWS : searchWithin(list, search)), [list, search]);
   useSearchTextsWhenIdle(list);
   const fresh = useFreshRows(sessionsQuery.isPlaceholderData ? null : list, JSON.stringify(query));
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = sessionsQuery;
@@ -218,8 +216,8 @@ export function SessionsScreen() {
 
 /** How many rows are loaded, and in which order the store lists them (`capabilities.order`). */
 function countText(shown: number, loaded: number, more: boolean, order: string): string {
-  const total = `${loaded.toLocaleString('en-US')}${more ? '+' : ''} loaded`;
-  if (shown !== loaded) return `${shown.toLocaleString('en-US')} of ${total} match the search`;
+  const total = `${formatCount(loaded)}${more ? '+' : ''} loaded`;
+  if (shown !== loaded) return `${formatCount(shown)} of ${total} match the search`;
   return `${total}, ${order}`;
 }
 
@@ -233,8 +231,12 @@ function useLoadedRows(pages: readonly SessionsPage[] | undefined): LoadedRows |
   const last = useRef<LoadedRows | null>(null);
   return useMemo(() => {
     if (pages === undefined) return null;
-    const built = loadedCache.get(pages) ?? loadedRows(pages, last.current);
-    loadedCache.set(pages, built);
+    let built = loadedCache.get(pages);
+    if (built === undefined) {
+      built = loadedRows(pages, last.current);
+      inheritSearchTexts(built, last.current);
+      loadedCache.set(pages, built);
+    }
     last.current = built;
     return built;
   }, [pages]);
@@ -246,45 +248,22 @@ function usersOf(list: LoadedRows | null, selected: ReadonlySet<string>): string
   return [...new Set([...selected].map((id) => rowOf(list, id)?.user ?? '').filter(Boolean))];
 }
 
-/** What free-text search looks at: the id and every text field the session has (the store says which, in its placeholder). */
-function searchText(s: Session): string {
-  return [s.id, ...SEARCHED_FIELDS.map((field) => fieldText(s, field))].join('\n').toLowerCase();
-}
-
 /**
- * Search text kept per session object: a page load or a refresh keeps the objects it did not
- * change, so a search, a keystroke or a merge computes it only for rows it has not seen.
- */
-const searchTexts = new WeakMap<Session, string>();
-function searchTextOf(s: Session): string {
-  let text = searchTexts.get(s);
-  if (text === undefined) {
-    text = searchText(s);
-    searchTexts.set(s, text);
-  }
-  return text;
-}
-
-/**
- * The loaded rows' search text, made while the renderer is idle (a few rows at a time, within
- * each idle period), so the first search does not make it for 100,000 rows on a keystroke. Rows
- * kept from the last rows (all of them when a page is appended) are not looked at again.
+ * The loaded rows' search texts, made while the renderer is idle (a few rows at a time, within
+ * each idle period), so the first search does not make them for 100,000 rows on a keystroke. Rows
+ * kept from the rows before (all of them when a page is appended) have theirs already.
  */
 function useSearchTextsWhenIdle(list: LoadedRows | null): void {
   const done = useRef(0);
   useEffect(() => {
     if (list === null) return undefined;
-    const { rows } = list;
     let next = Math.min(done.current, list.kept);
     done.current = next;
     let handle = 0;
     const work = (deadline: IdleDeadline) => {
-      while (next < rows.length && deadline.timeRemaining() > 1) {
-        const end = Math.min(rows.length, next + 200);
-        for (; next < end; next += 1) searchTextOf(rows[next] as Session);
-        done.current = next;
-      }
-      if (next < rows.length) handle = requestIdleCallback(work);
+      next = makeSearchTexts(list, next, () => deadline.timeRemaining() > 1);
+      done.current = next;
+      if (next < list.rows.length) handle = requestIdleCallback(work);
     };
     handle = requestIdleCallback(work);
     return () => cancelIdleCallback(handle);
@@ -333,25 +312,6 @@ function useQuietVisibleRows(onVisibleRows: (ids: readonly string[]) => void, se
     },
     [onVisibleRows],
   );
-}
-
-/** The last search of each list of loaded rows: what it looked for and what it found. */
-const lastSearch = new WeakMap<Session[], { needle: string; found: Session[] }>();
-
-/**
- * Loaded rows whose searchable text holds the needle. A needle that holds the last one searched
- * in the same rows (a key typed at its end, or anywhere in it) can only match rows the last one
- * matched: it looks through those, not through every loaded row again.
- */
-function searchWithin(sessions: Session[], search: string): Session[] {
-  const needle = search.trim().toLowerCase();
-  if (!needle) return sessions;
-  const last = lastSearch.get(sessions);
-  const from = last !== undefined && needle.includes(last.needle) ? last.found : sessions;
-  const found: Session[] = [];
-  for (const s of from) if (searchTextOf(s).includes(needle)) found.push(s);
-  lastSearch.set(sessions, { needle, found });
-  return found;
 }
 
 /**
