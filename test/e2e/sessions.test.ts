@@ -215,6 +215,19 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await expect.poll(() => palette.getByRole('option').first().textContent()).toBe('Clear all filters');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByLabel('User', { exact: true }).inputValue()).toBe('');
+    // Pausing from the palette pauses the list, and the palette then offers to resume it.
+    const pauseButton = page.getByRole('button', { name: /^(Pause|Resume)$/ });
+    for (const [typed, command, pressed] of [
+      ['pause', 'Pause live refresh', 'true'],
+      ['resume', 'Resume live refresh', 'false'],
+    ] as const) {
+      await page.keyboard.press('Control+k');
+      await palette.getByRole('combobox').waitFor();
+      await page.keyboard.type(typed);
+      await expect.poll(() => palette.getByRole('option').first().textContent()).toBe(command);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => pauseButton.getAttribute('aria-pressed')).toBe(pressed);
+    }
     expect(app.problems).toEqual([]);
     await app.close();
   });

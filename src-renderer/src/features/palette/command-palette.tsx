@@ -33,7 +33,11 @@ export function CommandPalette() {
   const [highlighted, setHighlighted] = useState('');
   const titleId = useId();
   const go = useNavigation((s) => s.go);
-  const filters = useFilters();
+  // Only what the palette uses: a keystroke in the search box changes the filters, and must not redraw the palette.
+  const setFilters = useFilters((s) => s.set);
+  const clearFilters = useFilters((s) => s.clearAll);
+  const setRefresh = useFilters((s) => s.setRefresh);
+  const paused = useFilters((s) => s.paused);
   const selected = useSelection((s) => s.selected.size);
   const readOnly = useReadOnly();
   const request = usePaletteIntents((s) => s.request);
@@ -66,7 +70,7 @@ export function CommandPalette() {
   };
   const showUser = (user: string) => {
     go('sessions');
-    filters.set({ user, statuses: ['active'] });
+    setFilters({ user, statuses: ['active'] });
     focusWhenShown('main .table-scroll, main [data-testid="user-empty-state"]');
   };
 
@@ -86,11 +90,11 @@ export function CommandPalette() {
     ...SCREENS.filter((s) => s.id !== 'people').map((s) => ({ id: `go:${s.id}`, label: `Go to ${s.label}`, run: () => showScreen(s.id) })),
     { id: 'person', label: 'Find a person… (every connection)', run: () => showScreen('people') },
     { id: 'switch', label: 'Switch connection…', run: () => showScreen('connections') },
-    { id: 'active', label: 'Show active sessions', run: () => (go('sessions'), filters.set({ statuses: ['active'] })) },
-    { id: 'revoked', label: 'Show revoked sessions', run: () => (go('sessions'), filters.set({ statuses: ['revoked'] })) },
-    { id: 'all', label: 'Show sessions of every status', run: () => (go('sessions'), filters.set({ statuses: ['active', 'revoked', 'expired'] })) },
-    { id: 'clear', label: 'Clear all filters', run: filters.clearAll },
-    { id: 'pause', label: filters.paused ? 'Resume live refresh' : 'Pause live refresh', run: () => filters.setRefresh({ paused: !filters.paused }) },
+    { id: 'active', label: 'Show active sessions', run: () => (go('sessions'), setFilters({ statuses: ['active'] })) },
+    { id: 'revoked', label: 'Show revoked sessions', run: () => (go('sessions'), setFilters({ statuses: ['revoked'] })) },
+    { id: 'all', label: 'Show sessions of every status', run: () => (go('sessions'), setFilters({ statuses: ['active', 'revoked', 'expired'] })) },
+    { id: 'clear', label: 'Clear all filters', run: clearFilters },
+    { id: 'pause', label: paused ? 'Resume live refresh' : 'Pause live refresh', run: () => setRefresh({ paused: !paused }) },
     ...(selected > 0 && !readOnly
       ? [{ id: 'revoke-selection', label: `Revoke the ${selected} selected session${selected === 1 ? '' : 's'}…`, hint: 'r', run: () => (go('sessions'), request({ kind: 'revoke-selection' })) }]
       : []),
