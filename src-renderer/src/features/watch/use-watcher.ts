@@ -12,7 +12,9 @@ import { useWatch } from './watch-store';
 export function useWatcher(): void {
   const watched = useWatch((s) => s.watched);
   const addAlerts = useWatch((s) => s.addAlerts);
-  const { refreshMs, paused } = useFilters();
+  // The refresh settings only: the app's frame calls this, and must not redraw on each key typed into a filter.
+  const refreshMs = useFilters((s) => s.refreshMs);
+  const paused = useFilters((s) => s.paused);
   const nonce = useAppInfo().data?.connection.nonce;
 
   useEffect(() => {
