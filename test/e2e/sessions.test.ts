@@ -135,7 +135,7 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await ready(page);
     expect(await page.getByLabel('User', { exact: true }).inputValue()).toBe('mallory.x');
     await expect.poll(async () => (await visibleIds(page)).length).toBe(3);
-    expect(await page.title()).toContain('user: mallory.x');
+    await expect.poll(() => page.title()).toContain('user: mallory.x');
     await page.screenshot({ path: join(SCREENSHOTS, 'sessions-filtered-light.png') });
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Clear all filters' }).click();

@@ -23,6 +23,8 @@ import { formatCount } from './session-fields';
 import { inheritSearchTexts, makeSearchTexts, searchWithin } from './search-rows';
 import { useActiveCount, useSessions } from './use-sessions';
 
+/** How long the filters stay unchanged before the window's title names them. */
+const TITLE_DELAY_MS = 200;
 const EMPTY_HINT = 'No sessions match these filters. Widen the status or time range, or clear the filters.';
 
 export function SessionsScreen() {
@@ -96,9 +98,15 @@ export function SessionsScreen() {
   }, [readOnly, selected.size, revokeSelection]);
   useShortcuts({ focusSearch: () => searchRef.current?.focus(), revoke: revokeKey, dialogOpen: target !== null });
 
+  // The window's title names the filters once typing pauses rather than on each key: writing it
+  // costs about a millisecond (Chromium hands it to the window) that a keystroke would pay before
+  // its frame is drawn.
   useEffect(() => {
-    const chips = activeChips(filters, capabilities).map((c) => c.label);
-    document.title = chips.length > 0 ? `Sessions (${chips.join('; ')}) — Session Warden` : 'Sessions — Session Warden';
+    const timer = setTimeout(() => {
+      const chips = activeChips(filters, capabilities).map((c) => c.label);
+      document.title = chips.length > 0 ? `Sessions (${chips.join('; ')}) — Session Warden` : 'Sessions — Session Warden';
+    }, TITLE_DELAY_MS);
+    return () => clearTimeout(timer);
   }, [filters, capabilities]);
 
   const infoFailed = capabilities === undefined && info.isError;
