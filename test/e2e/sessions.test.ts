@@ -174,6 +174,54 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     await app.close();
   });
 
+  it('draws a search into the rows it replaces, each showing its own session, and never leaves keyboard focus on another session', async () => {
+    const app = await openApp(browser, server, handlers());
+    const { page } = app;
+    await ready(page);
+    const before = await visibleIds(page);
+    await page.evaluate(() => {
+      (window as unknown as { drawnRows: Set<Element> }).drawnRows = new Set(document.querySelectorAll('[data-testid="session-row"]'));
+    });
+    // bob holds every fifth active session: the search replaces most rows drawn.
+    const bobs = new Set(newestFirst.slice(3).filter((_, i) => i % 5 === 1));
+    await page.getByLabel(/Search loaded rows/).fill('bob');
+    await expect.poll(async () => (await visibleIds(page)).every((id) => bobs.has(id))).toBe(true);
+    const rows = await page.locator('[data-testid="session-row"]').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        id: tr.getAttribute('data-session-id'),
+        button: tr.querySelector('.cell-button')?.textContent,
+        box: tr.querySelector('input[type="checkbox"]')?.getAttribute('aria-label'),
+        reused: (window as unknown as { drawnRows: Set<Element> }).drawnRows.has(tr),
+      })),
+    );
+    for (const row of rows) {
+      expect(row.button).toBe(row.id);
+      expect(row.box).toBe(`Select session ${row.id}`);
+    }
+    // Keyed by session, only the rows of sessions drawn before would keep their elements.
+    const keptSessions = rows.filter((r) => before.includes(r.id ?? '')).length;
+    expect(rows.filter((r) => r.reused).length).toBeGreaterThan(keptSessions);
+
+    // Keyboard focus on a row of another user, at a place the search draws for a session of bob's
+    // not drawn before (bob's sessions drawn before come first); the rows change under it without
+    // moving focus (as a refresh does): the row leaves, and its place is drawn for bob, but not
+    // into its focused button.
+    await page.getByRole('button', { name: 'Clear all filters' }).click();
+    await expect.poll(() => visibleIds(page)).toEqual(before);
+    const bobsBefore = before.filter((id) => bobs.has(id)).length;
+    const other = before.find((id, place) => place > bobsBefore && !bobs.has(id)) as string;
+    await page.getByRole('button', { name: `Show details of session ${other}` }).focus();
+    await page.evaluate(() => {
+      const search = document.querySelector<HTMLInputElement>('input[type="search"]');
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(search, 'bob');
+      search?.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await expect.poll(async () => (await visibleIds(page)).every((id) => bobs.has(id))).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-session-id') ?? null)).toBeNull();
+    await page.getByRole('button', { name: 'Clear all filters' }).click();
+    await app.close();
+  });
+
   it('shows every field of a session in the detail panel, with the residual exposure', async () => {
     const app = await openApp(browser, server, handlers());
     const { page } = app;

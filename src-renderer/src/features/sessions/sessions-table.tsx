@@ -18,6 +18,7 @@ import { AlarmBadge } from '../proof/alarm-badge';
 import { TimeCell } from '../../ui/time-cell';
 import { useColumnChoice } from './column-choice';
 import { COMPACT_HIDDEN, fieldLabel, fieldText, fieldValue, formatCount, isMonoField, OPTIONAL_COLUMNS, TIME_FIELDS } from './session-fields';
+import { assignSlots, NO_SLOTS, type RowSlots } from './row-slots';
 import { useSelection } from './selection-store';
 
 const ROW_HEIGHT = 34;
@@ -268,8 +269,8 @@ interface SessionsTableProps {
 
 /**
  * The live sessions table: a real <table> (so screen readers get rows and columns) whose body is
- * virtualised, so only the rows in view are in the DOM however many are loaded. Rows are keyed
- * by session id, so position and selection survive refreshes. Memoised: a keystroke in the search
+ * virtualised, so only the rows in view are in the DOM however many are loaded. A row keeps its
+ * elements while its session stays in view (row-slots.ts), so focus survives refreshes. Memoised: a keystroke in the search
  * box redraws the screen at once but the table only when the search's rows change.
  */
 export const SessionsTable = memo(function SessionsTable({ sessions, longestId, now, hasMore, loadingMore, onNeedMore, label, fresh, compact = false, capabilities, onVisibleRows }: SessionsTableProps) {
@@ -334,6 +335,17 @@ export const SessionsTable = memo(function SessionsTable({ sessions, longestId, 
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items[items.length - 1]?.index ?? -1;
+  // Rows are keyed by slot (see row-slots.ts): a row taking the place of one that left is drawn
+  // into its elements. Worked out here, from the rows drawn last render (the same rows give the
+  // same slots, so a render drawn twice gives the same keys).
+  const slotsDrawn = useRef<RowSlots>(NO_SLOTS);
+  const focusedRow = useRef<string | null>(null);
+  const slots = assignSlots(
+    slotsDrawn.current,
+    items.flatMap((item) => rows[item.index]?.id ?? []),
+    focusedRow.current,
+  );
+  slotsDrawn.current = slots;
 
   const firstIndex = items[0]?.index ?? 0;
   // Read ahead: once the operator has scrolled, the next page is asked for while about half a
@@ -385,7 +397,17 @@ export const SessionsTable = memo(function SessionsTable({ sessions, longestId, 
   }, [focused]);
 
   return (
-    <div className="table-scroll" ref={scrollRef} tabIndex={0} aria-label={`${label}, scrollable`} onKeyDown={onKeyDown}>
+    <div
+      className="table-scroll"
+      ref={scrollRef}
+      tabIndex={0}
+      aria-label={`${label}, scrollable`}
+      onKeyDown={onKeyDown}
+      onFocus={(event) => (focusedRow.current = event.target.closest('tr[data-session-id]')?.getAttribute('data-session-id') ?? null)}
+      onBlur={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget)) focusedRow.current = null;
+      }}
+    >
       {/*
         A <table> told its roles explicitly: its body is a block of the whole list's height whose
         rows in view follow one another from the first one's place (the body's top padding) rather
@@ -402,7 +424,7 @@ export const SessionsTable = memo(function SessionsTable({ sessions, longestId, 
             if (!row) return null;
             return (
               <SessionRow
-                key={row.id}
+                key={slots.slots.get(row.id)}
                 session={row}
                 index={item.index}
                 columns={drawn}
