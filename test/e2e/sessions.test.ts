@@ -204,13 +204,17 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
 
     // Keyboard focus on a row of another user, at a place the search draws for a session of bob's
     // not drawn before (bob's sessions drawn before come first); the rows change under it without
-    // moving focus (as a refresh does): the row leaves, and its place is drawn for bob, but not
-    // into its focused button.
+    // moving focus (as a refresh does, also while the window is in the background): the row
+    // leaves, and its place is drawn for bob, but not into its focused button.
     await page.getByRole('button', { name: 'Clear all filters' }).click();
     await expect.poll(() => visibleIds(page)).toEqual(before);
     const bobsBefore = before.filter((id) => bobs.has(id)).length;
     const other = before.find((id, place) => place > bobsBefore && !bobs.has(id)) as string;
     await page.getByRole('button', { name: `Show details of session ${other}` }).focus();
+    // The operator switches to another window: the page is told focus went out, with nowhere in
+    // it to go, and the button keeps focus for when the window comes back.
+    await page.evaluate(() => document.activeElement?.dispatchEvent(new FocusEvent('focusout', { bubbles: true, relatedTarget: null })));
+    expect(await page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-session-id'))).toBe(other);
     await page.evaluate(() => {
       const search = document.querySelector<HTMLInputElement>('input[type="search"]');
       Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(search, 'bob');

@@ -337,13 +337,14 @@ export const SessionsTable = memo(function SessionsTable({ sessions, longestId, 
   const lastIndex = items[items.length - 1]?.index ?? -1;
   // Rows are keyed by slot (see row-slots.ts): a row taking the place of one that left is drawn
   // into its elements. Worked out here, from the rows drawn last render (the same rows give the
-  // same slots, so a render drawn twice gives the same keys).
+  // same slots, so a render drawn twice gives the same keys), and from where keyboard focus is now:
+  // read from the document, not followed by focus events, since a window in the background keeps
+  // its focused element though the page was told focus went out.
   const slotsDrawn = useRef<RowSlots>(NO_SLOTS);
-  const focusedRow = useRef<string | null>(null);
   const slots = assignSlots(
     slotsDrawn.current,
     items.flatMap((item) => rows[item.index]?.id ?? []),
-    focusedRow.current,
+    focusedSession(scrollRef.current),
   );
   slotsDrawn.current = slots;
 
@@ -397,17 +398,7 @@ export const SessionsTable = memo(function SessionsTable({ sessions, longestId, 
   }, [focused]);
 
   return (
-    <div
-      className="table-scroll"
-      ref={scrollRef}
-      tabIndex={0}
-      aria-label={`${label}, scrollable`}
-      onKeyDown={onKeyDown}
-      onFocus={(event) => (focusedRow.current = event.target.closest('tr[data-session-id]')?.getAttribute('data-session-id') ?? null)}
-      onBlur={(event) => {
-        if (!event.currentTarget.contains(event.relatedTarget)) focusedRow.current = null;
-      }}
-    >
+    <div className="table-scroll" ref={scrollRef} tabIndex={0} aria-label={`${label}, scrollable`} onKeyDown={onKeyDown}>
       {/*
         A <table> told its roles explicitly: its body is a block of the whole list's height whose
         rows in view follow one another from the first one's place (the body's top padding) rather
@@ -492,6 +483,13 @@ const TableHead = memo(function TableHead({
     </thead>
   );
 });
+
+/** The session whose row in `scroller` holds keyboard focus, if one does. */
+function focusedSession(scroller: HTMLElement | null): string | null {
+  const active = document.activeElement;
+  if (!scroller || !active || !scroller.contains(active)) return null;
+  return active.closest('tr[data-session-id]')?.getAttribute('data-session-id') ?? null;
+}
 
 function cellClass(meta: unknown): string | undefined {
   const m = (typeof meta === 'object' && meta !== null ? meta : {}) as { numeric?: boolean; className?: string };
