@@ -201,6 +201,7 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     // Keyed by session, only the rows of sessions drawn before would keep their elements.
     const keptSessions = rows.filter((r) => before.includes(r.id ?? '')).length;
     expect(rows.filter((r) => r.reused).length).toBeGreaterThan(keptSessions);
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-search-redrawn-light.png') });
 
     // Keyboard focus on a row of another user, at a place the search draws for a session of bob's
     // not drawn before (bob's sessions drawn before come first); the rows change under it without
