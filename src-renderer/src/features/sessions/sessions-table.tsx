@@ -270,8 +270,9 @@ interface SessionsTableProps {
 /**
  * The live sessions table: a real <table> (so screen readers get rows and columns) whose body is
  * virtualised, so only the rows in view are in the DOM however many are loaded. A row keeps its
- * elements while its session stays in view (row-slots.ts), so focus survives refreshes. Memoised: a keystroke in the search
- * box redraws the screen at once but the table only when the search's rows change.
+ * elements while its session stays in view (row-slots.ts), so focus survives refreshes.
+ * Memoised: a keystroke in the search box redraws the screen at once but the table only when the
+ * search's rows change.
  */
 export const SessionsTable = memo(function SessionsTable({ sessions, longestId, now, hasMore, loadingMore, onNeedMore, label, fresh, compact = false, capabilities, onVisibleRows }: SessionsTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
