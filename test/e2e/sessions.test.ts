@@ -223,6 +223,10 @@ describe('sessions screen, built renderer in Chromium over the real handler tabl
     });
     await expect.poll(async () => (await visibleIds(page)).every((id) => bobs.has(id))).toBe(true);
     expect(await page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-session-id') ?? null)).toBeNull();
+    // Focus went to the table itself, not to nowhere: the arrow keys still move through its rows.
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe('table-scroll');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-session-id'))).toBe((await visibleIds(page))[0]);
     await page.getByRole('button', { name: 'Clear all filters' }).click();
     await app.close();
   });

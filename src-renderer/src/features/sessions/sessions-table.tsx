@@ -8,7 +8,7 @@ import {
   type Table,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import type { RevocationAlarm } from '../../../../src-shared/proof';
 import type { Session } from '../../../../src-shared/session';
 import type { SessionField, StoreCapabilities } from '../../../../src-shared/store-capabilities';
@@ -342,12 +342,18 @@ export const SessionsTable = memo(function SessionsTable({ sessions, longestId, 
   // read from the document, not followed by focus events, since a window in the background keeps
   // its focused element though the page was told focus went out.
   const slotsDrawn = useRef<RowSlots>(NO_SLOTS);
+  const focusHeld = focusedSession(scrollRef.current);
   const slots = assignSlots(
     slotsDrawn.current,
     items.flatMap((item) => rows[item.index]?.id ?? []),
-    focusedSession(scrollRef.current),
+    focusHeld,
   );
   slotsDrawn.current = slots;
+  // The row holding keyboard focus left the rows drawn (a search, a refresh): focus goes to the
+  // table rather than to nowhere, so the arrow keys still move through its rows.
+  useLayoutEffect(() => {
+    if (focusHeld !== null && !slots.slots.has(focusHeld) && document.activeElement === document.body) scrollRef.current?.focus({ preventScroll: true });
+  }, [focusHeld, slots]);
 
   const firstIndex = items[0]?.index ?? 0;
   // Read ahead: once the operator has scrolled, the next page is asked for while about half a
